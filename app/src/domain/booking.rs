@@ -1,0 +1,682 @@
+//! The booking as a person fills it in, and every rule it must satisfy.
+//!
+//! `validate_draft` holds the zone-free rules and runs in the browser (instant feedback) and on the
+//! server (the authority). `check_timing` needs a time zone and so runs on the server and in the
+//! sandbox. Every message comes from `Violation::message`, so the form, the server and the sandbox
+//! word a problem the same way.
+
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use serde::{Deserialize, Serialize};
+
+use super::schedule::{LEAD_TIME_MINUTES, MAX_WINDOW_MINUTES, Occurrence, Schedule};
+use super::service::{ArmedPreference, Repeat, RepeatKind, ServiceType, weekday_from_code};
+
+pub const MAX_NAME_CHARS: usize = 120;
+pub const MAX_INSTRUCTIONS_CHARS: usize = 2000;
+pub const MAX_ADDRESS_CHARS: usize = 300;
+pub const MAX_CONTACTS: usize = 10;
+pub const MAX_GUARDS: u32 = 50;
+
+/// What the booking form submits: text exactly as typed, so nothing is lost to a parse error.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct BookingDraft {
+    /// One key per form instance: a repeated submit of the same form books once.
+    pub idempotency_key: String,
+    pub service_type: String,
+    pub name: String,
+    pub special_instructions: String,
+    pub number_of_guards: String,
+    pub armed_preference: String,
+    pub contacts: Vec<ContactDraft>,
+    /// A saved site of the customer, or `None` for a new location given below.
+    pub site_id: Option<i64>,
+    pub address: String,
+    pub latitude: String,
+    pub longitude: String,
+    /// IANA zone of a new location (a saved site brings its own).
+    pub timezone: String,
+    pub first_date: String,
+    pub last_date: String,
+    pub repeat: String,
+    pub days: Vec<String>,
+    pub start_time: String,
+    pub window_minutes: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ContactDraft {
+    pub name: String,
+    pub mobile: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub name: String,
+    pub mobile: String,
+}
+
+/// Where the service happens: an address, coordinates, or both.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Location {
+    pub address: Option<String>,
+    pub coordinates: Option<(f64, f64)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Place {
+    SavedSite(i64),
+    New { location: Location, timezone: String },
+}
+
+/// A draft that passed every zone-free rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValidBooking {
+    pub service_type: ServiceType,
+    pub name: String,
+    pub special_instructions: Option<String>,
+    pub number_of_guards: u32,
+    pub armed_preference: ArmedPreference,
+    pub contacts: Vec<Contact>,
+    pub place: Place,
+    pub first_date: NaiveDate,
+    pub last_date: NaiveDate,
+    pub repeat: Repeat,
+    pub start_time: NaiveTime,
+    pub window_minutes: u32,
+}
+
+/// The form field a problem belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Field {
+    ServiceType,
+    Name,
+    SpecialInstructions,
+    NumberOfGuards,
+    ArmedPreference,
+    Contacts,
+    ContactName(usize),
+    ContactMobile(usize),
+    Site,
+    Address,
+    Latitude,
+    Longitude,
+    Timezone,
+    FirstDate,
+    LastDate,
+    Repeat,
+    Days,
+    StartTime,
+    WindowMinutes,
+}
+
+/// Every way a booking can break a rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Violation {
+    ServiceTypeUnknown(String),
+    NameMissing,
+    NameTooLong,
+    InstructionsTooLong,
+    GuardsNotANumber,
+    GuardsBelowOne,
+    GuardsTooMany,
+    ArmedPreferenceUnknown(String),
+    TooManyContacts,
+    ContactNameMissing,
+    ContactMobileInvalid,
+    LocationMissing,
+    AddressTooLong,
+    CoordinatesIncomplete,
+    LatitudeInvalid,
+    LongitudeInvalid,
+    TimezoneMissing,
+    TimezoneUnknown(String),
+    FirstDateInvalid,
+    LastDateInvalid,
+    DatesReversed,
+    RepeatUnknown(String),
+    WeeklyWithoutDays,
+    DayUnknown(String),
+    StartTimeInvalid,
+    WindowNotANumber,
+    WindowOutOfRange,
+    NoOccurrences,
+    TooSoon { first_opens: DateTime<Utc> },
+}
+
+impl Violation {
+    pub fn message(&self) -> String {
+        match self {
+            Violation::ServiceTypeUnknown(s) => format!("Service type \"{s}\" is unknown or not enabled."),
+            Violation::NameMissing => "Give the booking a name.".into(),
+            Violation::NameTooLong => format!("Keep the name to {MAX_NAME_CHARS} characters or fewer."),
+            Violation::InstructionsTooLong => {
+                format!("Keep special instructions to {MAX_INSTRUCTIONS_CHARS} characters or fewer.")
+            }
+            Violation::GuardsNotANumber => "Enter the number of guards as a whole number.".into(),
+            Violation::GuardsBelowOne => "At least one guard is needed.".into(),
+            Violation::GuardsTooMany => format!("Book at most {MAX_GUARDS} guards at once."),
+            Violation::ArmedPreferenceUnknown(s) => {
+                format!("Armed preference \"{s}\" is not one of armed, unarmed or no preference.")
+            }
+            Violation::TooManyContacts => format!("Add at most {MAX_CONTACTS} on-site contacts."),
+            Violation::ContactNameMissing => "Enter the contact's name.".into(),
+            Violation::ContactMobileInvalid => {
+                "Enter a mobile number with at least 7 digits, e.g. +44 7700 900123.".into()
+            }
+            Violation::LocationMissing => "Give an address, coordinates, or both.".into(),
+            Violation::AddressTooLong => format!("Keep the address to {MAX_ADDRESS_CHARS} characters or fewer."),
+            Violation::CoordinatesIncomplete => "Enter both latitude and longitude, or neither.".into(),
+            Violation::LatitudeInvalid => "Latitude must be a number from -90 to 90.".into(),
+            Violation::LongitudeInvalid => "Longitude must be a number from -180 to 180.".into(),
+            Violation::TimezoneMissing => "Choose the time zone of the location.".into(),
+            Violation::TimezoneUnknown(s) => format!("\"{s}\" is not a known IANA time zone."),
+            Violation::FirstDateInvalid => "Enter the first date as YYYY-MM-DD.".into(),
+            Violation::LastDateInvalid => "Enter the last date as YYYY-MM-DD.".into(),
+            Violation::DatesReversed => "The last date cannot be before the first date.".into(),
+            Violation::RepeatUnknown(s) => format!("Repeat \"{s}\" is not one of single, daily or weekly."),
+            Violation::WeeklyWithoutDays => "Choose at least one day for a weekly repeat.".into(),
+            Violation::DayUnknown(s) => format!("\"{s}\" is not a day of the week (MON to SUN)."),
+            Violation::StartTimeInvalid => "Enter the start time as HH:MM, e.g. 22:00.".into(),
+            Violation::WindowNotANumber => "Enter the window length in whole minutes.".into(),
+            Violation::WindowOutOfRange => format!("The window must last 1 to {MAX_WINDOW_MINUTES} minutes."),
+            Violation::NoOccurrences => "No service window falls within the chosen dates and days.".into(),
+            Violation::TooSoon { .. } => format!(
+                "The first window must open at least {LEAD_TIME_MINUTES} minutes from now. Choose a later date or start time."
+            ),
+        }
+    }
+
+    /// Where the form shows this problem.
+    pub fn field(&self) -> Field {
+        match self {
+            Violation::ServiceTypeUnknown(_) => Field::ServiceType,
+            Violation::NameMissing | Violation::NameTooLong => Field::Name,
+            Violation::InstructionsTooLong => Field::SpecialInstructions,
+            Violation::GuardsNotANumber | Violation::GuardsBelowOne | Violation::GuardsTooMany => {
+                Field::NumberOfGuards
+            }
+            Violation::ArmedPreferenceUnknown(_) => Field::ArmedPreference,
+            Violation::TooManyContacts => Field::Contacts,
+            // Contact violations are attached to a row by `validate_draft`; this is the fallback.
+            Violation::ContactNameMissing | Violation::ContactMobileInvalid => Field::Contacts,
+            Violation::LocationMissing | Violation::AddressTooLong => Field::Address,
+            Violation::CoordinatesIncomplete | Violation::LatitudeInvalid => Field::Latitude,
+            Violation::LongitudeInvalid => Field::Longitude,
+            Violation::TimezoneMissing | Violation::TimezoneUnknown(_) => Field::Timezone,
+            Violation::FirstDateInvalid => Field::FirstDate,
+            Violation::LastDateInvalid | Violation::DatesReversed => Field::LastDate,
+            Violation::RepeatUnknown(_) => Field::Repeat,
+            Violation::WeeklyWithoutDays | Violation::DayUnknown(_) => Field::Days,
+            Violation::StartTimeInvalid | Violation::TooSoon { .. } => Field::StartTime,
+            Violation::WindowNotANumber | Violation::WindowOutOfRange => Field::WindowMinutes,
+            Violation::NoOccurrences => Field::Days,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: Field,
+    pub message: String,
+}
+
+/// Problems keyed by field, in form order.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct FieldErrors(pub Vec<FieldError>);
+
+impl FieldErrors {
+    pub fn push(&mut self, field: Field, violation: &Violation) {
+        if self.get(field).is_none() {
+            self.0.push(FieldError { field, message: violation.message() });
+        }
+    }
+
+    pub fn add(&mut self, violation: Violation) {
+        self.push(violation.field(), &violation);
+    }
+
+    pub fn get(&self, field: Field) -> Option<&str> {
+        self.0.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl From<Violation> for FieldErrors {
+    fn from(v: Violation) -> Self {
+        let mut errors = FieldErrors::default();
+        errors.add(v);
+        errors
+    }
+}
+
+// --- Single rules, shared with the sandbox's checks of AURA wire bodies. ---
+
+pub fn check_name(name: &str) -> Result<String, Violation> {
+    let name = name.trim();
+    if name.is_empty() {
+        Err(Violation::NameMissing)
+    } else if name.chars().count() > MAX_NAME_CHARS {
+        Err(Violation::NameTooLong)
+    } else {
+        Ok(name.to_string())
+    }
+}
+
+pub fn check_guards(n: i64) -> Result<u32, Violation> {
+    if n < 1 {
+        Err(Violation::GuardsBelowOne)
+    } else if n > i64::from(MAX_GUARDS) {
+        Err(Violation::GuardsTooMany)
+    } else {
+        u32::try_from(n).map_err(|_| Violation::GuardsTooMany)
+    }
+}
+
+pub fn check_window(minutes: i64) -> Result<u32, Violation> {
+    u32::try_from(minutes)
+        .ok()
+        .filter(|m| (1..=MAX_WINDOW_MINUTES).contains(m))
+        .ok_or(Violation::WindowOutOfRange)
+}
+
+pub fn check_mobile(mobile: &str) -> Result<String, Violation> {
+    let mobile = mobile.trim();
+    let allowed = mobile.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    let digits = mobile.chars().filter(char::is_ascii_digit).count();
+    if allowed && (7..=15).contains(&digits) && !mobile[1.min(mobile.len())..].contains('+') {
+        Ok(mobile.to_string())
+    } else {
+        Err(Violation::ContactMobileInvalid)
+    }
+}
+
+pub fn check_latitude(lat: f64) -> Result<f64, Violation> {
+    if lat.is_finite() && (-90.0..=90.0).contains(&lat) { Ok(lat) } else { Err(Violation::LatitudeInvalid) }
+}
+
+pub fn check_longitude(lon: f64) -> Result<f64, Violation> {
+    if lon.is_finite() && (-180.0..=180.0).contains(&lon) { Ok(lon) } else { Err(Violation::LongitudeInvalid) }
+}
+
+/// At least one of address and coordinates; coordinates complete and in range.
+pub fn check_location(address: Option<&str>, lat: Option<f64>, lon: Option<f64>) -> Result<Location, Violation> {
+    let address = address.map(str::trim).filter(|a| !a.is_empty());
+    if address.is_some_and(|a| a.chars().count() > MAX_ADDRESS_CHARS) {
+        return Err(Violation::AddressTooLong);
+    }
+    let coordinates = match (lat, lon) {
+        (Some(lat), Some(lon)) => Some((check_latitude(lat)?, check_longitude(lon)?)),
+        (None, None) => None,
+        _ => return Err(Violation::CoordinatesIncomplete),
+    };
+    if address.is_none() && coordinates.is_none() {
+        return Err(Violation::LocationMissing);
+    }
+    Ok(Location { address: address.map(str::to_string), coordinates })
+}
+
+pub fn check_repeat(kind: RepeatKind, days: Vec<Weekday>) -> Result<Repeat, Violation> {
+    match kind {
+        RepeatKind::Single => Ok(Repeat::Single),
+        RepeatKind::Daily => Ok(Repeat::Daily),
+        RepeatKind::Weekly if days.is_empty() => Err(Violation::WeeklyWithoutDays),
+        RepeatKind::Weekly => Ok(Repeat::weekly(days)),
+    }
+}
+
+pub fn parse_start_time(s: &str) -> Result<NaiveTime, Violation> {
+    let s = s.trim();
+    // Browsers send HH:MM, some HH:MM:SS; seconds are not meaningful here.
+    NaiveTime::parse_from_str(s, "%H:%M")
+        .or_else(|_| NaiveTime::parse_from_str(s, "%H:%M:%S"))
+        .map_err(|_| Violation::StartTimeInvalid)
+}
+
+/// The AURA wire form of a start time.
+pub fn format_start_time(t: NaiveTime) -> String {
+    t.format("%H:%M").to_string()
+}
+
+fn parse_date(s: &str, err: Violation) -> Result<NaiveDate, Violation> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| err)
+}
+
+fn parse_optional_f64(s: &str, err: Violation) -> Result<Option<f64>, Violation> {
+    let s = s.trim();
+    if s.is_empty() { Ok(None) } else { s.parse::<f64>().map(Some).map_err(|_| err) }
+}
+
+/// The first window must exist and open at least the lead time after `now`.
+pub fn check_timing<Z: TimeZone>(schedule: &Schedule, tz: &Z, now: DateTime<Utc>) -> Result<Occurrence, Violation> {
+    let first = schedule.first_occurrence(tz).ok_or(Violation::NoOccurrences)?;
+    if first.opens < now + chrono::Duration::minutes(LEAD_TIME_MINUTES) {
+        return Err(Violation::TooSoon { first_opens: first.opens });
+    }
+    Ok(first)
+}
+
+/// Every zone-free rule, each problem reported against its own field.
+/// `enabled` is the deployment's list of bookable service types.
+pub fn validate_draft(draft: &BookingDraft, enabled: &[ServiceType]) -> Result<ValidBooking, FieldErrors> {
+    fn ok<T>(r: Result<T, Violation>, errors: &mut FieldErrors) -> Option<T> {
+        r.map_err(|v| errors.add(v)).ok()
+    }
+    let mut errors = FieldErrors::default();
+
+    let service_type = ok(
+        draft
+            .service_type
+            .parse::<ServiceType>()
+            .ok()
+            .filter(|t| enabled.contains(t))
+            .ok_or_else(|| Violation::ServiceTypeUnknown(draft.service_type.clone())),
+        &mut errors,
+    );
+    let name = ok(check_name(&draft.name), &mut errors);
+    let instructions = draft.special_instructions.trim();
+    if instructions.chars().count() > MAX_INSTRUCTIONS_CHARS {
+        errors.add(Violation::InstructionsTooLong);
+    }
+    let guards = ok(
+        draft
+            .number_of_guards
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| Violation::GuardsNotANumber)
+            .and_then(check_guards),
+        &mut errors,
+    );
+    let armed = ok(
+        draft
+            .armed_preference
+            .parse::<ArmedPreference>()
+            .map_err(|_| Violation::ArmedPreferenceUnknown(draft.armed_preference.clone())),
+        &mut errors,
+    );
+
+    let mut contacts = Vec::new();
+    if draft.contacts.len() > MAX_CONTACTS {
+        errors.add(Violation::TooManyContacts);
+    }
+    for (i, c) in draft.contacts.iter().enumerate() {
+        // A row left completely empty is ignored rather than an error.
+        if c.name.trim().is_empty() && c.mobile.trim().is_empty() {
+            continue;
+        }
+        let name = c.name.trim();
+        if name.is_empty() {
+            errors.push(Field::ContactName(i), &Violation::ContactNameMissing);
+        }
+        match check_mobile(&c.mobile) {
+            Ok(mobile) if !name.is_empty() => contacts.push(Contact { name: name.to_string(), mobile }),
+            Ok(_) => {}
+            Err(v) => errors.push(Field::ContactMobile(i), &v),
+        }
+    }
+
+    let place = match draft.site_id {
+        Some(id) => Some(Place::SavedSite(id)),
+        None => {
+            let lat = ok(parse_optional_f64(&draft.latitude, Violation::LatitudeInvalid), &mut errors);
+            let lon = ok(parse_optional_f64(&draft.longitude, Violation::LongitudeInvalid), &mut errors);
+            let location = match (lat, lon) {
+                (Some(lat), Some(lon)) => ok(check_location(Some(&draft.address), lat, lon), &mut errors),
+                _ => None,
+            };
+            let timezone = draft.timezone.trim();
+            if timezone.is_empty() {
+                errors.add(Violation::TimezoneMissing);
+            }
+            location
+                .filter(|_| !timezone.is_empty())
+                .map(|location| Place::New { location, timezone: timezone.to_string() })
+        }
+    };
+
+    let first_date = ok(parse_date(&draft.first_date, Violation::FirstDateInvalid), &mut errors);
+    let repeat_kind = ok(
+        draft.repeat.parse::<RepeatKind>().map_err(|_| Violation::RepeatUnknown(draft.repeat.clone())),
+        &mut errors,
+    );
+    // A single booking has one date; the last date only matters when it repeats.
+    let last_date = match repeat_kind {
+        Some(RepeatKind::Single) => first_date,
+        _ => ok(parse_date(&draft.last_date, Violation::LastDateInvalid), &mut errors),
+    };
+    if let (Some(first), Some(last)) = (first_date, last_date)
+        && last < first
+    {
+        errors.add(Violation::DatesReversed);
+    }
+    let mut days = Vec::new();
+    if repeat_kind == Some(RepeatKind::Weekly) {
+        for code in &draft.days {
+            match weekday_from_code(code) {
+                Some(d) => days.push(d),
+                None => errors.add(Violation::DayUnknown(code.clone())),
+            }
+        }
+    }
+    let repeat = repeat_kind.and_then(|k| ok(check_repeat(k, days), &mut errors));
+    let start_time = ok(parse_start_time(&draft.start_time), &mut errors);
+    let window = ok(
+        draft
+            .window_minutes
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| Violation::WindowNotANumber)
+            .and_then(check_window),
+        &mut errors,
+    );
+
+    match (service_type, name, guards, armed, place, first_date, last_date, repeat, start_time, window) {
+        (
+            Some(service_type),
+            Some(name),
+            Some(number_of_guards),
+            Some(armed_preference),
+            Some(place),
+            Some(first_date),
+            Some(last_date),
+            Some(repeat),
+            Some(start_time),
+            Some(window_minutes),
+        ) if errors.is_empty() => Ok(ValidBooking {
+            service_type,
+            name,
+            special_instructions: Some(instructions.to_string()).filter(|s| !s.is_empty()),
+            number_of_guards,
+            armed_preference,
+            contacts,
+            place,
+            first_date,
+            last_date,
+            repeat,
+            start_time,
+            window_minutes,
+        }),
+        _ => Err(errors),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn good_draft() -> BookingDraft {
+        BookingDraft {
+            idempotency_key: "k1".into(),
+            service_type: "patrol".into(),
+            name: " Warehouse night patrol ".into(),
+            special_instructions: "Check the loading-bay shutters".into(),
+            number_of_guards: "2".into(),
+            armed_preference: "unarmed".into(),
+            contacts: vec![
+                ContactDraft { name: "Site manager".into(), mobile: "+44 7700 900123".into() },
+                ContactDraft::default(),
+            ],
+            site_id: None,
+            address: "1 Example Street, London".into(),
+            latitude: "51.5072".into(),
+            longitude: "-0.1276".into(),
+            timezone: "Europe/London".into(),
+            first_date: "2026-12-01".into(),
+            last_date: "2026-12-31".into(),
+            repeat: "weekly".into(),
+            days: vec!["FRI".into(), "MON".into()],
+            start_time: "22:00".into(),
+            window_minutes: "90".into(),
+        }
+    }
+
+    #[test]
+    fn a_complete_draft_is_valid_and_normalised() {
+        let v = validate_draft(&good_draft(), &ServiceType::ALL).expect("valid");
+        assert_eq!(v.name, "Warehouse night patrol");
+        assert_eq!(v.repeat, Repeat::Weekly(vec![Weekday::Mon, Weekday::Fri]));
+        assert_eq!(v.contacts.len(), 1, "the empty contact row is ignored");
+        assert_eq!(v.number_of_guards, 2);
+        match v.place {
+            Place::New { location, timezone } => {
+                assert_eq!(location.coordinates, Some((51.5072, -0.1276)));
+                assert_eq!(timezone, "Europe/London");
+            }
+            other => panic!("unexpected place {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_problem_is_reported_against_its_field() {
+        let draft = BookingDraft {
+            service_type: "guarding".into(),
+            name: "   ".into(),
+            number_of_guards: "0".into(),
+            armed_preference: "armed".into(),
+            contacts: vec![ContactDraft { name: "".into(), mobile: "12".into() }],
+            address: "".into(),
+            latitude: "".into(),
+            longitude: "".into(),
+            timezone: "".into(),
+            first_date: "2026-12-10".into(),
+            last_date: "2026-12-01".into(),
+            repeat: "weekly".into(),
+            days: vec![],
+            start_time: "25:00".into(),
+            window_minutes: "1441".into(),
+            ..good_draft()
+        };
+        let errors = validate_draft(&draft, &[ServiceType::Patrol]).expect_err("invalid");
+        let expect = [
+            (Field::ServiceType, "not enabled"),
+            (Field::Name, "Give the booking a name."),
+            (Field::NumberOfGuards, "At least one guard"),
+            (Field::ContactName(0), "contact's name"),
+            (Field::ContactMobile(0), "at least 7 digits"),
+            (Field::Address, "address, coordinates, or both"),
+            (Field::Timezone, "time zone"),
+            (Field::LastDate, "cannot be before"),
+            (Field::Days, "at least one day"),
+            (Field::StartTime, "HH:MM"),
+            (Field::WindowMinutes, "1 to 1440"),
+        ];
+        for (field, text) in expect {
+            let got = errors.get(field).unwrap_or_else(|| panic!("no error for {field:?}: {errors:?}"));
+            assert!(got.contains(text), "{field:?}: {got}");
+        }
+        assert_eq!(errors.len(), expect.len());
+    }
+
+    #[test]
+    fn single_bookings_ignore_the_last_date() {
+        let draft = BookingDraft { repeat: "single".into(), last_date: "".into(), days: vec![], ..good_draft() };
+        let v = validate_draft(&draft, &ServiceType::ALL).expect("valid");
+        assert_eq!(v.last_date, v.first_date);
+        assert_eq!(v.repeat, Repeat::Single);
+    }
+
+    #[test]
+    fn saved_site_needs_no_location_fields() {
+        let draft = BookingDraft {
+            site_id: Some(7),
+            address: "".into(),
+            latitude: "".into(),
+            longitude: "".into(),
+            timezone: "".into(),
+            ..good_draft()
+        };
+        assert_eq!(validate_draft(&draft, &ServiceType::ALL).expect("valid").place, Place::SavedSite(7));
+    }
+
+    #[test]
+    fn location_rules() {
+        assert_eq!(check_location(None, None, None), Err(Violation::LocationMissing));
+        assert_eq!(check_location(Some("  "), None, None), Err(Violation::LocationMissing));
+        assert_eq!(check_location(None, Some(1.0), None), Err(Violation::CoordinatesIncomplete));
+        assert_eq!(check_location(None, Some(91.0), Some(0.0)), Err(Violation::LatitudeInvalid));
+        assert_eq!(check_location(None, Some(0.0), Some(-180.5)), Err(Violation::LongitudeInvalid));
+        assert!(check_location(None, Some(0.0), Some(0.0)).is_ok());
+        assert!(check_location(Some("1 High St"), None, None).is_ok());
+    }
+
+    #[test]
+    fn number_rules() {
+        assert_eq!(check_guards(0), Err(Violation::GuardsBelowOne));
+        assert_eq!(check_guards(1), Ok(1));
+        assert_eq!(check_window(0), Err(Violation::WindowOutOfRange));
+        assert_eq!(check_window(1), Ok(1));
+        assert_eq!(check_window(1440), Ok(1440));
+        assert_eq!(check_window(1441), Err(Violation::WindowOutOfRange));
+        let d = BookingDraft { number_of_guards: "two".into(), window_minutes: "1.5".into(), ..good_draft() };
+        let e = validate_draft(&d, &ServiceType::ALL).expect_err("invalid");
+        assert_eq!(e.get(Field::NumberOfGuards), Some(Violation::GuardsNotANumber.message().as_str()));
+        assert_eq!(e.get(Field::WindowMinutes), Some(Violation::WindowNotANumber.message().as_str()));
+    }
+
+    #[test]
+    fn mobile_rules() {
+        assert!(check_mobile("+44 7700 900123").is_ok());
+        assert!(check_mobile("(212) 555-0100").is_ok());
+        assert!(check_mobile("555").is_err());
+        assert!(check_mobile("call me").is_err());
+        assert!(check_mobile("44+7700900123").is_err());
+    }
+
+    #[test]
+    fn start_time_accepts_browser_formats() {
+        assert_eq!(parse_start_time("22:00"), Ok(NaiveTime::from_hms_opt(22, 0, 0).expect("time")));
+        assert_eq!(parse_start_time("07:05:00"), Ok(NaiveTime::from_hms_opt(7, 5, 0).expect("time")));
+        assert_eq!(parse_start_time("7pm"), Err(Violation::StartTimeInvalid));
+    }
+
+    #[test]
+    fn timing_enforces_the_lead_time_on_the_first_window() {
+        use chrono_tz::Europe::London;
+        let now = DateTime::parse_from_rfc3339("2026-12-01T21:56:00Z").expect("rfc3339").with_timezone(&Utc);
+        let (date_from, date_to) = super::super::schedule::local_date_span(
+            &London,
+            NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"),
+            NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"),
+        );
+        let at = |h, m| Schedule {
+            date_from,
+            date_to,
+            repeat: Repeat::Single,
+            start_time: NaiveTime::from_hms_opt(h, m, 0).expect("time"),
+            window_minutes: 30,
+        };
+        // 4 minutes ahead: refused. Exactly 5: accepted.
+        assert!(matches!(check_timing(&at(22, 0), &London, now), Err(Violation::TooSoon { .. })));
+        assert!(check_timing(&at(22, 1), &London, now).is_ok());
+        // Already past.
+        assert!(matches!(check_timing(&at(9, 0), &London, now), Err(Violation::TooSoon { .. })));
+        let never = Schedule { repeat: Repeat::Weekly(vec![Weekday::Sun]), ..at(23, 0) };
+        assert_eq!(check_timing(&never, &London, now), Err(Violation::NoOccurrences));
+    }
+}
