@@ -1,1 +1,80 @@
+//! The AURA scheduled-services dashboard: pages, server functions and the shared booking model.
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod components;
 pub mod domain;
+pub mod error;
+pub mod model;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use components::nav::Header;
+use pages::{book::BookPage, calendar::CalendarPage, not_found::NotFound, request::RequestPage, upcoming::UpcomingPage};
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Marks the page interactive once hydrated: forms enable their buttons, tests wait for it.
+    let hydrated = RwSignal::new(false);
+    provide_context(Hydrated(hydrated));
+    Effect::new(move |_| {
+        hydrated.set(true);
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/aura-dashboard.css" />
+        <Title formatter=|text| format!("{text} · AURA scheduled services") />
+        <Router>
+            <a class="skip-link" href="#main">
+                "Skip to content"
+            </a>
+            <Header />
+            <main id="main">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=CalendarPage />
+                    <Route path=path!("/book") view=BookPage />
+                    <Route path=path!("/requests/:id") view=RequestPage />
+                    <Route path=path!("/upcoming") view=UpcomingPage />
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// Whether the page has hydrated (false during server rendering and before the WASM runs).
+#[derive(Clone, Copy)]
+pub struct Hydrated(pub RwSignal<bool>);
+
+pub fn use_hydrated() -> Signal<bool> {
+    use_context::<Hydrated>().map(|h| h.0.into()).unwrap_or_else(|| Signal::stored(false))
+}

@@ -16,6 +16,7 @@ pub const MAX_INSTRUCTIONS_CHARS: usize = 2000;
 pub const MAX_ADDRESS_CHARS: usize = 300;
 pub const MAX_CONTACTS: usize = 10;
 pub const MAX_GUARDS: u32 = 50;
+pub const MAX_CANCEL_REASON_CHARS: usize = 500;
 
 /// What the booking form submits: text exactly as typed, so nothing is lost to a parse error.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -78,11 +79,7 @@ pub struct ValidBooking {
     pub armed_preference: ArmedPreference,
     pub contacts: Vec<Contact>,
     pub place: Place,
-    pub first_date: NaiveDate,
-    pub last_date: NaiveDate,
-    pub repeat: Repeat,
-    pub start_time: NaiveTime,
-    pub window_minutes: u32,
+    pub when: ValidWhen,
 }
 
 /// The form field a problem belongs to.
@@ -107,6 +104,7 @@ pub enum Field {
     Days,
     StartTime,
     WindowMinutes,
+    CancelReason,
 }
 
 /// Every way a booking can break a rule.
@@ -141,6 +139,8 @@ pub enum Violation {
     WindowOutOfRange,
     NoOccurrences,
     TooSoon { first_opens: DateTime<Utc> },
+    CancelReasonMissing,
+    CancelReasonTooLong,
 }
 
 impl Violation {
@@ -180,6 +180,10 @@ impl Violation {
             Violation::WindowNotANumber => "Enter the window length in whole minutes.".into(),
             Violation::WindowOutOfRange => format!("The window must last 1 to {MAX_WINDOW_MINUTES} minutes."),
             Violation::NoOccurrences => "No service window falls within the chosen dates and days.".into(),
+            Violation::CancelReasonMissing => "Say why the booking is being cancelled.".into(),
+            Violation::CancelReasonTooLong => {
+                format!("Keep the reason to {MAX_CANCEL_REASON_CHARS} characters or fewer.")
+            }
             Violation::TooSoon { .. } => format!(
                 "The first window must open at least {LEAD_TIME_MINUTES} minutes from now. Choose a later date or start time."
             ),
@@ -210,6 +214,7 @@ impl Violation {
             Violation::StartTimeInvalid | Violation::TooSoon { .. } => Field::StartTime,
             Violation::WindowNotANumber | Violation::WindowOutOfRange => Field::WindowMinutes,
             Violation::NoOccurrences => Field::Days,
+            Violation::CancelReasonMissing | Violation::CancelReasonTooLong => Field::CancelReason,
         }
     }
 }
@@ -266,6 +271,17 @@ pub fn check_name(name: &str) -> Result<String, Violation> {
         Err(Violation::NameTooLong)
     } else {
         Ok(name.to_string())
+    }
+}
+
+pub fn check_cancel_reason(reason: &str) -> Result<String, Violation> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        Err(Violation::CancelReasonMissing)
+    } else if reason.chars().count() > MAX_CANCEL_REASON_CHARS {
+        Err(Violation::CancelReasonTooLong)
+    } else {
+        Ok(reason.to_string())
     }
 }
 
@@ -440,6 +456,49 @@ pub fn validate_draft(draft: &BookingDraft, enabled: &[ServiceType]) -> Result<V
         }
     };
 
+    let when = match validate_when(draft) {
+        Ok(when) => Some(when),
+        Err(e) => {
+            errors.0.extend(e.0);
+            None
+        }
+    };
+
+    match (service_type, name, guards, armed, place, when) {
+        (Some(service_type), Some(name), Some(number_of_guards), Some(armed_preference), Some(place), Some(when))
+            if errors.is_empty() =>
+        {
+            Ok(ValidBooking {
+            service_type,
+            name,
+            special_instructions: Some(instructions.to_string()).filter(|s| !s.is_empty()),
+            number_of_guards,
+            armed_preference,
+            contacts,
+                place,
+                when,
+            })
+        }
+        _ => Err(errors),
+    }
+}
+
+/// The "when" of a booking: dates, repeat, start and window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValidWhen {
+    pub first_date: NaiveDate,
+    pub last_date: NaiveDate,
+    pub repeat: Repeat,
+    pub start_time: NaiveTime,
+    pub window_minutes: u32,
+}
+
+/// The zone-free rules of the "when" fields alone (the live preview needs only these).
+pub fn validate_when(draft: &BookingDraft) -> Result<ValidWhen, FieldErrors> {
+    fn ok<T>(r: Result<T, Violation>, errors: &mut FieldErrors) -> Option<T> {
+        r.map_err(|v| errors.add(v)).ok()
+    }
+    let mut errors = FieldErrors::default();
     let first_date = ok(parse_date(&draft.first_date, Violation::FirstDateInvalid), &mut errors);
     let repeat_kind = ok(
         draft.repeat.parse::<RepeatKind>().map_err(|_| Violation::RepeatUnknown(draft.repeat.clone())),
@@ -476,32 +535,10 @@ pub fn validate_draft(draft: &BookingDraft, enabled: &[ServiceType]) -> Result<V
         &mut errors,
     );
 
-    match (service_type, name, guards, armed, place, first_date, last_date, repeat, start_time, window) {
-        (
-            Some(service_type),
-            Some(name),
-            Some(number_of_guards),
-            Some(armed_preference),
-            Some(place),
-            Some(first_date),
-            Some(last_date),
-            Some(repeat),
-            Some(start_time),
-            Some(window_minutes),
-        ) if errors.is_empty() => Ok(ValidBooking {
-            service_type,
-            name,
-            special_instructions: Some(instructions.to_string()).filter(|s| !s.is_empty()),
-            number_of_guards,
-            armed_preference,
-            contacts,
-            place,
-            first_date,
-            last_date,
-            repeat,
-            start_time,
-            window_minutes,
-        }),
+    match (first_date, last_date, repeat, start_time, window) {
+        (Some(first_date), Some(last_date), Some(repeat), Some(start_time), Some(window_minutes)) if errors.is_empty() => {
+            Ok(ValidWhen { first_date, last_date, repeat, start_time, window_minutes })
+        }
         _ => Err(errors),
     }
 }
@@ -540,7 +577,7 @@ mod tests {
     fn a_complete_draft_is_valid_and_normalised() {
         let v = validate_draft(&good_draft(), &ServiceType::ALL).expect("valid");
         assert_eq!(v.name, "Warehouse night patrol");
-        assert_eq!(v.repeat, Repeat::Weekly(vec![Weekday::Mon, Weekday::Fri]));
+        assert_eq!(v.when.repeat, Repeat::Weekly(vec![Weekday::Mon, Weekday::Fri]));
         assert_eq!(v.contacts.len(), 1, "the empty contact row is ignored");
         assert_eq!(v.number_of_guards, 2);
         match v.place {
@@ -597,8 +634,8 @@ mod tests {
     fn single_bookings_ignore_the_last_date() {
         let draft = BookingDraft { repeat: "single".into(), last_date: "".into(), days: vec![], ..good_draft() };
         let v = validate_draft(&draft, &ServiceType::ALL).expect("valid");
-        assert_eq!(v.last_date, v.first_date);
-        assert_eq!(v.repeat, Repeat::Single);
+        assert_eq!(v.when.last_date, v.when.first_date);
+        assert_eq!(v.when.repeat, Repeat::Single);
     }
 
     #[test]

@@ -1,0 +1,53 @@
+use leptos::prelude::*;
+use leptos::server_fn::codec::{GetUrl, Json};
+
+use crate::domain::BookingDraft;
+use crate::error::AppError;
+use crate::model::{BookingFormData, BookingResult, MonthView, RequestDetail, SchedulePreview, UpcomingView};
+
+/// How many windows the form previews.
+pub const PREVIEW_OCCURRENCES: usize = 5;
+
+#[server(input = GetUrl)]
+pub async fn load_booking_form() -> Result<BookingFormData, AppError> {
+    use crate::server::{app_state, bookings};
+    bookings::form_data(&app_state()?, chrono::Utc::now()).await
+}
+
+/// The first windows of a draft in its zone; problems come back inside the preview.
+#[server(input = Json)]
+pub async fn preview_schedule(draft: BookingDraft) -> Result<SchedulePreview, AppError> {
+    use crate::server::{app_state, bookings};
+    Ok(bookings::preview(&app_state()?, &draft, chrono::Utc::now(), PREVIEW_OCCURRENCES).await)
+}
+
+#[server(input = Json)]
+pub async fn book_service(draft: BookingDraft) -> Result<BookingResult, AppError> {
+    use crate::server::{app_state, bookings, state::DASHBOARD_ACTOR};
+    bookings::book(&app_state()?, &draft, DASHBOARD_ACTOR, chrono::Utc::now()).await
+}
+
+#[server(input = GetUrl)]
+pub async fn load_request(id: i64) -> Result<RequestDetail, AppError> {
+    use crate::server::{app_state, bookings};
+    bookings::request_detail(&app_state()?, id, chrono::Utc::now()).await
+}
+
+#[server]
+pub async fn cancel_request(id: i64, reason: String) -> Result<(), AppError> {
+    use crate::server::{app_state, bookings, state::DASHBOARD_ACTOR};
+    bookings::cancel(&app_state()?, id, &reason, DASHBOARD_ACTOR, chrono::Utc::now()).await
+}
+
+/// `month` is "YYYY-MM"; empty means the current month.
+#[server(input = GetUrl)]
+pub async fn load_month(month: String) -> Result<MonthView, AppError> {
+    use crate::server::{app_state, bookings};
+    bookings::month_view(&app_state()?, Some(&month), chrono::Utc::now()).await
+}
+
+#[server(input = GetUrl)]
+pub async fn load_upcoming(days: u32) -> Result<UpcomingView, AppError> {
+    use crate::server::{app_state, bookings};
+    bookings::upcoming_view(&app_state()?, days, chrono::Utc::now()).await
+}

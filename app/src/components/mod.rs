@@ -1,0 +1,5 @@
+//! Widgets used by more than one page.
+
+pub mod feedback;
+pub mod nav;
+pub mod service;

@@ -1,0 +1,53 @@
+//! The one error type of the dashboard, shared by server functions and the browser.
+//!
+//! Internal causes are logged on the server and never sent; the variants carry only what a user
+//! should read and act on.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::FieldErrors;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// Input broke a rule; each problem belongs to a form field.
+    #[error("Some fields need attention: see the messages next to them.")]
+    Invalid(FieldErrors),
+    #[error("{0}")]
+    NotFound(String),
+    /// The action is not possible in the current state (e.g. cancelling twice).
+    #[error("{0}")]
+    Conflict(String),
+    /// AURA could not take the action; the text says what happened and what to do.
+    #[error("{0}")]
+    Aura(String),
+    #[error("Something went wrong on our side and has been logged. Please try again in a moment.")]
+    Internal,
+    /// The call itself failed (network, encoding) before reaching our code.
+    #[error("The dashboard could not be reached: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn field_errors(&self) -> Option<&FieldErrors> {
+        match self {
+            AppError::Invalid(errors) => Some(errors),
+            _ => None,
+        }
+    }
+}
+
+impl From<crate::domain::Violation> for AppError {
+    fn from(v: crate::domain::Violation) -> Self {
+        AppError::Invalid(v.into())
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}

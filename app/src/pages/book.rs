@@ -1,0 +1,569 @@
+use chrono::Duration;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::use_navigate;
+
+use crate::api::bookings::{BookService, load_booking_form, preview_schedule};
+use crate::components::feedback::{ErrorNotice, FieldMessage, Loading};
+use crate::domain::{
+    ArmedPreference, BookingDraft, ContactDraft, Field, FieldErrors, MAX_CONTACTS, RepeatKind, ServiceType, WEEKDAYS,
+    validate_draft, weekday_code, weekday_short_name,
+};
+use crate::model::{BookingFormData, SchedulePreview, SyncStatus};
+use crate::use_hydrated;
+
+const NEW_SITE: &str = "new";
+#[cfg(feature = "hydrate")]
+const PREVIEW_DEBOUNCE_MS: u32 = 350;
+
+#[component]
+pub fn BookPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| load_booking_form());
+    view! {
+        <Title text="Book a service" />
+        <h1>"Book a service"</h1>
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(data) => view! { <BookingForm data /> }.into_any(),
+                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// One on-site contact row; `key` keeps a row's inputs in place when another row is removed.
+#[derive(Clone, Copy)]
+struct ContactRow {
+    key: usize,
+    name: RwSignal<String>,
+    mobile: RwSignal<String>,
+}
+
+impl ContactRow {
+    fn new(key: usize) -> Self {
+        ContactRow { key, name: RwSignal::new(String::new()), mobile: RwSignal::new(String::new()) }
+    }
+}
+
+/// Every input of the form, as typed.
+#[derive(Clone, Copy)]
+struct FormState {
+    service_type: RwSignal<String>,
+    name: RwSignal<String>,
+    special_instructions: RwSignal<String>,
+    number_of_guards: RwSignal<String>,
+    armed_preference: RwSignal<String>,
+    contacts: RwSignal<Vec<ContactRow>>,
+    contact_keys: RwSignal<usize>,
+    site: RwSignal<String>,
+    address: RwSignal<String>,
+    latitude: RwSignal<String>,
+    longitude: RwSignal<String>,
+    timezone: RwSignal<String>,
+    first_date: RwSignal<String>,
+    last_date: RwSignal<String>,
+    repeat: RwSignal<String>,
+    days: RwSignal<Vec<String>>,
+    start_time: RwSignal<String>,
+    window_minutes: RwSignal<String>,
+}
+
+impl FormState {
+    fn new(data: &BookingFormData) -> Self {
+        let first_site = data.sites.first().map(|s| s.id.to_string()).unwrap_or_else(|| NEW_SITE.to_string());
+        FormState {
+            service_type: RwSignal::new(data.service_types.first().map(|t| t.key().to_string()).unwrap_or_default()),
+            name: RwSignal::new(String::new()),
+            special_instructions: RwSignal::new(String::new()),
+            number_of_guards: RwSignal::new("1".into()),
+            armed_preference: RwSignal::new(ArmedPreference::NoPreference.key().into()),
+            contacts: RwSignal::new(vec![ContactRow::new(0)]),
+            contact_keys: RwSignal::new(1),
+            site: RwSignal::new(first_site),
+            address: RwSignal::new(String::new()),
+            latitude: RwSignal::new(String::new()),
+            longitude: RwSignal::new(String::new()),
+            timezone: RwSignal::new(data.default_timezone.clone()),
+            first_date: RwSignal::new(data.today.format("%Y-%m-%d").to_string()),
+            last_date: RwSignal::new((data.today + Duration::days(27)).format("%Y-%m-%d").to_string()),
+            repeat: RwSignal::new(RepeatKind::Single.key().into()),
+            days: RwSignal::new(Vec::new()),
+            start_time: RwSignal::new(String::new()),
+            window_minutes: RwSignal::new("60".into()),
+        }
+    }
+
+    fn site_id(&self) -> Option<i64> {
+        self.site.with(|s| s.parse::<i64>().ok())
+    }
+
+    /// The draft as it stands (tracked: re-runs whoever reads it on any change).
+    fn draft(&self, idempotency_key: String) -> BookingDraft {
+        BookingDraft {
+            idempotency_key,
+            service_type: self.service_type.get(),
+            name: self.name.get(),
+            special_instructions: self.special_instructions.get(),
+            number_of_guards: self.number_of_guards.get(),
+            armed_preference: self.armed_preference.get(),
+            contacts: self
+                .contacts
+                .get()
+                .iter()
+                .map(|c| ContactDraft { name: c.name.get(), mobile: c.mobile.get() })
+                .collect(),
+            ..self.when_draft()
+        }
+    }
+
+    /// Only what the schedule preview depends on.
+    fn when_draft(&self) -> BookingDraft {
+        let site_id = self.site_id();
+        BookingDraft {
+            site_id,
+            address: self.address.get(),
+            latitude: self.latitude.get(),
+            longitude: self.longitude.get(),
+            timezone: if site_id.is_some() { String::new() } else { self.timezone.get() },
+            first_date: self.first_date.get(),
+            last_date: self.last_date.get(),
+            repeat: self.repeat.get(),
+            days: self.days.get(),
+            start_time: self.start_time.get(),
+            window_minutes: self.window_minutes.get(),
+            ..BookingDraft::default()
+        }
+    }
+
+    fn add_contact(&self) {
+        let key = self.contact_keys.get_untracked();
+        self.contact_keys.set(key + 1);
+        self.contacts.update(|c| c.push(ContactRow::new(key)));
+    }
+}
+
+fn field_id(field: Field) -> String {
+    match field {
+        Field::ServiceType => "service-type".into(),
+        Field::Name => "name".into(),
+        Field::SpecialInstructions => "special-instructions".into(),
+        Field::NumberOfGuards => "guards".into(),
+        Field::ArmedPreference => "armed".into(),
+        Field::Contacts => "contacts".into(),
+        Field::ContactName(i) => format!("contact-{i}-name"),
+        Field::ContactMobile(i) => format!("contact-{i}-mobile"),
+        Field::Site => "site".into(),
+        Field::Address => "address".into(),
+        Field::Latitude => "latitude".into(),
+        Field::Longitude => "longitude".into(),
+        Field::Timezone => "timezone".into(),
+        Field::FirstDate => "first-date".into(),
+        Field::LastDate => "last-date".into(),
+        Field::Repeat => "repeat".into(),
+        Field::Days => "days".into(),
+        Field::StartTime => "start-time".into(),
+        Field::WindowMinutes => "window".into(),
+        Field::CancelReason => "cancel-reason".into(),
+    }
+}
+
+#[component]
+fn BookingForm(data: BookingFormData) -> impl IntoView {
+    let form = FormState::new(&data);
+    let enabled: Vec<ServiceType> = data.service_types.clone();
+    let form_key = data.form_key.clone();
+    let attempt = RwSignal::new(0u32);
+    let idempotency_key = move || format!("{form_key}-{}", attempt.get_untracked());
+    let hydrated = use_hydrated();
+
+    // Live schedule preview, computed on the server (it needs the zone database), debounced.
+    let when_draft = Memo::new(move |_| form.when_draft());
+    let debounced = RwSignal::new(None::<BookingDraft>);
+    Effect::new(move |_| {
+        let snapshot = when_draft.get();
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(PREVIEW_DEBOUNCE_MS).await;
+            if when_draft.get_untracked() == snapshot {
+                debounced.set(Some(snapshot));
+            }
+        });
+        #[cfg(not(feature = "hydrate"))]
+        drop(snapshot);
+    });
+    let preview = LocalResource::new(move || {
+        let draft = debounced.get();
+        async move {
+            match draft {
+                Some(d) => preview_schedule(d).await.ok(),
+                None => None,
+            }
+        }
+    });
+
+    // Problems shown next to fields: the live zone-free rules once a submit was tried, the server's
+    // answer to the last submit while nothing changed since, and the live server preview.
+    let attempted = RwSignal::new(false);
+    let submitted = RwSignal::new(None::<(BookingDraft, FieldErrors)>);
+    let enabled_for_check = enabled.clone();
+    let errors = Memo::new(move |_| {
+        let draft = form.draft(String::new());
+        let mut shown = FieldErrors::default();
+        if attempted.get()
+            && let Err(e) = validate_draft(&draft, &enabled_for_check)
+        {
+            shown.0.extend(e.0);
+        }
+        submitted.with(|s| {
+            if let Some((at, e)) = s
+                && *at == draft
+            {
+                for fe in &e.0 {
+                    if shown.get(fe.field).is_none() {
+                        shown.0.push(fe.clone());
+                    }
+                }
+            }
+        });
+        if let Some(Some(p)) = preview.get() {
+            for fe in p.errors.0 {
+                if shown.get(fe.field).is_none() {
+                    shown.0.push(fe);
+                }
+            }
+        }
+        shown
+    });
+    let error_for = move |field: Field| Signal::derive(move || errors.with(|e| e.get(field).map(str::to_string)));
+
+    let book = ServerAction::<BookService>::new();
+    let form_message = RwSignal::new(None::<String>);
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        let Some(result) = book.value().get() else { return };
+        match result {
+            Ok(r) if r.status == SyncStatus::Rejected => {
+                form_message.set(Some(format!(
+                    "AURA refused this booking: {} It is kept as refused (booking #{}) and will not be scheduled. Change the form and book again.",
+                    r.message.unwrap_or_default(),
+                    r.request_id
+                )));
+                // The next submit is a new booking, not a repeat of the refused one.
+                attempt.update(|a| *a += 1);
+            }
+            Ok(r) => navigate(&format!("/requests/{}", r.request_id), NavigateOptions::default()),
+            Err(e) => match e.field_errors() {
+                Some(fe) => {
+                    submitted.set(Some((form.draft(String::new()), fe.clone())));
+                    form_message.set(Some(e.to_string()));
+                }
+                None => form_message.set(Some(e.to_string())),
+            },
+        }
+    });
+
+    let enabled_for_submit = enabled.clone();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if book.pending().get_untracked() {
+            return;
+        }
+        attempted.set(true);
+        let draft = form.draft(idempotency_key());
+        if validate_draft(&draft, &enabled_for_submit).is_err() {
+            form_message.set(Some("Some fields need attention: see the messages next to them.".into()));
+            return;
+        }
+        form_message.set(None);
+        book.dispatch(BookService { draft });
+    };
+
+    let is_new_site = move || form.site.with(|s| s == NEW_SITE);
+    let repeat_kind = move || form.repeat.with(|r| r.parse::<RepeatKind>().unwrap_or_default());
+    let site_zone = {
+        let sites = data.sites.clone();
+        move || {
+            let id = form.site_id();
+            sites.iter().find(|s| Some(s.id) == id).map(|s| s.timezone.clone())
+        }
+    };
+    let zone_label = move || site_zone().unwrap_or_else(|| form.timezone.get());
+
+    view! {
+        <form class="booking-form" on:submit=on_submit novalidate>
+            <p class="hint">"Booking for " <strong>{data.customer_name.clone()}</strong> ". All fields except instructions and contacts are required."</p>
+
+            <fieldset>
+                <legend>"Service"</legend>
+                <div class="field">
+                    <label for="service-type">"Service type"</label>
+                    <select
+                        id="service-type"
+                        prop:value=move || form.service_type.get()
+                        on:change=move |ev| form.service_type.set(event_target_value(&ev))
+                        aria-describedby="service-type-error"
+                    >
+                        {enabled.iter().map(|t| view! { <option value=t.key()>{t.label()}</option> }).collect_view()}
+                    </select>
+                    <FieldMessage id="service-type-error" message=error_for(Field::ServiceType) />
+                </div>
+                <TextField id="name" label="Name" value=form.name error=error_for(Field::Name) max=crate::domain::MAX_NAME_CHARS placeholder="e.g. Warehouse night patrol" />
+                <div class="field">
+                    <label for="special-instructions">"Special instructions (optional)"</label>
+                    <textarea
+                        id="special-instructions"
+                        rows="3"
+                        maxlength=crate::domain::MAX_INSTRUCTIONS_CHARS
+                        prop:value=move || form.special_instructions.get()
+                        on:input=move |ev| form.special_instructions.set(event_target_value(&ev))
+                        aria-describedby="special-instructions-error"
+                    ></textarea>
+                    <FieldMessage id="special-instructions-error" message=error_for(Field::SpecialInstructions) />
+                </div>
+                <div class="row">
+                    <TextField id="guards" label="Number of guards" value=form.number_of_guards error=error_for(Field::NumberOfGuards) input_type="number" inputmode="numeric" />
+                    <div class="field">
+                        <label for="armed">"Armed preference"</label>
+                        <select
+                            id="armed"
+                            prop:value=move || form.armed_preference.get()
+                            on:change=move |ev| form.armed_preference.set(event_target_value(&ev))
+                        >
+                            {ArmedPreference::ALL.map(|a| view! { <option value=a.key()>{a.label()}</option> }).collect_view()}
+                        </select>
+                        <FieldMessage id="armed-error" message=error_for(Field::ArmedPreference) />
+                    </div>
+                </div>
+            </fieldset>
+
+            <fieldset id="contacts">
+                <legend>"On-site contacts (optional)"</legend>
+                <FieldMessage id="contacts-error" message=error_for(Field::Contacts) />
+                <For each=move || form.contacts.get() key=|c| c.key let:row>
+                    {
+                        let index = move || form.contacts.with(|cs| cs.iter().position(|c| c.key == row.key).unwrap_or(0));
+                        view! {
+                            <div class="contact-row">
+                                <div class="field">
+                                    <label for=move || field_id(Field::ContactName(index()))>"Contact " {move || index() + 1} " name"</label>
+                                    <input
+                                        id=move || field_id(Field::ContactName(index()))
+                                        type="text"
+                                        autocomplete="off"
+                                        prop:value=move || row.name.get()
+                                        on:input=move |ev| row.name.set(event_target_value(&ev))
+                                        aria-invalid=move || error_for(Field::ContactName(index())).get().is_some().to_string()
+                                    />
+                                    <p class="field-error" aria-live="polite">{move || error_for(Field::ContactName(index())).get()}</p>
+                                </div>
+                                <div class="field">
+                                    <label for=move || field_id(Field::ContactMobile(index()))>"Contact " {move || index() + 1} " mobile"</label>
+                                    <input
+                                        id=move || field_id(Field::ContactMobile(index()))
+                                        type="tel"
+                                        autocomplete="off"
+                                        prop:value=move || row.mobile.get()
+                                        on:input=move |ev| row.mobile.set(event_target_value(&ev))
+                                        aria-invalid=move || error_for(Field::ContactMobile(index())).get().is_some().to_string()
+                                    />
+                                    <p class="field-error" aria-live="polite">{move || error_for(Field::ContactMobile(index())).get()}</p>
+                                </div>
+                                <button
+                                    type="button"
+                                    class="link-button"
+                                    on:click=move |_| form.contacts.update(|cs| cs.retain(|c| c.key != row.key))
+                                    aria-label=move || format!("Remove contact {}", index() + 1)
+                                >
+                                    "Remove"
+                                </button>
+                            </div>
+                        }
+                    }
+                </For>
+                <button
+                    type="button"
+                    class="secondary"
+                    on:click=move |_| form.add_contact()
+                    disabled=move || form.contacts.with(|c| c.len() >= MAX_CONTACTS)
+                >
+                    "Add a contact"
+                </button>
+            </fieldset>
+
+            <fieldset>
+                <legend>"Where"</legend>
+                <div class="field">
+                    <label for="site">"Site"</label>
+                    <select id="site" prop:value=move || form.site.get() on:change=move |ev| form.site.set(event_target_value(&ev)) aria-describedby="site-error">
+                        {data
+                            .sites
+                            .iter()
+                            .map(|s| view! { <option value=s.id.to_string()>{format!("{} ({})", s.name, s.timezone)}</option> })
+                            .collect_view()}
+                        <option value=NEW_SITE>"A new location…"</option>
+                    </select>
+                    <FieldMessage id="site-error" message=error_for(Field::Site) />
+                </div>
+                <Show when=is_new_site>
+                    <TextField id="address" label="Address" value=form.address error=error_for(Field::Address) max=crate::domain::MAX_ADDRESS_CHARS autocomplete="street-address" />
+                    <div class="row">
+                        <TextField id="latitude" label="Latitude (optional)" value=form.latitude error=error_for(Field::Latitude) inputmode="decimal" placeholder="51.5072" />
+                        <TextField id="longitude" label="Longitude (optional)" value=form.longitude error=error_for(Field::Longitude) inputmode="decimal" placeholder="-0.1276" />
+                    </div>
+                    <div class="field">
+                        <label for="timezone">"Time zone of the location"</label>
+                        <select id="timezone" prop:value=move || form.timezone.get() on:change=move |ev| form.timezone.set(event_target_value(&ev)) aria-describedby="timezone-error">
+                            {data.time_zones.iter().map(|z| view! { <option value=z.clone()>{z.clone()}</option> }).collect_view()}
+                        </select>
+                        <FieldMessage id="timezone-error" message=error_for(Field::Timezone) />
+                    </div>
+                </Show>
+            </fieldset>
+
+            <fieldset>
+                <legend>"When"</legend>
+                <p class="hint">"Dates and times are local to the site: " <strong>{zone_label}</strong> "."</p>
+                <div class="field">
+                    <label for="repeat">"Repeats"</label>
+                    <select id="repeat" prop:value=move || form.repeat.get() on:change=move |ev| form.repeat.set(event_target_value(&ev))>
+                        {RepeatKind::ALL.map(|k| view! { <option value=k.key()>{k.label()}</option> }).collect_view()}
+                    </select>
+                    <FieldMessage id="repeat-error" message=error_for(Field::Repeat) />
+                </div>
+                <div class="row">
+                    <TextField
+                        id="first-date"
+                        label=Signal::derive(move || if repeat_kind() == RepeatKind::Single { "Date".to_string() } else { "First date".to_string() })
+                        value=form.first_date
+                        error=error_for(Field::FirstDate)
+                        input_type="date"
+                    />
+                    <Show when=move || repeat_kind() != RepeatKind::Single>
+                        <TextField id="last-date" label="Last date" value=form.last_date error=error_for(Field::LastDate) input_type="date" />
+                    </Show>
+                </div>
+                <Show when=move || repeat_kind() == RepeatKind::Weekly>
+                    <fieldset class="days" id="days" aria-describedby="days-error">
+                        <legend>"On these days"</legend>
+                        {WEEKDAYS
+                            .map(|d| {
+                                let code = weekday_code(d);
+                                view! {
+                                    <label class="day-toggle">
+                                        <input
+                                            type="checkbox"
+                                            value=code
+                                            prop:checked=move || form.days.with(|ds| ds.iter().any(|x| x == code))
+                                            on:change=move |ev| {
+                                                let on = event_target_checked(&ev);
+                                                form.days.update(|ds| {
+                                                    ds.retain(|x| x != code);
+                                                    if on {
+                                                        ds.push(code.to_string());
+                                                    }
+                                                });
+                                            }
+                                        />
+                                        {weekday_short_name(d)}
+                                    </label>
+                                }
+                            })
+                            .collect_view()}
+                    </fieldset>
+                </Show>
+                <FieldMessage id="days-error" message=error_for(Field::Days) />
+                <div class="row">
+                    <TextField id="start-time" label="Start time" value=form.start_time error=error_for(Field::StartTime) input_type="time" />
+                    <TextField id="window" label="Window length (minutes)" value=form.window_minutes error=error_for(Field::WindowMinutes) input_type="number" inputmode="numeric" />
+                </div>
+                <PreviewPanel preview />
+            </fieldset>
+
+            {move || form_message.get().map(|m| view! { <p class="notice notice-error form-message" role="alert">{m}</p> })}
+            <div class="actions">
+                <button type="submit" class="primary" disabled=move || !hydrated.get() || book.pending().get()>
+                    {move || if book.pending().get() { "Booking…" } else { "Book service" }}
+                </button>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn PreviewPanel(preview: LocalResource<Option<SchedulePreview>>) -> impl IntoView {
+    view! {
+        <section class="preview" aria-labelledby="preview-h" aria-live="polite">
+            <h3 id="preview-h">"First windows"</h3>
+            {move || match preview.get().flatten() {
+                None => view! { <p class="hint">"Fill in the dates and start time to see the first windows."</p> }.into_any(),
+                Some(p) if p.occurrences.is_empty() => {
+                    view! { <p class="hint">"No windows yet: check the dates, days and start time."</p> }.into_any()
+                }
+                Some(p) => {
+                    let more = p.total.saturating_sub(p.occurrences.len());
+                    let total = if p.total >= crate::model::PREVIEW_COUNT_CAP {
+                        format!("{}+ windows in all", p.total)
+                    } else {
+                        format!("{} window{} in all", p.total, if p.total == 1 { "" } else { "s" })
+                    };
+                    view! {
+                        <p class="hint">"Times in " {p.timezone.clone()} ". " {total} "."</p>
+                        <ol class="preview-list">
+                            {p
+                                .occurrences
+                                .into_iter()
+                                .map(|o| {
+                                    view! {
+                                        <li>
+                                            <span class="when">{o.date_label} ", " {o.time_label}</span>
+                                            {o.notes.into_iter().map(|n| view! { <span class="note">{n}</span> }).collect_view()}
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ol>
+                        {(more > 0).then(|| view! { <p class="hint">"…and " {more} " more."</p> })}
+                    }
+                        .into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+/// A labelled input bound to a signal, with its error message underneath.
+#[component]
+fn TextField(
+    #[prop(into)] id: String,
+    #[prop(into)] label: Signal<String>,
+    value: RwSignal<String>,
+    error: Signal<Option<String>>,
+    #[prop(default = "text")] input_type: &'static str,
+    #[prop(optional)] inputmode: Option<&'static str>,
+    #[prop(optional)] placeholder: Option<&'static str>,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional)] max: Option<usize>,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    view! {
+        <div class="field">
+            <label for=id.clone()>{move || label.get()}</label>
+            <input
+                id=id
+                type=input_type
+                inputmode=inputmode
+                placeholder=placeholder
+                autocomplete=autocomplete.unwrap_or("off")
+                maxlength=max
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+                aria-invalid=move || error.get().is_some().to_string()
+                aria-describedby=error_id.clone()
+            />
+            <FieldMessage id=error_id message=error />
+        </div>
+    }
+}

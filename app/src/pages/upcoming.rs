@@ -1,0 +1,123 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::bookings::load_upcoming;
+use crate::components::feedback::{ErrorNotice, Loading};
+use crate::components::service::{ServiceBadge, StatusBadge};
+use crate::model::{CancellationView, OccurrenceView, UpcomingView};
+
+const RANGES: [u32; 2] = [7, 30];
+
+#[component]
+pub fn UpcomingPage() -> impl IntoView {
+    let query = use_query_map();
+    let days = move || query.read().get("days").and_then(|d| d.parse::<u32>().ok()).filter(|d| RANGES.contains(d)).unwrap_or(30);
+    let data = Resource::new(days, load_upcoming);
+
+    view! {
+        <Title text="Upcoming & cancellations" />
+        <h1>"Upcoming & cancellations"</h1>
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(view) => view! { <Lists view /> }.into_any(),
+                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Lists(view: UpcomingView) -> impl IntoView {
+    let UpcomingView { days, occurrences, cancellations } = view;
+    view! {
+        <section aria-labelledby="upcoming-h">
+            <div class="section-head">
+                <h2 id="upcoming-h">"Upcoming windows, next " {days} " days"</h2>
+                <nav class="segmented" aria-label="Range">
+                    {RANGES
+                        .map(|r| {
+                            view! {
+                                <A href=format!("/upcoming?days={r}") attr:aria-current=(r == days).then_some("true")>
+                                    {format!("{r} days")}
+                                </A>
+                            }
+                        })
+                        .collect_view()}
+                </nav>
+            </div>
+            {if occurrences.is_empty() {
+                view! { <p class="empty">"No service windows in the next " {days} " days."</p> }.into_any()
+            } else {
+                view! {
+                    <ol class="agenda">
+                        {occurrences.into_iter().map(|o| view! { <UpcomingRow o /> }).collect_view()}
+                    </ol>
+                }
+                    .into_any()
+            }}
+        </section>
+        <section aria-labelledby="cancelled-h">
+            <h2 id="cancelled-h">"Cancellations"</h2>
+            {if cancellations.is_empty() {
+                view! { <p class="empty">"Nothing has been cancelled."</p> }.into_any()
+            } else {
+                view! {
+                    <ol class="ledger">
+                        {cancellations.into_iter().map(|c| view! { <CancellationRow c /> }).collect_view()}
+                    </ol>
+                }
+                    .into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn UpcomingRow(o: OccurrenceView) -> impl IntoView {
+    view! {
+        <li class=format!("agenda-item svc-{}", o.service_type.key())>
+            <div class="when">
+                <span class="date">{o.date_label}</span>
+                <span class="time">{o.time_label}</span>
+                <span class="zone">{o.timezone}</span>
+            </div>
+            <div class="what">
+                <a href=format!("/requests/{}", o.request_id)>{o.name}</a>
+                <span class="place">{o.place}</span>
+                <span class="badges">
+                    <ServiceBadge service=o.service_type />
+                    " "
+                    <StatusBadge status=o.status />
+                </span>
+                {o.notes.into_iter().map(|n| view! { <span class="note">{n}</span> }).collect_view()}
+            </div>
+        </li>
+    }
+}
+
+#[component]
+fn CancellationRow(c: CancellationView) -> impl IntoView {
+    view! {
+        <li class="ledger-item">
+            <div class="what">
+                <a href=format!("/requests/{}", c.request_id)>{c.name}</a>
+                <span class="place">{c.place}</span>
+                <ServiceBadge service=c.service_type />
+            </div>
+            <dl class="facts compact">
+                <dt>"Cancelled"</dt>
+                <dd>{c.at_label}</dd>
+                <dt>"By"</dt>
+                <dd>{c.by}</dd>
+                <dt>"Reason"</dt>
+                <dd class="prewrap reason">{c.reason}</dd>
+                <dt>"Windows removed"</dt>
+                <dd>{c.removed_occurrences}</dd>
+            </dl>
+        </li>
+    }
+}

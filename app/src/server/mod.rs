@@ -1,0 +1,10 @@
+//! Server-only code: state, storage, the AURA client and the booking flow.
+
+pub mod aura;
+pub mod bookings;
+pub mod db;
+pub mod present;
+pub mod secret;
+pub mod state;
+
+pub use state::{AppState, app_state};

@@ -1,0 +1,39 @@
+//! The state every request handler and server function shares.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sqlx::SqlitePool;
+
+use super::aura::AuraClient;
+use super::aura::wire::ServiceCatalog;
+use super::db::CustomerRow;
+use crate::error::AppError;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub pool: SqlitePool,
+    pub aura: Arc<AuraClient>,
+    pub services: Arc<ServiceCatalog>,
+    /// Until accounts exist, the dashboard acts for this one configured customer.
+    pub customer: Arc<CustomerRow>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The state inside a server function (provided by `leptos_routes`).
+pub fn app_state() -> Result<AppState, AppError> {
+    leptos::prelude::use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from the server function context");
+        AppError::Internal
+    })
+}
+
+/// Who is acting, for the audit trail. Until accounts exist there is one dashboard user.
+pub const DASHBOARD_ACTOR: &str = "Dashboard user";

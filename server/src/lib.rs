@@ -1,0 +1,6 @@
+//! The dashboard server: configuration, wiring, demo data and the built-in AURA sandbox.
+
+pub mod config;
+pub mod demo;
+pub mod sandbox;
+pub mod web;

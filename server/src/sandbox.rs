@@ -1,0 +1,291 @@
+//! The built-in AURA sandbox: a faithful local stand-in for the scheduled-services API, following
+//! `aura-contract.md` with the same wire types (`app::server::aura::wire`) and the same domain rules
+//! as the dashboard. State is in memory.
+//!
+//! Served standalone (`server sandbox --addr …`) at `/panic-api/v2/...`, or nested by the dashboard
+//! under `/sandbox`. Control endpoints under `/_control/` serve tests and demos only.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use app::domain::{Violation, check_timing};
+use app::server::aura::wire::{
+    CreateScheduledRequest, ErrorBody, RequestStatus, ScheduledRequestDto, ScheduledRequestEnvelope, ServiceCatalog,
+    TokenRequest, TokenResponse, check_create,
+};
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+pub const DEFAULT_CLIENT_ID: &str = "sandbox-client";
+pub const DEFAULT_CLIENT_SECRET: &str = "sandbox-secret";
+pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(3600);
+
+#[derive(Clone)]
+pub struct SandboxConfig {
+    pub client_id: String,
+    pub client_secret: String,
+    pub token_ttl: Duration,
+    pub services: ServiceCatalog,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            client_id: DEFAULT_CLIENT_ID.into(),
+            client_secret: DEFAULT_CLIENT_SECRET.into(),
+            token_ttl: DEFAULT_TOKEN_TTL,
+            services: ServiceCatalog::default(),
+        }
+    }
+}
+
+/// Counts of calls received, by kind, as `_control/requests` reports them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallCounts {
+    pub token: u64,
+    pub create: u64,
+    pub cancel: u64,
+}
+
+/// A failure to answer instead of the real one, for the next `count` matching calls.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Fault {
+    /// "token", "create", "cancel" or "any".
+    pub operation: String,
+    pub status: u16,
+    #[serde(default = "one")]
+    pub count: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// What `GET _control/requests` returns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ControlSnapshot {
+    pub requests: Vec<ScheduledRequestDto>,
+    pub calls: CallCounts,
+}
+
+struct StoredRequest {
+    dto: ScheduledRequestDto,
+    schedule: app::domain::Schedule,
+    tz: Tz,
+}
+
+#[derive(Default)]
+struct Data {
+    tokens: HashMap<String, Instant>,
+    /// Keyed by id; ids are sequential so this keeps creation order.
+    requests: BTreeMap<String, StoredRequest>,
+    calls: CallCounts,
+    faults: Vec<Fault>,
+    next_id: u64,
+}
+
+#[derive(Clone)]
+pub struct Sandbox {
+    config: Arc<SandboxConfig>,
+    data: Arc<Mutex<Data>>,
+}
+
+impl Sandbox {
+    pub fn new(config: SandboxConfig) -> Self {
+        tracing::info!(
+            client_id = %config.client_id,
+            token_ttl_secs = config.token_ttl.as_secs(),
+            "AURA sandbox ready; its state is in memory only and is lost when the server stops"
+        );
+        Sandbox { config: Arc::new(config), data: Arc::new(Mutex::new(Data::default())) }
+    }
+
+    fn data(&self) -> MutexGuard<'_, Data> {
+        // A panic while holding the lock cannot leave the maps half-written in a harmful way.
+        self.data.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn snapshot(&self) -> ControlSnapshot {
+        let now = Utc::now();
+        let data = self.data();
+        ControlSnapshot {
+            requests: data.requests.values().map(|r| current_dto(r, now)).collect(),
+            calls: data.calls.clone(),
+        }
+    }
+}
+
+fn current_dto(r: &StoredRequest, now: DateTime<Utc>) -> ScheduledRequestDto {
+    let mut dto = r.dto.clone();
+    dto.next_occurrence = match dto.status {
+        RequestStatus::Scheduled => r.schedule.next_occurrence(&r.tz, now),
+        RequestStatus::Cancelled => None,
+    };
+    dto
+}
+
+/// The API and control routes, relative to where the sandbox is mounted.
+pub fn router(sandbox: Sandbox) -> Router {
+    Router::new()
+        .route("/panic-api/v2/oauth/token", post(token))
+        .route("/panic-api/v2/scheduled/{segment}", post(create).delete(cancel))
+        .route("/_control/requests", get(control_requests))
+        .route("/_control/faults", post(control_fault))
+        .route("/_control/expire-tokens", post(control_expire_tokens))
+        .with_state(sandbox)
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(ErrorBody::new(message))).into_response()
+}
+
+fn bad_request(v: &Violation) -> Response {
+    error(StatusCode::BAD_REQUEST, v.message())
+}
+
+/// An injected fault for this operation, if one is pending.
+fn take_fault(data: &mut Data, operation: &str) -> Option<Response> {
+    let i = data.faults.iter().position(|f| f.operation == operation || f.operation == "any")?;
+    let fault = &mut data.faults[i];
+    let status = StatusCode::from_u16(fault.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    fault.count = fault.count.saturating_sub(1);
+    if fault.count == 0 {
+        data.faults.remove(i);
+    }
+    let mut response = error(status, format!("Injected sandbox fault: HTTP {}", status.as_u16()));
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+    }
+    Some(response)
+}
+
+async fn token(State(sb): State<Sandbox>, body: Bytes) -> Response {
+    let mut data = sb.data();
+    data.calls.token += 1;
+    if let Some(fault) = take_fault(&mut data, "token") {
+        return fault;
+    }
+    let Ok(request) = serde_json::from_slice::<TokenRequest>(&body) else {
+        return error(StatusCode::BAD_REQUEST, "Body must be JSON with clientId and clientSecret.");
+    };
+    if request.client_id != sb.config.client_id || request.client_secret != sb.config.client_secret {
+        return error(StatusCode::UNAUTHORIZED, "Invalid client credentials.");
+    }
+    let value = format!("sbx.{}", uuid::Uuid::new_v4().simple());
+    let now = Instant::now();
+    data.tokens.retain(|_, expires| *expires > now);
+    data.tokens.insert(value.clone(), now + sb.config.token_ttl);
+    let body = TokenResponse { access_token: value, token_type: Some("Bearer".into()), expires_in: sb.config.token_ttl.as_secs() };
+    (StatusCode::OK, Json(body)).into_response()
+}
+
+/// 401 unless the bearer token is one this sandbox issued and it has not expired.
+fn authorize(data: &Data, headers: &HeaderMap) -> Result<(), Response> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| error(StatusCode::UNAUTHORIZED, "Missing bearer token."))?;
+    match data.tokens.get(token) {
+        Some(expires) if *expires > Instant::now() => Ok(()),
+        Some(_) => Err(error(StatusCode::UNAUTHORIZED, "Token expired.")),
+        None => Err(error(StatusCode::UNAUTHORIZED, "Invalid token.")),
+    }
+}
+
+async fn create(State(sb): State<Sandbox>, Path(slug): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+    let mut data = sb.data();
+    data.calls.create += 1;
+    if let Err(denied) = authorize(&data, &headers) {
+        return denied;
+    }
+    if let Some(fault) = take_fault(&mut data, "create") {
+        return fault;
+    }
+    let Some(service) = sb.config.services.by_slug(&slug) else {
+        return bad_request(&Violation::ServiceTypeUnknown(slug));
+    };
+    let request: CreateScheduledRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("Body is not a valid scheduled request: {e}")),
+    };
+    let checked = match check_create(&request) {
+        Ok(c) => c,
+        Err(v) => return bad_request(&v),
+    };
+    let Ok(tz) = checked.timezone.parse::<Tz>() else {
+        return bad_request(&Violation::TimezoneUnknown(checked.timezone));
+    };
+    let now = Utc::now();
+    if let Err(v) = check_timing(&checked.schedule, &tz, now) {
+        return bad_request(&v);
+    }
+    data.next_id += 1;
+    let id = format!("sr_{:08}", data.next_id);
+    let stored = StoredRequest {
+        dto: ScheduledRequestDto {
+            id: id.clone(),
+            service_type: service.key().to_string(),
+            customer_id: request.customer_id,
+            status: RequestStatus::Scheduled,
+            next_occurrence: None,
+            scheduled_request_config: request.scheduled_request_config,
+            initial_location: request.initial_location,
+        },
+        schedule: checked.schedule,
+        tz,
+    };
+    let dto = current_dto(&stored, now);
+    data.requests.insert(id, stored);
+    let envelope = ScheduledRequestEnvelope { message: "Scheduled request created.".into(), scheduled_request: dto };
+    (StatusCode::CREATED, Json(envelope)).into_response()
+}
+
+async fn cancel(State(sb): State<Sandbox>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    let mut data = sb.data();
+    data.calls.cancel += 1;
+    if let Err(denied) = authorize(&data, &headers) {
+        return denied;
+    }
+    if let Some(fault) = take_fault(&mut data, "cancel") {
+        return fault;
+    }
+    let now = Utc::now();
+    let Some(stored) = data.requests.get_mut(&id) else {
+        // AURA tends to answer unknown references with 400, not 404 [model].
+        return error(StatusCode::BAD_REQUEST, format!("No scheduled request with id {id}."));
+    };
+    if stored.dto.status == RequestStatus::Cancelled {
+        return error(StatusCode::CONFLICT, format!("Scheduled request {id} is already cancelled."));
+    }
+    stored.dto.status = RequestStatus::Cancelled;
+    let envelope = ScheduledRequestEnvelope { message: "Scheduled request cancelled.".into(), scheduled_request: current_dto(stored, now) };
+    (StatusCode::OK, Json(envelope)).into_response()
+}
+
+async fn control_requests(State(sb): State<Sandbox>) -> Json<ControlSnapshot> {
+    Json(sb.snapshot())
+}
+
+async fn control_fault(State(sb): State<Sandbox>, Json(fault): Json<Fault>) -> StatusCode {
+    sb.data().faults.push(fault);
+    StatusCode::NO_CONTENT
+}
+
+async fn control_expire_tokens(State(sb): State<Sandbox>) -> StatusCode {
+    let past = Instant::now();
+    for expires in sb.data().tokens.values_mut() {
+        *expires = past;
+    }
+    StatusCode::NO_CONTENT
+}
