@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use app::server::AppState;
 use app::server::aura::{AuraClient, AuraConfig};
-use app::server::db;
+use app::server::{bookings, db};
 use clap::{Parser, Subcommand};
 use leptos::config::LeptosOptions;
 use server::config::{AuraTarget, Config, sandbox_config_from_env};
@@ -113,6 +113,9 @@ async fn serve(demo_flag: bool) -> Result<(), String> {
         services: Arc::new(config.services.clone()),
         customer: Arc::new(customer),
     };
+    if let Some(sandbox) = &sandbox {
+        restore_sandbox(sandbox, &state).await;
+    }
     let app = web::router(state.clone(), sandbox.clone());
     let listener = tokio::net::TcpListener::bind(config.site_addr)
         .await
@@ -138,6 +141,33 @@ async fn serve(demo_flag: bool) -> Result<(), String> {
     println!();
 
     server.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())
+}
+
+/// The embedded sandbox starts with empty memory; teach it the bookings this database says AURA
+/// confirmed, so they can still be cancelled after a restart.
+async fn restore_sandbox(sandbox: &Sandbox, state: &AppState) {
+    let rows = match db::active_requests(&state.pool, state.customer.id).await {
+        Ok(rows) => rows,
+        Err(e) => {
+            tracing::warn!("could not read bookings to restore the sandbox: {e}");
+            return;
+        }
+    };
+    let mut restored = 0;
+    for row in rows.iter().filter(|r| r.sync_status == "confirmed") {
+        let (Some(aura_id), Ok(service)) = (row.aura_id.as_deref(), row.service()) else { continue };
+        let Some(slug) = state.services.slug(service) else { continue };
+        let adopted = bookings::create_body_for(state.customer.aura_customer_id, row)
+            .map_err(|e| e.to_string())
+            .and_then(|body| sandbox.adopt(aura_id, slug, body));
+        match adopted {
+            Ok(()) => restored += 1,
+            Err(e) => tracing::warn!(request = row.id, "not restored into the sandbox: {e}"),
+        }
+    }
+    if restored > 0 {
+        tracing::info!(restored, "restored confirmed bookings into the embedded sandbox");
+    }
 }
 
 async fn shutdown_signal() {

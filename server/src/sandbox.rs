@@ -5,7 +5,7 @@
 //! Served standalone (`server sandbox --addr …`) at `/panic-api/v2/...`, or nested by the dashboard
 //! under `/sandbox`. Control endpoints under `/_control/` serve tests and demos only.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -87,11 +87,16 @@ struct StoredRequest {
 #[derive(Default)]
 struct Data {
     tokens: HashMap<String, Instant>,
-    /// Keyed by id; ids are sequential so this keeps creation order.
-    requests: BTreeMap<String, StoredRequest>,
+    /// In creation order.
+    requests: Vec<StoredRequest>,
     calls: CallCounts,
     faults: Vec<Fault>,
-    next_id: u64,
+}
+
+impl Data {
+    fn request_mut(&mut self, id: &str) -> Option<&mut StoredRequest> {
+        self.requests.iter_mut().find(|r| r.dto.id == id)
+    }
 }
 
 #[derive(Clone)]
@@ -115,11 +120,39 @@ impl Sandbox {
         self.data.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Takes in a request AURA already accepted under `id` (no lead-time check): how the embedded
+    /// sandbox, whose memory starts empty, learns the bookings the dashboard's database says it holds.
+    pub fn adopt(&self, id: &str, slug: &str, body: CreateScheduledRequest) -> Result<(), String> {
+        if self.config.services.by_slug(slug).is_none() {
+            return Err(format!("unknown service slug {slug}"));
+        }
+        let checked = check_create(&body).map_err(|v| v.message())?;
+        let tz = checked.timezone.parse::<Tz>().map_err(|_| format!("unknown zone {}", checked.timezone))?;
+        let mut data = self.data();
+        if data.requests.iter().any(|r| r.dto.id == id) {
+            return Ok(());
+        }
+        data.requests.push(StoredRequest {
+            dto: ScheduledRequestDto {
+                id: id.to_string(),
+                service_type: slug.to_string(),
+                customer_id: body.customer_id,
+                status: RequestStatus::Scheduled,
+                next_occurrence: None,
+                scheduled_request_config: body.scheduled_request_config,
+                initial_location: body.initial_location,
+            },
+            schedule: checked.schedule,
+            tz,
+        });
+        Ok(())
+    }
+
     pub fn snapshot(&self) -> ControlSnapshot {
         let now = Utc::now();
         let data = self.data();
         ControlSnapshot {
-            requests: data.requests.values().map(|r| current_dto(r, now)).collect(),
+            requests: data.requests.iter().map(|r| current_dto(r, now)).collect(),
             calls: data.calls.clone(),
         }
     }
@@ -212,9 +245,9 @@ async fn create(State(sb): State<Sandbox>, Path(slug): Path<String>, headers: He
     if let Some(fault) = take_fault(&mut data, "create") {
         return fault;
     }
-    let Some(service) = sb.config.services.by_slug(&slug) else {
+    if sb.config.services.by_slug(&slug).is_none() {
         return bad_request(&Violation::ServiceTypeUnknown(slug));
-    };
+    }
     let request: CreateScheduledRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("Body is not a valid scheduled request: {e}")),
@@ -230,12 +263,12 @@ async fn create(State(sb): State<Sandbox>, Path(slug): Path<String>, headers: He
     if let Err(v) = check_timing(&checked.schedule, &tz, now) {
         return bad_request(&v);
     }
-    data.next_id += 1;
-    let id = format!("sr_{:08}", data.next_id);
+    // Random, so ids never repeat across restarts of an in-memory sandbox.
+    let id = format!("sr_{}", uuid::Uuid::new_v4().simple());
     let stored = StoredRequest {
         dto: ScheduledRequestDto {
             id: id.clone(),
-            service_type: service.key().to_string(),
+            service_type: slug,
             customer_id: request.customer_id,
             status: RequestStatus::Scheduled,
             next_occurrence: None,
@@ -246,7 +279,7 @@ async fn create(State(sb): State<Sandbox>, Path(slug): Path<String>, headers: He
         tz,
     };
     let dto = current_dto(&stored, now);
-    data.requests.insert(id, stored);
+    data.requests.push(stored);
     let envelope = ScheduledRequestEnvelope { message: "Scheduled request created.".into(), scheduled_request: dto };
     (StatusCode::CREATED, Json(envelope)).into_response()
 }
@@ -261,7 +294,7 @@ async fn cancel(State(sb): State<Sandbox>, Path(id): Path<String>, headers: Head
         return fault;
     }
     let now = Utc::now();
-    let Some(stored) = data.requests.get_mut(&id) else {
+    let Some(stored) = data.request_mut(&id) else {
         // AURA tends to answer unknown references with 400, not 404 [model].
         return error(StatusCode::BAD_REQUEST, format!("No scheduled request with id {id}."));
     };

@@ -4,7 +4,7 @@ use leptos_meta::Title;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::bookings::{BookService, load_booking_form, preview_schedule};
+use crate::api::bookings::{BookService, load_booking_form};
 use crate::components::feedback::{ErrorNotice, FieldMessage, Loading};
 use crate::domain::{
     ArmedPreference, BookingDraft, ContactDraft, Field, FieldErrors, MAX_CONTACTS, RepeatKind, ServiceType, WEEKDAYS,
@@ -181,27 +181,25 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
 
     // Live schedule preview, computed on the server (it needs the zone database), debounced.
     let when_draft = Memo::new(move |_| form.when_draft());
-    let debounced = RwSignal::new(None::<BookingDraft>);
+    // A plain signal filled only in the browser: a LocalResource read during server rendering would
+    // make the surrounding Suspense give up on the server.
+    let preview = RwSignal::new(None::<SchedulePreview>);
     Effect::new(move |_| {
         let snapshot = when_draft.get();
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
             gloo_timers::future::TimeoutFuture::new(PREVIEW_DEBOUNCE_MS).await;
+            if when_draft.get_untracked() != snapshot {
+                return;
+            }
+            let answer = crate::api::bookings::preview_schedule(snapshot.clone()).await;
+            // Drop answers to drafts that changed while the server was computing them.
             if when_draft.get_untracked() == snapshot {
-                debounced.set(Some(snapshot));
+                preview.set(answer.ok());
             }
         });
         #[cfg(not(feature = "hydrate"))]
         drop(snapshot);
-    });
-    let preview = LocalResource::new(move || {
-        let draft = debounced.get();
-        async move {
-            match draft {
-                Some(d) => preview_schedule(d).await.ok(),
-                None => None,
-            }
-        }
     });
 
     // Problems shown next to fields: the live zone-free rules once a submit was tried, the server's
@@ -228,7 +226,7 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
                 }
             }
         });
-        if let Some(Some(p)) = preview.get() {
+        if let Some(p) = preview.get() {
             for fe in p.errors.0 {
                 if shown.get(fe.field).is_none() {
                     shown.0.push(fe);
@@ -493,11 +491,11 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
 }
 
 #[component]
-fn PreviewPanel(preview: LocalResource<Option<SchedulePreview>>) -> impl IntoView {
+fn PreviewPanel(preview: RwSignal<Option<SchedulePreview>>) -> impl IntoView {
     view! {
         <section class="preview" aria-labelledby="preview-h" aria-live="polite">
             <h3 id="preview-h">"First windows"</h3>
-            {move || match preview.get().flatten() {
+            {move || match preview.get() {
                 None => view! { <p class="hint">"Fill in the dates and start time to see the first windows."</p> }.into_any(),
                 Some(p) if p.occurrences.is_empty() => {
                     view! { <p class="hint">"No windows yet: check the dates, days and start time."</p> }.into_any()

@@ -183,7 +183,11 @@ pub async fn book(state: &AppState, draft: &BookingDraft, actor: &str, now: Date
     };
     db::add_event(&state.pool, id, now, "saved", actor, "Saved in the dashboard; sending to AURA.").await?;
 
-    let body = wire::create_body(customer.aura_customer_id, &valid, &resolved.location, &schedule, &resolved.timezone);
+    // Built from the saved row, so AURA gets exactly what was stored.
+    let row = db::request_of_customer(&state.pool, customer.id, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("The booking vanished while being saved.".into()))?;
+    let body = create_body_for(customer.aura_customer_id, &row)?;
     let answered = Utc::now().max(now);
     match state.aura.create(slug, &body).await {
         Ok(created) => {
@@ -213,6 +217,24 @@ pub async fn book(state: &AppState, draft: &BookingDraft, actor: &str, now: Date
             Ok(BookingResult { request_id: id, status: SyncStatus::NotSent, message: Some(reason) })
         }
     }
+}
+
+/// The AURA create body for a stored booking.
+pub fn create_body_for(customer_aura_id: i64, row: &RequestRow) -> Result<wire::CreateScheduledRequest, DbError> {
+    let contacts = row.contacts()?;
+    let schedule = row.schedule()?;
+    let location = row.location();
+    let parts = wire::BodyParts {
+        name: &row.name,
+        special_instructions: row.special_instructions.as_deref(),
+        number_of_guards: u32::try_from(row.number_of_guards).map_err(|_| DbError::Corrupt("guards".into()))?,
+        armed_preference: row.armed()?,
+        contacts: &contacts,
+        location: &location,
+        schedule: &schedule,
+        timezone: &row.timezone,
+    };
+    Ok(wire::create_body(customer_aura_id, &parts))
 }
 
 async fn withdraw_late_confirmation(state: &AppState, id: i64, aura_id: &str) -> Result<(), AppError> {
@@ -390,11 +412,7 @@ pub async fn request_detail(state: &AppState, id: i64, now: DateTime<Utc>) -> Re
         },
         window: format!("Opens {start} ({}) for {} minutes", row.timezone, schedule.window_minutes),
         number_of_guards: u32::try_from(row.number_of_guards).unwrap_or(1),
-        armed_preference: row
-            .armed_preference
-            .parse::<crate::domain::ArmedPreference>()
-            .map(|a| a.label().to_string())
-            .unwrap_or_else(|_| row.armed_preference.clone()),
+        armed_preference: row.armed()?.label().to_string(),
         contacts: row.contacts()?.into_iter().map(|c| ContactView { name: c.name, mobile: c.mobile }).collect(),
         special_instructions: row.special_instructions.clone(),
         created: instant_label(row.created_at, &tz),

@@ -8,7 +8,9 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{SqliteExecutor, SqlitePool};
 
-use crate::domain::{Contact, Repeat, RepeatKind, Schedule, ServiceType, weekday_code, weekday_from_code};
+use crate::domain::{
+    ArmedPreference, Contact, Location, Repeat, RepeatKind, Schedule, ServiceType, weekday_code, weekday_from_code,
+};
 use crate::model::SyncStatus;
 
 #[derive(Debug, thiserror::Error)]
@@ -205,6 +207,16 @@ impl RequestRow {
             start_time: self.start_time,
             window_minutes: u32::try_from(self.window_minutes).map_err(|_| corrupt("window"))?,
         })
+    }
+
+    pub fn armed(&self) -> Result<ArmedPreference, DbError> {
+        self.armed_preference
+            .parse()
+            .map_err(|_| DbError::Corrupt(format!("request {} armed preference {:?}", self.id, self.armed_preference)))
+    }
+
+    pub fn location(&self) -> Location {
+        Location { address: self.address.clone(), coordinates: self.latitude.zip(self.longitude) }
     }
 
     /// A label for where it happens: the saved site's name, else the address or coordinates.

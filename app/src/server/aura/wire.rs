@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    ArmedPreference, Contact, Location, Repeat, RepeatKind, Schedule, ServiceType, ValidBooking, Violation,
+    ArmedPreference, Contact, Location, Repeat, RepeatKind, Schedule, ServiceType, Violation,
     check_guards, check_location, check_mobile, check_name, check_repeat, check_window, format_start_time,
     parse_start_time, weekday_code, weekday_from_code,
 };
@@ -245,14 +245,21 @@ impl ErrorBody {
     }
 }
 
-/// Builds the create body from a validated booking whose zone and date span are resolved.
-pub fn create_body(
-    customer_id: i64,
-    booking: &ValidBooking,
-    location: &Location,
-    schedule: &Schedule,
-    timezone: &str,
-) -> CreateScheduledRequest {
+/// What a create body is made of, however the caller holds it.
+pub struct BodyParts<'a> {
+    pub name: &'a str,
+    pub special_instructions: Option<&'a str>,
+    pub number_of_guards: u32,
+    pub armed_preference: ArmedPreference,
+    pub contacts: &'a [Contact],
+    pub location: &'a Location,
+    pub schedule: &'a Schedule,
+    pub timezone: &'a str,
+}
+
+/// The `POST /scheduled/{serviceType}` body for a booking whose zone and date span are resolved.
+pub fn create_body(customer_id: i64, parts: &BodyParts<'_>) -> CreateScheduledRequest {
+    let schedule = parts.schedule;
     let days_of_week = match &schedule.repeat {
         Repeat::Weekly(days) => days.iter().map(|d| weekday_code(*d).to_string()).collect(),
         _ => Vec::new(),
@@ -260,11 +267,11 @@ pub fn create_body(
     CreateScheduledRequest {
         customer_id,
         scheduled_request_config: ScheduledRequestConfig {
-            name: booking.name.clone(),
-            special_instructions: booking.special_instructions.clone(),
-            number_of_guards: i64::from(booking.number_of_guards),
-            armed_preference: booking.armed_preference.key().to_string(),
-            contacts: booking.contacts.iter().map(|c| ContactDto { name: c.name.clone(), mobile: c.mobile.clone() }).collect(),
+            name: parts.name.to_string(),
+            special_instructions: parts.special_instructions.map(str::to_string),
+            number_of_guards: i64::from(parts.number_of_guards),
+            armed_preference: parts.armed_preference.key().to_string(),
+            contacts: parts.contacts.iter().map(|c| ContactDto { name: c.name.clone(), mobile: c.mobile.clone() }).collect(),
             date_from: schedule.date_from,
             date_to: schedule.date_to,
             repeats_config: RepeatsConfig {
@@ -272,10 +279,10 @@ pub fn create_body(
                 days_of_week,
                 start_time: format_start_time(schedule.start_time),
                 window_period_minutes: i64::from(schedule.window_minutes),
-                timezone: timezone.to_string(),
+                timezone: parts.timezone.to_string(),
             },
         },
-        initial_location: InitialLocation::from(location),
+        initial_location: InitialLocation::from(parts.location),
     }
 }
 

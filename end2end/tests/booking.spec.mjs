@@ -1,0 +1,128 @@
+import { test, expect } from '@playwright/test';
+import { LONDON_SITE, addDays, localParts, open, sandboxRequests } from './helpers.mjs';
+
+test('book a weekly patrol, find it on the calendar, cancel it and find it in cancellations', async ({ page, request }, info) => {
+  const name = `Weekly patrol ${info.project.name} ${Date.now()}`;
+  const tomorrow = localParts(new Date(Date.now() + 24 * 3600 * 1000), 'Europe/London');
+
+  await open(page, '/book');
+  await page.getByLabel('Service type').selectOption('patrol');
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByLabel('Special instructions (optional)').fill('Check the <b>shutters</b>');
+  await page.getByLabel('Number of guards').fill('2');
+  await page.getByLabel('Armed preference').selectOption('unarmed');
+  await page.getByLabel('Contact 1 name').fill('Priya Shah');
+  await page.getByLabel('Contact 1 mobile').fill('+44 7700 900123');
+  await page.getByRole('button', { name: 'Add a contact' }).click();
+  await page.getByLabel('Contact 2 name').fill('Night desk');
+  await page.getByLabel('Contact 2 mobile').fill('+44 20 7946 0000');
+  await page.getByLabel('Site').selectOption({ label: LONDON_SITE });
+  await page.getByLabel('Repeats').selectOption('weekly');
+  await page.getByLabel('First date').fill(tomorrow.date);
+  await page.getByLabel('Last date').fill(addDays(tomorrow.date, 20));
+  await page.getByRole('checkbox', { name: tomorrow.weekday }).check();
+  await page.getByLabel('Start time').fill('21:30');
+  await page.getByLabel('Window length (minutes)').fill('90');
+
+  // The live preview shows the first windows in the site's zone before submitting.
+  const preview = page.locator('.preview-list li').first();
+  await expect(preview).toContainText('21:30–23:00');
+  await expect(page.locator('.preview')).toContainText('Europe/London');
+
+  await page.getByRole('button', { name: 'Book service' }).click();
+  await expect(page).toHaveURL(/\/requests\/\d+$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(name);
+  await expect(page.locator('.detail-head')).toContainText('Confirmed by AURA');
+  await expect(page.getByText('Check the <b>shutters</b>')).toBeVisible();
+  const requestUrl = page.url();
+
+  // On the calendar, in the month of its first window.
+  await open(page, `/?month=${tomorrow.month}`);
+  const chip = page.getByRole('link', { name: new RegExp(`^${name} at Canary Wharf warehouse, .*21:30–23:00`) }).first();
+  await expect(chip).toBeVisible();
+  await chip.click();
+  await expect(page).toHaveURL(requestUrl);
+  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
+
+  // Cancel with a reason; the page says plainly that every future window stops.
+  await expect(page.getByText('Cancelling stops every future window of this booking.')).toBeVisible();
+  await page.getByRole('button', { name: 'Cancel booking' }).click();
+  await expect(page.locator('#cancel-reason-error')).toHaveText('Say why the booking is being cancelled.');
+  await page.getByLabel('Reason for cancelling (required)').fill('Site closed for refurbishment');
+  await page.getByRole('button', { name: 'Cancel booking' }).click();
+  await expect(page.locator('.detail-head')).toContainText('Cancelled');
+  await expect(page.locator('.cancelled-box')).toContainText('Site closed for refurbishment');
+
+  await open(page, '/upcoming');
+  const ledger = page.locator('.ledger-item', { hasText: name });
+  await expect(ledger).toContainText('Site closed for refurbishment');
+  await expect(ledger).toContainText('Dashboard user');
+  await expect(page.locator('.agenda-item', { hasText: name })).toHaveCount(0);
+
+  // AURA got exactly one create and the request is cancelled there too.
+  const sandbox = await sandboxRequests(request);
+  const atAura = sandbox.requests.filter((r) => r.scheduledRequestConfig.name === name);
+  expect(atAura).toHaveLength(1);
+  expect(atAura[0].status).toBe('cancelled');
+  expect(atAura[0].scheduledRequestConfig.repeatsConfig).toMatchObject({
+    type: 'weekly',
+    startTime: '21:30',
+    windowPeriodMinutes: 90,
+    timezone: 'Europe/London',
+  });
+});
+
+test('a booking two minutes ahead is refused at the date/time field', async ({ page, request }, info) => {
+  const name = `Too soon ${info.project.name} ${Date.now()}`;
+  const soon = localParts(new Date(Date.now() + 2 * 60 * 1000), 'Europe/London');
+
+  await open(page, '/book');
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByLabel('Site').selectOption({ label: LONDON_SITE });
+  await page.getByLabel('Repeats').selectOption('single');
+  await page.getByLabel('Date', { exact: true }).fill(soon.date);
+  await page.getByLabel('Start time').fill(soon.time);
+  await page.getByRole('button', { name: 'Book service' }).click();
+
+  const error = page.locator('#start-time-error');
+  await expect(error).toContainText('must open at least 5 minutes from now');
+  await expect(page.getByLabel('Start time')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page).toHaveURL(/\/book$/);
+  // Nothing typed was lost, and nothing reached AURA.
+  await expect(page.getByLabel('Name', { exact: true })).toHaveValue(name);
+  const sandbox = await sandboxRequests(request);
+  expect(sandbox.requests.filter((r) => r.scheduledRequestConfig.name === name)).toHaveLength(0);
+});
+
+test('missing fields are reported next to each field', async ({ page }) => {
+  await open(page, '/book');
+  await page.getByLabel('Site').selectOption('new');
+  await page.getByLabel('Window length (minutes)').fill('0');
+  await page.getByRole('button', { name: 'Book service' }).click();
+  await expect(page.locator('#name-error')).toHaveText('Give the booking a name.');
+  await expect(page.locator('#address-error')).toHaveText('Give an address, coordinates, or both.');
+  await expect(page.locator('#start-time-error')).toContainText('HH:MM');
+  await expect(page.locator('#window-error')).toContainText('1 to 1440 minutes');
+  await expect(page.locator('.form-message')).toContainText('Some fields need attention');
+});
+
+test('AURA failing leaves the booking saved and visibly not yet sent', async ({ page, request }, info) => {
+  const name = `Not sent ${info.project.name} ${Date.now()}`;
+  const tomorrow = localParts(new Date(Date.now() + 24 * 3600 * 1000), 'America/New_York');
+  const fault = await request.post('/sandbox/_control/faults', { data: { operation: 'create', status: 503, count: 1 } });
+  expect(fault.ok()).toBeTruthy();
+
+  await open(page, '/book');
+  await page.getByLabel('Service type').selectOption('guarding');
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByLabel('Site').selectOption({ label: 'Brooklyn office (America/New_York)' });
+  await page.getByLabel('Date', { exact: true }).fill(tomorrow.date);
+  await page.getByLabel('Start time').fill('09:00');
+  await page.getByRole('button', { name: 'Book service' }).click();
+
+  await expect(page).toHaveURL(/\/requests\/\d+$/);
+  await expect(page.locator('.detail-head')).toContainText('Saved, not yet sent to AURA');
+  await expect(page.locator('.detail-head')).toContainText('503');
+  await open(page, '/upcoming');
+  await expect(page.locator('.agenda-item', { hasText: name })).toContainText('not yet sent');
+});

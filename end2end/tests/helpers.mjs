@@ -1,0 +1,48 @@
+import { expect } from '@playwright/test';
+
+/** Date, time and weekday of an instant as seen in an IANA zone. */
+export function localParts(instant, timeZone) {
+  const format = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    weekday: 'short',
+  });
+  const p = Object.fromEntries(format.formatToParts(instant).map((x) => [x.type, x.value]));
+  return {
+    date: `${p.year}-${p.month}-${p.day}`,
+    month: `${p.year}-${p.month}`,
+    time: `${p.hour}:${p.minute}`,
+    weekday: p.weekday,
+  };
+}
+
+export function addDays(ymd, days) {
+  const d = new Date(`${ymd}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** Opens a page and waits until it is hydrated (interactive). */
+export async function open(page, path) {
+  if (!page.__watched) {
+    page.__watched = true;
+    page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
+    page.on('console', (m) => m.type() === 'error' && console.log(`[console] ${m.text()}`));
+  }
+  await page.goto(path);
+  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
+}
+
+/** What the AURA sandbox holds, from its control endpoint. */
+export async function sandboxRequests(request) {
+  const response = await request.get('/sandbox/_control/requests');
+  expect(response.ok()).toBeTruthy();
+  return response.json();
+}
+
+export const LONDON_SITE = 'Canary Wharf warehouse (Europe/London)';
