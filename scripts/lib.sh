@@ -1,0 +1,99 @@
+# Shared by scripts/run and scripts/test: install whatever is missing, quickly when nothing is.
+# Sourced, not run.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+# One cargo target directory reused across runs and clones: cold builds are slow on 2 cores.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/aura-dashboard/target}"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+# cargo-leptos sets this while building; set it for plain cargo too so both share one compile.
+export LEPTOS_OUTPUT_NAME=aura-dashboard
+TOOLS_DIR="${AURA_TOOLS_DIR:-$HOME/.cache/aura-dashboard/tools}"
+export PATH="$TOOLS_DIR/node_modules/.bin:$PATH"
+
+CARGO_LEPTOS_VERSION=0.3.10
+RUST_CHANNEL="$(sed -n 's/^channel = "\(.*\)"/\1/p' rust-toolchain.toml)"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+ensure_rust() {
+  if ! command -v rustup >/dev/null 2>&1; then
+    echo "rustup is required but not on PATH; install it from https://rustup.rs" >&2
+    exit 1
+  fi
+  # The pinned toolchain with clippy, rustfmt and the wasm target; installed if any is missing.
+  if ! rustup run "$RUST_CHANNEL" cargo clippy --version >/dev/null 2>&1 \
+      || ! rustup run "$RUST_CHANNEL" cargo fmt --version >/dev/null 2>&1 \
+      || ! rustup +"$RUST_CHANNEL" target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    say "Installing Rust $RUST_CHANNEL with clippy, rustfmt and the wasm32 target"
+    rustup toolchain install "$RUST_CHANNEL" --profile minimal -c rustfmt,clippy -t wasm32-unknown-unknown
+  fi
+}
+
+ensure_cargo_leptos() {
+  if ! cargo leptos --version 2>/dev/null | grep -q " $CARGO_LEPTOS_VERSION"; then
+    say "Installing cargo-leptos $CARGO_LEPTOS_VERSION (about 15 minutes on 2 cores, once)"
+    cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"
+  fi
+}
+
+ensure_wasm_bindgen() {
+  local version
+  version="$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')"
+  if ! wasm-bindgen --version 2>/dev/null | grep -q " $version\$"; then
+    say "Installing wasm-bindgen-cli $version (matches Cargo.lock)"
+    # Not --locked: its lock file names a crate version the registry lacks.
+    cargo install wasm-bindgen-cli --version "$version"
+  fi
+}
+
+ensure_node_tools() {
+  # wasm-opt from npm's binaryen: Debian's is too old. Kept in a private prefix.
+  local have
+  have="$(wasm-opt --version 2>/dev/null | sed -n 's/^wasm-opt version \([0-9]*\).*/\1/p')"
+  if [ -z "$have" ] || [ "$have" -lt 116 ]; then
+    say "Installing wasm-opt (npm binaryen) into $TOOLS_DIR"
+    mkdir -p "$TOOLS_DIR"
+    npm install --prefix "$TOOLS_DIR" --no-audit --no-fund binaryen@126 >/dev/null
+  fi
+}
+
+ensure_build_tools() {
+  ensure_rust
+  ensure_cargo_leptos
+  ensure_wasm_bindgen
+  ensure_node_tools
+}
+
+ensure_chromium() {
+  if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+    say "Installing Debian's chromium for the browser tests"
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get install -y chromium >/dev/null 2>&1 || { $sudo apt-get update >/dev/null && $sudo apt-get install -y chromium >/dev/null; }
+  fi
+}
+
+ensure_end2end_deps() {
+  if [ ! -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+    say "Installing browser-test packages"
+    (cd end2end && npm ci --no-audit --no-fund >/dev/null)
+  fi
+}
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Waits until URL answers, or fails after SECONDS.
+wait_for() {
+  local url="$1" seconds="${2:-60}"
+  for _ in $(seq 1 "$((seconds * 4))"); do
+    if curl -fsS -o /dev/null "$url" 2>/dev/null; then return 0; fi
+    sleep 0.25
+  done
+  echo "timed out waiting for $url" >&2
+  return 1
+}
