@@ -16,7 +16,10 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use components::nav::Header;
-use pages::{book::BookPage, calendar::CalendarPage, not_found::NotFound, request::RequestPage, upcoming::UpcomingPage};
+use pages::{
+    book::BookPage, calendar::CalendarPage, not_found::NotFound, request::RequestPage,
+    upcoming::UpcomingPage,
+};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -77,5 +80,7 @@ pub fn App() -> impl IntoView {
 pub struct Hydrated(pub RwSignal<bool>);
 
 pub fn use_hydrated() -> Signal<bool> {
-    use_context::<Hydrated>().map(|h| h.0.into()).unwrap_or_else(|| Signal::stored(false))
+    use_context::<Hydrated>()
+        .map(|h| h.0.into())
+        .unwrap_or_else(|| Signal::stored(false))
 }

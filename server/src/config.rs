@@ -41,7 +41,10 @@ pub struct Config {
 pub struct ConfigError(pub String);
 
 fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
 }
 
 fn parsed<T: std::str::FromStr>(name: &str, default: T) -> Result<T, ConfigError>
@@ -50,14 +53,17 @@ where
 {
     match var(name) {
         None => Ok(default),
-        Some(v) => v.parse().map_err(|e| ConfigError(format!("{name}={v:?} is not valid: {e}"))),
+        Some(v) => v
+            .parse()
+            .map_err(|e| ConfigError(format!("{name}={v:?} is not valid: {e}"))),
     }
 }
 
 fn services_from_env() -> Result<ServiceCatalog, ConfigError> {
     match var("AURA_SERVICE_TYPES") {
         None => Ok(ServiceCatalog::default()),
-        Some(spec) => ServiceCatalog::parse(&spec).map_err(|e| ConfigError(format!("AURA_SERVICE_TYPES: {e}"))),
+        Some(spec) => ServiceCatalog::parse(&spec)
+            .map_err(|e| ConfigError(format!("AURA_SERVICE_TYPES: {e}"))),
     }
 }
 
@@ -71,19 +77,27 @@ impl Config {
             Some(base_url) => AuraTarget::Remote { base_url },
             None => AuraTarget::Embedded,
         };
-        let (client_id, client_secret) = match (&aura, var("AURA_CLIENT_ID"), var("AURA_CLIENT_SECRET")) {
-            (_, Some(id), Some(secret)) => (id, Secret::new(secret)),
-            (AuraTarget::Embedded, None, None) => (DEFAULT_CLIENT_ID.to_string(), Secret::new(DEFAULT_CLIENT_SECRET)),
-            _ => {
-                return Err(ConfigError(
-                    "set both AURA_CLIENT_ID and AURA_CLIENT_SECRET (required with AURA_BASE_URL)".into(),
+        let (client_id, client_secret) =
+            match (&aura, var("AURA_CLIENT_ID"), var("AURA_CLIENT_SECRET")) {
+                (_, Some(id), Some(secret)) => (id, Secret::new(secret)),
+                (AuraTarget::Embedded, None, None) => (
+                    DEFAULT_CLIENT_ID.to_string(),
+                    Secret::new(DEFAULT_CLIENT_SECRET),
+                ),
+                _ => {
+                    return Err(ConfigError(
+                    "set both AURA_CLIENT_ID and AURA_CLIENT_SECRET (required with AURA_BASE_URL)"
+                        .into(),
                 ));
-            }
-        };
+                }
+            };
         let services = services_from_env()?;
-        let customer_timezone = var("DASHBOARD_CUSTOMER_TIMEZONE").unwrap_or_else(|| "Europe/London".into());
+        let customer_timezone =
+            var("DASHBOARD_CUSTOMER_TIMEZONE").unwrap_or_else(|| "Europe/London".into());
         if customer_timezone.parse::<chrono_tz::Tz>().is_err() {
-            return Err(ConfigError(format!("DASHBOARD_CUSTOMER_TIMEZONE={customer_timezone:?} is not an IANA zone")));
+            return Err(ConfigError(format!(
+                "DASHBOARD_CUSTOMER_TIMEZONE={customer_timezone:?} is not an IANA zone"
+            )));
         }
         Ok(Config {
             site_addr,
@@ -96,7 +110,10 @@ impl Config {
             aura_timeout: Duration::from_secs(parsed("AURA_TIMEOUT_SECS", 10u64)?),
             services,
             customer_aura_id: var("DASHBOARD_CUSTOMER_ID")
-                .map(|v| v.parse().map_err(|e| ConfigError(format!("DASHBOARD_CUSTOMER_ID={v:?}: {e}"))))
+                .map(|v| {
+                    v.parse()
+                        .map_err(|e| ConfigError(format!("DASHBOARD_CUSTOMER_ID={v:?}: {e}")))
+                })
                 .transpose()?,
             customer_name: var("DASHBOARD_CUSTOMER_NAME"),
             customer_timezone,
@@ -118,7 +135,10 @@ pub fn sandbox_config_from_env() -> Result<SandboxConfig, ConfigError> {
     Ok(SandboxConfig {
         client_id: var("AURA_CLIENT_ID").unwrap_or_else(|| DEFAULT_CLIENT_ID.into()),
         client_secret: var("AURA_CLIENT_SECRET").unwrap_or_else(|| DEFAULT_CLIENT_SECRET.into()),
-        token_ttl: Duration::from_secs(parsed("AURA_SANDBOX_TOKEN_TTL_SECS", DEFAULT_TOKEN_TTL.as_secs())?),
+        token_ttl: Duration::from_secs(parsed(
+            "AURA_SANDBOX_TOKEN_TTL_SECS",
+            DEFAULT_TOKEN_TTL.as_secs(),
+        )?),
         services: services_from_env()?,
     })
 }

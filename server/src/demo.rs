@@ -17,7 +17,14 @@ pub const DEMO_ACTOR: &str = "Demo data";
 /// The demo customer and its two sites, created if missing.
 pub async fn ensure_customer(pool: &SqlitePool) -> Result<CustomerRow, DbError> {
     let now = Utc::now();
-    let customer = db::upsert_customer(pool, DEMO_CUSTOMER_NAME, DEMO_CUSTOMER_AURA_ID, "Europe/London", now).await?;
+    let customer = db::upsert_customer(
+        pool,
+        DEMO_CUSTOMER_NAME,
+        DEMO_CUSTOMER_AURA_ID,
+        "Europe/London",
+        now,
+    )
+    .await?;
     if db::sites_for_customer(pool, customer.id).await?.is_empty() {
         let sites = [
             NewSite {
@@ -55,14 +62,27 @@ fn ymd(d: NaiveDate) -> String {
 pub async fn seed_bookings(state: &AppState) -> Result<usize, String> {
     let pool = &state.pool;
     let customer = &state.customer;
-    let existing = db::active_requests(pool, customer.id).await.map_err(|e| e.to_string())?;
-    let cancelled = db::cancelled_requests(pool, customer.id, 1).await.map_err(|e| e.to_string())?;
+    let existing = db::active_requests(pool, customer.id)
+        .await
+        .map_err(|e| e.to_string())?;
+    let cancelled = db::cancelled_requests(pool, customer.id, 1)
+        .await
+        .map_err(|e| e.to_string())?;
     if !existing.is_empty() || !cancelled.is_empty() {
         return Ok(0);
     }
-    let sites = db::sites_for_customer(pool, customer.id).await.map_err(|e| e.to_string())?;
-    let site = |zone: &str| sites.iter().find(|s| s.timezone == zone).map(|s| (s.id, s.timezone.clone()));
-    let (Some((london, london_zone)), Some((brooklyn, ny_zone))) = (site("Europe/London"), site("America/New_York")) else {
+    let sites = db::sites_for_customer(pool, customer.id)
+        .await
+        .map_err(|e| e.to_string())?;
+    let site = |zone: &str| {
+        sites
+            .iter()
+            .find(|s| s.timezone == zone)
+            .map(|s| (s.id, s.timezone.clone()))
+    };
+    let (Some((london, london_zone)), Some((brooklyn, ny_zone))) =
+        (site("Europe/London"), site("America/New_York"))
+    else {
         return Err("demo sites are missing".into());
     };
     let tomorrow_london = local_today(&london_zone) + Duration::days(1);
@@ -81,7 +101,10 @@ pub async fn seed_bookings(state: &AppState) -> Result<usize, String> {
             special_instructions: "Check the loading-bay shutters and the east fence line.".into(),
             number_of_guards: "2".into(),
             armed_preference: "unarmed".into(),
-            contacts: vec![ContactDraft { name: "Priya Shah (site manager)".into(), mobile: "+44 7700 900123".into() }],
+            contacts: vec![ContactDraft {
+                name: "Priya Shah (site manager)".into(),
+                mobile: "+44 7700 900123".into(),
+            }],
             first_date: ymd(tomorrow_london),
             last_date: ymd(tomorrow_london + Duration::days(55)),
             repeat: "weekly".into(),

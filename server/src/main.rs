@@ -36,10 +36,15 @@ enum Command {
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
         .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -65,9 +70,14 @@ fn main() -> ExitCode {
 async fn serve_sandbox(addr: SocketAddr) -> Result<(), String> {
     let config = sandbox_config_from_env().map_err(|e| e.to_string())?;
     let app = sandbox::router(Sandbox::new(config));
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     println!("AURA sandbox listening at http://{addr}/panic-api/v2 (state in memory)");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.map_err(|e| e.to_string())
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
 }
 
 async fn serve(demo_flag: bool) -> Result<(), String> {
@@ -76,18 +86,31 @@ async fn serve(demo_flag: bool) -> Result<(), String> {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| format!("cannot create DATA_DIR {}: {e}", config.data_dir.display()))?;
     }
-    let pool = db::connect(&config.database_url).await.map_err(|e| format!("database {}: {e}", config.database_url))?;
+    let pool = db::connect(&config.database_url)
+        .await
+        .map_err(|e| format!("database {}: {e}", config.database_url))?;
 
     let customer = if config.demo {
-        demo::ensure_customer(&pool).await.map_err(|e| format!("demo data: {e}"))?
+        demo::ensure_customer(&pool)
+            .await
+            .map_err(|e| format!("demo data: {e}"))?
     } else {
         let aura_id = config.customer_aura_id.ok_or(
             "set DASHBOARD_CUSTOMER_ID to the AURA customerId the dashboard books for (or run with --demo)",
         )?;
-        let name = config.customer_name.clone().unwrap_or_else(|| format!("Customer {aura_id}"));
-        db::upsert_customer(&pool, &name, aura_id, &config.customer_timezone, chrono::Utc::now())
-            .await
-            .map_err(|e| format!("customer: {e}"))?
+        let name = config
+            .customer_name
+            .clone()
+            .unwrap_or_else(|| format!("Customer {aura_id}"));
+        db::upsert_customer(
+            &pool,
+            &name,
+            aura_id,
+            &config.customer_timezone,
+            chrono::Utc::now(),
+        )
+        .await
+        .map_err(|e| format!("customer: {e}"))?
     };
 
     let aura = AuraClient::new(AuraConfig {
@@ -98,7 +121,9 @@ async fn serve(demo_flag: bool) -> Result<(), String> {
     })
     .map_err(|e| e.to_string())?;
     let sandbox = match config.aura {
-        AuraTarget::Embedded => Some(Sandbox::new(sandbox_config_from_env().map_err(|e| e.to_string())?)),
+        AuraTarget::Embedded => Some(Sandbox::new(
+            sandbox_config_from_env().map_err(|e| e.to_string())?,
+        )),
         AuraTarget::Remote { .. } => None,
     };
     let leptos_options = LeptosOptions::builder()
@@ -119,8 +144,17 @@ async fn serve(demo_flag: bool) -> Result<(), String> {
     let app = web::router(state.clone(), sandbox.clone());
     let listener = tokio::net::TcpListener::bind(config.site_addr)
         .await
-        .map_err(|e| format!("cannot listen on {} (set LEPTOS_SITE_ADDR): {e}", config.site_addr))?;
-    let server = tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await });
+        .map_err(|e| {
+            format!(
+                "cannot listen on {} (set LEPTOS_SITE_ADDR): {e}",
+                config.site_addr
+            )
+        })?;
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+    });
 
     if config.demo {
         match demo::seed_bookings(&state).await {
@@ -131,16 +165,25 @@ async fn serve(demo_flag: bool) -> Result<(), String> {
     }
     println!();
     println!("  AURA dashboard: http://{}/", config.site_addr);
-    println!("  Acting for customer: {} (AURA customerId {})", state.customer.name, state.customer.aura_customer_id);
+    println!(
+        "  Acting for customer: {} (AURA customerId {})",
+        state.customer.name, state.customer.aura_customer_id
+    );
     println!("  Sign-in: none yet; every visitor acts for this customer (accounts come later).");
     match &config.aura {
-        AuraTarget::Embedded => println!("  AURA: built-in sandbox at {} (state in memory)", config.aura_base_url()),
+        AuraTarget::Embedded => println!(
+            "  AURA: built-in sandbox at {} (state in memory)",
+            config.aura_base_url()
+        ),
         AuraTarget::Remote { base_url } => println!("  AURA: {base_url}"),
     }
     println!("  Database: {}", config.database_url);
     println!();
 
-    server.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())
+    server
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())
 }
 
 /// The embedded sandbox starts with empty memory; teach it the bookings this database says AURA
@@ -155,8 +198,12 @@ async fn restore_sandbox(sandbox: &Sandbox, state: &AppState) {
     };
     let mut restored = 0;
     for row in rows.iter().filter(|r| r.sync_status == "confirmed") {
-        let (Some(aura_id), Ok(service)) = (row.aura_id.as_deref(), row.service()) else { continue };
-        let Some(slug) = state.services.slug(service) else { continue };
+        let (Some(aura_id), Ok(service)) = (row.aura_id.as_deref(), row.service()) else {
+            continue;
+        };
+        let Some(slug) = state.services.slug(service) else {
+            continue;
+        };
         let adopted = bookings::create_body_for(state.customer.aura_customer_id, row)
             .map_err(|e| e.to_string())
             .and_then(|body| sandbox.adopt(aura_id, slug, body));
@@ -166,7 +213,10 @@ async fn restore_sandbox(sandbox: &Sandbox, state: &AppState) {
         }
     }
     if restored > 0 {
-        tracing::info!(restored, "restored confirmed bookings into the embedded sandbox");
+        tracing::info!(
+            restored,
+            "restored confirmed bookings into the embedded sandbox"
+        );
     }
 }
 

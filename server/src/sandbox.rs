@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use app::domain::{Violation, check_timing};
 use app::server::aura::wire::{
-    CreateScheduledRequest, ErrorBody, RequestStatus, ScheduledRequestDto, ScheduledRequestEnvelope, ServiceCatalog,
-    TokenRequest, TokenResponse, check_create,
+    CreateScheduledRequest, ErrorBody, RequestStatus, ScheduledRequestDto,
+    ScheduledRequestEnvelope, ServiceCatalog, TokenRequest, TokenResponse, check_create,
 };
 use axum::Json;
 use axum::Router;
@@ -112,12 +112,17 @@ impl Sandbox {
             token_ttl_secs = config.token_ttl.as_secs(),
             "AURA sandbox ready; its state is in memory only and is lost when the server stops"
         );
-        Sandbox { config: Arc::new(config), data: Arc::new(Mutex::new(Data::default())) }
+        Sandbox {
+            config: Arc::new(config),
+            data: Arc::new(Mutex::new(Data::default())),
+        }
     }
 
     fn data(&self) -> MutexGuard<'_, Data> {
         // A panic while holding the lock cannot leave the maps half-written in a harmful way.
-        self.data.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.data
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Takes in a request AURA already accepted under `id` (no lead-time check): how the embedded
@@ -127,7 +132,10 @@ impl Sandbox {
             return Err(format!("unknown service slug {slug}"));
         }
         let checked = check_create(&body).map_err(|v| v.message())?;
-        let tz = checked.timezone.parse::<Tz>().map_err(|_| format!("unknown zone {}", checked.timezone))?;
+        let tz = checked
+            .timezone
+            .parse::<Tz>()
+            .map_err(|_| format!("unknown zone {}", checked.timezone))?;
         let mut data = self.data();
         if data.requests.iter().any(|r| r.dto.id == id) {
             return Ok(());
@@ -171,7 +179,10 @@ fn current_dto(r: &StoredRequest, now: DateTime<Utc>) -> ScheduledRequestDto {
 pub fn router(sandbox: Sandbox) -> Router {
     Router::new()
         .route("/panic-api/v2/oauth/token", post(token))
-        .route("/panic-api/v2/scheduled/{segment}", post(create).delete(cancel))
+        .route(
+            "/panic-api/v2/scheduled/{segment}",
+            post(create).delete(cancel),
+        )
         .route("/_control/requests", get(control_requests))
         .route("/_control/faults", post(control_fault))
         .route("/_control/expire-tokens", post(control_expire_tokens))
@@ -188,16 +199,24 @@ fn bad_request(v: &Violation) -> Response {
 
 /// An injected fault for this operation, if one is pending.
 fn take_fault(data: &mut Data, operation: &str) -> Option<Response> {
-    let i = data.faults.iter().position(|f| f.operation == operation || f.operation == "any")?;
+    let i = data
+        .faults
+        .iter()
+        .position(|f| f.operation == operation || f.operation == "any")?;
     let fault = &mut data.faults[i];
     let status = StatusCode::from_u16(fault.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     fault.count = fault.count.saturating_sub(1);
     if fault.count == 0 {
         data.faults.remove(i);
     }
-    let mut response = error(status, format!("Injected sandbox fault: HTTP {}", status.as_u16()));
+    let mut response = error(
+        status,
+        format!("Injected sandbox fault: HTTP {}", status.as_u16()),
+    );
     if status == StatusCode::TOO_MANY_REQUESTS {
-        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
     }
     Some(response)
 }
@@ -209,38 +228,51 @@ async fn token(State(sb): State<Sandbox>, body: Bytes) -> Response {
         return fault;
     }
     let Ok(request) = serde_json::from_slice::<TokenRequest>(&body) else {
-        return error(StatusCode::BAD_REQUEST, "Body must be JSON with clientId and clientSecret.");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Body must be JSON with clientId and clientSecret.",
+        );
     };
-    if request.client_id != sb.config.client_id || request.client_secret != sb.config.client_secret {
+    if request.client_id != sb.config.client_id || request.client_secret != sb.config.client_secret
+    {
         return error(StatusCode::UNAUTHORIZED, "Invalid client credentials.");
     }
     let value = format!("sbx.{}", uuid::Uuid::new_v4().simple());
     let now = Instant::now();
     data.tokens.retain(|_, expires| *expires > now);
     data.tokens.insert(value.clone(), now + sb.config.token_ttl);
-    let body = TokenResponse { access_token: value, token_type: Some("Bearer".into()), expires_in: sb.config.token_ttl.as_secs() };
+    let body = TokenResponse {
+        access_token: value,
+        token_type: Some("Bearer".into()),
+        expires_in: sb.config.token_ttl.as_secs(),
+    };
     (StatusCode::OK, Json(body)).into_response()
 }
 
-/// 401 unless the bearer token is one this sandbox issued and it has not expired.
-fn authorize(data: &Data, headers: &HeaderMap) -> Result<(), Response> {
+/// Why a call gets 401, unless its bearer token is one this sandbox issued and it has not expired.
+fn authorize(data: &Data, headers: &HeaderMap) -> Result<(), &'static str> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| error(StatusCode::UNAUTHORIZED, "Missing bearer token."))?;
+        .ok_or("Missing bearer token.")?;
     match data.tokens.get(token) {
         Some(expires) if *expires > Instant::now() => Ok(()),
-        Some(_) => Err(error(StatusCode::UNAUTHORIZED, "Token expired.")),
-        None => Err(error(StatusCode::UNAUTHORIZED, "Invalid token.")),
+        Some(_) => Err("Token expired."),
+        None => Err("Invalid token."),
     }
 }
 
-async fn create(State(sb): State<Sandbox>, Path(slug): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+async fn create(
+    State(sb): State<Sandbox>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let mut data = sb.data();
     data.calls.create += 1;
-    if let Err(denied) = authorize(&data, &headers) {
-        return denied;
+    if let Err(why) = authorize(&data, &headers) {
+        return error(StatusCode::UNAUTHORIZED, why);
     }
     if let Some(fault) = take_fault(&mut data, "create") {
         return fault;
@@ -250,7 +282,12 @@ async fn create(State(sb): State<Sandbox>, Path(slug): Path<String>, headers: He
     }
     let request: CreateScheduledRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
-        Err(e) => return error(StatusCode::BAD_REQUEST, format!("Body is not a valid scheduled request: {e}")),
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("Body is not a valid scheduled request: {e}"),
+            );
+        }
     };
     let checked = match check_create(&request) {
         Ok(c) => c,
@@ -280,15 +317,18 @@ async fn create(State(sb): State<Sandbox>, Path(slug): Path<String>, headers: He
     };
     let dto = current_dto(&stored, now);
     data.requests.push(stored);
-    let envelope = ScheduledRequestEnvelope { message: "Scheduled request created.".into(), scheduled_request: dto };
+    let envelope = ScheduledRequestEnvelope {
+        message: "Scheduled request created.".into(),
+        scheduled_request: dto,
+    };
     (StatusCode::CREATED, Json(envelope)).into_response()
 }
 
 async fn cancel(State(sb): State<Sandbox>, Path(id): Path<String>, headers: HeaderMap) -> Response {
     let mut data = sb.data();
     data.calls.cancel += 1;
-    if let Err(denied) = authorize(&data, &headers) {
-        return denied;
+    if let Err(why) = authorize(&data, &headers) {
+        return error(StatusCode::UNAUTHORIZED, why);
     }
     if let Some(fault) = take_fault(&mut data, "cancel") {
         return fault;
@@ -296,13 +336,22 @@ async fn cancel(State(sb): State<Sandbox>, Path(id): Path<String>, headers: Head
     let now = Utc::now();
     let Some(stored) = data.request_mut(&id) else {
         // AURA tends to answer unknown references with 400, not 404 [model].
-        return error(StatusCode::BAD_REQUEST, format!("No scheduled request with id {id}."));
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!("No scheduled request with id {id}."),
+        );
     };
     if stored.dto.status == RequestStatus::Cancelled {
-        return error(StatusCode::CONFLICT, format!("Scheduled request {id} is already cancelled."));
+        return error(
+            StatusCode::CONFLICT,
+            format!("Scheduled request {id} is already cancelled."),
+        );
     }
     stored.dto.status = RequestStatus::Cancelled;
-    let envelope = ScheduledRequestEnvelope { message: "Scheduled request cancelled.".into(), scheduled_request: current_dto(stored, now) };
+    let envelope = ScheduledRequestEnvelope {
+        message: "Scheduled request cancelled.".into(),
+        scheduled_request: current_dto(stored, now),
+    };
     (StatusCode::OK, Json(envelope)).into_response()
 }
 

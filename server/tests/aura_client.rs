@@ -22,8 +22,14 @@ fn request(name: &str, minutes: i64) -> CreateScheduledRequest {
         start_time: chrono::NaiveTime::parse_from_str(&at.time, "%H:%M").expect("time"),
         window_minutes: 60,
     };
-    let location = Location { address: Some("1 Example Street".into()), coordinates: Some((51.5, -0.12)) };
-    let contacts = vec![Contact { name: "Ann".into(), mobile: "+447700900123".into() }];
+    let location = Location {
+        address: Some("1 Example Street".into()),
+        coordinates: Some((51.5, -0.12)),
+    };
+    let contacts = vec![Contact {
+        name: "Ann".into(),
+        mobile: "+447700900123".into(),
+    }];
     create_body(
         178921,
         &BodyParts {
@@ -43,12 +49,21 @@ fn request(name: &str, minutes: i64) -> CreateScheduledRequest {
 async fn create_and_cancel_round_trip() {
     let sb = start_sandbox(SandboxConfig::default()).await;
     let client = client_for(&sb.base_url(), DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET);
-    let created = client.create("patrol", &request("Round trip", 60 * 24)).await.expect("created");
+    let created = client
+        .create("patrol", &request("Round trip", 60 * 24))
+        .await
+        .expect("created");
     assert!(!created.id.is_empty());
     assert!(created.next_occurrence.is_some());
-    assert_eq!(client.cancel(&created.id).await, Ok(CancelOutcome::Cancelled));
+    assert_eq!(
+        client.cancel(&created.id).await,
+        Ok(CancelOutcome::Cancelled)
+    );
     // A retried cancel that AURA already applied (409) counts as done.
-    assert_eq!(client.cancel(&created.id).await, Ok(CancelOutcome::AlreadyCancelled));
+    assert_eq!(
+        client.cancel(&created.id).await,
+        Ok(CancelOutcome::AlreadyCancelled)
+    );
 }
 
 #[tokio::test]
@@ -56,10 +71,16 @@ async fn one_token_serves_many_calls() {
     let sb = start_sandbox(SandboxConfig::default()).await;
     let client = client_for(&sb.base_url(), DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET);
     for i in 0..3 {
-        client.create("patrol", &request(&format!("Reuse {i}"), 60 * 24)).await.expect("created");
+        client
+            .create("patrol", &request(&format!("Reuse {i}"), 60 * 24))
+            .await
+            .expect("created");
     }
     let calls = sb.control().await.calls;
-    assert_eq!(calls.token, 1, "the token is cached, not minted per request");
+    assert_eq!(
+        calls.token, 1,
+        "the token is cached, not minted per request"
+    );
     assert_eq!(calls.create, 3);
 }
 
@@ -67,11 +88,21 @@ async fn one_token_serves_many_calls() {
 async fn the_token_is_renewed_before_it_expires() {
     // A 2 s lifetime is renewed a tenth early: after 1.9 s a new token is fetched, and no call is
     // ever refused (a refused call would show as a second create call).
-    let sb = start_sandbox(SandboxConfig { token_ttl: Duration::from_secs(2), ..SandboxConfig::default() }).await;
+    let sb = start_sandbox(SandboxConfig {
+        token_ttl: Duration::from_secs(2),
+        ..SandboxConfig::default()
+    })
+    .await;
     let client = client_for(&sb.base_url(), DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET);
-    client.create("patrol", &request("Before", 60 * 24)).await.expect("created");
+    client
+        .create("patrol", &request("Before", 60 * 24))
+        .await
+        .expect("created");
     tokio::time::sleep(Duration::from_millis(1900)).await;
-    client.create("patrol", &request("After", 60 * 24)).await.expect("created");
+    client
+        .create("patrol", &request("After", 60 * 24))
+        .await
+        .expect("created");
     let calls = sb.control().await.calls;
     assert_eq!(calls.token, 2);
     assert_eq!(calls.create, 2, "no call was refused for an expired token");
@@ -81,10 +112,16 @@ async fn the_token_is_renewed_before_it_expires() {
 async fn a_401_renews_the_token_and_retries_once() {
     let sb = start_sandbox(SandboxConfig::default()).await;
     let client = client_for(&sb.base_url(), DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET);
-    client.create("patrol", &request("First", 60 * 24)).await.expect("created");
+    client
+        .create("patrol", &request("First", 60 * 24))
+        .await
+        .expect("created");
     // AURA forgets every token (e.g. rotated keys): the next call gets 401 once, then succeeds.
     sb.post_control("/_control/expire-tokens", json!({})).await;
-    client.create("patrol", &request("Second", 60 * 24)).await.expect("created after renewal");
+    client
+        .create("patrol", &request("Second", 60 * 24))
+        .await
+        .expect("created after renewal");
     let snapshot = sb.control().await;
     assert_eq!(snapshot.calls.token, 2);
     assert_eq!(snapshot.calls.create, 3, "one refused call and one retry");
@@ -95,8 +132,15 @@ async fn a_401_renews_the_token_and_retries_once() {
 async fn a_second_401_is_not_retried_again() {
     let sb = start_sandbox(SandboxConfig::default()).await;
     let client = client_for(&sb.base_url(), DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET);
-    sb.post_control("/_control/faults", json!({"operation": "create", "status": 401, "count": 5})).await;
-    let err = client.create("patrol", &request("Refused", 60 * 24)).await.expect_err("refused");
+    sb.post_control(
+        "/_control/faults",
+        json!({"operation": "create", "status": 401, "count": 5}),
+    )
+    .await;
+    let err = client
+        .create("patrol", &request("Refused", 60 * 24))
+        .await
+        .expect_err("refused");
     assert!(matches!(err, AuraError::Unauthorized { .. }), "{err:?}");
     assert_eq!(sb.control().await.calls.create, 2, "exactly one retry");
 }
@@ -105,7 +149,10 @@ async fn a_second_401_is_not_retried_again() {
 async fn aura_400_message_is_kept() {
     let sb = start_sandbox(SandboxConfig::default()).await;
     let client = client_for(&sb.base_url(), DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET);
-    let err = client.create("patrol", &request("Too soon", 2)).await.expect_err("too soon");
+    let err = client
+        .create("patrol", &request("Too soon", 2))
+        .await
+        .expect_err("too soon");
     match err {
         AuraError::Rejected { status, message } => {
             assert_eq!(status, 400);
@@ -114,29 +161,68 @@ async fn aura_400_message_is_kept() {
         other => panic!("expected Rejected, got {other:?}"),
     }
     let err = client.cancel("sr_nope").await.expect_err("unknown id");
-    assert!(matches!(err, AuraError::Rejected { status: 400, ref message } if message.contains("sr_nope")), "{err:?}");
+    assert!(
+        matches!(err, AuraError::Rejected { status: 400, ref message } if message.contains("sr_nope")),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
 async fn failures_are_typed_and_never_show_the_secret() {
     let sb = start_sandbox(SandboxConfig::default()).await;
     let wrong = client_for(&sb.base_url(), DEFAULT_CLIENT_ID, "hunter2-not-the-secret");
-    let err = wrong.create("patrol", &request("Wrong secret", 60 * 24)).await.expect_err("unauthorized");
+    let err = wrong
+        .create("patrol", &request("Wrong secret", 60 * 24))
+        .await
+        .expect_err("unauthorized");
     assert!(matches!(err, AuraError::Unauthorized { .. }), "{err:?}");
     assert!(!format!("{err} {err:?}").contains("hunter2"));
 
     let client = client_for(&sb.base_url(), DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET);
-    sb.post_control("/_control/faults", json!({"operation": "create", "status": 503})).await;
-    let err = client.create("patrol", &request("Down", 60 * 24)).await.expect_err("503");
-    assert!(matches!(err, AuraError::Unavailable { status: 503, .. }) && err.is_transient(), "{err:?}");
+    sb.post_control(
+        "/_control/faults",
+        json!({"operation": "create", "status": 503}),
+    )
+    .await;
+    let err = client
+        .create("patrol", &request("Down", 60 * 24))
+        .await
+        .expect_err("503");
+    assert!(
+        matches!(err, AuraError::Unavailable { status: 503, .. }) && err.is_transient(),
+        "{err:?}"
+    );
 
-    sb.post_control("/_control/faults", json!({"operation": "create", "status": 429})).await;
-    let err = client.create("patrol", &request("Busy", 60 * 24)).await.expect_err("429");
-    assert!(matches!(err, AuraError::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(1)), "{err:?}");
+    sb.post_control(
+        "/_control/faults",
+        json!({"operation": "create", "status": 429}),
+    )
+    .await;
+    let err = client
+        .create("patrol", &request("Busy", 60 * 24))
+        .await
+        .expect_err("429");
+    assert!(
+        matches!(err, AuraError::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(1)),
+        "{err:?}"
+    );
 
     // Nothing listens on this port.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr");
-    let nowhere = client_for(&format!("http://{closed}/panic-api/v2"), DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET);
-    let err = nowhere.create("patrol", &request("Nowhere", 60 * 24)).await.expect_err("unreachable");
-    assert!(matches!(err, AuraError::Unreachable(_)) && err.is_transient(), "{err:?}");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr");
+    let nowhere = client_for(
+        &format!("http://{closed}/panic-api/v2"),
+        DEFAULT_CLIENT_ID,
+        DEFAULT_CLIENT_SECRET,
+    );
+    let err = nowhere
+        .create("patrol", &request("Nowhere", 60 * 24))
+        .await
+        .expect_err("unreachable");
+    assert!(
+        matches!(err, AuraError::Unreachable(_)) && err.is_transient(),
+        "{err:?}"
+    );
 }

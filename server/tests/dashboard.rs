@@ -2,10 +2,14 @@
 
 mod common;
 
-use app::api::bookings::{BookService, CancelRequest, LoadMonth, LoadRequest, LoadUpcoming, PreviewSchedule};
+use app::api::bookings::{
+    BookService, CancelRequest, LoadMonth, LoadRequest, LoadUpcoming, PreviewSchedule,
+};
 use app::domain::{BookingDraft, ContactDraft, Field};
 use app::error::AppError;
-use app::model::{BookingResult, MonthView, RequestDetail, SchedulePreview, SyncStatus, UpcomingView};
+use app::model::{
+    BookingResult, MonthView, RequestDetail, SchedulePreview, SyncStatus, UpcomingView,
+};
 use app::server::aura::wire::ServiceCatalog;
 use app::server::db;
 use common::{Dashboard, RunningSandbox, start_dashboard, start_sandbox};
@@ -22,8 +26,14 @@ async fn setup() -> (RunningSandbox, Dashboard) {
 }
 
 async fn london_site(dash: &Dashboard) -> i64 {
-    let sites = db::sites_for_customer(&dash.state.pool, dash.state.customer.id).await.expect("sites");
-    sites.iter().find(|s| s.timezone == "Europe/London").expect("london site").id
+    let sites = db::sites_for_customer(&dash.state.pool, dash.state.customer.id)
+        .await
+        .expect("sites");
+    sites
+        .iter()
+        .find(|s| s.timezone == "Europe/London")
+        .expect("london site")
+        .id
 }
 
 /// A weekly patrol at a saved London site, first window `minutes` from now.
@@ -38,10 +48,15 @@ fn draft(key: &str, name: &str, site_id: i64, minutes: i64) -> BookingDraft {
         special_instructions: "Check the shutters".into(),
         number_of_guards: "2".into(),
         armed_preference: "unarmed".into(),
-        contacts: vec![ContactDraft { name: "Priya".into(), mobile: "+44 7700 900123".into() }],
+        contacts: vec![ContactDraft {
+            name: "Priya".into(),
+            mobile: "+44 7700 900123".into(),
+        }],
         site_id: Some(site_id),
         first_date: at.date.clone(),
-        last_date: (first + chrono::Duration::days(27)).format("%Y-%m-%d").to_string(),
+        last_date: (first + chrono::Duration::days(27))
+            .format("%Y-%m-%d")
+            .to_string(),
         repeat: "weekly".into(),
         days: vec![weekday.to_uppercase()],
         start_time: at.time,
@@ -56,28 +71,54 @@ async fn decode<T: DeserializeOwned>(r: reqwest::Response) -> Result<T, AppError
     if status.is_success() {
         Ok(serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad body {text}: {e}")))
     } else {
-        Err(serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad error body ({status}) {text}: {e}")))
+        Err(serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("bad error body ({status}) {text}: {e}")))
     }
 }
 
 async fn book(dash: &Dashboard, draft: &BookingDraft) -> Result<BookingResult, AppError> {
-    decode(dash.http.post(dash.url(BookService::PATH)).json(&json!({ "draft": draft })).send().await.expect("book")).await
+    decode(
+        dash.http
+            .post(dash.url(BookService::PATH))
+            .json(&json!({ "draft": draft }))
+            .send()
+            .await
+            .expect("book"),
+    )
+    .await
 }
 
 async fn detail(dash: &Dashboard, id: i64) -> Result<RequestDetail, AppError> {
-    decode(dash.http.get(format!("{}?id={id}", dash.url(LoadRequest::PATH))).send().await.expect("detail")).await
+    decode(
+        dash.http
+            .get(format!("{}?id={id}", dash.url(LoadRequest::PATH)))
+            .send()
+            .await
+            .expect("detail"),
+    )
+    .await
 }
 
 async fn cancel(dash: &Dashboard, id: i64, reason: &str) -> Result<(), AppError> {
     let form = [("id", id.to_string()), ("reason", reason.to_string())];
-    decode(dash.http.post(dash.url(CancelRequest::PATH)).form(&form).send().await.expect("cancel")).await
+    decode(
+        dash.http
+            .post(dash.url(CancelRequest::PATH))
+            .form(&form)
+            .send()
+            .await
+            .expect("cancel"),
+    )
+    .await
 }
 
 #[tokio::test]
 async fn booking_is_saved_sent_and_confirmed() {
     let (sb, dash) = setup().await;
     let site = london_site(&dash).await;
-    let result = book(&dash, &draft("k1", "Night patrol", site, 60 * 24)).await.expect("booked");
+    let result = book(&dash, &draft("k1", "Night patrol", site, 60 * 24))
+        .await
+        .expect("booked");
     assert_eq!(result.status, SyncStatus::Confirmed);
 
     let d = detail(&dash, result.request_id).await.expect("detail");
@@ -86,7 +127,13 @@ async fn booking_is_saved_sent_and_confirmed() {
     assert_eq!(d.aura_id.as_deref(), Some(at_aura[0].id.as_str()));
     assert_eq!(d.timezone, "Europe/London");
     assert_eq!(d.contacts.len(), 1);
-    assert!(d.next_occurrence.as_deref().is_some_and(|n| n.ends_with("GMT") || n.ends_with("BST")), "{:?}", d.next_occurrence);
+    assert!(
+        d.next_occurrence
+            .as_deref()
+            .is_some_and(|n| n.ends_with("GMT") || n.ends_with("BST")),
+        "{:?}",
+        d.next_occurrence
+    );
     let kinds: Vec<&str> = d.events.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds, vec!["saved", "confirmed"]);
     // Exactly what was stored went to AURA.
@@ -123,12 +170,24 @@ async fn invalid_drafts_come_back_with_field_errors_and_nothing_is_saved() {
     let (sb, dash) = setup().await;
     let site = london_site(&dash).await;
     let too_soon = draft("soon", "Too soon", site, 2);
-    let too_soon = BookingDraft { repeat: "single".into(), ..too_soon };
+    let too_soon = BookingDraft {
+        repeat: "single".into(),
+        ..too_soon
+    };
     let err = book(&dash, &too_soon).await.expect_err("too soon");
     let fields = err.field_errors().expect("field errors");
-    assert!(fields.get(Field::StartTime).is_some_and(|m| m.contains("at least 5 minutes")), "{fields:?}");
+    assert!(
+        fields
+            .get(Field::StartTime)
+            .is_some_and(|m| m.contains("at least 5 minutes")),
+        "{fields:?}"
+    );
 
-    let blank = BookingDraft { name: " ".into(), window_minutes: "0".into(), ..draft("blank", "", site, 600) };
+    let blank = BookingDraft {
+        name: " ".into(),
+        window_minutes: "0".into(),
+        ..draft("blank", "", site, 600)
+    };
     let err = book(&dash, &blank).await.expect_err("blank");
     let fields = err.field_errors().expect("field errors");
     assert!(fields.get(Field::Name).is_some());
@@ -141,91 +200,197 @@ async fn invalid_drafts_come_back_with_field_errors_and_nothing_is_saved() {
         ..draft("zone", "Zone", site, 600)
     };
     let err = book(&dash, &bad_zone).await.expect_err("zone");
-    assert!(err.field_errors().and_then(|f| f.get(Field::Timezone)).is_some_and(|m| m.contains("Mars/Base")));
+    assert!(
+        err.field_errors()
+            .and_then(|f| f.get(Field::Timezone))
+            .is_some_and(|m| m.contains("Mars/Base"))
+    );
 
-    assert!(db::active_requests(&dash.state.pool, dash.state.customer.id).await.expect("rows").is_empty());
+    assert!(
+        db::active_requests(&dash.state.pool, dash.state.customer.id)
+            .await
+            .expect("rows")
+            .is_empty()
+    );
     assert_eq!(sb.control().await.calls.create, 0);
 }
 
 #[tokio::test]
 async fn a_site_of_another_customer_cannot_be_used() {
     let (_sb, dash) = setup().await;
-    let other = db::upsert_customer(&dash.state.pool, "Other", 5, "Europe/London", chrono::Utc::now()).await.expect("other");
+    let other = db::upsert_customer(
+        &dash.state.pool,
+        "Other",
+        5,
+        "Europe/London",
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("other");
     let site = db::insert_site(
         &dash.state.pool,
-        &db::NewSite { customer_id: other.id, name: "Theirs", address: Some("2 Road"), coordinates: None, timezone: "Europe/London" },
+        &db::NewSite {
+            customer_id: other.id,
+            name: "Theirs",
+            address: Some("2 Road"),
+            coordinates: None,
+            timezone: "Europe/London",
+        },
         chrono::Utc::now(),
     )
     .await
     .expect("site");
-    let err = book(&dash, &draft("theirs", "Theirs", site.id, 600)).await.expect_err("refused");
-    assert!(err.field_errors().and_then(|f| f.get(Field::Site)).is_some(), "{err:?}");
+    let err = book(&dash, &draft("theirs", "Theirs", site.id, 600))
+        .await
+        .expect_err("refused");
+    assert!(
+        err.field_errors()
+            .and_then(|f| f.get(Field::Site))
+            .is_some(),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
 async fn aura_refusal_is_kept_as_rejected_with_its_message_and_off_the_calendar() {
     // The dashboard offers escort; this AURA does not.
-    let sb = start_sandbox(SandboxConfig { services: ServiceCatalog::parse("patrol").expect("c"), ..SandboxConfig::default() }).await;
+    let sb = start_sandbox(SandboxConfig {
+        services: ServiceCatalog::parse("patrol").expect("c"),
+        ..SandboxConfig::default()
+    })
+    .await;
     let dash = start_dashboard(&sb.base_url(), ServiceCatalog::default()).await;
     let site = london_site(&dash).await;
-    let d = BookingDraft { service_type: "escort".into(), ..draft("esc", "Escort", site, 60 * 24) };
+    let d = BookingDraft {
+        service_type: "escort".into(),
+        ..draft("esc", "Escort", site, 60 * 24)
+    };
     let result = book(&dash, &d).await.expect("answered");
     assert_eq!(result.status, SyncStatus::Rejected);
-    assert!(result.message.as_deref().is_some_and(|m| m.contains("escort")), "{result:?}");
+    assert!(
+        result
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("escort")),
+        "{result:?}"
+    );
     let detail = detail(&dash, result.request_id).await.expect("detail");
     assert_eq!(detail.status, SyncStatus::Rejected);
     assert!(!detail.can_cancel);
-    let month: MonthView = decode(dash.http.get(format!("{}?month=", dash.url(LoadMonth::PATH))).send().await.expect("m"))
-        .await
-        .expect("month");
-    assert!(month.weeks.iter().flatten().all(|d| d.occurrences.is_empty()));
+    let month: MonthView = decode(
+        dash.http
+            .get(format!("{}?month=", dash.url(LoadMonth::PATH)))
+            .send()
+            .await
+            .expect("m"),
+    )
+    .await
+    .expect("month");
+    assert!(
+        month
+            .weeks
+            .iter()
+            .flatten()
+            .all(|d| d.occurrences.is_empty())
+    );
     // A corrected form (new attempt key) books normally.
-    let fixed = BookingDraft { service_type: "patrol".into(), idempotency_key: "esc-1".into(), ..d };
-    assert_eq!(book(&dash, &fixed).await.expect("booked").status, SyncStatus::Confirmed);
+    let fixed = BookingDraft {
+        service_type: "patrol".into(),
+        idempotency_key: "esc-1".into(),
+        ..d
+    };
+    assert_eq!(
+        book(&dash, &fixed).await.expect("booked").status,
+        SyncStatus::Confirmed
+    );
 }
 
 #[tokio::test]
 async fn aura_unreachable_keeps_the_booking_as_not_sent() {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr");
-    let dash = start_dashboard(&format!("http://{closed}/panic-api/v2"), ServiceCatalog::default()).await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr");
+    let dash = start_dashboard(
+        &format!("http://{closed}/panic-api/v2"),
+        ServiceCatalog::default(),
+    )
+    .await;
     let site = london_site(&dash).await;
-    let result = book(&dash, &draft("down", "While down", site, 60 * 24)).await.expect("saved");
+    let result = book(&dash, &draft("down", "While down", site, 60 * 24))
+        .await
+        .expect("saved");
     assert_eq!(result.status, SyncStatus::NotSent);
     let d = detail(&dash, result.request_id).await.expect("detail");
     assert_eq!(d.status, SyncStatus::NotSent);
-    assert!(d.sync_error.as_deref().is_some_and(|e| e.contains("could not be reached")));
-    assert!(!d.upcoming.is_empty(), "a not-yet-sent booking still shows its windows");
+    assert!(
+        d.sync_error
+            .as_deref()
+            .is_some_and(|e| e.contains("could not be reached"))
+    );
+    assert!(
+        !d.upcoming.is_empty(),
+        "a not-yet-sent booking still shows its windows"
+    );
     // It never reached AURA, so cancelling is local and succeeds.
-    cancel(&dash, result.request_id, "Not needed").await.expect("cancelled");
-    assert_eq!(detail(&dash, result.request_id).await.expect("detail").status, SyncStatus::Cancelled);
+    cancel(&dash, result.request_id, "Not needed")
+        .await
+        .expect("cancelled");
+    assert_eq!(
+        detail(&dash, result.request_id)
+            .await
+            .expect("detail")
+            .status,
+        SyncStatus::Cancelled
+    );
 }
 
 #[tokio::test]
 async fn cancel_requires_a_reason_then_cancels_at_aura_and_in_the_ledger() {
     let (sb, dash) = setup().await;
     let site = london_site(&dash).await;
-    let id = book(&dash, &draft("c1", "To cancel", site, 60 * 24)).await.expect("booked").request_id;
+    let id = book(&dash, &draft("c1", "To cancel", site, 60 * 24))
+        .await
+        .expect("booked")
+        .request_id;
 
     let err = cancel(&dash, id, "   ").await.expect_err("reason required");
-    assert!(err.field_errors().and_then(|f| f.get(Field::CancelReason)).is_some());
+    assert!(
+        err.field_errors()
+            .and_then(|f| f.get(Field::CancelReason))
+            .is_some()
+    );
     assert_eq!(sb.control().await.calls.cancel, 0);
 
     cancel(&dash, id, "Site closed").await.expect("cancelled");
     let snapshot = sb.control().await;
-    assert_eq!(serde_json::to_value(snapshot.requests[0].status).expect("s"), "cancelled");
+    assert_eq!(
+        serde_json::to_value(snapshot.requests[0].status).expect("s"),
+        "cancelled"
+    );
 
     let d = detail(&dash, id).await.expect("detail");
     let c = d.cancellation.expect("cancellation");
     assert_eq!(c.reason, "Site closed");
     assert_eq!(c.by, "Dashboard user");
-    assert_eq!(c.removed_occurrences, 4, "four weekly windows were still ahead");
+    assert_eq!(
+        c.removed_occurrences, 4,
+        "four weekly windows were still ahead"
+    );
     assert!(d.upcoming.is_empty() && !d.can_cancel);
 
     let err = cancel(&dash, id, "Again").await.expect_err("twice");
     assert!(matches!(err, AppError::Conflict(_)));
 
-    let view: UpcomingView =
-        decode(dash.http.get(format!("{}?days=30", dash.url(LoadUpcoming::PATH))).send().await.expect("u")).await.expect("upcoming");
+    let view: UpcomingView = decode(
+        dash.http
+            .get(format!("{}?days=30", dash.url(LoadUpcoming::PATH)))
+            .send()
+            .await
+            .expect("u"),
+    )
+    .await
+    .expect("upcoming");
     assert!(view.occurrences.iter().all(|o| o.request_id != id));
     assert_eq!(view.cancellations.len(), 1);
     assert_eq!(view.cancellations[0].reason, "Site closed");
@@ -235,30 +400,70 @@ async fn cancel_requires_a_reason_then_cancels_at_aura_and_in_the_ledger() {
 async fn aura_failing_to_cancel_leaves_the_booking_active() {
     let (sb, dash) = setup().await;
     let site = london_site(&dash).await;
-    let id = book(&dash, &draft("c2", "Stays", site, 60 * 24)).await.expect("booked").request_id;
-    sb.post_control("/_control/faults", json!({"operation": "cancel", "status": 503})).await;
+    let id = book(&dash, &draft("c2", "Stays", site, 60 * 24))
+        .await
+        .expect("booked")
+        .request_id;
+    sb.post_control(
+        "/_control/faults",
+        json!({"operation": "cancel", "status": 503}),
+    )
+    .await;
     let err = cancel(&dash, id, "Try").await.expect_err("aura down");
-    assert!(matches!(&err, AppError::Aura(m) if m.contains("still active")), "{err:?}");
-    assert_eq!(detail(&dash, id).await.expect("detail").status, SyncStatus::Confirmed);
+    assert!(
+        matches!(&err, AppError::Aura(m) if m.contains("still active")),
+        "{err:?}"
+    );
+    assert_eq!(
+        detail(&dash, id).await.expect("detail").status,
+        SyncStatus::Confirmed
+    );
 }
 
 #[tokio::test]
 async fn upcoming_and_month_views_list_windows_in_time_order() {
     let (_sb, dash) = setup().await;
     let site = london_site(&dash).await;
-    let d = BookingDraft { repeat: "daily".into(), days: vec![], ..draft("daily", "Daily check", site, 60 * 3) };
+    let d = BookingDraft {
+        repeat: "daily".into(),
+        days: vec![],
+        ..draft("daily", "Daily check", site, 60 * 3)
+    };
     book(&dash, &d).await.expect("booked");
-    let view: UpcomingView =
-        decode(dash.http.get(format!("{}?days=7", dash.url(LoadUpcoming::PATH))).send().await.expect("u")).await.expect("upcoming");
+    let view: UpcomingView = decode(
+        dash.http
+            .get(format!("{}?days=7", dash.url(LoadUpcoming::PATH)))
+            .send()
+            .await
+            .expect("u"),
+    )
+    .await
+    .expect("upcoming");
     assert!(view.occurrences.len() >= 7, "{}", view.occurrences.len());
     assert!(view.occurrences.windows(2).all(|w| w[0].opens < w[1].opens));
-    assert!(view.occurrences.iter().all(|o| o.time_label.ends_with("GMT") || o.time_label.ends_with("BST")));
+    assert!(
+        view.occurrences
+            .iter()
+            .all(|o| o.time_label.ends_with("GMT") || o.time_label.ends_with("BST"))
+    );
 
     let first = &view.occurrences[0];
     let month = first.local_date.format("%Y-%m").to_string();
-    let m: MonthView =
-        decode(dash.http.get(format!("{}?month={month}", dash.url(LoadMonth::PATH))).send().await.expect("m")).await.expect("month");
-    let cell = m.weeks.iter().flatten().find(|c| c.date == first.local_date).expect("day in grid");
+    let m: MonthView = decode(
+        dash.http
+            .get(format!("{}?month={month}", dash.url(LoadMonth::PATH)))
+            .send()
+            .await
+            .expect("m"),
+    )
+    .await
+    .expect("month");
+    let cell = m
+        .weeks
+        .iter()
+        .flatten()
+        .find(|c| c.date == first.local_date)
+        .expect("day in grid");
     assert!(cell.occurrences.iter().any(|o| o.name == "Daily check"));
     assert!(m.weeks.iter().all(|w| w.len() == 7));
 }
@@ -268,7 +473,12 @@ async fn preview_shows_first_windows_and_the_lead_time_problem() {
     let (_sb, dash) = setup().await;
     let site = london_site(&dash).await;
     let p: SchedulePreview = decode(
-        dash.http.post(dash.url(PreviewSchedule::PATH)).json(&json!({ "draft": draft("p", "P", site, 60 * 24) })).send().await.expect("p"),
+        dash.http
+            .post(dash.url(PreviewSchedule::PATH))
+            .json(&json!({ "draft": draft("p", "P", site, 60 * 24) }))
+            .send()
+            .await
+            .expect("p"),
     )
     .await
     .expect("preview");
@@ -277,9 +487,20 @@ async fn preview_shows_first_windows_and_the_lead_time_problem() {
     assert_eq!(p.occurrences.len(), 4);
     assert!(p.errors.is_empty());
 
-    let soon = BookingDraft { repeat: "single".into(), ..draft("p2", "P", site, 1) };
-    let p: SchedulePreview =
-        decode(dash.http.post(dash.url(PreviewSchedule::PATH)).json(&json!({ "draft": soon })).send().await.expect("p")).await.expect("preview");
+    let soon = BookingDraft {
+        repeat: "single".into(),
+        ..draft("p2", "P", site, 1)
+    };
+    let p: SchedulePreview = decode(
+        dash.http
+            .post(dash.url(PreviewSchedule::PATH))
+            .json(&json!({ "draft": soon }))
+            .send()
+            .await
+            .expect("p"),
+    )
+    .await
+    .expect("preview");
     assert!(p.errors.get(Field::StartTime).is_some());
 }
 
@@ -288,18 +509,48 @@ async fn pages_render_on_the_server_with_typed_text_inert() {
     let (_sb, dash) = setup().await;
     let site = london_site(&dash).await;
     let nasty = "<script>alert('x')</script><img src=x onerror=alert(1)>";
-    let d = BookingDraft { special_instructions: nasty.into(), ..draft("xss", nasty, site, 60 * 24) };
+    let d = BookingDraft {
+        special_instructions: nasty.into(),
+        ..draft("xss", nasty, site, 60 * 24)
+    };
     let id = book(&dash, &d).await.expect("booked").request_id;
-    for path in ["/".to_string(), "/book".into(), "/upcoming".into(), format!("/requests/{id}")] {
+    for path in [
+        "/".to_string(),
+        "/book".into(),
+        "/upcoming".into(),
+        format!("/requests/{id}"),
+    ] {
         let r = dash.http.get(dash.url(&path)).send().await.expect("page");
         assert_eq!(r.status(), StatusCode::OK, "{path}");
         let html = r.text().await.expect("html");
         assert!(html.contains("AURA scheduled services"), "{path}");
-        assert!(!html.contains("<script>alert"), "{path} renders typed text as markup");
-        assert!(!html.contains("<img src=x"), "{path} renders typed text as markup");
+        assert!(
+            !html.contains("<script>alert"),
+            "{path} renders typed text as markup"
+        );
+        assert!(
+            !html.contains("<img src=x"),
+            "{path} renders typed text as markup"
+        );
     }
-    let page = dash.http.get(dash.url(&format!("/requests/{id}"))).send().await.expect("page").text().await.expect("html");
-    assert!(page.contains("&lt;script&gt;alert"), "the text is shown, escaped");
-    let missing = dash.http.get(dash.url("/no/such/page")).send().await.expect("404");
+    let page = dash
+        .http
+        .get(dash.url(&format!("/requests/{id}")))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        page.contains("&lt;script&gt;alert"),
+        "the text is shown, escaped"
+    );
+    let missing = dash
+        .http
+        .get(dash.url("/no/such/page"))
+        .send()
+        .await
+        .expect("404");
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }

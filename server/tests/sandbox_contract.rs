@@ -24,7 +24,10 @@ async fn token(sb: &RunningSandbox) -> String {
         .expect("token");
     assert_eq!(r.status(), StatusCode::OK);
     let body: Value = r.json().await.expect("json");
-    body["accessToken"].as_str().expect("accessToken").to_string()
+    body["accessToken"]
+        .as_str()
+        .expect("accessToken")
+        .to_string()
 }
 
 /// A valid create body whose first window opens `hours_ahead` hours from now (London).
@@ -74,19 +77,34 @@ async fn token_exchange_statuses() {
     let sb = sandbox().await;
     let http = reqwest::Client::new();
     let url = sb.url("/panic-api/v2/oauth/token");
-    let ok = http.post(&url).json(&json!({"clientId": "sandbox-client", "clientSecret": "sandbox-secret"})).send().await.expect("ok");
+    let ok = http
+        .post(&url)
+        .json(&json!({"clientId": "sandbox-client", "clientSecret": "sandbox-secret"}))
+        .send()
+        .await
+        .expect("ok");
     assert_eq!(ok.status(), StatusCode::OK);
     let body: Value = ok.json().await.expect("json");
     assert_eq!(body["tokenType"], "Bearer");
     assert_eq!(body["expiresIn"], 3600);
     assert!(body["accessToken"].as_str().is_some_and(|t| !t.is_empty()));
 
-    let bad = http.post(&url).json(&json!({"clientId": "sandbox-client", "clientSecret": "nope"})).send().await.expect("bad");
+    let bad = http
+        .post(&url)
+        .json(&json!({"clientId": "sandbox-client", "clientSecret": "nope"}))
+        .send()
+        .await
+        .expect("bad");
     assert_eq!(bad.status(), StatusCode::UNAUTHORIZED);
     let msg: Value = bad.json().await.expect("json");
     assert!(msg["message"].as_str().is_some_and(|m| !m.is_empty()));
 
-    let malformed = http.post(&url).body("not json").send().await.expect("malformed");
+    let malformed = http
+        .post(&url)
+        .body("not json")
+        .send()
+        .await
+        .expect("malformed");
     assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
 }
 
@@ -95,7 +113,12 @@ async fn calls_without_a_valid_token_get_401() {
     let sb = sandbox().await;
     let http = reqwest::Client::new();
     let url = sb.url("/panic-api/v2/scheduled/patrol");
-    let missing = http.post(&url).json(&body(24)).send().await.expect("missing");
+    let missing = http
+        .post(&url)
+        .json(&body(24))
+        .send()
+        .await
+        .expect("missing");
     assert_eq!(missing.status(), StatusCode::UNAUTHORIZED);
     let (status, _) = create(&sb, "forged", "patrol", &body(24)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -105,7 +128,11 @@ async fn calls_without_a_valid_token_get_401() {
 
 #[tokio::test]
 async fn issued_tokens_expire_for_real() {
-    let sb = start_sandbox(SandboxConfig { token_ttl: Duration::from_secs(1), ..SandboxConfig::default() }).await;
+    let sb = start_sandbox(SandboxConfig {
+        token_ttl: Duration::from_secs(1),
+        ..SandboxConfig::default()
+    })
+    .await;
     let t = token(&sb).await;
     let (status, _) = create(&sb, &t, "patrol", &body(24)).await;
     assert_eq!(status, StatusCode::CREATED);
@@ -126,11 +153,20 @@ async fn create_returns_201_with_id_and_next_occurrence() {
     assert_eq!(request["status"], "scheduled");
     assert_eq!(request["serviceType"], "guarding");
     assert_eq!(request["customerId"], 178921);
-    let next: chrono::DateTime<chrono::Utc> =
-        request["nextOccurrence"].as_str().expect("nextOccurrence").parse().expect("rfc3339");
+    let next: chrono::DateTime<chrono::Utc> = request["nextOccurrence"]
+        .as_str()
+        .expect("nextOccurrence")
+        .parse()
+        .expect("rfc3339");
     let ahead = next - chrono::Utc::now();
-    assert!(ahead > chrono::Duration::minutes(29 * 60) && ahead < chrono::Duration::minutes(31 * 60), "{ahead}");
-    assert_eq!(request["scheduledRequestConfig"]["repeatsConfig"]["timezone"], "Europe/London");
+    assert!(
+        ahead > chrono::Duration::minutes(29 * 60) && ahead < chrono::Duration::minutes(31 * 60),
+        "{ahead}"
+    );
+    assert_eq!(
+        request["scheduledRequestConfig"]["repeatsConfig"]["timezone"],
+        "Europe/London"
+    );
 }
 
 /// Every invalid body gets 400 with a message naming the problem.
@@ -155,28 +191,82 @@ async fn every_rule_is_a_400_with_a_message() {
     let repeats = "repeatsConfig";
     let cases: Vec<(&str, Value, &str)> = vec![
         ("patrol", with(&[config, "name"], json!("  ")), "name"),
-        ("patrol", with(&["initialLocation"], json!({})), "address, coordinates"),
-        ("patrol", with(&["initialLocation"], json!({"latitude": 51.5})), "latitude and longitude"),
-        ("patrol", with(&[config, "dateTo"], json!("2000-01-01T00:00:00Z")), "before the first date"),
-        ("patrol", with(&[config, repeats, "type"], json!("weekly")), "at least one day"),
-        ("patrol", with(&[config, repeats, "type"], json!("monthly")), "single, daily or weekly"),
-        ("patrol", with(&[config, repeats, "windowPeriodMinutes"], json!(0)), "1 to 1440"),
-        ("patrol", with(&[config, repeats, "windowPeriodMinutes"], json!(1441)), "1 to 1440"),
-        ("patrol", with(&[config, "numberOfGuards"], json!(0)), "At least one guard"),
-        ("patrol", with(&[config, repeats, "timezone"], json!("Mars/Olympus_Mons")), "not a known IANA time zone"),
-        ("patrol", with(&[config, repeats, "startTime"], json!("25:00")), "HH:MM"),
-        ("patrol", with(&[config, "armedPreference"], json!("heavily")), "Armed preference"),
+        (
+            "patrol",
+            with(&["initialLocation"], json!({})),
+            "address, coordinates",
+        ),
+        (
+            "patrol",
+            with(&["initialLocation"], json!({"latitude": 51.5})),
+            "latitude and longitude",
+        ),
+        (
+            "patrol",
+            with(&[config, "dateTo"], json!("2000-01-01T00:00:00Z")),
+            "before the first date",
+        ),
+        (
+            "patrol",
+            with(&[config, repeats, "type"], json!("weekly")),
+            "at least one day",
+        ),
+        (
+            "patrol",
+            with(&[config, repeats, "type"], json!("monthly")),
+            "single, daily or weekly",
+        ),
+        (
+            "patrol",
+            with(&[config, repeats, "windowPeriodMinutes"], json!(0)),
+            "1 to 1440",
+        ),
+        (
+            "patrol",
+            with(&[config, repeats, "windowPeriodMinutes"], json!(1441)),
+            "1 to 1440",
+        ),
+        (
+            "patrol",
+            with(&[config, "numberOfGuards"], json!(0)),
+            "At least one guard",
+        ),
+        (
+            "patrol",
+            with(&[config, repeats, "timezone"], json!("Mars/Olympus_Mons")),
+            "not a known IANA time zone",
+        ),
+        (
+            "patrol",
+            with(&[config, repeats, "startTime"], json!("25:00")),
+            "HH:MM",
+        ),
+        (
+            "patrol",
+            with(&[config, "armedPreference"], json!("heavily")),
+            "Armed preference",
+        ),
         ("rocket", body(24), "unknown or not enabled"),
         ("escort", body(24), "unknown or not enabled"),
-        ("patrol", with(&[config, "dateFrom"], json!("yesterday")), "not a valid scheduled request"),
+        (
+            "patrol",
+            with(&[config, "dateFrom"], json!("yesterday")),
+            "not a valid scheduled request",
+        ),
     ];
     for (slug, request, expected) in cases {
         let (status, answer) = create(&sb, &t, slug, &request).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{slug} {request}");
         let message = answer["message"].as_str().unwrap_or_default();
-        assert!(message.contains(expected), "expected {expected:?} in {message:?}");
+        assert!(
+            message.contains(expected),
+            "expected {expected:?} in {message:?}"
+        );
     }
-    assert!(sb.control().await.requests.is_empty(), "nothing invalid was stored");
+    assert!(
+        sb.control().await.requests.is_empty(),
+        "nothing invalid was stored"
+    );
 }
 
 #[tokio::test]
@@ -194,7 +284,12 @@ async fn the_first_window_must_open_at_least_five_minutes_ahead() {
     for minutes in [-60, 0, 2, 4] {
         let (status, answer) = create(&sb, &t, "patrol", &single_at(minutes)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{minutes} minutes ahead");
-        assert!(answer["message"].as_str().unwrap_or_default().contains("at least 5 minutes"));
+        assert!(
+            answer["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("at least 5 minutes")
+        );
     }
     let (status, _) = create(&sb, &t, "patrol", &single_at(7)).await;
     assert_eq!(status, StatusCode::CREATED, "7 minutes ahead is accepted");
@@ -205,7 +300,10 @@ async fn cancel_semantics() {
     let sb = sandbox().await;
     let t = token(&sb).await;
     let (_, created) = create(&sb, &t, "patrol", &body(24)).await;
-    let id = created["scheduledRequest"]["id"].as_str().expect("id").to_string();
+    let id = created["scheduledRequest"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
 
     let (status, answer) = cancel(&sb, &t, &id).await;
     assert_eq!(status, StatusCode::OK);
@@ -214,11 +312,21 @@ async fn cancel_semantics() {
 
     let (status, answer) = cancel(&sb, &t, &id).await;
     assert_eq!(status, StatusCode::CONFLICT);
-    assert!(answer["message"].as_str().unwrap_or_default().contains("already cancelled"));
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("already cancelled")
+    );
 
     let (status, answer) = cancel(&sb, &t, "sr_unknown").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(answer["message"].as_str().unwrap_or_default().contains("sr_unknown"));
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("sr_unknown")
+    );
 }
 
 #[tokio::test]
@@ -233,8 +341,17 @@ async fn control_endpoint_reports_requests_and_call_counts() {
     assert_eq!(snapshot.calls.token, 1);
     assert_eq!(snapshot.calls.create, 2);
     assert_eq!(snapshot.calls.cancel, 1);
-    let statuses: Vec<String> =
-        snapshot.requests.iter().map(|r| serde_json::to_value(r.status).expect("ser").as_str().unwrap_or("").to_string()).collect();
+    let statuses: Vec<String> = snapshot
+        .requests
+        .iter()
+        .map(|r| {
+            serde_json::to_value(r.status)
+                .expect("ser")
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
     assert_eq!(statuses, vec!["cancelled", "scheduled"]);
 }
 
@@ -242,10 +359,19 @@ async fn control_endpoint_reports_requests_and_call_counts() {
 async fn injected_faults_answer_instead_of_the_real_call() {
     let sb = sandbox().await;
     let t = token(&sb).await;
-    sb.post_control("/_control/faults", json!({"operation": "create", "status": 503, "count": 1})).await;
+    sb.post_control(
+        "/_control/faults",
+        json!({"operation": "create", "status": 503, "count": 1}),
+    )
+    .await;
     let (status, answer) = create(&sb, &t, "patrol", &body(24)).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-    assert!(answer["message"].as_str().unwrap_or_default().contains("503"));
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("503")
+    );
     let (status, _) = create(&sb, &t, "patrol", &body(24)).await;
     assert_eq!(status, StatusCode::CREATED, "the fault is used up");
 }
@@ -262,6 +388,8 @@ async fn embedded_sandbox_is_mounted_under_sandbox() {
         .await
         .expect("token");
     assert_eq!(r.status(), StatusCode::OK);
-    let control = reqwest::get(format!("http://{addr}/sandbox/_control/requests")).await.expect("control");
+    let control = reqwest::get(format!("http://{addr}/sandbox/_control/requests"))
+        .await
+        .expect("control");
     assert_eq!(control.status(), StatusCode::OK);
 }

@@ -3,7 +3,9 @@ use leptos::server_fn::codec::{GetUrl, Json};
 
 use crate::domain::BookingDraft;
 use crate::error::AppError;
-use crate::model::{BookingFormData, BookingResult, MonthView, RequestDetail, SchedulePreview, UpcomingView};
+use crate::model::{
+    BookingFormData, BookingResult, MonthView, RequestDetail, SchedulePreview, UpcomingView,
+};
 
 /// How many windows the form previews.
 pub const PREVIEW_OCCURRENCES: usize = 5;
@@ -18,7 +20,13 @@ pub async fn load_booking_form() -> Result<BookingFormData, AppError> {
 #[server(input = Json)]
 pub async fn preview_schedule(draft: BookingDraft) -> Result<SchedulePreview, AppError> {
     use crate::server::{app_state, bookings};
-    Ok(bookings::preview(&app_state()?, &draft, chrono::Utc::now(), PREVIEW_OCCURRENCES).await)
+    Ok(bookings::preview(
+        &app_state()?,
+        &draft,
+        chrono::Utc::now(),
+        PREVIEW_OCCURRENCES,
+    )
+    .await)
 }
 
 #[server(input = Json)]
@@ -36,7 +44,14 @@ pub async fn load_request(id: i64) -> Result<RequestDetail, AppError> {
 #[server]
 pub async fn cancel_request(id: i64, reason: String) -> Result<(), AppError> {
     use crate::server::{app_state, bookings, state::DASHBOARD_ACTOR};
-    bookings::cancel(&app_state()?, id, &reason, DASHBOARD_ACTOR, chrono::Utc::now()).await
+    bookings::cancel(
+        &app_state()?,
+        id,
+        &reason,
+        DASHBOARD_ACTOR,
+        chrono::Utc::now(),
+    )
+    .await
 }
 
 /// `month` is "YYYY-MM"; empty means the current month.

@@ -21,7 +21,10 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
 
 /// The message under a form field, linked to it by `id` for screen readers.
 #[component]
-pub fn FieldMessage(#[prop(into)] id: String, #[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
+pub fn FieldMessage(
+    #[prop(into)] id: String,
+    #[prop(into)] message: Signal<Option<String>>,
+) -> impl IntoView {
     view! {
         <p class="field-error" id=id aria-live="polite">
             {move || message.get()}

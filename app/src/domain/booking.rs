@@ -66,7 +66,10 @@ pub struct Location {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Place {
     SavedSite(i64),
-    New { location: Location, timezone: String },
+    New {
+        location: Location,
+        timezone: String,
+    },
 }
 
 /// A draft that passed every zone-free rule.
@@ -146,11 +149,17 @@ pub enum Violation {
 impl Violation {
     pub fn message(&self) -> String {
         match self {
-            Violation::ServiceTypeUnknown(s) => format!("Service type \"{s}\" is unknown or not enabled."),
+            Violation::ServiceTypeUnknown(s) => {
+                format!("Service type \"{s}\" is unknown or not enabled.")
+            }
             Violation::NameMissing => "Give the booking a name.".into(),
-            Violation::NameTooLong => format!("Keep the name to {MAX_NAME_CHARS} characters or fewer."),
+            Violation::NameTooLong => {
+                format!("Keep the name to {MAX_NAME_CHARS} characters or fewer.")
+            }
             Violation::InstructionsTooLong => {
-                format!("Keep special instructions to {MAX_INSTRUCTIONS_CHARS} characters or fewer.")
+                format!(
+                    "Keep special instructions to {MAX_INSTRUCTIONS_CHARS} characters or fewer."
+                )
             }
             Violation::GuardsNotANumber => "Enter the number of guards as a whole number.".into(),
             Violation::GuardsBelowOne => "At least one guard is needed.".into(),
@@ -164,8 +173,12 @@ impl Violation {
                 "Enter a mobile number with at least 7 digits, e.g. +44 7700 900123.".into()
             }
             Violation::LocationMissing => "Give an address, coordinates, or both.".into(),
-            Violation::AddressTooLong => format!("Keep the address to {MAX_ADDRESS_CHARS} characters or fewer."),
-            Violation::CoordinatesIncomplete => "Enter both latitude and longitude, or neither.".into(),
+            Violation::AddressTooLong => {
+                format!("Keep the address to {MAX_ADDRESS_CHARS} characters or fewer.")
+            }
+            Violation::CoordinatesIncomplete => {
+                "Enter both latitude and longitude, or neither.".into()
+            }
             Violation::LatitudeInvalid => "Latitude must be a number from -90 to 90.".into(),
             Violation::LongitudeInvalid => "Longitude must be a number from -180 to 180.".into(),
             Violation::TimezoneMissing => "Choose the time zone of the location.".into(),
@@ -173,13 +186,19 @@ impl Violation {
             Violation::FirstDateInvalid => "Enter the first date as YYYY-MM-DD.".into(),
             Violation::LastDateInvalid => "Enter the last date as YYYY-MM-DD.".into(),
             Violation::DatesReversed => "The last date cannot be before the first date.".into(),
-            Violation::RepeatUnknown(s) => format!("Repeat \"{s}\" is not one of single, daily or weekly."),
+            Violation::RepeatUnknown(s) => {
+                format!("Repeat \"{s}\" is not one of single, daily or weekly.")
+            }
             Violation::WeeklyWithoutDays => "Choose at least one day for a weekly repeat.".into(),
             Violation::DayUnknown(s) => format!("\"{s}\" is not a day of the week (MON to SUN)."),
             Violation::StartTimeInvalid => "Enter the start time as HH:MM, e.g. 22:00.".into(),
             Violation::WindowNotANumber => "Enter the window length in whole minutes.".into(),
-            Violation::WindowOutOfRange => format!("The window must last 1 to {MAX_WINDOW_MINUTES} minutes."),
-            Violation::NoOccurrences => "No service window falls within the chosen dates and days.".into(),
+            Violation::WindowOutOfRange => {
+                format!("The window must last 1 to {MAX_WINDOW_MINUTES} minutes.")
+            }
+            Violation::NoOccurrences => {
+                "No service window falls within the chosen dates and days.".into()
+            }
             Violation::CancelReasonMissing => "Say why the booking is being cancelled.".into(),
             Violation::CancelReasonTooLong => {
                 format!("Keep the reason to {MAX_CANCEL_REASON_CHARS} characters or fewer.")
@@ -232,7 +251,10 @@ pub struct FieldErrors(pub Vec<FieldError>);
 impl FieldErrors {
     pub fn push(&mut self, field: Field, violation: &Violation) {
         if self.get(field).is_none() {
-            self.0.push(FieldError { field, message: violation.message() });
+            self.0.push(FieldError {
+                field,
+                message: violation.message(),
+            });
         }
     }
 
@@ -241,7 +263,10 @@ impl FieldErrors {
     }
 
     pub fn get(&self, field: Field) -> Option<&str> {
-        self.0.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+        self.0
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -304,7 +329,9 @@ pub fn check_window(minutes: i64) -> Result<u32, Violation> {
 
 pub fn check_mobile(mobile: &str) -> Result<String, Violation> {
     let mobile = mobile.trim();
-    let allowed = mobile.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    let allowed = mobile
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-().".contains(c));
     let digits = mobile.chars().filter(char::is_ascii_digit).count();
     if allowed && (7..=15).contains(&digits) && !mobile[1.min(mobile.len())..].contains('+') {
         Ok(mobile.to_string())
@@ -314,15 +341,27 @@ pub fn check_mobile(mobile: &str) -> Result<String, Violation> {
 }
 
 pub fn check_latitude(lat: f64) -> Result<f64, Violation> {
-    if lat.is_finite() && (-90.0..=90.0).contains(&lat) { Ok(lat) } else { Err(Violation::LatitudeInvalid) }
+    if lat.is_finite() && (-90.0..=90.0).contains(&lat) {
+        Ok(lat)
+    } else {
+        Err(Violation::LatitudeInvalid)
+    }
 }
 
 pub fn check_longitude(lon: f64) -> Result<f64, Violation> {
-    if lon.is_finite() && (-180.0..=180.0).contains(&lon) { Ok(lon) } else { Err(Violation::LongitudeInvalid) }
+    if lon.is_finite() && (-180.0..=180.0).contains(&lon) {
+        Ok(lon)
+    } else {
+        Err(Violation::LongitudeInvalid)
+    }
 }
 
 /// At least one of address and coordinates; coordinates complete and in range.
-pub fn check_location(address: Option<&str>, lat: Option<f64>, lon: Option<f64>) -> Result<Location, Violation> {
+pub fn check_location(
+    address: Option<&str>,
+    lat: Option<f64>,
+    lon: Option<f64>,
+) -> Result<Location, Violation> {
     let address = address.map(str::trim).filter(|a| !a.is_empty());
     if address.is_some_and(|a| a.chars().count() > MAX_ADDRESS_CHARS) {
         return Err(Violation::AddressTooLong);
@@ -335,7 +374,10 @@ pub fn check_location(address: Option<&str>, lat: Option<f64>, lon: Option<f64>)
     if address.is_none() && coordinates.is_none() {
         return Err(Violation::LocationMissing);
     }
-    Ok(Location { address: address.map(str::to_string), coordinates })
+    Ok(Location {
+        address: address.map(str::to_string),
+        coordinates,
+    })
 }
 
 pub fn check_repeat(kind: RepeatKind, days: Vec<Weekday>) -> Result<Repeat, Violation> {
@@ -366,21 +408,36 @@ fn parse_date(s: &str, err: Violation) -> Result<NaiveDate, Violation> {
 
 fn parse_optional_f64(s: &str, err: Violation) -> Result<Option<f64>, Violation> {
     let s = s.trim();
-    if s.is_empty() { Ok(None) } else { s.parse::<f64>().map(Some).map_err(|_| err) }
+    if s.is_empty() {
+        Ok(None)
+    } else {
+        s.parse::<f64>().map(Some).map_err(|_| err)
+    }
 }
 
 /// The first window must exist and open at least the lead time after `now`.
-pub fn check_timing<Z: TimeZone>(schedule: &Schedule, tz: &Z, now: DateTime<Utc>) -> Result<Occurrence, Violation> {
-    let first = schedule.first_occurrence(tz).ok_or(Violation::NoOccurrences)?;
+pub fn check_timing<Z: TimeZone>(
+    schedule: &Schedule,
+    tz: &Z,
+    now: DateTime<Utc>,
+) -> Result<Occurrence, Violation> {
+    let first = schedule
+        .first_occurrence(tz)
+        .ok_or(Violation::NoOccurrences)?;
     if first.opens < now + chrono::Duration::minutes(LEAD_TIME_MINUTES) {
-        return Err(Violation::TooSoon { first_opens: first.opens });
+        return Err(Violation::TooSoon {
+            first_opens: first.opens,
+        });
     }
     Ok(first)
 }
 
 /// Every zone-free rule, each problem reported against its own field.
 /// `enabled` is the deployment's list of bookable service types.
-pub fn validate_draft(draft: &BookingDraft, enabled: &[ServiceType]) -> Result<ValidBooking, FieldErrors> {
+pub fn validate_draft(
+    draft: &BookingDraft,
+    enabled: &[ServiceType],
+) -> Result<ValidBooking, FieldErrors> {
     fn ok<T>(r: Result<T, Violation>, errors: &mut FieldErrors) -> Option<T> {
         r.map_err(|v| errors.add(v)).ok()
     }
@@ -431,7 +488,10 @@ pub fn validate_draft(draft: &BookingDraft, enabled: &[ServiceType]) -> Result<V
             errors.push(Field::ContactName(i), &Violation::ContactNameMissing);
         }
         match check_mobile(&c.mobile) {
-            Ok(mobile) if !name.is_empty() => contacts.push(Contact { name: name.to_string(), mobile }),
+            Ok(mobile) if !name.is_empty() => contacts.push(Contact {
+                name: name.to_string(),
+                mobile,
+            }),
             Ok(_) => {}
             Err(v) => errors.push(Field::ContactMobile(i), &v),
         }
@@ -440,10 +500,18 @@ pub fn validate_draft(draft: &BookingDraft, enabled: &[ServiceType]) -> Result<V
     let place = match draft.site_id {
         Some(id) => Some(Place::SavedSite(id)),
         None => {
-            let lat = ok(parse_optional_f64(&draft.latitude, Violation::LatitudeInvalid), &mut errors);
-            let lon = ok(parse_optional_f64(&draft.longitude, Violation::LongitudeInvalid), &mut errors);
+            let lat = ok(
+                parse_optional_f64(&draft.latitude, Violation::LatitudeInvalid),
+                &mut errors,
+            );
+            let lon = ok(
+                parse_optional_f64(&draft.longitude, Violation::LongitudeInvalid),
+                &mut errors,
+            );
             let location = match (lat, lon) {
-                (Some(lat), Some(lon)) => ok(check_location(Some(&draft.address), lat, lon), &mut errors),
+                (Some(lat), Some(lon)) => {
+                    ok(check_location(Some(&draft.address), lat, lon), &mut errors)
+                }
                 _ => None,
             };
             let timezone = draft.timezone.trim();
@@ -452,7 +520,10 @@ pub fn validate_draft(draft: &BookingDraft, enabled: &[ServiceType]) -> Result<V
             }
             location
                 .filter(|_| !timezone.is_empty())
-                .map(|location| Place::New { location, timezone: timezone.to_string() })
+                .map(|location| Place::New {
+                    location,
+                    timezone: timezone.to_string(),
+                })
         }
     };
 
@@ -465,20 +536,23 @@ pub fn validate_draft(draft: &BookingDraft, enabled: &[ServiceType]) -> Result<V
     };
 
     match (service_type, name, guards, armed, place, when) {
-        (Some(service_type), Some(name), Some(number_of_guards), Some(armed_preference), Some(place), Some(when))
-            if errors.is_empty() =>
-        {
-            Ok(ValidBooking {
+        (
+            Some(service_type),
+            Some(name),
+            Some(number_of_guards),
+            Some(armed_preference),
+            Some(place),
+            Some(when),
+        ) if errors.is_empty() => Ok(ValidBooking {
             service_type,
             name,
             special_instructions: Some(instructions.to_string()).filter(|s| !s.is_empty()),
             number_of_guards,
             armed_preference,
             contacts,
-                place,
-                when,
-            })
-        }
+            place,
+            when,
+        }),
         _ => Err(errors),
     }
 }
@@ -499,15 +573,24 @@ pub fn validate_when(draft: &BookingDraft) -> Result<ValidWhen, FieldErrors> {
         r.map_err(|v| errors.add(v)).ok()
     }
     let mut errors = FieldErrors::default();
-    let first_date = ok(parse_date(&draft.first_date, Violation::FirstDateInvalid), &mut errors);
+    let first_date = ok(
+        parse_date(&draft.first_date, Violation::FirstDateInvalid),
+        &mut errors,
+    );
     let repeat_kind = ok(
-        draft.repeat.parse::<RepeatKind>().map_err(|_| Violation::RepeatUnknown(draft.repeat.clone())),
+        draft
+            .repeat
+            .parse::<RepeatKind>()
+            .map_err(|_| Violation::RepeatUnknown(draft.repeat.clone())),
         &mut errors,
     );
     // A single booking has one date; the last date only matters when it repeats.
     let last_date = match repeat_kind {
         Some(RepeatKind::Single) => first_date,
-        _ => ok(parse_date(&draft.last_date, Violation::LastDateInvalid), &mut errors),
+        _ => ok(
+            parse_date(&draft.last_date, Violation::LastDateInvalid),
+            &mut errors,
+        ),
     };
     if let (Some(first), Some(last)) = (first_date, last_date)
         && last < first
@@ -536,9 +619,19 @@ pub fn validate_when(draft: &BookingDraft) -> Result<ValidWhen, FieldErrors> {
     );
 
     match (first_date, last_date, repeat, start_time, window) {
-        (Some(first_date), Some(last_date), Some(repeat), Some(start_time), Some(window_minutes)) if errors.is_empty() => {
-            Ok(ValidWhen { first_date, last_date, repeat, start_time, window_minutes })
-        }
+        (
+            Some(first_date),
+            Some(last_date),
+            Some(repeat),
+            Some(start_time),
+            Some(window_minutes),
+        ) if errors.is_empty() => Ok(ValidWhen {
+            first_date,
+            last_date,
+            repeat,
+            start_time,
+            window_minutes,
+        }),
         _ => Err(errors),
     }
 }
@@ -556,7 +649,10 @@ mod tests {
             number_of_guards: "2".into(),
             armed_preference: "unarmed".into(),
             contacts: vec![
-                ContactDraft { name: "Site manager".into(), mobile: "+44 7700 900123".into() },
+                ContactDraft {
+                    name: "Site manager".into(),
+                    mobile: "+44 7700 900123".into(),
+                },
                 ContactDraft::default(),
             ],
             site_id: None,
@@ -577,7 +673,10 @@ mod tests {
     fn a_complete_draft_is_valid_and_normalised() {
         let v = validate_draft(&good_draft(), &ServiceType::ALL).expect("valid");
         assert_eq!(v.name, "Warehouse night patrol");
-        assert_eq!(v.when.repeat, Repeat::Weekly(vec![Weekday::Mon, Weekday::Fri]));
+        assert_eq!(
+            v.when.repeat,
+            Repeat::Weekly(vec![Weekday::Mon, Weekday::Fri])
+        );
         assert_eq!(v.contacts.len(), 1, "the empty contact row is ignored");
         assert_eq!(v.number_of_guards, 2);
         match v.place {
@@ -596,7 +695,10 @@ mod tests {
             name: "   ".into(),
             number_of_guards: "0".into(),
             armed_preference: "armed".into(),
-            contacts: vec![ContactDraft { name: "".into(), mobile: "12".into() }],
+            contacts: vec![ContactDraft {
+                name: "".into(),
+                mobile: "12".into(),
+            }],
             address: "".into(),
             latitude: "".into(),
             longitude: "".into(),
@@ -624,7 +726,9 @@ mod tests {
             (Field::WindowMinutes, "1 to 1440"),
         ];
         for (field, text) in expect {
-            let got = errors.get(field).unwrap_or_else(|| panic!("no error for {field:?}: {errors:?}"));
+            let got = errors
+                .get(field)
+                .unwrap_or_else(|| panic!("no error for {field:?}: {errors:?}"));
             assert!(got.contains(text), "{field:?}: {got}");
         }
         assert_eq!(errors.len(), expect.len());
@@ -632,7 +736,12 @@ mod tests {
 
     #[test]
     fn single_bookings_ignore_the_last_date() {
-        let draft = BookingDraft { repeat: "single".into(), last_date: "".into(), days: vec![], ..good_draft() };
+        let draft = BookingDraft {
+            repeat: "single".into(),
+            last_date: "".into(),
+            days: vec![],
+            ..good_draft()
+        };
         let v = validate_draft(&draft, &ServiceType::ALL).expect("valid");
         assert_eq!(v.when.last_date, v.when.first_date);
         assert_eq!(v.when.repeat, Repeat::Single);
@@ -648,16 +757,36 @@ mod tests {
             timezone: "".into(),
             ..good_draft()
         };
-        assert_eq!(validate_draft(&draft, &ServiceType::ALL).expect("valid").place, Place::SavedSite(7));
+        assert_eq!(
+            validate_draft(&draft, &ServiceType::ALL)
+                .expect("valid")
+                .place,
+            Place::SavedSite(7)
+        );
     }
 
     #[test]
     fn location_rules() {
-        assert_eq!(check_location(None, None, None), Err(Violation::LocationMissing));
-        assert_eq!(check_location(Some("  "), None, None), Err(Violation::LocationMissing));
-        assert_eq!(check_location(None, Some(1.0), None), Err(Violation::CoordinatesIncomplete));
-        assert_eq!(check_location(None, Some(91.0), Some(0.0)), Err(Violation::LatitudeInvalid));
-        assert_eq!(check_location(None, Some(0.0), Some(-180.5)), Err(Violation::LongitudeInvalid));
+        assert_eq!(
+            check_location(None, None, None),
+            Err(Violation::LocationMissing)
+        );
+        assert_eq!(
+            check_location(Some("  "), None, None),
+            Err(Violation::LocationMissing)
+        );
+        assert_eq!(
+            check_location(None, Some(1.0), None),
+            Err(Violation::CoordinatesIncomplete)
+        );
+        assert_eq!(
+            check_location(None, Some(91.0), Some(0.0)),
+            Err(Violation::LatitudeInvalid)
+        );
+        assert_eq!(
+            check_location(None, Some(0.0), Some(-180.5)),
+            Err(Violation::LongitudeInvalid)
+        );
         assert!(check_location(None, Some(0.0), Some(0.0)).is_ok());
         assert!(check_location(Some("1 High St"), None, None).is_ok());
     }
@@ -670,10 +799,20 @@ mod tests {
         assert_eq!(check_window(1), Ok(1));
         assert_eq!(check_window(1440), Ok(1440));
         assert_eq!(check_window(1441), Err(Violation::WindowOutOfRange));
-        let d = BookingDraft { number_of_guards: "two".into(), window_minutes: "1.5".into(), ..good_draft() };
+        let d = BookingDraft {
+            number_of_guards: "two".into(),
+            window_minutes: "1.5".into(),
+            ..good_draft()
+        };
         let e = validate_draft(&d, &ServiceType::ALL).expect_err("invalid");
-        assert_eq!(e.get(Field::NumberOfGuards), Some(Violation::GuardsNotANumber.message().as_str()));
-        assert_eq!(e.get(Field::WindowMinutes), Some(Violation::WindowNotANumber.message().as_str()));
+        assert_eq!(
+            e.get(Field::NumberOfGuards),
+            Some(Violation::GuardsNotANumber.message().as_str())
+        );
+        assert_eq!(
+            e.get(Field::WindowMinutes),
+            Some(Violation::WindowNotANumber.message().as_str())
+        );
     }
 
     #[test]
@@ -687,15 +826,23 @@ mod tests {
 
     #[test]
     fn start_time_accepts_browser_formats() {
-        assert_eq!(parse_start_time("22:00"), Ok(NaiveTime::from_hms_opt(22, 0, 0).expect("time")));
-        assert_eq!(parse_start_time("07:05:00"), Ok(NaiveTime::from_hms_opt(7, 5, 0).expect("time")));
+        assert_eq!(
+            parse_start_time("22:00"),
+            Ok(NaiveTime::from_hms_opt(22, 0, 0).expect("time"))
+        );
+        assert_eq!(
+            parse_start_time("07:05:00"),
+            Ok(NaiveTime::from_hms_opt(7, 5, 0).expect("time"))
+        );
         assert_eq!(parse_start_time("7pm"), Err(Violation::StartTimeInvalid));
     }
 
     #[test]
     fn timing_enforces_the_lead_time_on_the_first_window() {
         use chrono_tz::Europe::London;
-        let now = DateTime::parse_from_rfc3339("2026-12-01T21:56:00Z").expect("rfc3339").with_timezone(&Utc);
+        let now = DateTime::parse_from_rfc3339("2026-12-01T21:56:00Z")
+            .expect("rfc3339")
+            .with_timezone(&Utc);
         let (date_from, date_to) = super::super::schedule::local_date_span(
             &London,
             NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"),
@@ -709,11 +856,23 @@ mod tests {
             window_minutes: 30,
         };
         // 4 minutes ahead: refused. Exactly 5: accepted.
-        assert!(matches!(check_timing(&at(22, 0), &London, now), Err(Violation::TooSoon { .. })));
+        assert!(matches!(
+            check_timing(&at(22, 0), &London, now),
+            Err(Violation::TooSoon { .. })
+        ));
         assert!(check_timing(&at(22, 1), &London, now).is_ok());
         // Already past.
-        assert!(matches!(check_timing(&at(9, 0), &London, now), Err(Violation::TooSoon { .. })));
-        let never = Schedule { repeat: Repeat::Weekly(vec![Weekday::Sun]), ..at(23, 0) };
-        assert_eq!(check_timing(&never, &London, now), Err(Violation::NoOccurrences));
+        assert!(matches!(
+            check_timing(&at(9, 0), &London, now),
+            Err(Violation::TooSoon { .. })
+        ));
+        let never = Schedule {
+            repeat: Repeat::Weekly(vec![Weekday::Sun]),
+            ..at(23, 0)
+        };
+        assert_eq!(
+            check_timing(&never, &London, now),
+            Err(Violation::NoOccurrences)
+        );
     }
 }

@@ -9,7 +9,10 @@
 //! DST gap is read with the offset in force before the gap; an ambiguous start takes the earlier
 //! instant (RFC 5545). Windows opening outside `[date_from, date_to]` are dropped.
 
-use chrono::{DateTime, Datelike, Days, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
+use chrono::{
+    DateTime, Datelike, Days, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset,
+    TimeZone, Utc,
+};
 use serde::{Deserialize, Serialize};
 
 use super::service::Repeat;
@@ -72,39 +75,43 @@ pub fn resolve_local<Z: TimeZone>(tz: &Z, local: NaiveDateTime) -> (DateTime<Utc
 
 impl Schedule {
     /// Every occurrence, in time order (lazy: large ranges cost only what is consumed).
-    pub fn occurrences<'a, Z: TimeZone + 'a>(&'a self, tz: &'a Z) -> impl Iterator<Item = Occurrence> + 'a {
+    pub fn occurrences<'a, Z: TimeZone + 'a>(
+        &'a self,
+        tz: &'a Z,
+    ) -> impl Iterator<Item = Occurrence> + 'a {
         let first = self.date_from.with_timezone(tz).date_naive();
         let last = self.date_to.with_timezone(tz).date_naive();
         let window = Duration::minutes(i64::from(self.window_minutes));
         first
             .iter_days()
             .take_while(move |d| *d <= last)
-        .filter(move |d| match &self.repeat {
-            Repeat::Single => *d == first,
-            Repeat::Daily => true,
-            Repeat::Weekly(days) => days.contains(&d.weekday()),
-        })
-        .filter_map(move |d| {
-            let (opens, start_in_gap, start_ambiguous) = resolve_local(tz, d.and_time(self.start_time));
-            if opens < self.date_from || opens > self.date_to {
-                return None;
-            }
-            let closes = opens + window;
-            let close_local = closes.with_timezone(tz);
-            let open_offset = tz.offset_from_utc_datetime(&opens.naive_utc()).fix();
-            let close_offset = close_local.offset().fix();
-            Some(Occurrence {
-                local_date: d,
-                opens,
-                closes,
-                start_in_gap,
-                start_ambiguous,
-                crosses_midnight: d
-                    .checked_add_days(Days::new(1))
-                    .is_some_and(|next| close_local.naive_local() > next.and_time(NaiveTime::MIN)),
-                spans_offset_change: open_offset != close_offset,
+            .filter(move |d| match &self.repeat {
+                Repeat::Single => *d == first,
+                Repeat::Daily => true,
+                Repeat::Weekly(days) => days.contains(&d.weekday()),
             })
-        })
+            .filter_map(move |d| {
+                let (opens, start_in_gap, start_ambiguous) =
+                    resolve_local(tz, d.and_time(self.start_time));
+                if opens < self.date_from || opens > self.date_to {
+                    return None;
+                }
+                let closes = opens + window;
+                let close_local = closes.with_timezone(tz);
+                let open_offset = tz.offset_from_utc_datetime(&opens.naive_utc()).fix();
+                let close_offset = close_local.offset().fix();
+                Some(Occurrence {
+                    local_date: d,
+                    opens,
+                    closes,
+                    start_in_gap,
+                    start_ambiguous,
+                    crosses_midnight: d.checked_add_days(Days::new(1)).is_some_and(|next| {
+                        close_local.naive_local() > next.and_time(NaiveTime::MIN)
+                    }),
+                    spans_offset_change: open_offset != close_offset,
+                })
+            })
     }
 
     /// Occurrences whose window overlaps `[from, to)`.
@@ -114,12 +121,20 @@ impl Schedule {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> impl Iterator<Item = Occurrence> + 'a {
-        self.occurrences(tz).skip_while(move |o| o.closes <= from).take_while(move |o| o.opens < to)
+        self.occurrences(tz)
+            .skip_while(move |o| o.closes <= from)
+            .take_while(move |o| o.opens < to)
     }
 
     /// The opening instant of the first occurrence that has not yet opened at `now`.
-    pub fn next_occurrence<Z: TimeZone>(&self, tz: &Z, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.occurrences(tz).map(|o| o.opens).find(|opens| *opens > now)
+    pub fn next_occurrence<Z: TimeZone>(
+        &self,
+        tz: &Z,
+        now: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        self.occurrences(tz)
+            .map(|o| o.opens)
+            .find(|opens| *opens > now)
     }
 
     pub fn first_occurrence<Z: TimeZone>(&self, tz: &Z) -> Option<Occurrence> {
@@ -129,7 +144,11 @@ impl Schedule {
 
 /// The UTC span covering local dates `first..=last` in `tz`: from local midnight of `first` to the
 /// last second of `last`. This is how the form's date window becomes AURA's `dateFrom`/`dateTo`.
-pub fn local_date_span<Z: TimeZone>(tz: &Z, first: NaiveDate, last: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+pub fn local_date_span<Z: TimeZone>(
+    tz: &Z,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> (DateTime<Utc>, DateTime<Utc>) {
     let (from, _, _) = resolve_local(tz, first.and_time(NaiveTime::MIN));
     let end_of_day = NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN);
     let (to, _, _) = resolve_local(tz, last.and_time(end_of_day));
@@ -154,12 +173,27 @@ mod tests {
     }
 
     fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).expect("rfc3339").with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(s)
+            .expect("rfc3339")
+            .with_timezone(&Utc)
     }
 
-    fn schedule(tz: &Tz, first: NaiveDate, last: NaiveDate, repeat: Repeat, start: NaiveTime, minutes: u32) -> Schedule {
+    fn schedule(
+        tz: &Tz,
+        first: NaiveDate,
+        last: NaiveDate,
+        repeat: Repeat,
+        start: NaiveTime,
+        minutes: u32,
+    ) -> Schedule {
         let (date_from, date_to) = local_date_span(tz, first, last);
-        Schedule { date_from, date_to, repeat, start_time: start, window_minutes: minutes }
+        Schedule {
+            date_from,
+            date_to,
+            repeat,
+            start_time: start,
+            window_minutes: minutes,
+        }
     }
 
     #[test]
@@ -176,7 +210,13 @@ mod tests {
         let dates: Vec<NaiveDate> = occ.iter().map(|o| o.local_date).collect();
         assert_eq!(
             dates,
-            vec![date(2026, 12, 2), date(2026, 12, 4), date(2026, 12, 7), date(2026, 12, 9), date(2026, 12, 11)]
+            vec![
+                date(2026, 12, 2),
+                date(2026, 12, 4),
+                date(2026, 12, 7),
+                date(2026, 12, 9),
+                date(2026, 12, 11)
+            ]
         );
         // December in London is GMT: 22:00 local is 22:00 UTC, and the window crosses midnight.
         assert_eq!(occ[0].opens, utc("2026-12-02T22:00:00Z"));
@@ -186,7 +226,14 @@ mod tests {
 
     #[test]
     fn window_crossing_midnight_is_flagged() {
-        let s = schedule(&New_York, date(2026, 12, 1), date(2026, 12, 2), Repeat::Daily, time(23, 0), 120);
+        let s = schedule(
+            &New_York,
+            date(2026, 12, 1),
+            date(2026, 12, 2),
+            Repeat::Daily,
+            time(23, 0),
+            120,
+        );
         let occ: Vec<Occurrence> = s.occurrences(&New_York).collect();
         assert_eq!(occ.len(), 2);
         assert!(occ.iter().all(|o| o.crosses_midnight));
@@ -197,7 +244,14 @@ mod tests {
 
     #[test]
     fn window_ending_exactly_at_midnight_does_not_cross() {
-        let s = schedule(&London, date(2026, 12, 1), date(2026, 12, 1), Repeat::Single, time(22, 0), 120);
+        let s = schedule(
+            &London,
+            date(2026, 12, 1),
+            date(2026, 12, 1),
+            Repeat::Single,
+            time(22, 0),
+            120,
+        );
         let o = s.first_occurrence(&London).expect("one occurrence");
         assert!(!o.crosses_midnight);
     }
@@ -205,7 +259,14 @@ mod tests {
     #[test]
     fn london_spring_forward_gap_moves_start_later() {
         // 2027-03-28: clocks go from 01:00 GMT to 02:00 BST; 01:30 does not exist.
-        let s = schedule(&London, date(2027, 3, 27), date(2027, 3, 29), Repeat::Daily, time(1, 30), 60);
+        let s = schedule(
+            &London,
+            date(2027, 3, 27),
+            date(2027, 3, 29),
+            Repeat::Daily,
+            time(1, 30),
+            60,
+        );
         let occ: Vec<Occurrence> = s.occurrences(&London).collect();
         assert_eq!(occ.len(), 3);
         assert_eq!(occ[0].opens, utc("2027-03-27T01:30:00Z"));
@@ -219,7 +280,14 @@ mod tests {
     #[test]
     fn new_york_spring_forward_gap_reads_0230_as_0330_daylight_time() {
         // 2027-03-14: 02:00 EST jumps to 03:00 EDT.
-        let s = schedule(&New_York, date(2027, 3, 14), date(2027, 3, 14), Repeat::Single, time(2, 30), 30);
+        let s = schedule(
+            &New_York,
+            date(2027, 3, 14),
+            date(2027, 3, 14),
+            Repeat::Single,
+            time(2, 30),
+            30,
+        );
         let o = s.first_occurrence(&New_York).expect("one occurrence");
         assert!(o.start_in_gap);
         assert_eq!(o.opens, utc("2027-03-14T07:30:00Z"));
@@ -229,7 +297,14 @@ mod tests {
     #[test]
     fn london_fall_back_overlap_takes_earlier_instant() {
         // 2027-10-31: 02:00 BST goes back to 01:00 GMT; 01:30 happens twice.
-        let s = schedule(&London, date(2027, 10, 31), date(2027, 10, 31), Repeat::Single, time(1, 30), 60);
+        let s = schedule(
+            &London,
+            date(2027, 10, 31),
+            date(2027, 10, 31),
+            Repeat::Single,
+            time(1, 30),
+            60,
+        );
         let o = s.first_occurrence(&London).expect("one occurrence");
         assert!(o.start_ambiguous);
         assert_eq!(o.opens, utc("2027-10-31T00:30:00Z"));
@@ -240,7 +315,14 @@ mod tests {
     #[test]
     fn new_york_fall_back_overlap_takes_earlier_instant() {
         // 2026-11-01: 02:00 EDT goes back to 01:00 EST.
-        let s = schedule(&New_York, date(2026, 11, 1), date(2026, 11, 1), Repeat::Single, time(1, 15), 30);
+        let s = schedule(
+            &New_York,
+            date(2026, 11, 1),
+            date(2026, 11, 1),
+            Repeat::Single,
+            time(1, 15),
+            30,
+        );
         let o = s.first_occurrence(&New_York).expect("one occurrence");
         assert!(o.start_ambiguous);
         assert_eq!(o.opens, utc("2026-11-01T05:15:00Z"));
@@ -249,7 +331,14 @@ mod tests {
     #[test]
     fn window_across_a_dst_change_lasts_its_absolute_length() {
         // Overnight patrol 23:00 for 6 hours across the London spring-forward night.
-        let s = schedule(&London, date(2027, 3, 27), date(2027, 3, 27), Repeat::Single, time(23, 0), 360);
+        let s = schedule(
+            &London,
+            date(2027, 3, 27),
+            date(2027, 3, 27),
+            Repeat::Single,
+            time(23, 0),
+            360,
+        );
         let o = s.first_occurrence(&London).expect("one occurrence");
         assert_eq!(o.closes - o.opens, Duration::minutes(360));
         assert!(o.crosses_midnight);
@@ -260,7 +349,14 @@ mod tests {
 
     #[test]
     fn single_only_uses_the_first_date() {
-        let s = schedule(&London, date(2026, 12, 1), date(2026, 12, 31), Repeat::Single, time(9, 0), 60);
+        let s = schedule(
+            &London,
+            date(2026, 12, 1),
+            date(2026, 12, 31),
+            Repeat::Single,
+            time(9, 0),
+            60,
+        );
         assert_eq!(s.occurrences(&London).count(), 1);
     }
 
@@ -280,20 +376,50 @@ mod tests {
 
     #[test]
     fn next_occurrence_skips_opened_windows() {
-        let s = schedule(&London, date(2026, 12, 1), date(2026, 12, 3), Repeat::Daily, time(9, 0), 30);
-        assert_eq!(s.next_occurrence(&London, utc("2026-12-01T09:00:00Z")), Some(utc("2026-12-02T09:00:00Z")));
-        assert_eq!(s.next_occurrence(&London, utc("2026-11-01T00:00:00Z")), Some(utc("2026-12-01T09:00:00Z")));
-        assert_eq!(s.next_occurrence(&London, utc("2026-12-03T09:00:00Z")), None);
+        let s = schedule(
+            &London,
+            date(2026, 12, 1),
+            date(2026, 12, 3),
+            Repeat::Daily,
+            time(9, 0),
+            30,
+        );
+        assert_eq!(
+            s.next_occurrence(&London, utc("2026-12-01T09:00:00Z")),
+            Some(utc("2026-12-02T09:00:00Z"))
+        );
+        assert_eq!(
+            s.next_occurrence(&London, utc("2026-11-01T00:00:00Z")),
+            Some(utc("2026-12-01T09:00:00Z"))
+        );
+        assert_eq!(
+            s.next_occurrence(&London, utc("2026-12-03T09:00:00Z")),
+            None
+        );
     }
 
     #[test]
     fn occurrences_between_includes_windows_overlapping_the_range() {
-        let s = schedule(&London, date(2026, 12, 1), date(2026, 12, 10), Repeat::Daily, time(23, 0), 120);
+        let s = schedule(
+            &London,
+            date(2026, 12, 1),
+            date(2026, 12, 10),
+            Repeat::Daily,
+            time(23, 0),
+            120,
+        );
         let got: Vec<NaiveDate> = s
-            .occurrences_between(&London, utc("2026-12-03T00:30:00Z"), utc("2026-12-05T00:00:00Z"))
+            .occurrences_between(
+                &London,
+                utc("2026-12-03T00:30:00Z"),
+                utc("2026-12-05T00:00:00Z"),
+            )
             .map(|o| o.local_date)
             .collect();
-        assert_eq!(got, vec![date(2026, 12, 2), date(2026, 12, 3), date(2026, 12, 4)]);
+        assert_eq!(
+            got,
+            vec![date(2026, 12, 2), date(2026, 12, 3), date(2026, 12, 4)]
+        );
     }
 
     #[test]
@@ -304,15 +430,22 @@ mod tests {
     }
 
     fn any_zone() -> impl Strategy<Value = Tz> {
-        prop_oneof![Just(London), Just(New_York), Just(chrono_tz::Australia::Lord_Howe), Just(chrono_tz::Asia::Kolkata)]
+        prop_oneof![
+            Just(London),
+            Just(New_York),
+            Just(chrono_tz::Australia::Lord_Howe),
+            Just(chrono_tz::Asia::Kolkata)
+        ]
     }
 
     fn any_repeat() -> impl Strategy<Value = Repeat> {
         prop_oneof![
             Just(Repeat::Single),
             Just(Repeat::Daily),
-            proptest::collection::vec(0u32..7, 1..7)
-                .prop_map(|ds| Repeat::weekly(ds.into_iter().map(|d| super::super::service::WEEKDAYS[d as usize]))),
+            proptest::collection::vec(0u32..7, 1..7).prop_map(|ds| Repeat::weekly(
+                ds.into_iter()
+                    .map(|d| super::super::service::WEEKDAYS[d as usize])
+            )),
         ]
     }
 

@@ -80,8 +80,11 @@ pub enum ArmedPreference {
 }
 
 impl ArmedPreference {
-    pub const ALL: [ArmedPreference; 3] =
-        [ArmedPreference::NoPreference, ArmedPreference::Unarmed, ArmedPreference::Armed];
+    pub const ALL: [ArmedPreference; 3] = [
+        ArmedPreference::NoPreference,
+        ArmedPreference::Unarmed,
+        ArmedPreference::Armed,
+    ];
 
     pub fn key(self) -> &'static str {
         match self {
@@ -213,7 +216,9 @@ pub fn weekday_code(day: Weekday) -> &'static str {
 }
 
 pub fn weekday_from_code(code: &str) -> Option<Weekday> {
-    WEEKDAYS.into_iter().find(|d| weekday_code(*d).eq_ignore_ascii_case(code))
+    WEEKDAYS
+        .into_iter()
+        .find(|d| weekday_code(*d).eq_ignore_ascii_case(code))
 }
 
 pub fn weekday_short_name(day: Weekday) -> &'static str {

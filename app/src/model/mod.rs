@@ -22,8 +22,13 @@ pub enum SyncStatus {
 }
 
 impl SyncStatus {
-    pub const ALL: [SyncStatus; 5] =
-        [SyncStatus::Saved, SyncStatus::Confirmed, SyncStatus::NotSent, SyncStatus::Rejected, SyncStatus::Cancelled];
+    pub const ALL: [SyncStatus; 5] = [
+        SyncStatus::Saved,
+        SyncStatus::Confirmed,
+        SyncStatus::NotSent,
+        SyncStatus::Rejected,
+        SyncStatus::Cancelled,
+    ];
 
     pub fn key(self) -> &'static str {
         match self {
@@ -51,7 +56,10 @@ impl SyncStatus {
 
     /// Whether its occurrences belong on the calendar.
     pub fn is_active(self) -> bool {
-        matches!(self, SyncStatus::Saved | SyncStatus::Confirmed | SyncStatus::NotSent)
+        matches!(
+            self,
+            SyncStatus::Saved | SyncStatus::Confirmed | SyncStatus::NotSent
+        )
     }
 }
 

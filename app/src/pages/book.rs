@@ -7,8 +7,8 @@ use leptos_router::hooks::use_navigate;
 use crate::api::bookings::{BookService, load_booking_form};
 use crate::components::feedback::{ErrorNotice, FieldMessage, Loading};
 use crate::domain::{
-    ArmedPreference, BookingDraft, ContactDraft, Field, FieldErrors, MAX_CONTACTS, RepeatKind, ServiceType, WEEKDAYS,
-    validate_draft, weekday_code, weekday_short_name,
+    ArmedPreference, BookingDraft, ContactDraft, Field, FieldErrors, MAX_CONTACTS, RepeatKind,
+    ServiceType, WEEKDAYS, validate_draft, weekday_code, weekday_short_name,
 };
 use crate::model::{BookingFormData, SchedulePreview, SyncStatus};
 use crate::use_hydrated;
@@ -44,7 +44,11 @@ struct ContactRow {
 
 impl ContactRow {
     fn new(key: usize) -> Self {
-        ContactRow { key, name: RwSignal::new(String::new()), mobile: RwSignal::new(String::new()) }
+        ContactRow {
+            key,
+            name: RwSignal::new(String::new()),
+            mobile: RwSignal::new(String::new()),
+        }
     }
 }
 
@@ -73,9 +77,18 @@ struct FormState {
 
 impl FormState {
     fn new(data: &BookingFormData) -> Self {
-        let first_site = data.sites.first().map(|s| s.id.to_string()).unwrap_or_else(|| NEW_SITE.to_string());
+        let first_site = data
+            .sites
+            .first()
+            .map(|s| s.id.to_string())
+            .unwrap_or_else(|| NEW_SITE.to_string());
         FormState {
-            service_type: RwSignal::new(data.service_types.first().map(|t| t.key().to_string()).unwrap_or_default()),
+            service_type: RwSignal::new(
+                data.service_types
+                    .first()
+                    .map(|t| t.key().to_string())
+                    .unwrap_or_default(),
+            ),
             name: RwSignal::new(String::new()),
             special_instructions: RwSignal::new(String::new()),
             number_of_guards: RwSignal::new("1".into()),
@@ -88,7 +101,11 @@ impl FormState {
             longitude: RwSignal::new(String::new()),
             timezone: RwSignal::new(data.default_timezone.clone()),
             first_date: RwSignal::new(data.today.format("%Y-%m-%d").to_string()),
-            last_date: RwSignal::new((data.today + Duration::days(27)).format("%Y-%m-%d").to_string()),
+            last_date: RwSignal::new(
+                (data.today + Duration::days(27))
+                    .format("%Y-%m-%d")
+                    .to_string(),
+            ),
             repeat: RwSignal::new(RepeatKind::Single.key().into()),
             days: RwSignal::new(Vec::new()),
             start_time: RwSignal::new(String::new()),
@@ -113,7 +130,10 @@ impl FormState {
                 .contacts
                 .get()
                 .iter()
-                .map(|c| ContactDraft { name: c.name.get(), mobile: c.mobile.get() })
+                .map(|c| ContactDraft {
+                    name: c.name.get(),
+                    mobile: c.mobile.get(),
+                })
                 .collect(),
             ..self.when_draft()
         }
@@ -127,7 +147,11 @@ impl FormState {
             address: self.address.get(),
             latitude: self.latitude.get(),
             longitude: self.longitude.get(),
-            timezone: if site_id.is_some() { String::new() } else { self.timezone.get() },
+            timezone: if site_id.is_some() {
+                String::new()
+            } else {
+                self.timezone.get()
+            },
             first_date: self.first_date.get(),
             last_date: self.last_date.get(),
             repeat: self.repeat.get(),
@@ -235,13 +259,17 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
         }
         shown
     });
-    let error_for = move |field: Field| Signal::derive(move || errors.with(|e| e.get(field).map(str::to_string)));
+    let error_for = move |field: Field| {
+        Signal::derive(move || errors.with(|e| e.get(field).map(str::to_string)))
+    };
 
     let book = ServerAction::<BookService>::new();
     let form_message = RwSignal::new(None::<String>);
     let navigate = use_navigate();
     Effect::new(move |_| {
-        let Some(result) = book.value().get() else { return };
+        let Some(result) = book.value().get() else {
+            return;
+        };
         match result {
             Ok(r) if r.status == SyncStatus::Rejected => {
                 form_message.set(Some(format!(
@@ -252,7 +280,10 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
                 // The next submit is a new booking, not a repeat of the refused one.
                 attempt.update(|a| *a += 1);
             }
-            Ok(r) => navigate(&format!("/requests/{}", r.request_id), NavigateOptions::default()),
+            Ok(r) => navigate(
+                &format!("/requests/{}", r.request_id),
+                NavigateOptions::default(),
+            ),
             Err(e) => match e.field_errors() {
                 Some(fe) => {
                     submitted.set(Some((form.draft(String::new()), fe.clone())));
@@ -272,7 +303,9 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
         attempted.set(true);
         let draft = form.draft(idempotency_key());
         if validate_draft(&draft, &enabled_for_submit).is_err() {
-            form_message.set(Some("Some fields need attention: see the messages next to them.".into()));
+            form_message.set(Some(
+                "Some fields need attention: see the messages next to them.".into(),
+            ));
             return;
         }
         form_message.set(None);
@@ -280,12 +313,18 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
     };
 
     let is_new_site = move || form.site.with(|s| s == NEW_SITE);
-    let repeat_kind = move || form.repeat.with(|r| r.parse::<RepeatKind>().unwrap_or_default());
+    let repeat_kind = move || {
+        form.repeat
+            .with(|r| r.parse::<RepeatKind>().unwrap_or_default())
+    };
     let site_zone = {
         let sites = data.sites.clone();
         move || {
             let id = form.site_id();
-            sites.iter().find(|s| Some(s.id) == id).map(|s| s.timezone.clone())
+            sites
+                .iter()
+                .find(|s| Some(s.id) == id)
+                .map(|s| s.timezone.clone())
         }
     };
     let zone_label = move || site_zone().unwrap_or_else(|| form.timezone.get());

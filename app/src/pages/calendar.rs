@@ -30,8 +30,18 @@ const WEEKDAY_NAMES: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun
 
 #[component]
 fn MonthGrid(month: MonthView) -> impl IntoView {
-    let MonthView { title, month: _, prev, next, weeks } = month;
-    let empty = weeks.iter().flatten().filter(|d| d.in_month).all(|d| d.occurrences.is_empty());
+    let MonthView {
+        title,
+        month: _,
+        prev,
+        next,
+        weeks,
+    } = month;
+    let empty = weeks
+        .iter()
+        .flatten()
+        .filter(|d| d.in_month)
+        .all(|d| d.occurrences.is_empty());
     view! {
         <div class="calendar-head">
             <h1>{title.clone()}</h1>
@@ -86,7 +96,15 @@ fn Day(day: DayCell) -> impl IntoView {
 
 #[component]
 fn OccurrenceChip(o: OccurrenceView) -> impl IntoView {
-    let label = format!("{} at {}, {} {} ({}), {}", o.name, o.place, o.date_label, o.time_label, o.timezone, o.status.label());
+    let label = format!(
+        "{} at {}, {} {} ({}), {}",
+        o.name,
+        o.place,
+        o.date_label,
+        o.time_label,
+        o.timezone,
+        o.status.label()
+    );
     view! {
         <li>
             <a

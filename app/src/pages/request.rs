@@ -73,7 +73,9 @@ fn Detail(detail: RequestDetail, cancel: ServerAction<CancelRequest>) -> impl In
             "AURA refused this booking: {}. It is not scheduled.",
             sync_error.clone().unwrap_or_default()
         )),
-        SyncStatus::Saved => Some("Being sent to AURA. Reload in a moment to see its answer.".into()),
+        SyncStatus::Saved => {
+            Some("Being sent to AURA. Reload in a moment to see its answer.".into())
+        }
         _ => None,
     };
     let shown = upcoming.len();
@@ -235,7 +237,10 @@ fn CancelForm(id: i64, cancel: ServerAction<CancelRequest>) -> impl IntoView {
     let result = cancel.value();
     let reason_error = Signal::derive(move || {
         result.with(|r| match r {
-            Some(Err(e)) => e.field_errors().and_then(|f| f.get(Field::CancelReason)).map(str::to_string),
+            Some(Err(e)) => e
+                .field_errors()
+                .and_then(|f| f.get(Field::CancelReason))
+                .map(str::to_string),
             _ => None,
         })
     });

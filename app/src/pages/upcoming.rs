@@ -13,7 +13,14 @@ const RANGES: [u32; 2] = [7, 30];
 #[component]
 pub fn UpcomingPage() -> impl IntoView {
     let query = use_query_map();
-    let days = move || query.read().get("days").and_then(|d| d.parse::<u32>().ok()).filter(|d| RANGES.contains(d)).unwrap_or(30);
+    let days = move || {
+        query
+            .read()
+            .get("days")
+            .and_then(|d| d.parse::<u32>().ok())
+            .filter(|d| RANGES.contains(d))
+            .unwrap_or(30)
+    };
     let data = Resource::new(days, load_upcoming);
 
     view! {
@@ -32,7 +39,11 @@ pub fn UpcomingPage() -> impl IntoView {
 
 #[component]
 fn Lists(view: UpcomingView) -> impl IntoView {
-    let UpcomingView { days, occurrences, cancellations } = view;
+    let UpcomingView {
+        days,
+        occurrences,
+        cancellations,
+    } = view;
     view! {
         <section aria-labelledby="upcoming-h">
             <div class="section-head">

@@ -13,14 +13,14 @@ use super::db::{self, Cancellation, CustomerRow, DbError, Inserted, NewRequest, 
 use super::present::{date_label, instant_label, occurrence_notes, window_label, zone};
 use super::state::AppState;
 use crate::domain::{
-    BookingDraft, FieldErrors, Location, Occurrence, Place, Schedule, ValidBooking, ValidWhen, Violation,
-    check_cancel_reason, check_timing, local_date_span, validate_draft, validate_when,
+    BookingDraft, FieldErrors, Location, Occurrence, Place, Schedule, ValidBooking, ValidWhen,
+    Violation, check_cancel_reason, check_timing, local_date_span, validate_draft, validate_when,
 };
 use crate::error::AppError;
 use crate::model::{
-    BookingFormData, BookingResult, CancellationInfo, CancellationView, ContactView, DayCell, EventView, MonthView,
-    OccurrenceView, PREVIEW_COUNT_CAP, PreviewOccurrence, RequestDetail, SchedulePreview, SiteView, SyncStatus,
-    UpcomingView,
+    BookingFormData, BookingResult, CancellationInfo, CancellationView, ContactView, DayCell,
+    EventView, MonthView, OccurrenceView, PREVIEW_COUNT_CAP, PreviewOccurrence, RequestDetail,
+    SchedulePreview, SiteView, SyncStatus, UpcomingView,
 };
 
 impl From<DbError> for AppError {
@@ -45,15 +45,23 @@ struct Resolved {
     tz: Tz,
 }
 
-async fn resolve_place(state: &AppState, customer: &CustomerRow, place: &Place) -> Result<Resolved, AppError> {
+async fn resolve_place(
+    state: &AppState,
+    customer: &CustomerRow,
+    place: &Place,
+) -> Result<Resolved, AppError> {
     match place {
         Place::SavedSite(site_id) => {
-            let site = db::site_of_customer(&state.pool, customer.id, *site_id).await?.ok_or_else(|| {
-                AppError::Invalid(FieldErrors(vec![crate::domain::FieldError {
-                    field: crate::domain::Field::Site,
-                    message: "That site no longer exists. Choose another or enter a new location.".into(),
-                }]))
-            })?;
+            let site = db::site_of_customer(&state.pool, customer.id, *site_id)
+                .await?
+                .ok_or_else(|| {
+                    AppError::Invalid(FieldErrors(vec![crate::domain::FieldError {
+                        field: crate::domain::Field::Site,
+                        message:
+                            "That site no longer exists. Choose another or enter a new location."
+                                .into(),
+                    }]))
+                })?;
             let tz = zone(&site.timezone).ok_or_else(|| {
                 tracing::error!(site = site.id, zone = %site.timezone, "saved site has an unknown time zone");
                 AppError::Internal
@@ -69,8 +77,14 @@ async fn resolve_place(state: &AppState, customer: &CustomerRow, place: &Place) 
             })
         }
         Place::New { location, timezone } => {
-            let tz = zone(timezone).ok_or_else(|| AppError::from(Violation::TimezoneUnknown(timezone.clone())))?;
-            Ok(Resolved { site_id: None, location: location.clone(), timezone: timezone.clone(), tz })
+            let tz = zone(timezone)
+                .ok_or_else(|| AppError::from(Violation::TimezoneUnknown(timezone.clone())))?;
+            Ok(Resolved {
+                site_id: None,
+                location: location.clone(),
+                timezone: timezone.clone(),
+                tz,
+            })
         }
     }
 }
@@ -103,19 +117,36 @@ async fn draft_zone(state: &AppState, draft: &BookingDraft) -> Result<(String, T
         None if draft.timezone.trim().is_empty() => return Err(Violation::TimezoneMissing.into()),
         None => draft.timezone.trim().to_string(),
     };
-    let tz = zone(&name).ok_or_else(|| FieldErrors::from(Violation::TimezoneUnknown(name.clone())))?;
+    let tz =
+        zone(&name).ok_or_else(|| FieldErrors::from(Violation::TimezoneUnknown(name.clone())))?;
     Ok((name, tz))
 }
 
 /// The live preview of the form: first windows in the zone, with DST and midnight notes.
-pub async fn preview(state: &AppState, draft: &BookingDraft, now: DateTime<Utc>, count: usize) -> SchedulePreview {
+pub async fn preview(
+    state: &AppState,
+    draft: &BookingDraft,
+    now: DateTime<Utc>,
+    count: usize,
+) -> SchedulePreview {
     let (timezone, tz) = match draft_zone(state, draft).await {
         Ok(z) => z,
-        Err(errors) => return SchedulePreview { errors, ..Default::default() },
+        Err(errors) => {
+            return SchedulePreview {
+                errors,
+                ..Default::default()
+            };
+        }
     };
     let when = match validate_when(draft) {
         Ok(w) => w,
-        Err(errors) => return SchedulePreview { timezone, errors, ..Default::default() },
+        Err(errors) => {
+            return SchedulePreview {
+                timezone,
+                errors,
+                ..Default::default()
+            };
+        }
     };
     let schedule = schedule_of(&when, &tz);
     let occurrences = schedule
@@ -143,18 +174,28 @@ pub async fn preview(state: &AppState, draft: &BookingDraft, now: DateTime<Utc>,
 
 /// Books a service for the configured customer. Returns once AURA answered or failed; the booking
 /// is saved in every case past validation.
-pub async fn book(state: &AppState, draft: &BookingDraft, actor: &str, now: DateTime<Utc>) -> Result<BookingResult, AppError> {
+pub async fn book(
+    state: &AppState,
+    draft: &BookingDraft,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<BookingResult, AppError> {
     let customer = state.customer.clone();
     let key = draft.idempotency_key.trim();
     if key.is_empty() || key.chars().count() > MAX_FORM_KEY_CHARS {
-        return Err(AppError::Conflict("This form has expired. Reload the page and submit again.".into()));
+        return Err(AppError::Conflict(
+            "This form has expired. Reload the page and submit again.".into(),
+        ));
     }
-    let valid: ValidBooking = validate_draft(draft, &state.services.enabled()).map_err(AppError::Invalid)?;
+    let valid: ValidBooking =
+        validate_draft(draft, &state.services.enabled()).map_err(AppError::Invalid)?;
     let resolved = resolve_place(state, &customer, &valid.place).await?;
     let schedule = schedule_of(&valid.when, &resolved.tz);
     check_timing(&schedule, &resolved.tz, now)?;
     let slug = state.services.slug(valid.service_type).ok_or_else(|| {
-        AppError::from(Violation::ServiceTypeUnknown(valid.service_type.key().to_string()))
+        AppError::from(Violation::ServiceTypeUnknown(
+            valid.service_type.key().to_string(),
+        ))
     })?;
 
     let new = NewRequest {
@@ -181,7 +222,15 @@ pub async fn book(state: &AppState, draft: &BookingDraft, actor: &str, now: Date
             return current_result(state, customer.id, id).await;
         }
     };
-    db::add_event(&state.pool, id, now, "saved", actor, "Saved in the dashboard; sending to AURA.").await?;
+    db::add_event(
+        &state.pool,
+        id,
+        now,
+        "saved",
+        actor,
+        "Saved in the dashboard; sending to AURA.",
+    )
+    .await?;
 
     // Built from the saved row, so AURA gets exactly what was stored.
     let row = db::request_of_customer(&state.pool, customer.id, id)
@@ -191,43 +240,74 @@ pub async fn book(state: &AppState, draft: &BookingDraft, actor: &str, now: Date
     let answered = Utc::now().max(now);
     match state.aura.create(slug, &body).await {
         Ok(created) => {
-            let still_wanted = db::mark_confirmed(&state.pool, id, &created.id, created.next_occurrence, answered).await?;
+            let still_wanted = db::mark_confirmed(
+                &state.pool,
+                id,
+                &created.id,
+                created.next_occurrence,
+                answered,
+            )
+            .await?;
             let next = created
                 .next_occurrence
                 .map(|n| format!(" First window opens {}.", instant_label(n, &resolved.tz)))
                 .unwrap_or_default();
-            db::add_event(&state.pool, id, answered, "confirmed", "AURA", &format!("AURA id {}.{next}", created.id)).await?;
+            db::add_event(
+                &state.pool,
+                id,
+                answered,
+                "confirmed",
+                "AURA",
+                &format!("AURA id {}.{next}", created.id),
+            )
+            .await?;
             if !still_wanted {
                 // Cancelled here while AURA was answering: cancel it there too.
                 withdraw_late_confirmation(state, id, &created.id).await?;
             }
-            Ok(BookingResult { request_id: id, status: SyncStatus::Confirmed, message: None })
+            Ok(BookingResult {
+                request_id: id,
+                status: SyncStatus::Confirmed,
+                message: None,
+            })
         }
         Err(AuraError::Rejected { status, message }) => {
             tracing::info!(request = id, status, %message, "AURA refused a booking");
             db::mark_failed(&state.pool, id, SyncStatus::Rejected, &message, answered).await?;
             db::add_event(&state.pool, id, answered, "rejected", "AURA", &message).await?;
-            Ok(BookingResult { request_id: id, status: SyncStatus::Rejected, message: Some(message) })
+            Ok(BookingResult {
+                request_id: id,
+                status: SyncStatus::Rejected,
+                message: Some(message),
+            })
         }
         Err(e) => {
             tracing::warn!(request = id, error = %e, "booking saved but not sent to AURA");
             let reason = e.to_string();
             db::mark_failed(&state.pool, id, SyncStatus::NotSent, &reason, answered).await?;
             db::add_event(&state.pool, id, answered, "not_sent", "Dashboard", &reason).await?;
-            Ok(BookingResult { request_id: id, status: SyncStatus::NotSent, message: Some(reason) })
+            Ok(BookingResult {
+                request_id: id,
+                status: SyncStatus::NotSent,
+                message: Some(reason),
+            })
         }
     }
 }
 
 /// The AURA create body for a stored booking.
-pub fn create_body_for(customer_aura_id: i64, row: &RequestRow) -> Result<wire::CreateScheduledRequest, DbError> {
+pub fn create_body_for(
+    customer_aura_id: i64,
+    row: &RequestRow,
+) -> Result<wire::CreateScheduledRequest, DbError> {
     let contacts = row.contacts()?;
     let schedule = row.schedule()?;
     let location = row.location();
     let parts = wire::BodyParts {
         name: &row.name,
         special_instructions: row.special_instructions.as_deref(),
-        number_of_guards: u32::try_from(row.number_of_guards).map_err(|_| DbError::Corrupt("guards".into()))?,
+        number_of_guards: u32::try_from(row.number_of_guards)
+            .map_err(|_| DbError::Corrupt("guards".into()))?,
         armed_preference: row.armed()?,
         contacts: &contacts,
         location: &location,
@@ -237,46 +317,89 @@ pub fn create_body_for(customer_aura_id: i64, row: &RequestRow) -> Result<wire::
     Ok(wire::create_body(customer_aura_id, &parts))
 }
 
-async fn withdraw_late_confirmation(state: &AppState, id: i64, aura_id: &str) -> Result<(), AppError> {
+async fn withdraw_late_confirmation(
+    state: &AppState,
+    id: i64,
+    aura_id: &str,
+) -> Result<(), AppError> {
     let now = Utc::now();
     let detail = match state.aura.cancel(aura_id).await {
-        Ok(_) => "Cancelled at AURA too: the booking was cancelled here while AURA was confirming it.".to_string(),
+        Ok(_) => {
+            "Cancelled at AURA too: the booking was cancelled here while AURA was confirming it."
+                .to_string()
+        }
         Err(e) => {
             tracing::error!(request = id, aura_id, error = %e, "could not withdraw a late confirmation");
-            format!("AURA confirmed after the booking was cancelled here, and cancelling it at AURA failed: {e}")
+            format!(
+                "AURA confirmed after the booking was cancelled here, and cancelling it at AURA failed: {e}"
+            )
         }
     };
     db::add_event(&state.pool, id, now, "aura_cancel", "Dashboard", &detail).await?;
     Ok(())
 }
 
-async fn current_result(state: &AppState, customer_id: i64, id: i64) -> Result<BookingResult, AppError> {
+async fn current_result(
+    state: &AppState,
+    customer_id: i64,
+    id: i64,
+) -> Result<BookingResult, AppError> {
     let row = db::request_of_customer(&state.pool, customer_id, id)
         .await?
         .ok_or_else(|| AppError::NotFound("That booking no longer exists.".into()))?;
-    Ok(BookingResult { request_id: id, status: row.status()?, message: row.sync_error })
+    Ok(BookingResult {
+        request_id: id,
+        status: row.status()?,
+        message: row.sync_error,
+    })
 }
 
 /// Cancels a booking: at AURA first (if it got there), then here, keeping reason, who and when.
-pub async fn cancel(state: &AppState, id: i64, reason: &str, actor: &str, now: DateTime<Utc>) -> Result<(), AppError> {
+pub async fn cancel(
+    state: &AppState,
+    id: i64,
+    reason: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     let reason = check_cancel_reason(reason)?;
     let row = db::request_of_customer(&state.pool, state.customer.id, id)
         .await?
         .ok_or_else(|| AppError::NotFound("No such booking.".into()))?;
     let tz = row_zone(&row)?;
-    let removed = row.schedule()?.occurrences(&tz).filter(|o| o.opens > now).take(REMOVED_COUNT_CAP).count();
+    let removed = row
+        .schedule()?
+        .occurrences(&tz)
+        .filter(|o| o.opens > now)
+        .take(REMOVED_COUNT_CAP)
+        .count();
     match row.status()? {
-        SyncStatus::Cancelled => return Err(AppError::Conflict("This booking is already cancelled.".into())),
+        SyncStatus::Cancelled => {
+            return Err(AppError::Conflict(
+                "This booking is already cancelled.".into(),
+            ));
+        }
         SyncStatus::Rejected => {
-            return Err(AppError::Conflict("AURA refused this booking, so nothing is scheduled to cancel.".into()));
+            return Err(AppError::Conflict(
+                "AURA refused this booking, so nothing is scheduled to cancel.".into(),
+            ));
         }
         SyncStatus::Saved => {
             return Err(AppError::Conflict(
-                "This booking is being sent to AURA right now. Reload in a moment and cancel then.".into(),
+                "This booking is being sent to AURA right now. Reload in a moment and cancel then."
+                    .into(),
             ));
         }
         SyncStatus::NotSent => {
-            db::add_event(&state.pool, id, now, "cancel", actor, "Never reached AURA; cancelled here only.").await?;
+            db::add_event(
+                &state.pool,
+                id,
+                now,
+                "cancel",
+                actor,
+                "Never reached AURA; cancelled here only.",
+            )
+            .await?;
         }
         SyncStatus::Confirmed => {
             let aura_id = row.aura_id.as_deref().ok_or_else(|| {
@@ -286,12 +409,20 @@ pub async fn cancel(state: &AppState, id: i64, reason: &str, actor: &str, now: D
             match state.aura.cancel(aura_id).await {
                 Ok(CancelOutcome::Cancelled) => {}
                 Ok(CancelOutcome::AlreadyCancelled) => {
-                    db::add_event(&state.pool, id, now, "aura_cancel", "AURA", "AURA had it cancelled already (409).")
-                        .await?;
+                    db::add_event(
+                        &state.pool,
+                        id,
+                        now,
+                        "aura_cancel",
+                        "AURA",
+                        "AURA had it cancelled already (409).",
+                    )
+                    .await?;
                 }
                 Err(e) => {
                     tracing::warn!(request = id, error = %e, "AURA did not cancel");
-                    db::add_event(&state.pool, id, now, "cancel_failed", actor, &e.to_string()).await?;
+                    db::add_event(&state.pool, id, now, "cancel_failed", actor, &e.to_string())
+                        .await?;
                     return Err(AppError::Aura(match e {
                         AuraError::Rejected { message, .. } => {
                             format!("AURA refused to cancel: {message} The booking is still active.")
@@ -310,9 +441,19 @@ pub async fn cancel(state: &AppState, id: i64, reason: &str, actor: &str, now: D
         removed_occurrences: i64::try_from(removed).unwrap_or(i64::MAX),
     };
     if !db::mark_cancelled(&state.pool, id, &cancellation).await? {
-        return Err(AppError::Conflict("This booking changed meanwhile; reload to see it.".into()));
+        return Err(AppError::Conflict(
+            "This booking changed meanwhile; reload to see it.".into(),
+        ));
     }
-    db::add_event(&state.pool, id, now, "cancelled", actor, &format!("Reason: {reason}")).await?;
+    db::add_event(
+        &state.pool,
+        id,
+        now,
+        "cancelled",
+        actor,
+        &format!("Reason: {reason}"),
+    )
+    .await?;
     Ok(())
 }
 
@@ -323,7 +464,12 @@ fn row_zone(row: &RequestRow) -> Result<Tz, AppError> {
     })
 }
 
-fn occurrence_view(row: &RequestRow, o: &Occurrence, tz: &Tz, status: SyncStatus) -> Result<OccurrenceView, AppError> {
+fn occurrence_view(
+    row: &RequestRow,
+    o: &Occurrence,
+    tz: &Tz,
+    status: SyncStatus,
+) -> Result<OccurrenceView, AppError> {
     Ok(OccurrenceView {
         request_id: row.id,
         name: row.name.clone(),
@@ -345,7 +491,12 @@ pub async fn form_data(state: &AppState, now: DateTime<Utc>) -> Result<BookingFo
     let sites = db::sites_for_customer(&state.pool, customer.id)
         .await?
         .into_iter()
-        .map(|s| SiteView { id: s.id, name: s.name, address: s.address, timezone: s.timezone })
+        .map(|s| SiteView {
+            id: s.id,
+            name: s.name,
+            address: s.address,
+            timezone: s.timezone,
+        })
         .collect();
     let today = zone(&customer.default_timezone)
         .map(|tz| now.with_timezone(&tz).date_naive())
@@ -354,17 +505,26 @@ pub async fn form_data(state: &AppState, now: DateTime<Utc>) -> Result<BookingFo
         customer_name: customer.name.clone(),
         sites,
         service_types: state.services.enabled(),
-        time_zones: chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name().to_string()).collect(),
+        time_zones: chrono_tz::TZ_VARIANTS
+            .iter()
+            .map(|tz| tz.name().to_string())
+            .collect(),
         default_timezone: customer.default_timezone.clone(),
         form_key: uuid::Uuid::new_v4().to_string(),
         today,
     })
 }
 
-pub async fn request_detail(state: &AppState, id: i64, now: DateTime<Utc>) -> Result<RequestDetail, AppError> {
+pub async fn request_detail(
+    state: &AppState,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<RequestDetail, AppError> {
     let row = db::request_of_customer(&state.pool, state.customer.id, id)
         .await?
-        .ok_or_else(|| AppError::NotFound("No booking with that number exists for this customer.".into()))?;
+        .ok_or_else(|| {
+            AppError::NotFound("No booking with that number exists for this customer.".into())
+        })?;
     let tz = row_zone(&row)?;
     let status = row.status()?;
     let schedule = row.schedule()?;
@@ -383,7 +543,12 @@ pub async fn request_detail(state: &AppState, id: i64, now: DateTime<Utc>) -> Re
     let events = db::events_of_request(&state.pool, id)
         .await?
         .into_iter()
-        .map(|e| EventView { at_label: instant_label(e.at, &tz), kind: e.kind, actor: e.actor, detail: e.detail })
+        .map(|e| EventView {
+            at_label: instant_label(e.at, &tz),
+            kind: e.kind,
+            actor: e.actor,
+            detail: e.detail,
+        })
         .collect();
     let cancellation = row.cancelled_at.map(|at| CancellationInfo {
         at_label: instant_label(at, &tz),
@@ -399,21 +564,41 @@ pub async fn request_detail(state: &AppState, id: i64, now: DateTime<Utc>) -> Re
         status,
         sync_error: row.sync_error.clone(),
         aura_id: row.aura_id.clone(),
-        next_occurrence: schedule.next_occurrence(&tz, now).filter(|_| status.is_active()).map(|n| instant_label(n, &tz)),
+        next_occurrence: schedule
+            .next_occurrence(&tz, now)
+            .filter(|_| status.is_active())
+            .map(|n| instant_label(n, &tz)),
         site_name: row.site_name.clone(),
         address: row.address.clone(),
-        coordinates: row.latitude.zip(row.longitude).map(|(lat, lon)| format!("{lat:.5}, {lon:.5}")),
+        coordinates: row
+            .latitude
+            .zip(row.longitude)
+            .map(|(lat, lon)| format!("{lat:.5}, {lon:.5}")),
         timezone: row.timezone.clone(),
         repeat: schedule.repeat.describe(),
         dates: if row.first_date == row.last_date {
             date_label(row.first_date)
         } else {
-            format!("{} to {}", date_label(row.first_date), date_label(row.last_date))
+            format!(
+                "{} to {}",
+                date_label(row.first_date),
+                date_label(row.last_date)
+            )
         },
-        window: format!("Opens {start} ({}) for {} minutes", row.timezone, schedule.window_minutes),
+        window: format!(
+            "Opens {start} ({}) for {} minutes",
+            row.timezone, schedule.window_minutes
+        ),
         number_of_guards: u32::try_from(row.number_of_guards).unwrap_or(1),
         armed_preference: row.armed()?.label().to_string(),
-        contacts: row.contacts()?.into_iter().map(|c| ContactView { name: c.name, mobile: c.mobile }).collect(),
+        contacts: row
+            .contacts()?
+            .into_iter()
+            .map(|c| ContactView {
+                name: c.name,
+                mobile: c.mobile,
+            })
+            .collect(),
         special_instructions: row.special_instructions.clone(),
         created: instant_label(row.created_at, &tz),
         cancellation,
@@ -433,11 +618,19 @@ pub fn parse_month(month: Option<&str>, default: NaiveDate) -> Result<NaiveDate,
     }
 }
 
-pub async fn month_view(state: &AppState, month: Option<&str>, now: DateTime<Utc>) -> Result<MonthView, AppError> {
+pub async fn month_view(
+    state: &AppState,
+    month: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<MonthView, AppError> {
     let home = zone(&state.customer.default_timezone).unwrap_or(Tz::UTC);
     let first = parse_month(month, now.with_timezone(&home).date_naive())?;
-    let next = first.checked_add_months(Months::new(1)).ok_or_else(|| AppError::NotFound("Month out of range.".into()))?;
-    let prev = first.checked_sub_months(Months::new(1)).ok_or_else(|| AppError::NotFound("Month out of range.".into()))?;
+    let next = first
+        .checked_add_months(Months::new(1))
+        .ok_or_else(|| AppError::NotFound("Month out of range.".into()))?;
+    let prev = first
+        .checked_sub_months(Months::new(1))
+        .ok_or_else(|| AppError::NotFound("Month out of range.".into()))?;
     // Monday-first grid covering the whole month.
     let grid_start = first - Duration::days(i64::from(first.weekday().num_days_from_monday()));
     let last = next.pred_opt().unwrap_or(first);
@@ -445,12 +638,24 @@ pub async fn month_view(state: &AppState, month: Option<&str>, now: DateTime<Utc
     let mut cells: Vec<DayCell> = grid_start
         .iter_days()
         .take_while(|d| *d <= grid_end)
-        .map(|date| DayCell { date, in_month: date.month() == first.month(), occurrences: Vec::new() })
+        .map(|date| DayCell {
+            date,
+            in_month: date.month() == first.month(),
+            occurrences: Vec::new(),
+        })
         .collect();
 
     // Local dates differ by zone by at most a day either way: query a margin around the grid.
-    let from = grid_start.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or(now) - Duration::days(2);
-    let to = grid_end.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or(now) + Duration::days(3);
+    let from = grid_start
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc())
+        .unwrap_or(now)
+        - Duration::days(2);
+    let to = grid_end
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc())
+        .unwrap_or(now)
+        + Duration::days(3);
     for row in db::active_requests_between(&state.pool, state.customer.id, from, to).await? {
         let tz = row_zone(&row)?;
         let status = row.status()?;
@@ -458,7 +663,8 @@ pub async fn month_view(state: &AppState, month: Option<&str>, now: DateTime<Utc
         for o in schedule.occurrences_between(&tz, from, to) {
             let offset = (o.local_date - grid_start).num_days();
             if let Some(cell) = usize::try_from(offset).ok().and_then(|i| cells.get_mut(i)) {
-                cell.occurrences.push(occurrence_view(&row, &o, &tz, status)?);
+                cell.occurrences
+                    .push(occurrence_view(&row, &o, &tz, status)?);
             }
         }
     }
@@ -474,14 +680,22 @@ pub async fn month_view(state: &AppState, month: Option<&str>, now: DateTime<Utc
     })
 }
 
-pub async fn upcoming_view(state: &AppState, days: u32, now: DateTime<Utc>) -> Result<UpcomingView, AppError> {
+pub async fn upcoming_view(
+    state: &AppState,
+    days: u32,
+    now: DateTime<Utc>,
+) -> Result<UpcomingView, AppError> {
     let days = days.clamp(1, 366);
     let to = now + Duration::days(i64::from(days));
     let mut occurrences = Vec::new();
     for row in db::active_requests_between(&state.pool, state.customer.id, now, to).await? {
         let tz = row_zone(&row)?;
         let status = row.status()?;
-        for o in row.schedule()?.occurrences_between(&tz, now, to).filter(|o| o.opens >= now) {
+        for o in row
+            .schedule()?
+            .occurrences_between(&tz, now, to)
+            .filter(|o| o.opens >= now)
+        {
             occurrences.push(occurrence_view(&row, &o, &tz, status)?);
         }
     }
@@ -497,12 +711,19 @@ pub async fn upcoming_view(state: &AppState, days: u32, now: DateTime<Utc>) -> R
                 name: row.name.clone(),
                 service_type: row.service()?,
                 place: row.place(),
-                at_label: row.cancelled_at.map(|at| instant_label(at, &tz)).unwrap_or_default(),
+                at_label: row
+                    .cancelled_at
+                    .map(|at| instant_label(at, &tz))
+                    .unwrap_or_default(),
                 reason: row.cancel_reason.clone().unwrap_or_default(),
                 by: row.cancelled_by.clone().unwrap_or_default(),
                 removed_occurrences: row.cancelled_occurrences.unwrap_or(0),
             })
         })
         .collect::<Result<Vec<_>, AppError>>()?;
-    Ok(UpcomingView { days, occurrences, cancellations })
+    Ok(UpcomingView {
+        days,
+        occurrences,
+        cancellations,
+    })
 }

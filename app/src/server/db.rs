@@ -9,7 +9,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{SqliteExecutor, SqlitePool};
 
 use crate::domain::{
-    ArmedPreference, Contact, Location, Repeat, RepeatKind, Schedule, ServiceType, weekday_code, weekday_from_code,
+    ArmedPreference, Contact, Location, Repeat, RepeatKind, Schedule, ServiceType, weekday_code,
+    weekday_from_code,
 };
 use crate::model::SyncStatus;
 
@@ -32,7 +33,10 @@ pub async fn connect(database_url: &str) -> Result<SqlitePool, DbError> {
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(5));
-    let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await?;
     sqlx::migrate!("../migrations").run(&pool).await?;
     Ok(pool)
 }
@@ -66,7 +70,10 @@ pub async fn upsert_customer(
     .await?)
 }
 
-pub async fn customer_by_aura_id(ex: impl SqliteExecutor<'_>, aura_customer_id: i64) -> Result<Option<CustomerRow>, DbError> {
+pub async fn customer_by_aura_id(
+    ex: impl SqliteExecutor<'_>,
+    aura_customer_id: i64,
+) -> Result<Option<CustomerRow>, DbError> {
     Ok(sqlx::query_as::<_, CustomerRow>(
         "SELECT id, name, aura_customer_id, default_timezone FROM customers WHERE aura_customer_id = ?",
     )
@@ -97,7 +104,11 @@ pub struct NewSite<'a> {
 
 const SITE_COLUMNS: &str = "id, customer_id, name, address, latitude, longitude, timezone";
 
-pub async fn insert_site(ex: impl SqliteExecutor<'_>, site: &NewSite<'_>, now: DateTime<Utc>) -> Result<SiteRow, DbError> {
+pub async fn insert_site(
+    ex: impl SqliteExecutor<'_>,
+    site: &NewSite<'_>,
+    now: DateTime<Utc>,
+) -> Result<SiteRow, DbError> {
     Ok(sqlx::query_as::<_, SiteRow>(&format!(
         "INSERT INTO sites (customer_id, name, address, latitude, longitude, timezone, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING {SITE_COLUMNS}"
@@ -113,7 +124,10 @@ pub async fn insert_site(ex: impl SqliteExecutor<'_>, site: &NewSite<'_>, now: D
     .await?)
 }
 
-pub async fn sites_for_customer(ex: impl SqliteExecutor<'_>, customer_id: i64) -> Result<Vec<SiteRow>, DbError> {
+pub async fn sites_for_customer(
+    ex: impl SqliteExecutor<'_>,
+    customer_id: i64,
+) -> Result<Vec<SiteRow>, DbError> {
     Ok(sqlx::query_as::<_, SiteRow>(&format!(
         "SELECT {SITE_COLUMNS} FROM sites WHERE customer_id = ? ORDER BY name COLLATE NOCASE"
     ))
@@ -123,12 +137,18 @@ pub async fn sites_for_customer(ex: impl SqliteExecutor<'_>, customer_id: i64) -
 }
 
 /// A site, only if it belongs to this customer.
-pub async fn site_of_customer(ex: impl SqliteExecutor<'_>, customer_id: i64, site_id: i64) -> Result<Option<SiteRow>, DbError> {
-    Ok(sqlx::query_as::<_, SiteRow>(&format!("SELECT {SITE_COLUMNS} FROM sites WHERE customer_id = ? AND id = ?"))
-        .bind(customer_id)
-        .bind(site_id)
-        .fetch_optional(ex)
-        .await?)
+pub async fn site_of_customer(
+    ex: impl SqliteExecutor<'_>,
+    customer_id: i64,
+    site_id: i64,
+) -> Result<Option<SiteRow>, DbError> {
+    Ok(sqlx::query_as::<_, SiteRow>(&format!(
+        "SELECT {SITE_COLUMNS} FROM sites WHERE customer_id = ? AND id = ?"
+    ))
+    .bind(customer_id)
+    .bind(site_id)
+    .fetch_optional(ex)
+    .await?)
 }
 
 /// A stored booking. Local fields are as chosen in `timezone`; instants are UTC.
@@ -171,14 +191,21 @@ pub struct RequestRow {
 
 impl RequestRow {
     pub fn status(&self) -> Result<SyncStatus, DbError> {
-        SyncStatus::from_key(&self.sync_status)
-            .ok_or_else(|| DbError::Corrupt(format!("request {} has status {:?}", self.id, self.sync_status)))
+        SyncStatus::from_key(&self.sync_status).ok_or_else(|| {
+            DbError::Corrupt(format!(
+                "request {} has status {:?}",
+                self.id, self.sync_status
+            ))
+        })
     }
 
     pub fn service(&self) -> Result<ServiceType, DbError> {
-        self.service_type
-            .parse()
-            .map_err(|_| DbError::Corrupt(format!("request {} has service type {:?}", self.id, self.service_type)))
+        self.service_type.parse().map_err(|_| {
+            DbError::Corrupt(format!(
+                "request {} has service type {:?}",
+                self.id, self.service_type
+            ))
+        })
     }
 
     pub fn contacts(&self) -> Result<Vec<Contact>, DbError> {
@@ -188,7 +215,10 @@ impl RequestRow {
 
     pub fn schedule(&self) -> Result<Schedule, DbError> {
         let corrupt = |what: &str| DbError::Corrupt(format!("request {} {what}", self.id));
-        let kind: RepeatKind = self.repeat_type.parse().map_err(|_| corrupt("repeat type"))?;
+        let kind: RepeatKind = self
+            .repeat_type
+            .parse()
+            .map_err(|_| corrupt("repeat type"))?;
         let repeat = match kind {
             RepeatKind::Single => Repeat::Single,
             RepeatKind::Daily => Repeat::Daily,
@@ -210,13 +240,19 @@ impl RequestRow {
     }
 
     pub fn armed(&self) -> Result<ArmedPreference, DbError> {
-        self.armed_preference
-            .parse()
-            .map_err(|_| DbError::Corrupt(format!("request {} armed preference {:?}", self.id, self.armed_preference)))
+        self.armed_preference.parse().map_err(|_| {
+            DbError::Corrupt(format!(
+                "request {} armed preference {:?}",
+                self.id, self.armed_preference
+            ))
+        })
     }
 
     pub fn location(&self) -> Location {
-        Location { address: self.address.clone(), coordinates: self.latitude.zip(self.longitude) }
+        Location {
+            address: self.address.clone(),
+            coordinates: self.latitude.zip(self.longitude),
+        }
     }
 
     /// A label for where it happens: the saved site's name, else the address or coordinates.
@@ -224,7 +260,11 @@ impl RequestRow {
         self.site_name
             .clone()
             .or_else(|| self.address.clone())
-            .or_else(|| self.latitude.zip(self.longitude).map(|(lat, lon)| format!("{lat:.5}, {lon:.5}")))
+            .or_else(|| {
+                self.latitude
+                    .zip(self.longitude)
+                    .map(|(lat, lon)| format!("{lat:.5}, {lon:.5}"))
+            })
             .unwrap_or_default()
     }
 }
@@ -263,12 +303,21 @@ pub enum Inserted {
     Existing(i64),
 }
 
-pub async fn insert_request(ex: impl SqliteExecutor<'_> + Copy, r: &NewRequest, now: DateTime<Utc>) -> Result<Inserted, DbError> {
+pub async fn insert_request(
+    ex: impl SqliteExecutor<'_> + Copy,
+    r: &NewRequest,
+    now: DateTime<Utc>,
+) -> Result<Inserted, DbError> {
     let days = match &r.schedule.repeat {
-        Repeat::Weekly(days) => days.iter().map(|d| weekday_code(*d)).collect::<Vec<_>>().join(","),
+        Repeat::Weekly(days) => days
+            .iter()
+            .map(|d| weekday_code(*d))
+            .collect::<Vec<_>>()
+            .join(","),
         _ => String::new(),
     };
-    let contacts = serde_json::to_string(&r.contacts).map_err(|e| DbError::Corrupt(e.to_string()))?;
+    let contacts =
+        serde_json::to_string(&r.contacts).map_err(|e| DbError::Corrupt(e.to_string()))?;
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO scheduled_requests (customer_id, site_id, idempotency_key, service_type, name, special_instructions,
             number_of_guards, armed_preference, contacts_json, address, latitude, longitude, timezone, first_date,
@@ -306,17 +355,22 @@ pub async fn insert_request(ex: impl SqliteExecutor<'_> + Copy, r: &NewRequest, 
     if let Some(id) = id {
         return Ok(Inserted::New(id));
     }
-    let existing: i64 =
-        sqlx::query_scalar("SELECT id FROM scheduled_requests WHERE customer_id = ? AND idempotency_key = ?")
-            .bind(r.customer_id)
-            .bind(&r.idempotency_key)
-            .fetch_one(ex)
-            .await?;
+    let existing: i64 = sqlx::query_scalar(
+        "SELECT id FROM scheduled_requests WHERE customer_id = ? AND idempotency_key = ?",
+    )
+    .bind(r.customer_id)
+    .bind(&r.idempotency_key)
+    .fetch_one(ex)
+    .await?;
     Ok(Inserted::Existing(existing))
 }
 
 /// A request, only if it belongs to this customer.
-pub async fn request_of_customer(ex: impl SqliteExecutor<'_>, customer_id: i64, id: i64) -> Result<Option<RequestRow>, DbError> {
+pub async fn request_of_customer(
+    ex: impl SqliteExecutor<'_>,
+    customer_id: i64,
+    id: i64,
+) -> Result<Option<RequestRow>, DbError> {
     Ok(sqlx::query_as::<_, RequestRow>(&format!(
         "SELECT {REQUEST_COLUMNS} FROM scheduled_requests r LEFT JOIN sites s ON s.id = r.site_id
          WHERE r.customer_id = ? AND r.id = ?"
@@ -328,7 +382,10 @@ pub async fn request_of_customer(ex: impl SqliteExecutor<'_>, customer_id: i64, 
 }
 
 /// Requests whose windows belong on the calendar, oldest first.
-pub async fn active_requests(ex: impl SqliteExecutor<'_>, customer_id: i64) -> Result<Vec<RequestRow>, DbError> {
+pub async fn active_requests(
+    ex: impl SqliteExecutor<'_>,
+    customer_id: i64,
+) -> Result<Vec<RequestRow>, DbError> {
     Ok(sqlx::query_as::<_, RequestRow>(&format!(
         "SELECT {REQUEST_COLUMNS} FROM scheduled_requests r LEFT JOIN sites s ON s.id = r.site_id
          WHERE r.customer_id = ? AND r.sync_status IN ('saved', 'confirmed', 'not_sent') ORDER BY r.id"
@@ -359,7 +416,11 @@ pub async fn active_requests_between(
 }
 
 /// The cancellation ledger, newest first.
-pub async fn cancelled_requests(ex: impl SqliteExecutor<'_>, customer_id: i64, limit: i64) -> Result<Vec<RequestRow>, DbError> {
+pub async fn cancelled_requests(
+    ex: impl SqliteExecutor<'_>,
+    customer_id: i64,
+    limit: i64,
+) -> Result<Vec<RequestRow>, DbError> {
     Ok(sqlx::query_as::<_, RequestRow>(&format!(
         "SELECT {REQUEST_COLUMNS} FROM scheduled_requests r LEFT JOIN sites s ON s.id = r.site_id
          WHERE r.customer_id = ? AND r.sync_status = 'cancelled' ORDER BY r.cancelled_at DESC, r.id DESC LIMIT ?"
@@ -422,7 +483,11 @@ pub struct Cancellation<'a> {
 }
 
 /// Marks an active request cancelled; returns false if it was not active any more.
-pub async fn mark_cancelled(ex: impl SqliteExecutor<'_>, id: i64, c: &Cancellation<'_>) -> Result<bool, DbError> {
+pub async fn mark_cancelled(
+    ex: impl SqliteExecutor<'_>,
+    id: i64,
+    c: &Cancellation<'_>,
+) -> Result<bool, DbError> {
     let done = sqlx::query(
         "UPDATE scheduled_requests SET sync_status = 'cancelled', cancelled_at = ?, cancel_reason = ?, cancelled_by = ?,
             cancelled_occurrences = ?, next_occurrence = NULL, updated_at = ?
@@ -457,18 +522,23 @@ pub async fn add_event(
     actor: &str,
     detail: &str,
 ) -> Result<(), DbError> {
-    sqlx::query("INSERT INTO request_events (request_id, at, kind, actor, detail) VALUES (?, ?, ?, ?, ?)")
-        .bind(request_id)
-        .bind(at)
-        .bind(kind)
-        .bind(actor)
-        .bind(detail)
-        .execute(ex)
-        .await?;
+    sqlx::query(
+        "INSERT INTO request_events (request_id, at, kind, actor, detail) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(request_id)
+    .bind(at)
+    .bind(kind)
+    .bind(actor)
+    .bind(detail)
+    .execute(ex)
+    .await?;
     Ok(())
 }
 
-pub async fn events_of_request(ex: impl SqliteExecutor<'_>, request_id: i64) -> Result<Vec<EventRow>, DbError> {
+pub async fn events_of_request(
+    ex: impl SqliteExecutor<'_>,
+    request_id: i64,
+) -> Result<Vec<EventRow>, DbError> {
     Ok(sqlx::query_as::<_, EventRow>(
         "SELECT id, request_id, at, kind, actor, detail FROM request_events WHERE request_id = ? ORDER BY id",
     )
@@ -484,14 +554,25 @@ mod tests {
 
     async fn fresh() -> SqlitePool {
         // A throwaway in-memory database per test, with the real migrations.
-        let options = SqliteConnectOptions::from_str("sqlite::memory:").expect("url").foreign_keys(true);
-        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await.expect("connect");
-        sqlx::migrate!("../migrations").run(&pool).await.expect("migrate");
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")
+            .expect("url")
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .expect("connect");
+        sqlx::migrate!("../migrations")
+            .run(&pool)
+            .await
+            .expect("migrate");
         pool
     }
 
     fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-11-26T12:00:00Z").expect("time").with_timezone(&Utc)
+        DateTime::parse_from_rfc3339("2026-11-26T12:00:00Z")
+            .expect("time")
+            .with_timezone(&Utc)
     }
 
     fn new_request(customer_id: i64, key: &str) -> NewRequest {
@@ -505,15 +586,22 @@ mod tests {
             special_instructions: Some("Check doors".into()),
             number_of_guards: 2,
             armed_preference: "unarmed".into(),
-            contacts: vec![Contact { name: "Ann".into(), mobile: "+447700900123".into() }],
+            contacts: vec![Contact {
+                name: "Ann".into(),
+                mobile: "+447700900123".into(),
+            }],
             address: Some("1 High St".into()),
             coordinates: Some((51.5, -0.12)),
             timezone: "Europe/London".into(),
             first_date: d(1),
             last_date: d(31),
             schedule: Schedule {
-                date_from: DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z").expect("t").with_timezone(&Utc),
-                date_to: DateTime::parse_from_rfc3339("2026-12-31T23:59:59Z").expect("t").with_timezone(&Utc),
+                date_from: DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z")
+                    .expect("t")
+                    .with_timezone(&Utc),
+                date_to: DateTime::parse_from_rfc3339("2026-12-31T23:59:59Z")
+                    .expect("t")
+                    .with_timezone(&Utc),
                 repeat: Repeat::weekly([Weekday::Mon, Weekday::Fri]),
                 start_time: NaiveTime::from_hms_opt(22, 0, 0).expect("t"),
                 window_minutes: 90,
@@ -524,38 +612,70 @@ mod tests {
     #[tokio::test]
     async fn a_request_round_trips_every_field() {
         let pool = fresh().await;
-        let c = upsert_customer(&pool, "Acme", 1, "Europe/London", now()).await.expect("customer");
+        let c = upsert_customer(&pool, "Acme", 1, "Europe/London", now())
+            .await
+            .expect("customer");
         let new = new_request(c.id, "k1");
-        let Inserted::New(id) = insert_request(&pool, &new, now()).await.expect("insert") else { panic!("not new") };
-        let row = request_of_customer(&pool, c.id, id).await.expect("read").expect("found");
+        let Inserted::New(id) = insert_request(&pool, &new, now()).await.expect("insert") else {
+            panic!("not new")
+        };
+        let row = request_of_customer(&pool, c.id, id)
+            .await
+            .expect("read")
+            .expect("found");
         assert_eq!(row.schedule().expect("schedule"), new.schedule);
         assert_eq!(row.contacts().expect("contacts"), new.contacts);
         assert_eq!(row.status().expect("status"), SyncStatus::Saved);
-        assert_eq!((row.first_date, row.last_date), (new.first_date, new.last_date));
+        assert_eq!(
+            (row.first_date, row.last_date),
+            (new.first_date, new.last_date)
+        );
         assert_eq!(row.place(), "1 High St");
     }
 
     #[tokio::test]
     async fn the_same_form_key_inserts_once() {
         let pool = fresh().await;
-        let c = upsert_customer(&pool, "Acme", 1, "Europe/London", now()).await.expect("customer");
-        let first = insert_request(&pool, &new_request(c.id, "k1"), now()).await.expect("insert");
-        let again = insert_request(&pool, &new_request(c.id, "k1"), now()).await.expect("insert");
-        let Inserted::New(id) = first else { panic!("first insert must be new") };
+        let c = upsert_customer(&pool, "Acme", 1, "Europe/London", now())
+            .await
+            .expect("customer");
+        let first = insert_request(&pool, &new_request(c.id, "k1"), now())
+            .await
+            .expect("insert");
+        let again = insert_request(&pool, &new_request(c.id, "k1"), now())
+            .await
+            .expect("insert");
+        let Inserted::New(id) = first else {
+            panic!("first insert must be new")
+        };
         assert_eq!(again, Inserted::Existing(id));
-        let other = insert_request(&pool, &new_request(c.id, "k2"), now()).await.expect("insert");
+        let other = insert_request(&pool, &new_request(c.id, "k2"), now())
+            .await
+            .expect("insert");
         assert!(matches!(other, Inserted::New(o) if o != id));
     }
 
     #[tokio::test]
     async fn requests_are_only_visible_to_their_customer() {
         let pool = fresh().await;
-        let a = upsert_customer(&pool, "A", 1, "Europe/London", now()).await.expect("a");
-        let b = upsert_customer(&pool, "B", 2, "Europe/London", now()).await.expect("b");
-        let Inserted::New(id) = insert_request(&pool, &new_request(a.id, "k"), now()).await.expect("insert") else {
+        let a = upsert_customer(&pool, "A", 1, "Europe/London", now())
+            .await
+            .expect("a");
+        let b = upsert_customer(&pool, "B", 2, "Europe/London", now())
+            .await
+            .expect("b");
+        let Inserted::New(id) = insert_request(&pool, &new_request(a.id, "k"), now())
+            .await
+            .expect("insert")
+        else {
             panic!("new")
         };
-        assert!(request_of_customer(&pool, b.id, id).await.expect("read").is_none());
+        assert!(
+            request_of_customer(&pool, b.id, id)
+                .await
+                .expect("read")
+                .is_none()
+        );
         assert!(active_requests(&pool, b.id).await.expect("read").is_empty());
         assert_eq!(active_requests(&pool, a.id).await.expect("read").len(), 1);
     }
@@ -563,54 +683,137 @@ mod tests {
     #[tokio::test]
     async fn status_changes_follow_the_booking_lifecycle() {
         let pool = fresh().await;
-        let c = upsert_customer(&pool, "Acme", 1, "Europe/London", now()).await.expect("customer");
-        let Inserted::New(id) = insert_request(&pool, &new_request(c.id, "k"), now()).await.expect("insert") else {
+        let c = upsert_customer(&pool, "Acme", 1, "Europe/London", now())
+            .await
+            .expect("customer");
+        let Inserted::New(id) = insert_request(&pool, &new_request(c.id, "k"), now())
+            .await
+            .expect("insert")
+        else {
             panic!("new")
         };
-        assert!(mark_failed(&pool, id, SyncStatus::NotSent, "connection refused", now()).await.expect("fail"));
-        assert!(mark_confirmed(&pool, id, "aura-1", Some(now()), now()).await.expect("confirm"));
+        assert!(
+            mark_failed(&pool, id, SyncStatus::NotSent, "connection refused", now())
+                .await
+                .expect("fail")
+        );
+        assert!(
+            mark_confirmed(&pool, id, "aura-1", Some(now()), now())
+                .await
+                .expect("confirm")
+        );
         // A confirmed request cannot be marked failed afterwards.
-        assert!(!mark_failed(&pool, id, SyncStatus::Rejected, "late", now()).await.expect("no-op"));
-        let c1 = Cancellation { reason: "Site closed", by: "Ann", at: now(), removed_occurrences: 9 };
+        assert!(
+            !mark_failed(&pool, id, SyncStatus::Rejected, "late", now())
+                .await
+                .expect("no-op")
+        );
+        let c1 = Cancellation {
+            reason: "Site closed",
+            by: "Ann",
+            at: now(),
+            removed_occurrences: 9,
+        };
         assert!(mark_cancelled(&pool, id, &c1).await.expect("cancel"));
-        assert!(!mark_cancelled(&pool, id, &c1).await.expect("twice"), "cancelling twice changes nothing");
-        let row = request_of_customer(&pool, c.id, id).await.expect("read").expect("found");
+        assert!(
+            !mark_cancelled(&pool, id, &c1).await.expect("twice"),
+            "cancelling twice changes nothing"
+        );
+        let row = request_of_customer(&pool, c.id, id)
+            .await
+            .expect("read")
+            .expect("found");
         assert_eq!(row.status().expect("status"), SyncStatus::Cancelled);
         assert_eq!(row.aura_id.as_deref(), Some("aura-1"));
         assert_eq!(row.cancel_reason.as_deref(), Some("Site closed"));
         assert_eq!(row.cancelled_occurrences, Some(9));
-        assert_eq!(cancelled_requests(&pool, c.id, 10).await.expect("ledger").len(), 1);
-        assert!(active_requests(&pool, c.id).await.expect("active").is_empty());
+        assert_eq!(
+            cancelled_requests(&pool, c.id, 10)
+                .await
+                .expect("ledger")
+                .len(),
+            1
+        );
+        assert!(
+            active_requests(&pool, c.id)
+                .await
+                .expect("active")
+                .is_empty()
+        );
     }
 
     #[tokio::test]
     async fn events_are_kept_in_order() {
         let pool = fresh().await;
-        let c = upsert_customer(&pool, "Acme", 1, "Europe/London", now()).await.expect("customer");
-        let Inserted::New(id) = insert_request(&pool, &new_request(c.id, "k"), now()).await.expect("insert") else {
+        let c = upsert_customer(&pool, "Acme", 1, "Europe/London", now())
+            .await
+            .expect("customer");
+        let Inserted::New(id) = insert_request(&pool, &new_request(c.id, "k"), now())
+            .await
+            .expect("insert")
+        else {
             panic!("new")
         };
-        add_event(&pool, id, now(), "saved", "Ann", "").await.expect("event");
-        add_event(&pool, id, now(), "confirmed", "AURA", "id aura-1").await.expect("event");
-        let kinds: Vec<String> = events_of_request(&pool, id).await.expect("events").into_iter().map(|e| e.kind).collect();
+        add_event(&pool, id, now(), "saved", "Ann", "")
+            .await
+            .expect("event");
+        add_event(&pool, id, now(), "confirmed", "AURA", "id aura-1")
+            .await
+            .expect("event");
+        let kinds: Vec<String> = events_of_request(&pool, id)
+            .await
+            .expect("events")
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
         assert_eq!(kinds, vec!["saved", "confirmed"]);
     }
 
     #[tokio::test]
     async fn sites_belong_to_one_customer() {
         let pool = fresh().await;
-        let a = upsert_customer(&pool, "A", 1, "Europe/London", now()).await.expect("a");
-        let b = upsert_customer(&pool, "B", 2, "America/New_York", now()).await.expect("b");
-        let site = NewSite { customer_id: a.id, name: "Depot", address: Some("1 Road"), coordinates: None, timezone: "Europe/London" };
+        let a = upsert_customer(&pool, "A", 1, "Europe/London", now())
+            .await
+            .expect("a");
+        let b = upsert_customer(&pool, "B", 2, "America/New_York", now())
+            .await
+            .expect("b");
+        let site = NewSite {
+            customer_id: a.id,
+            name: "Depot",
+            address: Some("1 Road"),
+            coordinates: None,
+            timezone: "Europe/London",
+        };
         let s = insert_site(&pool, &site, now()).await.expect("site");
-        assert!(site_of_customer(&pool, b.id, s.id).await.expect("read").is_none());
-        assert_eq!(sites_for_customer(&pool, a.id).await.expect("read"), vec![s]);
+        assert!(
+            site_of_customer(&pool, b.id, s.id)
+                .await
+                .expect("read")
+                .is_none()
+        );
+        assert_eq!(
+            sites_for_customer(&pool, a.id).await.expect("read"),
+            vec![s]
+        );
         // The check constraint refuses a site with no location at all.
-        let bad = NewSite { address: None, name: "Nowhere", ..site };
+        let bad = NewSite {
+            address: None,
+            name: "Nowhere",
+            ..site
+        };
         assert!(insert_site(&pool, &bad, now()).await.is_err());
         // Upsert keeps one row per AURA customer id.
-        let again = upsert_customer(&pool, "A renamed", 1, "Europe/London", now()).await.expect("upsert");
+        let again = upsert_customer(&pool, "A renamed", 1, "Europe/London", now())
+            .await
+            .expect("upsert");
         assert_eq!(again.id, a.id);
-        assert_eq!(customer_by_aura_id(&pool, 1).await.expect("read").map(|c| c.name), Some("A renamed".into()));
+        assert_eq!(
+            customer_by_aura_id(&pool, 1)
+                .await
+                .expect("read")
+                .map(|c| c.name),
+            Some("A renamed".into())
+        );
     }
 }

@@ -16,7 +16,9 @@ pub fn date_label(d: NaiveDate) -> String {
 
 /// e.g. "Wed 2 Dec 2026, 22:00 GMT"
 pub fn instant_label(at: DateTime<Utc>, tz: &Tz) -> String {
-    at.with_timezone(tz).format("%a %-d %b %Y, %H:%M %Z").to_string()
+    at.with_timezone(tz)
+        .format("%a %-d %b %Y, %H:%M %Z")
+        .to_string()
 }
 
 /// e.g. "22:00–23:30 GMT", "23:00–01:00 (next day) EST", "01:30 BST–01:30 GMT".
@@ -32,7 +34,11 @@ pub fn window_label(opens: DateTime<Utc>, closes: DateTime<Utc>, tz: &Tz) -> Str
     if oz == cz {
         format!("{}–{}{later} {oz}", o.format("%H:%M"), c.format("%H:%M"))
     } else {
-        format!("{} {oz}–{}{later} {cz}", o.format("%H:%M"), c.format("%H:%M"))
+        format!(
+            "{} {oz}–{}{later} {cz}",
+            o.format("%H:%M"),
+            c.format("%H:%M")
+        )
     }
 }
 
@@ -69,25 +75,48 @@ mod tests {
     use chrono_tz::Europe::London;
 
     fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).expect("rfc3339").with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(s)
+            .expect("rfc3339")
+            .with_timezone(&Utc)
     }
 
     #[test]
     fn window_labels_name_the_zone_and_the_next_day() {
-        assert_eq!(window_label(utc("2026-12-02T22:00:00Z"), utc("2026-12-02T23:30:00Z"), &London), "22:00–23:30 GMT");
         assert_eq!(
-            window_label(utc("2026-12-02T23:00:00Z"), utc("2026-12-03T01:00:00Z"), &London),
+            window_label(
+                utc("2026-12-02T22:00:00Z"),
+                utc("2026-12-02T23:30:00Z"),
+                &London
+            ),
+            "22:00–23:30 GMT"
+        );
+        assert_eq!(
+            window_label(
+                utc("2026-12-02T23:00:00Z"),
+                utc("2026-12-03T01:00:00Z"),
+                &London
+            ),
             "23:00–01:00 (next day) GMT"
         );
         assert_eq!(
-            window_label(utc("2027-10-31T00:30:00Z"), utc("2027-10-31T01:30:00Z"), &London),
+            window_label(
+                utc("2027-10-31T00:30:00Z"),
+                utc("2027-10-31T01:30:00Z"),
+                &London
+            ),
             "01:30 BST–01:30 GMT"
         );
     }
 
     #[test]
     fn instant_and_date_labels() {
-        assert_eq!(instant_label(utc("2027-06-01T08:05:00Z"), &London), "Tue 1 Jun 2027, 09:05 BST");
-        assert_eq!(date_label(NaiveDate::from_ymd_opt(2026, 12, 2).expect("date")), "Wed 2 Dec 2026");
+        assert_eq!(
+            instant_label(utc("2027-06-01T08:05:00Z"), &London),
+            "Tue 1 Jun 2027, 09:05 BST"
+        );
+        assert_eq!(
+            date_label(NaiveDate::from_ymd_opt(2026, 12, 2).expect("date")),
+            "Wed 2 Dec 2026"
+        );
     }
 }

@@ -17,7 +17,9 @@ use server::web;
 
 /// Serves `router` on 127.0.0.1 at a free port until the test process ends.
 pub async fn serve(router: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
     addr
@@ -38,12 +40,26 @@ impl RunningSandbox {
     }
 
     pub async fn control(&self) -> ControlSnapshot {
-        reqwest::get(self.url("/_control/requests")).await.expect("control").json().await.expect("json")
+        reqwest::get(self.url("/_control/requests"))
+            .await
+            .expect("control")
+            .json()
+            .await
+            .expect("json")
     }
 
     pub async fn post_control(&self, path: &str, body: serde_json::Value) {
-        let r = reqwest::Client::new().post(self.url(path)).json(&body).send().await.expect("control");
-        assert!(r.status().is_success(), "control call {path} failed: {}", r.status());
+        let r = reqwest::Client::new()
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("control");
+        assert!(
+            r.status().is_success(),
+            "control call {path} failed: {}",
+            r.status()
+        );
     }
 }
 
@@ -79,18 +95,33 @@ impl Dashboard {
 
 pub async fn start_dashboard(aura_base_url: &str, services: ServiceCatalog) -> Dashboard {
     let dir = tempdir::TempDir::new();
-    let pool = db::connect(&format!("sqlite://{}", dir.path.join("test.db").display())).await.expect("db");
-    let customer = server::demo::ensure_customer(&pool).await.expect("customer");
-    let aura = client_for(aura_base_url, server::sandbox::DEFAULT_CLIENT_ID, server::sandbox::DEFAULT_CLIENT_SECRET);
+    let pool = db::connect(&format!("sqlite://{}", dir.path.join("test.db").display()))
+        .await
+        .expect("db");
+    let customer = server::demo::ensure_customer(&pool)
+        .await
+        .expect("customer");
+    let aura = client_for(
+        aura_base_url,
+        server::sandbox::DEFAULT_CLIENT_ID,
+        server::sandbox::DEFAULT_CLIENT_SECRET,
+    );
     let state = AppState {
-        leptos_options: LeptosOptions::builder().output_name("aura-dashboard").build(),
+        leptos_options: LeptosOptions::builder()
+            .output_name("aura-dashboard")
+            .build(),
         pool,
         aura: Arc::new(aura),
         services: Arc::new(services),
         customer: Arc::new(customer),
     };
     let addr = serve(web::router(state.clone(), None)).await;
-    Dashboard { addr, state, http: reqwest::Client::new(), _dir: dir }
+    Dashboard {
+        addr,
+        state,
+        http: reqwest::Client::new(),
+        _dir: dir,
+    }
 }
 
 /// A unique temporary directory, removed on drop (no extra crate needed).
@@ -103,7 +134,8 @@ pub mod tempdir {
 
     impl TempDir {
         pub fn new() -> Self {
-            let path = std::env::temp_dir().join(format!("aura-test-{}", uuid::Uuid::new_v4().simple()));
+            let path =
+                std::env::temp_dir().join(format!("aura-test-{}", uuid::Uuid::new_v4().simple()));
             std::fs::create_dir_all(&path).expect("temp dir");
             TempDir { path }
         }

@@ -8,8 +8,8 @@ use tokio::sync::Mutex;
 
 use super::secret::Secret;
 use super::wire::{
-    CreateScheduledRequest, ErrorBody, RequestStatus, ScheduledRequestDto, ScheduledRequestEnvelope, TOKEN_PATH,
-    TokenRequest, TokenResponse, cancel_path, create_path,
+    CreateScheduledRequest, ErrorBody, RequestStatus, ScheduledRequestDto,
+    ScheduledRequestEnvelope, TOKEN_PATH, TokenRequest, TokenResponse, cancel_path, create_path,
 };
 
 #[derive(Clone)]
@@ -42,7 +42,10 @@ pub enum AuraError {
     #[error("AURA refused the dashboard's credentials: {message}")]
     Unauthorized { message: String },
     #[error("AURA asked us to slow down: {message}")]
-    RateLimited { retry_after: Option<Duration>, message: String },
+    RateLimited {
+        retry_after: Option<Duration>,
+        message: String,
+    },
     /// AURA failed on its side (5xx).
     #[error("AURA failed ({status}): {message}")]
     Unavailable { status: u16, message: String },
@@ -57,7 +60,12 @@ pub enum AuraError {
 impl AuraError {
     /// Whether the same call may succeed later unchanged.
     pub fn is_transient(&self) -> bool {
-        matches!(self, AuraError::RateLimited { .. } | AuraError::Unavailable { .. } | AuraError::Unreachable(_))
+        matches!(
+            self,
+            AuraError::RateLimited { .. }
+                | AuraError::Unavailable { .. }
+                | AuraError::Unreachable(_)
+        )
     }
 }
 
@@ -88,7 +96,14 @@ impl AuraClient {
             .user_agent(concat!("aura-dashboard/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| AuraError::Protocol(format!("HTTP client setup failed: {e}")))?;
-        Ok(AuraClient { http, config: AuraConfig { base_url: config.base_url.trim_end_matches('/').to_string(), ..config }, token: Mutex::new(None) })
+        Ok(AuraClient {
+            http,
+            config: AuraConfig {
+                base_url: config.base_url.trim_end_matches('/').to_string(),
+                ..config
+            },
+            token: Mutex::new(None),
+        })
     }
 
     pub fn base_url(&self) -> &str {
@@ -128,67 +143,103 @@ impl AuraClient {
             client_secret: self.config.client_secret.expose().to_string(),
         };
         let started = Instant::now();
-        let response = self.http.post(self.url(TOKEN_PATH)).json(&body).send().await.map_err(transport_error)?;
+        let response = self
+            .http
+            .post(self.url(TOKEN_PATH))
+            .json(&body)
+            .send()
+            .await
+            .map_err(transport_error)?;
         let status = response.status();
         if status == StatusCode::UNAUTHORIZED {
-            return Err(AuraError::Unauthorized { message: error_message(response).await });
+            return Err(AuraError::Unauthorized {
+                message: error_message(response).await,
+            });
         }
         if status != StatusCode::OK {
             return Err(status_error(status, response).await);
         }
-        let token: TokenResponse = response
-            .json()
-            .await
-            .map_err(|e| AuraError::Protocol(format!("token response was not understood: {}", e.without_url())))?;
+        let token: TokenResponse = response.json().await.map_err(|e| {
+            AuraError::Protocol(format!(
+                "token response was not understood: {}",
+                e.without_url()
+            ))
+        })?;
         let lifetime = Duration::from_secs(token.expires_in);
         // Renew a little early so a token never expires in flight: a tenth of its life, at most 60 s.
         let margin = (lifetime / 10).min(Duration::from_secs(60));
-        Ok(CachedToken { value: Secret::new(token.access_token), renew_at: started + lifetime - margin })
+        Ok(CachedToken {
+            value: Secret::new(token.access_token),
+            renew_at: started + lifetime - margin,
+        })
     }
 
     /// Sends an authorised call; on a 401 fetches a new token once and retries once.
-    async fn send(&self, method: Method, path: &str, build: impl Fn(RequestBuilder) -> RequestBuilder) -> Result<Response, AuraError> {
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        build: impl Fn(RequestBuilder) -> RequestBuilder,
+    ) -> Result<Response, AuraError> {
         let url = self.url(path);
         let mut retried = false;
         loop {
             let token = self.bearer().await?;
-            let request = build(self.http.request(method.clone(), &url)).bearer_auth(token.expose());
+            let request =
+                build(self.http.request(method.clone(), &url)).bearer_auth(token.expose());
             let response = request.send().await.map_err(transport_error)?;
             if response.status() == StatusCode::UNAUTHORIZED && !retried {
-                tracing::info!(path, "AURA answered 401; renewing the token and retrying once");
+                tracing::info!(
+                    path,
+                    "AURA answered 401; renewing the token and retrying once"
+                );
                 self.forget_token(&token).await;
                 retried = true;
                 continue;
             }
             if response.status() == StatusCode::UNAUTHORIZED {
-                return Err(AuraError::Unauthorized { message: error_message(response).await });
+                return Err(AuraError::Unauthorized {
+                    message: error_message(response).await,
+                });
             }
             return Ok(response);
         }
     }
 
     /// `POST /scheduled/{slug}`: books a scheduled request and returns AURA's record of it.
-    pub async fn create(&self, slug: &str, body: &CreateScheduledRequest) -> Result<ScheduledRequestDto, AuraError> {
-        let response = self.send(Method::POST, &create_path(slug), |r| r.json(body)).await?;
+    pub async fn create(
+        &self,
+        slug: &str,
+        body: &CreateScheduledRequest,
+    ) -> Result<ScheduledRequestDto, AuraError> {
+        let response = self
+            .send(Method::POST, &create_path(slug), |r| r.json(body))
+            .await?;
         let status = response.status();
         // 200/201 only, and only with a body that names the created request: AURA uses odd 2xx
         // codes elsewhere, so a bare success status is not proof.
         if status != StatusCode::CREATED && status != StatusCode::OK {
             return Err(status_error(status, response).await);
         }
-        let envelope: ScheduledRequestEnvelope = response
-            .json()
-            .await
-            .map_err(|e| AuraError::Protocol(format!("create answered {status} without a scheduled request: {}", e.without_url())))?;
+        let envelope: ScheduledRequestEnvelope = response.json().await.map_err(|e| {
+            AuraError::Protocol(format!(
+                "create answered {status} without a scheduled request: {}",
+                e.without_url()
+            ))
+        })?;
         if envelope.scheduled_request.id.trim().is_empty() {
-            return Err(AuraError::Protocol("create answered without a request id".into()));
+            return Err(AuraError::Protocol(
+                "create answered without a request id".into(),
+            ));
         }
         Ok(envelope.scheduled_request)
     }
 
     /// `DELETE /scheduled/{id}`: stops the whole request.
     pub async fn cancel(&self, request_id: &str) -> Result<CancelOutcome, AuraError> {
-        let response = self.send(Method::DELETE, &cancel_path(request_id), |r| r).await?;
+        let response = self
+            .send(Method::DELETE, &cancel_path(request_id), |r| r)
+            .await?;
         let status = response.status();
         if status == StatusCode::CONFLICT {
             return Ok(CancelOutcome::AlreadyCancelled);
@@ -196,12 +247,16 @@ impl AuraClient {
         if status != StatusCode::OK {
             return Err(status_error(status, response).await);
         }
-        let envelope: ScheduledRequestEnvelope = response
-            .json()
-            .await
-            .map_err(|e| AuraError::Protocol(format!("cancel answered {status} without a scheduled request: {}", e.without_url())))?;
+        let envelope: ScheduledRequestEnvelope = response.json().await.map_err(|e| {
+            AuraError::Protocol(format!(
+                "cancel answered {status} without a scheduled request: {}",
+                e.without_url()
+            ))
+        })?;
         if envelope.scheduled_request.status != RequestStatus::Cancelled {
-            return Err(AuraError::Protocol("cancel answered, but the request is not cancelled".into()));
+            return Err(AuraError::Protocol(
+                "cancel answered, but the request is not cancelled".into(),
+            ));
         }
         Ok(CancelOutcome::Cancelled)
     }
@@ -237,9 +292,18 @@ async fn status_error(status: StatusCode, response: Response) -> AuraError {
     let message = error_message(response).await;
     let code = status.as_u16();
     match status {
-        StatusCode::TOO_MANY_REQUESTS => AuraError::RateLimited { retry_after, message },
-        s if s.is_server_error() => AuraError::Unavailable { status: code, message },
-        s if s.is_client_error() => AuraError::Rejected { status: code, message },
+        StatusCode::TOO_MANY_REQUESTS => AuraError::RateLimited {
+            retry_after,
+            message,
+        },
+        s if s.is_server_error() => AuraError::Unavailable {
+            status: code,
+            message,
+        },
+        s if s.is_client_error() => AuraError::Rejected {
+            status: code,
+            message,
+        },
         _ => AuraError::Protocol(format!("unexpected HTTP {status}: {message}")),
     }
 }

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{
     ArmedPreference, Contact, Location, Repeat, RepeatKind, Schedule, ServiceType, Violation,
-    check_guards, check_location, check_mobile, check_name, check_repeat, check_window, format_start_time,
-    parse_start_time, weekday_code, weekday_from_code,
+    check_guards, check_location, check_mobile, check_name, check_repeat, check_window,
+    format_start_time, parse_start_time, weekday_code, weekday_from_code,
 };
 
 /// Every path below is relative to the base URL, which ends in `/panic-api/v2` [doc].
@@ -46,7 +46,12 @@ pub struct ServiceCatalog {
 
 impl Default for ServiceCatalog {
     fn default() -> Self {
-        ServiceCatalog { entries: ServiceType::ALL.iter().map(|t| (*t, t.key().to_string())).collect() }
+        ServiceCatalog {
+            entries: ServiceType::ALL
+                .iter()
+                .map(|t| (*t, t.key().to_string()))
+                .collect(),
+        }
     }
 }
 
@@ -59,11 +64,20 @@ impl ServiceCatalog {
             let (family, slug) = item.split_once('=').unwrap_or((item, item));
             let family: ServiceType = family.trim().parse().map_err(|_| {
                 let known: Vec<&str> = ServiceType::ALL.iter().map(|t| t.key()).collect();
-                format!("unknown service type {family:?} (known: {})", known.join(", "))
+                format!(
+                    "unknown service type {family:?} (known: {})",
+                    known.join(", ")
+                )
             })?;
             let slug = slug.trim();
-            if slug.is_empty() || !slug.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b)) {
-                return Err(format!("service slug {slug:?} must be letters, digits, '-' or '_'"));
+            if slug.is_empty()
+                || !slug
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
+            {
+                return Err(format!(
+                    "service slug {slug:?} must be letters, digits, '-' or '_'"
+                ));
             }
             if entries.iter().any(|(t, s)| *t == family || s == slug) {
                 return Err(format!("service type {item:?} is listed twice"));
@@ -81,11 +95,17 @@ impl ServiceCatalog {
     }
 
     pub fn slug(&self, t: ServiceType) -> Option<&str> {
-        self.entries.iter().find(|(e, _)| *e == t).map(|(_, s)| s.as_str())
+        self.entries
+            .iter()
+            .find(|(e, _)| *e == t)
+            .map(|(_, s)| s.as_str())
     }
 
     pub fn by_slug(&self, slug: &str) -> Option<ServiceType> {
-        self.entries.iter().find(|(_, s)| s == slug).map(|(t, _)| *t)
+        self.entries
+            .iter()
+            .find(|(_, s)| s == slug)
+            .map(|(t, _)| *t)
     }
 }
 
@@ -98,7 +118,9 @@ pub struct TokenRequest {
 
 impl std::fmt::Debug for TokenRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenRequest").field("client_id", &self.client_id).finish_non_exhaustive()
+        f.debug_struct("TokenRequest")
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -116,7 +138,9 @@ pub struct TokenResponse {
 
 impl std::fmt::Debug for TokenResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenResponse").field("expires_in", &self.expires_in).finish_non_exhaustive()
+        f.debug_struct("TokenResponse")
+            .field("expires_in", &self.expires_in)
+            .finish_non_exhaustive()
     }
 }
 
@@ -237,11 +261,17 @@ pub struct ErrorBody {
 
 impl ErrorBody {
     pub fn new(message: impl Into<String>) -> Self {
-        ErrorBody { message: Some(message.into()), error: None }
+        ErrorBody {
+            message: Some(message.into()),
+            error: None,
+        }
     }
 
     pub fn text(&self) -> Option<&str> {
-        self.message.as_deref().or(self.error.as_deref()).filter(|s| !s.trim().is_empty())
+        self.message
+            .as_deref()
+            .or(self.error.as_deref())
+            .filter(|s| !s.trim().is_empty())
     }
 }
 
@@ -271,7 +301,14 @@ pub fn create_body(customer_id: i64, parts: &BodyParts<'_>) -> CreateScheduledRe
             special_instructions: parts.special_instructions.map(str::to_string),
             number_of_guards: i64::from(parts.number_of_guards),
             armed_preference: parts.armed_preference.key().to_string(),
-            contacts: parts.contacts.iter().map(|c| ContactDto { name: c.name.clone(), mobile: c.mobile.clone() }).collect(),
+            contacts: parts
+                .contacts
+                .iter()
+                .map(|c| ContactDto {
+                    name: c.name.clone(),
+                    mobile: c.mobile.clone(),
+                })
+                .collect(),
             date_from: schedule.date_from,
             date_to: schedule.date_to,
             repeats_config: RepeatsConfig {
@@ -312,7 +349,10 @@ pub fn check_create(body: &CreateScheduledRequest) -> Result<CheckedCreate, Viol
         return Err(Violation::DatesReversed);
     }
     let repeats = &config.repeats_config;
-    let kind: RepeatKind = repeats.kind.parse().map_err(|_| Violation::RepeatUnknown(repeats.kind.clone()))?;
+    let kind: RepeatKind = repeats
+        .kind
+        .parse()
+        .map_err(|_| Violation::RepeatUnknown(repeats.kind.clone()))?;
     let days = repeats
         .days_of_week
         .iter()
@@ -333,7 +373,10 @@ pub fn check_create(body: &CreateScheduledRequest) -> Result<CheckedCreate, Viol
             if name.is_empty() {
                 return Err(Violation::ContactNameMissing);
             }
-            Ok(Contact { name: name.to_string(), mobile: check_mobile(&c.mobile)? })
+            Ok(Contact {
+                name: name.to_string(),
+                mobile: check_mobile(&c.mobile)?,
+            })
         })
         .collect::<Result<Vec<_>, _>>()?;
     if repeats.timezone.trim().is_empty() {
@@ -364,17 +407,29 @@ mod tests {
     #[test]
     fn token_response_accepts_both_casings() {
         let camel: TokenResponse =
-            serde_json::from_str(r#"{"accessToken":"a","tokenType":"Bearer","expiresIn":3600}"#).expect("camel");
+            serde_json::from_str(r#"{"accessToken":"a","tokenType":"Bearer","expiresIn":3600}"#)
+                .expect("camel");
         let snake: TokenResponse =
-            serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer","expires_in":3600}"#).expect("snake");
-        assert_eq!((camel.access_token, camel.expires_in), (snake.access_token, snake.expires_in));
+            serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer","expires_in":3600}"#)
+                .expect("snake");
+        assert_eq!(
+            (camel.access_token, camel.expires_in),
+            (snake.access_token, snake.expires_in)
+        );
     }
 
     #[test]
     fn secrets_stay_out_of_debug_output() {
-        let r = TokenRequest { client_id: "id".into(), client_secret: "hunter2".into() };
+        let r = TokenRequest {
+            client_id: "id".into(),
+            client_secret: "hunter2".into(),
+        };
         assert!(!format!("{r:?}").contains("hunter2"));
-        let t = TokenResponse { access_token: "jwt-secret".into(), token_type: None, expires_in: 1 };
+        let t = TokenResponse {
+            access_token: "jwt-secret".into(),
+            token_type: None,
+            expires_in: 1,
+        };
         assert!(!format!("{t:?}").contains("jwt-secret"));
     }
 
@@ -388,14 +443,18 @@ mod tests {
     fn error_body_prefers_message_then_error() {
         let e: ErrorBody = serde_json::from_str(r#"{"error":"nope"}"#).expect("json");
         assert_eq!(e.text(), Some("nope"));
-        let e: ErrorBody = serde_json::from_str(r#"{"message":"bad","error":"nope"}"#).expect("json");
+        let e: ErrorBody =
+            serde_json::from_str(r#"{"message":"bad","error":"nope"}"#).expect("json");
         assert_eq!(e.text(), Some("bad"));
     }
 
     #[test]
     fn catalog_parses_families_and_slugs() {
         let c = ServiceCatalog::parse("patrol, guarding=guarding-v2").expect("valid");
-        assert_eq!(c.enabled(), vec![ServiceType::Patrol, ServiceType::Guarding]);
+        assert_eq!(
+            c.enabled(),
+            vec![ServiceType::Patrol, ServiceType::Guarding]
+        );
         assert_eq!(c.slug(ServiceType::Guarding), Some("guarding-v2"));
         assert_eq!(c.by_slug("patrol"), Some(ServiceType::Patrol));
         assert_eq!(c.slug(ServiceType::Escort), None);
@@ -424,7 +483,10 @@ mod tests {
         }"#;
         let parsed: CreateScheduledRequest = serde_json::from_str(body).expect("contract example");
         let checked = check_create(&parsed).expect("valid");
-        assert_eq!(checked.schedule.repeat.describe(), "Weekly on Mon, Wed, Fri");
+        assert_eq!(
+            checked.schedule.repeat.describe(),
+            "Weekly on Mon, Wed, Fri"
+        );
         assert_eq!(checked.number_of_guards, 2);
         // Round trip: what we send is what we read.
         let again: CreateScheduledRequest =
