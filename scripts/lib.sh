@@ -27,7 +27,7 @@ ensure_rust() {
       || ! rustup run "$RUST_CHANNEL" cargo fmt --version >/dev/null 2>&1 \
       || ! rustup +"$RUST_CHANNEL" target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
     say "Installing Rust $RUST_CHANNEL with clippy, rustfmt and the wasm32 target"
-    rustup toolchain install "$RUST_CHANNEL" --profile minimal -c rustfmt,clippy -t wasm32-unknown-unknown
+    rustup toolchain install "$RUST_CHANNEL" --no-self-update --profile minimal -c rustfmt,clippy -t wasm32-unknown-unknown
   fi
 }
 
