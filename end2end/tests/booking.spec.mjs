@@ -1,5 +1,9 @@
 import { test, expect } from '@playwright/test';
-import { LONDON_SITE, addDays, localParts, open, sandboxRequests } from './helpers.mjs';
+import { LONDON_SITE, addDays, localParts, open, pageErrors, sandboxRequests } from './helpers.mjs';
+
+test.afterEach(async ({ page }) => {
+  expect(pageErrors(page), 'uncaught errors in the page').toEqual([]);
+});
 
 test('book a weekly patrol, find it on the calendar, cancel it and find it in cancellations', async ({ page, request }, info) => {
   const name = `Weekly patrol ${info.project.name} ${Date.now()}`;
@@ -82,6 +86,8 @@ test('a booking two minutes ahead is refused at the date/time field', async ({ p
   await page.getByLabel('Repeats').selectOption('single');
   await page.getByLabel('Date', { exact: true }).fill(soon.date);
   await page.getByLabel('Start time').fill(soon.time);
+  // Before submitting, the live preview already says it is too close.
+  await expect(page.locator('.countdown')).toContainText('Too late for this start');
   await page.getByRole('button', { name: 'Book service' }).click();
 
   const error = page.locator('#start-time-error');
@@ -92,6 +98,18 @@ test('a booking two minutes ahead is refused at the date/time field', async ({ p
   await expect(page.getByLabel('Name', { exact: true })).toHaveValue(name);
   const sandbox = await sandboxRequests(request);
   expect(sandbox.requests.filter((r) => r.scheduledRequestConfig.name === name)).toHaveLength(0);
+});
+
+test('a window opening within half an hour shows a countdown to the booking deadline', async ({ page }) => {
+  const soon = localParts(new Date(Date.now() + 20 * 60 * 1000), 'Europe/London');
+  await open(page, '/book');
+  await page.getByLabel('Site').selectOption({ label: LONDON_SITE });
+  await page.getByLabel('Date', { exact: true }).fill(soon.date);
+  await page.getByLabel('Start time').fill(soon.time);
+  const countdown = page.locator('.countdown');
+  await expect(countdown).toContainText(/The first window opens in 1\d min \d\d s\. AURA needs 5 minutes' notice, so book within 1?\d min/);
+  const first = await countdown.textContent();
+  await expect(countdown).not.toHaveText(first ?? '');
 });
 
 test('missing fields are reported next to each field', async ({ page }) => {

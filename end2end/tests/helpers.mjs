@@ -31,7 +31,8 @@ export function addDays(ymd, days) {
 export async function open(page, path) {
   if (!page.__watched) {
     page.__watched = true;
-    page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
+    page.__errors = [];
+    page.on('pageerror', (e) => page.__errors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && console.log(`[console] ${m.text()}`));
   }
   await page.goto(path);
@@ -46,3 +47,8 @@ export async function sandboxRequests(request) {
 }
 
 export const LONDON_SITE = 'Canary Wharf warehouse (Europe/London)';
+
+/** Uncaught errors the page threw (a panic in the WASM shows up here). */
+export function pageErrors(page) {
+  return page.__errors ?? [];
+}

@@ -12,8 +12,8 @@ pub const PREVIEW_OCCURRENCES: usize = 5;
 
 #[server(input = GetUrl)]
 pub async fn load_booking_form() -> Result<BookingFormData, AppError> {
-    use crate::server::{app_state, bookings};
-    bookings::form_data(&app_state()?, chrono::Utc::now()).await
+    use crate::server::{app_state, bookings, with_status};
+    with_status(bookings::form_data(&app_state()?, chrono::Utc::now()).await)
 }
 
 /// The first windows of a draft in its zone; problems come back inside the preview.
@@ -31,38 +31,40 @@ pub async fn preview_schedule(draft: BookingDraft) -> Result<SchedulePreview, Ap
 
 #[server(input = Json)]
 pub async fn book_service(draft: BookingDraft) -> Result<BookingResult, AppError> {
-    use crate::server::{app_state, bookings, state::DASHBOARD_ACTOR};
-    bookings::book(&app_state()?, &draft, DASHBOARD_ACTOR, chrono::Utc::now()).await
+    use crate::server::{app_state, bookings, state::DASHBOARD_ACTOR, with_status};
+    with_status(bookings::book(&app_state()?, &draft, DASHBOARD_ACTOR, chrono::Utc::now()).await)
 }
 
 #[server(input = GetUrl)]
 pub async fn load_request(id: i64) -> Result<RequestDetail, AppError> {
-    use crate::server::{app_state, bookings};
-    bookings::request_detail(&app_state()?, id, chrono::Utc::now()).await
+    use crate::server::{app_state, bookings, with_status};
+    with_status(bookings::request_detail(&app_state()?, id, chrono::Utc::now()).await)
 }
 
 #[server]
 pub async fn cancel_request(id: i64, reason: String) -> Result<(), AppError> {
-    use crate::server::{app_state, bookings, state::DASHBOARD_ACTOR};
-    bookings::cancel(
-        &app_state()?,
-        id,
-        &reason,
-        DASHBOARD_ACTOR,
-        chrono::Utc::now(),
+    use crate::server::{app_state, bookings, state::DASHBOARD_ACTOR, with_status};
+    with_status(
+        bookings::cancel(
+            &app_state()?,
+            id,
+            &reason,
+            DASHBOARD_ACTOR,
+            chrono::Utc::now(),
+        )
+        .await,
     )
-    .await
 }
 
 /// `month` is "YYYY-MM"; empty means the current month.
 #[server(input = GetUrl)]
 pub async fn load_month(month: String) -> Result<MonthView, AppError> {
-    use crate::server::{app_state, bookings};
-    bookings::month_view(&app_state()?, Some(&month), chrono::Utc::now()).await
+    use crate::server::{app_state, bookings, with_status};
+    with_status(bookings::month_view(&app_state()?, Some(&month), chrono::Utc::now()).await)
 }
 
 #[server(input = GetUrl)]
 pub async fn load_upcoming(days: u32) -> Result<UpcomingView, AppError> {
-    use crate::server::{app_state, bookings};
-    bookings::upcoming_view(&app_state()?, days, chrono::Utc::now()).await
+    use crate::server::{app_state, bookings, with_status};
+    with_status(bookings::upcoming_view(&app_state()?, days, chrono::Utc::now()).await)
 }

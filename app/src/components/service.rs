@@ -13,3 +13,15 @@ pub fn ServiceBadge(service: ServiceType) -> impl IntoView {
 pub fn StatusBadge(status: SyncStatus) -> impl IntoView {
     view! { <span class=format!("status status-{}", status.key())>{status.label()}</span> }
 }
+
+/// One service window in a list: its date and local time with its zone, and any daylight-saving or
+/// midnight notes.
+#[component]
+pub fn WindowItem(date_label: String, time_label: String, notes: Vec<String>) -> impl IntoView {
+    view! {
+        <li>
+            <span class="when">{date_label} ", " {time_label}</span>
+            {notes.into_iter().map(|n| view! { <span class="note">{n}</span> }).collect_view()}
+        </li>
+    }
+}

@@ -6,6 +6,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::api::bookings::{BookService, load_booking_form};
 use crate::components::feedback::{ErrorNotice, FieldMessage, Loading};
+use crate::components::service::WindowItem;
 use crate::domain::{
     ArmedPreference, BookingDraft, ContactDraft, Field, FieldErrors, MAX_CONTACTS, RepeatKind,
     ServiceType, WEEKDAYS, validate_draft, weekday_code, weekday_short_name,
@@ -212,19 +213,33 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
         let snapshot = when_draft.get();
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
+            // `try_`: the form may be gone (navigated away) by the time this runs.
+            let unchanged = || when_draft.try_get_untracked().as_ref() == Some(&snapshot);
             gloo_timers::future::TimeoutFuture::new(PREVIEW_DEBOUNCE_MS).await;
-            if when_draft.get_untracked() != snapshot {
+            if !unchanged() {
                 return;
             }
             let answer = crate::api::bookings::preview_schedule(snapshot.clone()).await;
             // Drop answers to drafts that changed while the server was computing them.
-            if when_draft.get_untracked() == snapshot {
-                preview.set(answer.ok());
+            if unchanged() {
+                preview.try_set(answer.ok());
             }
         });
         #[cfg(not(feature = "hydrate"))]
         drop(snapshot);
     });
+
+    // The browser's clock, once a second, for the lead-time countdown (None while server rendering).
+    let now_ms = RwSignal::new(None::<i64>);
+    #[cfg(feature = "hydrate")]
+    if let Ok(handle) = set_interval_with_handle(
+        move || {
+            now_ms.try_set(Some(js_sys::Date::now() as i64));
+        },
+        std::time::Duration::from_secs(1),
+    ) {
+        on_cleanup(move || handle.clear());
+    }
 
     // Problems shown next to fields: the live zone-free rules once a submit was tried, the server's
     // answer to the last submit while nothing changed since, and the live server preview.
@@ -516,7 +531,7 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
                     <TextField id="start-time" label="Start time" value=form.start_time error=error_for(Field::StartTime) input_type="time" />
                     <TextField id="window" label="Window length (minutes)" value=form.window_minutes error=error_for(Field::WindowMinutes) input_type="number" inputmode="numeric" />
                 </div>
-                <PreviewPanel preview />
+                <PreviewPanel preview now_ms />
             </fieldset>
 
             {move || form_message.get().map(|m| view! { <p class="notice notice-error form-message" role="alert">{m}</p> })}
@@ -530,10 +545,20 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
 }
 
 #[component]
-fn PreviewPanel(preview: RwSignal<Option<SchedulePreview>>) -> impl IntoView {
+fn PreviewPanel(
+    preview: RwSignal<Option<SchedulePreview>>,
+    now_ms: RwSignal<Option<i64>>,
+) -> impl IntoView {
+    // Seconds until the first window opens, while that is under half an hour.
+    let remaining = move || {
+        let opens = preview.with(|p| p.as_ref().and_then(|p| p.first_opens))?;
+        let secs = (opens.timestamp_millis() - now_ms.get()?) / 1000;
+        (secs < 30 * 60).then_some(secs)
+    };
     view! {
-        <section class="preview" aria-labelledby="preview-h" aria-live="polite">
+        <section class="preview" aria-labelledby="preview-h">
             <h3 id="preview-h">"First windows"</h3>
+            {move || remaining().map(|secs| view! { <LeadTimeCountdown secs /> })}
             {move || match preview.get() {
                 None => view! { <p class="hint">"Fill in the dates and start time to see the first windows."</p> }.into_any(),
                 Some(p) if p.occurrences.is_empty() => {
@@ -552,14 +577,7 @@ fn PreviewPanel(preview: RwSignal<Option<SchedulePreview>>) -> impl IntoView {
                             {p
                                 .occurrences
                                 .into_iter()
-                                .map(|o| {
-                                    view! {
-                                        <li>
-                                            <span class="when">{o.date_label} ", " {o.time_label}</span>
-                                            {o.notes.into_iter().map(|n| view! { <span class="note">{n}</span> }).collect_view()}
-                                        </li>
-                                    }
-                                })
+                                .map(|o| view! { <WindowItem date_label=o.date_label time_label=o.time_label notes=o.notes /> })
                                 .collect_view()}
                         </ol>
                         {(more > 0).then(|| view! { <p class="hint">"…and " {more} " more."</p> })}
@@ -568,6 +586,27 @@ fn PreviewPanel(preview: RwSignal<Option<SchedulePreview>>) -> impl IntoView {
                 }
             }}
         </section>
+    }
+}
+
+/// How long is left to book a window that opens soon; AURA needs 5 minutes' notice.
+#[component]
+fn LeadTimeCountdown(secs: i64) -> impl IntoView {
+    let lead = crate::domain::LEAD_TIME_MINUTES * 60;
+    let clock = |s: i64| format!("{} min {:02} s", s / 60, s % 60);
+    let text = if secs <= lead {
+        "Too late for this start: the first window opens in under 5 minutes, and AURA needs at least 5 minutes' notice. Choose a later date or start time.".to_string()
+    } else {
+        format!(
+            "The first window opens in {}. AURA needs 5 minutes' notice, so book within {}.",
+            clock(secs),
+            clock(secs - lead)
+        )
+    };
+    view! {
+        <p class=if secs <= lead { "notice notice-error countdown" } else { "notice notice-warn countdown" }>
+            {text}
+        </p>
     }
 }
 

@@ -4,7 +4,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::bookings::{CancelRequest, load_request};
 use crate::components::feedback::{ErrorNotice, FieldMessage, Loading};
-use crate::components::service::{ServiceBadge, StatusBadge};
+use crate::components::service::{ServiceBadge, StatusBadge, WindowItem};
 use crate::domain::Field;
 use crate::error::AppError;
 use crate::model::{RequestDetail, SyncStatus};
@@ -192,14 +192,7 @@ fn Detail(detail: RequestDetail, cancel: ServerAction<CancelRequest>) -> impl In
                             <ol class="occurrence-list">
                                 {upcoming
                                     .into_iter()
-                                    .map(|o| {
-                                        view! {
-                                            <li>
-                                                <span class="when">{o.date_label} ", " {o.time_label}</span>
-                                                {o.notes.into_iter().map(|n| view! { <span class="note">{n}</span> }).collect_view()}
-                                            </li>
-                                        }
-                                    })
+                                    .map(|o| view! { <WindowItem date_label=o.date_label time_label=o.time_label notes=o.notes /> })
                                     .collect_view()}
                             </ol>
                         </section>

@@ -609,6 +609,17 @@ mod tests {
         }
     }
 
+    /// Inserts a request that must be new, returning its id.
+    async fn insert_new(pool: &SqlitePool, customer_id: i64, key: &str) -> i64 {
+        match insert_request(pool, &new_request(customer_id, key), now())
+            .await
+            .expect("insert")
+        {
+            Inserted::New(id) => id,
+            Inserted::Existing(id) => panic!("request {id} already existed"),
+        }
+    }
+
     #[tokio::test]
     async fn a_request_round_trips_every_field() {
         let pool = fresh().await;
@@ -664,12 +675,7 @@ mod tests {
         let b = upsert_customer(&pool, "B", 2, "Europe/London", now())
             .await
             .expect("b");
-        let Inserted::New(id) = insert_request(&pool, &new_request(a.id, "k"), now())
-            .await
-            .expect("insert")
-        else {
-            panic!("new")
-        };
+        let id = insert_new(&pool, a.id, "k").await;
         assert!(
             request_of_customer(&pool, b.id, id)
                 .await
@@ -686,12 +692,7 @@ mod tests {
         let c = upsert_customer(&pool, "Acme", 1, "Europe/London", now())
             .await
             .expect("customer");
-        let Inserted::New(id) = insert_request(&pool, &new_request(c.id, "k"), now())
-            .await
-            .expect("insert")
-        else {
-            panic!("new")
-        };
+        let id = insert_new(&pool, c.id, "k").await;
         assert!(
             mark_failed(&pool, id, SyncStatus::NotSent, "connection refused", now())
                 .await
@@ -748,12 +749,7 @@ mod tests {
         let c = upsert_customer(&pool, "Acme", 1, "Europe/London", now())
             .await
             .expect("customer");
-        let Inserted::New(id) = insert_request(&pool, &new_request(c.id, "k"), now())
-            .await
-            .expect("insert")
-        else {
-            panic!("new")
-        };
+        let id = insert_new(&pool, c.id, "k").await;
         add_event(&pool, id, now(), "saved", "Ann", "")
             .await
             .expect("event");

@@ -7,4 +7,4 @@ pub mod present;
 pub mod secret;
 pub mod state;
 
-pub use state::{AppState, app_state};
+pub use state::{AppState, app_state, with_status};

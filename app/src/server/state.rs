@@ -35,5 +35,23 @@ pub fn app_state() -> Result<AppState, AppError> {
     })
 }
 
+/// Gives a server function's HTTP answer the status that matches its error, so logs, proxies and
+/// the browser's network panel tell a refused input (400) from a failure (500).
+pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(e) = &result
+        && let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+    {
+        use axum::http::StatusCode;
+        response.set_status(match e {
+            AppError::Invalid(_) => StatusCode::BAD_REQUEST,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Aura(_) => StatusCode::BAD_GATEWAY,
+            AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        });
+    }
+    result
+}
+
 /// Who is acting, for the audit trail. Until accounts exist there is one dashboard user.
 pub const DASHBOARD_ACTOR: &str = "Dashboard user";
