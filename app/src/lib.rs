@@ -57,7 +57,7 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Stylesheet id="leptos" href="/pkg/aura-dashboard.css" />
-        <Title formatter=|text| format!("{text} · AURA scheduled services") />
+        <Title formatter=page_title />
         <Router>
             <a class="skip-link" href="#main">
                 "Skip to content"
@@ -72,6 +72,21 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// The document title. leptos_meta writes the server-rendered `<title>` without escaping it, so a
+/// booking named `</title><script>…` would become markup: escape it there. Only there: in the browser
+/// the same text is assigned to `document.title`, which is plain text.
+fn page_title(text: String) -> String {
+    let title = format!("{text} · AURA scheduled services");
+    if cfg!(feature = "ssr") {
+        title
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    } else {
+        title
     }
 }
 

@@ -508,7 +508,8 @@ async fn preview_shows_first_windows_and_the_lead_time_problem() {
 async fn pages_render_on_the_server_with_typed_text_inert() {
     let (_sb, dash) = setup().await;
     let site = london_site(&dash).await;
-    let nasty = "<script>alert('x')</script><img src=x onerror=alert(1)>";
+    // Also closes the <title> the page's name goes into.
+    let nasty = "</title><script>alert('x')</script><img src=x onerror=alert(1)>";
     let d = BookingDraft {
         special_instructions: nasty.into(),
         ..draft("xss", nasty, site, 60 * 24)
@@ -531,6 +532,23 @@ async fn pages_render_on_the_server_with_typed_text_inert() {
         assert!(
             !html.contains("<img src=x"),
             "{path} renders typed text as markup"
+        );
+    }
+    // The server-rendered <title> (the booking's name) only sometimes makes it into the streamed
+    // head, so look at the detail page several times.
+    for _ in 0..20 {
+        let html = dash
+            .http
+            .get(dash.url(&format!("/requests/{id}")))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html");
+        assert!(
+            !html.contains("</title><script>"),
+            "the title is closed by typed text"
         );
     }
     let page = dash
