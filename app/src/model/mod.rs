@@ -54,6 +54,17 @@ impl SyncStatus {
         }
     }
 
+    /// A word or two for tight spaces; empty for the normal case (confirmed).
+    pub fn short_label(self) -> &'static str {
+        match self {
+            SyncStatus::Saved => "Sending to AURA",
+            SyncStatus::Confirmed => "",
+            SyncStatus::NotSent => "Not yet sent",
+            SyncStatus::Rejected => "Refused",
+            SyncStatus::Cancelled => "Cancelled",
+        }
+    }
+
     /// Whether its occurrences belong on the calendar.
     pub fn is_active(self) -> bool {
         matches!(

@@ -5,7 +5,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::bookings::load_month;
 use crate::components::feedback::{ErrorNotice, Loading};
-use crate::model::{DayCell, MonthView, OccurrenceView};
+use crate::model::{DayCell, MonthView, OccurrenceView, SyncStatus};
 
 #[component]
 pub fn CalendarPage() -> impl IntoView {
@@ -116,6 +116,7 @@ fn OccurrenceChip(o: OccurrenceView) -> impl IntoView {
                 <span class="occ-time">{o.time_label}</span>
                 <span class="occ-name">{o.name}</span>
                 <span class="occ-place">{o.place}</span>
+                {(o.status != SyncStatus::Confirmed).then(|| view! { <span class="occ-status">{o.status.short_label()}</span> })}
             </a>
         </li>
     }

@@ -138,15 +138,13 @@ pub async fn preview(
             };
         }
     };
-    let when = match validate_when(draft) {
-        Ok(w) => w,
-        Err(errors) => {
-            return SchedulePreview {
-                timezone,
-                errors,
-                ..Default::default()
-            };
-        }
+    // Half-filled dates and times are not news while typing: the form reports those itself once a
+    // submit was tried. The preview's own problems are the ones only the server can see.
+    let Ok(when) = validate_when(draft) else {
+        return SchedulePreview {
+            timezone,
+            ..Default::default()
+        };
     };
     let schedule = schedule_of(&when, &tz);
     let occurrences = schedule
