@@ -22,11 +22,11 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
 /// The message under a form field, linked to it by `id` for screen readers.
 #[component]
 pub fn FieldMessage(
-    #[prop(into)] id: String,
+    #[prop(into)] id: Signal<String>,
     #[prop(into)] message: Signal<Option<String>>,
 ) -> impl IntoView {
     view! {
-        <p class="field-error" id=id aria-live="polite">
+        <p class="field-error" id=move || id.get() aria-live="polite">
             {move || message.get()}
         </p>
     }

@@ -399,30 +399,19 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
                         let index = move || form.contacts.with(|cs| cs.iter().position(|c| c.key == row.key).unwrap_or(0));
                         view! {
                             <div class="contact-row">
-                                <div class="field">
-                                    <label for=move || field_id(Field::ContactName(index()))>"Contact " {move || index() + 1} " name"</label>
-                                    <input
-                                        id=move || field_id(Field::ContactName(index()))
-                                        type="text"
-                                        autocomplete="off"
-                                        prop:value=move || row.name.get()
-                                        on:input=move |ev| row.name.set(event_target_value(&ev))
-                                        aria-invalid=move || error_for(Field::ContactName(index())).get().is_some().to_string()
-                                    />
-                                    <p class="field-error" aria-live="polite">{move || error_for(Field::ContactName(index())).get()}</p>
-                                </div>
-                                <div class="field">
-                                    <label for=move || field_id(Field::ContactMobile(index()))>"Contact " {move || index() + 1} " mobile"</label>
-                                    <input
-                                        id=move || field_id(Field::ContactMobile(index()))
-                                        type="tel"
-                                        autocomplete="off"
-                                        prop:value=move || row.mobile.get()
-                                        on:input=move |ev| row.mobile.set(event_target_value(&ev))
-                                        aria-invalid=move || error_for(Field::ContactMobile(index())).get().is_some().to_string()
-                                    />
-                                    <p class="field-error" aria-live="polite">{move || error_for(Field::ContactMobile(index())).get()}</p>
-                                </div>
+                                <TextField
+                                    id=Signal::derive(move || field_id(Field::ContactName(index())))
+                                    label=Signal::derive(move || format!("Contact {} name", index() + 1))
+                                    value=row.name
+                                    error=Signal::derive(move || error_for(Field::ContactName(index())).get())
+                                />
+                                <TextField
+                                    id=Signal::derive(move || field_id(Field::ContactMobile(index())))
+                                    label=Signal::derive(move || format!("Contact {} mobile", index() + 1))
+                                    value=row.mobile
+                                    error=Signal::derive(move || error_for(Field::ContactMobile(index())).get())
+                                    input_type="tel"
+                                />
                                 <button
                                     type="button"
                                     class="link-button"
@@ -613,7 +602,7 @@ fn LeadTimeCountdown(secs: i64) -> impl IntoView {
 /// A labelled input bound to a signal, with its error message underneath.
 #[component]
 fn TextField(
-    #[prop(into)] id: String,
+    #[prop(into)] id: Signal<String>,
     #[prop(into)] label: Signal<String>,
     value: RwSignal<String>,
     error: Signal<Option<String>>,
@@ -623,12 +612,12 @@ fn TextField(
     #[prop(optional)] autocomplete: Option<&'static str>,
     #[prop(optional)] max: Option<usize>,
 ) -> impl IntoView {
-    let error_id = format!("{id}-error");
+    let error_id = Signal::derive(move || format!("{}-error", id.get()));
     view! {
         <div class="field">
-            <label for=id.clone()>{move || label.get()}</label>
+            <label for=move || id.get()>{move || label.get()}</label>
             <input
-                id=id
+                id=move || id.get()
                 type=input_type
                 inputmode=inputmode
                 placeholder=placeholder
@@ -637,7 +626,7 @@ fn TextField(
                 prop:value=move || value.get()
                 on:input=move |ev| value.set(event_target_value(&ev))
                 aria-invalid=move || error.get().is_some().to_string()
-                aria-describedby=error_id.clone()
+                aria-describedby=move || error_id.get()
             />
             <FieldMessage id=error_id message=error />
         </div>
