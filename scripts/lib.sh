@@ -51,7 +51,7 @@ ensure_wasm_bindgen() {
 ensure_node_tools() {
   # wasm-opt from npm's binaryen: Debian's is too old. Kept in a private prefix.
   local have
-  have="$(wasm-opt --version 2>/dev/null | sed -n 's/^wasm-opt version \([0-9]*\).*/\1/p')"
+  have="$(wasm-opt --version 2>/dev/null | sed -n 's/^wasm-opt version \([0-9]*\).*/\1/p' || true)"
   if [ -z "$have" ] || [ "$have" -lt 116 ]; then
     say "Installing wasm-opt (npm binaryen) into $TOOLS_DIR"
     mkdir -p "$TOOLS_DIR"
