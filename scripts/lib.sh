@@ -25,14 +25,14 @@ ensure_rust() {
   # The pinned toolchain with clippy, rustfmt and the wasm target; installed if any is missing.
   if ! rustup run "$RUST_CHANNEL" cargo clippy --version >/dev/null 2>&1 \
       || ! rustup run "$RUST_CHANNEL" cargo fmt --version >/dev/null 2>&1 \
-      || ! rustup +"$RUST_CHANNEL" target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+      || ! rustup +"$RUST_CHANNEL" target list --installed 2>/dev/null | grep -x wasm32-unknown-unknown >/dev/null; then
     say "Installing Rust $RUST_CHANNEL with clippy, rustfmt and the wasm32 target"
     rustup toolchain install "$RUST_CHANNEL" --no-self-update --profile minimal -c rustfmt,clippy -t wasm32-unknown-unknown
   fi
 }
 
 ensure_cargo_leptos() {
-  if ! cargo leptos --version 2>/dev/null | grep -q " $CARGO_LEPTOS_VERSION"; then
+  if ! cargo leptos --version 2>/dev/null | grep " $CARGO_LEPTOS_VERSION" >/dev/null; then
     say "Installing cargo-leptos $CARGO_LEPTOS_VERSION (about 15 minutes on 2 cores, once)"
     cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"
   fi
@@ -41,7 +41,7 @@ ensure_cargo_leptos() {
 ensure_wasm_bindgen() {
   local version
   version="$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')"
-  if ! wasm-bindgen --version 2>/dev/null | grep -q " $version\$"; then
+  if ! wasm-bindgen --version 2>/dev/null | grep " $version$" >/dev/null; then
     say "Installing wasm-bindgen-cli $version (matches Cargo.lock)"
     # Not --locked: its lock file names a crate version the registry lacks.
     cargo install wasm-bindgen-cli --version "$version"
@@ -55,7 +55,7 @@ ensure_node_tools() {
   if [ -z "$have" ] || [ "$have" -lt 116 ]; then
     say "Installing wasm-opt (npm binaryen) into $TOOLS_DIR"
     mkdir -p "$TOOLS_DIR"
-    npm install --prefix "$TOOLS_DIR" --no-audit --no-fund binaryen@126 >/dev/null
+    npm install --prefix "$TOOLS_DIR" --no-audit --no-fund binaryen@132.0.0 >/dev/null
   fi
 }
 
