@@ -32,7 +32,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="data:," />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -45,16 +45,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Marks the page interactive once hydrated: forms enable their buttons, tests wait for it.
-    let hydrated = RwSignal::new(false);
-    provide_context(Hydrated(hydrated));
-    Effect::new(move |_| {
-        hydrated.set(true);
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
-
     view! {
         <Stylesheet id="leptos" href="/pkg/aura-dashboard.css" />
         <Title formatter=page_title />
@@ -90,12 +80,15 @@ fn page_title(text: String) -> String {
     }
 }
 
-/// Whether the page has hydrated (false during server rendering and before the WASM runs).
-#[derive(Clone, Copy)]
-pub struct Hydrated(pub RwSignal<bool>);
-
+/// A signal that turns true once the island calling it is hydrated (false while server rendering),
+/// and marks the page so browser tests know the forms are interactive.
 pub fn use_hydrated() -> Signal<bool> {
-    use_context::<Hydrated>()
-        .map(|h| h.0.into())
-        .unwrap_or_else(|| Signal::stored(false))
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| {
+        hydrated.set(true);
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    hydrated.into()
 }

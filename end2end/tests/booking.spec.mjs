@@ -47,6 +47,7 @@ test('book a weekly patrol, find it on the calendar, cancel it and find it in ca
   await chip.click();
   await expect(page).toHaveURL(requestUrl);
   await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
+  await expect(page.locator('leptos-island')).toHaveCount(1);
 
   // Cancel with a reason; the page says plainly that every future window stops.
   await expect(page.getByText('Cancelling stops every future window of this booking.')).toBeVisible();

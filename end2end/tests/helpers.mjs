@@ -27,7 +27,7 @@ export function addDays(ymd, days) {
   return d.toISOString().slice(0, 10);
 }
 
-/** Opens a page and waits until it is hydrated (interactive). */
+/** Opens a page and waits until its islands are hydrated (interactive). */
 export async function open(page, path) {
   if (!page.__watched) {
     page.__watched = true;
@@ -36,7 +36,10 @@ export async function open(page, path) {
     page.on('console', (m) => m.type() === 'error' && console.log(`[console] ${m.text()}`));
   }
   await page.goto(path);
-  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
+  // Only the forms are islands (hydrated); other pages are plain server-rendered HTML.
+  if ((await page.locator('leptos-island').count()) > 0) {
+    await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
+  }
 }
 
 /** What the AURA sandbox holds, from its control endpoint. */

@@ -1,8 +1,6 @@
 use chrono::Duration;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::use_navigate;
 
 use crate::api::bookings::{BookService, load_booking_form};
 use crate::components::feedback::{ErrorNotice, FieldMessage, Loading};
@@ -195,7 +193,8 @@ fn field_id(field: Field) -> String {
     }
 }
 
-#[component]
+/// The interactive form: an island, hydrated in the browser.
+#[island]
 fn BookingForm(data: BookingFormData) -> impl IntoView {
     let form = FormState::new(&data);
     let enabled: Vec<ServiceType> = data.service_types.clone();
@@ -280,7 +279,6 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
 
     let book = ServerAction::<BookService>::new();
     let form_message = RwSignal::new(None::<String>);
-    let navigate = use_navigate();
     Effect::new(move |_| {
         let Some(result) = book.value().get() else {
             return;
@@ -295,10 +293,12 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
                 // The next submit is a new booking, not a repeat of the refused one.
                 attempt.update(|a| *a += 1);
             }
-            Ok(r) => navigate(
-                &format!("/requests/{}", r.request_id),
-                NavigateOptions::default(),
-            ),
+            // The booking page is server-rendered: load it.
+            Ok(r) => {
+                let _ = window()
+                    .location()
+                    .set_href(&format!("/requests/{}", r.request_id));
+            }
             Err(e) => match e.field_errors() {
                 Some(fe) => {
                     submitted.set(Some((form.draft(String::new()), fe.clone())));

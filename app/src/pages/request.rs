@@ -13,22 +13,18 @@ use crate::model::{RequestDetail, SyncStatus};
 pub fn RequestPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok());
-    let cancel = ServerAction::<CancelRequest>::new();
-    let data = Resource::new(
-        move || (id(), cancel.version().get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => load_request(id).await,
-                None => Err(AppError::NotFound("That is not a booking number.".into())),
-            }
-        },
-    );
+    let data = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => load_request(id).await,
+            None => Err(AppError::NotFound("That is not a booking number.".into())),
+        }
+    });
 
     view! {
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(detail) => view! { <Detail detail cancel /> }.into_any(),
+                    Ok(detail) => view! { <Detail detail /> }.into_any(),
                     Err(e) => view! { <Title text="Booking not found" /> <ErrorNotice error=e /> }.into_any(),
                 }
             })}
@@ -37,7 +33,7 @@ pub fn RequestPage() -> impl IntoView {
 }
 
 #[component]
-fn Detail(detail: RequestDetail, cancel: ServerAction<CancelRequest>) -> impl IntoView {
+fn Detail(detail: RequestDetail) -> impl IntoView {
     let RequestDetail {
         id,
         name,
@@ -199,7 +195,7 @@ fn Detail(detail: RequestDetail, cancel: ServerAction<CancelRequest>) -> impl In
                     }
                 })}
 
-            {can_cancel.then(|| view! { <CancelForm id cancel /> })}
+            {can_cancel.then(|| view! { <CancelForm id /> })}
 
             <section aria-labelledby="log-h">
                 <h2 id="log-h">"History"</h2>
@@ -225,9 +221,18 @@ fn Detail(detail: RequestDetail, cancel: ServerAction<CancelRequest>) -> impl In
     }
 }
 
-#[component]
-fn CancelForm(id: i64, cancel: ServerAction<CancelRequest>) -> impl IntoView {
+/// Cancelling: an island, hydrated in the browser (without JS the form still posts and returns).
+#[island]
+fn CancelForm(id: i64) -> impl IntoView {
+    let cancel = ServerAction::<CancelRequest>::new();
+    let hydrated = crate::use_hydrated();
     let result = cancel.value();
+    // The page around the form is server-rendered: reload it to show the cancellation.
+    Effect::new(move |_| {
+        if matches!(result.get(), Some(Ok(()))) {
+            let _ = window().location().reload();
+        }
+    });
     let reason_error = Signal::derive(move || {
         result.with(|r| match r {
             Some(Err(e)) => e
@@ -264,7 +269,7 @@ fn CancelForm(id: i64, cancel: ServerAction<CancelRequest>) -> impl IntoView {
                 ></textarea>
                 <FieldMessage id="cancel-reason-error" message=reason_error />
                 {move || form_error.get().map(|e| view! { <p class="notice notice-error" role="alert">{e}</p> })}
-                <button type="submit" class="danger" disabled=move || cancel.pending().get()>
+                <button type="submit" class="danger" disabled=move || !hydrated.get() || cancel.pending().get()>
                     {move || if cancel.pending().get() { "Cancelling…" } else { "Cancel booking" }}
                 </button>
             </ActionForm>
