@@ -94,6 +94,7 @@ test('a booking two minutes ahead is refused at the date/time field', async ({ p
   const error = page.locator('#start-time-error');
   await expect(error).toContainText('must open at least 5 minutes from now');
   await expect(page.getByLabel('Start time')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByLabel('Start time')).toBeFocused();
   await expect(page).toHaveURL(/\/book$/);
   // Nothing typed was lost, and nothing reached AURA.
   await expect(page.getByLabel('Name', { exact: true })).toHaveValue(name);
@@ -119,6 +120,8 @@ test('missing fields are reported next to each field', async ({ page }) => {
   await page.getByLabel('Window length (minutes)').fill('0');
   await page.getByRole('button', { name: 'Book service' }).click();
   await expect(page.locator('#name-error')).toHaveText('Give the booking a name.');
+  // Keyboard focus lands on the first field with a problem.
+  await expect(page.getByLabel('Name', { exact: true })).toBeFocused();
   await expect(page.locator('#address-error')).toHaveText('Give an address, coordinates, or both.');
   await expect(page.locator('#start-time-error')).toContainText('HH:MM');
   await expect(page.locator('#window-error')).toContainText('1 to 1440 minutes');

@@ -301,6 +301,7 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
             }
             Err(e) => match e.field_errors() {
                 Some(fe) => {
+                    focus_first_error(fe);
                     submitted.set(Some((form.draft(String::new()), fe.clone())));
                     form_message.set(Some(e.to_string()));
                 }
@@ -317,10 +318,11 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
         }
         attempted.set(true);
         let draft = form.draft(idempotency_key());
-        if validate_draft(&draft, &enabled_for_submit).is_err() {
+        if let Err(errors) = validate_draft(&draft, &enabled_for_submit) {
             form_message.set(Some(
                 "Some fields need attention: see the messages next to them.".into(),
             ));
+            focus_first_error(&errors);
             return;
         }
         form_message.set(None);
@@ -531,6 +533,25 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
             </div>
         </form>
     }
+}
+
+/// Moves keyboard focus to the first field with a problem, so keyboard and screen-reader users land
+/// where the message is.
+fn focus_first_error(errors: &FieldErrors) {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let target = errors
+            .0
+            .first()
+            .and_then(|e| document().get_element_by_id(&field_id(e.field)))
+            .and_then(|el| el.dyn_into::<leptos::web_sys::HtmlElement>().ok());
+        if let Some(el) = target {
+            let _ = el.focus();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = errors;
 }
 
 #[component]
