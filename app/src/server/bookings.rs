@@ -34,7 +34,7 @@ const MAX_FORM_KEY_CHARS: usize = 100;
 const DETAIL_UPCOMING: usize = 20;
 const UPCOMING_LIMIT: usize = 500;
 const CANCELLATIONS_LIMIT: i64 = 200;
-/// Counting removed occurrences stops here; the ledger shows "1000+".
+/// Counting windows stops here, so a booking spanning centuries cannot stall a request.
 const REMOVED_COUNT_CAP: usize = 100_000;
 
 /// Where a booking happens, resolved against the customer's saved sites and the zone database.
