@@ -352,18 +352,13 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
 
             <fieldset>
                 <legend>"Service"</legend>
-                <div class="field">
-                    <label for="service-type">"Service type"</label>
-                    <select
-                        id="service-type"
-                        prop:value=move || form.service_type.get()
-                        on:change=move |ev| form.service_type.set(event_target_value(&ev))
-                        aria-describedby="service-type-error"
-                    >
-                        {enabled.iter().map(|t| view! { <option value=t.key()>{t.label()}</option> }).collect_view()}
-                    </select>
-                    <FieldMessage id="service-type-error" message=error_for(Field::ServiceType) />
-                </div>
+                <SelectField
+                    id="service-type"
+                    label="Service type"
+                    value=form.service_type
+                    error=error_for(Field::ServiceType)
+                    options=enabled.iter().map(|t| (t.key().to_string(), t.label().to_string())).collect()
+                />
                 <TextField id="name" label="Name" value=form.name error=error_for(Field::Name) max=crate::domain::MAX_NAME_CHARS placeholder="e.g. Warehouse night patrol" />
                 <div class="field">
                     <label for="special-instructions">"Special instructions (optional)"</label>
@@ -379,17 +374,13 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
                 </div>
                 <div class="row">
                     <TextField id="guards" label="Number of guards" value=form.number_of_guards error=error_for(Field::NumberOfGuards) input_type="number" inputmode="numeric" />
-                    <div class="field">
-                        <label for="armed">"Armed preference"</label>
-                        <select
-                            id="armed"
-                            prop:value=move || form.armed_preference.get()
-                            on:change=move |ev| form.armed_preference.set(event_target_value(&ev))
-                        >
-                            {ArmedPreference::ALL.map(|a| view! { <option value=a.key()>{a.label()}</option> }).collect_view()}
-                        </select>
-                        <FieldMessage id="armed-error" message=error_for(Field::ArmedPreference) />
-                    </div>
+                    <SelectField
+                        id="armed"
+                        label="Armed preference"
+                        value=form.armed_preference
+                        error=error_for(Field::ArmedPreference)
+                        options=ArmedPreference::ALL.iter().map(|a| (a.key().to_string(), a.label().to_string())).collect()
+                    />
                 </div>
             </fieldset>
 
@@ -438,44 +429,44 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
 
             <fieldset>
                 <legend>"Where"</legend>
-                <div class="field">
-                    <label for="site">"Site"</label>
-                    <select id="site" prop:value=move || form.site.get() on:change=move |ev| form.site.set(event_target_value(&ev)) aria-describedby="site-error">
-                        {data
-                            .sites
-                            .iter()
-                            .map(|s| view! { <option value=s.id.to_string()>{format!("{} ({})", s.name, s.timezone)}</option> })
-                            .collect_view()}
-                        <option value=NEW_SITE>"A new location…"</option>
-                    </select>
-                    <FieldMessage id="site-error" message=error_for(Field::Site) />
-                </div>
+                <SelectField
+                    id="site"
+                    label="Site"
+                    value=form.site
+                    error=error_for(Field::Site)
+                    options=data
+                        .sites
+                        .iter()
+                        .map(|s| (s.id.to_string(), format!("{} ({})", s.name, s.timezone)))
+                        .chain([(NEW_SITE.to_string(), "A new location…".to_string())])
+                        .collect()
+                />
                 <Show when=is_new_site>
                     <TextField id="address" label="Address" value=form.address error=error_for(Field::Address) max=crate::domain::MAX_ADDRESS_CHARS autocomplete="street-address" />
                     <div class="row">
                         <TextField id="latitude" label="Latitude (optional)" value=form.latitude error=error_for(Field::Latitude) inputmode="decimal" placeholder="51.5072" />
                         <TextField id="longitude" label="Longitude (optional)" value=form.longitude error=error_for(Field::Longitude) inputmode="decimal" placeholder="-0.1276" />
                     </div>
-                    <div class="field">
-                        <label for="timezone">"Time zone of the location"</label>
-                        <select id="timezone" prop:value=move || form.timezone.get() on:change=move |ev| form.timezone.set(event_target_value(&ev)) aria-describedby="timezone-error">
-                            {data.time_zones.iter().map(|z| view! { <option value=z.clone()>{z.clone()}</option> }).collect_view()}
-                        </select>
-                        <FieldMessage id="timezone-error" message=error_for(Field::Timezone) />
-                    </div>
+                    <SelectField
+                        id="timezone"
+                        label="Time zone of the location"
+                        value=form.timezone
+                        error=error_for(Field::Timezone)
+                        options=data.time_zones.iter().map(|z| (z.clone(), z.clone())).collect()
+                    />
                 </Show>
             </fieldset>
 
             <fieldset>
                 <legend>"When"</legend>
                 <p class="hint">"Dates and times are local to the site: " <strong>{zone_label}</strong> "."</p>
-                <div class="field">
-                    <label for="repeat">"Repeats"</label>
-                    <select id="repeat" prop:value=move || form.repeat.get() on:change=move |ev| form.repeat.set(event_target_value(&ev))>
-                        {RepeatKind::ALL.map(|k| view! { <option value=k.key()>{k.label()}</option> }).collect_view()}
-                    </select>
-                    <FieldMessage id="repeat-error" message=error_for(Field::Repeat) />
-                </div>
+                <SelectField
+                    id="repeat"
+                    label="Repeats"
+                    value=form.repeat
+                    error=error_for(Field::Repeat)
+                    options=RepeatKind::ALL.iter().map(|k| (k.key().to_string(), k.label().to_string())).collect()
+                />
                 <div class="row">
                     <TextField
                         id="first-date"
@@ -617,6 +608,42 @@ fn LeadTimeCountdown(secs: i64) -> impl IntoView {
         <p class=if secs <= lead { "notice notice-error countdown" } else { "notice notice-warn countdown" }>
             {text}
         </p>
+    }
+}
+
+/// A labelled drop-down bound to a signal, with its error message underneath. Options are
+/// (value, label) pairs.
+#[component]
+fn SelectField(
+    #[prop(into)] id: String,
+    #[prop(into)] label: String,
+    value: RwSignal<String>,
+    error: Signal<Option<String>>,
+    options: Vec<(String, String)>,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    // `selected` makes the server-rendered page show the right choice before hydration.
+    let initial = value.get_untracked();
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <select
+                id=id
+                prop:value=move || value.get()
+                on:change=move |ev| value.set(event_target_value(&ev))
+                aria-invalid=move || error.get().is_some().to_string()
+                aria-describedby=error_id.clone()
+            >
+                {options
+                    .into_iter()
+                    .map(|(v, l)| {
+                        let selected = v == initial;
+                        view! { <option value=v selected=selected>{l}</option> }
+                    })
+                    .collect_view()}
+            </select>
+            <FieldMessage id=error_id message=error />
+        </div>
     }
 }
 
