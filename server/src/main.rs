@@ -2,6 +2,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use app::model::SyncStatus;
 use app::server::AppState;
 use app::server::aura::{AuraClient, AuraConfig};
 use app::server::{bookings, db};
@@ -197,7 +198,10 @@ async fn restore_sandbox(sandbox: &Sandbox, state: &AppState) {
         }
     };
     let mut restored = 0;
-    for row in rows.iter().filter(|r| r.sync_status == "confirmed") {
+    for row in rows
+        .iter()
+        .filter(|r| r.status().ok() == Some(SyncStatus::Confirmed))
+    {
         let (Some(aura_id), Ok(service)) = (row.aura_id.as_deref(), row.service()) else {
             continue;
         };

@@ -393,7 +393,7 @@ async fn cancel_requires_a_reason_then_cancels_at_aura_and_in_the_ledger() {
     .expect("upcoming");
     assert!(view.occurrences.iter().all(|o| o.request_id != id));
     assert_eq!(view.cancellations.len(), 1);
-    assert_eq!(view.cancellations[0].reason, "Site closed");
+    assert_eq!(view.cancellations[0].cancellation.reason, "Site closed");
 }
 
 #[tokio::test]

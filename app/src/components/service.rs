@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::domain::ServiceType;
-use crate::model::SyncStatus;
+use crate::model::{CancellationInfo, SyncStatus};
 
 /// A coloured tag naming the service type (colour is never the only signal: the text is there).
 #[component]
@@ -12,6 +12,23 @@ pub fn ServiceBadge(service: ServiceType) -> impl IntoView {
 #[component]
 pub fn StatusBadge(status: SyncStatus) -> impl IntoView {
     view! { <span class=format!("status status-{}", status.key())>{status.label()}</span> }
+}
+
+/// When, by whom and why a booking was cancelled, and what that removed.
+#[component]
+pub fn CancellationFacts(info: CancellationInfo) -> impl IntoView {
+    view! {
+        <dl class="facts">
+            <dt>"Cancelled"</dt>
+            <dd>{info.at_label}</dd>
+            <dt>"By"</dt>
+            <dd>{info.by}</dd>
+            <dt>"Reason"</dt>
+            <dd class="prewrap reason">{info.reason}</dd>
+            <dt>"Future windows removed"</dt>
+            <dd>{info.removed_occurrences}</dd>
+        </dl>
+    }
 }
 
 /// One service window in a list: its date and local time with its zone, and any daylight-saving or

@@ -176,6 +176,7 @@ pub struct ContactView {
     pub mobile: String,
 }
 
+/// Who cancelled a booking, when, why, and how many future windows that removed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CancellationInfo {
     pub at_label: String,
@@ -218,10 +219,7 @@ pub struct CancellationView {
     pub name: String,
     pub service_type: ServiceType,
     pub place: String,
-    pub at_label: String,
-    pub reason: String,
-    pub by: String,
-    pub removed_occurrences: i64,
+    pub cancellation: CancellationInfo,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -4,7 +4,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::bookings::{CancelRequest, load_request};
 use crate::components::feedback::{ErrorNotice, FieldMessage, Loading};
-use crate::components::service::{ServiceBadge, StatusBadge, WindowItem};
+use crate::components::service::{CancellationFacts, ServiceBadge, StatusBadge, WindowItem};
 use crate::domain::Field;
 use crate::error::AppError;
 use crate::model::{RequestDetail, SyncStatus};
@@ -159,16 +159,7 @@ fn Detail(detail: RequestDetail) -> impl IntoView {
                     view! {
                         <section aria-labelledby="cancelled-h" class="cancelled-box">
                             <h2 id="cancelled-h">"Cancelled"</h2>
-                            <dl class="facts">
-                                <dt>"When"</dt>
-                                <dd>{c.at_label}</dd>
-                                <dt>"By"</dt>
-                                <dd>{c.by}</dd>
-                                <dt>"Reason"</dt>
-                                <dd class="prewrap">{c.reason}</dd>
-                                <dt>"Future windows removed"</dt>
-                                <dd>{c.removed_occurrences}</dd>
-                            </dl>
+                            <CancellationFacts info=c />
                         </section>
                     }
                 })}

@@ -5,7 +5,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::bookings::load_upcoming;
 use crate::components::feedback::{ErrorNotice, Loading};
-use crate::components::service::{ServiceBadge, StatusBadge};
+use crate::components::service::{CancellationFacts, ServiceBadge, StatusBadge};
 use crate::model::{CancellationView, OccurrenceView, UpcomingView};
 
 const RANGES: [u32; 2] = [7, 30];
@@ -119,16 +119,7 @@ fn CancellationRow(c: CancellationView) -> impl IntoView {
                 <span class="place">{c.place}</span>
                 <ServiceBadge service=c.service_type />
             </div>
-            <dl class="facts compact">
-                <dt>"Cancelled"</dt>
-                <dd>{c.at_label}</dd>
-                <dt>"By"</dt>
-                <dd>{c.by}</dd>
-                <dt>"Reason"</dt>
-                <dd class="prewrap reason">{c.reason}</dd>
-                <dt>"Windows removed"</dt>
-                <dd>{c.removed_occurrences}</dd>
-            </dl>
+            <CancellationFacts info=c.cancellation />
         </li>
     }
 }

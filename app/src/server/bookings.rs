@@ -462,6 +462,16 @@ fn row_zone(row: &RequestRow) -> Result<Tz, AppError> {
     })
 }
 
+/// The cancellation of a stored booking, if it was cancelled.
+fn cancellation_info(row: &RequestRow, tz: &Tz) -> Option<CancellationInfo> {
+    row.cancelled_at.map(|at| CancellationInfo {
+        at_label: instant_label(at, tz),
+        reason: row.cancel_reason.clone().unwrap_or_default(),
+        by: row.cancelled_by.clone().unwrap_or_default(),
+        removed_occurrences: row.cancelled_occurrences.unwrap_or(0),
+    })
+}
+
 fn occurrence_view(
     row: &RequestRow,
     o: &Occurrence,
@@ -548,12 +558,7 @@ pub async fn request_detail(
             detail: e.detail,
         })
         .collect();
-    let cancellation = row.cancelled_at.map(|at| CancellationInfo {
-        at_label: instant_label(at, &tz),
-        reason: row.cancel_reason.clone().unwrap_or_default(),
-        by: row.cancelled_by.clone().unwrap_or_default(),
-        removed_occurrences: row.cancelled_occurrences.unwrap_or(0),
-    });
+    let cancellation = cancellation_info(&row, &tz);
     let start = schedule.start_time.format("%H:%M");
     Ok(RequestDetail {
         id: row.id,
@@ -704,18 +709,19 @@ pub async fn upcoming_view(
         .into_iter()
         .map(|row| {
             let tz = row_zone(&row)?;
+            let cancellation = cancellation_info(&row, &tz).ok_or_else(|| {
+                tracing::error!(
+                    request = row.id,
+                    "cancelled request without a cancellation time"
+                );
+                AppError::Internal
+            })?;
             Ok(CancellationView {
                 request_id: row.id,
                 name: row.name.clone(),
                 service_type: row.service()?,
                 place: row.place(),
-                at_label: row
-                    .cancelled_at
-                    .map(|at| instant_label(at, &tz))
-                    .unwrap_or_default(),
-                reason: row.cancel_reason.clone().unwrap_or_default(),
-                by: row.cancelled_by.clone().unwrap_or_default(),
-                removed_occurrences: row.cancelled_occurrences.unwrap_or(0),
+                cancellation,
             })
         })
         .collect::<Result<Vec<_>, AppError>>()?;
