@@ -54,14 +54,7 @@ async fn resolve_place(
         Place::SavedSite(site_id) => {
             let site = db::site_of_customer(&state.pool, customer.id, *site_id)
                 .await?
-                .ok_or_else(|| {
-                    AppError::Invalid(FieldErrors(vec![crate::domain::FieldError {
-                        field: crate::domain::Field::Site,
-                        message:
-                            "That site no longer exists. Choose another or enter a new location."
-                                .into(),
-                    }]))
-                })?;
+                .ok_or_else(|| AppError::Invalid(unknown_site()))?;
             let tz = zone(&site.timezone).ok_or_else(|| {
                 tracing::error!(site = site.id, zone = %site.timezone, "saved site has an unknown time zone");
                 AppError::Internal
@@ -100,20 +93,30 @@ fn schedule_of(when: &ValidWhen, tz: &Tz) -> Schedule {
     }
 }
 
+/// A saved site that is not (or no longer) one of this customer's.
+fn unknown_site() -> FieldErrors {
+    FieldErrors(vec![crate::domain::FieldError {
+        field: crate::domain::Field::Site,
+        message:
+            "That site is not one of your saved sites. Choose another or enter a new location."
+                .into(),
+    }])
+}
+
 /// The zone a draft names: its saved site's, or the one typed for a new location.
 async fn draft_zone(state: &AppState, draft: &BookingDraft) -> Result<(String, Tz), FieldErrors> {
     let name = match draft.site_id {
-        Some(site_id) => db::site_of_customer(&state.pool, state.customer.id, site_id)
-            .await
-            .ok()
-            .flatten()
-            .map(|s| s.timezone)
-            .ok_or_else(|| {
-                FieldErrors(vec![crate::domain::FieldError {
-                    field: crate::domain::Field::Site,
-                    message: "Choose one of the saved sites.".into(),
-                }])
-            })?,
+        Some(site_id) => {
+            match db::site_of_customer(&state.pool, state.customer.id, site_id).await {
+                Ok(Some(site)) => site.timezone,
+                Ok(None) => return Err(unknown_site()),
+                // A storage failure is not the user's mistake: logged, and no preview this time.
+                Err(e) => {
+                    let _ = AppError::from(e);
+                    return Err(FieldErrors::default());
+                }
+            }
+        }
         None if draft.timezone.trim().is_empty() => return Err(Violation::TimezoneMissing.into()),
         None => draft.timezone.trim().to_string(),
     };
