@@ -3,6 +3,8 @@
 //! Internal causes are logged on the server and never sent; the variants carry only what a user
 //! should read and act on.
 
+use std::collections::BTreeMap;
+
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -14,8 +16,20 @@ pub enum AppError {
     /// Input broke a rule; each problem belongs to a form field.
     #[error("Some fields need attention: see the messages next to them.")]
     Invalid(FieldErrors),
+    /// The same for the account and customer forms, keyed by the form field's name.
+    #[error("Some fields need attention: see the messages next to them.")]
+    InvalidForm(BTreeMap<String, String>),
     #[error("{0}")]
     NotFound(String),
+    /// Nobody is signed in (or the session ended, e.g. the account was disabled).
+    #[error("Please sign in to continue.")]
+    Unauthorized,
+    /// Signed in, but this person may not do this (or a sign-in was refused).
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many attempts (sign-in throttling); the text says how long to wait.
+    #[error("{0}")]
+    TooManyAttempts(String),
     /// The action is not possible in the current state (e.g. cancelling twice).
     #[error("{0}")]
     Conflict(String),

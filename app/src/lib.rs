@@ -17,7 +17,12 @@ use leptos_router::path;
 
 use components::nav::Header;
 use pages::{
-    book::BookPage, calendar::CalendarPage, not_found::NotFound, request::RequestPage,
+    admin::{AdminCustomerPage, AdminCustomersPage, AdminUsersPage},
+    book::BookPage,
+    calendar::CalendarPage,
+    not_found::NotFound,
+    request::RequestPage,
+    sign_in::SignInPage,
     upcoming::UpcomingPage,
 };
 
@@ -59,6 +64,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/book") view=BookPage />
                     <Route path=path!("/requests/:id") view=RequestPage />
                     <Route path=path!("/upcoming") view=UpcomingPage />
+                    <Route path=path!("/sign-in") view=SignInPage />
+                    <Route path=path!("/admin/users") view=AdminUsersPage />
+                    <Route path=path!("/admin/customers") view=AdminCustomersPage />
+                    <Route path=path!("/admin/customers/:id") view=AdminCustomerPage />
                 </Routes>
             </main>
         </Router>
@@ -77,6 +86,19 @@ fn page_title(text: String) -> String {
             .replace('>', "&gt;")
     } else {
         title
+    }
+}
+
+/// The signed-in person. Pages outside islands render only on the server, where the request guard
+/// has resolved who is asking; in the browser this is never called.
+pub fn signed_in() -> Option<model::SessionView> {
+    #[cfg(feature = "ssr")]
+    {
+        server::auth::session_view()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        None
     }
 }
 

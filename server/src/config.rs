@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use app::server::aura::secret::Secret;
 use app::server::aura::wire::ServiceCatalog;
+use app::server::auth::SecurityConfig;
 
 use crate::sandbox::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TOKEN_TTL, SandboxConfig};
 
@@ -29,11 +30,10 @@ pub struct Config {
     pub client_secret: Secret,
     pub aura_timeout: Duration,
     pub services: ServiceCatalog,
-    /// AURA customerId of the customer the dashboard acts for (until accounts exist).
-    pub customer_aura_id: Option<i64>,
-    pub customer_name: Option<String>,
-    pub customer_timezone: String,
+    pub security: SecurityConfig,
     pub demo: bool,
+    /// The demo accounts' password (demo mode only); random per start when unset.
+    pub demo_password: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -92,13 +92,19 @@ impl Config {
                 }
             };
         let services = services_from_env()?;
-        let customer_timezone =
-            var("DASHBOARD_CUSTOMER_TIMEZONE").unwrap_or_else(|| "Europe/London".into());
-        if customer_timezone.parse::<chrono_tz::Tz>().is_err() {
-            return Err(ConfigError(format!(
-                "DASHBOARD_CUSTOMER_TIMEZONE={customer_timezone:?} is not an IANA zone"
-            )));
-        }
+        let public_origin = var("DASHBOARD_PUBLIC_URL")
+            .map(|url| public_origin(&url))
+            .transpose()?;
+        let secure_cookies = match var("DASHBOARD_SECURE_COOKIES") {
+            Some(v) => flag("DASHBOARD_SECURE_COOKIES", &v)?,
+            None => public_origin
+                .as_deref()
+                .is_some_and(|o| o.starts_with("https://")),
+        };
+        let trust_forwarded_for = var("DASHBOARD_TRUST_PROXY")
+            .map(|v| flag("DASHBOARD_TRUST_PROXY", &v))
+            .transpose()?
+            .unwrap_or(false);
         Ok(Config {
             site_addr,
             site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
@@ -109,15 +115,13 @@ impl Config {
             client_secret,
             aura_timeout: Duration::from_secs(parsed("AURA_TIMEOUT_SECS", 10u64)?),
             services,
-            customer_aura_id: var("DASHBOARD_CUSTOMER_ID")
-                .map(|v| {
-                    v.parse()
-                        .map_err(|e| ConfigError(format!("DASHBOARD_CUSTOMER_ID={v:?}: {e}")))
-                })
-                .transpose()?,
-            customer_name: var("DASHBOARD_CUSTOMER_NAME"),
-            customer_timezone,
+            security: SecurityConfig {
+                public_origin,
+                trust_forwarded_for,
+                secure_cookies,
+            },
             demo: demo || var("DEMO").is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true")),
+            demo_password: var("DEMO_PASSWORD"),
         })
     }
 
@@ -128,6 +132,33 @@ impl Config {
             AuraTarget::Embedded => format!("http://{}/sandbox/panic-api/v2", self.site_addr),
         }
     }
+}
+
+fn flag(name: &str, value: &str) -> Result<bool, ConfigError> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" => Ok(true),
+        "0" | "false" | "no" => Ok(false),
+        _ => Err(ConfigError(format!("{name}={value:?}: use 1 or 0"))),
+    }
+}
+
+/// `https://dash.example.com/` → `https://dash.example.com` (scheme, host and port only).
+fn public_origin(url: &str) -> Result<String, ConfigError> {
+    let bad = || {
+        ConfigError(format!(
+            "DASHBOARD_PUBLIC_URL={url:?}: give the address people open, e.g. https://dash.example.com"
+        ))
+    };
+    let (scheme, rest) = url.split_once("://").ok_or_else(bad)?;
+    if scheme != "http" && scheme != "https" {
+        return Err(bad());
+    }
+    let host = rest
+        .split('/')
+        .next()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(bad)?;
+    Ok(format!("{scheme}://{host}"))
 }
 
 /// The sandbox's own settings: the credentials it accepts, token lifetime and service types.

@@ -1,23 +1,43 @@
-//! Demo data for `scripts/run`: one customer with two saved sites in different zones and a few
-//! future bookings, made through the real booking flow (so they reach the sandbox). Only ever run
-//! in demo mode.
+//! Demo data for `scripts/run`: two customers with saved sites in different zones, one account of
+//! each role, and a few future bookings made through the real booking flow (so they reach the
+//! sandbox). Only ever run in demo mode.
 
 use app::domain::{BookingDraft, ContactDraft};
+use app::model::Role;
 use app::server::AppState;
+use app::server::auth::Viewer;
 use app::server::bookings;
-use app::server::db::{self, CustomerRow, DbError, NewSite};
+use app::server::db::{self, CustomerRow, CustomerScope, DbError, NewSite, NewUser};
 use chrono::{Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use sqlx::SqlitePool;
 
 pub const DEMO_CUSTOMER_AURA_ID: i64 = 178921;
 pub const DEMO_CUSTOMER_NAME: &str = "Northwind Estates";
-pub const DEMO_ACTOR: &str = "Demo data";
+pub const SECOND_CUSTOMER_AURA_ID: i64 = 204417;
+pub const SECOND_CUSTOMER_NAME: &str = "Harbourside Lofts";
 
-/// The demo customer and its two sites, created if missing.
-pub async fn ensure_customer(pool: &SqlitePool) -> Result<CustomerRow, DbError> {
+/// The demo accounts: one per role. Emails use the reserved example.com domain.
+pub const DEMO_ADMIN: &str = "admin@example.com";
+pub const DEMO_MANAGER: &str = "manager@example.com";
+pub const DEMO_CUSTOMER_USER: &str = "customer@example.com";
+
+async fn ensure_site(pool: &SqlitePool, site: NewSite<'_>) -> Result<(), DbError> {
+    let exists = db::sites_for_customer(pool, site.customer_id)
+        .await?
+        .iter()
+        .any(|s| s.name == site.name);
+    if !exists {
+        db::insert_site(pool, &site, Utc::now()).await?;
+    }
+    Ok(())
+}
+
+/// The demo customers and their sites, created if missing: Northwind Estates (London and Brooklyn)
+/// and Harbourside Lofts (Manchester).
+pub async fn ensure_customers(pool: &SqlitePool) -> Result<(CustomerRow, CustomerRow), DbError> {
     let now = Utc::now();
-    let customer = db::upsert_customer(
+    let northwind = db::upsert_customer(
         pool,
         DEMO_CUSTOMER_NAME,
         DEMO_CUSTOMER_AURA_ID,
@@ -25,28 +45,159 @@ pub async fn ensure_customer(pool: &SqlitePool) -> Result<CustomerRow, DbError> 
         now,
     )
     .await?;
-    if db::sites_for_customer(pool, customer.id).await?.is_empty() {
-        let sites = [
-            NewSite {
-                customer_id: customer.id,
-                name: "Canary Wharf warehouse",
-                address: Some("Unit 4, 12 Westferry Road, London E14 8JH"),
-                coordinates: Some((51.4986, -0.0235)),
-                timezone: "Europe/London",
-            },
-            NewSite {
-                customer_id: customer.id,
-                name: "Brooklyn office",
-                address: Some("200 Water Street, Brooklyn, NY 11201"),
-                coordinates: Some((40.7033, -73.9881)),
-                timezone: "America/New_York",
-            },
-        ];
-        for site in &sites {
-            db::insert_site(pool, site, now).await?;
+    ensure_site(
+        pool,
+        NewSite {
+            customer_id: northwind.id,
+            name: "Canary Wharf warehouse",
+            address: Some("Unit 4, 12 Westferry Road, London E14 8JH"),
+            coordinates: Some((51.4986, -0.0235)),
+            timezone: "Europe/London",
+        },
+    )
+    .await?;
+    ensure_site(
+        pool,
+        NewSite {
+            customer_id: northwind.id,
+            name: "Brooklyn office",
+            address: Some("200 Water Street, Brooklyn, NY 11201"),
+            coordinates: Some((40.7033, -73.9881)),
+            timezone: "America/New_York",
+        },
+    )
+    .await?;
+    let harbourside = db::upsert_customer(
+        pool,
+        SECOND_CUSTOMER_NAME,
+        SECOND_CUSTOMER_AURA_ID,
+        "Europe/London",
+        now,
+    )
+    .await?;
+    ensure_site(
+        pool,
+        NewSite {
+            customer_id: harbourside.id,
+            name: "Salford Quays lofts",
+            address: Some("The Quays, Salford M50 3AZ"),
+            coordinates: Some((53.4723, -2.2935)),
+            timezone: "Europe/London",
+        },
+    )
+    .await?;
+    Ok((northwind, harbourside))
+}
+
+/// A demo account as printed at start-up.
+pub struct DemoAccount {
+    pub email: &'static str,
+    pub role: Role,
+    pub note: String,
+}
+
+/// Creates the three demo accounts, or resets their password (and ends their old sessions) when
+/// they exist. Demo mode only: a real deployment creates accounts with `server user add`.
+pub async fn ensure_users(
+    pool: &SqlitePool,
+    password: &str,
+    northwind: &CustomerRow,
+    harbourside: &CustomerRow,
+) -> Result<Vec<DemoAccount>, String> {
+    let hash = app::server::auth::hash_password(password.to_string())
+        .await
+        .map_err(|e| e.to_string())?;
+    let accounts = [
+        (DEMO_ADMIN, "Alex Morgan", Role::Admin, None),
+        (DEMO_MANAGER, "Sam Patel", Role::AccountManager, None),
+        (
+            DEMO_CUSTOMER_USER,
+            "Priya Shah",
+            Role::Customer,
+            Some(northwind.id),
+        ),
+    ];
+    let now = Utc::now();
+    for (email, name, role, customer_id) in accounts {
+        let id = match db::user_by_email(pool, email)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            Some(user) => {
+                db::set_password(pool, user.id, &hash)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                db::set_user_disabled(pool, user.id, false, now)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                user.id
+            }
+            None => db::insert_user(
+                pool,
+                &NewUser {
+                    email,
+                    name,
+                    password_hash: &hash,
+                    role,
+                    customer_id,
+                },
+                now,
+            )
+            .await
+            .map_err(|e| e.to_string())?,
+        };
+        if role == Role::AccountManager {
+            for customer in [northwind, harbourside] {
+                db::assign_customer(pool, id, customer.id)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
         }
     }
-    Ok(customer)
+    Ok(vec![
+        DemoAccount {
+            email: DEMO_ADMIN,
+            role: Role::Admin,
+            note: "manages users, customers and sites".into(),
+        },
+        DemoAccount {
+            email: DEMO_MANAGER,
+            role: Role::AccountManager,
+            note: format!("looks after {} and {}", northwind.name, harbourside.name),
+        },
+        DemoAccount {
+            email: DEMO_CUSTOMER_USER,
+            role: Role::Customer,
+            note: format!("books for {}", northwind.name),
+        },
+    ])
+}
+
+/// The person a demo booking is made by, as the booking flow sees them.
+async fn demo_viewer(pool: &SqlitePool, email: &str) -> Result<Viewer, String> {
+    let user = db::user_by_email(pool, email)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("demo user missing")?;
+    let role = user.role().map_err(|e| e.to_string())?;
+    let customers = match role {
+        Role::Customer => db::customer_by_id(pool, user.customer_id.unwrap_or_default())
+            .await
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .collect(),
+        _ => db::customers_of_manager(pool, user.id)
+            .await
+            .map_err(|e| e.to_string())?,
+    };
+    Ok(Viewer {
+        user_id: user.id,
+        name: user.name,
+        email: user.email,
+        role,
+        customers,
+        selected: None,
+    })
 }
 
 fn local_today(zone: &str) -> NaiveDate {
@@ -58,19 +209,25 @@ fn ymd(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
-/// A few future bookings, unless the customer has some already.
-pub async fn seed_bookings(state: &AppState) -> Result<usize, String> {
+/// A few future bookings, unless there are some already: Northwind's made by its own user,
+/// Harbourside's by the account manager on its behalf.
+pub async fn seed_bookings(
+    state: &AppState,
+    northwind: &CustomerRow,
+    harbourside: &CustomerRow,
+) -> Result<usize, String> {
     let pool = &state.pool;
-    let customer = &state.customer;
-    let existing = db::active_requests(pool, customer.id)
+    let everyone = CustomerScope::All;
+    let existing = db::active_requests(pool, &everyone)
         .await
         .map_err(|e| e.to_string())?;
-    let cancelled = db::cancelled_requests(pool, customer.id, 1)
+    let cancelled = db::cancelled_requests(pool, &everyone, 1)
         .await
         .map_err(|e| e.to_string())?;
     if !existing.is_empty() || !cancelled.is_empty() {
         return Ok(0);
     }
+    let customer = northwind;
     let sites = db::sites_for_customer(pool, customer.id)
         .await
         .map_err(|e| e.to_string())?;
@@ -89,6 +246,7 @@ pub async fn seed_bookings(state: &AppState) -> Result<usize, String> {
     let tomorrow_ny = local_today(&ny_zone) + Duration::days(1);
     let base = |key: &str, site_id: i64| BookingDraft {
         idempotency_key: format!("demo-{key}"),
+        customer_id: Some(customer.id),
         site_id: Some(site_id),
         number_of_guards: "1".into(),
         armed_preference: "noPreference".into(),
@@ -146,9 +304,33 @@ pub async fn seed_bookings(state: &AppState) -> Result<usize, String> {
             ..base("inspection", brooklyn)
         },
     ];
+    let loft = db::sites_for_customer(pool, harbourside.id)
+        .await
+        .map_err(|e| e.to_string())?
+        .first()
+        .map(|s| s.id)
+        .ok_or("demo loft site is missing")?;
+    let loft_patrol = BookingDraft {
+        service_type: "patrol".into(),
+        name: "Car-park patrol".into(),
+        special_instructions: "Walk both levels; report lights that are out.".into(),
+        first_date: ymd(tomorrow_london),
+        last_date: ymd(tomorrow_london + Duration::days(27)),
+        repeat: "daily".into(),
+        start_time: "23:30".into(),
+        window_minutes: "60".into(),
+        customer_id: Some(harbourside.id),
+        ..base("loft-patrol", loft)
+    };
+    let customer_user = demo_viewer(pool, DEMO_CUSTOMER_USER).await?;
+    let manager = demo_viewer(pool, DEMO_MANAGER).await?;
     let mut booked = 0;
-    for draft in drafts {
-        match bookings::book(state, &draft, DEMO_ACTOR, Utc::now()).await {
+    let plan = drafts
+        .iter()
+        .map(|d| (d, &customer_user))
+        .chain(std::iter::once((&loft_patrol, &manager)));
+    for (draft, viewer) in plan {
+        match bookings::book(state, viewer, draft, Utc::now()).await {
             Ok(_) => booked += 1,
             Err(e) => tracing::warn!(name = %draft.name, error = %e, "demo booking failed"),
         }

@@ -2,10 +2,10 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use app::model::SyncStatus;
+use app::model::{Role, SyncStatus};
 use app::server::AppState;
 use app::server::aura::{AuraClient, AuraConfig};
-use app::server::{bookings, db};
+use app::server::{auth, bookings, db};
 use clap::{Parser, Subcommand};
 use leptos::config::LeptosOptions;
 use server::config::{AuraTarget, Config, sandbox_config_from_env};
@@ -33,6 +33,49 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:4010")]
         addr: SocketAddr,
     },
+    /// Manage sign-in accounts (the first administrator is made here).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage customers (administrators can also do this in the dashboard).
+    Customer {
+        #[command(subcommand)]
+        command: CustomerCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account. The password is asked for (or read from the first line of stdin).
+    Add {
+        #[arg(long)]
+        email: String,
+        /// The person's name as the dashboard shows it (defaults to the email).
+        #[arg(long)]
+        name: Option<String>,
+        /// admin, account_manager or customer.
+        #[arg(long)]
+        role: String,
+        /// For customer users: the AURA customerId of their customer (which must exist).
+        #[arg(long)]
+        customer: Option<i64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum CustomerCommand {
+    /// Create a customer, or update the one with this AURA customerId.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// The customer's AURA customerId.
+        #[arg(long)]
+        aura_id: i64,
+        /// IANA zone used for "today" and new locations.
+        #[arg(long, default_value = "Europe/London")]
+        timezone: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -56,6 +99,23 @@ fn main() -> ExitCode {
         match cli.command.unwrap_or(Command::Serve { demo: false }) {
             Command::Serve { demo } => serve(demo).await,
             Command::Sandbox { addr } => serve_sandbox(addr).await,
+            Command::User {
+                command:
+                    UserCommand::Add {
+                        email,
+                        name,
+                        role,
+                        customer,
+                    },
+            } => add_user(&email, name.as_deref(), &role, customer).await,
+            Command::Customer {
+                command:
+                    CustomerCommand::Add {
+                        name,
+                        aura_id,
+                        timezone,
+                    },
+            } => add_customer(&name, aura_id, &timezone).await,
         }
     });
     match result {
@@ -81,37 +141,128 @@ async fn serve_sandbox(addr: SocketAddr) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-async fn serve(demo_flag: bool) -> Result<(), String> {
-    let config = Config::from_env(demo_flag).map_err(|e| e.to_string())?;
+/// The database named by the configuration, created and migrated.
+async fn open_database(config: &Config) -> Result<sqlx::SqlitePool, String> {
     if config.database_url.starts_with("sqlite://") && std::env::var("DATABASE_URL").is_err() {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| format!("cannot create DATA_DIR {}: {e}", config.data_dir.display()))?;
     }
-    let pool = db::connect(&config.database_url)
+    db::connect(&config.database_url)
         .await
-        .map_err(|e| format!("database {}: {e}", config.database_url))?;
+        .map_err(|e| format!("database {}: {e}", config.database_url))
+}
 
-    let customer = if config.demo {
-        demo::ensure_customer(&pool)
-            .await
-            .map_err(|e| format!("demo data: {e}"))?
+/// Reads a new password: asked twice on a terminal, else the first line of stdin.
+fn read_new_password() -> Result<String, String> {
+    use std::io::IsTerminal;
+    let password = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password (at least 12 characters): ")
+            .map_err(|e| e.to_string())?;
+        let again =
+            rpassword::prompt_password("Same password again: ").map_err(|e| e.to_string())?;
+        if first != again {
+            return Err("the passwords differ; nothing was changed".into());
+        }
+        first
     } else {
-        let aura_id = config.customer_aura_id.ok_or(
-            "set DASHBOARD_CUSTOMER_ID to the AURA customerId the dashboard books for (or run with --demo)",
-        )?;
-        let name = config
-            .customer_name
-            .clone()
-            .unwrap_or_else(|| format!("Customer {aura_id}"));
-        db::upsert_customer(
-            &pool,
-            &name,
-            aura_id,
-            &config.customer_timezone,
-            chrono::Utc::now(),
-        )
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
+        line.trim_end_matches(['\r', '\n']).to_string()
+    };
+    match auth::new_password_problem(&password) {
+        Some(problem) => Err(format!("password refused: {problem}")),
+        None => Ok(password),
+    }
+}
+
+async fn add_user(
+    email: &str,
+    name: Option<&str>,
+    role: &str,
+    customer: Option<i64>,
+) -> Result<(), String> {
+    let role = Role::from_key(role)
+        .ok_or_else(|| format!("--role {role:?}: use admin, account_manager or customer"))?;
+    let config = Config::from_env(false).map_err(|e| e.to_string())?;
+    let pool = open_database(&config).await?;
+    let customer_row = match (role, customer) {
+        (Role::Customer, Some(aura_id)) => Some(
+            db::customer_by_aura_id(&pool, aura_id)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| {
+                    format!("no customer has AURA customerId {aura_id}; add it first with `server customer add`")
+                })?,
+        ),
+        (Role::Customer, None) => {
+            return Err("a customer user needs --customer <AURA customerId>".into());
+        }
+        (_, Some(_)) => return Err("--customer is only for --role customer".into()),
+        (_, None) => None,
+    };
+    let email = email.trim();
+    if !email.contains('@') {
+        return Err(format!("--email {email:?} is not an email address"));
+    }
+    let password = read_new_password()?;
+    let hash = auth::hash_password(password)
         .await
-        .map_err(|e| format!("customer: {e}"))?
+        .map_err(|e| e.to_string())?;
+    let new = db::NewUser {
+        email,
+        name: name.unwrap_or(email),
+        password_hash: &hash,
+        role,
+        customer_id: customer_row.as_ref().map(|c| c.id),
+    };
+    db::insert_user(&pool, &new, chrono::Utc::now())
+        .await
+        .map_err(|e| format!("{email}: {e}"))?;
+    println!(
+        "Created {} {email}{}. They can sign in now.",
+        role.label().to_lowercase(),
+        customer_row
+            .map(|c| format!(" for {}", c.name))
+            .unwrap_or_default()
+    );
+    Ok(())
+}
+
+async fn add_customer(name: &str, aura_id: i64, timezone: &str) -> Result<(), String> {
+    if timezone.parse::<chrono_tz::Tz>().is_err() {
+        return Err(format!("--timezone {timezone:?} is not an IANA zone"));
+    }
+    let config = Config::from_env(false).map_err(|e| e.to_string())?;
+    let pool = open_database(&config).await?;
+    let customer = db::upsert_customer(&pool, name.trim(), aura_id, timezone, chrono::Utc::now())
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "Customer {} (AURA customerId {aura_id}) is saved. Add sites and account managers in the dashboard under Customers.",
+        customer.name
+    );
+    Ok(())
+}
+
+async fn serve(demo_flag: bool) -> Result<(), String> {
+    let config = Config::from_env(demo_flag).map_err(|e| e.to_string())?;
+    let pool = open_database(&config).await?;
+    let demo_password = config
+        .demo_password
+        .clone()
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()[..16].to_string());
+    let demo = if config.demo {
+        let (northwind, harbourside) = demo::ensure_customers(&pool)
+            .await
+            .map_err(|e| format!("demo data: {e}"))?;
+        let accounts = demo::ensure_users(&pool, &demo_password, &northwind, &harbourside)
+            .await
+            .map_err(|e| format!("demo accounts: {e}"))?;
+        Some((northwind, harbourside, accounts))
+    } else {
+        None
     };
 
     let aura = AuraClient::new(AuraConfig {
@@ -137,7 +288,8 @@ async fn serve(demo_flag: bool) -> Result<(), String> {
         pool,
         aura: Arc::new(aura),
         services: Arc::new(config.services.clone()),
-        customer: Arc::new(customer),
+        sign_in_limiter: Arc::new(auth::SignInLimiter::default()),
+        security: Arc::new(config.security.clone()),
     };
     if let Some(sandbox) = &sandbox {
         restore_sandbox(sandbox, &state).await;
@@ -152,13 +304,18 @@ async fn serve(demo_flag: bool) -> Result<(), String> {
             )
         })?;
     let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
+        // Client addresses are needed for sign-in throttling.
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
     });
 
-    if config.demo {
-        match demo::seed_bookings(&state).await {
+    tokio::spawn(delete_expired_sessions(state.pool.clone()));
+    if let Some((northwind, harbourside, _)) = &demo {
+        match demo::seed_bookings(&state, northwind, harbourside).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(bookings = n, "seeded demo bookings"),
             Err(e) => tracing::warn!("demo bookings not seeded: {e}"),
@@ -166,11 +323,15 @@ async fn serve(demo_flag: bool) -> Result<(), String> {
     }
     println!();
     println!("  AURA dashboard: http://{}/", config.site_addr);
-    println!(
-        "  Acting for customer: {} (AURA customerId {})",
-        state.customer.name, state.customer.aura_customer_id
-    );
-    println!("  Sign-in: none yet; every visitor acts for this customer (accounts come later).");
+    match &demo {
+        Some((_, _, accounts)) => {
+            println!("  Demo accounts (demo mode only), all with password: {demo_password}");
+            for a in accounts {
+                println!("    {:<22} {:<16} {}", a.email, a.role.label(), a.note);
+            }
+        }
+        None => println!("  Sign in with an account made by `server user add` (see the README)."),
+    }
     match &config.aura {
         AuraTarget::Embedded => println!(
             "  AURA: built-in sandbox at {} (state in memory)",
@@ -190,7 +351,7 @@ async fn serve(demo_flag: bool) -> Result<(), String> {
 /// The embedded sandbox starts with empty memory; teach it the bookings this database says AURA
 /// confirmed, so they can still be cancelled after a restart.
 async fn restore_sandbox(sandbox: &Sandbox, state: &AppState) {
-    let rows = match db::active_requests(&state.pool, state.customer.id).await {
+    let rows = match db::active_requests(&state.pool, &db::CustomerScope::All).await {
         Ok(rows) => rows,
         Err(e) => {
             tracing::warn!("could not read bookings to restore the sandbox: {e}");
@@ -208,7 +369,7 @@ async fn restore_sandbox(sandbox: &Sandbox, state: &AppState) {
         let Some(slug) = state.services.slug(service) else {
             continue;
         };
-        let adopted = bookings::create_body_for(state.customer.aura_customer_id, row)
+        let adopted = bookings::create_body_for(row.customer_aura_id, row)
             .map_err(|e| e.to_string())
             .and_then(|body| sandbox.adopt(aura_id, slug, body));
         match adopted {
@@ -221,6 +382,19 @@ async fn restore_sandbox(sandbox: &Sandbox, state: &AppState) {
             restored,
             "restored confirmed bookings into the embedded sandbox"
         );
+    }
+}
+
+/// Removes expired sessions from the database once an hour.
+async fn delete_expired_sessions(pool: sqlx::SqlitePool) {
+    use tower_sessions::ExpiredDeletion;
+    let store = tower_sessions_sqlx_store::SqliteStore::new(pool);
+    let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every_hour.tick().await;
+        if let Err(e) = store.delete_expired().await {
+            tracing::warn!("could not delete expired sessions: {e}");
+        }
     }
 }
 

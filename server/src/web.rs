@@ -1,20 +1,42 @@
 //! The HTTP router, built by a function so tests drive it without a socket.
 
 use app::server::AppState;
+use app::server::auth;
 use app::{App, shell};
 use axum::Router;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::compression::CompressionLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::cookie::time::Duration;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::sandbox::{self, Sandbox};
 
-/// Pages, server functions and static files; the embedded sandbox under `/sandbox` if given.
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "aura_session";
+/// A session ends after this long without a request.
+pub const SESSION_IDLE: Duration = Duration::hours(12);
+
+/// Pages, server functions and static files behind sessions and the request guard; the embedded
+/// sandbox under `/sandbox` (outside both: it stands in for AURA) if given.
 pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    let sessions = SessionManagerLayer::new(SqliteStore::new(state.pool.clone()))
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.security.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
     let mut router = Router::new()
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::guard,
+        ))
+        .layer(sessions)
         .with_state(state);
     if let Some(sandbox) = sandbox {
         router = router.nest("/sandbox", sandbox::router(sandbox));

@@ -11,7 +11,7 @@ use app::model::{
     BookingResult, MonthView, RequestDetail, SchedulePreview, SyncStatus, UpcomingView,
 };
 use app::server::aura::wire::ServiceCatalog;
-use app::server::db;
+use app::server::db::{self, CustomerScope};
 use common::{Dashboard, RunningSandbox, start_dashboard, start_sandbox};
 use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
@@ -26,7 +26,7 @@ async fn setup() -> (RunningSandbox, Dashboard) {
 }
 
 async fn london_site(dash: &Dashboard) -> i64 {
-    let sites = db::sites_for_customer(&dash.state.pool, dash.state.customer.id)
+    let sites = db::sites_for_customer(&dash.state.pool, dash.a.id)
         .await
         .expect("sites");
     sites
@@ -141,7 +141,7 @@ async fn booking_is_saved_sent_and_confirmed() {
     assert_eq!(sent.name, "Night patrol");
     assert_eq!(sent.number_of_guards, 2);
     assert_eq!(sent.repeats_config.window_period_minutes, 90);
-    let row = db::request_of_customer(&dash.state.pool, dash.state.customer.id, result.request_id)
+    let row = db::request_in_scope(&dash.state.pool, &CustomerScope::All, result.request_id)
         .await
         .expect("row")
         .expect("found");
@@ -207,7 +207,7 @@ async fn invalid_drafts_come_back_with_field_errors_and_nothing_is_saved() {
     );
 
     assert!(
-        db::active_requests(&dash.state.pool, dash.state.customer.id)
+        db::active_requests(&dash.state.pool, &CustomerScope::Only(vec![dash.a.id]))
             .await
             .expect("rows")
             .is_empty()
@@ -372,7 +372,8 @@ async fn cancel_requires_a_reason_then_cancels_at_aura_and_in_the_ledger() {
     let d = detail(&dash, id).await.expect("detail");
     let c = d.cancellation.expect("cancellation");
     assert_eq!(c.reason, "Site closed");
-    assert_eq!(c.by, "Dashboard user");
+    assert_eq!(c.by, "Ann Customer");
+    assert_eq!(c.on_behalf_of, None, "a customer acts for itself");
     assert_eq!(
         c.removed_occurrences, 4,
         "four weekly windows were still ahead"

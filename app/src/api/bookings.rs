@@ -12,46 +12,68 @@ pub const PREVIEW_OCCURRENCES: usize = 5;
 
 #[server(input = GetUrl)]
 pub async fn load_booking_form() -> Result<BookingFormData, AppError> {
-    use crate::server::{app_state, bookings, with_status};
-    with_status(bookings::form_data(&app_state()?, chrono::Utc::now()).await)
+    use crate::server::{app_state, auth, bookings, with_status};
+    with_status(
+        async { bookings::form_data(&app_state()?, &*auth::viewer()?, chrono::Utc::now()).await }
+            .await,
+    )
 }
 
 /// The first windows of a draft in its zone; problems come back inside the preview.
 #[server(input = Json)]
 pub async fn preview_schedule(draft: BookingDraft) -> Result<SchedulePreview, AppError> {
-    use crate::server::{app_state, bookings};
-    Ok(bookings::preview(
-        &app_state()?,
-        &draft,
-        chrono::Utc::now(),
-        PREVIEW_OCCURRENCES,
+    use crate::server::{app_state, auth, bookings, with_status};
+    with_status(
+        async {
+            Ok(bookings::preview(
+                &app_state()?,
+                &*auth::viewer()?,
+                &draft,
+                chrono::Utc::now(),
+                PREVIEW_OCCURRENCES,
+            )
+            .await)
+        }
+        .await,
     )
-    .await)
 }
 
 #[server(input = Json)]
 pub async fn book_service(draft: BookingDraft) -> Result<BookingResult, AppError> {
-    use crate::server::{app_state, bookings, state::DASHBOARD_ACTOR, with_status};
-    with_status(bookings::book(&app_state()?, &draft, DASHBOARD_ACTOR, chrono::Utc::now()).await)
+    use crate::server::{app_state, auth, bookings, with_status};
+    with_status(
+        async {
+            bookings::book(&app_state()?, &*auth::viewer()?, &draft, chrono::Utc::now()).await
+        }
+        .await,
+    )
 }
 
 #[server(input = GetUrl)]
 pub async fn load_request(id: i64) -> Result<RequestDetail, AppError> {
-    use crate::server::{app_state, bookings, with_status};
-    with_status(bookings::request_detail(&app_state()?, id, chrono::Utc::now()).await)
+    use crate::server::{app_state, auth, bookings, with_status};
+    with_status(
+        async {
+            bookings::request_detail(&app_state()?, &*auth::viewer()?, id, chrono::Utc::now()).await
+        }
+        .await,
+    )
 }
 
 #[server]
 pub async fn cancel_request(id: i64, reason: String) -> Result<(), AppError> {
-    use crate::server::{app_state, bookings, state::DASHBOARD_ACTOR, with_status};
+    use crate::server::{app_state, auth, bookings, with_status};
     with_status(
-        bookings::cancel(
-            &app_state()?,
-            id,
-            &reason,
-            DASHBOARD_ACTOR,
-            chrono::Utc::now(),
-        )
+        async {
+            bookings::cancel(
+                &app_state()?,
+                &*auth::viewer()?,
+                id,
+                &reason,
+                chrono::Utc::now(),
+            )
+            .await
+        }
         .await,
     )
 }
@@ -59,12 +81,29 @@ pub async fn cancel_request(id: i64, reason: String) -> Result<(), AppError> {
 /// `month` is "YYYY-MM"; empty means the current month.
 #[server(input = GetUrl)]
 pub async fn load_month(month: String) -> Result<MonthView, AppError> {
-    use crate::server::{app_state, bookings, with_status};
-    with_status(bookings::month_view(&app_state()?, Some(&month), chrono::Utc::now()).await)
+    use crate::server::{app_state, auth, bookings, with_status};
+    with_status(
+        async {
+            bookings::month_view(
+                &app_state()?,
+                &*auth::viewer()?,
+                Some(&month),
+                chrono::Utc::now(),
+            )
+            .await
+        }
+        .await,
+    )
 }
 
 #[server(input = GetUrl)]
 pub async fn load_upcoming(days: u32) -> Result<UpcomingView, AppError> {
-    use crate::server::{app_state, bookings, with_status};
-    with_status(bookings::upcoming_view(&app_state()?, days, chrono::Utc::now()).await)
+    use crate::server::{app_state, auth, bookings, with_status};
+    with_status(
+        async {
+            bookings::upcoming_view(&app_state()?, &*auth::viewer()?, days, chrono::Utc::now())
+                .await
+        }
+        .await,
+    )
 }

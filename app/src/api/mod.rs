@@ -1,3 +1,5 @@
-//! Server functions, by domain. Thin: find the state, call the booking flow, map the error.
+//! Server functions, by domain. Thin: find the state and who is asking, call the
+//! flow in `server`, map the error.
 
+pub mod accounts;
 pub mod bookings;

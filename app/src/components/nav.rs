@@ -1,8 +1,14 @@
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::components::A;
+use leptos_router::hooks::use_location;
+
+use crate::api::accounts::{SignOut, SwitchCustomer};
+use crate::model::{Role, SessionView};
 
 #[component]
 pub fn Header() -> impl IntoView {
+    let session = crate::signed_in();
     view! {
         <header class="site-header">
             <a class="brand" href="/">
@@ -11,13 +17,83 @@ pub fn Header() -> impl IntoView {
                 </span>
                 " AURA scheduled services"
             </a>
-            <nav aria-label="Main">
-                <A href="/" exact=true>
-                    "Calendar"
-                </A>
-                <A href="/book">"Book a service"</A>
-                <A href="/upcoming">"Upcoming & cancellations"</A>
-            </nav>
+            {session.map(|s| view! { <SignedInNav session=s /> })}
         </header>
+    }
+}
+
+#[component]
+fn SignedInNav(session: SessionView) -> impl IntoView {
+    let is_admin = session.role == Role::Admin;
+    let switcher = (session.role.spans_customers() && session.customers.len() > 1)
+        .then(|| view! { <CustomerSwitcher session=session.clone() /> });
+    view! {
+        <nav aria-label="Main">
+            <A href="/" exact=true>
+                "Calendar"
+            </A>
+            <A href="/book">"Book a service"</A>
+            <A href="/upcoming">"Upcoming & cancellations"</A>
+            {is_admin
+                .then(|| {
+                    view! {
+                        <A href="/admin/users">"Users"</A>
+                        <A href="/admin/customers">"Customers"</A>
+                    }
+                })}
+        </nav>
+        <div class="account">
+            {switcher}
+            <span class="who">
+                <span class="who-name">{session.name.clone()}</span>
+                <span class="who-role">{session.role.label()}</span>
+            </span>
+            <form method="post" action=SignOut::PATH class="inline">
+                <button type="submit" class="link-button">
+                    "Sign out"
+                </button>
+            </form>
+        </div>
+    }
+}
+
+/// Which customer an account manager or administrator is acting for (or all of them). A plain
+/// form with a button: changing a drop-down never navigates by itself.
+#[component]
+fn CustomerSwitcher(session: SessionView) -> impl IntoView {
+    let location = use_location();
+    let back = format!(
+        "{}{}",
+        location.pathname.get_untracked(),
+        location.search.get_untracked()
+    );
+    let selected = session.selected_customer;
+    let all_label = if session.role == Role::Admin {
+        "All customers"
+    } else {
+        "All my customers"
+    };
+    view! {
+        <form method="post" action=SwitchCustomer::PATH class="switcher">
+            <label for="switch-customer">"Acting for"</label>
+            <select id="switch-customer" name="customer">
+                <option value="" selected=selected.is_none()>
+                    {all_label}
+                </option>
+                {session
+                    .customers
+                    .into_iter()
+                    .map(|c| {
+                        view! {
+                            <option value=c.id.to_string() selected=selected == Some(c.id)>
+                                {c.name}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+            <input type="hidden" name="back" value=back />
+            <button type="submit">"Switch"</button>
+        </form>
     }
 }

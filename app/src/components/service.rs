@@ -22,7 +22,10 @@ pub fn CancellationFacts(info: CancellationInfo) -> impl IntoView {
             <dt>"Cancelled"</dt>
             <dd>{info.at_label}</dd>
             <dt>"By"</dt>
-            <dd>{info.by}</dd>
+            <dd>
+                {info.by}
+                {info.on_behalf_of.map(|c| view! { <span class="on-behalf">", for " {c}</span> })}
+            </dd>
             <dt>"Reason"</dt>
             <dd class="prewrap reason">{info.reason}</dd>
             <dt>"Future windows removed"</dt>

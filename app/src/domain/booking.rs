@@ -23,6 +23,8 @@ pub const MAX_CANCEL_REASON_CHARS: usize = 500;
 pub struct BookingDraft {
     /// One key per form instance: a repeated submit of the same form books once.
     pub idempotency_key: String,
+    /// The customer booked for: checked on the server against who is asking.
+    pub customer_id: Option<i64>,
     pub service_type: String,
     pub name: String,
     pub special_instructions: String,
@@ -643,6 +645,7 @@ mod tests {
     fn good_draft() -> BookingDraft {
         BookingDraft {
             idempotency_key: "k1".into(),
+            customer_id: None,
             service_type: "patrol".into(),
             name: " Warehouse night patrol ".into(),
             special_instructions: "Check the loading-bay shutters".into(),

@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{FieldErrors, ServiceType};
 
+mod accounts;
+pub use accounts::*;
+
 /// Where a booking stands with AURA.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -85,6 +88,7 @@ pub struct SiteView {
 /// Everything the booking form needs to render.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BookingFormData {
+    pub customer_id: i64,
     pub customer_name: String,
     pub sites: Vec<SiteView>,
     pub service_types: Vec<ServiceType>,
@@ -100,6 +104,7 @@ pub struct BookingFormData {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OccurrenceView {
     pub request_id: i64,
+    pub customer: String,
     pub name: String,
     pub service_type: ServiceType,
     pub status: SyncStatus,
@@ -153,6 +158,10 @@ pub struct MonthView {
     pub prev: String,
     pub next: String,
     pub weeks: Vec<Vec<DayCell>>,
+    /// Whose bookings these are, e.g. "Northwind Estates" or "All 3 of your customers".
+    pub showing_for: String,
+    /// Whether entries name their customer (the view spans several).
+    pub show_customer: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -167,6 +176,7 @@ pub struct EventView {
     pub at_label: String,
     pub kind: String,
     pub actor: String,
+    pub on_behalf_of: Option<String>,
     pub detail: String,
 }
 
@@ -182,12 +192,15 @@ pub struct CancellationInfo {
     pub at_label: String,
     pub reason: String,
     pub by: String,
+    /// The customer an account manager or administrator cancelled for.
+    pub on_behalf_of: Option<String>,
     pub removed_occurrences: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RequestDetail {
     pub id: i64,
+    pub customer: String,
     pub name: String,
     pub service_type: ServiceType,
     pub status: SyncStatus,
@@ -216,6 +229,7 @@ pub struct RequestDetail {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CancellationView {
     pub request_id: i64,
+    pub customer: String,
     pub name: String,
     pub service_type: ServiceType,
     pub place: String,
@@ -225,6 +239,8 @@ pub struct CancellationView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpcomingView {
     pub days: u32,
+    pub showing_for: String,
+    pub show_customer: bool,
     pub occurrences: Vec<OccurrenceView>,
     pub cancellations: Vec<CancellationView>,
 }

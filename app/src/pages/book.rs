@@ -2,6 +2,9 @@ use chrono::Duration;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use leptos::server_fn::ServerFn;
+
+use crate::api::accounts::SwitchCustomer;
 use crate::api::bookings::{BookService, load_booking_form};
 use crate::components::feedback::{ErrorNotice, FieldMessage, Loading};
 use crate::components::service::WindowItem;
@@ -9,6 +12,7 @@ use crate::domain::{
     ArmedPreference, BookingDraft, ContactDraft, Field, FieldErrors, MAX_CONTACTS, RepeatKind,
     ServiceType, WEEKDAYS, validate_draft, weekday_code, weekday_short_name,
 };
+use crate::error::AppError;
 use crate::model::{BookingFormData, SchedulePreview, SyncStatus};
 use crate::use_hydrated;
 
@@ -26,10 +30,36 @@ pub fn BookPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(data) => view! { <BookingForm data /> }.into_any(),
+                    Err(AppError::Conflict(_)) => view! { <ChooseCustomer /> }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                 }
             })}
         </Suspense>
+    }
+}
+
+/// Account managers and administrators book for one customer at a time: pick it first.
+#[component]
+fn ChooseCustomer() -> impl IntoView {
+    let customers = crate::signed_in().map(|s| s.customers).unwrap_or_default();
+    view! {
+        <p>"Who is this booking for? Choose the customer; you can switch at the top of any page."</p>
+        <ul class="plain customer-choice">
+            {customers
+                .into_iter()
+                .map(|c| {
+                    view! {
+                        <li>
+                            <form method="post" action=SwitchCustomer::PATH>
+                                <input type="hidden" name="customer" value=c.id.to_string() />
+                                <input type="hidden" name="back" value="/book" />
+                                <button type="submit">"Book for " {c.name}</button>
+                            </form>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
     }
 }
 
@@ -54,6 +84,8 @@ impl ContactRow {
 /// Every input of the form, as typed.
 #[derive(Clone, Copy)]
 struct FormState {
+    /// The customer the form was loaded for; the server checks it against who is asking.
+    customer_id: i64,
     service_type: RwSignal<String>,
     name: RwSignal<String>,
     special_instructions: RwSignal<String>,
@@ -82,6 +114,7 @@ impl FormState {
             .map(|s| s.id.to_string())
             .unwrap_or_else(|| NEW_SITE.to_string());
         FormState {
+            customer_id: data.customer_id,
             service_type: RwSignal::new(
                 data.service_types
                     .first()
@@ -142,6 +175,7 @@ impl FormState {
     fn when_draft(&self) -> BookingDraft {
         let site_id = self.site_id();
         BookingDraft {
+            customer_id: Some(self.customer_id),
             site_id,
             address: self.address.get(),
             latitude: self.latitude.get(),

@@ -36,6 +36,8 @@ fn MonthGrid(month: MonthView) -> impl IntoView {
         prev,
         next,
         weeks,
+        showing_for,
+        show_customer,
     } = month;
     let empty = weeks
         .iter()
@@ -44,7 +46,10 @@ fn MonthGrid(month: MonthView) -> impl IntoView {
         .all(|d| d.occurrences.is_empty());
     view! {
         <div class="calendar-head">
-            <h1>{title.clone()}</h1>
+            <div>
+                <h1>{title.clone()}</h1>
+                <p class="showing-for">"Showing " {showing_for}</p>
+            </div>
             <nav class="month-nav" aria-label="Months">
                 <A href=format!("/?month={prev}")>"‹ Previous month"</A>
                 <A href=format!("/?month={next}")>"Next month ›"</A>
@@ -65,7 +70,16 @@ fn MonthGrid(month: MonthView) -> impl IntoView {
             <tbody>
                 {weeks
                     .into_iter()
-                    .map(|week| view! { <tr>{week.into_iter().map(|day| view! { <Day day /> }).collect_view()}</tr> })
+                    .map(|week| {
+                        view! {
+                            <tr>
+                                {week
+                                    .into_iter()
+                                    .map(|day| view! { <Day day show_customer /> })
+                                    .collect_view()}
+                            </tr>
+                        }
+                    })
                     .collect_view()}
             </tbody>
         </table>
@@ -73,7 +87,7 @@ fn MonthGrid(month: MonthView) -> impl IntoView {
 }
 
 #[component]
-fn Day(day: DayCell) -> impl IntoView {
+fn Day(day: DayCell, show_customer: bool) -> impl IntoView {
     let class = match (day.in_month, day.occurrences.is_empty()) {
         (false, _) => "day outside",
         (true, true) => "day empty",
@@ -88,16 +102,25 @@ fn Day(day: DayCell) -> impl IntoView {
                 {day.date.format("%-d").to_string()}
             </div>
             <ul class="occurrences">
-                {day.occurrences.into_iter().map(|o| view! { <OccurrenceChip o /> }).collect_view()}
+                {day
+                    .occurrences
+                    .into_iter()
+                    .map(|o| view! { <OccurrenceChip o show_customer /> })
+                    .collect_view()}
             </ul>
         </td>
     }
 }
 
 #[component]
-fn OccurrenceChip(o: OccurrenceView) -> impl IntoView {
+fn OccurrenceChip(o: OccurrenceView, show_customer: bool) -> impl IntoView {
     let label = format!(
-        "{} at {}, {} {} ({}), {}",
+        "{}{} at {}, {} {} ({}), {}",
+        if show_customer {
+            format!("{}: ", o.customer)
+        } else {
+            String::new()
+        },
         o.name,
         o.place,
         o.date_label,
@@ -114,6 +137,7 @@ fn OccurrenceChip(o: OccurrenceView) -> impl IntoView {
                 title=o.notes.join(" ")
             >
                 <span class="occ-time">{o.time_label}</span>
+                {show_customer.then(|| view! { <span class="occ-customer">{o.customer.clone()}</span> })}
                 <span class="occ-name">{o.name}</span>
                 <span class="occ-place">{o.place}</span>
                 {(o.status != SyncStatus::Confirmed).then(|| view! { <span class="occ-status">{o.status.short_label()}</span> })}

@@ -1,7 +1,9 @@
 //! One file per screen.
 
+pub mod admin;
 pub mod book;
 pub mod calendar;
 pub mod not_found;
 pub mod request;
+pub mod sign_in;
 pub mod upcoming;

@@ -36,6 +36,7 @@ pub fn RequestPage() -> impl IntoView {
 fn Detail(detail: RequestDetail) -> impl IntoView {
     let RequestDetail {
         id,
+        customer,
         name,
         service_type,
         status,
@@ -79,7 +80,7 @@ fn Detail(detail: RequestDetail) -> impl IntoView {
         <Title text=name.clone() />
         <article class="request-detail">
             <header class="detail-head">
-                <p class="eyebrow">"Booking #" {id}</p>
+                <p class="eyebrow">"Booking #" {id} " · " {customer}</p>
                 <h1>{name.clone()}</h1>
                 <p class="badges">
                     <ServiceBadge service=service_type />
@@ -201,6 +202,7 @@ fn Detail(detail: RequestDetail) -> impl IntoView {
                                     <strong>{e.kind}</strong>
                                     " · "
                                     {e.actor}
+                                    {e.on_behalf_of.map(|c| view! { <span class="on-behalf">" for " {c}</span> })}
                                     {(!e.detail.is_empty()).then(|| view! { <span class="detail">{e.detail}</span> })}
                                 </li>
                             }

@@ -43,8 +43,11 @@ fn Lists(view: UpcomingView) -> impl IntoView {
         days,
         occurrences,
         cancellations,
+        showing_for,
+        show_customer,
     } = view;
     view! {
+        <p class="showing-for">"Showing " {showing_for}</p>
         <section aria-labelledby="upcoming-h">
             <div class="section-head">
                 <h2 id="upcoming-h">"Upcoming windows, next " {days} " days"</h2>
@@ -65,7 +68,10 @@ fn Lists(view: UpcomingView) -> impl IntoView {
             } else {
                 view! {
                     <ol class="agenda">
-                        {occurrences.into_iter().map(|o| view! { <UpcomingRow o /> }).collect_view()}
+                        {occurrences
+                            .into_iter()
+                            .map(|o| view! { <UpcomingRow o show_customer /> })
+                            .collect_view()}
                     </ol>
                 }
                     .into_any()
@@ -78,7 +84,10 @@ fn Lists(view: UpcomingView) -> impl IntoView {
             } else {
                 view! {
                     <ol class="ledger">
-                        {cancellations.into_iter().map(|c| view! { <CancellationRow c /> }).collect_view()}
+                        {cancellations
+                            .into_iter()
+                            .map(|c| view! { <CancellationRow c show_customer /> })
+                            .collect_view()}
                     </ol>
                 }
                     .into_any()
@@ -88,7 +97,7 @@ fn Lists(view: UpcomingView) -> impl IntoView {
 }
 
 #[component]
-fn UpcomingRow(o: OccurrenceView) -> impl IntoView {
+fn UpcomingRow(o: OccurrenceView, show_customer: bool) -> impl IntoView {
     view! {
         <li class=format!("agenda-item svc-{}", o.service_type.key())>
             <div class="when">
@@ -98,6 +107,7 @@ fn UpcomingRow(o: OccurrenceView) -> impl IntoView {
             </div>
             <div class="what">
                 <a href=format!("/requests/{}", o.request_id)>{o.name}</a>
+                {show_customer.then(|| view! { <span class="customer">{o.customer.clone()}</span> })}
                 <span class="place">{o.place}</span>
                 <span class="badges">
                     <ServiceBadge service=o.service_type />
@@ -111,11 +121,12 @@ fn UpcomingRow(o: OccurrenceView) -> impl IntoView {
 }
 
 #[component]
-fn CancellationRow(c: CancellationView) -> impl IntoView {
+fn CancellationRow(c: CancellationView, show_customer: bool) -> impl IntoView {
     view! {
         <li class="ledger-item">
             <div class="what">
                 <a href=format!("/requests/{}", c.request_id)>{c.name}</a>
+                {show_customer.then(|| view! { <span class="customer">{c.customer.clone()}</span> })}
                 <span class="place">{c.place}</span>
                 <ServiceBadge service=c.service_type />
             </div>

@@ -9,7 +9,10 @@ use chrono_tz::Tz;
 
 use super::aura::wire;
 use super::aura::{AuraError, CancelOutcome};
-use super::db::{self, Cancellation, CustomerRow, DbError, Inserted, NewRequest, RequestRow};
+use super::auth::Viewer;
+use super::db::{
+    self, Actor, Cancellation, CustomerRow, DbError, Inserted, NewRequest, RequestRow,
+};
 use super::present::{date_label, instant_label, occurrence_notes, window_label, zone};
 use super::state::AppState;
 use crate::domain::{
@@ -104,10 +107,17 @@ fn unknown_site() -> FieldErrors {
 }
 
 /// The zone a draft names: its saved site's, or the one typed for a new location.
-async fn draft_zone(state: &AppState, draft: &BookingDraft) -> Result<(String, Tz), FieldErrors> {
+async fn draft_zone(
+    state: &AppState,
+    customer: Option<&CustomerRow>,
+    draft: &BookingDraft,
+) -> Result<(String, Tz), FieldErrors> {
     let name = match draft.site_id {
         Some(site_id) => {
-            match db::site_of_customer(&state.pool, state.customer.id, site_id).await {
+            let Some(customer) = customer else {
+                return Err(unknown_site());
+            };
+            match db::site_of_customer(&state.pool, customer.id, site_id).await {
                 Ok(Some(site)) => site.timezone,
                 Ok(None) => return Err(unknown_site()),
                 // A storage failure is not the user's mistake: logged, and no preview this time.
@@ -128,11 +138,13 @@ async fn draft_zone(state: &AppState, draft: &BookingDraft) -> Result<(String, T
 /// The live preview of the form: first windows in the zone, with DST and midnight notes.
 pub async fn preview(
     state: &AppState,
+    viewer: &Viewer,
     draft: &BookingDraft,
     now: DateTime<Utc>,
     count: usize,
 ) -> SchedulePreview {
-    let (timezone, tz) = match draft_zone(state, draft).await {
+    let customer = viewer.acting_customer(draft.customer_id).ok();
+    let (timezone, tz) = match draft_zone(state, customer, draft).await {
         Ok(z) => z,
         Err(errors) => {
             return SchedulePreview {
@@ -173,15 +185,16 @@ pub async fn preview(
     }
 }
 
-/// Books a service for the configured customer. Returns once AURA answered or failed; the booking
-/// is saved in every case past validation.
+/// Books a service for a customer the viewer may act for. Returns once AURA answered or failed;
+/// the booking is saved in every case past validation.
 pub async fn book(
     state: &AppState,
+    viewer: &Viewer,
     draft: &BookingDraft,
-    actor: &str,
     now: DateTime<Utc>,
 ) -> Result<BookingResult, AppError> {
-    let customer = state.customer.clone();
+    let customer = viewer.acting_customer(draft.customer_id)?.clone();
+    let actor = viewer.actor_for(&customer.name);
     let key = draft.idempotency_key.trim();
     if key.is_empty() || key.chars().count() > MAX_FORM_KEY_CHARS {
         return Err(AppError::Conflict(
@@ -215,12 +228,13 @@ pub async fn book(
         first_date: valid.when.first_date,
         last_date: valid.when.last_date,
         schedule: schedule.clone(),
+        created_by_user_id: Some(viewer.user_id),
     };
     let id = match db::insert_request(&state.pool, &new, now).await? {
         Inserted::New(id) => id,
         Inserted::Existing(id) => {
             // The same form again (double tap, retried submit): report the first booking.
-            return current_result(state, customer.id, id).await;
+            return current_result(state, viewer, id).await;
         }
     };
     db::add_event(
@@ -228,13 +242,13 @@ pub async fn book(
         id,
         now,
         "saved",
-        actor,
+        &actor,
         "Saved in the dashboard; sending to AURA.",
     )
     .await?;
 
     // Built from the saved row, so AURA gets exactly what was stored.
-    let row = db::request_of_customer(&state.pool, customer.id, id)
+    let row = db::request_in_scope(&state.pool, &viewer.scope(), id)
         .await?
         .ok_or_else(|| AppError::NotFound("The booking vanished while being saved.".into()))?;
     let body = create_body_for(customer.aura_customer_id, &row)?;
@@ -258,7 +272,7 @@ pub async fn book(
                 id,
                 answered,
                 "confirmed",
-                "AURA",
+                &Actor::system("AURA"),
                 &format!("AURA id {}.{next}", created.id),
             )
             .await?;
@@ -275,7 +289,15 @@ pub async fn book(
         Err(AuraError::Rejected { status, message }) => {
             tracing::info!(request = id, status, %message, "AURA refused a booking");
             db::mark_failed(&state.pool, id, SyncStatus::Rejected, &message, answered).await?;
-            db::add_event(&state.pool, id, answered, "rejected", "AURA", &message).await?;
+            db::add_event(
+                &state.pool,
+                id,
+                answered,
+                "rejected",
+                &Actor::system("AURA"),
+                &message,
+            )
+            .await?;
             Ok(BookingResult {
                 request_id: id,
                 status: SyncStatus::Rejected,
@@ -286,7 +308,15 @@ pub async fn book(
             tracing::warn!(request = id, error = %e, "booking saved but not sent to AURA");
             let reason = e.to_string();
             db::mark_failed(&state.pool, id, SyncStatus::NotSent, &reason, answered).await?;
-            db::add_event(&state.pool, id, answered, "not_sent", "Dashboard", &reason).await?;
+            db::add_event(
+                &state.pool,
+                id,
+                answered,
+                "not_sent",
+                &Actor::system("Dashboard"),
+                &reason,
+            )
+            .await?;
             Ok(BookingResult {
                 request_id: id,
                 status: SyncStatus::NotSent,
@@ -336,16 +366,24 @@ async fn withdraw_late_confirmation(
             )
         }
     };
-    db::add_event(&state.pool, id, now, "aura_cancel", "Dashboard", &detail).await?;
+    db::add_event(
+        &state.pool,
+        id,
+        now,
+        "aura_cancel",
+        &Actor::system("Dashboard"),
+        &detail,
+    )
+    .await?;
     Ok(())
 }
 
 async fn current_result(
     state: &AppState,
-    customer_id: i64,
+    viewer: &Viewer,
     id: i64,
 ) -> Result<BookingResult, AppError> {
-    let row = db::request_of_customer(&state.pool, customer_id, id)
+    let row = db::request_in_scope(&state.pool, &viewer.scope(), id)
         .await?
         .ok_or_else(|| AppError::NotFound("That booking no longer exists.".into()))?;
     Ok(BookingResult {
@@ -358,15 +396,17 @@ async fn current_result(
 /// Cancels a booking: at AURA first (if it got there), then here, keeping reason, who and when.
 pub async fn cancel(
     state: &AppState,
+    viewer: &Viewer,
     id: i64,
     reason: &str,
-    actor: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let reason = check_cancel_reason(reason)?;
-    let row = db::request_of_customer(&state.pool, state.customer.id, id)
+    // Out of reach and nonexistent look the same: nobody learns another customer's booking numbers.
+    let row = db::request_in_scope(&state.pool, &viewer.scope(), id)
         .await?
         .ok_or_else(|| AppError::NotFound("No such booking.".into()))?;
+    let reason = check_cancel_reason(reason)?;
+    let actor = viewer.actor_for(&row.customer_name);
     let tz = row_zone(&row)?;
     let removed = row
         .schedule()?
@@ -397,7 +437,7 @@ pub async fn cancel(
                 id,
                 now,
                 "cancel",
-                actor,
+                &actor,
                 "Never reached AURA; cancelled here only.",
             )
             .await?;
@@ -415,15 +455,22 @@ pub async fn cancel(
                         id,
                         now,
                         "aura_cancel",
-                        "AURA",
+                        &Actor::system("AURA"),
                         "AURA had it cancelled already (409).",
                     )
                     .await?;
                 }
                 Err(e) => {
                     tracing::warn!(request = id, error = %e, "AURA did not cancel");
-                    db::add_event(&state.pool, id, now, "cancel_failed", actor, &e.to_string())
-                        .await?;
+                    db::add_event(
+                        &state.pool,
+                        id,
+                        now,
+                        "cancel_failed",
+                        &actor,
+                        &e.to_string(),
+                    )
+                    .await?;
                     return Err(AppError::Aura(match e {
                         AuraError::Rejected { message, .. } => {
                             format!("AURA refused to cancel: {message} The booking is still active.")
@@ -437,7 +484,7 @@ pub async fn cancel(
     }
     let cancellation = Cancellation {
         reason: &reason,
-        by: actor,
+        by: &actor,
         at: now,
         removed_occurrences: i64::try_from(removed).unwrap_or(i64::MAX),
     };
@@ -451,7 +498,7 @@ pub async fn cancel(
         id,
         now,
         "cancelled",
-        actor,
+        &actor,
         &format!("Reason: {reason}"),
     )
     .await?;
@@ -471,6 +518,7 @@ fn cancellation_info(row: &RequestRow, tz: &Tz) -> Option<CancellationInfo> {
         at_label: instant_label(at, tz),
         reason: row.cancel_reason.clone().unwrap_or_default(),
         by: row.cancelled_by.clone().unwrap_or_default(),
+        on_behalf_of: row.cancelled_on_behalf_of.clone(),
         removed_occurrences: row.cancelled_occurrences.unwrap_or(0),
     })
 }
@@ -483,6 +531,7 @@ fn occurrence_view(
 ) -> Result<OccurrenceView, AppError> {
     Ok(OccurrenceView {
         request_id: row.id,
+        customer: row.customer_name.clone(),
         name: row.name.clone(),
         service_type: row.service()?,
         status,
@@ -497,8 +546,12 @@ fn occurrence_view(
     })
 }
 
-pub async fn form_data(state: &AppState, now: DateTime<Utc>) -> Result<BookingFormData, AppError> {
-    let customer = &state.customer;
+pub async fn form_data(
+    state: &AppState,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+) -> Result<BookingFormData, AppError> {
+    let customer = viewer.acting_customer(None)?;
     let sites = db::sites_for_customer(&state.pool, customer.id)
         .await?
         .into_iter()
@@ -513,6 +566,7 @@ pub async fn form_data(state: &AppState, now: DateTime<Utc>) -> Result<BookingFo
         .map(|tz| now.with_timezone(&tz).date_naive())
         .unwrap_or_else(|| now.date_naive());
     Ok(BookingFormData {
+        customer_id: customer.id,
         customer_name: customer.name.clone(),
         sites,
         service_types: state.services.enabled(),
@@ -528,14 +582,13 @@ pub async fn form_data(state: &AppState, now: DateTime<Utc>) -> Result<BookingFo
 
 pub async fn request_detail(
     state: &AppState,
+    viewer: &Viewer,
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<RequestDetail, AppError> {
-    let row = db::request_of_customer(&state.pool, state.customer.id, id)
+    let row = db::request_in_scope(&state.pool, &viewer.scope(), id)
         .await?
-        .ok_or_else(|| {
-            AppError::NotFound("No booking with that number exists for this customer.".into())
-        })?;
+        .ok_or_else(|| AppError::NotFound("No booking with that number is yours to see.".into()))?;
     let tz = row_zone(&row)?;
     let status = row.status()?;
     let schedule = row.schedule()?;
@@ -558,6 +611,7 @@ pub async fn request_detail(
             at_label: instant_label(e.at, &tz),
             kind: e.kind,
             actor: e.actor,
+            on_behalf_of: e.on_behalf_of,
             detail: e.detail,
         })
         .collect();
@@ -565,6 +619,7 @@ pub async fn request_detail(
     let start = schedule.start_time.format("%H:%M");
     Ok(RequestDetail {
         id: row.id,
+        customer: row.customer_name.clone(),
         name: row.name.clone(),
         service_type: row.service()?,
         status,
@@ -624,12 +679,22 @@ pub fn parse_month(month: Option<&str>, default: NaiveDate) -> Result<NaiveDate,
     }
 }
 
+/// The zone "today" is reckoned in for a viewer: their (selected or only) customer's default.
+fn home_zone(viewer: &Viewer) -> Tz {
+    viewer
+        .selected_customer()
+        .or(viewer.customers.first())
+        .and_then(|c| zone(&c.default_timezone))
+        .unwrap_or(Tz::UTC)
+}
+
 pub async fn month_view(
     state: &AppState,
+    viewer: &Viewer,
     month: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<MonthView, AppError> {
-    let home = zone(&state.customer.default_timezone).unwrap_or(Tz::UTC);
+    let home = home_zone(viewer);
     let first = parse_month(month, now.with_timezone(&home).date_naive())?;
     let next = first
         .checked_add_months(Months::new(1))
@@ -662,7 +727,7 @@ pub async fn month_view(
         .map(|t| t.and_utc())
         .unwrap_or(now)
         + Duration::days(3);
-    for row in db::active_requests_between(&state.pool, state.customer.id, from, to).await? {
+    for row in db::active_requests_between(&state.pool, &viewer.view_scope(), from, to).await? {
         let tz = row_zone(&row)?;
         let status = row.status()?;
         let schedule = row.schedule()?;
@@ -683,18 +748,22 @@ pub async fn month_view(
         prev: prev.format("%Y-%m").to_string(),
         next: next.format("%Y-%m").to_string(),
         weeks: cells.chunks(7).map(<[DayCell]>::to_vec).collect(),
+        showing_for: viewer.showing_for(),
+        show_customer: viewer.sees_several(),
     })
 }
 
 pub async fn upcoming_view(
     state: &AppState,
+    viewer: &Viewer,
     days: u32,
     now: DateTime<Utc>,
 ) -> Result<UpcomingView, AppError> {
     let days = days.clamp(1, 366);
     let to = now + Duration::days(i64::from(days));
     let mut occurrences = Vec::new();
-    for row in db::active_requests_between(&state.pool, state.customer.id, now, to).await? {
+    let scope = viewer.view_scope();
+    for row in db::active_requests_between(&state.pool, &scope, now, to).await? {
         let tz = row_zone(&row)?;
         let status = row.status()?;
         for o in row
@@ -707,7 +776,7 @@ pub async fn upcoming_view(
     }
     occurrences.sort_by_key(|o| (o.opens, o.request_id));
     occurrences.truncate(UPCOMING_LIMIT);
-    let cancellations = db::cancelled_requests(&state.pool, state.customer.id, CANCELLATIONS_LIMIT)
+    let cancellations = db::cancelled_requests(&state.pool, &scope, CANCELLATIONS_LIMIT)
         .await?
         .into_iter()
         .map(|row| {
@@ -721,6 +790,7 @@ pub async fn upcoming_view(
             })?;
             Ok(CancellationView {
                 request_id: row.id,
+                customer: row.customer_name.clone(),
                 name: row.name.clone(),
                 service_type: row.service()?,
                 place: row.place(),
@@ -730,6 +800,8 @@ pub async fn upcoming_view(
         .collect::<Result<Vec<_>, AppError>>()?;
     Ok(UpcomingView {
         days,
+        showing_for: viewer.showing_for(),
+        show_customer: viewer.sees_several(),
         occurrences,
         cancellations,
     })

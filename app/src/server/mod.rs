@@ -1,6 +1,8 @@
-//! Server-only code: state, storage, the AURA client and the booking flow.
+//! Server-only code: state, storage, accounts and access, the AURA client and the booking flow.
 
+pub mod accounts;
 pub mod aura;
+pub mod auth;
 pub mod bookings;
 pub mod db;
 pub mod present;

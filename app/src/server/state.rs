@@ -8,7 +8,7 @@ use sqlx::SqlitePool;
 
 use super::aura::AuraClient;
 use super::aura::wire::ServiceCatalog;
-use super::db::CustomerRow;
+use super::auth::{SecurityConfig, SignInLimiter};
 use crate::error::AppError;
 
 #[derive(Clone)]
@@ -17,8 +17,9 @@ pub struct AppState {
     pub pool: SqlitePool,
     pub aura: Arc<AuraClient>,
     pub services: Arc<ServiceCatalog>,
-    /// Until accounts exist, the dashboard acts for this one configured customer.
-    pub customer: Arc<CustomerRow>,
+    /// Slows down repeated failed sign-ins.
+    pub sign_in_limiter: Arc<SignInLimiter>,
+    pub security: Arc<SecurityConfig>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -43,8 +44,11 @@ pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     {
         use axum::http::StatusCode;
         response.set_status(match e {
-            AppError::Invalid(_) => StatusCode::BAD_REQUEST,
+            AppError::Invalid(_) | AppError::InvalidForm(_) => StatusCode::BAD_REQUEST,
+            AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Aura(_) => StatusCode::BAD_GATEWAY,
             AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -52,6 +56,3 @@ pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     }
     result
 }
-
-/// Who is acting, for the audit trail. Until accounts exist there is one dashboard user.
-pub const DASHBOARD_ACTOR: &str = "Dashboard user";

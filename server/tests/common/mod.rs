@@ -5,11 +5,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use app::model::Role;
 use app::server::AppState;
 use app::server::aura::secret::Secret;
 use app::server::aura::wire::ServiceCatalog;
 use app::server::aura::{AuraClient, AuraConfig};
-use app::server::db;
+use app::server::auth::{SecurityConfig, SignInLimiter};
+use app::server::db::{self, CustomerRow};
 use axum::Router;
 use leptos::config::LeptosOptions;
 use server::sandbox::{ControlSnapshot, Sandbox, SandboxConfig};
@@ -21,7 +23,14 @@ pub async fn serve(router: Router) -> SocketAddr {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .expect("serve")
+    });
     addr
 }
 
@@ -79,11 +88,28 @@ pub fn client_for(base_url: &str, client_id: &str, secret: &str) -> AuraClient {
     .expect("client")
 }
 
+/// The password of every test account.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// One account of every kind the security tests need. Customer A is Northwind Estates, customer B
+/// Harbourside Lofts (the demo customers).
+pub struct People {
+    pub customer_a: String,
+    pub customer_b: String,
+    pub manager_of_a: String,
+    pub manager_of_b: String,
+    pub admin: String,
+}
+
 /// A whole dashboard (pages, server functions) on a throwaway database, talking to `aura_base_url`.
 pub struct Dashboard {
     pub addr: SocketAddr,
     pub state: AppState,
+    /// Signed in as customer A's user.
     pub http: reqwest::Client,
+    pub a: CustomerRow,
+    pub b: CustomerRow,
+    pub people: People,
     _dir: tempdir::TempDir,
 }
 
@@ -91,6 +117,75 @@ impl Dashboard {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
+
+    /// A client as a browser on the dashboard's own page would be: keeps cookies, sends the
+    /// dashboard's Origin with every request. Not signed in.
+    pub fn anonymous(&self) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::ORIGIN,
+            reqwest::header::HeaderValue::from_str(&format!("http://{}", self.addr))
+                .expect("origin"),
+        );
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    /// A client signed in as `email` (with the test password).
+    pub async fn signed_in(&self, email: &str) -> reqwest::Client {
+        let client = self.anonymous();
+        let r = client
+            .post(self.url(<app::api::accounts::SignIn as leptos::server_fn::ServerFn>::PATH))
+            .form(&[("email", email), ("password", PASSWORD), ("next", "/")])
+            .send()
+            .await
+            .expect("sign in");
+        assert!(
+            r.status().is_success(),
+            "sign-in as {email} failed: {} {}",
+            r.status(),
+            r.text().await.unwrap_or_default()
+        );
+        client
+    }
+}
+
+async fn test_password_hash() -> String {
+    static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    HASH.get_or_init(|| async {
+        app::server::auth::hash_password(PASSWORD.into())
+            .await
+            .expect("hash")
+    })
+    .await
+    .clone()
+}
+
+pub async fn add_user(
+    pool: &sqlx::SqlitePool,
+    email: &str,
+    name: &str,
+    role: Role,
+    customer: Option<i64>,
+) -> i64 {
+    let hash = test_password_hash().await;
+    db::insert_user(
+        pool,
+        &db::NewUser {
+            email,
+            name,
+            password_hash: &hash,
+            role,
+            customer_id: customer,
+        },
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("user")
 }
 
 pub async fn start_dashboard(aura_base_url: &str, services: ServiceCatalog) -> Dashboard {
@@ -98,9 +193,55 @@ pub async fn start_dashboard(aura_base_url: &str, services: ServiceCatalog) -> D
     let pool = db::connect(&format!("sqlite://{}", dir.path.join("test.db").display()))
         .await
         .expect("db");
-    let customer = server::demo::ensure_customer(&pool)
+    let (a, b) = server::demo::ensure_customers(&pool)
         .await
-        .expect("customer");
+        .expect("customers");
+    let people = People {
+        customer_a: "ann@a.example".into(),
+        customer_b: "bob@b.example".into(),
+        manager_of_a: "maya@staff.example".into(),
+        manager_of_b: "nick@staff.example".into(),
+        admin: "ada@staff.example".into(),
+    };
+    add_user(
+        &pool,
+        &people.customer_a,
+        "Ann Customer",
+        Role::Customer,
+        Some(a.id),
+    )
+    .await;
+    add_user(
+        &pool,
+        &people.customer_b,
+        "Bob Customer",
+        Role::Customer,
+        Some(b.id),
+    )
+    .await;
+    let maya = add_user(
+        &pool,
+        &people.manager_of_a,
+        "Maya Manager",
+        Role::AccountManager,
+        None,
+    )
+    .await;
+    db::assign_customer(&pool, maya, a.id)
+        .await
+        .expect("assign");
+    let nick = add_user(
+        &pool,
+        &people.manager_of_b,
+        "Nick Manager",
+        Role::AccountManager,
+        None,
+    )
+    .await;
+    db::assign_customer(&pool, nick, b.id)
+        .await
+        .expect("assign");
+    add_user(&pool, &people.admin, "Ada Admin", Role::Admin, None).await;
     let aura = client_for(
         aura_base_url,
         server::sandbox::DEFAULT_CLIENT_ID,
@@ -113,15 +254,21 @@ pub async fn start_dashboard(aura_base_url: &str, services: ServiceCatalog) -> D
         pool,
         aura: Arc::new(aura),
         services: Arc::new(services),
-        customer: Arc::new(customer),
+        sign_in_limiter: Arc::new(SignInLimiter::default()),
+        security: Arc::new(SecurityConfig::default()),
     };
     let addr = serve(web::router(state.clone(), None)).await;
-    Dashboard {
+    let mut dash = Dashboard {
         addr,
         state,
         http: reqwest::Client::new(),
+        a,
+        b,
+        people,
         _dir: dir,
-    }
+    };
+    dash.http = dash.signed_in(&dash.people.customer_a.clone()).await;
+    dash
 }
 
 /// A unique temporary directory, removed on drop (no extra crate needed).

@@ -14,6 +14,9 @@ use crate::domain::{
 };
 use crate::model::SyncStatus;
 
+mod accounts;
+pub use accounts::*;
+
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error(transparent)]
@@ -22,6 +25,14 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+}
+
+impl DbError {
+    /// Whether a UNIQUE constraint on a column starting with `column_prefix` (e.g. "sites.") failed.
+    pub fn is_unique_violation(&self, column_prefix: &str) -> bool {
+        matches!(self, DbError::Sqlx(sqlx::Error::Database(d))
+            if d.is_unique_violation() && d.message().contains(column_prefix))
+    }
 }
 
 /// Opens (creating if needed) the database with WAL and foreign keys, and applies every migration.
@@ -156,6 +167,8 @@ pub async fn site_of_customer(
 pub struct RequestRow {
     pub id: i64,
     pub customer_id: i64,
+    pub customer_name: String,
+    pub customer_aura_id: i64,
     pub site_id: Option<i64>,
     pub site_name: Option<String>,
     pub idempotency_key: String,
@@ -186,6 +199,7 @@ pub struct RequestRow {
     pub cancelled_at: Option<DateTime<Utc>>,
     pub cancel_reason: Option<String>,
     pub cancelled_by: Option<String>,
+    pub cancelled_on_behalf_of: Option<String>,
     pub cancelled_occurrences: Option<i64>,
 }
 
@@ -269,11 +283,46 @@ impl RequestRow {
     }
 }
 
-const REQUEST_COLUMNS: &str = "r.id, r.customer_id, r.site_id, s.name AS site_name, r.idempotency_key, r.service_type,
+const REQUEST_COLUMNS: &str = "r.id, r.customer_id, c.name AS customer_name, c.aura_customer_id AS customer_aura_id, r.site_id, s.name AS site_name, r.idempotency_key, r.service_type,
     r.name, r.special_instructions, r.number_of_guards, r.armed_preference, r.contacts_json, r.address, r.latitude,
     r.longitude, r.timezone, r.first_date, r.last_date, r.date_from, r.date_to, r.repeat_type, r.days_of_week,
     r.start_time, r.window_minutes, r.aura_id, r.next_occurrence, r.sync_status, r.sync_error, r.created_at,
-    r.updated_at, r.cancelled_at, r.cancel_reason, r.cancelled_by, r.cancelled_occurrences";
+    r.updated_at, r.cancelled_at, r.cancel_reason, r.cancelled_by, r.cancelled_on_behalf_of,
+    r.cancelled_occurrences";
+
+const REQUEST_FROM: &str = "scheduled_requests r JOIN customers c ON c.id = r.customer_id
+    LEFT JOIN sites s ON s.id = r.site_id";
+
+/// Whose data a query may return: every customer (administrators) or the listed ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CustomerScope {
+    All,
+    Only(Vec<i64>),
+}
+
+impl CustomerScope {
+    pub fn includes(&self, customer_id: i64) -> bool {
+        match self {
+            CustomerScope::All => true,
+            CustomerScope::Only(ids) => ids.contains(&customer_id),
+        }
+    }
+
+    fn is_all(&self) -> bool {
+        matches!(self, CustomerScope::All)
+    }
+
+    /// The ids as a JSON array for `json_each` (SQLite has no array parameters).
+    fn ids_json(&self) -> String {
+        match self {
+            CustomerScope::All => "[]".into(),
+            CustomerScope::Only(ids) => serde_json::Value::from(ids.clone()).to_string(),
+        }
+    }
+}
+
+/// `WHERE` fragment: the request's customer is in scope. Binds `is_all()` then `ids_json()`.
+const IN_SCOPE: &str = "(? OR r.customer_id IN (SELECT value FROM json_each(?)))";
 
 /// A booking as first saved, before AURA is called.
 #[derive(Debug, Clone, PartialEq)]
@@ -293,6 +342,7 @@ pub struct NewRequest {
     pub first_date: NaiveDate,
     pub last_date: NaiveDate,
     pub schedule: Schedule,
+    pub created_by_user_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -322,8 +372,8 @@ pub async fn insert_request(
         "INSERT INTO scheduled_requests (customer_id, site_id, idempotency_key, service_type, name, special_instructions,
             number_of_guards, armed_preference, contacts_json, address, latitude, longitude, timezone, first_date,
             last_date, date_from, date_to, repeat_type, days_of_week, start_time, window_minutes, sync_status,
-            created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'saved', ?, ?)
+            created_by_user_id, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'saved', ?, ?, ?)
          ON CONFLICT (customer_id, idempotency_key) DO NOTHING
          RETURNING id",
     )
@@ -348,6 +398,7 @@ pub async fn insert_request(
     .bind(days)
     .bind(r.schedule.start_time)
     .bind(i64::from(r.schedule.window_minutes))
+    .bind(r.created_by_user_id)
     .bind(now)
     .bind(now)
     .fetch_optional(ex)
@@ -365,17 +416,17 @@ pub async fn insert_request(
     Ok(Inserted::Existing(existing))
 }
 
-/// A request, only if it belongs to this customer.
-pub async fn request_of_customer(
+/// A request, only if its customer is in scope.
+pub async fn request_in_scope(
     ex: impl SqliteExecutor<'_>,
-    customer_id: i64,
+    scope: &CustomerScope,
     id: i64,
 ) -> Result<Option<RequestRow>, DbError> {
     Ok(sqlx::query_as::<_, RequestRow>(&format!(
-        "SELECT {REQUEST_COLUMNS} FROM scheduled_requests r LEFT JOIN sites s ON s.id = r.site_id
-         WHERE r.customer_id = ? AND r.id = ?"
+        "SELECT {REQUEST_COLUMNS} FROM {REQUEST_FROM} WHERE {IN_SCOPE} AND r.id = ?"
     ))
-    .bind(customer_id)
+    .bind(scope.is_all())
+    .bind(scope.ids_json())
     .bind(id)
     .fetch_optional(ex)
     .await?)
@@ -384,13 +435,14 @@ pub async fn request_of_customer(
 /// Requests whose windows belong on the calendar, oldest first.
 pub async fn active_requests(
     ex: impl SqliteExecutor<'_>,
-    customer_id: i64,
+    scope: &CustomerScope,
 ) -> Result<Vec<RequestRow>, DbError> {
     Ok(sqlx::query_as::<_, RequestRow>(&format!(
-        "SELECT {REQUEST_COLUMNS} FROM scheduled_requests r LEFT JOIN sites s ON s.id = r.site_id
-         WHERE r.customer_id = ? AND r.sync_status IN ('saved', 'confirmed', 'not_sent') ORDER BY r.id"
+        "SELECT {REQUEST_COLUMNS} FROM {REQUEST_FROM}
+         WHERE {IN_SCOPE} AND r.sync_status IN ('saved', 'confirmed', 'not_sent') ORDER BY r.id"
     ))
-    .bind(customer_id)
+    .bind(scope.is_all())
+    .bind(scope.ids_json())
     .fetch_all(ex)
     .await?)
 }
@@ -398,17 +450,18 @@ pub async fn active_requests(
 /// Active requests with a window overlapping `[from, to)`: a coarse filter on the stored span.
 pub async fn active_requests_between(
     ex: impl SqliteExecutor<'_>,
-    customer_id: i64,
+    scope: &CustomerScope,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<RequestRow>, DbError> {
     // A window opens no later than date_to and closes at most a day after it opens.
     Ok(sqlx::query_as::<_, RequestRow>(&format!(
-        "SELECT {REQUEST_COLUMNS} FROM scheduled_requests r LEFT JOIN sites s ON s.id = r.site_id
-         WHERE r.customer_id = ? AND r.sync_status IN ('saved', 'confirmed', 'not_sent')
+        "SELECT {REQUEST_COLUMNS} FROM {REQUEST_FROM}
+         WHERE {IN_SCOPE} AND r.sync_status IN ('saved', 'confirmed', 'not_sent')
            AND r.date_from < ? AND r.date_to >= ? ORDER BY r.id"
     ))
-    .bind(customer_id)
+    .bind(scope.is_all())
+    .bind(scope.ids_json())
     .bind(to)
     .bind(from - chrono::Duration::days(1))
     .fetch_all(ex)
@@ -418,14 +471,15 @@ pub async fn active_requests_between(
 /// The cancellation ledger, newest first.
 pub async fn cancelled_requests(
     ex: impl SqliteExecutor<'_>,
-    customer_id: i64,
+    scope: &CustomerScope,
     limit: i64,
 ) -> Result<Vec<RequestRow>, DbError> {
     Ok(sqlx::query_as::<_, RequestRow>(&format!(
-        "SELECT {REQUEST_COLUMNS} FROM scheduled_requests r LEFT JOIN sites s ON s.id = r.site_id
-         WHERE r.customer_id = ? AND r.sync_status = 'cancelled' ORDER BY r.cancelled_at DESC, r.id DESC LIMIT ?"
+        "SELECT {REQUEST_COLUMNS} FROM {REQUEST_FROM}
+         WHERE {IN_SCOPE} AND r.sync_status = 'cancelled' ORDER BY r.cancelled_at DESC, r.id DESC LIMIT ?"
     ))
-    .bind(customer_id)
+    .bind(scope.is_all())
+    .bind(scope.ids_json())
     .bind(limit)
     .fetch_all(ex)
     .await?)
@@ -477,7 +531,7 @@ pub async fn mark_failed(
 
 pub struct Cancellation<'a> {
     pub reason: &'a str,
-    pub by: &'a str,
+    pub by: &'a Actor,
     pub at: DateTime<Utc>,
     pub removed_occurrences: i64,
 }
@@ -490,18 +544,40 @@ pub async fn mark_cancelled(
 ) -> Result<bool, DbError> {
     let done = sqlx::query(
         "UPDATE scheduled_requests SET sync_status = 'cancelled', cancelled_at = ?, cancel_reason = ?, cancelled_by = ?,
-            cancelled_occurrences = ?, next_occurrence = NULL, updated_at = ?
+            cancelled_by_user_id = ?, cancelled_on_behalf_of = ?, cancelled_occurrences = ?, next_occurrence = NULL,
+            updated_at = ?
          WHERE id = ? AND sync_status IN ('saved', 'confirmed', 'not_sent')",
     )
     .bind(c.at)
     .bind(c.reason)
-    .bind(c.by)
+    .bind(&c.by.name)
+    .bind(c.by.user_id)
+    .bind(&c.by.on_behalf_of)
     .bind(c.removed_occurrences)
     .bind(c.at)
     .bind(id)
     .execute(ex)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Who did something: a signed-in person (and the customer they acted for, when acting on a
+/// customer's behalf), or the system ("AURA", "Dashboard").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub name: String,
+    pub user_id: Option<i64>,
+    pub on_behalf_of: Option<String>,
+}
+
+impl Actor {
+    pub fn system(name: &str) -> Actor {
+        Actor {
+            name: name.to_string(),
+            user_id: None,
+            on_behalf_of: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -511,6 +587,7 @@ pub struct EventRow {
     pub at: DateTime<Utc>,
     pub kind: String,
     pub actor: String,
+    pub on_behalf_of: Option<String>,
     pub detail: String,
 }
 
@@ -519,16 +596,19 @@ pub async fn add_event(
     request_id: i64,
     at: DateTime<Utc>,
     kind: &str,
-    actor: &str,
+    actor: &Actor,
     detail: &str,
 ) -> Result<(), DbError> {
     sqlx::query(
-        "INSERT INTO request_events (request_id, at, kind, actor, detail) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO request_events (request_id, at, kind, actor, actor_user_id, on_behalf_of, detail)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(request_id)
     .bind(at)
     .bind(kind)
-    .bind(actor)
+    .bind(&actor.name)
+    .bind(actor.user_id)
+    .bind(&actor.on_behalf_of)
     .bind(detail)
     .execute(ex)
     .await?;
@@ -540,7 +620,8 @@ pub async fn events_of_request(
     request_id: i64,
 ) -> Result<Vec<EventRow>, DbError> {
     Ok(sqlx::query_as::<_, EventRow>(
-        "SELECT id, request_id, at, kind, actor, detail FROM request_events WHERE request_id = ? ORDER BY id",
+        "SELECT id, request_id, at, kind, actor, on_behalf_of, detail FROM request_events WHERE request_id = ?
+         ORDER BY id",
     )
     .bind(request_id)
     .fetch_all(ex)
@@ -606,6 +687,7 @@ mod tests {
                 start_time: NaiveTime::from_hms_opt(22, 0, 0).expect("t"),
                 window_minutes: 90,
             },
+            created_by_user_id: None,
         }
     }
 
@@ -630,7 +712,7 @@ mod tests {
         let Inserted::New(id) = insert_request(&pool, &new, now()).await.expect("insert") else {
             panic!("not new")
         };
-        let row = request_of_customer(&pool, c.id, id)
+        let row = request_in_scope(&pool, &CustomerScope::Only(vec![c.id]), id)
             .await
             .expect("read")
             .expect("found");
@@ -677,13 +759,41 @@ mod tests {
             .expect("b");
         let id = insert_new(&pool, a.id, "k").await;
         assert!(
-            request_of_customer(&pool, b.id, id)
+            request_in_scope(&pool, &CustomerScope::Only(vec![b.id]), id)
                 .await
                 .expect("read")
                 .is_none()
         );
-        assert!(active_requests(&pool, b.id).await.expect("read").is_empty());
-        assert_eq!(active_requests(&pool, a.id).await.expect("read").len(), 1);
+        let only = |id| CustomerScope::Only(vec![id]);
+        assert!(
+            active_requests(&pool, &only(b.id))
+                .await
+                .expect("read")
+                .is_empty()
+        );
+        assert_eq!(
+            active_requests(&pool, &only(a.id))
+                .await
+                .expect("read")
+                .len(),
+            1
+        );
+        let both = CustomerScope::Only(vec![a.id, b.id]);
+        assert_eq!(active_requests(&pool, &both).await.expect("read").len(), 1);
+        assert_eq!(
+            active_requests(&pool, &CustomerScope::All)
+                .await
+                .expect("read")
+                .len(),
+            1
+        );
+        assert!(
+            active_requests(&pool, &CustomerScope::Only(vec![]))
+                .await
+                .expect("read")
+                .is_empty(),
+            "an empty scope sees nothing"
+        );
     }
 
     #[tokio::test]
@@ -709,9 +819,14 @@ mod tests {
                 .await
                 .expect("no-op")
         );
+        let ann = Actor {
+            name: "Ann".into(),
+            user_id: None,
+            on_behalf_of: Some("Acme".into()),
+        };
         let c1 = Cancellation {
             reason: "Site closed",
-            by: "Ann",
+            by: &ann,
             at: now(),
             removed_occurrences: 9,
         };
@@ -720,7 +835,7 @@ mod tests {
             !mark_cancelled(&pool, id, &c1).await.expect("twice"),
             "cancelling twice changes nothing"
         );
-        let row = request_of_customer(&pool, c.id, id)
+        let row = request_in_scope(&pool, &CustomerScope::Only(vec![c.id]), id)
             .await
             .expect("read")
             .expect("found");
@@ -728,15 +843,17 @@ mod tests {
         assert_eq!(row.aura_id.as_deref(), Some("aura-1"));
         assert_eq!(row.cancel_reason.as_deref(), Some("Site closed"));
         assert_eq!(row.cancelled_occurrences, Some(9));
+        assert_eq!(row.cancelled_on_behalf_of.as_deref(), Some("Acme"));
+        assert_eq!(row.customer_name, "Acme");
         assert_eq!(
-            cancelled_requests(&pool, c.id, 10)
+            cancelled_requests(&pool, &CustomerScope::Only(vec![c.id]), 10)
                 .await
                 .expect("ledger")
                 .len(),
             1
         );
         assert!(
-            active_requests(&pool, c.id)
+            active_requests(&pool, &CustomerScope::All)
                 .await
                 .expect("active")
                 .is_empty()
@@ -750,12 +867,19 @@ mod tests {
             .await
             .expect("customer");
         let id = insert_new(&pool, c.id, "k").await;
-        add_event(&pool, id, now(), "saved", "Ann", "")
+        add_event(&pool, id, now(), "saved", &Actor::system("Ann"), "")
             .await
             .expect("event");
-        add_event(&pool, id, now(), "confirmed", "AURA", "id aura-1")
-            .await
-            .expect("event");
+        add_event(
+            &pool,
+            id,
+            now(),
+            "confirmed",
+            &Actor::system("AURA"),
+            "id aura-1",
+        )
+        .await
+        .expect("event");
         let kinds: Vec<String> = events_of_request(&pool, id)
             .await
             .expect("events")

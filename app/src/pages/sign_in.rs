@@ -1,0 +1,78 @@
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::accounts::{SignIn, load_sign_in};
+use crate::components::feedback::{ErrorNotice, Loading};
+use crate::components::form::{FlashNotice, InputField};
+use crate::model::flash_for;
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let query = use_query_map();
+    let next = query.read_untracked().get("next").unwrap_or_default();
+    let data = Resource::new(|| (), |_| load_sign_in());
+    let signed_in = crate::signed_in();
+    view! {
+        <Title text="Sign in" />
+        <div class="sign-in">
+            <h1>"Sign in"</h1>
+            {signed_in
+                .map(|s| {
+                    view! {
+                        <p class="notice notice-ok" role="status">
+                            "You are signed in as " {s.name} ". " <a href="/">"Go to the calendar"</a>
+                            " or sign in as someone else below."
+                        </p>
+                    }
+                })}
+            <Suspense fallback=Loading>
+                {move || {
+                    let next = next.clone();
+                    Suspend::new(async move {
+                        match data.await {
+                            Ok(view) => {
+                                let flash = flash_for(&view.flash, "sign-in");
+                                let email = flash.value("email");
+                                view! {
+                                    <FlashNotice flash=flash.clone() />
+                                    <form method="post" action=SignIn::PATH class="stack">
+                                        <InputField
+                                            form="sign-in".into()
+                                            name="email"
+                                            label="Email"
+                                            kind="email"
+                                            value=email
+                                            error=flash.error("email")
+                                            autocomplete="username"
+                                            required=true
+                                        />
+                                        <InputField
+                                            form="sign-in".into()
+                                            name="password"
+                                            label="Password"
+                                            kind="password"
+                                            error=flash.error("password")
+                                            autocomplete="current-password"
+                                            required=true
+                                        />
+                                        <input type="hidden" name="next" value=next />
+                                        <button type="submit" class="primary">
+                                            "Sign in"
+                                        </button>
+                                    </form>
+                                    <p class="hint">
+                                        "Forgot your password? Ask your administrator to set a new one."
+                                    </p>
+                                }
+                                    .into_any()
+                            }
+                            Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                        }
+                    })
+                }}
+            </Suspense>
+        </div>
+    }
+}
