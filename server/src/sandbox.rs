@@ -76,6 +76,8 @@ fn one() -> u32 {
 pub struct ControlSnapshot {
     pub requests: Vec<ScheduledRequestDto>,
     pub calls: CallCounts,
+    /// Every access token handed out, so tests can check none leaks into pages or logs.
+    pub tokens: Vec<String>,
 }
 
 struct StoredRequest {
@@ -87,6 +89,8 @@ struct StoredRequest {
 #[derive(Default)]
 struct Data {
     tokens: HashMap<String, Instant>,
+    /// Every token ever issued, expired ones included.
+    issued: Vec<String>,
     /// In creation order.
     requests: Vec<StoredRequest>,
     calls: CallCounts,
@@ -162,6 +166,7 @@ impl Sandbox {
         ControlSnapshot {
             requests: data.requests.iter().map(|r| current_dto(r, now)).collect(),
             calls: data.calls.clone(),
+            tokens: data.issued.clone(),
         }
     }
 }
@@ -241,6 +246,7 @@ async fn token(State(sb): State<Sandbox>, body: Bytes) -> Response {
     let now = Instant::now();
     data.tokens.retain(|_, expires| *expires > now);
     data.tokens.insert(value.clone(), now + sb.config.token_ttl);
+    data.issued.push(value.clone());
     let body = TokenResponse {
         access_token: value,
         token_type: Some("Bearer".into()),

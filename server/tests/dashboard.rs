@@ -5,17 +5,16 @@ mod common;
 use app::api::bookings::{
     BookService, CancelRequest, LoadMonth, LoadRequest, LoadUpcoming, PreviewSchedule,
 };
-use app::domain::{BookingDraft, ContactDraft, Field};
+use app::domain::{BookingDraft, Field};
 use app::error::AppError;
 use app::model::{
     BookingResult, MonthView, RequestDetail, SchedulePreview, SyncStatus, UpcomingView,
 };
 use app::server::aura::wire::ServiceCatalog;
 use app::server::db::{self, CustomerScope};
-use common::{Dashboard, RunningSandbox, start_dashboard, start_sandbox};
+use common::{Dashboard, RunningSandbox, decode, draft, start_dashboard, start_sandbox};
 use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
-use serde::de::DeserializeOwned;
 use serde_json::json;
 use server::sandbox::SandboxConfig;
 
@@ -34,46 +33,6 @@ async fn london_site(dash: &Dashboard) -> i64 {
         .find(|s| s.timezone == "Europe/London")
         .expect("london site")
         .id
-}
-
-/// A weekly patrol at a saved London site, first window `minutes` from now.
-fn draft(key: &str, name: &str, site_id: i64, minutes: i64) -> BookingDraft {
-    let at = common::local_in("Europe/London", minutes);
-    let first = chrono::NaiveDate::parse_from_str(&at.date, "%Y-%m-%d").expect("date");
-    let weekday = first.format("%a").to_string();
-    BookingDraft {
-        idempotency_key: key.into(),
-        service_type: "patrol".into(),
-        name: name.into(),
-        special_instructions: "Check the shutters".into(),
-        number_of_guards: "2".into(),
-        armed_preference: "unarmed".into(),
-        contacts: vec![ContactDraft {
-            name: "Priya".into(),
-            mobile: "+44 7700 900123".into(),
-        }],
-        site_id: Some(site_id),
-        first_date: at.date.clone(),
-        last_date: (first + chrono::Duration::days(27))
-            .format("%Y-%m-%d")
-            .to_string(),
-        repeat: "weekly".into(),
-        days: vec![weekday.to_uppercase()],
-        start_time: at.time,
-        window_minutes: "90".into(),
-        ..BookingDraft::default()
-    }
-}
-
-async fn decode<T: DeserializeOwned>(r: reqwest::Response) -> Result<T, AppError> {
-    let status = r.status();
-    let text = r.text().await.expect("body");
-    if status.is_success() {
-        Ok(serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad body {text}: {e}")))
-    } else {
-        Err(serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("bad error body ({status}) {text}: {e}")))
-    }
 }
 
 async fn book(dash: &Dashboard, draft: &BookingDraft) -> Result<BookingResult, AppError> {

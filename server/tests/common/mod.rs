@@ -5,6 +5,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use app::domain::{BookingDraft, ContactDraft};
+use app::error::AppError;
 use app::model::Role;
 use app::server::AppState;
 use app::server::aura::secret::Secret;
@@ -14,6 +16,7 @@ use app::server::auth::{SecurityConfig, SignInLimiter};
 use app::server::db::{self, CustomerRow};
 use axum::Router;
 use leptos::config::LeptosOptions;
+use serde::de::DeserializeOwned;
 use server::sandbox::{ControlSnapshot, Sandbox, SandboxConfig};
 use server::web;
 
@@ -311,5 +314,45 @@ pub fn local_in(zone: &str, minutes: i64) -> LocalMoment {
         date: at.format("%Y-%m-%d").to_string(),
         time: at.format("%H:%M").to_string(),
         midnight_utc: midnight.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    }
+}
+
+/// A weekly patrol at a saved London site, first window `minutes` from now.
+pub fn draft(key: &str, name: &str, site_id: i64, minutes: i64) -> BookingDraft {
+    let at = local_in("Europe/London", minutes);
+    let first = chrono::NaiveDate::parse_from_str(&at.date, "%Y-%m-%d").expect("date");
+    let weekday = first.format("%a").to_string();
+    BookingDraft {
+        idempotency_key: key.into(),
+        service_type: "patrol".into(),
+        name: name.into(),
+        special_instructions: "Check the shutters".into(),
+        number_of_guards: "2".into(),
+        armed_preference: "unarmed".into(),
+        contacts: vec![ContactDraft {
+            name: "Priya".into(),
+            mobile: "+44 7700 900123".into(),
+        }],
+        site_id: Some(site_id),
+        first_date: at.date.clone(),
+        last_date: (first + chrono::Duration::days(27))
+            .format("%Y-%m-%d")
+            .to_string(),
+        repeat: "weekly".into(),
+        days: vec![weekday.to_uppercase()],
+        start_time: at.time,
+        window_minutes: "90".into(),
+        ..BookingDraft::default()
+    }
+}
+
+pub async fn decode<T: DeserializeOwned>(r: reqwest::Response) -> Result<T, AppError> {
+    let status = r.status();
+    let text = r.text().await.expect("body");
+    if status.is_success() {
+        Ok(serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad body {text}: {e}")))
+    } else {
+        Err(serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("bad error body ({status}) {text}: {e}")))
     }
 }

@@ -1,0 +1,990 @@
+//! Who may see and change what: every server function and page against every kind of person —
+//! signed out, customer A, customer B, A's account manager, an account manager not assigned to A,
+//! and an administrator. Refusals are checked where they matter: in the database and at AURA
+//! (the sandbox's `_control/requests`), not only in the HTTP status.
+
+mod common;
+
+use std::collections::HashMap;
+
+use app::api::accounts::{
+    AddSite, AssignManager, ChangeRole, CreateCustomer, CreateUser, LoadAdminCustomer,
+    LoadAdminCustomers, LoadAdminUsers, ResetPassword, SetUserDisabled, SignIn, SignOut,
+    SwitchCustomer, UnassignManager, UpdateCustomer,
+};
+use app::api::bookings::{
+    BookService, CancelRequest, LoadBookingForm, LoadMonth, LoadRequest, LoadUpcoming,
+    PreviewSchedule,
+};
+use app::domain::Field;
+use app::error::AppError;
+use app::model::{
+    BookingFormData, BookingResult, MonthView, RequestDetail, SchedulePreview, SyncStatus,
+    UpcomingView,
+};
+use app::server::accounts::SIGN_IN_REFUSED;
+use app::server::aura::wire::ServiceCatalog;
+use app::server::db::{self, CustomerScope};
+use common::{Dashboard, PASSWORD, RunningSandbox, decode, draft, start_dashboard, start_sandbox};
+use leptos::server_fn::ServerFn;
+use reqwest::StatusCode;
+use serde_json::json;
+use server::sandbox::SandboxConfig;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Who {
+    SignedOut,
+    CustomerA,
+    CustomerB,
+    ManagerOfA,
+    ManagerNotOfA,
+    Admin,
+}
+
+const EVERYONE: [Who; 6] = [
+    Who::SignedOut,
+    Who::CustomerA,
+    Who::CustomerB,
+    Who::ManagerOfA,
+    Who::ManagerNotOfA,
+    Who::Admin,
+];
+
+impl Who {
+    fn reaches_a(self) -> bool {
+        matches!(self, Who::CustomerA | Who::ManagerOfA | Who::Admin)
+    }
+
+    fn reaches_b(self) -> bool {
+        // The unassigned manager looks after B.
+        matches!(self, Who::CustomerB | Who::ManagerNotOfA | Who::Admin)
+    }
+
+    /// The status a refused read or change of customer A's data must have.
+    fn refused_status(self) -> StatusCode {
+        match self {
+            Who::SignedOut => StatusCode::UNAUTHORIZED,
+            _ => StatusCode::NOT_FOUND,
+        }
+    }
+}
+
+struct World {
+    sb: RunningSandbox,
+    dash: Dashboard,
+    clients: HashMap<Who, reqwest::Client>,
+    site_a: i64,
+    site_b: i64,
+    /// A booking of customer A (made by A's own user) and one of B.
+    request_a: i64,
+    request_b: i64,
+}
+
+impl World {
+    fn client(&self, who: Who) -> &reqwest::Client {
+        &self.clients[&who]
+    }
+
+    fn url(&self, path: &str) -> String {
+        self.dash.url(path)
+    }
+
+    async fn get(&self, who: Who, path: &str) -> reqwest::Response {
+        self.client(who)
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("get")
+    }
+
+    async fn post_form(&self, who: Who, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client(who)
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .expect("post")
+    }
+
+    async fn post_json(&self, who: Who, path: &str, body: serde_json::Value) -> reqwest::Response {
+        self.client(who)
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("post")
+    }
+
+    async fn status_of(&self, id: i64) -> SyncStatus {
+        db::request_in_scope(&self.dash.state.pool, &CustomerScope::All, id)
+            .await
+            .expect("read")
+            .expect("exists")
+            .status()
+            .expect("status")
+    }
+
+    async fn requests_of(&self, customer: i64) -> usize {
+        db::active_requests(&self.dash.state.pool, &CustomerScope::Only(vec![customer]))
+            .await
+            .expect("read")
+            .len()
+    }
+}
+
+async fn world() -> World {
+    let sb = start_sandbox(SandboxConfig::default()).await;
+    let dash = start_dashboard(&sb.base_url(), ServiceCatalog::default()).await;
+    let site = |customer| {
+        let pool = dash.state.pool.clone();
+        async move {
+            db::sites_for_customer(&pool, customer)
+                .await
+                .expect("sites")
+                .iter()
+                .find(|s| s.timezone == "Europe/London")
+                .expect("site")
+                .id
+        }
+    };
+    let site_a = site(dash.a.id).await;
+    let site_b = site(dash.b.id).await;
+    let p = &dash.people;
+    let mut clients = HashMap::new();
+    clients.insert(Who::SignedOut, dash.anonymous());
+    clients.insert(Who::CustomerA, dash.http.clone());
+    clients.insert(Who::CustomerB, dash.signed_in(&p.customer_b).await);
+    clients.insert(Who::ManagerOfA, dash.signed_in(&p.manager_of_a).await);
+    clients.insert(Who::ManagerNotOfA, dash.signed_in(&p.manager_of_b).await);
+    clients.insert(Who::Admin, dash.signed_in(&p.admin).await);
+    let mut w = World {
+        sb,
+        dash,
+        clients,
+        site_a,
+        site_b,
+        request_a: 0,
+        request_b: 0,
+    };
+    let booked: BookingResult = decode(
+        w.post_json(
+            Who::CustomerA,
+            BookService::PATH,
+            json!({ "draft": draft("a-1", "Alpha patrol", site_a, 600) }),
+        )
+        .await,
+    )
+    .await
+    .expect("A books");
+    w.request_a = booked.request_id;
+    let booked: BookingResult = decode(
+        w.post_json(
+            Who::CustomerB,
+            BookService::PATH,
+            json!({ "draft": draft("b-1", "Bravo patrol", site_b, 600) }),
+        )
+        .await,
+    )
+    .await
+    .expect("B books");
+    w.request_b = booked.request_id;
+    w
+}
+
+#[tokio::test]
+async fn a_request_is_read_only_by_those_who_reach_its_customer() {
+    let w = world().await;
+    for who in EVERYONE {
+        let r = w
+            .get(who, &format!("{}?id={}", LoadRequest::PATH, w.request_a))
+            .await;
+        if who.reaches_a() {
+            assert_eq!(r.status(), StatusCode::OK, "{who:?}");
+            let detail: RequestDetail = r.json().await.expect("json");
+            assert_eq!(detail.name, "Alpha patrol");
+            assert_eq!(detail.customer, w.dash.a.name);
+        } else {
+            assert_eq!(r.status(), who.refused_status(), "{who:?}");
+            let body = r.text().await.expect("body");
+            assert!(!body.contains("Alpha patrol"), "{who:?} learned the name");
+        }
+        // The page: signed-out people are sent to sign in; others see it or nothing of it.
+        let page = w.get(who, &format!("/requests/{}", w.request_a)).await;
+        match who {
+            Who::SignedOut => {
+                assert_eq!(page.status(), StatusCode::SEE_OTHER);
+                let to = page.headers()["location"].to_str().expect("location");
+                assert_eq!(
+                    to,
+                    format!("/sign-in?next=/requests/{}", w.request_a),
+                    "back to the page after signing in"
+                );
+            }
+            _ => {
+                let html = page.text().await.expect("html");
+                assert_eq!(
+                    html.contains("Alpha patrol"),
+                    who.reaches_a(),
+                    "{who:?} page"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn calendar_and_upcoming_show_only_customers_in_reach() {
+    let w = world().await;
+    let this_month = chrono::Utc::now().format("%Y-%m").to_string();
+    let next_month = (chrono::Utc::now() + chrono::Duration::days(31))
+        .format("%Y-%m")
+        .to_string();
+    for who in EVERYONE {
+        let upcoming = w.get(who, &format!("{}?days=30", LoadUpcoming::PATH)).await;
+        if who == Who::SignedOut {
+            assert_eq!(upcoming.status(), StatusCode::UNAUTHORIZED);
+            let month = w
+                .get(who, &format!("{}?month={this_month}", LoadMonth::PATH))
+                .await;
+            assert_eq!(month.status(), StatusCode::UNAUTHORIZED);
+            assert_eq!(w.get(who, "/").await.status(), StatusCode::SEE_OTHER);
+            assert_eq!(
+                w.get(who, "/upcoming").await.status(),
+                StatusCode::SEE_OTHER
+            );
+            continue;
+        }
+        let upcoming: UpcomingView = upcoming.json().await.expect("json");
+        let names: Vec<&str> = upcoming
+            .occurrences
+            .iter()
+            .map(|o| o.name.as_str())
+            .collect();
+        assert_eq!(names.contains(&"Alpha patrol"), who.reaches_a(), "{who:?}");
+        assert_eq!(names.contains(&"Bravo patrol"), who.reaches_b(), "{who:?}");
+        assert_eq!(upcoming.show_customer, who == Who::Admin, "{who:?}");
+        // Any month range: the windows (10 hours from now) fall in this or the next month.
+        let mut seen = Vec::new();
+        for month in [&this_month, &next_month] {
+            let view: MonthView = decode(
+                w.get(who, &format!("{}?month={month}", LoadMonth::PATH))
+                    .await,
+            )
+            .await
+            .expect("month");
+            seen.extend(
+                view.weeks
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|d| d.occurrences)
+                    .map(|o| o.name),
+            );
+        }
+        assert_eq!(
+            seen.iter().any(|n| n == "Alpha patrol"),
+            who.reaches_a(),
+            "{who:?}"
+        );
+        assert_eq!(
+            seen.iter().any(|n| n == "Bravo patrol"),
+            who.reaches_b(),
+            "{who:?}"
+        );
+        let page = w.get(who, "/upcoming").await.text().await.expect("html");
+        assert_eq!(page.contains("Alpha patrol"), who.reaches_a(), "{who:?}");
+    }
+}
+
+#[tokio::test]
+async fn booking_for_a_customer_needs_reach_and_otherwise_changes_nothing() {
+    let w = world().await;
+    for (i, who) in EVERYONE.into_iter().enumerate() {
+        let before = (
+            w.requests_of(w.dash.a.id).await,
+            w.sb.control().await.calls.create,
+        );
+        let mut d = draft(&format!("m-{i}"), &format!("Matrix {who:?}"), w.site_a, 600);
+        d.customer_id = Some(w.dash.a.id);
+        let r = w
+            .post_json(who, BookService::PATH, json!({ "draft": d }))
+            .await;
+        let after = (
+            w.requests_of(w.dash.a.id).await,
+            w.sb.control().await.calls.create,
+        );
+        if who.reaches_a() {
+            let result: BookingResult = decode(r).await.expect("booked");
+            assert_eq!(result.status, SyncStatus::Confirmed, "{who:?}");
+            assert_eq!(after, (before.0 + 1, before.1 + 1), "{who:?}");
+            let detail: RequestDetail = decode(
+                w.get(
+                    who,
+                    &format!("{}?id={}", LoadRequest::PATH, result.request_id),
+                )
+                .await,
+            )
+            .await
+            .expect("detail");
+            let saved = &detail.events[0];
+            let on_behalf = (who != Who::CustomerA).then(|| w.dash.a.name.clone());
+            assert_eq!(saved.on_behalf_of, on_behalf, "{who:?} recorded for whom");
+        } else {
+            assert_eq!(r.status(), who.refused_status(), "{who:?}");
+            assert_eq!(after, before, "{who:?} changed something");
+        }
+    }
+    // A's saved site cannot be used to book for B either.
+    let before = w.sb.control().await.calls.create;
+    let err = decode::<BookingResult>(
+        w.post_json(
+            Who::CustomerB,
+            BookService::PATH,
+            json!({ "draft": draft("b-steal", "Stolen site", w.site_a, 600) }),
+        )
+        .await,
+    )
+    .await
+    .expect_err("refused");
+    assert!(
+        err.field_errors()
+            .and_then(|f| f.get(Field::Site))
+            .is_some()
+    );
+    assert_eq!(w.sb.control().await.calls.create, before);
+}
+
+#[tokio::test]
+async fn cancelling_needs_reach_and_a_refusal_changes_nothing() {
+    let w = world().await;
+    for who in EVERYONE.into_iter().filter(|w| !w.reaches_a()) {
+        let r = w
+            .post_form(
+                who,
+                CancelRequest::PATH,
+                &[("id", &w.request_a.to_string()), ("reason", "Not mine")],
+            )
+            .await;
+        assert_eq!(r.status(), who.refused_status(), "{who:?}");
+        assert_eq!(w.status_of(w.request_a).await, SyncStatus::Confirmed);
+    }
+    assert_eq!(w.sb.control().await.calls.cancel, 0, "nothing reached AURA");
+
+    // A's account manager cancels on A's behalf: both are on record.
+    let r = w
+        .post_form(
+            Who::ManagerOfA,
+            CancelRequest::PATH,
+            &[
+                ("id", &w.request_a.to_string()),
+                ("reason", "Tenant moved out"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(w.status_of(w.request_a).await, SyncStatus::Cancelled);
+    assert_eq!(w.sb.control().await.calls.cancel, 1);
+    let ledger: UpcomingView = decode(
+        w.get(Who::CustomerA, &format!("{}?days=7", LoadUpcoming::PATH))
+            .await,
+    )
+    .await
+    .expect("ledger");
+    let entry = &ledger.cancellations[0].cancellation;
+    assert_eq!(entry.by, "Maya Manager");
+    assert_eq!(entry.on_behalf_of.as_deref(), Some(w.dash.a.name.as_str()));
+    let detail: RequestDetail = decode(
+        w.get(
+            Who::CustomerA,
+            &format!("{}?id={}", LoadRequest::PATH, w.request_a),
+        )
+        .await,
+    )
+    .await
+    .expect("detail");
+    let last = detail.events.last().expect("event");
+    assert_eq!(last.kind, "cancelled");
+    assert_eq!(last.actor, "Maya Manager");
+    assert_eq!(last.on_behalf_of.as_deref(), Some(w.dash.a.name.as_str()));
+    // B's booking is untouched throughout.
+    assert_eq!(w.status_of(w.request_b).await, SyncStatus::Confirmed);
+}
+
+#[tokio::test]
+async fn the_form_and_its_preview_offer_only_sites_in_reach() {
+    let w = world().await;
+    for who in EVERYONE {
+        let r = w.get(who, LoadBookingForm::PATH).await;
+        match who {
+            Who::SignedOut => assert_eq!(r.status(), StatusCode::UNAUTHORIZED),
+            // Several customers and none chosen: pick one first.
+            Who::Admin => assert_eq!(r.status(), StatusCode::CONFLICT),
+            _ => {
+                let form: BookingFormData = r.json().await.expect("json");
+                let ids: Vec<i64> = form.sites.iter().map(|s| s.id).collect();
+                assert_eq!(ids.contains(&w.site_a), who.reaches_a(), "{who:?}");
+                assert_eq!(ids.contains(&w.site_b), who.reaches_b(), "{who:?}");
+            }
+        }
+        let mut d = draft("p", "Preview", w.site_a, 600);
+        d.customer_id = Some(w.dash.a.id);
+        let r = w
+            .post_json(who, PreviewSchedule::PATH, json!({ "draft": d }))
+            .await;
+        if who == Who::SignedOut {
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+            continue;
+        }
+        let preview: SchedulePreview = r.json().await.expect("json");
+        if who.reaches_a() {
+            assert_eq!(preview.timezone, "Europe/London", "{who:?}");
+            assert!(!preview.occurrences.is_empty(), "{who:?}");
+        } else {
+            assert!(preview.occurrences.is_empty(), "{who:?}");
+            assert!(preview.errors.get(Field::Site).is_some(), "{who:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_switcher_only_offers_customers_in_reach() {
+    let w = world().await;
+    let a = w.dash.a.id.to_string();
+    for who in [Who::CustomerB, Who::ManagerNotOfA] {
+        let r = w
+            .post_form(
+                who,
+                SwitchCustomer::PATH,
+                &[("customer", &a), ("back", "/")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{who:?}");
+    }
+    let r = w
+        .post_form(
+            Who::SignedOut,
+            SwitchCustomer::PATH,
+            &[("customer", &a), ("back", "/")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // The administrator narrows the views to B, then books for B without naming it.
+    let b = w.dash.b.id.to_string();
+    let r = w
+        .post_form(
+            Who::Admin,
+            SwitchCustomer::PATH,
+            &[("customer", &b), ("back", "/")],
+        )
+        .await;
+    assert!(r.status().is_success(), "{}", r.status());
+    let view: UpcomingView = decode(
+        w.get(Who::Admin, &format!("{}?days=30", LoadUpcoming::PATH))
+            .await,
+    )
+    .await
+    .expect("upcoming");
+    assert_eq!(view.showing_for, w.dash.b.name);
+    assert!(view.occurrences.iter().all(|o| o.customer == w.dash.b.name));
+    let form: BookingFormData = decode(w.get(Who::Admin, LoadBookingForm::PATH).await)
+        .await
+        .expect("form");
+    assert_eq!(form.customer_id, w.dash.b.id);
+}
+
+/// Every administration function, as (path, form) with plausible input.
+fn admin_calls(w: &World, target_user: &str) -> Vec<(&'static str, Vec<(&'static str, String)>)> {
+    let a = w.dash.a.id.to_string();
+    let user = target_user.to_string();
+    vec![
+        (
+            CreateUser::PATH,
+            vec![
+                ("email", "new@a.example".into()),
+                ("name", "New Person".into()),
+                ("role", "customer".into()),
+                ("customer", a.clone()),
+                ("password", "a long enough password".into()),
+            ],
+        ),
+        (
+            ResetPassword::PATH,
+            vec![
+                ("user", user.clone()),
+                ("password", "another long password".into()),
+            ],
+        ),
+        (
+            CreateCustomer::PATH,
+            vec![
+                ("name", "Evil Corp".into()),
+                ("aura_customer_id", "999".into()),
+                ("default_timezone", "Europe/London".into()),
+            ],
+        ),
+        (
+            UpdateCustomer::PATH,
+            vec![
+                ("customer", a.clone()),
+                ("name", "Renamed".into()),
+                ("aura_customer_id", "1".into()),
+                ("default_timezone", "Europe/Paris".into()),
+            ],
+        ),
+        (
+            AddSite::PATH,
+            vec![
+                ("customer", a.clone()),
+                ("name", "Injected site".into()),
+                ("address", "1 Evil Road".into()),
+                ("latitude", String::new()),
+                ("longitude", String::new()),
+                ("timezone", "Europe/London".into()),
+            ],
+        ),
+        (
+            AssignManager::PATH,
+            vec![("customer", a.clone()), ("manager", user.clone())],
+        ),
+        (
+            UnassignManager::PATH,
+            vec![("customer", a), ("manager", user.clone())],
+        ),
+        (
+            SetUserDisabled::PATH,
+            vec![("user", user.clone()), ("disabled", "true".into())],
+        ),
+        (
+            ChangeRole::PATH,
+            vec![
+                ("user", user),
+                ("role", "admin".into()),
+                ("customer", String::new()),
+            ],
+        ),
+    ]
+}
+
+async fn admin_state(w: &World) -> String {
+    // Everything administration can change, as one comparable text.
+    let rows: Vec<(i64, String, String, Option<i64>, i64, Option<String>, String)> =
+        sqlx::query_as(
+            "SELECT id, email, role, customer_id, session_epoch, disabled_at, password_hash FROM users ORDER BY id",
+        )
+        .fetch_all(&w.dash.state.pool)
+        .await
+        .expect("users");
+    let customers: Vec<(i64, String, i64, String)> = sqlx::query_as(
+        "SELECT id, name, aura_customer_id, default_timezone FROM customers ORDER BY id",
+    )
+    .fetch_all(&w.dash.state.pool)
+    .await
+    .expect("customers");
+    let sites: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM sites ORDER BY id")
+        .fetch_all(&w.dash.state.pool)
+        .await
+        .expect("sites");
+    let assignments: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT user_id, customer_id FROM account_manager_customers ORDER BY 1, 2")
+            .fetch_all(&w.dash.state.pool)
+            .await
+            .expect("assignments");
+    format!("{rows:?}{customers:?}{sites:?}{assignments:?}")
+}
+
+#[tokio::test]
+async fn administration_is_for_administrators_only() {
+    let w = world().await;
+    let maya = db::user_by_email(&w.dash.state.pool, &w.dash.people.manager_of_a)
+        .await
+        .expect("read")
+        .expect("maya");
+    let before = admin_state(&w).await;
+    for who in EVERYONE.into_iter().filter(|w| *w != Who::Admin) {
+        let expected = match who {
+            Who::SignedOut => StatusCode::UNAUTHORIZED,
+            _ => StatusCode::FORBIDDEN,
+        };
+        for path in [LoadAdminUsers::PATH, LoadAdminCustomers::PATH] {
+            assert_eq!(w.get(who, path).await.status(), expected, "{who:?} {path}");
+        }
+        let one = format!("{}?id={}", LoadAdminCustomer::PATH, w.dash.a.id);
+        assert_eq!(w.get(who, &one).await.status(), expected, "{who:?}");
+        for (path, form) in admin_calls(&w, &maya.id.to_string()) {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let r = w.post_form(who, path, &form).await;
+            assert_eq!(r.status(), expected, "{who:?} {path}");
+        }
+        for page in ["/admin/users", "/admin/customers"] {
+            let html = w.get(who, page).await.text().await.expect("html");
+            assert!(
+                !html.contains(&w.dash.people.manager_of_a),
+                "{who:?} {page}"
+            );
+        }
+    }
+    assert_eq!(
+        admin_state(&w).await,
+        before,
+        "a refused call changed something"
+    );
+
+    // The administrator can do each of them.
+    for (path, form) in admin_calls(&w, &maya.id.to_string()) {
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = w.post_form(Who::Admin, path, &form).await;
+        assert!(r.status().is_success(), "admin {path}: {}", r.status());
+    }
+    assert_ne!(admin_state(&w).await, before);
+    // The created customer user can sign in and sees customer A (renamed above).
+    let newcomer = w.dash.anonymous();
+    let r = newcomer
+        .post(w.url(SignIn::PATH))
+        .form(&[
+            ("email", "new@a.example"),
+            ("password", "a long enough password"),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .expect("sign in");
+    assert!(r.status().is_success());
+    let form: BookingFormData = decode(
+        newcomer
+            .get(w.url(LoadBookingForm::PATH))
+            .send()
+            .await
+            .expect("form"),
+    )
+    .await
+    .expect("form");
+    assert_eq!(form.customer_name, "Renamed");
+}
+
+#[tokio::test]
+async fn administrators_get_field_errors_and_keep_their_own_access() {
+    let w = world().await;
+    let err = decode::<()>(
+        w.post_form(
+            Who::Admin,
+            CreateUser::PATH,
+            &[
+                ("email", "not an email"),
+                ("name", ""),
+                ("role", "customer"),
+                ("customer", ""),
+                ("password", "short"),
+            ],
+        )
+        .await,
+    )
+    .await
+    .expect_err("refused");
+    let AppError::InvalidForm(errors) = err else {
+        panic!("field errors expected, got {err:?}")
+    };
+    for field in ["email", "name", "customer", "password"] {
+        assert!(errors.contains_key(field), "{field}: {errors:?}");
+    }
+    let taken = decode::<()>(
+        w.post_form(
+            Who::Admin,
+            CreateUser::PATH,
+            &[
+                ("email", &w.dash.people.customer_b.to_uppercase()),
+                ("name", "Copy"),
+                ("role", "admin"),
+                ("customer", ""),
+                ("password", "a long enough password"),
+            ],
+        )
+        .await,
+    )
+    .await
+    .expect_err("email taken");
+    assert!(matches!(taken, AppError::InvalidForm(e) if e.contains_key("email")));
+    let me = db::user_by_email(&w.dash.state.pool, &w.dash.people.admin)
+        .await
+        .expect("read")
+        .expect("admin");
+    let r = w
+        .post_form(
+            Who::Admin,
+            SetUserDisabled::PATH,
+            &[("user", &me.id.to_string()), ("disabled", "true")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT, "cannot lock oneself out");
+}
+
+#[tokio::test]
+async fn a_browser_form_submit_comes_back_to_the_form_with_what_was_typed() {
+    let w = world().await;
+    let admin = w.client(Who::Admin);
+    let r = admin
+        .post(w.url(CreateCustomer::PATH))
+        .header("accept", "text/html")
+        .form(&[
+            ("name", "<b>Harbour</b> & Co"),
+            ("aura_customer_id", "not a number"),
+            ("default_timezone", "Mars/Olympus"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::FOUND);
+    assert_eq!(r.headers()["location"], "/admin/customers");
+    let html = admin
+        .get(w.url("/admin/customers"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("Harbour"), "typed name kept");
+    assert!(!html.contains("<b>Harbour"), "typed name inert");
+    assert!(html.contains("AURA customerId: a whole number"));
+    assert!(html.contains("is not a time zone we know"));
+    // Shown once.
+    let again = admin
+        .get(w.url("/admin/customers"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(!again.contains("is not a time zone we know"));
+}
+
+#[tokio::test]
+async fn disabled_users_lose_access_at_once() {
+    let w = world().await;
+    let ann = db::user_by_email(&w.dash.state.pool, &w.dash.people.customer_a)
+        .await
+        .expect("read")
+        .expect("ann");
+    let detail = format!("{}?id={}", LoadRequest::PATH, w.request_a);
+    assert_eq!(
+        w.get(Who::CustomerA, &detail).await.status(),
+        StatusCode::OK
+    );
+    let r = w
+        .post_form(
+            Who::Admin,
+            SetUserDisabled::PATH,
+            &[("user", &ann.id.to_string()), ("disabled", "true")],
+        )
+        .await;
+    assert!(r.status().is_success());
+    // The existing session is dead, for reads, changes and pages alike.
+    assert_eq!(
+        w.get(Who::CustomerA, &detail).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let cancel = w
+        .post_form(
+            Who::CustomerA,
+            CancelRequest::PATH,
+            &[("id", &w.request_a.to_string()), ("reason", "Bye")],
+        )
+        .await;
+    assert_eq!(cancel.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(w.status_of(w.request_a).await, SyncStatus::Confirmed);
+    assert_eq!(
+        w.get(Who::CustomerA, "/").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    // Signing in again is refused with the usual message.
+    let retry = w.dash.anonymous();
+    let r = retry
+        .post(w.url(SignIn::PATH))
+        .form(&[
+            ("email", ann.email.as_str()),
+            ("password", PASSWORD),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // Enabling again does not revive the old session.
+    w.post_form(
+        Who::Admin,
+        SetUserDisabled::PATH,
+        &[("user", &ann.id.to_string()), ("disabled", "false")],
+    )
+    .await;
+    assert_eq!(
+        w.get(Who::CustomerA, &detail).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let back = w.dash.signed_in(&ann.email).await;
+    let r = back.get(w.url(&detail)).send().await.expect("detail");
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn requests_from_other_sites_are_refused() {
+    let w = world().await;
+    let cookie_jar_client = w.client(Who::CustomerA);
+    let id = w.request_a.to_string();
+    for origin in ["http://evil.example", "null"] {
+        let r = cookie_jar_client
+            .post(w.url(CancelRequest::PATH))
+            .header("origin", origin)
+            .form(&[("id", id.as_str()), ("reason", "Forged")])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{origin}");
+    }
+    // No Origin and no Referer at all: refused as well.
+    let bare = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    let r = bare
+        .post(w.url(SignIn::PATH))
+        .form(&[
+            ("email", w.dash.people.customer_a.as_str()),
+            ("password", PASSWORD),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(w.status_of(w.request_a).await, SyncStatus::Confirmed);
+    assert_eq!(w.sb.control().await.calls.cancel, 0);
+}
+
+fn session_cookie(r: &reqwest::Response) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&format!("{}=", server::web::SESSION_COOKIE)))
+        .map(str::to_string)
+}
+
+#[tokio::test]
+async fn sign_in_is_generic_throttled_and_renews_the_session() {
+    let w = world().await;
+    let client = w.dash.anonymous();
+    let sign_in = |email: &str, password: &str| {
+        client
+            .post(w.url(SignIn::PATH))
+            .form(&[("email", email), ("password", password), ("next", "/")])
+            .send()
+    };
+    // Wrong password and unknown account read the same.
+    let wrong: AppError = decode::<()>(
+        sign_in(&w.dash.people.customer_b, "wrong password!")
+            .await
+            .expect("post"),
+    )
+    .await
+    .expect_err("refused");
+    let unknown: AppError = decode::<()>(
+        sign_in("nobody@x.example", "wrong password!")
+            .await
+            .expect("post"),
+    )
+    .await
+    .expect_err("refused");
+    assert_eq!(wrong, AppError::Forbidden(SIGN_IN_REFUSED.into()));
+    assert_eq!(unknown, wrong);
+
+    // The cookie: HttpOnly, SameSite, renewed at sign-in.
+    let r = sign_in(&w.dash.people.customer_b, PASSWORD)
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::OK);
+    let first = session_cookie(&r).expect("session cookie");
+    assert!(first.contains("HttpOnly"), "{first}");
+    assert!(first.contains("SameSite=Lax"), "{first}");
+    assert!(!first.contains("Secure"), "plain HTTP here: {first}");
+    let r = sign_in(&w.dash.people.customer_b, PASSWORD)
+        .await
+        .expect("post");
+    let second = session_cookie(&r).expect("renewed cookie");
+    let value = |c: &str| c.split(';').next().unwrap_or_default().to_string();
+    assert_ne!(value(&first), value(&second), "a new session id at sign-in");
+    // The old id is worthless now.
+    let stale = reqwest::Client::new()
+        .get(w.url(LoadUpcoming::PATH))
+        .query(&[("days", "7")])
+        .header("cookie", value(&first))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(stale.status(), StatusCode::UNAUTHORIZED);
+
+    // Signing out ends the session.
+    let r = client
+        .post(w.url(SignOut::PATH))
+        .send()
+        .await
+        .expect("sign out");
+    assert!(r.status().is_success());
+    let after = client
+        .get(w.url(LoadUpcoming::PATH))
+        .query(&[("days", "7")])
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
+
+    // Five failures for one account: even the right password waits now.
+    for _ in 0..5 {
+        let r = sign_in(&w.dash.people.manager_of_b, "guess guess guess")
+            .await
+            .expect("post");
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
+    let r = sign_in(&w.dash.people.manager_of_b, PASSWORD)
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let err: AppError = decode::<()>(r).await.expect_err("throttled");
+    assert!(err.to_string().contains("Wait 15 minutes"), "{err}");
+}
+
+#[tokio::test]
+async fn aura_credentials_and_tokens_never_reach_a_response() {
+    let w = world().await;
+    let control = w.sb.control().await;
+    assert!(!control.tokens.is_empty(), "the bookings fetched a token");
+    let secret = server::sandbox::DEFAULT_CLIENT_SECRET;
+    let mut bodies = Vec::new();
+    for who in EVERYONE {
+        for path in [
+            "/".to_string(),
+            "/book".into(),
+            "/upcoming".into(),
+            format!("/requests/{}", w.request_a),
+            "/admin/users".into(),
+            "/admin/customers".into(),
+            format!("{}?days=30", LoadUpcoming::PATH),
+            format!("{}?id={}", LoadRequest::PATH, w.request_a),
+            LoadBookingForm::PATH.to_string(),
+        ] {
+            let r = w.get(who, &path).await;
+            let headers = format!("{:?}", r.headers());
+            bodies.push((who, path, headers + &r.text().await.expect("body")));
+        }
+    }
+    for (who, path, body) in &bodies {
+        assert!(
+            !body.contains(secret),
+            "{who:?} {path} shows the client secret"
+        );
+        for token in &control.tokens {
+            assert!(
+                !body.contains(token.as_str()),
+                "{who:?} {path} shows an AURA token"
+            );
+        }
+    }
+}
