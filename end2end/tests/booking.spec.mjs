@@ -1,5 +1,10 @@
 import { test, expect } from '@playwright/test';
-import { LONDON_SITE, addDays, localParts, open, pageErrors, sandboxRequests } from './helpers.mjs';
+import { LONDON_SITE, USERS, addDays, localParts, open, pageErrors, sandboxRequests, signIn } from './helpers.mjs';
+
+// The customer's own user books and cancels here; accounts.spec.mjs covers the other roles.
+test.beforeEach(async ({ page }) => {
+  await signIn(page, USERS.customer);
+});
 
 test.afterEach(async ({ page }) => {
   expect(pageErrors(page), 'uncaught errors in the page').toEqual([]);
@@ -61,7 +66,7 @@ test('book a weekly patrol, find it on the calendar, cancel it and find it in ca
   await open(page, '/upcoming');
   const ledger = page.locator('.ledger-item', { hasText: name });
   await expect(ledger).toContainText('Site closed for refurbishment');
-  await expect(ledger).toContainText('Dashboard user');
+  await expect(ledger).toContainText('Priya Shah');
   await expect(page.locator('.agenda-item', { hasText: name })).toHaveCount(0);
 
   // AURA got exactly one create and the request is cancelled there too.

@@ -55,3 +55,27 @@ export const LONDON_SITE = 'Canary Wharf warehouse (Europe/London)';
 export function pageErrors(page) {
   return page.__errors ?? [];
 }
+
+/** The demo accounts scripts/test starts the dashboard with (DEMO_PASSWORD is set there). */
+export const PASSWORD = process.env.DEMO_PASSWORD ?? 'demo-password';
+export const USERS = {
+  customer: 'customer@example.com',
+  manager: 'manager@example.com',
+  admin: 'admin@example.com',
+};
+
+/** Signs in through the sign-in page and waits to be let in. */
+export async function signIn(page, email, password = PASSWORD) {
+  await open(page, '/sign-in');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).not.toHaveURL(/\/sign-in/);
+}
+
+/** Picks the customer an account manager or administrator acts for, in the page header. */
+export async function actFor(page, customer) {
+  await page.getByLabel('Acting for').selectOption({ label: customer });
+  await page.getByRole('button', { name: 'Switch' }).click();
+  await expect(page.getByLabel('Acting for')).toHaveValue(/\d+/);
+}

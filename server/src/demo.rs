@@ -252,7 +252,7 @@ pub async fn seed_bookings(
         armed_preference: "noPreference".into(),
         ..BookingDraft::default()
     };
-    let drafts = vec![
+    let drafts = [
         BookingDraft {
             service_type: "patrol".into(),
             name: "Warehouse night patrol".into(),

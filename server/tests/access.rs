@@ -566,13 +566,14 @@ fn admin_calls(w: &World, target_user: &str) -> Vec<(&'static str, Vec<(&'static
 
 async fn admin_state(w: &World) -> String {
     // Everything administration can change, as one comparable text.
-    let rows: Vec<(i64, String, String, Option<i64>, i64, Option<String>, String)> =
-        sqlx::query_as(
-            "SELECT id, email, role, customer_id, session_epoch, disabled_at, password_hash FROM users ORDER BY id",
-        )
-        .fetch_all(&w.dash.state.pool)
-        .await
-        .expect("users");
+    let rows: Option<String> = sqlx::query_scalar(
+        "SELECT group_concat(id || '|' || email || '|' || role || '|' || ifnull(customer_id, '') || '|'
+            || session_epoch || '|' || ifnull(disabled_at, '') || '|' || password_hash, ';')
+         FROM (SELECT * FROM users ORDER BY id)",
+    )
+    .fetch_one(&w.dash.state.pool)
+    .await
+    .expect("users");
     let customers: Vec<(i64, String, i64, String)> = sqlx::query_as(
         "SELECT id, name, aura_customer_id, default_timezone FROM customers ORDER BY id",
     )

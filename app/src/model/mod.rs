@@ -158,7 +158,7 @@ pub struct MonthView {
     pub prev: String,
     pub next: String,
     pub weeks: Vec<Vec<DayCell>>,
-    /// Whose bookings these are, e.g. "Northwind Estates" or "All 3 of your customers".
+    /// Whose bookings these are, e.g. "Northwind Estates" or "all 3 of your customers".
     pub showing_for: String,
     /// Whether entries name their customer (the view spans several).
     pub show_customer: bool,

@@ -67,13 +67,13 @@ impl Viewer {
         self.selected.is_none() && self.customers.len() > 1
     }
 
-    /// "Northwind Estates", or "All 3 of your customers".
+    /// "Northwind Estates", or "all 3 of your customers" (after "Showing").
     pub fn showing_for(&self) -> String {
         match (self.selected_customer(), self.customers.as_slice()) {
             (Some(c), _) | (None, [c]) => c.name.clone(),
             (None, []) => "No customers yet".into(),
-            (None, all) if self.role == Role::Admin => format!("All {} customers", all.len()),
-            (None, all) => format!("All {} of your customers", all.len()),
+            (None, all) if self.role == Role::Admin => format!("all {} customers", all.len()),
+            (None, all) => format!("all {} of your customers", all.len()),
         }
     }
 
