@@ -28,7 +28,10 @@ pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.security.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
+        .with_expiry(Expiry::OnInactivity(SESSION_IDLE))
+        // Signed-in sessions are written back on every request, so "idle" really means idle.
+        // (Sessions with nothing in them are never stored.)
+        .with_always_save(true);
     let mut router = Router::new()
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

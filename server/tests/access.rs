@@ -19,7 +19,7 @@ use app::api::bookings::{
 use app::domain::Field;
 use app::error::AppError;
 use app::model::{
-    BookingFormData, BookingResult, MonthView, RequestDetail, SchedulePreview, SyncStatus,
+    BookingResult, BookingStart, MonthView, RequestDetail, SchedulePreview, SyncStatus,
     UpcomingView,
 };
 use app::server::accounts::SIGN_IN_REFUSED;
@@ -417,9 +417,20 @@ async fn the_form_and_its_preview_offer_only_sites_in_reach() {
         match who {
             Who::SignedOut => assert_eq!(r.status(), StatusCode::UNAUTHORIZED),
             // Several customers and none chosen: pick one first.
-            Who::Admin => assert_eq!(r.status(), StatusCode::CONFLICT),
+            Who::Admin => {
+                let start: BookingStart = r.json().await.expect("json");
+                let BookingStart::ChooseCustomer(choices) = start else {
+                    panic!("the administrator must choose a customer first")
+                };
+                assert_eq!(choices.len(), 2);
+            }
             _ => {
-                let form: BookingFormData = r.json().await.expect("json");
+                let form = r
+                    .json::<BookingStart>()
+                    .await
+                    .expect("json")
+                    .ready()
+                    .expect("one customer: the form");
                 let ids: Vec<i64> = form.sites.iter().map(|s| s.id).collect();
                 assert_eq!(ids.contains(&w.site_a), who.reaches_a(), "{who:?}");
                 assert_eq!(ids.contains(&w.site_b), who.reaches_b(), "{who:?}");
@@ -485,9 +496,11 @@ async fn the_switcher_only_offers_customers_in_reach() {
     .expect("upcoming");
     assert_eq!(view.showing_for, w.dash.b.name);
     assert!(view.occurrences.iter().all(|o| o.customer == w.dash.b.name));
-    let form: BookingFormData = decode(w.get(Who::Admin, LoadBookingForm::PATH).await)
+    let form = decode::<BookingStart>(w.get(Who::Admin, LoadBookingForm::PATH).await)
         .await
-        .expect("form");
+        .expect("form")
+        .ready()
+        .expect("B chosen");
     assert_eq!(form.customer_id, w.dash.b.id);
 }
 
@@ -649,7 +662,7 @@ async fn administration_is_for_administrators_only() {
         .await
         .expect("sign in");
     assert!(r.status().is_success());
-    let form: BookingFormData = decode(
+    let form = decode::<BookingStart>(
         newcomer
             .get(w.url(LoadBookingForm::PATH))
             .send()
@@ -657,7 +670,9 @@ async fn administration_is_for_administrators_only() {
             .expect("form"),
     )
     .await
-    .expect("form");
+    .expect("form")
+    .ready()
+    .expect("a customer user's form");
     assert_eq!(form.customer_name, "Renamed");
 }
 
@@ -988,4 +1003,120 @@ async fn aura_credentials_and_tokens_never_reach_a_response() {
             );
         }
     }
+}
+
+#[tokio::test]
+async fn typed_text_is_inert_on_every_page() {
+    let w = world().await;
+    const PAYLOAD: &str = "<script>alert(1)</script><img src=x onerror=alert(2)>";
+    let ok = |r: reqwest::Response| {
+        assert!(r.status().is_success(), "{}", r.status());
+    };
+    ok(w.post_form(
+        Who::Admin,
+        CreateCustomer::PATH,
+        &[
+            ("name", PAYLOAD),
+            ("aura_customer_id", "424242"),
+            ("default_timezone", "Europe/London"),
+        ],
+    )
+    .await);
+    let x = db::customer_by_aura_id(&w.dash.state.pool, 424242)
+        .await
+        .expect("read")
+        .expect("created");
+    let xs = x.id.to_string();
+    ok(w.post_form(
+        Who::Admin,
+        AddSite::PATH,
+        &[
+            ("customer", &xs),
+            ("name", PAYLOAD),
+            ("address", PAYLOAD),
+            ("latitude", ""),
+            ("longitude", ""),
+            ("timezone", "Europe/London"),
+        ],
+    )
+    .await);
+    ok(w.post_form(
+        Who::Admin,
+        CreateUser::PATH,
+        &[
+            ("email", "xss@staff.example"),
+            ("name", PAYLOAD),
+            ("role", "account_manager"),
+            ("customer", ""),
+            ("password", PASSWORD),
+        ],
+    )
+    .await);
+    let manager = db::user_by_email(&w.dash.state.pool, "xss@staff.example")
+        .await
+        .expect("read")
+        .expect("created")
+        .id
+        .to_string();
+    for customer in [&xs, &w.dash.a.id.to_string()] {
+        ok(w.post_form(
+            Who::Admin,
+            AssignManager::PATH,
+            &[("customer", customer), ("manager", &manager)],
+        )
+        .await);
+    }
+    let am = w.dash.signed_in("xss@staff.example").await;
+    let site = db::sites_for_customer(&w.dash.state.pool, x.id)
+        .await
+        .expect("sites")[0]
+        .id;
+    let mut d = draft("xss", PAYLOAD, site, 600);
+    d.customer_id = Some(x.id);
+    d.special_instructions = PAYLOAD.into();
+    d.contacts[0].name = PAYLOAD.into();
+    let booked: BookingResult = decode(
+        am.post(w.url(BookService::PATH))
+            .json(&json!({ "draft": d }))
+            .send()
+            .await
+            .expect("book"),
+    )
+    .await
+    .expect("booked");
+    let id = booked.request_id.to_string();
+    let r = am
+        .post(w.url(CancelRequest::PATH))
+        .form(&[("id", id.as_str()), ("reason", PAYLOAD)])
+        .send()
+        .await
+        .expect("cancel");
+    assert!(r.status().is_success());
+
+    let pages = [
+        "/".to_string(),
+        "/book".into(),
+        "/upcoming".into(),
+        format!("/requests/{id}"),
+        "/admin/users".into(),
+        "/admin/customers".into(),
+        format!("/admin/customers/{xs}"),
+    ];
+    let admin = w.client(Who::Admin);
+    let mut checked = 0;
+    for (client, who) in [(admin, "admin"), (&am, "manager")] {
+        for path in &pages {
+            let r = client.get(w.url(path)).send().await.expect("page");
+            if !r.status().is_success() {
+                // The manager is not an administrator: those pages refuse, which is fine.
+                continue;
+            }
+            let html = r.text().await.expect("html");
+            assert!(html.contains("alert(1)"), "{who} {path}: the text is shown");
+            assert!(!html.contains("<script>alert"), "{who} {path}");
+            assert!(!html.contains("<img src=x"), "{who} {path}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 11, "every page the two may see showed the text");
 }

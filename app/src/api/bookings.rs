@@ -4,14 +4,14 @@ use leptos::server_fn::codec::{GetUrl, Json};
 use crate::domain::BookingDraft;
 use crate::error::AppError;
 use crate::model::{
-    BookingFormData, BookingResult, MonthView, RequestDetail, SchedulePreview, UpcomingView,
+    BookingResult, BookingStart, MonthView, RequestDetail, SchedulePreview, UpcomingView,
 };
 
 /// How many windows the form previews.
 pub const PREVIEW_OCCURRENCES: usize = 5;
 
 #[server(input = GetUrl)]
-pub async fn load_booking_form() -> Result<BookingFormData, AppError> {
+pub async fn load_booking_form() -> Result<BookingStart, AppError> {
     use crate::server::{app_state, auth, bookings, with_status};
     with_status(
         async { bookings::form_data(&app_state()?, &*auth::viewer()?, chrono::Utc::now()).await }

@@ -85,6 +85,24 @@ pub struct SiteView {
     pub timezone: String,
 }
 
+/// What the booking page starts with: the form for one customer, or (for someone acting for
+/// several customers with none chosen yet) the customers to choose from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum BookingStart {
+    Ready(BookingFormData),
+    ChooseCustomer(Vec<CustomerOption>),
+}
+
+impl BookingStart {
+    /// The form, if a customer is chosen.
+    pub fn ready(self) -> Option<BookingFormData> {
+        match self {
+            BookingStart::Ready(form) => Some(form),
+            BookingStart::ChooseCustomer(_) => None,
+        }
+    }
+}
+
 /// Everything the booking form needs to render.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BookingFormData {

@@ -12,8 +12,7 @@ use crate::domain::{
     ArmedPreference, BookingDraft, ContactDraft, Field, FieldErrors, MAX_CONTACTS, RepeatKind,
     ServiceType, WEEKDAYS, validate_draft, weekday_code, weekday_short_name,
 };
-use crate::error::AppError;
-use crate::model::{BookingFormData, SchedulePreview, SyncStatus};
+use crate::model::{BookingFormData, BookingStart, CustomerOption, SchedulePreview, SyncStatus};
 use crate::use_hydrated;
 
 const NEW_SITE: &str = "new";
@@ -29,8 +28,10 @@ pub fn BookPage() -> impl IntoView {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(data) => view! { <BookingForm data /> }.into_any(),
-                    Err(AppError::Conflict(_)) => view! { <ChooseCustomer /> }.into_any(),
+                    Ok(BookingStart::Ready(data)) => view! { <BookingForm data /> }.into_any(),
+                    Ok(BookingStart::ChooseCustomer(customers)) => {
+                        view! { <ChooseCustomer customers /> }.into_any()
+                    }
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                 }
             })}
@@ -40,8 +41,7 @@ pub fn BookPage() -> impl IntoView {
 
 /// Account managers and administrators book for one customer at a time: pick it first.
 #[component]
-fn ChooseCustomer() -> impl IntoView {
-    let customers = crate::signed_in().map(|s| s.customers).unwrap_or_default();
+fn ChooseCustomer(customers: Vec<CustomerOption>) -> impl IntoView {
     view! {
         <p>"Who is this booking for? Choose the customer; you can switch at the top of any page."</p>
         <ul class="plain customer-choice">

@@ -260,11 +260,18 @@ pub async fn set_flash(session: &Session, flash: &FormFlash) -> Result<(), AppEr
 
 /// The flash left by the last form submit, removed so it shows once.
 pub async fn take_flash() -> Result<Option<FormFlash>, AppError> {
-    session()
-        .await?
-        .remove::<FormFlash>(SESSION_FLASH)
+    let session = session().await?;
+    let flash = session
+        .get::<FormFlash>(SESSION_FLASH)
         .await
-        .map_err(session_failed)
+        .map_err(session_failed)?;
+    if flash.is_some() {
+        session
+            .remove_value(SESSION_FLASH)
+            .await
+            .map_err(session_failed)?;
+    }
+    Ok(flash)
 }
 
 // --- Passwords -----------------------------------------------------------------------------------

@@ -21,9 +21,9 @@ use crate::domain::{
 };
 use crate::error::AppError;
 use crate::model::{
-    BookingFormData, BookingResult, CancellationInfo, CancellationView, ContactView, DayCell,
-    EventView, MonthView, OccurrenceView, PREVIEW_COUNT_CAP, PreviewOccurrence, RequestDetail,
-    SchedulePreview, SiteView, SyncStatus, UpcomingView,
+    BookingFormData, BookingResult, BookingStart, CancellationInfo, CancellationView, ContactView,
+    CustomerOption, DayCell, EventView, MonthView, OccurrenceView, PREVIEW_COUNT_CAP,
+    PreviewOccurrence, RequestDetail, SchedulePreview, SiteView, SyncStatus, UpcomingView,
 };
 
 impl From<DbError> for AppError {
@@ -550,8 +550,22 @@ pub async fn form_data(
     state: &AppState,
     viewer: &Viewer,
     now: DateTime<Utc>,
-) -> Result<BookingFormData, AppError> {
-    let customer = viewer.acting_customer(None)?;
+) -> Result<BookingStart, AppError> {
+    let customer = match viewer.acting_customer(None) {
+        Ok(customer) => customer,
+        Err(AppError::Conflict(_)) => {
+            let choices = viewer
+                .customers
+                .iter()
+                .map(|c| CustomerOption {
+                    id: c.id,
+                    name: c.name.clone(),
+                })
+                .collect();
+            return Ok(BookingStart::ChooseCustomer(choices));
+        }
+        Err(e) => return Err(e),
+    };
     let sites = db::sites_for_customer(&state.pool, customer.id)
         .await?
         .into_iter()
@@ -565,7 +579,7 @@ pub async fn form_data(
     let today = zone(&customer.default_timezone)
         .map(|tz| now.with_timezone(&tz).date_naive())
         .unwrap_or_else(|| now.date_naive());
-    Ok(BookingFormData {
+    Ok(BookingStart::Ready(BookingFormData {
         customer_id: customer.id,
         customer_name: customer.name.clone(),
         sites,
@@ -577,7 +591,7 @@ pub async fn form_data(
         default_timezone: customer.default_timezone.clone(),
         form_key: uuid::Uuid::new_v4().to_string(),
         today,
-    })
+    }))
 }
 
 pub async fn request_detail(
