@@ -173,3 +173,31 @@ pub fn sandbox_config_from_env() -> Result<SandboxConfig, ConfigError> {
         services: services_from_env()?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_public_url_is_reduced_to_its_origin() {
+        assert_eq!(
+            public_origin("https://dash.example.com/").expect("ok"),
+            "https://dash.example.com"
+        );
+        assert_eq!(
+            public_origin("http://10.0.0.5:8080/app").expect("ok"),
+            "http://10.0.0.5:8080"
+        );
+        assert!(public_origin("dash.example.com").is_err());
+        assert!(public_origin("ftp://dash.example.com").is_err());
+        assert!(public_origin("https://").is_err());
+    }
+
+    #[test]
+    fn flags_take_one_or_zero() {
+        assert!(flag("X", "1").expect("ok"));
+        assert!(flag("X", "TRUE").expect("ok"));
+        assert!(!flag("X", "0").expect("ok"));
+        assert!(flag("X", "maybe").is_err());
+    }
+}

@@ -1120,3 +1120,37 @@ async fn typed_text_is_inert_on_every_page() {
     }
     assert_eq!(checked, 11, "every page the two may see showed the text");
 }
+
+#[tokio::test]
+async fn behind_https_the_cookie_is_secure_and_only_the_public_origin_may_post() {
+    let w = world().await;
+    let mut state = w.dash.state.clone();
+    state.security = std::sync::Arc::new(app::server::auth::SecurityConfig {
+        public_origin: Some("https://dash.example.com".into()),
+        trust_forwarded_for: true,
+        secure_cookies: true,
+    });
+    let addr = common::serve(server::web::router(state, None)).await;
+    let sign_in = |origin: String| {
+        reqwest::Client::new()
+            .post(format!("http://{addr}{}", SignIn::PATH))
+            .header("origin", origin)
+            .header("x-forwarded-for", "203.0.113.9")
+            .form(&[
+                ("email", w.dash.people.customer_a.as_str()),
+                ("password", PASSWORD),
+                ("next", "/"),
+            ])
+            .send()
+    };
+    // The server's own address is not the public origin behind the proxy.
+    let r = sign_in(format!("http://{addr}")).await.expect("post");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = sign_in("https://dash.example.com".into())
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::OK);
+    let cookie = session_cookie(&r).expect("cookie");
+    assert!(cookie.contains("Secure"), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+}
