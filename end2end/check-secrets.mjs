@@ -8,7 +8,7 @@ import { join } from 'node:path';
 const [base, logPath, siteDir] = process.argv.slice(2);
 const control = await (await fetch(`${base}/sandbox/_control/requests`)).json();
 if (!control.tokens?.length) {
-  console.error('check-secrets: the sandbox issued no token, so there is nothing to look for');
+  console.error('check-secrets: the sandbox lists no token (is AURA_SANDBOX_EXPOSE_TOKENS=1 set?), so there is nothing to look for');
   process.exit(1);
 }
 const secrets = [

@@ -171,6 +171,10 @@ pub fn sandbox_config_from_env() -> Result<SandboxConfig, ConfigError> {
             DEFAULT_TOKEN_TTL.as_secs(),
         )?),
         services: services_from_env()?,
+        expose_tokens: var("AURA_SANDBOX_EXPOSE_TOKENS")
+            .map(|v| flag("AURA_SANDBOX_EXPOSE_TOKENS", &v))
+            .transpose()?
+            .unwrap_or(false),
     })
 }
 

@@ -249,6 +249,12 @@ async fn add_customer(name: &str, aura_id: i64, timezone: &str) -> Result<(), St
 async fn serve(demo_flag: bool) -> Result<(), String> {
     let config = Config::from_env(demo_flag).map_err(|e| e.to_string())?;
     let pool = open_database(&config).await?;
+    if config.security.public_origin.is_some() && !config.security.trust_forwarded_for {
+        tracing::warn!(
+            "DASHBOARD_PUBLIC_URL is set but DASHBOARD_TRUST_PROXY is not: behind a reverse proxy every \
+             user shares the proxy's address, so 20 failed sign-ins by anyone pause sign-in for all"
+        );
+    }
     let demo_password = config
         .demo_password
         .clone()

@@ -35,6 +35,8 @@ pub struct SandboxConfig {
     pub client_secret: String,
     pub token_ttl: Duration,
     pub services: ServiceCatalog,
+    /// List issued tokens in `_control/requests` (for the browser tests' secrets check only).
+    pub expose_tokens: bool,
 }
 
 impl Default for SandboxConfig {
@@ -44,9 +46,13 @@ impl Default for SandboxConfig {
             client_secret: DEFAULT_CLIENT_SECRET.into(),
             token_ttl: DEFAULT_TOKEN_TTL,
             services: ServiceCatalog::default(),
+            expose_tokens: false,
         }
     }
 }
+
+/// How many issued tokens the sandbox remembers for tests.
+const MAX_ISSUED_KEPT: usize = 1000;
 
 /// Counts of calls received, by kind, as `_control/requests` reports them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,7 +82,9 @@ fn one() -> u32 {
 pub struct ControlSnapshot {
     pub requests: Vec<ScheduledRequestDto>,
     pub calls: CallCounts,
-    /// Every access token handed out, so tests can check none leaks into pages or logs.
+    /// Every access token handed out, so tests can check none leaks into pages or logs. Empty unless
+    /// the sandbox was started with `AURA_SANDBOX_EXPOSE_TOKENS=1`.
+    #[serde(default)]
     pub tokens: Vec<String>,
 }
 
@@ -160,13 +168,22 @@ impl Sandbox {
         Ok(())
     }
 
+    /// Every token issued so far (in-process tests; HTTP shows them only with `expose_tokens`).
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.data().issued.clone()
+    }
+
     pub fn snapshot(&self) -> ControlSnapshot {
         let now = Utc::now();
         let data = self.data();
         ControlSnapshot {
             requests: data.requests.iter().map(|r| current_dto(r, now)).collect(),
             calls: data.calls.clone(),
-            tokens: data.issued.clone(),
+            tokens: if self.config.expose_tokens {
+                data.issued.clone()
+            } else {
+                Vec::new()
+            },
         }
     }
 }
@@ -246,7 +263,9 @@ async fn token(State(sb): State<Sandbox>, body: Bytes) -> Response {
     let now = Instant::now();
     data.tokens.retain(|_, expires| *expires > now);
     data.tokens.insert(value.clone(), now + sb.config.token_ttl);
-    data.issued.push(value.clone());
+    if data.issued.len() < MAX_ISSUED_KEPT {
+        data.issued.push(value.clone());
+    }
     let body = TokenResponse {
         access_token: value,
         token_type: Some("Bearer".into()),

@@ -970,8 +970,12 @@ async fn sign_in_is_generic_throttled_and_renews_the_session() {
 #[tokio::test]
 async fn aura_credentials_and_tokens_never_reach_a_response() {
     let w = world().await;
-    let control = w.sb.control().await;
-    assert!(!control.tokens.is_empty(), "the bookings fetched a token");
+    let tokens = w.sb.sandbox.issued_tokens();
+    assert!(!tokens.is_empty(), "the bookings fetched a token");
+    assert!(
+        w.sb.control().await.tokens.is_empty(),
+        "the sandbox's control endpoint does not list tokens unless asked to"
+    );
     let secret = server::sandbox::DEFAULT_CLIENT_SECRET;
     let mut bodies = Vec::new();
     for who in EVERYONE {
@@ -996,7 +1000,7 @@ async fn aura_credentials_and_tokens_never_reach_a_response() {
             !body.contains(secret),
             "{who:?} {path} shows the client secret"
         );
-        for token in &control.tokens {
+        for token in &tokens {
             assert!(
                 !body.contains(token.as_str()),
                 "{who:?} {path} shows an AURA token"
@@ -1153,4 +1157,173 @@ async fn behind_https_the_cookie_is_secure_and_only_the_public_origin_may_post()
     let cookie = session_cookie(&r).expect("cookie");
     assert!(cookie.contains("Secure"), "{cookie}");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
+}
+
+#[tokio::test]
+async fn a_burst_of_parallel_guesses_gets_no_more_than_the_limit() {
+    let w = world().await;
+    let client = w.dash.anonymous();
+    let url = w.url(SignIn::PATH);
+    let email = w.dash.people.manager_of_a.clone();
+    let guesses = (0..12).map(|i| {
+        let (client, url, email) = (client.clone(), url.clone(), email.clone());
+        async move {
+            client
+                .post(url)
+                .form(&[
+                    ("email", email.as_str()),
+                    ("password", format!("guess number {i}").as_str()),
+                    ("next", "/"),
+                ])
+                .send()
+                .await
+                .expect("post")
+                .status()
+        }
+    });
+    let statuses = futures_join_all(guesses).await;
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::FORBIDDEN)
+        .count();
+    let throttled = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((checked, throttled), (5, 7), "{statuses:?}");
+}
+
+/// Runs the futures concurrently on the test runtime and collects their results in order.
+async fn futures_join_all<F>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futures.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.expect("task"));
+    }
+    out
+}
+
+#[tokio::test]
+async fn signing_in_over_someone_elses_session_carries_nothing_over() {
+    let w = world().await;
+    let shared = w.dash.signed_in(&w.dash.people.admin).await;
+    // The administrator leaves a refused form behind (its values wait in the session).
+    let r = shared
+        .post(w.url(CreateUser::PATH))
+        .header("accept", "text/html")
+        .form(&[
+            ("email", "secret.hire@a.example"),
+            ("name", "Secret Hire"),
+            ("role", "customer"),
+            ("customer", ""),
+            ("password", "x"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::FOUND);
+    // Someone else signs in on the same browser and sees none of it.
+    let r = shared
+        .post(w.url(SignIn::PATH))
+        .form(&[
+            ("email", w.dash.people.customer_b.as_str()),
+            ("password", PASSWORD),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .expect("sign in");
+    assert!(r.status().is_success());
+    let view: app::model::SignInView = decode(
+        shared
+            .get(w.url(app::api::accounts::LoadSignIn::PATH))
+            .send()
+            .await
+            .expect("get"),
+    )
+    .await
+    .expect("view");
+    assert_eq!(view.flash, None);
+    let page = shared
+        .get(w.url("/upcoming"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(!page.contains("Secret Hire"));
+}
+
+#[tokio::test]
+async fn an_account_manager_who_changes_role_loses_their_customers() {
+    let w = world().await;
+    let maya = db::user_by_email(&w.dash.state.pool, &w.dash.people.manager_of_a)
+        .await
+        .expect("read")
+        .expect("maya")
+        .id
+        .to_string();
+    let b = w.dash.b.id.to_string();
+    for (role, customer) in [("customer", b.as_str()), ("account_manager", "")] {
+        let r = w
+            .post_form(
+                Who::Admin,
+                ChangeRole::PATH,
+                &[("user", &maya), ("role", role), ("customer", customer)],
+            )
+            .await;
+        assert!(r.status().is_success(), "{role}: {}", r.status());
+    }
+    let customers = db::customers_of_manager(&w.dash.state.pool, maya.parse().expect("id"))
+        .await
+        .expect("read");
+    assert!(
+        customers.is_empty(),
+        "old assignments came back: {customers:?}"
+    );
+    // And the old session ended with the role change.
+    let r = w
+        .get(
+            Who::ManagerOfA,
+            &format!("{}?id={}", LoadRequest::PATH, w.request_a),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn an_administrator_changing_their_own_password_stays_signed_in() {
+    let w = world().await;
+    let me = db::user_by_email(&w.dash.state.pool, &w.dash.people.admin)
+        .await
+        .expect("read")
+        .expect("admin");
+    let other_session = w.dash.signed_in(&w.dash.people.admin).await;
+    let r = w
+        .post_form(
+            Who::Admin,
+            ResetPassword::PATH,
+            &[
+                ("user", &me.id.to_string()),
+                ("password", "my brand new password"),
+            ],
+        )
+        .await;
+    assert!(r.status().is_success(), "{}", r.status());
+    assert_eq!(
+        w.get(Who::Admin, LoadAdminUsers::PATH).await.status(),
+        StatusCode::OK,
+        "this session goes on"
+    );
+    let r = other_session
+        .get(w.url(LoadAdminUsers::PATH))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "other sessions end");
 }

@@ -189,7 +189,7 @@ pub async fn sign_in(
         p.add("password", "Enter your password.");
     }
     p.into_result()?;
-    if let Some(wait) = state.sign_in_limiter.retry_after(email, address, now) {
+    if let Err(wait) = state.sign_in_limiter.begin(email, address, now) {
         let minutes = wait.as_secs().div_ceil(60).max(1);
         tracing::warn!(%address, "sign-in throttled");
         return Err(AppError::TooManyAttempts(format!(
@@ -204,12 +204,11 @@ pub async fn sign_in(
     let user = match user {
         Some(u) if matches && u.disabled_at.is_none() => u,
         _ => {
-            state.sign_in_limiter.record_failure(email, address, now);
             tracing::info!(%address, "sign-in refused");
             return Err(AppError::Forbidden(SIGN_IN_REFUSED.into()));
         }
     };
-    state.sign_in_limiter.record_success(email);
+    state.sign_in_limiter.succeeded(email, address, now);
     auth::start_session(&auth::session().await?, &user).await?;
     tracing::info!(user = user.id, "signed in");
     Ok(Done {
@@ -323,6 +322,18 @@ pub async fn create_user(
     ))
 }
 
+/// Changing one's own password or role ends one's other sessions, not this one: it is renewed under
+/// the new grant.
+async fn keep_own_session(state: &AppState, viewer: &Viewer, user_id: i64) -> Result<(), AppError> {
+    if user_id != viewer.user_id {
+        return Ok(());
+    }
+    let me = db::user_by_id(&state.pool, user_id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    auth::start_session(&auth::session().await?, &me).await
+}
+
 async fn existing_user(state: &AppState, user_id: &str) -> Result<db::UserRow, AppError> {
     let id = user_id
         .trim()
@@ -354,6 +365,7 @@ pub async fn change_role(
     db::set_user_role(&state.pool, user.id, role, customer_id)
         .await
         .map_err(user_write_problem)?;
+    keep_own_session(state, viewer, user.id).await?;
     tracing::info!(
         by = viewer.user_id,
         user = user.id,
@@ -410,6 +422,7 @@ pub async fn reset_password(
     }
     let hash = hash_password(password).await?;
     db::set_password(&state.pool, user.id, &hash).await?;
+    keep_own_session(state, viewer, user.id).await?;
     tracing::info!(by = viewer.user_id, user = user.id, "password reset");
     Ok(Done::to(
         "/admin/users",

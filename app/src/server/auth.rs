@@ -224,8 +224,10 @@ async fn load_viewer(
     }))
 }
 
-/// Starts a signed-in session under a fresh id (so an id planted before sign-in is worthless).
+/// Starts a signed-in session under a fresh id (so an id planted before sign-in is worthless) and
+/// with nothing carried over from whoever used this browser before.
 pub async fn start_session(session: &Session, user: &db::UserRow) -> Result<(), AppError> {
+    session.clear().await;
     session.cycle_id().await.map_err(session_failed)?;
     session
         .insert(
@@ -315,7 +317,9 @@ pub async fn password_matches(password: String, hash: Option<String>) -> bool {
                 .get_or_init(|| password_auth::generate_hash("not a real password"))
                 .clone()
         });
-        known && password_auth::verify_password(password, &hash).is_ok()
+        // Verify first, always: an unknown email must cost the same Argon2 work as a known one.
+        let verified = password_auth::verify_password(password, &hash).is_ok();
+        known && verified
     })
     .await
     .unwrap_or(false)
@@ -323,10 +327,12 @@ pub async fn password_matches(password: String, hash: Option<String>) -> bool {
 
 // --- Sign-in throttling --------------------------------------------------------------------------
 
-/// Counts failed sign-ins per account and per address over a sliding window and says how long to
-/// wait once too many failed. In memory: a restart forgets, which only ever helps a real user.
+/// Counts sign-in attempts per account and per address over a sliding window and says how long to
+/// wait once too many failed. Each attempt is counted as a failure *before* the password is checked
+/// (and forgiven if it succeeds), so a burst of parallel guesses cannot slip past the limit. In
+/// memory: a restart forgets, which only ever helps a real user.
 pub struct SignInLimiter {
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+    attempts: Mutex<HashMap<String, VecDeque<Instant>>>,
     window: Duration,
     per_account: usize,
     per_address: usize,
@@ -338,68 +344,82 @@ impl Default for SignInLimiter {
     }
 }
 
+/// Beyond this many tracked keys, expired ones are swept on the next attempt.
+const LIMITER_SWEEP_AT: usize = 10_000;
+
 impl SignInLimiter {
     pub fn new(window: Duration, per_account: usize, per_address: usize) -> Self {
         SignInLimiter {
-            failures: Mutex::new(HashMap::new()),
+            attempts: Mutex::new(HashMap::new()),
             window,
             per_account,
             per_address,
         }
     }
 
-    fn keys(email: &str, address: &str) -> [(String, bool); 2] {
-        [
-            (format!("account:{}", email.trim().to_lowercase()), true),
-            (format!("address:{address}"), false),
-        ]
+    fn account_key(email: &str) -> String {
+        format!("account:{}", email.trim().to_lowercase())
     }
 
-    /// How long to wait before trying again, if this account or address is over its limit.
-    pub fn retry_after(&self, email: &str, address: &str, now: Instant) -> Option<Duration> {
-        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        Self::keys(email, address)
-            .into_iter()
-            .filter_map(|(key, is_account)| {
-                let limit = if is_account {
-                    self.per_account
-                } else {
-                    self.per_address
-                };
-                let times = failures.get_mut(&key)?;
-                while times
-                    .front()
-                    .is_some_and(|t| now.duration_since(*t) >= self.window)
-                {
-                    times.pop_front();
-                }
-                (times.len() >= limit)
-                    .then(|| {
-                        times
-                            .front()
-                            .map(|first| self.window - now.duration_since(*first))
-                    })
-                    .flatten()
-            })
-            .max()
+    fn address_key(address: &str) -> String {
+        format!("address:{address}")
     }
 
-    pub fn record_failure(&self, email: &str, address: &str, now: Instant) {
-        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        for (key, _) in Self::keys(email, address) {
-            let times = failures.entry(key).or_default();
+    /// Starts an attempt: `Err(wait)` if this account or address is over its limit, otherwise the
+    /// attempt is counted (as failed until `succeeded` says otherwise).
+    pub fn begin(&self, email: &str, address: &str, now: Instant) -> Result<(), Duration> {
+        let mut attempts = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
+        let window = self.window;
+        let expired = |t: &Instant| now.saturating_duration_since(*t) >= window;
+        if attempts.len() > LIMITER_SWEEP_AT {
+            attempts.retain(|_, times| times.back().is_some_and(|t| !expired(t)));
+        }
+        let keys = [
+            (Self::account_key(email), self.per_account),
+            (Self::address_key(address), self.per_address),
+        ];
+        let mut wait = None;
+        for (key, limit) in &keys {
+            let Some(times) = attempts.get_mut(key) else {
+                continue;
+            };
+            while times.front().is_some_and(expired) {
+                times.pop_front();
+            }
+            if times.len() >= *limit {
+                // Allowed again once the oldest attempt that keeps it at the limit leaves the window.
+                let oldest = times[times.len() - limit];
+                let left = window.saturating_sub(now.saturating_duration_since(oldest));
+                wait = wait.max(Some(left));
+            }
+        }
+        if let Some(wait) = wait {
+            return Err(wait);
+        }
+        for (key, limit) in keys {
+            let times = attempts.entry(key).or_default();
             times.push_back(now);
-            // Never more than the largest limit matters.
-            while times.len() > self.per_account.max(self.per_address) {
+            while times.len() > limit {
                 times.pop_front();
             }
         }
+        Ok(())
     }
 
-    /// A successful sign-in clears the account's count (not the address's).
-    pub fn record_success(&self, email: &str) {
-        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        failures.remove(&Self::keys(email, "")[0].0);
+    /// The attempt begun at `at` succeeded: the account starts afresh and the address's count
+    /// forgets this one.
+    pub fn succeeded(&self, email: &str, address: &str, at: Instant) {
+        let mut attempts = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
+        attempts.remove(&Self::account_key(email));
+        let key = Self::address_key(address);
+        if let Some(times) = attempts.get_mut(&key) {
+            if let Some(i) = times.iter().rposition(|t| *t == at) {
+                times.remove(i);
+            }
+            if times.is_empty() {
+                attempts.remove(&key);
+            }
+        }
     }
 }
 
@@ -629,27 +649,39 @@ mod tests {
     fn repeated_failures_are_slowed_down_per_account_and_per_address() {
         let limiter = SignInLimiter::new(Duration::from_secs(600), 3, 5);
         let t0 = Instant::now();
+        let at = |s| t0 + Duration::from_secs(s);
         for i in 0..3 {
-            assert_eq!(limiter.retry_after("ann@x.test", "1.1.1.1", t0), None);
-            limiter.record_failure("Ann@x.test", "1.1.1.1", t0 + Duration::from_secs(i));
+            assert_eq!(limiter.begin("Ann@x.test", "1.1.1.1", at(i)), Ok(()));
         }
-        let wait = limiter
-            .retry_after("ann@x.test", "2.2.2.2", t0 + Duration::from_secs(10))
-            .expect("account is throttled from any address");
-        assert_eq!(wait, Duration::from_secs(590));
-        // Another account from the same address is not yet throttled ...
-        assert_eq!(limiter.retry_after("bob@x.test", "1.1.1.1", t0), None);
-        limiter.record_failure("bob@x.test", "1.1.1.1", t0);
-        limiter.record_failure("cy@x.test", "1.1.1.1", t0);
-        // ... until the address reaches its own limit.
-        assert!(limiter.retry_after("dee@x.test", "1.1.1.1", t0).is_some());
-        // The window slides.
+        // Counted up front: the fourth attempt waits, from any address, whatever its password.
         assert_eq!(
-            limiter.retry_after("ann@x.test", "3.3.3.3", t0 + Duration::from_secs(603)),
-            None
+            limiter.begin("ann@x.test", "2.2.2.2", at(10)),
+            Err(Duration::from_secs(590))
         );
-        limiter.record_success("ann@x.test");
-        assert_eq!(limiter.retry_after("ann@x.test", "3.3.3.3", t0), None);
+        // Another account from the same address goes on ...
+        assert_eq!(limiter.begin("bob@x.test", "1.1.1.1", at(10)), Ok(()));
+        assert_eq!(limiter.begin("cy@x.test", "1.1.1.1", at(10)), Ok(()));
+        // ... until the address reaches its own limit (refused attempts are not counted).
+        assert!(limiter.begin("dee@x.test", "1.1.1.1", at(10)).is_err());
+        // The window slides.
+        assert_eq!(limiter.begin("ann@x.test", "3.3.3.3", at(603)), Ok(()));
+    }
+
+    #[test]
+    fn a_success_forgives_the_account_and_its_own_attempt() {
+        let limiter = SignInLimiter::new(Duration::from_secs(600), 3, 3);
+        let t0 = Instant::now();
+        let at = |s| t0 + Duration::from_secs(s);
+        assert_eq!(limiter.begin("ann@x.test", "1.1.1.1", at(0)), Ok(()));
+        assert_eq!(limiter.begin("ann@x.test", "1.1.1.1", at(1)), Ok(()));
+        assert_eq!(limiter.begin("ann@x.test", "1.1.1.1", at(2)), Ok(()));
+        limiter.succeeded("ann@x.test", "1.1.1.1", at(2));
+        // Two failures remain on the address, none on the account.
+        assert_eq!(limiter.begin("ann@x.test", "1.1.1.1", at(3)), Ok(()));
+        assert_eq!(
+            limiter.begin("bob@x.test", "1.1.1.1", at(4)),
+            Err(Duration::from_secs(596))
+        );
     }
 
     #[test]

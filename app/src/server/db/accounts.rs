@@ -1,7 +1,7 @@
 //! Users, customers as administrators manage them, and account-manager assignments.
 
 use chrono::{DateTime, Utc};
-use sqlx::SqliteExecutor;
+use sqlx::{SqliteExecutor, SqlitePool};
 
 use super::{CustomerRow, DbError};
 use crate::model::Role;
@@ -109,22 +109,33 @@ pub async fn all_users(ex: impl SqliteExecutor<'_>) -> Result<Vec<UserRow>, DbEr
     .await?)
 }
 
-/// Changes role and customer; existing sessions end (they were granted under the old role).
+/// Changes role and customer; existing sessions end (they were granted under the old role). Someone
+/// who stops being an account manager loses their assignments, so becoming one again later starts
+/// from none.
 pub async fn set_user_role(
-    ex: impl SqliteExecutor<'_>,
+    pool: &SqlitePool,
     id: i64,
     role: Role,
     customer_id: Option<i64>,
 ) -> Result<bool, UserWriteError> {
+    let mut tx = pool.begin().await.map_err(user_write_error)?;
     let done = sqlx::query(
         "UPDATE users SET role = ?, customer_id = ?, session_epoch = session_epoch + 1 WHERE id = ?",
     )
     .bind(role.key())
     .bind(customer_id)
     .bind(id)
-    .execute(ex)
+    .execute(&mut *tx)
     .await
     .map_err(user_write_error)?;
+    if role != Role::AccountManager {
+        sqlx::query("DELETE FROM account_manager_customers WHERE user_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(user_write_error)?;
+    }
+    tx.commit().await.map_err(user_write_error)?;
     Ok(done.rows_affected() == 1)
 }
 
