@@ -22,6 +22,34 @@ pub fn FlashNotice(flash: FormFlash) -> impl IntoView {
     }
 }
 
+/// The ids that tie a field's label, hint and error message together.
+struct FieldIds {
+    id: String,
+    error_id: String,
+    hint_id: String,
+    /// `aria-describedby`: the error, then the hint if there is one.
+    described: String,
+}
+
+impl FieldIds {
+    fn new(form: &str, name: &str, has_hint: bool) -> Self {
+        let id = format!("{form}-{name}");
+        let error_id = format!("{id}-error");
+        let hint_id = format!("{id}-hint");
+        let described = if has_hint {
+            format!("{error_id} {hint_id}")
+        } else {
+            error_id.clone()
+        };
+        FieldIds {
+            id,
+            error_id,
+            hint_id,
+            described,
+        }
+    }
+}
+
 /// A labelled input with its hint and error, ids scoped by `form` so a page can hold many forms.
 #[component]
 pub fn InputField(
@@ -36,13 +64,12 @@ pub fn InputField(
     #[prop(optional)] required: bool,
     #[prop(optional)] list: Option<&'static str>,
 ) -> impl IntoView {
-    let id = format!("{form}-{name}");
-    let error_id = format!("{id}-error");
-    let hint_id = format!("{id}-hint");
-    let described = match hint {
-        Some(_) => format!("{error_id} {hint_id}"),
-        None => error_id.clone(),
-    };
+    let FieldIds {
+        id,
+        error_id,
+        hint_id,
+        described,
+    } = FieldIds::new(&form, name, hint.is_some());
     view! {
         <div class="field">
             <label for=id.clone()>{label}</label>
@@ -76,13 +103,12 @@ pub fn ChoiceField(
     #[prop(optional_no_strip)] error: Option<String>,
     #[prop(optional)] hint: Option<&'static str>,
 ) -> impl IntoView {
-    let id = format!("{form}-{name}");
-    let error_id = format!("{id}-error");
-    let hint_id = format!("{id}-hint");
-    let described = match hint {
-        Some(_) => format!("{error_id} {hint_id}"),
-        None => error_id.clone(),
-    };
+    let FieldIds {
+        id,
+        error_id,
+        hint_id,
+        described,
+    } = FieldIds::new(&form, name, hint.is_some());
     view! {
         <div class="field">
             <label for=id.clone()>{label}</label>

@@ -31,11 +31,13 @@ fn customer_options(customers: &[CustomerOption]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The general result line of whichever form was submitted last.
-fn page_flash(flash: &Option<FormFlash>) -> impl IntoView + use<> {
+/// The general result line of whichever form was submitted last; `shown_at_form` says which forms
+/// show their own problem next to them instead.
+fn page_flash(flash: &Option<FormFlash>, shown_at_form: fn(&str) -> bool) -> impl IntoView + use<> {
     let general = flash.clone().map(|f| FormFlash {
         // Field problems are shown at their form; here only the outcome.
         errors: Default::default(),
+        notice: f.notice.filter(|_| !shown_at_form(&f.form)),
         ..f
     });
     general.map(|flash| view! { <FlashNotice flash /> })
@@ -68,7 +70,7 @@ fn Users(view: AdminUsersView) -> impl IntoView {
     let new = flash_for(&flash, "new-user");
     let new_has_errors = !new.errors.is_empty();
     view! {
-        {page_flash(&flash)}
+        {page_flash(&flash, |form| form.starts_with("user-"))}
         <table class="admin-table">
             <caption class="visually-hidden">"Everyone who can sign in"</caption>
             <thead>
@@ -209,7 +211,7 @@ fn Customers(view: AdminCustomersView) -> impl IntoView {
     } = view;
     let new = flash_for(&flash, "new-customer");
     view! {
-        {page_flash(&flash)}
+        {page_flash(&flash, |_| false)}
         {if customers.is_empty() {
             view! { <p class="empty">"No customers yet. Add the first one below."</p> }.into_any()
         } else {
@@ -327,7 +329,7 @@ fn CustomerAdmin(view: AdminCustomerView) -> impl IntoView {
         <Title text=name.clone() />
         <p class="eyebrow"><a href="/admin/customers">"Customers"</a></p>
         <h1>{name.clone()}</h1>
-        {page_flash(&flash)}
+        {page_flash(&flash, |_| false)}
         <ZoneList zones=time_zones />
 
         <section aria-labelledby="edit-h" class="admin-form">

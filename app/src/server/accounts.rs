@@ -468,13 +468,7 @@ pub async fn users_view(
 }
 
 fn customer_options(customers: &[CustomerRow]) -> Vec<CustomerOption> {
-    customers
-        .iter()
-        .map(|c| CustomerOption {
-            id: c.id,
-            name: c.name.clone(),
-        })
-        .collect()
+    customers.iter().map(CustomerOption::from).collect()
 }
 
 // --- Customers, sites, assignments ---------------------------------------------------------------
@@ -736,12 +730,7 @@ pub async fn customer_view(
     let sites = db::sites_for_customer(&state.pool, customer.id)
         .await?
         .into_iter()
-        .map(|s| SiteView {
-            id: s.id,
-            name: s.name,
-            address: s.address,
-            timezone: s.timezone,
-        })
+        .map(SiteView::from)
         .collect();
     let assigned: Vec<i64> = db::all_assignments(&state.pool)
         .await?

@@ -133,14 +133,7 @@ impl Viewer {
             name: self.name.clone(),
             email: self.email.clone(),
             role: self.role,
-            customers: self
-                .customers
-                .iter()
-                .map(|c| CustomerOption {
-                    id: c.id,
-                    name: c.name.clone(),
-                })
-                .collect(),
+            customers: self.customers.iter().map(CustomerOption::from).collect(),
             selected_customer: self.selected,
         }
     }

@@ -554,14 +554,7 @@ pub async fn form_data(
     let customer = match viewer.acting_customer(None) {
         Ok(customer) => customer,
         Err(AppError::Conflict(_)) => {
-            let choices = viewer
-                .customers
-                .iter()
-                .map(|c| CustomerOption {
-                    id: c.id,
-                    name: c.name.clone(),
-                })
-                .collect();
+            let choices = viewer.customers.iter().map(CustomerOption::from).collect();
             return Ok(BookingStart::ChooseCustomer(choices));
         }
         Err(e) => return Err(e),
@@ -569,12 +562,7 @@ pub async fn form_data(
     let sites = db::sites_for_customer(&state.pool, customer.id)
         .await?
         .into_iter()
-        .map(|s| SiteView {
-            id: s.id,
-            name: s.name,
-            address: s.address,
-            timezone: s.timezone,
-        })
+        .map(SiteView::from)
         .collect();
     let today = zone(&customer.default_timezone)
         .map(|tz| now.with_timezone(&tz).date_naive())

@@ -12,7 +12,7 @@ use crate::domain::{
     ArmedPreference, Contact, Location, Repeat, RepeatKind, Schedule, ServiceType, weekday_code,
     weekday_from_code,
 };
-use crate::model::SyncStatus;
+use crate::model::{CustomerOption, SiteView, SyncStatus};
 
 mod accounts;
 pub use accounts::*;
@@ -93,6 +93,15 @@ pub async fn customer_by_aura_id(
     .await?)
 }
 
+impl From<&CustomerRow> for CustomerOption {
+    fn from(c: &CustomerRow) -> Self {
+        CustomerOption {
+            id: c.id,
+            name: c.name.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct SiteRow {
     pub id: i64,
@@ -102,6 +111,17 @@ pub struct SiteRow {
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub timezone: String,
+}
+
+impl From<SiteRow> for SiteView {
+    fn from(s: SiteRow) -> Self {
+        SiteView {
+            id: s.id,
+            name: s.name,
+            address: s.address,
+            timezone: s.timezone,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
