@@ -1,6 +1,14 @@
 import { test, expect } from '@playwright/test';
 import { USERS, actFor, localParts, open, pageErrors, signIn } from './helpers.mjs';
 
+/** The page fits the screen's width: nothing makes a phone scroll sideways. */
+async function expectFitsScreen(page, path) {
+  await open(page, path);
+  // Against the configured width: a phone widens its layout viewport to fit content that overflows.
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect(width, `${path} scrolls sideways`).toBeLessThanOrEqual(page.viewportSize().width);
+}
+
 test.afterEach(async ({ page }) => {
   expect(pageErrors(page), 'uncaught errors in the page').toEqual([]);
 });
@@ -30,6 +38,7 @@ test('each role sees its own navigation and customers', async ({ page }) => {
   await expect(page.locator('.showing-for')).toHaveText('Showing Northwind Estates');
   await expect(page.getByRole('link', { name: 'Users' })).toHaveCount(0);
   await expect(page.getByLabel('Acting for')).toHaveCount(0);
+  for (const path of ['/', '/book', '/upcoming']) await expectFitsScreen(page, path);
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/\/sign-in$/);
   await expect(page.getByRole('status')).toContainText('You are signed out.');
@@ -40,11 +49,14 @@ test('each role sees its own navigation and customers', async ({ page }) => {
   await expect(page.locator('.showing-for')).toHaveText('Showing all 2 of your customers');
   await expect(page.getByRole('link', { name: 'Users' })).toHaveCount(0);
   await expect(page.getByLabel('Acting for')).toBeVisible();
+  // The header with the switcher fits the screen.
+  for (const path of ['/', '/upcoming', '/book']) await expectFitsScreen(page, path);
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await signIn(page, USERS.admin);
   await expect(page.getByRole('link', { name: 'Users' })).toBeVisible();
   await expect(page.getByRole('link', { name: 'Customers' })).toBeVisible();
+  for (const path of ['/admin/users', '/admin/customers', '/admin/customers/1']) await expectFitsScreen(page, path);
 });
 
 test('a customer cannot reach another customer\'s booking by its address', async ({ page }) => {
