@@ -17,6 +17,7 @@ const secrets = [
   // Typed into the sign-in and user forms by the browser tests.
   ['a password typed in a test', 'a much longer first password'],
   ['a password typed in a test', 'not the password'],
+  ['a password typed in a test', 'my own secret phrase'],
 ].filter(([, value]) => value);
 
 function files(dir) {

@@ -17,6 +17,7 @@ use leptos_router::path;
 
 use components::nav::Header;
 use pages::{
+    account::AccountPage,
     admin::{AdminCustomerPage, AdminCustomersPage, AdminUsersPage},
     book::BookPage,
     calendar::CalendarPage,
@@ -65,6 +66,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/requests/:id") view=RequestPage />
                     <Route path=path!("/upcoming") view=UpcomingPage />
                     <Route path=path!("/sign-in") view=SignInPage />
+                    <Route path=path!("/account") view=AccountPage />
                     <Route path=path!("/admin/users") view=AdminUsersPage />
                     <Route path=path!("/admin/customers") view=AdminCustomersPage />
                     <Route path=path!("/admin/customers/:id") view=AdminCustomerPage />

@@ -114,7 +114,7 @@ test('an account manager switches customer, books and cancels on its behalf, and
   await expect(page.locator('.agenda-item', { hasText: 'Northwind Estates' }).first()).toBeVisible();
 });
 
-test('an administrator adds a customer user, who can then sign in', async ({ page }, info) => {
+test('an administrator adds a customer user, who can then sign in and choose their own password', async ({ page }, info) => {
   const email = `new.${info.project.name}.${Date.now()}@example.com`;
   await signIn(page, USERS.admin);
   await open(page, '/admin/users');
@@ -140,4 +140,20 @@ test('an administrator adds a customer user, who can then sign in', async ({ pag
   await signIn(page, email, 'a much longer first password');
   await expect(page.locator('.who')).toContainText('Jordan <Lee>');
   await expect(page.locator('.showing-for')).toHaveText('Showing Harbourside Lofts');
+
+  // They choose their own password; the first one stops working.
+  await page.locator('.who').click();
+  await expect(page).toHaveURL(/\/account$/);
+  await page.getByLabel('Current password').fill('a much longer first password');
+  await page.getByLabel('New password', { exact: true }).fill('my own secret phrase');
+  await page.getByLabel('New password again').fill('my own secret phrase!');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect(page.locator('#password-repeat-error')).toContainText('differ');
+  await page.getByLabel('Current password').fill('a much longer first password');
+  await page.getByLabel('New password', { exact: true }).fill('my own secret phrase');
+  await page.getByLabel('New password again').fill('my own secret phrase');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect(page.getByRole('status')).toContainText('Your password is changed.');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await signIn(page, email, 'my own secret phrase');
 });

@@ -1105,6 +1105,7 @@ async fn typed_text_is_inert_on_every_page() {
         "/admin/users".into(),
         "/admin/customers".into(),
         format!("/admin/customers/{xs}"),
+        "/account".into(),
     ];
     let admin = w.client(Who::Admin);
     let mut checked = 0;
@@ -1122,7 +1123,7 @@ async fn typed_text_is_inert_on_every_page() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 11, "every page the two may see showed the text");
+    assert_eq!(checked, 13, "every page the two may see showed the text");
 }
 
 #[tokio::test]
@@ -1326,4 +1327,96 @@ async fn an_administrator_changing_their_own_password_stays_signed_in() {
         .await
         .expect("get");
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "other sessions end");
+}
+
+#[tokio::test]
+async fn people_change_only_their_own_password() {
+    use app::api::accounts::{ChangePassword, LoadAccount};
+    let w = world().await;
+    // Signed out: nothing to change, nothing to see.
+    assert_eq!(
+        w.get(Who::SignedOut, LoadAccount::PATH).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let r = w
+        .post_form(
+            Who::SignedOut,
+            ChangePassword::PATH,
+            &[
+                ("current", PASSWORD),
+                ("password", "x".repeat(20).as_str()),
+                ("repeat", "x".repeat(20).as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+
+    let other_session = w.dash.signed_in(&w.dash.people.customer_a).await;
+    let change = |current: &'static str, new: &'static str, repeat: &'static str| {
+        w.client(Who::CustomerA)
+            .post(w.url(ChangePassword::PATH))
+            .form(&[("current", current), ("password", new), ("repeat", repeat)])
+            .send()
+    };
+    let field_of = |e: AppError| match e {
+        AppError::InvalidForm(errors) => errors.into_keys().collect::<Vec<_>>(),
+        other => panic!("field errors expected, got {other:?}"),
+    };
+    let wrong = decode::<()>(
+        change(
+            "not it at all",
+            "a fresh new password",
+            "a fresh new password",
+        )
+        .await
+        .expect("post"),
+    )
+    .await
+    .expect_err("wrong current");
+    assert_eq!(field_of(wrong), vec!["current"]);
+    let differ = decode::<()>(
+        change(PASSWORD, "a fresh new password", "a fresh new passwort")
+            .await
+            .expect("post"),
+    )
+    .await
+    .expect_err("differ");
+    assert_eq!(field_of(differ), vec!["repeat"]);
+    let r = change(PASSWORD, "a fresh new password", "a fresh new password")
+        .await
+        .expect("post");
+    assert!(r.status().is_success(), "{}", r.status());
+
+    // This session goes on; the other one ended; only the new password signs in now.
+    let detail = format!("{}?id={}", LoadRequest::PATH, w.request_a);
+    assert_eq!(
+        w.get(Who::CustomerA, &detail).await.status(),
+        StatusCode::OK
+    );
+    let r = other_session.get(w.url(&detail)).send().await.expect("get");
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let sign_in = |password: &'static str| {
+        w.dash
+            .anonymous()
+            .post(w.url(SignIn::PATH))
+            .form(&[
+                ("email", w.dash.people.customer_a.as_str()),
+                ("password", password),
+                ("next", "/"),
+            ])
+            .send()
+    };
+    assert_eq!(
+        sign_in(PASSWORD).await.expect("post").status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        sign_in("a fresh new password")
+            .await
+            .expect("post")
+            .status(),
+        StatusCode::OK
+    );
+    // Nobody else's password moved.
+    w.dash.signed_in(&w.dash.people.customer_b).await;
 }

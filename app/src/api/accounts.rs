@@ -6,7 +6,9 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
 use crate::error::AppError;
-use crate::model::{AdminCustomerView, AdminCustomersView, AdminUsersView, SignInView};
+use crate::model::{
+    AccountView, AdminCustomerView, AdminCustomersView, AdminUsersView, SignInView,
+};
 
 /// The administrators' page of a customer, for redirects (only a number goes into the path).
 #[cfg(feature = "ssr")]
@@ -80,6 +82,48 @@ pub async fn switch_customer(customer: String, back: String) -> Result<(), AppEr
         outcome,
     )
     .await
+}
+
+#[server(input = GetUrl)]
+pub async fn load_account() -> Result<AccountView, AppError> {
+    use crate::server::{auth, with_status};
+    with_status(
+        async {
+            let viewer = auth::viewer()?;
+            Ok(AccountView {
+                session: viewer.session_view(),
+                flash: auth::take_flash().await?,
+            })
+        }
+        .await,
+    )
+}
+
+/// `password` is the new password, `repeat` the same again.
+#[server]
+pub async fn change_password(
+    current: String,
+    password: String,
+    repeat: String,
+) -> Result<(), AppError> {
+    use crate::server::accounts::{change_own_password, finish_form};
+    use crate::server::{app_state, auth};
+    let outcome = async {
+        let state = app_state()?;
+        let address = auth::client_address(&state.security).await;
+        change_own_password(
+            &state,
+            &*auth::viewer()?,
+            current,
+            password,
+            &repeat,
+            &address,
+            std::time::Instant::now(),
+        )
+        .await
+    }
+    .await;
+    finish_form("password", "/account", Default::default(), outcome).await
 }
 
 #[server(input = GetUrl)]

@@ -44,10 +44,10 @@ fn SignedInNav(session: SessionView) -> impl IntoView {
         </nav>
         <div class="account">
             {switcher}
-            <span class="who">
+            <a class="who" href="/account" title="Your account">
                 <span class="who-name">{session.name.clone()}</span>
                 <span class="who-role">{session.role.label()}</span>
-            </span>
+            </a>
             <form method="post" action=SignOut::PATH class="inline">
                 <button type="submit" class="link-button">
                     "Sign out"

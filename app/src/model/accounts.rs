@@ -107,6 +107,13 @@ pub fn flash_for(flash: &Option<FormFlash>, form: &str) -> FormFlash {
         .unwrap_or_default()
 }
 
+/// The signed-in person's own page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub session: SessionView,
+    pub flash: Option<FormFlash>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SignInView {
     pub flash: Option<FormFlash>,

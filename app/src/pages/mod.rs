@@ -1,5 +1,6 @@
 //! One file per screen.
 
+pub mod account;
 pub mod admin;
 pub mod book;
 pub mod calendar;

@@ -433,6 +433,59 @@ pub async fn reset_password(
     ))
 }
 
+/// Anyone signed in changes their own password: the current one first (throttled like sign-in, so
+/// a left-open session cannot be used to guess it), then the new one twice.
+pub async fn change_own_password(
+    state: &AppState,
+    viewer: &Viewer,
+    current: String,
+    new: String,
+    repeated: &str,
+    address: &str,
+    now: Instant,
+) -> Result<Done, AppError> {
+    let mut p = Problems::default();
+    if current.is_empty() {
+        p.add("current", "Enter your current password.");
+    }
+    if let Some(problem) = new_password_problem(&new) {
+        p.add("password", problem);
+    } else if new != repeated {
+        p.add(
+            "repeat",
+            "The two new passwords differ; type the same one twice.",
+        );
+    }
+    p.into_result()?;
+    if let Err(wait) = state.sign_in_limiter.begin(&viewer.email, address, now) {
+        let minutes = wait.as_secs().div_ceil(60).max(1);
+        return Err(AppError::TooManyAttempts(format!(
+            "Too many wrong passwords. Wait {minutes} minute{} and try again.",
+            if minutes == 1 { "" } else { "s" }
+        )));
+    }
+    let me = db::user_by_id(&state.pool, viewer.user_id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    let matches = current.chars().count() <= PASSWORD_MAX_CHARS
+        && password_matches(current, Some(me.password_hash.clone())).await;
+    if !matches {
+        return Err(Problems::only(
+            "current",
+            "That is not your current password.",
+        ));
+    }
+    state.sign_in_limiter.succeeded(&viewer.email, address, now);
+    let hash = hash_password(new).await?;
+    db::set_password(&state.pool, me.id, &hash).await?;
+    keep_own_session(state, viewer, me.id).await?;
+    tracing::info!(user = me.id, "password changed by its owner");
+    Ok(Done::to(
+        "/account",
+        "Your password is changed. Your other sessions are signed out.",
+    ))
+}
+
 pub async fn users_view(
     state: &AppState,
     viewer: &Viewer,
