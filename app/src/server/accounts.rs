@@ -168,6 +168,12 @@ fn parse_zone(p: &mut Problems, field: &str, value: &str) -> String {
 
 // --- Signing in ----------------------------------------------------------------------------------
 
+/// "1 minute", "15 minutes": a throttling wait, rounded up.
+fn minutes_label(wait: std::time::Duration) -> String {
+    let minutes = wait.as_secs().div_ceil(60).max(1);
+    format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
+}
+
 /// One message for every refused sign-in: it must not tell whether the email has an account.
 pub const SIGN_IN_REFUSED: &str =
     "That email and password do not match an active account. Check both and try again.";
@@ -190,11 +196,10 @@ pub async fn sign_in(
     }
     p.into_result()?;
     if let Err(wait) = state.sign_in_limiter.begin(email, address, now) {
-        let minutes = wait.as_secs().div_ceil(60).max(1);
         tracing::warn!(%address, "sign-in throttled");
         return Err(AppError::TooManyAttempts(format!(
-            "Too many failed sign-ins for this account or from this network. Wait {minutes} minute{} and try again, or ask an administrator to reset your password.",
-            if minutes == 1 { "" } else { "s" }
+            "Too many failed sign-ins for this account or from this network. Wait {} and try again, or ask an administrator to reset your password.",
+            minutes_label(wait)
         )));
     }
     let user = db::user_by_email(&state.pool, email).await?;
@@ -458,10 +463,9 @@ pub async fn change_own_password(
     }
     p.into_result()?;
     if let Err(wait) = state.sign_in_limiter.begin(&viewer.email, address, now) {
-        let minutes = wait.as_secs().div_ceil(60).max(1);
         return Err(AppError::TooManyAttempts(format!(
-            "Too many wrong passwords. Wait {minutes} minute{} and try again.",
-            if minutes == 1 { "" } else { "s" }
+            "Too many wrong passwords. Wait {} and try again.",
+            minutes_label(wait)
         )));
     }
     let me = db::user_by_id(&state.pool, viewer.user_id)
