@@ -179,25 +179,9 @@ async fn demo_viewer(pool: &SqlitePool, email: &str) -> Result<Viewer, String> {
         .await
         .map_err(|e| e.to_string())?
         .ok_or("demo user missing")?;
-    let role = user.role().map_err(|e| e.to_string())?;
-    let customers = match role {
-        Role::Customer => db::customer_by_id(pool, user.customer_id.unwrap_or_default())
-            .await
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .collect(),
-        _ => db::customers_of_manager(pool, user.id)
-            .await
-            .map_err(|e| e.to_string())?,
-    };
-    Ok(Viewer {
-        user_id: user.id,
-        name: user.name,
-        email: user.email,
-        role,
-        customers,
-        selected: None,
-    })
+    Viewer::of_user(pool, user, None)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 fn local_today(zone: &str) -> NaiveDate {

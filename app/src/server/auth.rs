@@ -189,32 +189,42 @@ async fn load_viewer(
         session.flush().await.map_err(session_failed)?;
         return Ok(None);
     };
-    let role = user.role()?;
-    let customers = match role {
-        Role::Customer => match user.customer_id {
-            Some(id) => db::customer_by_id(pool, id).await?.into_iter().collect(),
-            None => Vec::new(),
-        },
-        Role::AccountManager => db::customers_of_manager(pool, user.id).await?,
-        Role::Admin => db::all_customers(pool).await?,
-    };
-    let selected = if role.spans_customers() {
-        session
-            .get::<i64>(SESSION_CUSTOMER)
-            .await
-            .map_err(session_failed)?
-            .filter(|id| customers.iter().any(|c| c.id == *id))
-    } else {
-        None
-    };
-    Ok(Some(Viewer {
-        user_id: user.id,
-        name: user.name,
-        email: user.email,
-        role,
-        customers,
-        selected,
-    }))
+    let selected = session
+        .get::<i64>(SESSION_CUSTOMER)
+        .await
+        .map_err(session_failed)?;
+    Ok(Some(Viewer::of_user(pool, user, selected).await?))
+}
+
+impl Viewer {
+    /// `user` with the customers their role reaches, and `selected` if it is one of them (only
+    /// people acting for several customers select one).
+    pub async fn of_user(
+        pool: &sqlx::SqlitePool,
+        user: db::UserRow,
+        selected: Option<i64>,
+    ) -> Result<Viewer, AppError> {
+        let role = user.role()?;
+        let customers = match role {
+            Role::Customer => match user.customer_id {
+                Some(id) => db::customer_by_id(pool, id).await?.into_iter().collect(),
+                None => Vec::new(),
+            },
+            Role::AccountManager => db::customers_of_manager(pool, user.id).await?,
+            Role::Admin => db::all_customers(pool).await?,
+        };
+        let selected = selected
+            .filter(|_| role.spans_customers())
+            .filter(|id| customers.iter().any(|c| c.id == *id));
+        Ok(Viewer {
+            user_id: user.id,
+            name: user.name,
+            email: user.email,
+            role,
+            customers,
+            selected,
+        })
+    }
 }
 
 /// Starts a signed-in session under a fresh id (so an id planted before sign-in is worthless) and
@@ -300,9 +310,13 @@ pub async fn hash_password(password: String) -> Result<String, AppError> {
 }
 
 /// Whether `password` matches `hash`. Without a hash (no such account) a dummy is checked, so
-/// answers take as long whether or not the email exists.
+/// answers take as long whether or not the email exists. Overlong input is refused without hashing
+/// it (hashing cost grows with length).
 pub async fn password_matches(password: String, hash: Option<String>) -> bool {
     static DUMMY: OnceLock<String> = OnceLock::new();
+    if password.chars().count() > PASSWORD_MAX_CHARS {
+        return false;
+    }
     tokio::task::spawn_blocking(move || {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| {
