@@ -203,8 +203,10 @@ async fn add_user(
         (_, None) => None,
     };
     let email = email.trim();
-    if !email.contains('@') {
-        return Err(format!("--email {email:?} is not an email address"));
+    if !app::server::accounts::email_looks_valid(email) {
+        return Err(format!(
+            "--email {email:?} is not an email address like name@example.com"
+        ));
     }
     let password = read_new_password()?;
     let hash = auth::hash_password(password)

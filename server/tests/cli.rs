@@ -93,7 +93,7 @@ async fn a_deployment_gets_its_first_accounts_from_the_command_line() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("for Acme Storage"));
 
     // Refused: a customer user without a customer, an unknown customer, a short password, a
-    // repeated email. None of them creates anything.
+    // repeated email, an unknown role, a malformed email. None of them creates anything.
     for (args, stdin) in [
         (
             vec![
@@ -143,6 +143,11 @@ async fn a_deployment_gets_its_first_accounts_from_the_command_line() {
         ),
         (
             vec!["user", "add", "--email", "x@acme.example", "--role", "boss"],
+            "long enough password\n",
+        ),
+        // The same email rule as the administrators' form.
+        (
+            vec!["user", "add", "--email", "x@acme", "--role", "admin"],
             "long enough password\n",
         ),
     ] {

@@ -6,13 +6,12 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 
 use super::auth::{
     self, Viewer, accepts_html, hash_password, new_password_problem, password_matches, set_flash,
 };
 use super::db::{self, CustomerRow, CustomerWriteError, NewSite, NewUser, UserWriteError};
-use super::present::zone;
+use super::present::{zone, zone_names};
 use super::state::{AppState, with_status};
 use crate::error::AppError;
 use crate::model::{
@@ -117,7 +116,7 @@ fn required(p: &mut Problems, field: &str, value: &str, what: &str, max: usize) 
 }
 
 /// One `@`, something before it, a dotted domain after it, no spaces: the mistakes people make.
-fn email_looks_valid(email: &str) -> bool {
+pub fn email_looks_valid(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {
         return false;
     };
@@ -723,13 +722,6 @@ pub async fn unassign_manager(
     ))
 }
 
-fn time_zones() -> Vec<String> {
-    chrono_tz::TZ_VARIANTS
-        .iter()
-        .map(|tz: &Tz| tz.name().to_string())
-        .collect()
-}
-
 pub async fn customers_view(
     state: &AppState,
     viewer: &Viewer,
@@ -766,7 +758,7 @@ pub async fn customers_view(
         .collect();
     Ok(AdminCustomersView {
         customers,
-        time_zones: time_zones(),
+        time_zones: zone_names(),
         flash,
     })
 }
@@ -812,7 +804,7 @@ pub async fn customer_view(
         sites,
         managers: managers.into_iter().map(|(_, m)| m).collect(),
         other_managers: other_managers.into_iter().map(|(_, m)| m).collect(),
-        time_zones: time_zones(),
+        time_zones: zone_names(),
         flash,
     })
 }

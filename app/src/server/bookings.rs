@@ -13,7 +13,7 @@ use super::auth::Viewer;
 use super::db::{
     self, Actor, Cancellation, CustomerRow, DbError, Inserted, NewRequest, RequestRow,
 };
-use super::present::{date_label, instant_label, occurrence_notes, window_label, zone};
+use super::present::{date_label, instant_label, occurrence_notes, window_label, zone, zone_names};
 use super::state::AppState;
 use crate::domain::{
     BookingDraft, FieldErrors, Location, Occurrence, Place, Schedule, ValidBooking, ValidWhen,
@@ -572,10 +572,7 @@ pub async fn form_data(
         customer_name: customer.name.clone(),
         sites,
         service_types: state.services.enabled(),
-        time_zones: chrono_tz::TZ_VARIANTS
-            .iter()
-            .map(|tz| tz.name().to_string())
-            .collect(),
+        time_zones: zone_names(),
         default_timezone: customer.default_timezone.clone(),
         form_key: uuid::Uuid::new_v4().to_string(),
         today,
