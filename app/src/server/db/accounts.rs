@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{SqliteExecutor, SqlitePool};
 
-use super::{CustomerRow, DbError};
+use super::{CUSTOMER_COLUMNS, CustomerRow, DbError};
 use crate::model::Role;
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -173,8 +173,6 @@ pub async fn set_password(
     .await?;
     Ok(done.rows_affected() == 1)
 }
-
-const CUSTOMER_COLUMNS: &str = "c.id, c.name, c.aura_customer_id, c.default_timezone";
 
 pub async fn all_customers(ex: impl SqliteExecutor<'_>) -> Result<Vec<CustomerRow>, DbError> {
     Ok(sqlx::query_as::<_, CustomerRow>(&format!(

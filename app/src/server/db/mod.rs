@@ -60,6 +60,9 @@ pub struct CustomerRow {
     pub default_timezone: String,
 }
 
+/// The columns of `CustomerRow`, from `customers c`.
+const CUSTOMER_COLUMNS: &str = "c.id, c.name, c.aura_customer_id, c.default_timezone";
+
 /// Creates the customer with this AURA id, or updates its name and zone; returns the row.
 pub async fn upsert_customer(
     ex: impl SqliteExecutor<'_>,
@@ -85,9 +88,9 @@ pub async fn customer_by_aura_id(
     ex: impl SqliteExecutor<'_>,
     aura_customer_id: i64,
 ) -> Result<Option<CustomerRow>, DbError> {
-    Ok(sqlx::query_as::<_, CustomerRow>(
-        "SELECT id, name, aura_customer_id, default_timezone FROM customers WHERE aura_customer_id = ?",
-    )
+    Ok(sqlx::query_as::<_, CustomerRow>(&format!(
+        "SELECT {CUSTOMER_COLUMNS} FROM customers c WHERE c.aura_customer_id = ?"
+    ))
     .bind(aura_customer_id)
     .fetch_optional(ex)
     .await?)
