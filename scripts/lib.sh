@@ -15,7 +15,8 @@ export PATH="$TOOLS_DIR/node_modules/.bin:$PATH"
 CARGO_LEPTOS_VERSION=0.3.10
 RUST_CHANNEL="$(sed -n 's/^channel = "\(.*\)"/\1/p' rust-toolchain.toml)"
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+# Each step is printed with the time since the script started, so a log shows where time goes.
+say() { printf '\033[1m==> [%dm%02ds] %s\033[0m\n' "$((SECONDS / 60))" "$((SECONDS % 60))" "$*"; }
 
 ensure_rust() {
   if ! command -v rustup >/dev/null 2>&1; then
@@ -33,8 +34,11 @@ ensure_rust() {
 
 ensure_cargo_leptos() {
   if ! cargo leptos --version 2>/dev/null | grep " $CARGO_LEPTOS_VERSION" >/dev/null; then
-    say "Installing cargo-leptos $CARGO_LEPTOS_VERSION (about 15 minutes on 2 cores, once)"
-    cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"
+    say "Installing cargo-leptos $CARGO_LEPTOS_VERSION (several minutes on 2 cores, once)"
+    # Its release profile asks for fat LTO and one codegen unit: a single link that took most of
+    # 15-28 minutes on 2 cores. A build tool does not need that; see BENCHMARKS.md.
+    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+      cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"
   fi
 }
 

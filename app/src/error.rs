@@ -3,22 +3,25 @@
 //! Internal causes are logged on the server and never sent; the variants carry only what a user
 //! should read and act on.
 
-use std::collections::BTreeMap;
-
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::FieldErrors;
 
+/// What a form says above its fields when any of them has a problem.
+pub const FIELDS_NEED_ATTENTION: &str =
+    "Some fields need attention: see the messages next to them.";
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
     /// Input broke a rule; each problem belongs to a form field.
-    #[error("Some fields need attention: see the messages next to them.")]
+    #[error("{FIELDS_NEED_ATTENTION}")]
     Invalid(FieldErrors),
-    /// The same for the account and customer forms, keyed by the form field's name.
-    #[error("Some fields need attention: see the messages next to them.")]
-    InvalidForm(BTreeMap<String, String>),
+    /// The request itself is malformed (a value no form of ours sends, a broken body): nothing a
+    /// person typed, so no field to point at.
+    #[error("This request is malformed and was refused: {0}")]
+    BadRequest(String),
     #[error("{0}")]
     NotFound(String),
     /// Nobody is signed in (or the session ended, e.g. the account was disabled).
@@ -61,7 +64,17 @@ impl From<crate::domain::Violation> for AppError {
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
+    /// On the server these errors come from decoding a request's arguments: the caller sent what no
+    /// page of ours sends, which is a 400. In the browser they are failures of the call itself.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Transport(value.to_string())
+        match value {
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Args(why) | ServerFnErrorErr::Deserialization(why) => {
+                // server_fn answers every error 500; the status it cannot know is set here.
+                crate::server::error::set_status(axum::http::StatusCode::BAD_REQUEST);
+                AppError::BadRequest(why)
+            }
+            other => AppError::Transport(other.to_string()),
+        }
     }
 }

@@ -5,6 +5,7 @@ pub mod api;
 pub mod components;
 pub mod domain;
 pub mod error;
+pub mod keyed;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
@@ -20,9 +21,9 @@ use pages::{
     account::AccountPage,
     admin::{AdminCustomerPage, AdminCustomersPage, AdminUsersPage},
     book::BookPage,
+    booking::BookingPage,
     calendar::CalendarPage,
     not_found::NotFound,
-    request::RequestPage,
     sign_in::SignInPage,
     upcoming::UpcomingPage,
 };
@@ -63,7 +64,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=CalendarPage />
                     <Route path=path!("/book") view=BookPage />
-                    <Route path=path!("/requests/:id") view=RequestPage />
+                    <Route path=path!("/bookings/:id") view=BookingPage />
                     <Route path=path!("/upcoming") view=UpcomingPage />
                     <Route path=path!("/sign-in") view=SignInPage />
                     <Route path=path!("/account") view=AccountPage />
@@ -81,14 +82,9 @@ pub fn App() -> impl IntoView {
 /// the same text is assigned to `document.title`, which is plain text.
 fn page_title(text: String) -> String {
     let title = format!("{text} · AURA scheduled services");
-    if cfg!(feature = "ssr") {
-        title
-            .replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    } else {
-        title
-    }
+    #[cfg(feature = "ssr")]
+    let title = html_escape::encode_text(&title).into_owned();
+    title
 }
 
 /// The signed-in person. Pages outside islands render only on the server, where the request guard

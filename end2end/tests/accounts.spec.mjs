@@ -67,7 +67,7 @@ test('a customer cannot reach another customer\'s booking by its address', async
   const link = page.locator('.agenda-item a').first();
   const href = await link.getAttribute('href');
   const name = await link.textContent();
-  expect(href).toMatch(/^\/requests\/\d+$/);
+  expect(href).toMatch(/^\/bookings\/\d+$/);
   await page.getByRole('button', { name: 'Sign out' }).click();
 
   await signIn(page, USERS.customer);
@@ -94,7 +94,7 @@ test('an account manager switches customer, books and cancels on its behalf, and
   await page.getByLabel('Date', { exact: true }).fill(tomorrow.date);
   await page.getByLabel('Start time').fill('22:15');
   await page.getByRole('button', { name: 'Book service' }).click();
-  await expect(page).toHaveURL(/\/requests\/\d+$/);
+  await expect(page).toHaveURL(/\/bookings\/\d+$/);
   await expect(page.locator('.detail-head')).toContainText('Harbourside Lofts');
   await expect(page.locator('.event-log li').first()).toContainText('Sam Patel for Harbourside Lofts');
 

@@ -39,7 +39,7 @@ test('book a weekly patrol, find it on the calendar, cancel it and find it in ca
   await expect(page.locator('.preview')).toContainText('Europe/London');
 
   await page.getByRole('button', { name: 'Book service' }).click();
-  await expect(page).toHaveURL(/\/requests\/\d+$/);
+  await expect(page).toHaveURL(/\/bookings\/\d+$/);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(name);
   await expect(page.locator('.detail-head')).toContainText('Confirmed by AURA');
   await expect(page.getByText('Check the <b>shutters</b>')).toBeVisible();
@@ -147,7 +147,7 @@ test('AURA failing leaves the booking saved and visibly not yet sent', async ({ 
   await page.getByLabel('Start time').fill('09:00');
   await page.getByRole('button', { name: 'Book service' }).click();
 
-  await expect(page).toHaveURL(/\/requests\/\d+$/);
+  await expect(page).toHaveURL(/\/bookings\/\d+$/);
   await expect(page.locator('.detail-head')).toContainText('Saved, not yet sent to AURA');
   await expect(page.locator('.detail-head')).toContainText('503');
   await open(page, '/upcoming');

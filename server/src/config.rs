@@ -1,4 +1,5 @@
-//! Configuration from the environment. Every variable is documented in the README.
+//! Configuration: command-line options, each also read from its environment variable (the README
+//! lists every one). Values are parsed here, once; an empty variable counts as unset.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -6,9 +7,114 @@ use std::time::Duration;
 
 use app::server::aura::secret::Secret;
 use app::server::aura::wire::ServiceCatalog;
-use app::server::auth::SecurityConfig;
+use app::server::state::SecurityConfig;
+use clap::{ArgAction, Args};
+use url::{Origin, Url};
 
 use crate::sandbox::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TOKEN_TTL, SandboxConfig};
+
+/// `1`/`true`/`yes` or `0`/`false`/`no`.
+fn flag(value: &str) -> Result<bool, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" => Ok(true),
+        "0" | "false" | "no" => Ok(false),
+        _ => Err(format!("{value:?}: use 1 or 0")),
+    }
+}
+
+/// `https://dash.example.com/` → its origin (scheme, host and port only).
+fn public_origin(url: &str) -> Result<Origin, String> {
+    let bad = || format!("{url:?}: give the address people open, e.g. https://dash.example.com");
+    let parsed = Url::parse(url.trim()).map_err(|_| bad())?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(bad());
+    }
+    Ok(parsed.origin())
+}
+
+fn service_catalog(spec: &str) -> Result<ServiceCatalog, String> {
+    ServiceCatalog::parse(spec)
+}
+
+/// Where the database is (every command that touches it).
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Folder for the SQLite database (created if missing).
+    #[arg(long, env = "DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// The database; default `sqlite://$DATA_DIR/dashboard.db`.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+impl DatabaseArgs {
+    pub fn url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("dashboard.db").display()))
+    }
+}
+
+/// The AURA credentials: used by the client, and accepted by the sandbox.
+#[derive(Debug, Clone, Args)]
+pub struct CredentialArgs {
+    #[arg(long, env = "AURA_CLIENT_ID")]
+    pub aura_client_id: Option<String>,
+    #[arg(long, env = "AURA_CLIENT_SECRET", hide_env_values = true)]
+    pub aura_client_secret: Option<String>,
+    /// Service types offered, with optional AURA slugs: `patrol,guarding=guarding-v2`.
+    #[arg(long = "aura-service-types", env = "AURA_SERVICE_TYPES", value_parser = service_catalog)]
+    pub services: Option<ServiceCatalog>,
+}
+
+/// `server serve`: the dashboard.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Seed the demo customers, sites, accounts and bookings.
+    #[arg(long, env = "DEMO", value_parser = flag, action = ArgAction::Set, default_value = "0", num_args = 0..=1, default_missing_value = "1")]
+    pub demo: bool,
+    /// Password of the demo accounts (demo mode only); random per start when unset.
+    #[arg(long, env = "DEMO_PASSWORD", hide_env_values = true)]
+    pub demo_password: Option<String>,
+    /// Address and port to listen on.
+    #[arg(long, env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000")]
+    pub site_addr: SocketAddr,
+    /// Folder with the built browser files (`pkg/`).
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: String,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// AURA API base, ending in `/panic-api/v2`; unset: the built-in sandbox at `/sandbox`.
+    #[arg(long, env = "AURA_BASE_URL")]
+    pub aura_base_url: Option<String>,
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
+    /// Timeout of each AURA call, in seconds.
+    #[arg(long, env = "AURA_TIMEOUT_SECS", default_value_t = 10)]
+    pub aura_timeout_secs: u64,
+    /// The address people open, e.g. `https://dash.example.com`.
+    #[arg(long, env = "DASHBOARD_PUBLIC_URL", value_parser = public_origin)]
+    pub public_url: Option<Origin>,
+    /// Force the session cookie's `Secure` flag on or off (default: on behind an https public URL).
+    #[arg(long, env = "DASHBOARD_SECURE_COOKIES", value_parser = flag)]
+    pub secure_cookies: Option<bool>,
+    /// Behind a reverse proxy: take client addresses from `X-Forwarded-For`.
+    #[arg(long, env = "DASHBOARD_TRUST_PROXY", value_parser = flag, action = ArgAction::Set, default_value = "0")]
+    pub trust_proxy: bool,
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
+}
+
+/// The sandbox's own settings (standalone, or embedded in `serve`).
+#[derive(Debug, Clone, Args)]
+pub struct SandboxArgs {
+    /// Lifetime of the tokens the sandbox issues, in seconds.
+    #[arg(long, env = "AURA_SANDBOX_TOKEN_TTL_SECS", default_value_t = DEFAULT_TOKEN_TTL.as_secs())]
+    pub sandbox_token_ttl_secs: u64,
+    /// List issued tokens in `_control/requests` (only `scripts/test` sets it).
+    #[arg(long, env = "AURA_SANDBOX_EXPOSE_TOKENS", value_parser = flag, action = ArgAction::Set, default_value = "0")]
+    pub sandbox_expose_tokens: bool,
+}
 
 /// Where the dashboard sends AURA calls.
 #[derive(Debug, Clone)]
@@ -19,7 +125,8 @@ pub enum AuraTarget {
     Embedded,
 }
 
-#[derive(Debug, Clone)]
+/// The dashboard's settings, checked against each other. No `Debug`: it holds the sandbox's secret.
+#[derive(Clone)]
 pub struct Config {
     pub site_addr: SocketAddr,
     pub site_root: String,
@@ -34,94 +141,58 @@ pub struct Config {
     pub demo: bool,
     /// The demo accounts' password (demo mode only); random per start when unset.
     pub demo_password: Option<String>,
+    pub sandbox: SandboxConfig,
 }
 
 #[derive(Debug, thiserror::Error)]
 #[error("configuration: {0}")]
 pub struct ConfigError(pub String);
 
-fn var(name: &str) -> Option<String> {
-    std::env::var(name)
-        .ok()
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-}
-
-fn parsed<T: std::str::FromStr>(name: &str, default: T) -> Result<T, ConfigError>
-where
-    T::Err: std::fmt::Display,
-{
-    match var(name) {
-        None => Ok(default),
-        Some(v) => v
-            .parse()
-            .map_err(|e| ConfigError(format!("{name}={v:?} is not valid: {e}"))),
-    }
-}
-
-fn services_from_env() -> Result<ServiceCatalog, ConfigError> {
-    match var("AURA_SERVICE_TYPES") {
-        None => Ok(ServiceCatalog::default()),
-        Some(spec) => ServiceCatalog::parse(&spec)
-            .map_err(|e| ConfigError(format!("AURA_SERVICE_TYPES: {e}"))),
-    }
-}
-
 impl Config {
-    pub fn from_env(demo: bool) -> Result<Config, ConfigError> {
-        let site_addr = parsed("LEPTOS_SITE_ADDR", SocketAddr::from(([127, 0, 0, 1], 3000)))?;
-        let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "./data".into()));
-        let database_url = var("DATABASE_URL")
-            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("dashboard.db").display()));
-        let aura = match var("AURA_BASE_URL") {
+    pub fn new(args: ServeArgs) -> Result<Config, ConfigError> {
+        let aura = match args.aura_base_url {
             Some(base_url) => AuraTarget::Remote { base_url },
             None => AuraTarget::Embedded,
         };
-        let (client_id, client_secret) =
-            match (&aura, var("AURA_CLIENT_ID"), var("AURA_CLIENT_SECRET")) {
-                (_, Some(id), Some(secret)) => (id, Secret::new(secret)),
-                (AuraTarget::Embedded, None, None) => (
-                    DEFAULT_CLIENT_ID.to_string(),
-                    Secret::new(DEFAULT_CLIENT_SECRET),
-                ),
-                _ => {
-                    return Err(ConfigError(
+        let credentials = args.credentials.clone();
+        let (client_id, client_secret) = match (
+            &aura,
+            credentials.aura_client_id,
+            credentials.aura_client_secret,
+        ) {
+            (_, Some(id), Some(secret)) => (id, Secret::new(secret)),
+            (AuraTarget::Embedded, None, None) => (
+                DEFAULT_CLIENT_ID.to_string(),
+                Secret::new(DEFAULT_CLIENT_SECRET),
+            ),
+            _ => {
+                return Err(ConfigError(
                     "set both AURA_CLIENT_ID and AURA_CLIENT_SECRET (required with AURA_BASE_URL)"
                         .into(),
                 ));
-                }
-            };
-        let services = services_from_env()?;
-        let public_origin = var("DASHBOARD_PUBLIC_URL")
-            .map(|url| public_origin(&url))
-            .transpose()?;
-        let secure_cookies = match var("DASHBOARD_SECURE_COOKIES") {
-            Some(v) => flag("DASHBOARD_SECURE_COOKIES", &v)?,
-            None => public_origin
-                .as_deref()
-                .is_some_and(|o| o.starts_with("https://")),
+            }
         };
-        let trust_forwarded_for = var("DASHBOARD_TRUST_PROXY")
-            .map(|v| flag("DASHBOARD_TRUST_PROXY", &v))
-            .transpose()?
-            .unwrap_or(false);
+        let secure_cookies = args.secure_cookies.unwrap_or_else(
+            || matches!(&args.public_url, Some(Origin::Tuple(scheme, _, _)) if scheme == "https"),
+        );
         Ok(Config {
-            site_addr,
-            site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
-            data_dir,
-            database_url,
+            site_addr: args.site_addr,
+            site_root: args.site_root,
+            database_url: args.database.url(),
+            data_dir: args.database.data_dir,
             aura,
             client_id,
             client_secret,
-            aura_timeout: Duration::from_secs(parsed("AURA_TIMEOUT_SECS", 10u64)?),
-            services,
+            aura_timeout: Duration::from_secs(args.aura_timeout_secs),
+            services: args.credentials.services.clone().unwrap_or_default(),
             security: SecurityConfig {
-                public_origin,
-                trust_forwarded_for,
+                public_origin: args.public_url,
+                trust_forwarded_for: args.trust_proxy,
                 secure_cookies,
             },
-            demo: demo || var("DEMO").is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true")),
-            demo_password: var("DEMO_PASSWORD"),
+            demo: args.demo,
+            demo_password: args.demo_password,
+            sandbox: sandbox_config(&args.credentials, &args.sandbox),
         })
     }
 
@@ -134,64 +205,48 @@ impl Config {
     }
 }
 
-fn flag(name: &str, value: &str) -> Result<bool, ConfigError> {
-    match value.to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" => Ok(true),
-        "0" | "false" | "no" => Ok(false),
-        _ => Err(ConfigError(format!("{name}={value:?}: use 1 or 0"))),
+/// The sandbox's settings: the credentials it accepts, token lifetime and service types.
+pub fn sandbox_config(credentials: &CredentialArgs, sandbox: &SandboxArgs) -> SandboxConfig {
+    SandboxConfig {
+        client_id: credentials
+            .aura_client_id
+            .clone()
+            .unwrap_or_else(|| DEFAULT_CLIENT_ID.into()),
+        client_secret: credentials
+            .aura_client_secret
+            .clone()
+            .unwrap_or_else(|| DEFAULT_CLIENT_SECRET.into()),
+        token_ttl: Duration::from_secs(sandbox.sandbox_token_ttl_secs),
+        services: credentials.services.clone().unwrap_or_default(),
+        expose_tokens: sandbox.sandbox_expose_tokens,
     }
-}
-
-/// `https://dash.example.com/` → `https://dash.example.com` (scheme, host and port only).
-fn public_origin(url: &str) -> Result<String, ConfigError> {
-    let bad = || {
-        ConfigError(format!(
-            "DASHBOARD_PUBLIC_URL={url:?}: give the address people open, e.g. https://dash.example.com"
-        ))
-    };
-    let (scheme, rest) = url.split_once("://").ok_or_else(bad)?;
-    if scheme != "http" && scheme != "https" {
-        return Err(bad());
-    }
-    let host = rest
-        .split('/')
-        .next()
-        .filter(|h| !h.is_empty())
-        .ok_or_else(bad)?;
-    Ok(format!("{scheme}://{host}"))
-}
-
-/// The sandbox's own settings: the credentials it accepts, token lifetime and service types.
-pub fn sandbox_config_from_env() -> Result<SandboxConfig, ConfigError> {
-    Ok(SandboxConfig {
-        client_id: var("AURA_CLIENT_ID").unwrap_or_else(|| DEFAULT_CLIENT_ID.into()),
-        client_secret: var("AURA_CLIENT_SECRET").unwrap_or_else(|| DEFAULT_CLIENT_SECRET.into()),
-        token_ttl: Duration::from_secs(parsed(
-            "AURA_SANDBOX_TOKEN_TTL_SECS",
-            DEFAULT_TOKEN_TTL.as_secs(),
-        )?),
-        services: services_from_env()?,
-        expose_tokens: var("AURA_SANDBOX_EXPOSE_TOKENS")
-            .map(|v| flag("AURA_SANDBOX_EXPOSE_TOKENS", &v))
-            .transpose()?
-            .unwrap_or(false),
-    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Serve {
+        #[command(flatten)]
+        args: ServeArgs,
+    }
+
+    fn serve(args: &[&str]) -> Result<Config, String> {
+        let parsed = Serve::try_parse_from(std::iter::once("server").chain(args.iter().copied()))
+            .map_err(|e| e.to_string())?;
+        Config::new(parsed.args).map_err(|e| e.to_string())
+    }
 
     #[test]
     fn the_public_url_is_reduced_to_its_origin() {
+        let origin = |url| public_origin(url).expect("ok").ascii_serialization();
         assert_eq!(
-            public_origin("https://dash.example.com/").expect("ok"),
+            origin("https://dash.example.com/"),
             "https://dash.example.com"
         );
-        assert_eq!(
-            public_origin("http://10.0.0.5:8080/app").expect("ok"),
-            "http://10.0.0.5:8080"
-        );
+        assert_eq!(origin("http://10.0.0.5:8080/app"), "http://10.0.0.5:8080");
         assert!(public_origin("dash.example.com").is_err());
         assert!(public_origin("ftp://dash.example.com").is_err());
         assert!(public_origin("https://").is_err());
@@ -199,9 +254,42 @@ mod tests {
 
     #[test]
     fn flags_take_one_or_zero() {
-        assert!(flag("X", "1").expect("ok"));
-        assert!(flag("X", "TRUE").expect("ok"));
-        assert!(!flag("X", "0").expect("ok"));
-        assert!(flag("X", "maybe").is_err());
+        assert!(flag("1").expect("ok"));
+        assert!(flag("TRUE").expect("ok"));
+        assert!(!flag("0").expect("ok"));
+        assert!(flag("maybe").is_err());
+    }
+
+    #[test]
+    fn options_are_checked_together() {
+        let c = serve(&["--public-url", "https://dash.example.com/x"]).expect("config");
+        assert!(
+            c.security.secure_cookies,
+            "https public URL: Secure cookies"
+        );
+        let c = serve(&[
+            "--public-url",
+            "https://dash.example.com",
+            "--secure-cookies",
+            "0",
+        ])
+        .expect("config");
+        assert!(!c.security.secure_cookies, "an explicit 0 wins");
+        assert!(matches!(c.aura, AuraTarget::Embedded));
+        assert_eq!(c.client_id, DEFAULT_CLIENT_ID);
+        let Err(e) = serve(&["--aura-base-url", "https://aura.test/panic-api/v2"]) else {
+            panic!("creds: accepted")
+        };
+        assert!(e.contains("AURA_CLIENT_ID and AURA_CLIENT_SECRET"), "{e}");
+        let Err(e) = serve(&["--site-addr", "nowhere"]) else {
+            panic!("address: accepted")
+        };
+        assert!(e.contains("nowhere"), "{e}");
+        let Err(e) = serve(&["--aura-service-types", "patrol,teleport"]) else {
+            panic!("types: accepted")
+        };
+        assert!(e.contains("teleport"), "{e}");
+        let c = serve(&["--demo"]).expect("demo flag");
+        assert!(c.demo);
     }
 }

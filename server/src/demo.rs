@@ -2,14 +2,15 @@
 //! each role, and a few future bookings made through the real booking flow (so they reach the
 //! sandbox). Only ever run in demo mode.
 
+use app::domain::Location;
 use app::domain::{BookingDraft, ContactDraft};
 use app::model::Role;
 use app::server::AppState;
 use app::server::auth::Viewer;
 use app::server::bookings;
-use app::server::db::{self, CustomerRow, CustomerScope, DbError, NewSite, NewUser};
+use app::server::db::{self, CustomerFacts, CustomerRow, CustomerScope, DbError, NewSite, NewUser};
+use app::server::zone::Zone;
 use chrono::{Duration, NaiveDate, Utc};
-use chrono_tz::Tz;
 use sqlx::SqlitePool;
 
 pub const DEMO_CUSTOMER_AURA_ID: i64 = 178921;
@@ -21,6 +22,18 @@ pub const SECOND_CUSTOMER_NAME: &str = "Harbourside Lofts";
 pub const DEMO_ADMIN: &str = "admin@example.com";
 pub const DEMO_MANAGER: &str = "manager@example.com";
 pub const DEMO_CUSTOMER_USER: &str = "customer@example.com";
+
+/// A zone name this file spells correctly.
+fn zone(name: &str) -> Zone {
+    name.parse().unwrap_or(Zone::UTC)
+}
+
+fn place(address: &str, latitude: f64, longitude: f64) -> Location {
+    Location {
+        address: Some(address.to_string()),
+        coordinates: Some((latitude, longitude)),
+    }
+}
 
 async fn ensure_site(pool: &SqlitePool, site: NewSite<'_>) -> Result<(), DbError> {
     let exists = db::sites_for_customer(pool, site.customer_id)
@@ -39,9 +52,11 @@ pub async fn ensure_customers(pool: &SqlitePool) -> Result<(CustomerRow, Custome
     let now = Utc::now();
     let northwind = db::upsert_customer(
         pool,
-        DEMO_CUSTOMER_NAME,
-        DEMO_CUSTOMER_AURA_ID,
-        "Europe/London",
+        &CustomerFacts {
+            name: DEMO_CUSTOMER_NAME.into(),
+            aura_customer_id: DEMO_CUSTOMER_AURA_ID,
+            default_timezone: zone("Europe/London"),
+        },
         now,
     )
     .await?;
@@ -50,9 +65,12 @@ pub async fn ensure_customers(pool: &SqlitePool) -> Result<(CustomerRow, Custome
         NewSite {
             customer_id: northwind.id,
             name: "Canary Wharf warehouse",
-            address: Some("Unit 4, 12 Westferry Road, London E14 8JH"),
-            coordinates: Some((51.4986, -0.0235)),
-            timezone: "Europe/London",
+            location: &place(
+                "Unit 4, 12 Westferry Road, London E14 8JH",
+                51.4986,
+                -0.0235,
+            ),
+            timezone: zone("Europe/London"),
         },
     )
     .await?;
@@ -61,17 +79,18 @@ pub async fn ensure_customers(pool: &SqlitePool) -> Result<(CustomerRow, Custome
         NewSite {
             customer_id: northwind.id,
             name: "Brooklyn office",
-            address: Some("200 Water Street, Brooklyn, NY 11201"),
-            coordinates: Some((40.7033, -73.9881)),
-            timezone: "America/New_York",
+            location: &place("200 Water Street, Brooklyn, NY 11201", 40.7033, -73.9881),
+            timezone: zone("America/New_York"),
         },
     )
     .await?;
     let harbourside = db::upsert_customer(
         pool,
-        SECOND_CUSTOMER_NAME,
-        SECOND_CUSTOMER_AURA_ID,
-        "Europe/London",
+        &CustomerFacts {
+            name: SECOND_CUSTOMER_NAME.into(),
+            aura_customer_id: SECOND_CUSTOMER_AURA_ID,
+            default_timezone: zone("Europe/London"),
+        },
         now,
     )
     .await?;
@@ -80,9 +99,8 @@ pub async fn ensure_customers(pool: &SqlitePool) -> Result<(CustomerRow, Custome
         NewSite {
             customer_id: harbourside.id,
             name: "Salford Quays lofts",
-            address: Some("The Quays, Salford M50 3AZ"),
-            coordinates: Some((53.4723, -2.2935)),
-            timezone: "Europe/London",
+            location: &place("The Quays, Salford M50 3AZ", 53.4723, -2.2935),
+            timezone: zone("Europe/London"),
         },
     )
     .await?;
@@ -184,9 +202,8 @@ async fn demo_viewer(pool: &SqlitePool, email: &str) -> Result<Viewer, String> {
         .map_err(|e| e.to_string())
 }
 
-fn local_today(zone: &str) -> NaiveDate {
-    let tz: Tz = zone.parse().unwrap_or(Tz::UTC);
-    Utc::now().with_timezone(&tz).date_naive()
+fn local_today(zone: Zone) -> NaiveDate {
+    Utc::now().with_timezone(zone.tz()).date_naive()
 }
 
 fn ymd(d: NaiveDate) -> String {
@@ -202,10 +219,10 @@ pub async fn seed_bookings(
 ) -> Result<usize, String> {
     let pool = &state.pool;
     let everyone = CustomerScope::All;
-    let existing = db::active_requests(pool, &everyone)
+    let existing = db::active_bookings(pool, &everyone)
         .await
         .map_err(|e| e.to_string())?;
-    let cancelled = db::cancelled_requests(pool, &everyone, 1)
+    let cancelled = db::cancelled_bookings(pool, &everyone, 1)
         .await
         .map_err(|e| e.to_string())?;
     if !existing.is_empty() || !cancelled.is_empty() {
@@ -215,19 +232,19 @@ pub async fn seed_bookings(
     let sites = db::sites_for_customer(pool, customer.id)
         .await
         .map_err(|e| e.to_string())?;
-    let site = |zone: &str| {
+    let site = |name: &str| {
         sites
             .iter()
-            .find(|s| s.timezone == zone)
-            .map(|s| (s.id, s.timezone.clone()))
+            .find(|s| s.timezone == zone(name))
+            .map(|s| (s.id, s.timezone))
     };
     let (Some((london, london_zone)), Some((brooklyn, ny_zone))) =
         (site("Europe/London"), site("America/New_York"))
     else {
         return Err("demo sites are missing".into());
     };
-    let tomorrow_london = local_today(&london_zone) + Duration::days(1);
-    let tomorrow_ny = local_today(&ny_zone) + Duration::days(1);
+    let tomorrow_london = local_today(london_zone) + Duration::days(1);
+    let tomorrow_ny = local_today(ny_zone) + Duration::days(1);
     let base = |key: &str, site_id: i64| BookingDraft {
         idempotency_key: format!("demo-{key}"),
         customer_id: Some(customer.id),
@@ -316,7 +333,10 @@ pub async fn seed_bookings(
     for (draft, viewer) in plan {
         match bookings::book(state, viewer, draft, Utc::now()).await {
             Ok(_) => booked += 1,
-            Err(e) => tracing::warn!(name = %draft.name, error = %e, "demo booking failed"),
+            Err(e) => {
+                let e = e.reported();
+                tracing::warn!(name = %draft.name, error = %e, "demo booking failed");
+            }
         }
     }
     Ok(booked)

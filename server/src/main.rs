@@ -2,19 +2,29 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use app::domain::check_new_password;
 use app::model::{Role, SyncStatus};
 use app::server::AppState;
 use app::server::aura::{AuraClient, AuraConfig};
+use app::server::db::CustomerFacts;
+use app::server::throttle::SignInLimiter;
+use app::server::zone::Zone;
 use app::server::{auth, bookings, db};
 use clap::{Parser, Subcommand};
 use leptos::config::LeptosOptions;
-use server::config::{AuraTarget, Config, sandbox_config_from_env};
+use server::config::{
+    AuraTarget, Config, CredentialArgs, DatabaseArgs, SandboxArgs, ServeArgs, sandbox_config,
+};
 use server::sandbox::{self, Sandbox};
 use server::{demo, web};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
-#[command(name = "server", about = "AURA scheduled-services dashboard")]
+#[command(
+    name = "server",
+    about = "AURA scheduled-services dashboard",
+    after_help = "Every option can also be set by the environment variable named in its help."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -23,15 +33,15 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the dashboard (the default).
-    Serve {
-        /// Seed the demo customer, sites and bookings (also DEMO=1).
-        #[arg(long)]
-        demo: bool,
-    },
+    Serve(Box<ServeArgs>),
     /// Serve only the AURA sandbox API at http://ADDR/panic-api/v2.
     Sandbox {
         #[arg(long, default_value = "127.0.0.1:4010")]
         addr: SocketAddr,
+        #[command(flatten)]
+        credentials: CredentialArgs,
+        #[command(flatten)]
+        sandbox: SandboxArgs,
     },
     /// Manage sign-in accounts (the first administrator is made here).
     User {
@@ -60,6 +70,8 @@ enum UserCommand {
         /// For customer users: the AURA customerId of their customer (which must exist).
         #[arg(long)]
         customer: Option<i64>,
+        #[command(flatten)]
+        database: DatabaseArgs,
     },
 }
 
@@ -75,6 +87,8 @@ enum CustomerCommand {
         /// IANA zone used for "today" and new locations.
         #[arg(long, default_value = "Europe/London")]
         timezone: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
     },
 }
 
@@ -84,7 +98,14 @@ fn main() -> ExitCode {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
         )
         .init();
-    let cli = Cli::parse();
+    // No subcommand: `serve`, with its options from the environment.
+    let command = match Cli::parse().command {
+        Some(command) => command,
+        None => match Cli::parse_from(["server", "serve"]).command {
+            Some(command) => command,
+            None => return ExitCode::FAILURE,
+        },
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -96,9 +117,13 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        match cli.command.unwrap_or(Command::Serve { demo: false }) {
-            Command::Serve { demo } => serve(demo).await,
-            Command::Sandbox { addr } => serve_sandbox(addr).await,
+        match command {
+            Command::Serve(args) => serve(*args).await,
+            Command::Sandbox {
+                addr,
+                credentials,
+                sandbox,
+            } => serve_sandbox(addr, sandbox_config(&credentials, &sandbox)).await,
             Command::User {
                 command:
                     UserCommand::Add {
@@ -106,16 +131,18 @@ fn main() -> ExitCode {
                         name,
                         role,
                         customer,
+                        database,
                     },
-            } => add_user(&email, name.as_deref(), &role, customer).await,
+            } => add_user(&database, &email, name.as_deref(), &role, customer).await,
             Command::Customer {
                 command:
                     CustomerCommand::Add {
                         name,
                         aura_id,
                         timezone,
+                        database,
                     },
-            } => add_customer(&name, aura_id, &timezone).await,
+            } => add_customer(&database, &name, aura_id, &timezone).await,
         }
     });
     match result {
@@ -128,8 +155,7 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve_sandbox(addr: SocketAddr) -> Result<(), String> {
-    let config = sandbox_config_from_env().map_err(|e| e.to_string())?;
+async fn serve_sandbox(addr: SocketAddr, config: sandbox::SandboxConfig) -> Result<(), String> {
     let app = sandbox::router(Sandbox::new(config));
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -142,14 +168,19 @@ async fn serve_sandbox(addr: SocketAddr) -> Result<(), String> {
 }
 
 /// The database named by the configuration, created and migrated.
-async fn open_database(config: &Config) -> Result<sqlx::SqlitePool, String> {
-    if config.database_url.starts_with("sqlite://") && std::env::var("DATABASE_URL").is_err() {
-        std::fs::create_dir_all(&config.data_dir)
-            .map_err(|e| format!("cannot create DATA_DIR {}: {e}", config.data_dir.display()))?;
+async fn open_database(database: &DatabaseArgs) -> Result<sqlx::SqlitePool, String> {
+    if database.database_url.is_none() {
+        std::fs::create_dir_all(&database.data_dir).map_err(|e| {
+            format!(
+                "cannot create DATA_DIR {}: {e}",
+                database.data_dir.display()
+            )
+        })?;
     }
-    db::connect(&config.database_url)
+    let url = database.url();
+    db::connect(&url)
         .await
-        .map_err(|e| format!("database {}: {e}", config.database_url))
+        .map_err(|e| format!("database {url}: {e}"))
 }
 
 /// Reads a new password: asked twice on a terminal, else the first line of stdin.
@@ -171,22 +202,23 @@ fn read_new_password() -> Result<String, String> {
             .map_err(|e| e.to_string())?;
         line.trim_end_matches(['\r', '\n']).to_string()
     };
-    match auth::new_password_problem(&password) {
-        Some(problem) => Err(format!("password refused: {problem}")),
-        None => Ok(password),
+    match check_new_password(&password) {
+        Err(problem) => Err(format!("password refused: {}", problem.message())),
+        Ok(()) => Ok(password),
     }
 }
 
 async fn add_user(
+    database: &DatabaseArgs,
     email: &str,
     name: Option<&str>,
     role: &str,
     customer: Option<i64>,
 ) -> Result<(), String> {
-    let role = Role::from_key(role)
-        .ok_or_else(|| format!("--role {role:?}: use admin, account_manager or customer"))?;
-    let config = Config::from_env(false).map_err(|e| e.to_string())?;
-    let pool = open_database(&config).await?;
+    let role: Role = role
+        .parse()
+        .map_err(|_| format!("--role {role:?}: use admin, account_manager or customer"))?;
+    let pool = open_database(database).await?;
     let customer_row = match (role, customer) {
         (Role::Customer, Some(aura_id)) => Some(
             db::customer_by_aura_id(&pool, aura_id)
@@ -202,12 +234,9 @@ async fn add_user(
         (_, Some(_)) => return Err("--customer is only for --role customer".into()),
         (_, None) => None,
     };
-    let email = email.trim();
-    if !app::server::accounts::email_looks_valid(email) {
-        return Err(format!(
-            "--email {email:?} is not an email address like name@example.com"
-        ));
-    }
+    let email = app::domain::check_email(email)
+        .map_err(|_| format!("--email {email:?} is not an email address like name@example.com"))?;
+    let email = email.as_str();
     let password = read_new_password()?;
     let hash = auth::hash_password(password)
         .await
@@ -232,13 +261,22 @@ async fn add_user(
     Ok(())
 }
 
-async fn add_customer(name: &str, aura_id: i64, timezone: &str) -> Result<(), String> {
-    if timezone.parse::<chrono_tz::Tz>().is_err() {
-        return Err(format!("--timezone {timezone:?} is not an IANA zone"));
-    }
-    let config = Config::from_env(false).map_err(|e| e.to_string())?;
-    let pool = open_database(&config).await?;
-    let customer = db::upsert_customer(&pool, name.trim(), aura_id, timezone, chrono::Utc::now())
+async fn add_customer(
+    database: &DatabaseArgs,
+    name: &str,
+    aura_id: i64,
+    timezone: &str,
+) -> Result<(), String> {
+    let default_timezone: Zone = timezone
+        .parse()
+        .map_err(|_| format!("--timezone {timezone:?} is not an IANA zone"))?;
+    let pool = open_database(database).await?;
+    let facts = CustomerFacts {
+        name: name.trim().to_string(),
+        aura_customer_id: aura_id,
+        default_timezone,
+    };
+    let customer = db::upsert_customer(&pool, &facts, chrono::Utc::now())
         .await
         .map_err(|e| e.to_string())?;
     println!(
@@ -248,9 +286,10 @@ async fn add_customer(name: &str, aura_id: i64, timezone: &str) -> Result<(), St
     Ok(())
 }
 
-async fn serve(demo_flag: bool) -> Result<(), String> {
-    let config = Config::from_env(demo_flag).map_err(|e| e.to_string())?;
-    let pool = open_database(&config).await?;
+async fn serve(args: ServeArgs) -> Result<(), String> {
+    let database = args.database.clone();
+    let config = Config::new(args).map_err(|e| e.to_string())?;
+    let pool = open_database(&database).await?;
     if config.security.public_origin.is_some() && !config.security.trust_forwarded_for {
         tracing::warn!(
             "DASHBOARD_PUBLIC_URL is set but DASHBOARD_TRUST_PROXY is not: behind a reverse proxy every \
@@ -281,9 +320,7 @@ async fn serve(demo_flag: bool) -> Result<(), String> {
     })
     .map_err(|e| e.to_string())?;
     let sandbox = match config.aura {
-        AuraTarget::Embedded => Some(Sandbox::new(
-            sandbox_config_from_env().map_err(|e| e.to_string())?,
-        )),
+        AuraTarget::Embedded => Some(Sandbox::new(config.sandbox.clone())),
         AuraTarget::Remote { .. } => None,
     };
     let leptos_options = LeptosOptions::builder()
@@ -296,7 +333,7 @@ async fn serve(demo_flag: bool) -> Result<(), String> {
         pool,
         aura: Arc::new(aura),
         services: Arc::new(config.services.clone()),
-        sign_in_limiter: Arc::new(auth::SignInLimiter::default()),
+        sign_in_limiter: Arc::new(SignInLimiter::default()),
         security: Arc::new(config.security.clone()),
     };
     if let Some(sandbox) = &sandbox {
@@ -359,30 +396,24 @@ async fn serve(demo_flag: bool) -> Result<(), String> {
 /// The embedded sandbox starts with empty memory; teach it the bookings this database says AURA
 /// confirmed, so they can still be cancelled after a restart.
 async fn restore_sandbox(sandbox: &Sandbox, state: &AppState) {
-    let rows = match db::active_requests(&state.pool, &db::CustomerScope::All).await {
-        Ok(rows) => rows,
+    let active = match db::active_bookings(&state.pool, &db::CustomerScope::All).await {
+        Ok(active) => active,
         Err(e) => {
             tracing::warn!("could not read bookings to restore the sandbox: {e}");
             return;
         }
     };
     let mut restored = 0;
-    for row in rows
-        .iter()
-        .filter(|r| r.status().ok() == Some(SyncStatus::Confirmed))
-    {
-        let (Some(aura_id), Ok(service)) = (row.aura_id.as_deref(), row.service()) else {
+    for booking in active.iter().filter(|b| b.status == SyncStatus::Confirmed) {
+        let (Some(aura_id), Some(slug)) = (
+            booking.aura_id.as_deref(),
+            state.services.slug(booking.service_type),
+        ) else {
             continue;
         };
-        let Some(slug) = state.services.slug(service) else {
-            continue;
-        };
-        let adopted = bookings::create_body_for(row.customer_aura_id, row)
-            .map_err(|e| e.to_string())
-            .and_then(|body| sandbox.adopt(aura_id, slug, body));
-        match adopted {
+        match sandbox.adopt(aura_id, slug, bookings::create_body_for(booking)) {
             Ok(()) => restored += 1,
-            Err(e) => tracing::warn!(request = row.id, "not restored into the sandbox: {e}"),
+            Err(e) => tracing::warn!(booking = booking.id, "not restored into the sandbox: {e}"),
         }
     }
     if restored > 0 {

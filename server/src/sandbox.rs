@@ -1,5 +1,5 @@
 //! The built-in AURA sandbox: a faithful local stand-in for the scheduled-services API, following
-//! `aura-contract.md` with the same wire types (`app::server::aura::wire`) and the same domain rules
+//! `docs/aura-contract.md` with the same wire types (`app::server::aura::wire`) and the same domain rules
 //! as the dashboard. State is in memory.
 //!
 //! Served standalone (`server sandbox --addr …`) at `/panic-api/v2/...`, or nested by the dashboard

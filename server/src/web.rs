@@ -4,8 +4,12 @@ use app::server::AppState;
 use app::server::auth;
 use app::{App, shell};
 use axum::Router;
+use axum::extract::{MatchedPath, Path, Request};
+use axum::response::Redirect;
+use axum::routing::get;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::cookie::time::Duration;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -32,17 +36,37 @@ pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Router {
         // Signed-in sessions are written back on every request, so "idle" really means idle.
         // (Sessions with nothing in them are never stored.)
         .with_always_save(true);
-    let mut router = Router::new()
-        .leptos_routes(&state, routes, move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            auth::guard,
-        ))
-        .layer(sessions)
-        .with_state(state);
+    let mut router =
+        Router::new()
+            // Booking pages used to live at /requests/N: old links and bookmarks keep working.
+            .route(
+                "/requests/{id}",
+                get(|Path(id): Path<i64>| async move {
+                    Redirect::permanent(&format!("/bookings/{id}"))
+                }),
+            )
+            .leptos_routes(&state, routes, move || shell(options.clone()))
+            .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                auth::guard,
+            ))
+            .layer(sessions)
+            .with_state(state);
     if let Some(sandbox) = sandbox {
         router = router.nest("/sandbox", sandbox::router(sandbox));
     }
-    router.layer(CompressionLayer::new())
+    router
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(CompressionLayer::new())
+}
+
+/// Every log line of a request carries its method and route (the matched pattern, not the raw path:
+/// no ids or query strings in logs).
+fn request_span(request: &Request) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("(no route)", MatchedPath::as_str);
+    tracing::info_span!("request", method = %request.method(), route)
 }

@@ -1,23 +1,16 @@
-//! Server functions for signing in, the customer switcher and administration. The mutations take
-//! plain form fields (strings, as a browser sends them) so they work from HTML forms without any
-//! browser code; each ends in a redirect (see `server::accounts::finish_form`).
+//! Server functions for signing in, the customer switcher and administration. The mutations are
+//! posted by plain HTML forms (no browser code); each ends in a redirect (see `server::forms`).
+//! Ids, roles and flags arrive typed: a value no form of ours sends is refused with a 400 before
+//! any of this runs. Only what a person types is text.
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
 use crate::error::AppError;
 use crate::model::{
-    AccountView, AdminCustomerView, AdminCustomersView, AdminUsersView, SignInView,
+    AccountView, AdminCustomerView, AdminCustomersView, AdminUsersView, OptionalId, Role,
+    SignInView,
 };
-
-/// The administrators' page of a customer, for redirects (only a number goes into the path).
-#[cfg(feature = "ssr")]
-fn customer_page(customer: &str) -> String {
-    match customer.trim().parse::<i64>() {
-        Ok(id) => format!("/admin/customers/{id}"),
-        Err(_) => "/admin/customers".into(),
-    }
-}
 
 #[server(input = GetUrl)]
 pub async fn load_sign_in() -> Result<SignInView, AppError> {
@@ -34,7 +27,8 @@ pub async fn load_sign_in() -> Result<SignInView, AppError> {
 
 #[server]
 pub async fn sign_in(email: String, password: String, next: String) -> Result<(), AppError> {
-    use crate::server::accounts::{finish_form, kept, sign_in};
+    use crate::server::accounts::sign_in;
+    use crate::server::forms::{finish_form, kept};
     use crate::server::{app_state, auth};
     let outcome = async {
         let state = app_state()?;
@@ -50,13 +44,9 @@ pub async fn sign_in(email: String, password: String, next: String) -> Result<()
         .await
     }
     .await;
-    let back = format!(
-        "/sign-in?next={}",
-        auth::url_encode(&auth::local_path(&next))
-    );
     finish_form(
         "sign-in",
-        &back,
+        &auth::sign_in_then(&next),
         kept(&[("email", &email), ("next", &next)]),
         outcome,
     )
@@ -65,16 +55,18 @@ pub async fn sign_in(email: String, password: String, next: String) -> Result<()
 
 #[server]
 pub async fn sign_out() -> Result<(), AppError> {
-    use crate::server::accounts::{finish_form, sign_out};
+    use crate::server::accounts::sign_out;
+    use crate::server::forms::finish_form;
     finish_form("sign-in", "/sign-in", Default::default(), sign_out().await).await
 }
 
 /// `customer` is a customer id, or empty for all of the viewer's customers.
 #[server]
-pub async fn switch_customer(customer: String, back: String) -> Result<(), AppError> {
-    use crate::server::accounts::{finish_form, switch_customer};
+pub async fn switch_customer(customer: OptionalId, back: String) -> Result<(), AppError> {
+    use crate::server::accounts::switch_customer;
     use crate::server::auth;
-    let outcome = async { switch_customer(&*auth::viewer()?, &customer, &back).await }.await;
+    use crate::server::forms::finish_form;
+    let outcome = async { switch_customer(&*auth::viewer()?, customer.0, &back).await }.await;
     finish_form(
         "switcher",
         &auth::local_path(&back),
@@ -106,7 +98,8 @@ pub async fn change_password(
     password: String,
     repeat: String,
 ) -> Result<(), AppError> {
-    use crate::server::accounts::{change_own_password, finish_form};
+    use crate::server::accounts::change_own_password;
+    use crate::server::forms::finish_form;
     use crate::server::{app_state, auth};
     let outcome = async {
         let state = app_state()?;
@@ -143,17 +136,18 @@ pub async fn load_admin_users() -> Result<AdminUsersView, AppError> {
 pub async fn create_user(
     email: String,
     name: String,
-    role: String,
-    customer: String,
+    role: Role,
+    customer: OptionalId,
     password: String,
 ) -> Result<(), AppError> {
-    use crate::server::accounts::{UserInput, create_user, finish_form, kept};
+    use crate::server::accounts::{UserInput, create_user};
+    use crate::server::forms::{finish_form, kept};
     use crate::server::{app_state, auth};
     let input = UserInput {
         email: &email,
         name: &name,
-        role: &role,
-        customer: &customer,
+        role,
+        customer: customer.0,
     };
     let outcome = async {
         create_user(
@@ -166,37 +160,40 @@ pub async fn create_user(
         .await
     }
     .await;
+    let customer = customer.0.map(|id| id.to_string()).unwrap_or_default();
     let values = kept(&[
         ("email", &email),
         ("name", &name),
-        ("role", &role),
+        ("role", role.key()),
         ("customer", &customer),
     ]);
     finish_form("new-user", "/admin/users", values, outcome).await
 }
 
 #[server]
-pub async fn change_role(user: String, role: String, customer: String) -> Result<(), AppError> {
-    use crate::server::accounts::{change_role, finish_form, kept};
+pub async fn change_role(user: i64, role: Role, customer: OptionalId) -> Result<(), AppError> {
+    use crate::server::accounts::change_role;
+    use crate::server::forms::{finish_form, kept};
     use crate::server::{app_state, auth};
     let outcome =
-        async { change_role(&app_state()?, &*auth::viewer()?, &user, &role, &customer).await }
-            .await;
-    let values = kept(&[("role", &role), ("customer", &customer)]);
+        async { change_role(&app_state()?, &*auth::viewer()?, user, role, customer.0).await }.await;
+    let customer = customer.0.map(|id| id.to_string()).unwrap_or_default();
+    let values = kept(&[("role", role.key()), ("customer", &customer)]);
     finish_form(&format!("user-{user}"), "/admin/users", values, outcome).await
 }
 
-/// `disabled` is "true" to disable the account, anything else to enable it.
+/// `disabled`: true disables the account, false enables it again.
 #[server]
-pub async fn set_user_disabled(user: String, disabled: String) -> Result<(), AppError> {
-    use crate::server::accounts::{finish_form, set_disabled};
+pub async fn set_user_disabled(user: i64, disabled: bool) -> Result<(), AppError> {
+    use crate::server::accounts::set_disabled;
+    use crate::server::forms::finish_form;
     use crate::server::{app_state, auth};
     let outcome = async {
         set_disabled(
             &app_state()?,
             &*auth::viewer()?,
-            &user,
-            disabled == "true",
+            user,
+            disabled,
             chrono::Utc::now(),
         )
         .await
@@ -212,11 +209,12 @@ pub async fn set_user_disabled(user: String, disabled: String) -> Result<(), App
 }
 
 #[server]
-pub async fn reset_password(user: String, password: String) -> Result<(), AppError> {
-    use crate::server::accounts::{finish_form, reset_password};
+pub async fn reset_password(user: i64, password: String) -> Result<(), AppError> {
+    use crate::server::accounts::reset_password;
+    use crate::server::forms::finish_form;
     use crate::server::{app_state, auth};
     let outcome =
-        async { reset_password(&app_state()?, &*auth::viewer()?, &user, password).await }.await;
+        async { reset_password(&app_state()?, &*auth::viewer()?, user, password).await }.await;
     finish_form(
         &format!("user-{user}"),
         "/admin/users",
@@ -258,7 +256,8 @@ pub async fn create_customer(
     aura_customer_id: String,
     default_timezone: String,
 ) -> Result<(), AppError> {
-    use crate::server::accounts::{CustomerInput, create_customer, finish_form, kept};
+    use crate::server::accounts::{CustomerInput, create_customer};
+    use crate::server::forms::finish_form;
     use crate::server::{app_state, auth};
     let input = CustomerInput {
         name: &name,
@@ -269,22 +268,19 @@ pub async fn create_customer(
         create_customer(&app_state()?, &*auth::viewer()?, &input, chrono::Utc::now()).await
     }
     .await;
-    let values = kept(&[
-        ("name", &name),
-        ("aura_customer_id", &aura_customer_id),
-        ("default_timezone", &default_timezone),
-    ]);
+    let values = input.kept();
     finish_form("new-customer", "/admin/customers", values, outcome).await
 }
 
 #[server]
 pub async fn update_customer(
-    customer: String,
+    customer: i64,
     name: String,
     aura_customer_id: String,
     default_timezone: String,
 ) -> Result<(), AppError> {
-    use crate::server::accounts::{CustomerInput, finish_form, kept, update_customer};
+    use crate::server::accounts::{CustomerInput, update_customer};
+    use crate::server::forms::finish_form;
     use crate::server::{app_state, auth};
     let input = CustomerInput {
         name: &name,
@@ -292,26 +288,23 @@ pub async fn update_customer(
         default_timezone: &default_timezone,
     };
     let outcome =
-        async { update_customer(&app_state()?, &*auth::viewer()?, &customer, &input).await }.await;
-    let values = kept(&[
-        ("name", &name),
-        ("aura_customer_id", &aura_customer_id),
-        ("default_timezone", &default_timezone),
-    ]);
-    let back = customer_page(&customer);
+        async { update_customer(&app_state()?, &*auth::viewer()?, customer, &input).await }.await;
+    let values = input.kept();
+    let back = format!("/admin/customers/{customer}");
     finish_form("customer", &back, values, outcome).await
 }
 
 #[server]
 pub async fn add_site(
-    customer: String,
+    customer: i64,
     name: String,
     address: String,
     latitude: String,
     longitude: String,
     timezone: String,
 ) -> Result<(), AppError> {
-    use crate::server::accounts::{SiteInput, add_site, finish_form, kept};
+    use crate::server::accounts::{SiteInput, add_site};
+    use crate::server::forms::finish_form;
     use crate::server::{app_state, auth};
     let input = SiteInput {
         name: &name,
@@ -324,41 +317,38 @@ pub async fn add_site(
         add_site(
             &app_state()?,
             &*auth::viewer()?,
-            &customer,
+            customer,
             &input,
             chrono::Utc::now(),
         )
         .await
     }
     .await;
-    let values = kept(&[
-        ("name", &name),
-        ("address", &address),
-        ("latitude", &latitude),
-        ("longitude", &longitude),
-        ("timezone", &timezone),
-    ]);
-    let back = customer_page(&customer);
+    let values = input.kept();
+    let back = format!("/admin/customers/{customer}");
     finish_form("new-site", &back, values, outcome).await
 }
 
+/// `manager` may be left on the empty choice (and is then asked for).
 #[server]
-pub async fn assign_manager(customer: String, manager: String) -> Result<(), AppError> {
-    use crate::server::accounts::{assign_manager, finish_form, kept};
+pub async fn assign_manager(customer: i64, manager: OptionalId) -> Result<(), AppError> {
+    use crate::server::accounts::assign_manager;
+    use crate::server::forms::{finish_form, kept};
     use crate::server::{app_state, auth};
     let outcome =
-        async { assign_manager(&app_state()?, &*auth::viewer()?, &customer, &manager).await }.await;
-    let back = customer_page(&customer);
+        async { assign_manager(&app_state()?, &*auth::viewer()?, customer, manager.0).await }.await;
+    let back = format!("/admin/customers/{customer}");
+    let manager = manager.0.map(|id| id.to_string()).unwrap_or_default();
     finish_form("assign", &back, kept(&[("manager", &manager)]), outcome).await
 }
 
 #[server]
-pub async fn unassign_manager(customer: String, manager: String) -> Result<(), AppError> {
-    use crate::server::accounts::{finish_form, unassign_manager};
+pub async fn unassign_manager(customer: i64, manager: i64) -> Result<(), AppError> {
+    use crate::server::accounts::unassign_manager;
+    use crate::server::forms::finish_form;
     use crate::server::{app_state, auth};
     let outcome =
-        async { unassign_manager(&app_state()?, &*auth::viewer()?, &customer, &manager).await }
-            .await;
-    let back = customer_page(&customer);
+        async { unassign_manager(&app_state()?, &*auth::viewer()?, customer, manager).await }.await;
+    let back = format!("/admin/customers/{customer}");
     finish_form("assign", &back, Default::default(), outcome).await
 }

@@ -1,10 +1,12 @@
+//! Server functions for booking, the live preview, cancelling and the booking views.
+
 use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
 
 use crate::domain::BookingDraft;
 use crate::error::AppError;
 use crate::model::{
-    BookingResult, BookingStart, MonthView, RequestDetail, SchedulePreview, UpcomingView,
+    BookingDetail, BookingResult, BookingStart, MonthView, SchedulePreview, UpcomingView,
 };
 
 /// How many windows the form previews.
@@ -25,14 +27,14 @@ pub async fn preview_schedule(draft: BookingDraft) -> Result<SchedulePreview, Ap
     use crate::server::{app_state, auth, bookings, with_status};
     with_status(
         async {
-            Ok(bookings::preview(
+            bookings::preview(
                 &app_state()?,
                 &*auth::viewer()?,
                 &draft,
                 chrono::Utc::now(),
                 PREVIEW_OCCURRENCES,
             )
-            .await)
+            .await
         }
         .await,
     )
@@ -50,32 +52,35 @@ pub async fn book_service(draft: BookingDraft) -> Result<BookingResult, AppError
 }
 
 #[server(input = GetUrl)]
-pub async fn load_request(id: i64) -> Result<RequestDetail, AppError> {
+pub async fn load_booking(id: i64) -> Result<BookingDetail, AppError> {
     use crate::server::{app_state, auth, bookings, with_status};
     with_status(
         async {
-            bookings::request_detail(&app_state()?, &*auth::viewer()?, id, chrono::Utc::now()).await
+            let (state, viewer) = (app_state()?, auth::viewer()?);
+            let detail = bookings::booking_detail(&state, &viewer, id, chrono::Utc::now()).await?;
+            Ok(BookingDetail {
+                flash: auth::take_flash().await?,
+                ..detail
+            })
         }
         .await,
     )
 }
 
+/// Cancels a booking. From the page's form without JavaScript this is a plain form post that comes
+/// back to the booking's page (with the problem next to the reason, if any).
 #[server]
-pub async fn cancel_request(id: i64, reason: String) -> Result<(), AppError> {
-    use crate::server::{app_state, auth, bookings, with_status};
-    with_status(
-        async {
-            bookings::cancel(
-                &app_state()?,
-                &*auth::viewer()?,
-                id,
-                &reason,
-                chrono::Utc::now(),
-            )
-            .await
-        }
-        .await,
-    )
+pub async fn cancel_booking(id: i64, reason: String) -> Result<(), AppError> {
+    use crate::server::forms::{Done, finish_form, kept};
+    use crate::server::{app_state, auth, bookings};
+    let page = format!("/bookings/{id}");
+    let outcome = async {
+        let (state, viewer) = (app_state()?, auth::viewer()?);
+        bookings::cancel(&state, &viewer, id, &reason, chrono::Utc::now()).await?;
+        Ok(Done::to(page.clone(), "The booking is cancelled."))
+    }
+    .await;
+    finish_form("cancel", &page, kept(&[("reason", &reason)]), outcome).await
 }
 
 /// `month` is "YYYY-MM"; empty means the current month.

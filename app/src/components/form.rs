@@ -1,8 +1,14 @@
-//! Plain server-rendered form parts for the account and administration pages: they work without any
-//! browser code and show what a refused submit sent back (`FormFlash`).
+//! Form fields, one family for every form: the booking form's inputs (bound to signals in its
+//! island) and the plain server-rendered account and administration forms (posted without any
+//! browser code) use the same components. Each field ties its label, hint and error message to the
+//! input by id, renders its value into the HTML (so a refused submit shows what was typed even
+//! before any hydration), and keeps it in a signal once hydrated.
 
 use leptos::prelude::*;
 
+use crate::components::feedback::FieldMessage;
+use crate::domain::Field;
+use crate::error::FIELDS_NEED_ATTENTION;
 use crate::model::FormFlash;
 
 /// What just happened: a success line, or a problem that belongs to no one field.
@@ -12,128 +18,144 @@ pub fn FlashNotice(flash: FormFlash) -> impl IntoView {
         {flash.success.map(|s| view! { <p class="notice notice-ok" role="status">{s}</p> })}
         {flash.notice.map(|n| view! { <p class="notice notice-error" role="alert">{n}</p> })}
         {(!flash.errors.is_empty())
-            .then(|| {
-                view! {
-                    <p class="notice notice-error" role="alert">
-                        "Some fields need attention: see the messages next to them."
-                    </p>
-                }
-            })}
+            .then(|| view! { <p class="notice notice-error" role="alert">{FIELDS_NEED_ATTENTION}</p> })}
     }
 }
 
-/// The ids that tie a field's label, hint and error message together.
-struct FieldIds {
-    id: String,
-    error_id: String,
-    hint_id: String,
-    /// `aria-describedby`: the error, then the hint if there is one.
-    described: String,
+/// The element id of `field` in the form `form`, on pages that hold several forms.
+pub fn field_id(form: &str, field: Field) -> String {
+    format!("{form}-{}", field.name())
 }
 
-impl FieldIds {
-    fn new(form: &str, name: &str, has_hint: bool) -> Self {
-        let id = format!("{form}-{name}");
-        let error_id = format!("{id}-error");
-        let hint_id = format!("{id}-hint");
-        let described = if has_hint {
-            format!("{error_id} {hint_id}")
-        } else {
-            error_id.clone()
-        };
-        FieldIds {
-            id,
-            error_id,
-            hint_id,
-            described,
-        }
+/// `aria-describedby` of a field: its error, then its hint if it has one.
+fn described_by(id: &str, has_hint: bool) -> String {
+    if has_hint {
+        format!("{id}-error {id}-hint")
+    } else {
+        format!("{id}-error")
     }
 }
 
-/// A labelled input with its hint and error, ids scoped by `form` so a page can hold many forms.
+/// A labelled text input (any `type`) with its hint and error.
 #[component]
-pub fn InputField(
-    form: String,
-    name: &'static str,
-    label: &'static str,
-    #[prop(optional)] kind: Option<&'static str>,
-    #[prop(optional)] value: String,
-    #[prop(optional_no_strip)] error: Option<String>,
-    #[prop(optional)] hint: Option<&'static str>,
+pub fn TextField(
+    #[prop(into)] id: Signal<String>,
+    #[prop(into)] label: Signal<String>,
+    /// Empty unless given.
+    #[prop(optional)]
+    value: Option<RwSignal<String>>,
+    #[prop(into)] error: Signal<Option<String>>,
+    /// The name a plain form posts it under.
+    #[prop(optional, into)]
+    name: Option<String>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] inputmode: Option<&'static str>,
+    #[prop(optional)] placeholder: Option<&'static str>,
     #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional)] max: Option<usize>,
+    #[prop(optional)] hint: Option<&'static str>,
     #[prop(optional)] required: bool,
     #[prop(optional)] list: Option<&'static str>,
 ) -> impl IntoView {
-    let FieldIds {
-        id,
-        error_id,
-        hint_id,
-        described,
-    } = FieldIds::new(&form, name, hint.is_some());
+    let value = value.unwrap_or_default();
+    let initial = value.get_untracked();
     view! {
         <div class="field">
-            <label for=id.clone()>{label}</label>
-            {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
+            <label for=move || id.get()>{move || label.get()}</label>
+            {hint.map(|h| view! { <p class="hint" id=move || format!("{}-hint", id.get())>{h}</p> })}
             <input
-                id=id
+                id=move || id.get()
                 name=name
-                type=kind.unwrap_or("text")
-                value=value
-                autocomplete=autocomplete
+                type=kind
+                inputmode=inputmode
+                placeholder=placeholder
+                autocomplete=autocomplete.unwrap_or("off")
+                maxlength=max
                 list=list
                 required=required
-                aria-invalid=error.is_some().to_string()
-                aria-describedby=described
+                value=initial
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+                aria-invalid=move || error.get().is_some().to_string()
+                aria-describedby=move || described_by(&id.get(), hint.is_some())
             />
-            <p class="field-error" id=error_id>
-                {error}
-            </p>
+            <FieldMessage id=Signal::derive(move || format!("{}-error", id.get())) message=error />
         </div>
     }
 }
 
-/// A labelled drop-down; `options` are (value, label) and `value` is pre-selected.
+/// A labelled multi-line text input with its error.
 #[component]
-pub fn ChoiceField(
-    form: String,
-    name: &'static str,
-    label: &'static str,
-    options: Vec<(String, String)>,
-    #[prop(optional)] value: String,
-    #[prop(optional_no_strip)] error: Option<String>,
-    #[prop(optional)] hint: Option<&'static str>,
+pub fn TextAreaField(
+    #[prop(into)] id: String,
+    #[prop(into)] label: String,
+    value: RwSignal<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(optional, into)] name: Option<String>,
+    #[prop(default = 3)] rows: u32,
+    #[prop(optional)] max: Option<usize>,
+    #[prop(optional)] required: bool,
 ) -> impl IntoView {
-    let FieldIds {
-        id,
-        error_id,
-        hint_id,
-        described,
-    } = FieldIds::new(&form, name, hint.is_some());
+    let initial = value.get_untracked();
+    let error_id = format!("{id}-error");
     view! {
         <div class="field">
             <label for=id.clone()>{label}</label>
-            {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
+            <textarea
+                id=id
+                name=name
+                rows=rows
+                maxlength=max
+                aria-required=required.then_some("true")
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+                aria-invalid=move || error.get().is_some().to_string()
+                aria-describedby=error_id.clone()
+            >
+                {initial}
+            </textarea>
+            <FieldMessage id=error_id message=error />
+        </div>
+    }
+}
+
+/// A labelled drop-down; `options` are (value, label) pairs and the current value is selected in
+/// the server-rendered HTML too.
+#[component]
+pub fn SelectField(
+    #[prop(into)] id: String,
+    #[prop(into)] label: String,
+    value: RwSignal<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+    options: Vec<(String, String)>,
+    #[prop(optional, into)] name: Option<String>,
+    #[prop(optional)] hint: Option<&'static str>,
+) -> impl IntoView {
+    let initial = value.get_untracked();
+    let described = described_by(&id, hint.is_some());
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            {hint.map(|h| view! { <p class="hint" id=hint_id>{h}</p> })}
             <select
                 id=id
                 name=name
-                aria-invalid=error.is_some().to_string()
+                prop:value=move || value.get()
+                on:change=move |ev| value.set(event_target_value(&ev))
+                aria-invalid=move || error.get().is_some().to_string()
                 aria-describedby=described
             >
                 {options
                     .into_iter()
                     .map(|(v, l)| {
-                        let selected = v == value;
-                        view! {
-                            <option value=v selected=selected>
-                                {l}
-                            </option>
-                        }
+                        let selected = v == initial;
+                        view! { <option value=v selected=selected>{l}</option> }
                     })
                     .collect_view()}
             </select>
-            <p class="field-error" id=error_id>
-                {error}
-            </p>
+            <FieldMessage id=error_id message=error />
         </div>
     }
 }

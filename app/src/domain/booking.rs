@@ -17,6 +17,8 @@ pub const MAX_ADDRESS_CHARS: usize = 300;
 pub const MAX_CONTACTS: usize = 10;
 pub const MAX_GUARDS: u32 = 50;
 pub const MAX_CANCEL_REASON_CHARS: usize = 500;
+pub const PASSWORD_MIN_CHARS: usize = 12;
+pub const PASSWORD_MAX_CHARS: usize = 256;
 
 /// What the booking form submits: text exactly as typed, so nothing is lost to a parse error.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -87,7 +89,8 @@ pub struct ValidBooking {
     pub when: ValidWhen,
 }
 
-/// The form field a problem belongs to.
+/// The form field a problem belongs to, on the booking form and on the account and administration
+/// forms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Field {
     ServiceType,
@@ -110,6 +113,59 @@ pub enum Field {
     StartTime,
     WindowMinutes,
     CancelReason,
+    Email,
+    Password,
+    CurrentPassword,
+    RepeatPassword,
+    Role,
+    Customer,
+    Manager,
+    AuraCustomerId,
+    DefaultTimezone,
+}
+
+impl Field {
+    /// The field's name in its form: the `name` a plain form posts, and the element id (or its end,
+    /// on pages with several forms).
+    pub fn name(self) -> String {
+        match self {
+            Field::ContactName(i) => format!("contact-{i}-name"),
+            Field::ContactMobile(i) => format!("contact-{i}-mobile"),
+            other => other.fixed_name().to_string(),
+        }
+    }
+
+    fn fixed_name(self) -> &'static str {
+        match self {
+            Field::ServiceType => "service-type",
+            Field::Name => "name",
+            Field::SpecialInstructions => "special-instructions",
+            Field::NumberOfGuards => "guards",
+            Field::ArmedPreference => "armed",
+            Field::Contacts | Field::ContactName(_) | Field::ContactMobile(_) => "contacts",
+            Field::Site => "site",
+            Field::Address => "address",
+            Field::Latitude => "latitude",
+            Field::Longitude => "longitude",
+            Field::Timezone => "timezone",
+            Field::FirstDate => "first-date",
+            Field::LastDate => "last-date",
+            Field::Repeat => "repeat",
+            Field::Days => "days",
+            Field::StartTime => "start-time",
+            Field::WindowMinutes => "window",
+            Field::CancelReason => "reason",
+            Field::Email => "email",
+            Field::Password => "password",
+            Field::CurrentPassword => "current",
+            Field::RepeatPassword => "repeat",
+            Field::Role => "role",
+            Field::Customer => "customer",
+            Field::Manager => "manager",
+            Field::AuraCustomerId => "aura_customer_id",
+            Field::DefaultTimezone => "default_timezone",
+        }
+    }
 }
 
 /// Every way a booking can break a rule.
@@ -143,9 +199,39 @@ pub enum Violation {
     WindowNotANumber,
     WindowOutOfRange,
     NoOccurrences,
-    TooSoon { first_opens: DateTime<Utc> },
+    TooSoon {
+        first_opens: DateTime<Utc>,
+    },
     CancelReasonMissing,
     CancelReasonTooLong,
+    // Accounts and administration.
+    /// A required text left empty: "Enter {what}."
+    Required {
+        field: Field,
+        what: String,
+    },
+    /// "Keep {what} to {max} characters or fewer."
+    TooLong {
+        field: Field,
+        what: String,
+        max: usize,
+    },
+    /// A choice left empty: "Choose {what}."
+    NotChosen {
+        field: Field,
+        what: String,
+    },
+    EmailInvalid,
+    EmailTaken,
+    PasswordTooShort,
+    PasswordTooLong,
+    PasswordsDiffer,
+    CurrentPasswordWrong,
+    CustomerGone,
+    AuraCustomerIdInvalid,
+    AuraCustomerIdTaken,
+    SiteNameTaken,
+    NotAnAccountManager(String),
 }
 
 impl Violation {
@@ -183,7 +269,7 @@ impl Violation {
             }
             Violation::LatitudeInvalid => "Latitude must be a number from -90 to 90.".into(),
             Violation::LongitudeInvalid => "Longitude must be a number from -180 to 180.".into(),
-            Violation::TimezoneMissing => "Choose the time zone of the location.".into(),
+            Violation::TimezoneMissing => "Choose a time zone, e.g. Europe/London.".into(),
             Violation::TimezoneUnknown(s) => format!("\"{s}\" is not a known IANA time zone."),
             Violation::FirstDateInvalid => "Enter the first date as YYYY-MM-DD.".into(),
             Violation::LastDateInvalid => "Enter the last date as YYYY-MM-DD.".into(),
@@ -208,6 +294,30 @@ impl Violation {
             Violation::TooSoon { .. } => format!(
                 "The first window must open at least {LEAD_TIME_MINUTES} minutes from now. Choose a later date or start time."
             ),
+            Violation::Required { what, .. } => format!("Enter {what}."),
+            Violation::TooLong { what, max, .. } => {
+                format!("Keep {what} to {max} characters or fewer.")
+            }
+            Violation::NotChosen { what, .. } => format!("Choose {what}."),
+            Violation::EmailInvalid => "Enter an email address like name@example.com.".into(),
+            Violation::EmailTaken => "An account with this email exists already.".into(),
+            Violation::PasswordTooShort => format!(
+                "Use at least {PASSWORD_MIN_CHARS} characters; a few unrelated words work well."
+            ),
+            Violation::PasswordTooLong => format!("Use at most {PASSWORD_MAX_CHARS} characters."),
+            Violation::PasswordsDiffer => {
+                "The two new passwords differ; type the same one twice.".into()
+            }
+            Violation::CurrentPasswordWrong => "That is not your current password.".into(),
+            Violation::CustomerGone => "That customer does not exist any more.".into(),
+            Violation::AuraCustomerIdInvalid => {
+                "Enter the customer's AURA customerId: a whole number, e.g. 178921.".into()
+            }
+            Violation::AuraCustomerIdTaken => {
+                "Another customer already has this AURA customerId.".into()
+            }
+            Violation::SiteNameTaken => "This customer already has a site with that name.".into(),
+            Violation::NotAnAccountManager(name) => format!("{name} is not an account manager."),
         }
     }
 
@@ -236,6 +346,19 @@ impl Violation {
             Violation::WindowNotANumber | Violation::WindowOutOfRange => Field::WindowMinutes,
             Violation::NoOccurrences => Field::Days,
             Violation::CancelReasonMissing | Violation::CancelReasonTooLong => Field::CancelReason,
+            Violation::Required { field, .. }
+            | Violation::TooLong { field, .. }
+            | Violation::NotChosen { field, .. } => *field,
+            Violation::EmailInvalid | Violation::EmailTaken => Field::Email,
+            Violation::PasswordTooShort | Violation::PasswordTooLong => Field::Password,
+            Violation::PasswordsDiffer => Field::RepeatPassword,
+            Violation::CurrentPasswordWrong => Field::CurrentPassword,
+            Violation::CustomerGone => Field::Customer,
+            Violation::AuraCustomerIdInvalid | Violation::AuraCustomerIdTaken => {
+                Field::AuraCustomerId
+            }
+            Violation::SiteNameTaken => Field::Name,
+            Violation::NotAnAccountManager(_) => Field::Manager,
         }
     }
 }
@@ -246,22 +369,44 @@ pub struct FieldError {
     pub message: String,
 }
 
-/// Problems keyed by field, in form order.
+/// Problems keyed by field, in form order; at most one per field (the first found). The one form-error
+/// type of every form.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct FieldErrors(pub Vec<FieldError>);
 
 impl FieldErrors {
-    pub fn push(&mut self, field: Field, violation: &Violation) {
+    /// Just this problem.
+    pub fn one(field: Field, message: impl Into<String>) -> Self {
+        let mut errors = FieldErrors::default();
+        errors.insert(field, message);
+        errors
+    }
+
+    /// Records a problem at `field`, unless it has one already.
+    pub fn insert(&mut self, field: Field, message: impl Into<String>) {
         if self.get(field).is_none() {
             self.0.push(FieldError {
                 field,
-                message: violation.message(),
+                message: message.into(),
             });
         }
     }
 
+    /// Records `violation` at `field` (e.g. a contact row), unless it has a problem already.
+    pub fn push(&mut self, field: Field, violation: &Violation) {
+        self.insert(field, violation.message());
+    }
+
+    /// Records `violation` at its own field.
     pub fn add(&mut self, violation: Violation) {
         self.push(violation.field(), &violation);
+    }
+
+    /// Adds every problem of `other` whose field has none yet.
+    pub fn merge(&mut self, other: FieldErrors) {
+        for e in other.0 {
+            self.insert(e.field, e.message);
+        }
     }
 
     pub fn get(&self, field: Field) -> Option<&str> {
@@ -271,12 +416,17 @@ impl FieldErrors {
             .map(|e| e.message.as_str())
     }
 
+    pub fn first(&self) -> Option<Field> {
+        self.0.first().map(|e| e.field)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
-    pub fn len(&self) -> usize {
-        self.0.len()
+    /// `Ok` if there is no problem.
+    pub fn into_result(self) -> Result<(), FieldErrors> {
+        if self.is_empty() { Ok(()) } else { Err(self) }
     }
 }
 
@@ -298,6 +448,68 @@ pub fn check_name(name: &str) -> Result<String, Violation> {
         Err(Violation::NameTooLong)
     } else {
         Ok(name.to_string())
+    }
+}
+
+/// A new password's length rule (characters, not bytes).
+pub fn check_new_password(password: &str) -> Result<(), Violation> {
+    let n = password.chars().count();
+    if n < PASSWORD_MIN_CHARS {
+        Err(Violation::PasswordTooShort)
+    } else if n > PASSWORD_MAX_CHARS {
+        Err(Violation::PasswordTooLong)
+    } else {
+        Ok(())
+    }
+}
+
+/// One `@`, something before it, a dotted domain after it, no spaces: the mistakes people make.
+pub fn check_email(email: &str) -> Result<String, Violation> {
+    let email = email.trim();
+    if email.is_empty() {
+        return Err(Violation::Required {
+            field: Field::Email,
+            what: "an email address".into(),
+        });
+    }
+    let Some((local, domain)) = email.split_once('@') else {
+        return Err(Violation::EmailInvalid);
+    };
+    let plausible = !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && !email.chars().any(char::is_whitespace)
+        && email.chars().count() <= 254;
+    if plausible {
+        Ok(email.to_string())
+    } else {
+        Err(Violation::EmailInvalid)
+    }
+}
+
+/// A required short text (a person's, customer's or site's name): trimmed, present, not too long.
+pub fn check_required(
+    field: Field,
+    value: &str,
+    what: &str,
+    max: usize,
+) -> Result<String, Violation> {
+    let value = value.trim();
+    if value.is_empty() {
+        Err(Violation::Required {
+            field,
+            what: what.into(),
+        })
+    } else if value.chars().count() > max {
+        Err(Violation::TooLong {
+            field,
+            what: what.into(),
+            max,
+        })
+    } else {
+        Ok(value.to_string())
     }
 }
 
@@ -408,6 +620,30 @@ fn parse_date(s: &str, err: Violation) -> Result<NaiveDate, Violation> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| err)
 }
 
+/// A location as typed (address and/or coordinates as text), each problem at its own field. The one
+/// location rule of the booking form and the sites form.
+pub fn parse_location(
+    address: &str,
+    latitude: &str,
+    longitude: &str,
+) -> Result<Location, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let lat = parse_optional_f64(latitude, Violation::LatitudeInvalid)
+        .map_err(|v| errors.add(v))
+        .ok();
+    let lon = parse_optional_f64(longitude, Violation::LongitudeInvalid)
+        .map_err(|v| errors.add(v))
+        .ok();
+    if let (Some(lat), Some(lon)) = (lat, lon) {
+        match check_location(Some(address), lat, lon) {
+            Ok(location) if errors.is_empty() => return Ok(location),
+            Ok(_) => {}
+            Err(v) => errors.add(v),
+        }
+    }
+    Err(errors)
+}
+
 fn parse_optional_f64(s: &str, err: Violation) -> Result<Option<f64>, Violation> {
     let s = s.trim();
     if s.is_empty() {
@@ -502,20 +738,9 @@ pub fn validate_draft(
     let place = match draft.site_id {
         Some(id) => Some(Place::SavedSite(id)),
         None => {
-            let lat = ok(
-                parse_optional_f64(&draft.latitude, Violation::LatitudeInvalid),
-                &mut errors,
-            );
-            let lon = ok(
-                parse_optional_f64(&draft.longitude, Violation::LongitudeInvalid),
-                &mut errors,
-            );
-            let location = match (lat, lon) {
-                (Some(lat), Some(lon)) => {
-                    ok(check_location(Some(&draft.address), lat, lon), &mut errors)
-                }
-                _ => None,
-            };
+            let location = parse_location(&draft.address, &draft.latitude, &draft.longitude)
+                .map_err(|e| errors.merge(e))
+                .ok();
             let timezone = draft.timezone.trim();
             if timezone.is_empty() {
                 errors.add(Violation::TimezoneMissing);
@@ -532,7 +757,7 @@ pub fn validate_draft(
     let when = match validate_when(draft) {
         Ok(when) => Some(when),
         Err(e) => {
-            errors.0.extend(e.0);
+            errors.merge(e);
             None
         }
     };
@@ -734,7 +959,7 @@ mod tests {
                 .unwrap_or_else(|| panic!("no error for {field:?}: {errors:?}"));
             assert!(got.contains(text), "{field:?}: {got}");
         }
-        assert_eq!(errors.len(), expect.len());
+        assert_eq!(errors.0.len(), expect.len());
     }
 
     #[test]

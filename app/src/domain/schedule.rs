@@ -3,7 +3,7 @@
 //! Generic over `chrono::TimeZone` so it is plain Rust for both targets; the server instantiates it
 //! with `chrono_tz::Tz` (the zone database stays out of the browser bundle).
 //!
-//! The rule (aura-contract.md, "Occurrences"): for every local date D from the local date of
+//! The rule (docs/aura-contract.md, "Occurrences"): for every local date D from the local date of
 //! `date_from` to the local date of `date_to` that the repeat rule selects, a window opens at
 //! D + `start_time` in the zone and closes `window_minutes` later (absolute time). A start inside a
 //! DST gap is read with the offset in force before the gap; an ambiguous start takes the earlier

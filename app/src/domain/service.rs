@@ -1,46 +1,26 @@
 //! The kinds of scheduled service and the closed vocabularies of a booking.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::Weekday;
 use serde::{Deserialize, Serialize};
 
-/// The six service families AURA documents. Which of them a deployment offers, and the AURA slug for
-/// each, is configuration (see `server::config`); this enum is the dashboard's own stable key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum ServiceType {
-    Patrol,
-    LockUnlock,
-    VacantProperty,
-    OccupiedInspection,
-    Guarding,
-    Escort,
+use crate::keyed::{UnknownKey, keyed_enum};
+
+keyed_enum! {
+    /// The six service families AURA documents. Which of them a deployment offers, and the AURA slug
+    /// for each, is configuration (see `server::aura::wire::ServiceCatalog`); this enum is the
+    /// dashboard's own stable key (also AURA's default slug).
+    #[derive(PartialOrd, Ord)]
+    pub enum ServiceType {
+        Patrol = "patrol",
+        LockUnlock = "lockUnlock",
+        VacantProperty = "vacantProperty",
+        OccupiedInspection = "occupiedInspection",
+        Guarding = "guarding",
+        Escort = "escort",
+    }
 }
 
 impl ServiceType {
-    pub const ALL: [ServiceType; 6] = [
-        ServiceType::Patrol,
-        ServiceType::LockUnlock,
-        ServiceType::VacantProperty,
-        ServiceType::OccupiedInspection,
-        ServiceType::Guarding,
-        ServiceType::Escort,
-    ];
-
-    /// The key used in our database, URLs and CSS classes; also AURA's default slug.
-    pub fn key(self) -> &'static str {
-        match self {
-            ServiceType::Patrol => "patrol",
-            ServiceType::LockUnlock => "lockUnlock",
-            ServiceType::VacantProperty => "vacantProperty",
-            ServiceType::OccupiedInspection => "occupiedInspection",
-            ServiceType::Guarding => "guarding",
-            ServiceType::Escort => "escort",
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             ServiceType::Patrol => "Mobile patrol",
@@ -53,64 +33,23 @@ impl ServiceType {
     }
 }
 
-impl fmt::Display for ServiceType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.key())
+keyed_enum! {
+    #[derive(Default)]
+    pub enum ArmedPreference {
+        #[default]
+        NoPreference = "noPreference",
+        Unarmed = "unarmed",
+        Armed = "armed",
     }
-}
-
-impl FromStr for ServiceType {
-    type Err = UnknownValue;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ServiceType::ALL
-            .into_iter()
-            .find(|t| t.key() == s)
-            .ok_or_else(|| UnknownValue(s.to_string()))
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-pub enum ArmedPreference {
-    Armed,
-    Unarmed,
-    #[default]
-    NoPreference,
 }
 
 impl ArmedPreference {
-    pub const ALL: [ArmedPreference; 3] = [
-        ArmedPreference::NoPreference,
-        ArmedPreference::Unarmed,
-        ArmedPreference::Armed,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            ArmedPreference::Armed => "armed",
-            ArmedPreference::Unarmed => "unarmed",
-            ArmedPreference::NoPreference => "noPreference",
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             ArmedPreference::Armed => "Armed",
             ArmedPreference::Unarmed => "Unarmed",
             ArmedPreference::NoPreference => "No preference",
         }
-    }
-}
-
-impl FromStr for ArmedPreference {
-    type Err = UnknownValue;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ArmedPreference::ALL
-            .into_iter()
-            .find(|a| a.key() == s)
-            .ok_or_else(|| UnknownValue(s.to_string()))
     }
 }
 
@@ -140,6 +79,33 @@ impl Repeat {
         Repeat::Weekly(days)
     }
 
+    /// The weekly days as AURA's codes, e.g. `MON,FRI` (empty for single and daily).
+    pub fn day_codes(&self) -> String {
+        match self {
+            Repeat::Weekly(days) => days
+                .iter()
+                .map(|d| weekday_code(*d))
+                .collect::<Vec<_>>()
+                .join(","),
+            Repeat::Single | Repeat::Daily => String::new(),
+        }
+    }
+
+    /// The rule of `kind` on the days `codes` lists (as `day_codes` writes them).
+    pub fn from_parts(kind: RepeatKind, codes: &str) -> Result<Repeat, UnknownKey> {
+        Ok(match kind {
+            RepeatKind::Single => Repeat::Single,
+            RepeatKind::Daily => Repeat::Daily,
+            RepeatKind::Weekly => Repeat::weekly(
+                codes
+                    .split(',')
+                    .filter(|c| !c.is_empty())
+                    .map(|c| weekday_from_code(c).ok_or_else(|| UnknownKey(c.to_string())))
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+        })
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Repeat::Single => "Once".to_string(),
@@ -152,43 +118,23 @@ impl Repeat {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-pub enum RepeatKind {
-    #[default]
-    Single,
-    Daily,
-    Weekly,
+keyed_enum! {
+    #[derive(Default)]
+    pub enum RepeatKind {
+        #[default]
+        Single = "single",
+        Daily = "daily",
+        Weekly = "weekly",
+    }
 }
 
 impl RepeatKind {
-    pub const ALL: [RepeatKind; 3] = [RepeatKind::Single, RepeatKind::Daily, RepeatKind::Weekly];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            RepeatKind::Single => "single",
-            RepeatKind::Daily => "daily",
-            RepeatKind::Weekly => "weekly",
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             RepeatKind::Single => "Once",
             RepeatKind::Daily => "Every day",
             RepeatKind::Weekly => "Weekly on chosen days",
         }
-    }
-}
-
-impl FromStr for RepeatKind {
-    type Err = UnknownValue;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        RepeatKind::ALL
-            .into_iter()
-            .find(|k| k.key() == s)
-            .ok_or_else(|| UnknownValue(s.to_string()))
     }
 }
 
@@ -232,10 +178,6 @@ pub fn weekday_short_name(day: Weekday) -> &'static str {
         Weekday::Sun => "Sun",
     }
 }
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown value {0:?}")]
-pub struct UnknownValue(pub String);
 
 #[cfg(test)]
 mod tests {

@@ -5,32 +5,20 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::SiteView;
+use crate::domain::{Field, FieldErrors};
+use crate::keyed::keyed_enum;
 
-/// What a person may do. Customers act for their own customer; account managers for the customers
-/// assigned to them; administrators for every customer, and they manage accounts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Customer,
-    AccountManager,
-    Admin,
+keyed_enum! {
+    /// What a person may do. Customers act for their own customer; account managers for the
+    /// customers assigned to them; administrators for every customer, and they manage accounts.
+    pub enum Role {
+        Customer = "customer",
+        AccountManager = "account_manager",
+        Admin = "admin",
+    }
 }
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::Customer, Role::AccountManager, Role::Admin];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Role::Customer => "customer",
-            Role::AccountManager => "account_manager",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.key() == key.trim())
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Role::Customer => "Customer",
@@ -63,16 +51,6 @@ pub struct SessionView {
     pub selected_customer: Option<i64>,
 }
 
-impl SessionView {
-    pub fn selected_name(&self) -> Option<&str> {
-        let id = self.selected_customer?;
-        self.customers
-            .iter()
-            .find(|c| c.id == id)
-            .map(|c| c.name.as_str())
-    }
-}
-
 /// What a plain HTML form sent and what was wrong with it, kept in the session across the redirect
 /// back to the form so nothing typed is lost (passwords are never kept).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -80,8 +58,7 @@ pub struct FormFlash {
     /// Which form on the page this belongs to, e.g. "new-user" or "site-12".
     pub form: String,
     pub values: BTreeMap<String, String>,
-    /// Field name → message.
-    pub errors: BTreeMap<String, String>,
+    pub errors: FieldErrors,
     /// A problem that belongs to no one field.
     pub notice: Option<String>,
     /// What just succeeded, e.g. "Ann Lee can now sign in."
@@ -89,12 +66,18 @@ pub struct FormFlash {
 }
 
 impl FormFlash {
-    pub fn value(&self, field: &str) -> String {
-        self.values.get(field).cloned().unwrap_or_default()
+    /// What was typed into `field` (empty if nothing was kept).
+    pub fn value(&self, field: Field) -> String {
+        self.values.get(&field.name()).cloned().unwrap_or_default()
     }
 
-    pub fn error(&self, field: &str) -> Option<String> {
-        self.errors.get(field).cloned()
+    /// Whether the submit sent `field` at all.
+    pub fn sent(&self, field: Field) -> bool {
+        self.values.contains_key(&field.name())
+    }
+
+    pub fn error(&self, field: Field) -> Option<String> {
+        self.errors.get(field).map(str::to_string)
     }
 }
 
@@ -177,4 +160,73 @@ pub struct AdminCustomerView {
     pub other_managers: Vec<ManagerOption>,
     pub time_zones: Vec<String>,
     pub flash: Option<FormFlash>,
+}
+
+/// A record id from a drop-down that may be left on its empty choice (`""`): `None` then. Anything
+/// else that is not a whole number is refused when the request is read (a 400: no page sends it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OptionalId(pub Option<i64>);
+
+impl Serialize for OptionalId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Some(id) => serializer.serialize_str(&id.to_string()),
+            None => serializer.serialize_str(""),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for OptionalId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = OptionalId;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a whole number or nothing")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<OptionalId, E> {
+                match v.trim() {
+                    "" => Ok(OptionalId(None)),
+                    id => id.parse().map(|id| OptionalId(Some(id))).map_err(E::custom),
+                }
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<OptionalId, E> {
+                Ok(OptionalId(Some(v)))
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<OptionalId, E> {
+                i64::try_from(v)
+                    .map(|v| OptionalId(Some(v)))
+                    .map_err(E::custom)
+            }
+
+            fn visit_unit<E: serde::de::Error>(self) -> Result<OptionalId, E> {
+                Ok(OptionalId(None))
+            }
+
+            fn visit_none<E: serde::de::Error>(self) -> Result<OptionalId, E> {
+                Ok(OptionalId(None))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OptionalId;
+
+    #[test]
+    fn an_optional_id_is_a_number_or_nothing() {
+        let parse = |s: &str| serde_json::from_str::<OptionalId>(s);
+        assert_eq!(parse("\"\"").expect("empty"), OptionalId(None));
+        assert_eq!(parse("\"12\"").expect("text"), OptionalId(Some(12)));
+        assert_eq!(parse("12").expect("number"), OptionalId(Some(12)));
+        assert_eq!(parse("null").expect("null"), OptionalId(None));
+        assert!(parse("\"12x\"").is_err());
+        assert!(parse("\"-\"").is_err());
+    }
 }

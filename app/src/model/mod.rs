@@ -5,47 +5,35 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{FieldErrors, ServiceType};
+use crate::keyed::keyed_enum;
 
 mod accounts;
 pub use accounts::*;
 
-/// Where a booking stands with AURA.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SyncStatus {
-    /// Saved here; the call to AURA is under way.
-    Saved,
-    /// AURA accepted it and gave it an id.
-    Confirmed,
-    /// Saved here, but AURA could not be reached or failed: not yet sent.
-    NotSent,
-    /// AURA refused it; it is not scheduled.
-    Rejected,
-    Cancelled,
+keyed_enum! {
+    /// Where a booking stands with AURA.
+    pub enum SyncStatus {
+        /// Saved here; the call to AURA is under way.
+        Saved = "saved",
+        /// AURA accepted it and gave it an id.
+        Confirmed = "confirmed",
+        /// Saved here, but AURA could not be reached or failed: not yet sent.
+        NotSent = "not_sent",
+        /// AURA refused it; it is not scheduled.
+        Rejected = "rejected",
+        Cancelled = "cancelled",
+    }
 }
 
 impl SyncStatus {
-    pub const ALL: [SyncStatus; 5] = [
+    /// The statuses whose windows belong on the calendar.
+    pub const ACTIVE: [SyncStatus; 3] = [
         SyncStatus::Saved,
         SyncStatus::Confirmed,
         SyncStatus::NotSent,
-        SyncStatus::Rejected,
-        SyncStatus::Cancelled,
     ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            SyncStatus::Saved => "saved",
-            SyncStatus::Confirmed => "confirmed",
-            SyncStatus::NotSent => "not_sent",
-            SyncStatus::Rejected => "rejected",
-            SyncStatus::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<SyncStatus> {
-        SyncStatus::ALL.into_iter().find(|s| s.key() == key)
-    }
+    /// The statuses in which AURA's answer to a create is still awaited.
+    pub const AWAITING_AURA: [SyncStatus; 2] = [SyncStatus::Saved, SyncStatus::NotSent];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -68,12 +56,47 @@ impl SyncStatus {
         }
     }
 
-    /// Whether its occurrences belong on the calendar.
+    /// Whether its windows belong on the calendar.
     pub fn is_active(self) -> bool {
-        matches!(
-            self,
-            SyncStatus::Saved | SyncStatus::Confirmed | SyncStatus::NotSent
-        )
+        SyncStatus::ACTIVE.contains(&self)
+    }
+
+    /// Whether someone may cancel it from its page.
+    pub fn is_cancellable(self) -> bool {
+        matches!(self, SyncStatus::Confirmed | SyncStatus::NotSent)
+    }
+}
+
+keyed_enum! {
+    /// What happened to a booking, as its history records it.
+    pub enum EventKind {
+        Saved = "saved",
+        Confirmed = "confirmed",
+        Rejected = "rejected",
+        NotSent = "not_sent",
+        /// Cancelled before it ever reached AURA.
+        CancelledLocally = "cancel",
+        /// AURA reported the booking cancelled on its side (e.g. already cancelled there).
+        AuraCancel = "aura_cancel",
+        /// AURA refused the cancel or could not be reached; the booking stayed active.
+        CancelFailed = "cancel_failed",
+        Cancelled = "cancelled",
+    }
+}
+
+impl EventKind {
+    /// How the history names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            EventKind::Saved => "Saved",
+            EventKind::Confirmed => "Confirmed by AURA",
+            EventKind::Rejected => "Refused by AURA",
+            EventKind::NotSent => "Not sent to AURA",
+            EventKind::CancelledLocally => "Cancelled before reaching AURA",
+            EventKind::AuraCancel => "Cancelled at AURA",
+            EventKind::CancelFailed => "Cancel not done at AURA",
+            EventKind::Cancelled => "Cancelled",
+        }
     }
 }
 
@@ -91,16 +114,6 @@ pub struct SiteView {
 pub enum BookingStart {
     Ready(BookingFormData),
     ChooseCustomer(Vec<CustomerOption>),
-}
-
-impl BookingStart {
-    /// The form, if a customer is chosen.
-    pub fn ready(self) -> Option<BookingFormData> {
-        match self {
-            BookingStart::Ready(form) => Some(form),
-            BookingStart::ChooseCustomer(_) => None,
-        }
-    }
 }
 
 /// Everything the booking form needs to render.
@@ -121,7 +134,7 @@ pub struct BookingFormData {
 /// One service window as a person reads it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OccurrenceView {
-    pub request_id: i64,
+    pub booking_id: i64,
     pub customer: String,
     pub name: String,
     pub service_type: ServiceType,
@@ -161,7 +174,7 @@ pub struct PreviewOccurrence {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BookingResult {
-    pub request_id: i64,
+    pub booking_id: i64,
     pub status: SyncStatus,
     /// What AURA said when it refused, or why it could not be sent.
     pub message: Option<String>,
@@ -192,7 +205,7 @@ pub struct DayCell {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventView {
     pub at_label: String,
-    pub kind: String,
+    pub kind: EventKind,
     pub actor: String,
     pub on_behalf_of: Option<String>,
     pub detail: String,
@@ -216,7 +229,7 @@ pub struct CancellationInfo {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RequestDetail {
+pub struct BookingDetail {
     pub id: i64,
     pub customer: String,
     pub name: String,
@@ -242,11 +255,13 @@ pub struct RequestDetail {
     pub upcoming_total: usize,
     pub events: Vec<EventView>,
     pub can_cancel: bool,
+    /// What the last cancel form submit left for this page (plain form posts only).
+    pub flash: Option<FormFlash>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CancellationView {
-    pub request_id: i64,
+    pub booking_id: i64,
     pub customer: String,
     pub name: String,
     pub service_type: ServiceType,

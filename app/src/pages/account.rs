@@ -4,7 +4,8 @@ use leptos_meta::Title;
 
 use crate::api::accounts::{ChangePassword, load_account};
 use crate::components::feedback::{ErrorNotice, Loading};
-use crate::components::form::{FlashNotice, InputField};
+use crate::components::form::{FlashNotice, TextField, field_id};
+use crate::domain::Field;
 use crate::model::{AccountView, flash_for};
 
 /// The signed-in person: who they are, what they may do, and changing their password.
@@ -50,31 +51,31 @@ fn Account(view: AccountView) -> impl IntoView {
         <section aria-labelledby="password-h" class="admin-form">
             <h2 id="password-h">"Change your password"</h2>
             <form method="post" action=ChangePassword::PATH class="stack">
-                <InputField
-                    form="password".into()
-                    name="current"
+                <TextField
+                    id=field_id("password", Field::CurrentPassword)
+                    name=Field::CurrentPassword.name()
                     label="Current password"
                     kind="password"
-                    error=form.error("current")
+                    error=form.error(Field::CurrentPassword)
                     autocomplete="current-password"
                     required=true
                 />
-                <InputField
-                    form="password".into()
-                    name="password"
+                <TextField
+                    id=field_id("password", Field::Password)
+                    name=Field::Password.name()
                     label="New password"
                     kind="password"
                     hint="At least 12 characters; a few unrelated words work well."
-                    error=form.error("password")
+                    error=form.error(Field::Password)
                     autocomplete="new-password"
                     required=true
                 />
-                <InputField
-                    form="password".into()
-                    name="repeat"
+                <TextField
+                    id=field_id("password", Field::RepeatPassword)
+                    name=Field::RepeatPassword.name()
                     label="New password again"
                     kind="password"
-                    error=form.error("repeat")
+                    error=form.error(Field::RepeatPassword)
                     autocomplete="new-password"
                     required=true
                 />

@@ -11,7 +11,8 @@ use crate::api::accounts::{
     UnassignManager, UpdateCustomer, load_admin_customer, load_admin_customers, load_admin_users,
 };
 use crate::components::feedback::{ErrorNotice, Loading};
-use crate::components::form::{ChoiceField, FlashNotice, InputField, ZoneList};
+use crate::components::form::{FlashNotice, SelectField, TextField, ZoneList, field_id};
+use crate::domain::Field;
 use crate::error::AppError;
 use crate::model::{
     AdminCustomerView, AdminCustomersView, AdminUsersView, CustomerOption, FormFlash, Role,
@@ -101,25 +102,25 @@ fn Users(view: AdminUsersView) -> impl IntoView {
             </p>
             {new_has_errors.then(|| view! { <FlashNotice flash=FormFlash { errors: new.errors.clone(), ..Default::default() } /> })}
             <form method="post" action=CreateUser::PATH class="stack">
-                <InputField form="new-user".into() name="name" label="Name" value=new.value("name") error=new.error("name") required=true />
-                <InputField form="new-user".into() name="email" label="Email" kind="email" value=new.value("email") error=new.error("email") autocomplete="off" required=true />
-                <ChoiceField form="new-user".into() name="role" label="Role" options=role_options() value=new.value("role") error=new.error("role") />
-                <ChoiceField
-                    form="new-user".into()
-                    name="customer"
+                <TextField id=field_id("new-user", Field::Name) name=Field::Name.name() label="Name" value=RwSignal::new(new.value(Field::Name)) error=new.error(Field::Name) required=true />
+                <TextField id=field_id("new-user", Field::Email) name=Field::Email.name() label="Email" kind="email" value=RwSignal::new(new.value(Field::Email)) error=new.error(Field::Email) autocomplete="off" required=true />
+                <SelectField id=field_id("new-user", Field::Role) name=Field::Role.name() label="Role" options=role_options() value=RwSignal::new(new.value(Field::Role)) error=new.error(Field::Role) />
+                <SelectField
+                    id=field_id("new-user", Field::Customer)
+                    name=Field::Customer.name()
                     label="Customer"
                     hint="Customer users belong to exactly one customer; staff to none."
                     options=customer_options(&customers)
-                    value=new.value("customer")
-                    error=new.error("customer")
+                    value=RwSignal::new(new.value(Field::Customer))
+                    error=new.error(Field::Customer)
                 />
-                <InputField
-                    form="new-user".into()
-                    name="password"
+                <TextField
+                    id=field_id("new-user", Field::Password)
+                    name=Field::Password.name()
                     label="First password"
                     kind="password"
                     hint="At least 12 characters."
-                    error=new.error("password")
+                    error=new.error(Field::Password)
                     autocomplete="new-password"
                     required=true
                 />
@@ -140,12 +141,12 @@ fn UserRow(user: UserListItem, customers: Vec<CustomerOption>, flash: FormFlash)
         Role::Admin => "All".into(),
     };
     let role_value = if flash.values.contains_key("role") {
-        flash.value("role")
+        flash.value(Field::Role)
     } else {
         user.role.key().to_string()
     };
     let customer_value = if flash.values.contains_key("customer") {
-        flash.value("customer")
+        flash.value(Field::Customer)
     } else {
         user.customer_id.map(|c| c.to_string()).unwrap_or_default()
     };
@@ -163,13 +164,13 @@ fn UserRow(user: UserListItem, customers: Vec<CustomerOption>, flash: FormFlash)
                     {flash.notice.clone().map(|n| view! { <p class="notice notice-error" role="alert">{n}</p> })}
                     <form method="post" action=ChangeRole::PATH class="stack">
                         <input type="hidden" name="user" value=id.clone() />
-                        <ChoiceField form=form.clone() name="role" label="Role" options=role_options() value=role_value error=flash.error("role") />
-                        <ChoiceField form=form.clone() name="customer" label="Customer" options=customer_options(&customers) value=customer_value error=flash.error("customer") />
+                        <SelectField id=field_id(&form, Field::Role) name=Field::Role.name() label="Role" options=role_options() value=RwSignal::new(role_value) error=flash.error(Field::Role) />
+                        <SelectField id=field_id(&form, Field::Customer) name=Field::Customer.name() label="Customer" options=customer_options(&customers) value=RwSignal::new(customer_value) error=flash.error(Field::Customer) />
                         <button type="submit">"Save role"</button>
                     </form>
                     <form method="post" action=ResetPassword::PATH class="stack">
                         <input type="hidden" name="user" value=id.clone() />
-                        <InputField form=form.clone() name="password" label="New password" kind="password" error=flash.error("password") autocomplete="new-password" />
+                        <TextField id=field_id(&form, Field::Password) name=Field::Password.name() label="New password" kind="password" error=flash.error(Field::Password) autocomplete="new-password"  />
                         <button type="submit">"Set password"</button>
                     </form>
                     <form method="post" action=SetUserDisabled::PATH>
@@ -252,24 +253,24 @@ fn Customers(view: AdminCustomersView) -> impl IntoView {
             <h2 id="new-customer-h">"Add a customer"</h2>
             <ZoneList zones=time_zones />
             <form method="post" action=CreateCustomer::PATH class="stack">
-                <InputField form="new-customer".into() name="name" label="Name" value=new.value("name") error=new.error("name") required=true />
-                <InputField
-                    form="new-customer".into()
-                    name="aura_customer_id"
+                <TextField id=field_id("new-customer", Field::Name) name=Field::Name.name() label="Name" value=RwSignal::new(new.value(Field::Name)) error=new.error(Field::Name) required=true />
+                <TextField
+                    id=field_id("new-customer", Field::AuraCustomerId)
+                    name=Field::AuraCustomerId.name()
                     label="AURA customerId"
                     hint="The number AURA knows this customer by."
                     kind="number"
-                    value=new.value("aura_customer_id")
-                    error=new.error("aura_customer_id")
+                    value=RwSignal::new(new.value(Field::AuraCustomerId))
+                    error=new.error(Field::AuraCustomerId)
                     required=true
                 />
-                <InputField
-                    form="new-customer".into()
-                    name="default_timezone"
+                <TextField
+                    id=field_id("new-customer", Field::DefaultTimezone)
+                    name=Field::DefaultTimezone.name()
                     label="Default time zone"
                     hint="IANA name, e.g. Europe/London."
-                    value=new.value("default_timezone")
-                    error=new.error("default_timezone")
+                    value=RwSignal::new(new.value(Field::DefaultTimezone))
+                    error=new.error(Field::DefaultTimezone)
                     list="zones"
                     required=true
                 />
@@ -317,8 +318,8 @@ fn CustomerAdmin(view: AdminCustomerView) -> impl IntoView {
     let edit = flash_for(&flash, "customer");
     let site = flash_for(&flash, "new-site");
     let assign = flash_for(&flash, "assign");
-    let kept_or = |f: &FormFlash, field: &str, current: String| {
-        if f.values.contains_key(field) {
+    let kept_or = |f: &FormFlash, field: Field, current: String| {
+        if f.sent(field) {
             f.value(field)
         } else {
             current
@@ -336,9 +337,9 @@ fn CustomerAdmin(view: AdminCustomerView) -> impl IntoView {
             <h2 id="edit-h">"Details"</h2>
             <form method="post" action=UpdateCustomer::PATH class="stack">
                 <input type="hidden" name="customer" value=customer.clone() />
-                <InputField form="customer".into() name="name" label="Name" value=kept_or(&edit, "name", name.clone()) error=edit.error("name") required=true />
-                <InputField form="customer".into() name="aura_customer_id" label="AURA customerId" kind="number" value=kept_or(&edit, "aura_customer_id", aura_customer_id.to_string()) error=edit.error("aura_customer_id") required=true />
-                <InputField form="customer".into() name="default_timezone" label="Default time zone" value=kept_or(&edit, "default_timezone", default_timezone) error=edit.error("default_timezone") list="zones" required=true />
+                <TextField id=field_id("customer", Field::Name) name=Field::Name.name() label="Name" value=RwSignal::new(kept_or(&edit, Field::Name, name.clone())) error=edit.error(Field::Name) required=true />
+                <TextField id=field_id("customer", Field::AuraCustomerId) name=Field::AuraCustomerId.name() label="AURA customerId" kind="number" value=RwSignal::new(kept_or(&edit, Field::AuraCustomerId, aura_customer_id.to_string())) error=edit.error(Field::AuraCustomerId) required=true />
+                <TextField id=field_id("customer", Field::DefaultTimezone) name=Field::DefaultTimezone.name() label="Default time zone" value=RwSignal::new(kept_or(&edit, Field::DefaultTimezone, default_timezone)) error=edit.error(Field::DefaultTimezone) list="zones" required=true />
                 <button type="submit">"Save details"</button>
             </form>
         </section>
@@ -361,11 +362,11 @@ fn CustomerAdmin(view: AdminCustomerView) -> impl IntoView {
             <h3>"Add a site"</h3>
             <form method="post" action=AddSite::PATH class="stack">
                 <input type="hidden" name="customer" value=customer.clone() />
-                <InputField form="new-site".into() name="name" label="Site name" value=site.value("name") error=site.error("name") required=true />
-                <InputField form="new-site".into() name="address" label="Address" value=site.value("address") error=site.error("address") />
-                <InputField form="new-site".into() name="latitude" label="Latitude" hint="Optional with an address, e.g. 51.5034." value=site.value("latitude") error=site.error("latitude") />
-                <InputField form="new-site".into() name="longitude" label="Longitude" value=site.value("longitude") error=site.error("longitude") />
-                <InputField form="new-site".into() name="timezone" label="Time zone" value=site.value("timezone") error=site.error("timezone") list="zones" required=true />
+                <TextField id=field_id("new-site", Field::Name) name=Field::Name.name() label="Site name" value=RwSignal::new(site.value(Field::Name)) error=site.error(Field::Name) required=true />
+                <TextField id=field_id("new-site", Field::Address) name=Field::Address.name() label="Address" value=RwSignal::new(site.value(Field::Address)) error=site.error(Field::Address) />
+                <TextField id=field_id("new-site", Field::Latitude) name=Field::Latitude.name() label="Latitude" hint="Optional with an address, e.g. 51.5034." value=RwSignal::new(site.value(Field::Latitude)) error=site.error(Field::Latitude) />
+                <TextField id=field_id("new-site", Field::Longitude) name=Field::Longitude.name() label="Longitude" value=RwSignal::new(site.value(Field::Longitude)) error=site.error(Field::Longitude) />
+                <TextField id=field_id("new-site", Field::Timezone) name=Field::Timezone.name() label="Time zone" value=RwSignal::new(site.value(Field::Timezone)) error=site.error(Field::Timezone) list="zones" required=true />
                 <button type="submit">"Add site"</button>
             </form>
         </section>
@@ -407,7 +408,7 @@ fn CustomerAdmin(view: AdminCustomerView) -> impl IntoView {
                 view! {
                     <form method="post" action=AssignManager::PATH class="stack">
                         <input type="hidden" name="customer" value=customer.clone() />
-                        <ChoiceField form="assign".into() name="manager" label="Assign an account manager" options value=assign.value("manager") error=assign.error("manager") />
+                        <SelectField id=field_id("assign", Field::Manager) name=Field::Manager.name() label="Assign an account manager" options value=RwSignal::new(assign.value(Field::Manager)) error=assign.error(Field::Manager) />
                         <button type="submit">"Assign"</button>
                     </form>
                 }

@@ -7,12 +7,17 @@ use leptos::server_fn::ServerFn;
 use crate::api::accounts::SwitchCustomer;
 use crate::api::bookings::{BookService, load_booking_form};
 use crate::components::feedback::{ErrorNotice, FieldMessage, Loading};
+use crate::components::form::{SelectField, TextAreaField, TextField};
 use crate::components::service::WindowItem;
 use crate::domain::{
-    ArmedPreference, BookingDraft, ContactDraft, Field, FieldErrors, MAX_CONTACTS, RepeatKind,
+    ArmedPreference, BookingDraft, ContactDraft, Field, FieldErrors, LEAD_TIME_MINUTES,
+    MAX_ADDRESS_CHARS, MAX_CONTACTS, MAX_INSTRUCTIONS_CHARS, MAX_NAME_CHARS, RepeatKind,
     ServiceType, WEEKDAYS, validate_draft, weekday_code, weekday_short_name,
 };
-use crate::model::{BookingFormData, BookingStart, CustomerOption, SchedulePreview, SyncStatus};
+use crate::error::FIELDS_NEED_ATTENTION;
+use crate::model::{
+    BookingFormData, BookingStart, CustomerOption, SchedulePreview, SiteView, SyncStatus,
+};
 use crate::use_hydrated;
 
 const NEW_SITE: &str = "new";
@@ -202,31 +207,6 @@ impl FormState {
     }
 }
 
-fn field_id(field: Field) -> String {
-    match field {
-        Field::ServiceType => "service-type".into(),
-        Field::Name => "name".into(),
-        Field::SpecialInstructions => "special-instructions".into(),
-        Field::NumberOfGuards => "guards".into(),
-        Field::ArmedPreference => "armed".into(),
-        Field::Contacts => "contacts".into(),
-        Field::ContactName(i) => format!("contact-{i}-name"),
-        Field::ContactMobile(i) => format!("contact-{i}-mobile"),
-        Field::Site => "site".into(),
-        Field::Address => "address".into(),
-        Field::Latitude => "latitude".into(),
-        Field::Longitude => "longitude".into(),
-        Field::Timezone => "timezone".into(),
-        Field::FirstDate => "first-date".into(),
-        Field::LastDate => "last-date".into(),
-        Field::Repeat => "repeat".into(),
-        Field::Days => "days".into(),
-        Field::StartTime => "start-time".into(),
-        Field::WindowMinutes => "window".into(),
-        Field::CancelReason => "cancel-reason".into(),
-    }
-}
-
 /// The interactive form: an island, hydrated in the browser.
 #[island]
 fn BookingForm(data: BookingFormData) -> impl IntoView {
@@ -285,31 +265,20 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
         if attempted.get()
             && let Err(e) = validate_draft(&draft, &enabled_for_check)
         {
-            shown.0.extend(e.0);
+            shown.merge(e);
         }
         submitted.with(|s| {
             if let Some((at, e)) = s
                 && *at == draft
             {
-                for fe in &e.0 {
-                    if shown.get(fe.field).is_none() {
-                        shown.0.push(fe.clone());
-                    }
-                }
+                shown.merge(e.clone());
             }
         });
         if let Some(p) = preview.get() {
-            for fe in p.errors.0 {
-                if shown.get(fe.field).is_none() {
-                    shown.0.push(fe);
-                }
-            }
+            shown.merge(p.errors);
         }
         shown
     });
-    let error_for = move |field: Field| {
-        Signal::derive(move || errors.with(|e| e.get(field).map(str::to_string)))
-    };
 
     let book = ServerAction::<BookService>::new();
     let form_message = RwSignal::new(None::<String>);
@@ -322,7 +291,7 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
                 form_message.set(Some(format!(
                     "AURA refused this booking: {} It is kept as refused (booking #{}) and will not be scheduled. Change the form and book again.",
                     r.message.unwrap_or_default(),
-                    r.request_id
+                    r.booking_id
                 )));
                 // The next submit is a new booking, not a repeat of the refused one.
                 attempt.update(|a| *a += 1);
@@ -331,7 +300,7 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
             Ok(r) => {
                 let _ = window()
                     .location()
-                    .set_href(&format!("/requests/{}", r.request_id));
+                    .set_href(&format!("/bookings/{}", r.booking_id));
             }
             Err(e) => match e.field_errors() {
                 Some(fe) => {
@@ -353,9 +322,7 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
         attempted.set(true);
         let draft = form.draft(idempotency_key());
         if let Err(errors) = validate_draft(&draft, &enabled_for_submit) {
-            form_message.set(Some(
-                "Some fields need attention: see the messages next to them.".into(),
-            ));
+            form_message.set(Some(FIELDS_NEED_ATTENTION.into()));
             focus_first_error(&errors);
             return;
         }
@@ -363,193 +330,13 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
         book.dispatch(BookService { draft });
     };
 
-    let is_new_site = move || form.site.with(|s| s == NEW_SITE);
-    let repeat_kind = move || {
-        form.repeat
-            .with(|r| r.parse::<RepeatKind>().unwrap_or_default())
-    };
-    let site_zone = {
-        let sites = data.sites.clone();
-        move || {
-            let id = form.site_id();
-            sites
-                .iter()
-                .find(|s| Some(s.id) == id)
-                .map(|s| s.timezone.clone())
-        }
-    };
-    let zone_label = move || site_zone().unwrap_or_else(|| form.timezone.get());
-
     view! {
         <form class="booking-form" on:submit=on_submit novalidate>
             <p class="hint">"Booking for " <strong>{data.customer_name.clone()}</strong> ". All fields except instructions and contacts are required."</p>
-
-            <fieldset>
-                <legend>"Service"</legend>
-                <SelectField
-                    id="service-type"
-                    label="Service type"
-                    value=form.service_type
-                    error=error_for(Field::ServiceType)
-                    options=enabled.iter().map(|t| (t.key().to_string(), t.label().to_string())).collect()
-                />
-                <TextField id="name" label="Name" value=form.name error=error_for(Field::Name) max=crate::domain::MAX_NAME_CHARS placeholder="e.g. Warehouse night patrol" />
-                <div class="field">
-                    <label for="special-instructions">"Special instructions (optional)"</label>
-                    <textarea
-                        id="special-instructions"
-                        rows="3"
-                        maxlength=crate::domain::MAX_INSTRUCTIONS_CHARS
-                        prop:value=move || form.special_instructions.get()
-                        on:input=move |ev| form.special_instructions.set(event_target_value(&ev))
-                        aria-describedby="special-instructions-error"
-                    ></textarea>
-                    <FieldMessage id="special-instructions-error" message=error_for(Field::SpecialInstructions) />
-                </div>
-                <div class="row">
-                    <TextField id="guards" label="Number of guards" value=form.number_of_guards error=error_for(Field::NumberOfGuards) input_type="number" inputmode="numeric" />
-                    <SelectField
-                        id="armed"
-                        label="Armed preference"
-                        value=form.armed_preference
-                        error=error_for(Field::ArmedPreference)
-                        options=ArmedPreference::ALL.iter().map(|a| (a.key().to_string(), a.label().to_string())).collect()
-                    />
-                </div>
-            </fieldset>
-
-            <fieldset id="contacts">
-                <legend>"On-site contacts (optional)"</legend>
-                <FieldMessage id="contacts-error" message=error_for(Field::Contacts) />
-                <For each=move || form.contacts.get() key=|c| c.key let:row>
-                    {
-                        let index = move || form.contacts.with(|cs| cs.iter().position(|c| c.key == row.key).unwrap_or(0));
-                        view! {
-                            <div class="contact-row">
-                                <TextField
-                                    id=Signal::derive(move || field_id(Field::ContactName(index())))
-                                    label=Signal::derive(move || format!("Contact {} name", index() + 1))
-                                    value=row.name
-                                    error=Signal::derive(move || error_for(Field::ContactName(index())).get())
-                                />
-                                <TextField
-                                    id=Signal::derive(move || field_id(Field::ContactMobile(index())))
-                                    label=Signal::derive(move || format!("Contact {} mobile", index() + 1))
-                                    value=row.mobile
-                                    error=Signal::derive(move || error_for(Field::ContactMobile(index())).get())
-                                    input_type="tel"
-                                />
-                                <button
-                                    type="button"
-                                    class="link-button"
-                                    on:click=move |_| form.contacts.update(|cs| cs.retain(|c| c.key != row.key))
-                                    aria-label=move || format!("Remove contact {}", index() + 1)
-                                >
-                                    "Remove"
-                                </button>
-                            </div>
-                        }
-                    }
-                </For>
-                <button
-                    type="button"
-                    class="secondary"
-                    on:click=move |_| form.add_contact()
-                    disabled=move || form.contacts.with(|c| c.len() >= MAX_CONTACTS)
-                >
-                    "Add a contact"
-                </button>
-            </fieldset>
-
-            <fieldset>
-                <legend>"Where"</legend>
-                <SelectField
-                    id="site"
-                    label="Site"
-                    value=form.site
-                    error=error_for(Field::Site)
-                    options=data
-                        .sites
-                        .iter()
-                        .map(|s| (s.id.to_string(), format!("{} ({})", s.name, s.timezone)))
-                        .chain([(NEW_SITE.to_string(), "A new location…".to_string())])
-                        .collect()
-                />
-                <Show when=is_new_site>
-                    <TextField id="address" label="Address" value=form.address error=error_for(Field::Address) max=crate::domain::MAX_ADDRESS_CHARS autocomplete="street-address" />
-                    <div class="row">
-                        <TextField id="latitude" label="Latitude (optional)" value=form.latitude error=error_for(Field::Latitude) inputmode="decimal" placeholder="51.5072" />
-                        <TextField id="longitude" label="Longitude (optional)" value=form.longitude error=error_for(Field::Longitude) inputmode="decimal" placeholder="-0.1276" />
-                    </div>
-                    <SelectField
-                        id="timezone"
-                        label="Time zone of the location"
-                        value=form.timezone
-                        error=error_for(Field::Timezone)
-                        options=data.time_zones.iter().map(|z| (z.clone(), z.clone())).collect()
-                    />
-                </Show>
-            </fieldset>
-
-            <fieldset>
-                <legend>"When"</legend>
-                <p class="hint">"Dates and times are local to the site: " <strong>{zone_label}</strong> "."</p>
-                <SelectField
-                    id="repeat"
-                    label="Repeats"
-                    value=form.repeat
-                    error=error_for(Field::Repeat)
-                    options=RepeatKind::ALL.iter().map(|k| (k.key().to_string(), k.label().to_string())).collect()
-                />
-                <div class="row">
-                    <TextField
-                        id="first-date"
-                        label=Signal::derive(move || if repeat_kind() == RepeatKind::Single { "Date".to_string() } else { "First date".to_string() })
-                        value=form.first_date
-                        error=error_for(Field::FirstDate)
-                        input_type="date"
-                    />
-                    <Show when=move || repeat_kind() != RepeatKind::Single>
-                        <TextField id="last-date" label="Last date" value=form.last_date error=error_for(Field::LastDate) input_type="date" />
-                    </Show>
-                </div>
-                <Show when=move || repeat_kind() == RepeatKind::Weekly>
-                    <fieldset class="days" id="days" aria-describedby="days-error">
-                        <legend>"On these days"</legend>
-                        {WEEKDAYS
-                            .map(|d| {
-                                let code = weekday_code(d);
-                                view! {
-                                    <label class="day-toggle">
-                                        <input
-                                            type="checkbox"
-                                            value=code
-                                            prop:checked=move || form.days.with(|ds| ds.iter().any(|x| x == code))
-                                            on:change=move |ev| {
-                                                let on = event_target_checked(&ev);
-                                                form.days.update(|ds| {
-                                                    ds.retain(|x| x != code);
-                                                    if on {
-                                                        ds.push(code.to_string());
-                                                    }
-                                                });
-                                            }
-                                        />
-                                        {weekday_short_name(d)}
-                                    </label>
-                                }
-                            })
-                            .collect_view()}
-                    </fieldset>
-                </Show>
-                <FieldMessage id="days-error" message=error_for(Field::Days) />
-                <div class="row">
-                    <TextField id="start-time" label="Start time" value=form.start_time error=error_for(Field::StartTime) input_type="time" />
-                    <TextField id="window" label="Window length (minutes)" value=form.window_minutes error=error_for(Field::WindowMinutes) input_type="number" inputmode="numeric" />
-                </div>
-                <PreviewPanel preview now_ms />
-            </fieldset>
-
+            <ServiceFieldset form enabled errors />
+            <ContactsFieldset form errors />
+            <WhereFieldset form errors sites=data.sites.clone() time_zones=data.time_zones.clone() />
+            <WhenFieldset form errors sites=data.sites.clone() preview now_ms />
             {move || form_message.get().map(|m| view! { <p class="notice notice-error form-message" role="alert">{m}</p> })}
             <div class="actions">
                 <button type="submit" class="primary" disabled=move || !hydrated.get() || book.pending().get()>
@@ -560,6 +347,219 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
     }
 }
 
+/// The problem shown at `field`, as a signal for its input.
+fn error_at(errors: Memo<FieldErrors>, field: Field) -> Signal<Option<String>> {
+    Signal::derive(move || errors.with(|e| e.get(field).map(str::to_string)))
+}
+
+#[component]
+fn ServiceFieldset(
+    form: FormState,
+    enabled: Vec<ServiceType>,
+    errors: Memo<FieldErrors>,
+) -> impl IntoView {
+    view! {
+        <fieldset>
+            <legend>"Service"</legend>
+            <SelectField
+                id=Field::ServiceType.name()
+                label="Service type"
+                value=form.service_type
+                error=error_at(errors, Field::ServiceType)
+                options=enabled.iter().map(|t| (t.key().to_string(), t.label().to_string())).collect()
+            />
+            <TextField id=Field::Name.name() label="Name" value=form.name error=error_at(errors, Field::Name) max=MAX_NAME_CHARS placeholder="e.g. Warehouse night patrol" />
+            <TextAreaField
+                id=Field::SpecialInstructions.name()
+                label="Special instructions (optional)"
+                value=form.special_instructions
+                error=error_at(errors, Field::SpecialInstructions)
+                max=MAX_INSTRUCTIONS_CHARS
+            />
+            <div class="row">
+                <TextField id=Field::NumberOfGuards.name() label="Number of guards" value=form.number_of_guards error=error_at(errors, Field::NumberOfGuards) kind="number" inputmode="numeric" />
+                <SelectField
+                    id=Field::ArmedPreference.name()
+                    label="Armed preference"
+                    value=form.armed_preference
+                    error=error_at(errors, Field::ArmedPreference)
+                    options=ArmedPreference::ALL.iter().map(|a| (a.key().to_string(), a.label().to_string())).collect()
+                />
+            </div>
+        </fieldset>
+    }
+}
+
+#[component]
+fn ContactsFieldset(form: FormState, errors: Memo<FieldErrors>) -> impl IntoView {
+    view! {
+        <fieldset id=Field::Contacts.name()>
+            <legend>"On-site contacts (optional)"</legend>
+            <FieldMessage id="contacts-error" message=error_at(errors, Field::Contacts) />
+            <For each=move || form.contacts.get() key=|c| c.key let:row>
+                {
+                    let index = move || form.contacts.with(|cs| cs.iter().position(|c| c.key == row.key).unwrap_or(0));
+                    view! {
+                        <div class="contact-row">
+                            <TextField
+                                id=Signal::derive(move || Field::ContactName(index()).name())
+                                label=Signal::derive(move || format!("Contact {} name", index() + 1))
+                                value=row.name
+                                error=Signal::derive(move || error_at(errors, Field::ContactName(index())).get())
+                            />
+                            <TextField
+                                id=Signal::derive(move || Field::ContactMobile(index()).name())
+                                label=Signal::derive(move || format!("Contact {} mobile", index() + 1))
+                                value=row.mobile
+                                error=Signal::derive(move || error_at(errors, Field::ContactMobile(index())).get())
+                                kind="tel"
+                            />
+                            <button
+                                type="button"
+                                class="link-button"
+                                on:click=move |_| form.contacts.update(|cs| cs.retain(|c| c.key != row.key))
+                                aria-label=move || format!("Remove contact {}", index() + 1)
+                            >
+                                "Remove"
+                            </button>
+                        </div>
+                    }
+                }
+            </For>
+            <button
+                type="button"
+                class="secondary"
+                on:click=move |_| form.add_contact()
+                disabled=move || form.contacts.with(|c| c.len() >= MAX_CONTACTS)
+            >
+                "Add a contact"
+            </button>
+        </fieldset>
+    }
+}
+
+#[component]
+fn WhereFieldset(
+    form: FormState,
+    errors: Memo<FieldErrors>,
+    sites: Vec<SiteView>,
+    time_zones: Vec<String>,
+) -> impl IntoView {
+    let is_new_site = move || form.site.with(|s| s == NEW_SITE);
+    view! {
+        <fieldset>
+            <legend>"Where"</legend>
+            <SelectField
+                id=Field::Site.name()
+                label="Site"
+                value=form.site
+                error=error_at(errors, Field::Site)
+                options=sites
+                    .iter()
+                    .map(|s| (s.id.to_string(), format!("{} ({})", s.name, s.timezone)))
+                    .chain([(NEW_SITE.to_string(), "A new location…".to_string())])
+                    .collect()
+            />
+            <Show when=is_new_site>
+                <TextField id=Field::Address.name() label="Address" value=form.address error=error_at(errors, Field::Address) max=MAX_ADDRESS_CHARS autocomplete="street-address" />
+                <div class="row">
+                    <TextField id=Field::Latitude.name() label="Latitude (optional)" value=form.latitude error=error_at(errors, Field::Latitude) inputmode="decimal" placeholder="51.5072" />
+                    <TextField id=Field::Longitude.name() label="Longitude (optional)" value=form.longitude error=error_at(errors, Field::Longitude) inputmode="decimal" placeholder="-0.1276" />
+                </div>
+                <SelectField
+                    id=Field::Timezone.name()
+                    label="Time zone of the location"
+                    value=form.timezone
+                    error=error_at(errors, Field::Timezone)
+                    options=time_zones.iter().map(|z| (z.clone(), z.clone())).collect()
+                />
+            </Show>
+        </fieldset>
+    }
+}
+
+#[component]
+fn WhenFieldset(
+    form: FormState,
+    errors: Memo<FieldErrors>,
+    sites: Vec<SiteView>,
+    preview: RwSignal<Option<SchedulePreview>>,
+    now_ms: RwSignal<Option<i64>>,
+) -> impl IntoView {
+    let repeat_kind = move || {
+        form.repeat
+            .with(|r| r.parse::<RepeatKind>().unwrap_or_default())
+    };
+    let zone_label = move || {
+        let id = form.site_id();
+        sites
+            .iter()
+            .find(|s| Some(s.id) == id)
+            .map(|s| s.timezone.clone())
+            .unwrap_or_else(|| form.timezone.get())
+    };
+    view! {
+        <fieldset>
+            <legend>"When"</legend>
+            <p class="hint">"Dates and times are local to the site: " <strong>{zone_label}</strong> "."</p>
+            <SelectField
+                id=Field::Repeat.name()
+                label="Repeats"
+                value=form.repeat
+                error=error_at(errors, Field::Repeat)
+                options=RepeatKind::ALL.iter().map(|k| (k.key().to_string(), k.label().to_string())).collect()
+            />
+            <div class="row">
+                <TextField
+                    id=Field::FirstDate.name()
+                    label=Signal::derive(move || if repeat_kind() == RepeatKind::Single { "Date".to_string() } else { "First date".to_string() })
+                    value=form.first_date
+                    error=error_at(errors, Field::FirstDate)
+                    kind="date"
+                />
+                <Show when=move || repeat_kind() != RepeatKind::Single>
+                    <TextField id=Field::LastDate.name() label="Last date" value=form.last_date error=error_at(errors, Field::LastDate) kind="date" />
+                </Show>
+            </div>
+            <Show when=move || repeat_kind() == RepeatKind::Weekly>
+                <fieldset class="days" id=Field::Days.name() aria-describedby="days-error">
+                    <legend>"On these days"</legend>
+                    {WEEKDAYS
+                        .map(|d| {
+                            let code = weekday_code(d);
+                            view! {
+                                <label class="day-toggle">
+                                    <input
+                                        type="checkbox"
+                                        value=code
+                                        prop:checked=move || form.days.with(|ds| ds.iter().any(|x| x == code))
+                                        on:change=move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            form.days.update(|ds| {
+                                                ds.retain(|x| x != code);
+                                                if on {
+                                                    ds.push(code.to_string());
+                                                }
+                                            });
+                                        }
+                                    />
+                                    {weekday_short_name(d)}
+                                </label>
+                            }
+                        })
+                        .collect_view()}
+                </fieldset>
+            </Show>
+            <FieldMessage id="days-error" message=error_at(errors, Field::Days) />
+            <div class="row">
+                <TextField id=Field::StartTime.name() label="Start time" value=form.start_time error=error_at(errors, Field::StartTime) kind="time" />
+                <TextField id=Field::WindowMinutes.name() label="Window length (minutes)" value=form.window_minutes error=error_at(errors, Field::WindowMinutes) kind="number" inputmode="numeric" />
+            </div>
+            <PreviewPanel preview now_ms />
+        </fieldset>
+    }
+}
+
 /// Moves keyboard focus to the first field with a problem, so keyboard and screen-reader users land
 /// where the message is.
 fn focus_first_error(errors: &FieldErrors) {
@@ -567,9 +567,8 @@ fn focus_first_error(errors: &FieldErrors) {
     {
         use leptos::wasm_bindgen::JsCast;
         let target = errors
-            .0
             .first()
-            .and_then(|e| document().get_element_by_id(&field_id(e.field)))
+            .and_then(|field| document().get_element_by_id(&field.name()))
             .and_then(|el| el.dyn_into::<leptos::web_sys::HtmlElement>().ok());
         if let Some(el) = target {
             let _ = el.focus();
@@ -624,16 +623,18 @@ fn PreviewPanel(
     }
 }
 
-/// How long is left to book a window that opens soon; AURA needs 5 minutes' notice.
+/// How long is left to book a window that opens soon; AURA needs `LEAD_TIME_MINUTES` of notice.
 #[component]
 fn LeadTimeCountdown(secs: i64) -> impl IntoView {
-    let lead = crate::domain::LEAD_TIME_MINUTES * 60;
+    let lead = LEAD_TIME_MINUTES * 60;
     let clock = |s: i64| format!("{} min {:02} s", s / 60, s % 60);
     let text = if secs <= lead {
-        "Too late for this start: the first window opens in under 5 minutes, and AURA needs at least 5 minutes' notice. Choose a later date or start time.".to_string()
+        format!(
+            "Too late for this start: the first window opens in under {LEAD_TIME_MINUTES} minutes, and AURA needs at least {LEAD_TIME_MINUTES} minutes' notice. Choose a later date or start time."
+        )
     } else {
         format!(
-            "The first window opens in {}. AURA needs 5 minutes' notice, so book within {}.",
+            "The first window opens in {}. AURA needs {LEAD_TIME_MINUTES} minutes' notice, so book within {}.",
             clock(secs),
             clock(secs - lead)
         )
@@ -642,75 +643,5 @@ fn LeadTimeCountdown(secs: i64) -> impl IntoView {
         <p class=if secs <= lead { "notice notice-error countdown" } else { "notice notice-warn countdown" }>
             {text}
         </p>
-    }
-}
-
-/// A labelled drop-down bound to a signal, with its error message underneath. Options are
-/// (value, label) pairs.
-#[component]
-fn SelectField(
-    #[prop(into)] id: String,
-    #[prop(into)] label: String,
-    value: RwSignal<String>,
-    error: Signal<Option<String>>,
-    options: Vec<(String, String)>,
-) -> impl IntoView {
-    let error_id = format!("{id}-error");
-    // `selected` makes the server-rendered page show the right choice before hydration.
-    let initial = value.get_untracked();
-    view! {
-        <div class="field">
-            <label for=id.clone()>{label}</label>
-            <select
-                id=id
-                prop:value=move || value.get()
-                on:change=move |ev| value.set(event_target_value(&ev))
-                aria-invalid=move || error.get().is_some().to_string()
-                aria-describedby=error_id.clone()
-            >
-                {options
-                    .into_iter()
-                    .map(|(v, l)| {
-                        let selected = v == initial;
-                        view! { <option value=v selected=selected>{l}</option> }
-                    })
-                    .collect_view()}
-            </select>
-            <FieldMessage id=error_id message=error />
-        </div>
-    }
-}
-
-/// A labelled input bound to a signal, with its error message underneath.
-#[component]
-fn TextField(
-    #[prop(into)] id: Signal<String>,
-    #[prop(into)] label: Signal<String>,
-    value: RwSignal<String>,
-    error: Signal<Option<String>>,
-    #[prop(default = "text")] input_type: &'static str,
-    #[prop(optional)] inputmode: Option<&'static str>,
-    #[prop(optional)] placeholder: Option<&'static str>,
-    #[prop(optional)] autocomplete: Option<&'static str>,
-    #[prop(optional)] max: Option<usize>,
-) -> impl IntoView {
-    let error_id = Signal::derive(move || format!("{}-error", id.get()));
-    view! {
-        <div class="field">
-            <label for=move || id.get()>{move || label.get()}</label>
-            <input
-                id=move || id.get()
-                type=input_type
-                inputmode=inputmode
-                placeholder=placeholder
-                autocomplete=autocomplete.unwrap_or("off")
-                maxlength=max
-                prop:value=move || value.get()
-                on:input=move |ev| value.set(event_target_value(&ev))
-                aria-invalid=move || error.get().is_some().to_string()
-                aria-describedby=move || error_id.get()
-            />
-            <FieldMessage id=error_id message=error />
-        </div>
     }
 }

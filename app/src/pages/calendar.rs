@@ -132,7 +132,7 @@ fn OccurrenceChip(o: OccurrenceView, show_customer: bool) -> impl IntoView {
         <li>
             <a
                 class=format!("occ svc-{} status-{}", o.service_type.key(), o.status.key())
-                href=format!("/requests/{}", o.request_id)
+                href=format!("/bookings/{}", o.booking_id)
                 aria-label=label
                 title=o.notes.join(" ")
             >

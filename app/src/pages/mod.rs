@@ -3,8 +3,8 @@
 pub mod account;
 pub mod admin;
 pub mod book;
+pub mod booking;
 pub mod calendar;
 pub mod not_found;
-pub mod request;
 pub mod sign_in;
 pub mod upcoming;

@@ -5,7 +5,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::accounts::{SignIn, load_sign_in};
 use crate::components::feedback::{ErrorNotice, Loading};
-use crate::components::form::{FlashNotice, InputField};
+use crate::components::form::{FlashNotice, TextField, field_id};
+use crate::domain::Field;
 use crate::model::flash_for;
 
 #[component]
@@ -34,29 +35,29 @@ pub fn SignInPage() -> impl IntoView {
                         match data.await {
                             Ok(view) => {
                                 let flash = flash_for(&view.flash, "sign-in");
-                                let email = flash.value("email");
+                                let email = flash.value(Field::Email);
                                 view! {
                                     <FlashNotice flash=flash.clone() />
                                     <form method="post" action=SignIn::PATH class="stack">
-                                        <InputField
-                                            form="sign-in".into()
-                                            name="email"
+                                        <TextField
+                                            id=field_id("sign-in", Field::Email)
+                                            name=Field::Email.name()
                                             label="Email"
                                             kind="email"
-                                            value=email
-                                            error=flash.error("email")
+                                            value=RwSignal::new(email)
+                                            error=flash.error(Field::Email)
                                             autocomplete="username"
                                             required=true
                                         />
-                                        <InputField
-                                            form="sign-in".into()
-                                            name="password"
+                                        <TextField
+                                            id=field_id("sign-in", Field::Password)
+                                            name=Field::Password.name()
                                             label="Password"
                                             kind="password"
-                                            error=flash.error("password")
+                                            error=flash.error(Field::Password)
                                             autocomplete="current-password"
                                             required=true
-                                        />
+                />
                                         <input type="hidden" name="next" value=next />
                                         <button type="submit" class="primary">
                                             "Sign in"

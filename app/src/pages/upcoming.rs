@@ -106,7 +106,7 @@ fn UpcomingRow(o: OccurrenceView, show_customer: bool) -> impl IntoView {
                 <span class="zone">{o.timezone}</span>
             </div>
             <div class="what">
-                <a href=format!("/requests/{}", o.request_id)>{o.name}</a>
+                <a href=format!("/bookings/{}", o.booking_id)>{o.name}</a>
                 {show_customer.then(|| view! { <span class="customer">{o.customer.clone()}</span> })}
                 <span class="place">{o.place}</span>
                 <span class="badges">
@@ -125,7 +125,7 @@ fn CancellationRow(c: CancellationView, show_customer: bool) -> impl IntoView {
     view! {
         <li class="ledger-item">
             <div class="what">
-                <a href=format!("/requests/{}", c.request_id)>{c.name}</a>
+                <a href=format!("/bookings/{}", c.booking_id)>{c.name}</a>
                 {show_customer.then(|| view! { <span class="customer">{c.customer.clone()}</span> })}
                 <span class="place">{c.place}</span>
                 <ServiceBadge service=c.service_type />

@@ -1,167 +1,41 @@
-//! Signing in and out, the customer switcher, and what administrators manage: users, customers,
-//! sites and account-manager assignments. Forms here are plain HTML forms (no browser code): each
-//! submit ends in a redirect, with problems and typed values kept for the page in a flash.
+//! Signing in and out, the customer switcher, your own password, and what administrators manage:
+//! users, customers, sites and account-manager assignments. Every form here is a plain HTML form
+//! (see `forms`); inputs arrive typed except what a person types.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 
-use super::auth::{
-    self, Viewer, accepts_html, hash_password, new_password_problem, password_matches, set_flash,
+use super::auth::{self, Viewer, hash_password, password_matches};
+use super::db::{self, CustomerFacts, CustomerRow, DbError, NewSite, NewUser, Unique, UserRow};
+use super::error::ServerError;
+use super::forms::{Done, kept};
+use super::state::AppState;
+use super::zone::{Zone, zone_names};
+use crate::domain::{
+    Field, FieldErrors, Violation, check_email, check_new_password, check_required, parse_location,
 };
-use super::db::{self, CustomerRow, CustomerWriteError, NewSite, NewUser, UserWriteError};
-use super::present::{zone, zone_names};
-use super::state::{AppState, with_status};
 use crate::error::AppError;
 use crate::model::{
     AdminCustomerView, AdminCustomersView, AdminUsersView, CustomerListItem, CustomerOption,
     FormFlash, ManagerOption, Role, SiteView, UserListItem,
 };
 
-/// Where a successful submit goes, and what to tell the person there.
-pub struct Done {
-    pub redirect: String,
-    pub success: Option<String>,
+/// Runs a rule, keeping its problem (if any) at its field.
+fn checked<T>(errors: &mut FieldErrors, rule: Result<T, Violation>) -> Option<T> {
+    rule.map_err(|v| errors.add(v)).ok()
 }
 
-impl Done {
-    fn to(redirect: impl Into<String>, success: impl Into<String>) -> Done {
-        Done {
-            redirect: redirect.into(),
-            success: Some(success.into()),
-        }
-    }
-}
-
-/// Ends a form submit. A browser's plain form post is always redirected: to the result, or back to
-/// the form with the problems and what was typed (never passwords); signed-out people go to the
-/// sign-in page. Other callers get the error itself with its HTTP status.
-pub async fn finish_form(
-    form: &str,
-    back: &str,
-    values: BTreeMap<String, String>,
-    outcome: Result<Done, AppError>,
-) -> Result<(), AppError> {
-    let html = accepts_html();
-    match outcome {
-        Ok(done) => {
-            if let Some(success) = done.success {
-                let flash = FormFlash {
-                    form: form.into(),
-                    success: Some(success),
-                    ..FormFlash::default()
-                };
-                set_flash(&auth::session().await?, &flash).await?;
-            }
-            leptos_axum::redirect(&done.redirect);
-            Ok(())
-        }
-        Err(AppError::Unauthorized) if html => {
-            leptos_axum::redirect("/sign-in");
-            Ok(())
-        }
-        Err(e) if html => {
-            let (errors, notice) = match e {
-                AppError::InvalidForm(errors) => (errors, None),
-                other => (BTreeMap::new(), Some(other.to_string())),
-            };
-            let flash = FormFlash {
-                form: form.into(),
-                values,
-                errors,
-                notice,
-                success: None,
-            };
-            set_flash(&auth::session().await?, &flash).await?;
-            leptos_axum::redirect(back);
-            Ok(())
-        }
-        Err(e) => with_status(Err(e)),
-    }
-}
-
-/// Collects field problems; `Err` if there were any.
-#[derive(Default)]
-struct Problems(BTreeMap<String, String>);
-
-impl Problems {
-    fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0.entry(field.into()).or_insert_with(|| message.into());
-    }
-
-    fn into_result(self) -> Result<(), AppError> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(AppError::InvalidForm(self.0))
-        }
-    }
-
-    fn only(field: &str, message: impl Into<String>) -> AppError {
-        let mut p = Problems::default();
-        p.add(field, message);
-        AppError::InvalidForm(p.0)
-    }
-}
-
-fn required(p: &mut Problems, field: &str, value: &str, what: &str, max: usize) -> String {
-    let value = value.trim();
-    if value.is_empty() {
-        p.add(field, format!("Enter {what}."));
-    } else if value.chars().count() > max {
-        p.add(field, format!("Keep {what} to {max} characters."));
-    }
-    value.to_string()
-}
-
-/// One `@`, something before it, a dotted domain after it, no spaces: the mistakes people make.
-pub fn email_looks_valid(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else {
-        return false;
+/// A zone picked (or typed) in a form, with the booking form's wording, at this form's `field`.
+fn zone_at(errors: &mut FieldErrors, field: Field, name: &str) -> Option<Zone> {
+    let rule = match name.trim() {
+        "" => Err(Violation::TimezoneMissing),
+        name => name
+            .parse::<Zone>()
+            .map_err(|_| Violation::TimezoneUnknown(name.to_string())),
     };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains('@')
-        && !email.chars().any(char::is_whitespace)
-}
-
-fn parse_email(p: &mut Problems, email: &str) -> String {
-    let email = required(p, "email", email, "an email address", 254);
-    if !email.is_empty() && !email_looks_valid(&email) {
-        p.add("email", "Enter an email address like name@example.com.");
-    }
-    email
-}
-
-fn parse_id(p: &mut Problems, field: &str, value: &str, what: &str) -> Option<i64> {
-    let value = value.trim();
-    if value.is_empty() {
-        p.add(field, format!("Choose {what}."));
-        return None;
-    }
-    match value.parse() {
-        Ok(id) => Some(id),
-        Err(_) => {
-            p.add(field, format!("Choose {what} from the list."));
-            None
-        }
-    }
-}
-
-fn parse_zone(p: &mut Problems, field: &str, value: &str) -> String {
-    let value = value.trim();
-    if value.is_empty() {
-        p.add(field, "Choose a time zone, e.g. Europe/London.");
-    } else if zone(value).is_none() {
-        p.add(
-            field,
-            format!("\"{value}\" is not a time zone we know; pick one from the list."),
-        );
-    }
-    value.to_string()
+    rule.map_err(|v| errors.push(field, &v)).ok()
 }
 
 // --- Signing in ----------------------------------------------------------------------------------
@@ -183,22 +57,29 @@ pub async fn sign_in(
     next: &str,
     address: &str,
     now: Instant,
-) -> Result<Done, AppError> {
+) -> Result<Done, ServerError> {
     let email = email.trim();
-    let mut p = Problems::default();
+    let mut errors = FieldErrors::default();
     if email.is_empty() {
-        p.add("email", "Enter your email address.");
+        errors.add(Violation::Required {
+            field: Field::Email,
+            what: "your email address".into(),
+        });
     }
     if password.is_empty() {
-        p.add("password", "Enter your password.");
+        errors.add(Violation::Required {
+            field: Field::Password,
+            what: "your password".into(),
+        });
     }
-    p.into_result()?;
+    errors.into_result()?;
     if let Err(wait) = state.sign_in_limiter.begin(email, address, now) {
         tracing::warn!(%address, "sign-in throttled");
         return Err(AppError::TooManyAttempts(format!(
             "Too many failed sign-ins for this account or from this network. Wait {} and try again, or ask an administrator to reset your password.",
             minutes_label(wait)
-        )));
+        ))
+        .into());
     }
     let user = db::user_by_email(&state.pool, email).await?;
     let matches = password_matches(password, user.as_ref().map(|u| u.password_hash.clone())).await;
@@ -206,82 +87,108 @@ pub async fn sign_in(
         Some(u) if matches && u.disabled_at.is_none() => u,
         _ => {
             tracing::info!(%address, "sign-in refused");
-            return Err(AppError::Forbidden(SIGN_IN_REFUSED.into()));
+            return Err(AppError::Forbidden(SIGN_IN_REFUSED.into()).into());
         }
     };
     state.sign_in_limiter.succeeded(email, address, now);
     auth::start_session(&auth::session().await?, &user).await?;
     tracing::info!(user = user.id, "signed in");
-    Ok(Done {
-        redirect: auth::local_path(next),
-        success: None,
-    })
+    Ok(Done::go(auth::local_path(next)))
 }
 
-pub async fn sign_out() -> Result<Done, AppError> {
+pub async fn sign_out() -> Result<Done, ServerError> {
     auth::end_session(&auth::session().await?).await?;
     Ok(Done::to("/sign-in", "You are signed out."))
 }
 
-/// The customer switcher: one customer (views and bookings are for it) or all (`""`).
+/// The customer switcher: one customer (views and bookings are for it) or all (`None`).
 pub async fn switch_customer(
     viewer: &Viewer,
-    customer: &str,
+    customer: Option<i64>,
     back: &str,
-) -> Result<Done, AppError> {
-    let chosen = match customer.trim() {
-        "" => None,
-        id => {
-            let id = id
-                .parse()
-                .map_err(|_| AppError::NotFound("No such customer.".into()))?;
-            Some(viewer.customer(id)?.id)
-        }
+) -> Result<Done, ServerError> {
+    let chosen = match customer {
+        None => None,
+        Some(id) => Some(viewer.customer(id)?.id),
     };
     auth::select_customer(&auth::session().await?, chosen).await?;
-    Ok(Done {
-        redirect: auth::local_path(back),
-        success: None,
-    })
+    Ok(Done::go(auth::local_path(back)))
+}
+
+/// Anyone signed in changes their own password: the current one first (throttled like sign-in, so
+/// a left-open session cannot be used to guess it), then the new one twice.
+pub async fn change_own_password(
+    state: &AppState,
+    viewer: &Viewer,
+    current: String,
+    new: String,
+    repeated: &str,
+    address: &str,
+    now: Instant,
+) -> Result<Done, ServerError> {
+    let mut errors = FieldErrors::default();
+    if current.is_empty() {
+        errors.add(Violation::Required {
+            field: Field::CurrentPassword,
+            what: "your current password".into(),
+        });
+    }
+    if checked(&mut errors, check_new_password(&new)).is_some() && new != repeated {
+        errors.add(Violation::PasswordsDiffer);
+    }
+    errors.into_result()?;
+    if let Err(wait) = state.sign_in_limiter.begin(&viewer.email, address, now) {
+        return Err(AppError::TooManyAttempts(format!(
+            "Too many wrong passwords. Wait {} and try again.",
+            minutes_label(wait)
+        ))
+        .into());
+    }
+    let me = db::user_by_id(&state.pool, viewer.user_id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    if !password_matches(current, Some(me.password_hash.clone())).await {
+        return Err(Violation::CurrentPasswordWrong.into());
+    }
+    state.sign_in_limiter.succeeded(&viewer.email, address, now);
+    let hash = hash_password(new).await?;
+    db::set_password(&state.pool, me.id, &hash).await?;
+    keep_own_session(state, viewer, me.id).await?;
+    tracing::info!(user = me.id, "password changed by its owner");
+    Ok(Done::to(
+        "/account",
+        "Your password is changed. Your other sessions are signed out.",
+    ))
 }
 
 // --- Users ---------------------------------------------------------------------------------------
 
-/// The form of a new or changed user, as typed.
+/// The form of a new user, as sent.
 pub struct UserInput<'a> {
     pub email: &'a str,
     pub name: &'a str,
-    pub role: &'a str,
-    pub customer: &'a str,
+    pub role: Role,
+    pub customer: Option<i64>,
 }
 
-fn parse_role(p: &mut Problems, role: &str, customer: &str) -> (Option<Role>, Option<i64>) {
-    let Some(role) = Role::from_key(role) else {
-        p.add("role", "Choose a role.");
-        return (None, None);
-    };
-    let customer = if role == Role::Customer {
-        parse_id(
-            p,
-            "customer",
-            customer,
-            "the customer this person belongs to",
-        )
-    } else {
-        None
-    };
-    (Some(role), customer)
+/// The customer a role needs: exactly one for customer users, none for staff.
+fn customer_for_role(role: Role, customer: Option<i64>) -> Result<Option<i64>, Violation> {
+    match (role, customer) {
+        (Role::Customer, None) => Err(Violation::NotChosen {
+            field: Field::Customer,
+            what: "the customer this person belongs to".into(),
+        }),
+        (Role::Customer, Some(id)) => Ok(Some(id)),
+        (Role::AccountManager | Role::Admin, _) => Ok(None),
+    }
 }
 
-fn user_write_problem(e: UserWriteError) -> AppError {
+/// The user-facing reading of a refused user write.
+fn user_write_problem(e: DbError) -> ServerError {
     match e {
-        UserWriteError::EmailTaken => {
-            Problems::only("email", "An account with this email exists already.")
-        }
-        UserWriteError::NoSuchCustomer => {
-            Problems::only("customer", "That customer does not exist any more.")
-        }
-        UserWriteError::Db(e) => e.into(),
+        DbError::Taken(Unique::UserEmail) => Violation::EmailTaken.into(),
+        DbError::MissingReference => Violation::CustomerGone.into(),
+        other => other.into(),
     }
 }
 
@@ -291,41 +198,48 @@ pub async fn create_user(
     input: &UserInput<'_>,
     password: String,
     now: DateTime<Utc>,
-) -> Result<Done, AppError> {
+) -> Result<Done, ServerError> {
     viewer.require_admin()?;
-    let mut p = Problems::default();
-    let email = parse_email(&mut p, input.email);
-    let name = required(&mut p, "name", input.name, "a name", 100);
-    let (role, customer_id) = parse_role(&mut p, input.role, input.customer);
-    if let Some(problem) = new_password_problem(&password) {
-        p.add("password", problem);
-    }
-    p.into_result()?;
-    let role = role.ok_or(AppError::Internal)?;
+    let mut errors = FieldErrors::default();
+    let email = checked(&mut errors, check_email(input.email));
+    let name = checked(
+        &mut errors,
+        check_required(Field::Name, input.name, "a name", 100),
+    );
+    let customer_id = checked(&mut errors, customer_for_role(input.role, input.customer));
+    checked(&mut errors, check_new_password(&password));
+    errors.into_result()?;
+    let (Some(email), Some(name), Some(customer_id)) = (email, name, customer_id) else {
+        return Err(ServerError::internal("validated user input went missing"));
+    };
     let hash = hash_password(password).await?;
     let new = NewUser {
         email: &email,
         name: &name,
         password_hash: &hash,
-        role,
+        role: input.role,
         customer_id,
     };
     db::insert_user(&state.pool, &new, now)
         .await
         .map_err(user_write_problem)?;
-    tracing::info!(by = viewer.user_id, role = role.key(), "user created");
+    tracing::info!(by = viewer.user_id, role = %input.role, "user created");
     Ok(Done::to(
         "/admin/users",
         format!(
             "{name} ({email}) can now sign in as {}.",
-            role.label().to_lowercase()
+            input.role.label().to_lowercase()
         ),
     ))
 }
 
 /// Changing one's own password or role ends one's other sessions, not this one: it is renewed under
 /// the new grant.
-async fn keep_own_session(state: &AppState, viewer: &Viewer, user_id: i64) -> Result<(), AppError> {
+async fn keep_own_session(
+    state: &AppState,
+    viewer: &Viewer,
+    user_id: i64,
+) -> Result<(), ServerError> {
     if user_id != viewer.user_id {
         return Ok(());
     }
@@ -335,44 +249,33 @@ async fn keep_own_session(state: &AppState, viewer: &Viewer, user_id: i64) -> Re
     auth::start_session(&auth::session().await?, &me).await
 }
 
-async fn existing_user(state: &AppState, user_id: &str) -> Result<db::UserRow, AppError> {
-    let id = user_id
-        .trim()
-        .parse()
-        .map_err(|_| AppError::NotFound("No such user.".into()))?;
-    db::user_by_id(&state.pool, id)
+async fn existing_user(state: &AppState, user_id: i64) -> Result<UserRow, ServerError> {
+    Ok(db::user_by_id(&state.pool, user_id)
         .await?
-        .ok_or_else(|| AppError::NotFound("No such user.".into()))
+        .ok_or_else(|| AppError::NotFound("No such user.".into()))?)
 }
 
 pub async fn change_role(
     state: &AppState,
     viewer: &Viewer,
-    user_id: &str,
-    role: &str,
-    customer: &str,
-) -> Result<Done, AppError> {
+    user_id: i64,
+    role: Role,
+    customer: Option<i64>,
+) -> Result<Done, ServerError> {
     viewer.require_admin()?;
     let user = existing_user(state, user_id).await?;
-    let mut p = Problems::default();
-    let (role, customer_id) = parse_role(&mut p, role, customer);
-    p.into_result()?;
-    let role = role.ok_or(AppError::Internal)?;
+    let customer_id = customer_for_role(role, customer)?;
     if user.id == viewer.user_id && role != Role::Admin {
         return Err(AppError::Conflict(
             "You cannot take away your own administrator role; ask another administrator.".into(),
-        ));
+        )
+        .into());
     }
     db::set_user_role(&state.pool, user.id, role, customer_id)
         .await
         .map_err(user_write_problem)?;
     keep_own_session(state, viewer, user.id).await?;
-    tracing::info!(
-        by = viewer.user_id,
-        user = user.id,
-        role = role.key(),
-        "role changed"
-    );
+    tracing::info!(by = viewer.user_id, user = user.id, %role, "role changed");
     Ok(Done::to(
         "/admin/users",
         format!("{} is now {}.", user.name, role.label().to_lowercase()),
@@ -382,16 +285,14 @@ pub async fn change_role(
 pub async fn set_disabled(
     state: &AppState,
     viewer: &Viewer,
-    user_id: &str,
+    user_id: i64,
     disabled: bool,
     now: DateTime<Utc>,
-) -> Result<Done, AppError> {
+) -> Result<Done, ServerError> {
     viewer.require_admin()?;
     let user = existing_user(state, user_id).await?;
     if user.id == viewer.user_id && disabled {
-        return Err(AppError::Conflict(
-            "You cannot disable your own account.".into(),
-        ));
+        return Err(AppError::Conflict("You cannot disable your own account.".into()).into());
     }
     db::set_user_disabled(&state.pool, user.id, disabled, now).await?;
     tracing::info!(
@@ -413,14 +314,12 @@ pub async fn set_disabled(
 pub async fn reset_password(
     state: &AppState,
     viewer: &Viewer,
-    user_id: &str,
+    user_id: i64,
     password: String,
-) -> Result<Done, AppError> {
+) -> Result<Done, ServerError> {
     viewer.require_admin()?;
     let user = existing_user(state, user_id).await?;
-    if let Some(problem) = new_password_problem(&password) {
-        return Err(Problems::only("password", problem));
-    }
+    check_new_password(&password)?;
     let hash = hash_password(password).await?;
     db::set_password(&state.pool, user.id, &hash).await?;
     keep_own_session(state, viewer, user.id).await?;
@@ -434,83 +333,31 @@ pub async fn reset_password(
     ))
 }
 
-/// Anyone signed in changes their own password: the current one first (throttled like sign-in, so
-/// a left-open session cannot be used to guess it), then the new one twice.
-pub async fn change_own_password(
-    state: &AppState,
-    viewer: &Viewer,
-    current: String,
-    new: String,
-    repeated: &str,
-    address: &str,
-    now: Instant,
-) -> Result<Done, AppError> {
-    let mut p = Problems::default();
-    if current.is_empty() {
-        p.add("current", "Enter your current password.");
-    }
-    if let Some(problem) = new_password_problem(&new) {
-        p.add("password", problem);
-    } else if new != repeated {
-        p.add(
-            "repeat",
-            "The two new passwords differ; type the same one twice.",
-        );
-    }
-    p.into_result()?;
-    if let Err(wait) = state.sign_in_limiter.begin(&viewer.email, address, now) {
-        return Err(AppError::TooManyAttempts(format!(
-            "Too many wrong passwords. Wait {} and try again.",
-            minutes_label(wait)
-        )));
-    }
-    let me = db::user_by_id(&state.pool, viewer.user_id)
-        .await?
-        .ok_or(AppError::Unauthorized)?;
-    if !password_matches(current, Some(me.password_hash.clone())).await {
-        return Err(Problems::only(
-            "current",
-            "That is not your current password.",
-        ));
-    }
-    state.sign_in_limiter.succeeded(&viewer.email, address, now);
-    let hash = hash_password(new).await?;
-    db::set_password(&state.pool, me.id, &hash).await?;
-    keep_own_session(state, viewer, me.id).await?;
-    tracing::info!(user = me.id, "password changed by its owner");
-    Ok(Done::to(
-        "/account",
-        "Your password is changed. Your other sessions are signed out.",
-    ))
-}
-
 pub async fn users_view(
     state: &AppState,
     viewer: &Viewer,
     flash: Option<FormFlash>,
-) -> Result<AdminUsersView, AppError> {
+) -> Result<AdminUsersView, ServerError> {
     viewer.require_admin()?;
     let assignments = db::all_assignments(&state.pool).await?;
     let users = db::all_users(&state.pool)
         .await?
         .into_iter()
-        .map(|u| {
-            Ok(UserListItem {
-                id: u.id,
-                role: u.role()?,
-                looks_after: assignments
-                    .iter()
-                    .filter(|(user, _, _)| *user == u.id)
-                    .map(|(_, _, name)| name.clone())
-                    .collect(),
-                email: u.email,
-                name: u.name,
-                customer_id: u.customer_id,
-                customer: u.customer_name,
-                disabled: u.disabled_at.is_some(),
-            })
+        .map(|u| UserListItem {
+            id: u.id,
+            role: u.role,
+            looks_after: assignments
+                .iter()
+                .filter(|(user, _, _)| *user == u.id)
+                .map(|(_, _, name)| name.clone())
+                .collect(),
+            email: u.email,
+            name: u.name,
+            customer_id: u.customer_id,
+            customer: u.customer_name,
+            disabled: u.disabled_at.is_some(),
         })
-        .collect::<Result<Vec<_>, AppError>>()?;
+        .collect();
     Ok(AdminUsersView {
         users,
         customers: customer_options(&db::all_customers(&state.pool).await?),
@@ -524,37 +371,57 @@ fn customer_options(customers: &[CustomerRow]) -> Vec<CustomerOption> {
 
 // --- Customers, sites, assignments ---------------------------------------------------------------
 
+/// The customer form as typed (the AURA id and zone are typed by a person, so they are text here).
 pub struct CustomerInput<'a> {
     pub name: &'a str,
     pub aura_customer_id: &'a str,
     pub default_timezone: &'a str,
 }
 
-fn parse_customer(input: &CustomerInput<'_>) -> Result<(String, i64, String), AppError> {
-    let mut p = Problems::default();
-    let name = required(&mut p, "name", input.name, "the customer's name", 100);
-    let aura_id = match input.aura_customer_id.trim().parse::<i64>() {
-        Ok(id) if id > 0 => id,
-        _ => {
-            p.add(
-                "aura_customer_id",
-                "Enter the customer's AURA customerId: a whole number, e.g. 178921.",
-            );
-            0
-        }
-    };
-    let zone = parse_zone(&mut p, "default_timezone", input.default_timezone);
-    p.into_result()?;
-    Ok((name, aura_id, zone))
+impl CustomerInput<'_> {
+    /// What the form sent, kept for the redirect back to it.
+    pub fn kept(&self) -> BTreeMap<String, String> {
+        kept(&[
+            ("name", self.name),
+            ("aura_customer_id", self.aura_customer_id),
+            ("default_timezone", self.default_timezone),
+        ])
+    }
 }
 
-fn customer_write_problem(e: CustomerWriteError) -> AppError {
+/// AURA customer ids are positive whole numbers.
+fn check_aura_customer_id(text: &str) -> Result<i64, Violation> {
+    match text.trim().parse::<i64>() {
+        Ok(id) if id > 0 => Ok(id),
+        _ => Err(Violation::AuraCustomerIdInvalid),
+    }
+}
+
+fn parse_customer(input: &CustomerInput<'_>) -> Result<CustomerFacts, ServerError> {
+    let mut errors = FieldErrors::default();
+    let name = checked(
+        &mut errors,
+        check_required(Field::Name, input.name, "the customer's name", 100),
+    );
+    let aura_customer_id = checked(&mut errors, check_aura_customer_id(input.aura_customer_id));
+    let zone = zone_at(&mut errors, Field::DefaultTimezone, input.default_timezone);
+    errors.into_result()?;
+    match (name, aura_customer_id, zone) {
+        (Some(name), Some(aura_customer_id), Some(default_timezone)) => Ok(CustomerFacts {
+            name,
+            aura_customer_id,
+            default_timezone,
+        }),
+        _ => Err(ServerError::internal(
+            "validated customer input went missing",
+        )),
+    }
+}
+
+fn customer_write_problem(e: DbError) -> ServerError {
     match e {
-        CustomerWriteError::AuraIdTaken => Problems::only(
-            "aura_customer_id",
-            "Another customer already has this AURA customerId.",
-        ),
-        CustomerWriteError::Db(e) => e.into(),
+        DbError::Taken(Unique::CustomerAuraId) => Violation::AuraCustomerIdTaken.into(),
+        other => other.into(),
     }
 }
 
@@ -563,10 +430,10 @@ pub async fn create_customer(
     viewer: &Viewer,
     input: &CustomerInput<'_>,
     now: DateTime<Utc>,
-) -> Result<Done, AppError> {
+) -> Result<Done, ServerError> {
     viewer.require_admin()?;
-    let (name, aura_id, zone) = parse_customer(input)?;
-    let customer = db::insert_customer(&state.pool, &name, aura_id, &zone, now)
+    let facts = parse_customer(input)?;
+    let customer = db::insert_customer(&state.pool, &facts, now)
         .await
         .map_err(customer_write_problem)?;
     tracing::info!(
@@ -576,36 +443,32 @@ pub async fn create_customer(
     );
     Ok(Done::to(
         format!("/admin/customers/{}", customer.id),
-        format!("{name} is added. Add its sites and assign an account manager below."),
+        format!(
+            "{} is added. Add its sites and assign an account manager below.",
+            customer.name
+        ),
     ))
-}
-
-fn customer_id_of(viewer: &Viewer, id: &str) -> Result<i64, AppError> {
-    let id = id
-        .trim()
-        .parse()
-        .map_err(|_| AppError::NotFound("No such customer.".into()))?;
-    Ok(viewer.customer(id)?.id)
 }
 
 pub async fn update_customer(
     state: &AppState,
     viewer: &Viewer,
-    customer_id: &str,
+    customer_id: i64,
     input: &CustomerInput<'_>,
-) -> Result<Done, AppError> {
+) -> Result<Done, ServerError> {
     viewer.require_admin()?;
-    let id = customer_id_of(viewer, customer_id)?;
-    let (name, aura_id, zone) = parse_customer(input)?;
-    db::update_customer(&state.pool, id, &name, aura_id, &zone)
+    let id = viewer.customer(customer_id)?.id;
+    let facts = parse_customer(input)?;
+    db::update_customer(&state.pool, id, &facts)
         .await
         .map_err(customer_write_problem)?;
     Ok(Done::to(
         format!("/admin/customers/{id}"),
-        format!("{name} is saved."),
+        format!("{} is saved.", facts.name),
     ))
 }
 
+/// The site form as typed.
 pub struct SiteInput<'a> {
     pub name: &'a str,
     pub address: &'a str,
@@ -614,75 +477,61 @@ pub struct SiteInput<'a> {
     pub timezone: &'a str,
 }
 
-fn parse_coordinate(p: &mut Problems, field: &str, value: &str, limit: f64) -> Option<f64> {
-    let value = value.trim();
-    if value.is_empty() {
-        return None;
-    }
-    match value.parse::<f64>() {
-        Ok(v) if v.is_finite() && v.abs() <= limit => Some(v),
-        _ => {
-            p.add(
-                field,
-                format!("Enter a number between -{limit} and {limit}, e.g. 51.5034."),
-            );
-            None
-        }
+impl SiteInput<'_> {
+    /// What the form sent, kept for the redirect back to it.
+    pub fn kept(&self) -> BTreeMap<String, String> {
+        kept(&[
+            ("name", self.name),
+            ("address", self.address),
+            ("latitude", self.latitude),
+            ("longitude", self.longitude),
+            ("timezone", self.timezone),
+        ])
     }
 }
 
 pub async fn add_site(
     state: &AppState,
     viewer: &Viewer,
-    customer_id: &str,
+    customer_id: i64,
     input: &SiteInput<'_>,
     now: DateTime<Utc>,
-) -> Result<Done, AppError> {
+) -> Result<Done, ServerError> {
     viewer.require_admin()?;
-    let id = customer_id_of(viewer, customer_id)?;
-    let mut p = Problems::default();
-    let name = required(&mut p, "name", input.name, "the site's name", 100);
-    let address = input.address.trim();
-    if address.chars().count() > 300 {
-        p.add("address", "Keep the address to 300 characters.");
-    }
-    let lat = parse_coordinate(&mut p, "latitude", input.latitude, 90.0);
-    let lon = parse_coordinate(&mut p, "longitude", input.longitude, 180.0);
-    if lat.is_some() != lon.is_some() && !p.0.contains_key("latitude") {
-        p.add("latitude", "Give both latitude and longitude, or neither.");
-    }
-    if address.is_empty() && lat.is_none() && !p.0.contains_key("latitude") {
-        p.add("address", "Give an address, coordinates, or both.");
-    }
-    let zone = parse_zone(&mut p, "timezone", input.timezone);
-    p.into_result()?;
+    let id = viewer.customer(customer_id)?.id;
+    let mut errors = FieldErrors::default();
+    let name = checked(
+        &mut errors,
+        check_required(Field::Name, input.name, "the site's name", 100),
+    );
+    let location = parse_location(input.address, input.latitude, input.longitude)
+        .map_err(|e| errors.merge(e))
+        .ok();
+    let zone = zone_at(&mut errors, Field::Timezone, input.timezone);
+    errors.into_result()?;
+    let (Some(name), Some(location), Some(timezone)) = (name, location, zone) else {
+        return Err(ServerError::internal("validated site input went missing"));
+    };
     let site = NewSite {
         customer_id: id,
         name: &name,
-        address: (!address.is_empty()).then_some(address),
-        coordinates: lat.zip(lon),
-        timezone: &zone,
+        location: &location,
+        timezone,
     };
     match db::insert_site(&state.pool, &site, now).await {
         Ok(_) => Ok(Done::to(
             format!("/admin/customers/{id}"),
             format!("{name} is saved; it can be chosen when booking."),
         )),
-        Err(e) if e.is_unique_violation("sites.") => Err(Problems::only(
-            "name",
-            "This customer already has a site with that name.",
-        )),
+        Err(DbError::Taken(Unique::SiteName)) => Err(Violation::SiteNameTaken.into()),
         Err(e) => Err(e.into()),
     }
 }
 
-async fn manager(state: &AppState, user_id: &str) -> Result<db::UserRow, AppError> {
+async fn manager(state: &AppState, user_id: i64) -> Result<UserRow, ServerError> {
     let user = existing_user(state, user_id).await?;
-    if user.role()? != Role::AccountManager {
-        return Err(Problems::only(
-            "manager",
-            format!("{} is not an account manager.", user.name),
-        ));
+    if user.role != Role::AccountManager {
+        return Err(Violation::NotAnAccountManager(user.name).into());
     }
     Ok(user)
 }
@@ -690,14 +539,18 @@ async fn manager(state: &AppState, user_id: &str) -> Result<db::UserRow, AppErro
 pub async fn assign_manager(
     state: &AppState,
     viewer: &Viewer,
-    customer_id: &str,
-    user_id: &str,
-) -> Result<Done, AppError> {
+    customer_id: i64,
+    user_id: Option<i64>,
+) -> Result<Done, ServerError> {
     viewer.require_admin()?;
-    let id = customer_id_of(viewer, customer_id)?;
-    if user_id.trim().is_empty() {
-        return Err(Problems::only("manager", "Choose an account manager."));
-    }
+    let id = viewer.customer(customer_id)?.id;
+    let Some(user_id) = user_id else {
+        return Err(Violation::NotChosen {
+            field: Field::Manager,
+            what: "an account manager".into(),
+        }
+        .into());
+    };
     let user = manager(state, user_id).await?;
     db::assign_customer(&state.pool, user.id, id).await?;
     Ok(Done::to(
@@ -709,11 +562,11 @@ pub async fn assign_manager(
 pub async fn unassign_manager(
     state: &AppState,
     viewer: &Viewer,
-    customer_id: &str,
-    user_id: &str,
-) -> Result<Done, AppError> {
+    customer_id: i64,
+    user_id: i64,
+) -> Result<Done, ServerError> {
     viewer.require_admin()?;
-    let id = customer_id_of(viewer, customer_id)?;
+    let id = viewer.customer(customer_id)?.id;
     let user = manager(state, user_id).await?;
     db::unassign_customer(&state.pool, user.id, id).await?;
     Ok(Done::to(
@@ -726,7 +579,7 @@ pub async fn customers_view(
     state: &AppState,
     viewer: &Viewer,
     flash: Option<FormFlash>,
-) -> Result<AdminCustomersView, AppError> {
+) -> Result<AdminCustomersView, ServerError> {
     viewer.require_admin()?;
     let counts = db::customer_counts(&state.pool).await?;
     let assignments = db::all_assignments(&state.pool).await?;
@@ -750,7 +603,7 @@ pub async fn customers_view(
                 id: c.id,
                 name: c.name,
                 aura_customer_id: c.aura_customer_id,
-                default_timezone: c.default_timezone,
+                default_timezone: c.default_timezone.name().to_string(),
                 sites: usize::try_from(sites).unwrap_or(0),
                 users: usize::try_from(users).unwrap_or(0),
             }
@@ -768,7 +621,7 @@ pub async fn customer_view(
     viewer: &Viewer,
     customer_id: i64,
     flash: Option<FormFlash>,
-) -> Result<AdminCustomerView, AppError> {
+) -> Result<AdminCustomerView, ServerError> {
     viewer.require_admin()?;
     let customer = viewer.customer(customer_id)?.clone();
     let sites = db::sites_for_customer(&state.pool, customer.id)
@@ -800,20 +653,11 @@ pub async fn customer_view(
         id: customer.id,
         name: customer.name,
         aura_customer_id: customer.aura_customer_id,
-        default_timezone: customer.default_timezone,
+        default_timezone: customer.default_timezone.name().to_string(),
         sites,
         managers: managers.into_iter().map(|(_, m)| m).collect(),
         other_managers: other_managers.into_iter().map(|(_, m)| m).collect(),
         time_zones: zone_names(),
         flash,
     })
-}
-
-/// Keeps what a form sent, minus secrets, for the redirect back.
-pub fn kept(values: &[(&str, &str)]) -> BTreeMap<String, String> {
-    values
-        .iter()
-        .filter(|(k, _)| !k.contains("password"))
-        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-        .collect()
 }

@@ -5,8 +5,13 @@ pub mod aura;
 pub mod auth;
 pub mod bookings;
 pub mod db;
+pub mod error;
+pub mod forms;
 pub mod present;
 pub mod secret;
 pub mod state;
+pub mod throttle;
+pub mod zone;
 
-pub use state::{AppState, app_state, with_status};
+pub use error::{ServerError, with_status};
+pub use state::{AppState, app_state};

@@ -5,18 +5,6 @@ use chrono_tz::Tz;
 
 use crate::domain::{Occurrence, format_start_time};
 
-pub fn zone(name: &str) -> Option<Tz> {
-    name.parse::<Tz>().ok()
-}
-
-/// Every IANA zone name, for zone pickers.
-pub fn zone_names() -> Vec<String> {
-    chrono_tz::TZ_VARIANTS
-        .iter()
-        .map(|tz| tz.name().to_string())
-        .collect()
-}
-
 /// e.g. "Wed 2 Dec 2026"
 pub fn date_label(d: NaiveDate) -> String {
     d.format("%a %-d %b %Y").to_string()

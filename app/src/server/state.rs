@@ -8,8 +8,8 @@ use sqlx::SqlitePool;
 
 use super::aura::AuraClient;
 use super::aura::wire::ServiceCatalog;
-use super::auth::{SecurityConfig, SignInLimiter};
-use crate::error::AppError;
+use super::error::ServerError;
+use super::throttle::SignInLimiter;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -22,6 +22,18 @@ pub struct AppState {
     pub security: Arc<SecurityConfig>,
 }
 
+/// What the request guard and the session cookie need to know about the deployment.
+#[derive(Debug, Clone, Default)]
+pub struct SecurityConfig {
+    /// The dashboard's public origin (e.g. `https://dash.example.com`); without it, a request's own
+    /// `Host` is the origin.
+    pub public_origin: Option<url::Origin>,
+    /// Behind a reverse proxy: take the client address from the last `X-Forwarded-For` entry.
+    pub trust_forwarded_for: bool,
+    /// Mark the session cookie `Secure` (the dashboard is served over HTTPS).
+    pub secure_cookies: bool,
+}
+
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
         state.leptos_options.clone()
@@ -29,30 +41,7 @@ impl FromRef<AppState> for LeptosOptions {
 }
 
 /// The state inside a server function (provided by `leptos_routes`).
-pub fn app_state() -> Result<AppState, AppError> {
-    leptos::prelude::use_context::<AppState>().ok_or_else(|| {
-        tracing::error!("AppState missing from the server function context");
-        AppError::Internal
-    })
-}
-
-/// Gives a server function's HTTP answer the status that matches its error, so logs, proxies and
-/// the browser's network panel tell a refused input (400) from a failure (500).
-pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    if let Err(e) = &result
-        && let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
-    {
-        use axum::http::StatusCode;
-        response.set_status(match e {
-            AppError::Invalid(_) | AppError::InvalidForm(_) => StatusCode::BAD_REQUEST,
-            AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
-            AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::Aura(_) => StatusCode::BAD_GATEWAY,
-            AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        });
-    }
-    result
+pub fn app_state() -> Result<AppState, ServerError> {
+    leptos::prelude::use_context::<AppState>()
+        .ok_or_else(|| ServerError::internal("AppState missing from the server function context"))
 }

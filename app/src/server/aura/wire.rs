@@ -1,8 +1,9 @@
-//! AURA's wire format as this project models it: every [model] choice of `aura-contract.md` lives
+//! AURA's wire format as this project models it: every [model] choice of `docs/aura-contract.md` lives
 //! here, so it can be changed in one place once AURA confirms the real shape. The AURA client and the
 //! built-in sandbox both use these types.
 
 use chrono::{DateTime, Utc};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
@@ -25,17 +26,16 @@ pub fn cancel_path(request_id: &str) -> String {
     format!("/scheduled/{}", encode_segment(request_id))
 }
 
-/// Percent-encodes anything outside the unreserved set so an opaque id cannot change the path.
+/// A path segment keeps only RFC 3986's unreserved characters, so an opaque id cannot change the
+/// path (`/`, `?`, `#` and spaces are encoded).
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 fn encode_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(s, PATH_SEGMENT).to_string()
 }
 
 /// Which service families a deployment offers and the AURA slug of each [model].

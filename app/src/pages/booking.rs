@@ -2,20 +2,21 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::bookings::{CancelRequest, load_request};
-use crate::components::feedback::{ErrorNotice, FieldMessage, Loading};
+use crate::api::bookings::{CancelBooking, load_booking};
+use crate::components::feedback::{ErrorNotice, Loading};
+use crate::components::form::{FlashNotice, TextAreaField};
 use crate::components::service::{CancellationFacts, ServiceBadge, StatusBadge, WindowItem};
-use crate::domain::Field;
+use crate::domain::{Field, MAX_CANCEL_REASON_CHARS};
 use crate::error::AppError;
-use crate::model::{RequestDetail, SyncStatus};
+use crate::model::{BookingDetail, FormFlash, SyncStatus, flash_for};
 
 #[component]
-pub fn RequestPage() -> impl IntoView {
+pub fn BookingPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok());
     let data = Resource::new(id, |id| async move {
         match id {
-            Some(id) => load_request(id).await,
+            Some(id) => load_booking(id).await,
             None => Err(AppError::NotFound("That is not a booking number.".into())),
         }
     });
@@ -33,8 +34,8 @@ pub fn RequestPage() -> impl IntoView {
 }
 
 #[component]
-fn Detail(detail: RequestDetail) -> impl IntoView {
-    let RequestDetail {
+fn Detail(detail: BookingDetail) -> impl IntoView {
+    let BookingDetail {
         id,
         customer,
         name,
@@ -60,7 +61,9 @@ fn Detail(detail: RequestDetail) -> impl IntoView {
         upcoming_total,
         events,
         can_cancel,
+        flash,
     } = detail;
+    let flash = flash_for(&flash, "cancel");
     let status_note = match status {
         SyncStatus::NotSent => Some(format!(
             "Saved here but not yet sent to AURA, so AURA has not scheduled it. Reason: {}",
@@ -76,9 +79,14 @@ fn Detail(detail: RequestDetail) -> impl IntoView {
         _ => None,
     };
     let shown = upcoming.len();
+    let cancelled_notice = flash.success.is_some().then(|| FormFlash {
+        success: flash.success.clone(),
+        ..FormFlash::default()
+    });
     view! {
         <Title text=name.clone() />
-        <article class="request-detail">
+        {cancelled_notice.map(|flash| view! { <FlashNotice flash /> })}
+        <article class="booking-detail">
             <header class="detail-head">
                 <p class="eyebrow">"Booking #" {id} " · " {customer}</p>
                 <h1>{name.clone()}</h1>
@@ -187,7 +195,7 @@ fn Detail(detail: RequestDetail) -> impl IntoView {
                     }
                 })}
 
-            {can_cancel.then(|| view! { <CancelForm id /> })}
+            {can_cancel.then(|| view! { <CancelForm id flash=flash.clone() /> })}
 
             <section aria-labelledby="log-h">
                 <h2 id="log-h">"History"</h2>
@@ -199,7 +207,7 @@ fn Detail(detail: RequestDetail) -> impl IntoView {
                                 <li>
                                     <span class="when">{e.at_label}</span>
                                     " · "
-                                    <strong>{e.kind}</strong>
+                                    <strong>{e.kind.label()}</strong>
                                     " · "
                                     {e.actor}
                                     {e.on_behalf_of.map(|c| view! { <span class="on-behalf">" for " {c}</span> })}
@@ -214,11 +222,12 @@ fn Detail(detail: RequestDetail) -> impl IntoView {
     }
 }
 
-/// Cancelling: an island, hydrated in the browser (without JS the form still posts and returns).
+/// Cancelling: an island, hydrated in the browser. Without JavaScript the form still posts and the
+/// server answers with this page again (the cancellation, or the problem next to the reason), so
+/// the button works either way.
 #[island]
-fn CancelForm(id: i64) -> impl IntoView {
-    let cancel = ServerAction::<CancelRequest>::new();
-    let hydrated = crate::use_hydrated();
+fn CancelForm(id: i64, flash: FormFlash) -> impl IntoView {
+    let cancel = ServerAction::<CancelBooking>::new();
     let result = cancel.value();
     // The page around the form is server-rendered: reload it to show the cancellation.
     Effect::new(move |_| {
@@ -226,19 +235,24 @@ fn CancelForm(id: i64) -> impl IntoView {
             let _ = window().location().reload();
         }
     });
+    let reason = RwSignal::new(flash.value(Field::CancelReason));
+    let flash_error = flash.error(Field::CancelReason);
     let reason_error = Signal::derive(move || {
         result.with(|r| match r {
             Some(Err(e)) => e
                 .field_errors()
                 .and_then(|f| f.get(Field::CancelReason))
                 .map(str::to_string),
-            _ => None,
+            Some(Ok(())) => None,
+            None => flash_error.clone(),
         })
     });
+    let flash_notice = flash.notice.clone();
     let form_error = Signal::derive(move || {
         result.with(|r| match r {
             Some(Err(e)) if e.field_errors().is_none() => Some(e.to_string()),
-            _ => None,
+            Some(_) => None,
+            None => flash_notice.clone(),
         })
     });
     view! {
@@ -250,19 +264,17 @@ fn CancelForm(id: i64) -> impl IntoView {
             </p>
             <ActionForm action=cancel>
                 <input type="hidden" name="id" value=id />
-                <label for="cancel-reason">"Reason for cancelling (required)"</label>
-                <textarea
+                <TextAreaField
                     id="cancel-reason"
-                    name="reason"
-                    rows="3"
-                    maxlength=crate::domain::MAX_CANCEL_REASON_CHARS
-                    aria-required="true"
-                    aria-invalid=move || reason_error.get().is_some().to_string()
-                    aria-describedby="cancel-reason-error"
-                ></textarea>
-                <FieldMessage id="cancel-reason-error" message=reason_error />
+                    name=Field::CancelReason.name()
+                    label="Reason for cancelling (required)"
+                    value=reason
+                    error=reason_error
+                    max=MAX_CANCEL_REASON_CHARS
+                    required=true
+                />
                 {move || form_error.get().map(|e| view! { <p class="notice notice-error" role="alert">{e}</p> })}
-                <button type="submit" class="danger" disabled=move || !hydrated.get() || cancel.pending().get()>
+                <button type="submit" class="danger" disabled=move || cancel.pending().get()>
                     {move || if cancel.pending().get() { "Cancelling…" } else { "Cancel booking" }}
                 </button>
             </ActionForm>

@@ -1,14 +1,12 @@
 //! The account commands of the `server` binary, run as a deployer would.
 
-mod common;
-
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
+use crate::common::tempdir::TempDir;
 use app::model::Role;
 use app::server::auth;
 use app::server::db;
-use common::tempdir::TempDir;
 
 fn server(dir: &TempDir, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
@@ -168,13 +166,13 @@ async fn a_deployment_gets_its_first_accounts_from_the_command_line() {
         .iter()
         .find(|u| u.email == "desk@acme.example")
         .expect("desk");
-    assert_eq!(desk.role().expect("role"), Role::Customer);
+    assert_eq!(desk.role, Role::Customer);
     assert_eq!(desk.customer_name.as_deref(), Some("Acme Storage"));
     let root = users
         .iter()
         .find(|u| u.email == "root@acme.example")
         .expect("root");
-    assert_eq!(root.role().expect("role"), Role::Admin);
+    assert_eq!(root.role, Role::Admin);
     assert!(!root.password_hash.contains("a long admin password"));
     assert!(
         auth::password_matches(

@@ -3,29 +3,29 @@
 //! and an administrator. Refusals are checked where they matter: in the database and at AURA
 //! (the sandbox's `_control/requests`), not only in the HTTP status.
 
-mod common;
-
 use std::collections::HashMap;
 
+use crate::common::{
+    Dashboard, PASSWORD, RunningSandbox, decode, draft, ready, start_dashboard, start_sandbox,
+};
 use app::api::accounts::{
     AddSite, AssignManager, ChangeRole, CreateCustomer, CreateUser, LoadAdminCustomer,
     LoadAdminCustomers, LoadAdminUsers, ResetPassword, SetUserDisabled, SignIn, SignOut,
     SwitchCustomer, UnassignManager, UpdateCustomer,
 };
 use app::api::bookings::{
-    BookService, CancelRequest, LoadBookingForm, LoadMonth, LoadRequest, LoadUpcoming,
+    BookService, CancelBooking, LoadBooking, LoadBookingForm, LoadMonth, LoadUpcoming,
     PreviewSchedule,
 };
 use app::domain::Field;
 use app::error::AppError;
 use app::model::{
-    BookingResult, BookingStart, MonthView, RequestDetail, SchedulePreview, SyncStatus,
+    BookingDetail, BookingResult, BookingStart, MonthView, SchedulePreview, SyncStatus,
     UpcomingView,
 };
 use app::server::accounts::SIGN_IN_REFUSED;
 use app::server::aura::wire::ServiceCatalog;
 use app::server::db::{self, CustomerScope};
-use common::{Dashboard, PASSWORD, RunningSandbox, decode, draft, start_dashboard, start_sandbox};
 use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -76,8 +76,8 @@ struct World {
     site_a: i64,
     site_b: i64,
     /// A booking of customer A (made by A's own user) and one of B.
-    request_a: i64,
-    request_b: i64,
+    booking_a: i64,
+    booking_b: i64,
 }
 
 impl World {
@@ -116,16 +116,15 @@ impl World {
     }
 
     async fn status_of(&self, id: i64) -> SyncStatus {
-        db::request_in_scope(&self.dash.state.pool, &CustomerScope::All, id)
+        db::booking_in_scope(&self.dash.state.pool, &CustomerScope::All, id)
             .await
             .expect("read")
             .expect("exists")
-            .status()
-            .expect("status")
+            .status
     }
 
     async fn requests_of(&self, customer: i64) -> usize {
-        db::active_requests(&self.dash.state.pool, &CustomerScope::Only(vec![customer]))
+        db::active_bookings(&self.dash.state.pool, &CustomerScope::Only(vec![customer]))
             .await
             .expect("read")
             .len()
@@ -142,7 +141,7 @@ async fn world() -> World {
                 .await
                 .expect("sites")
                 .iter()
-                .find(|s| s.timezone == "Europe/London")
+                .find(|s| s.timezone.name() == "Europe/London")
                 .expect("site")
                 .id
         }
@@ -163,8 +162,8 @@ async fn world() -> World {
         clients,
         site_a,
         site_b,
-        request_a: 0,
-        request_b: 0,
+        booking_a: 0,
+        booking_b: 0,
     };
     let booked: BookingResult = decode(
         w.post_json(
@@ -176,7 +175,7 @@ async fn world() -> World {
     )
     .await
     .expect("A books");
-    w.request_a = booked.request_id;
+    w.booking_a = booked.booking_id;
     let booked: BookingResult = decode(
         w.post_json(
             Who::CustomerB,
@@ -187,7 +186,7 @@ async fn world() -> World {
     )
     .await
     .expect("B books");
-    w.request_b = booked.request_id;
+    w.booking_b = booked.booking_id;
     w
 }
 
@@ -196,11 +195,11 @@ async fn a_request_is_read_only_by_those_who_reach_its_customer() {
     let w = world().await;
     for who in EVERYONE {
         let r = w
-            .get(who, &format!("{}?id={}", LoadRequest::PATH, w.request_a))
+            .get(who, &format!("{}?id={}", LoadBooking::PATH, w.booking_a))
             .await;
         if who.reaches_a() {
             assert_eq!(r.status(), StatusCode::OK, "{who:?}");
-            let detail: RequestDetail = r.json().await.expect("json");
+            let detail: BookingDetail = r.json().await.expect("json");
             assert_eq!(detail.name, "Alpha patrol");
             assert_eq!(detail.customer, w.dash.a.name);
         } else {
@@ -209,14 +208,14 @@ async fn a_request_is_read_only_by_those_who_reach_its_customer() {
             assert!(!body.contains("Alpha patrol"), "{who:?} learned the name");
         }
         // The page: signed-out people are sent to sign in; others see it or nothing of it.
-        let page = w.get(who, &format!("/requests/{}", w.request_a)).await;
+        let page = w.get(who, &format!("/bookings/{}", w.booking_a)).await;
         match who {
             Who::SignedOut => {
                 assert_eq!(page.status(), StatusCode::SEE_OTHER);
                 let to = page.headers()["location"].to_str().expect("location");
                 assert_eq!(
                     to,
-                    format!("/sign-in?next=/requests/{}", w.request_a),
+                    format!("/sign-in?next=/bookings/{}", w.booking_a),
                     "back to the page after signing in"
                 );
             }
@@ -316,10 +315,10 @@ async fn booking_for_a_customer_needs_reach_and_otherwise_changes_nothing() {
             let result: BookingResult = decode(r).await.expect("booked");
             assert_eq!(result.status, SyncStatus::Confirmed, "{who:?}");
             assert_eq!(after, (before.0 + 1, before.1 + 1), "{who:?}");
-            let detail: RequestDetail = decode(
+            let detail: BookingDetail = decode(
                 w.get(
                     who,
-                    &format!("{}?id={}", LoadRequest::PATH, result.request_id),
+                    &format!("{}?id={}", LoadBooking::PATH, result.booking_id),
                 )
                 .await,
             )
@@ -360,12 +359,12 @@ async fn cancelling_needs_reach_and_a_refusal_changes_nothing() {
         let r = w
             .post_form(
                 who,
-                CancelRequest::PATH,
-                &[("id", &w.request_a.to_string()), ("reason", "Not mine")],
+                CancelBooking::PATH,
+                &[("id", &w.booking_a.to_string()), ("reason", "Not mine")],
             )
             .await;
         assert_eq!(r.status(), who.refused_status(), "{who:?}");
-        assert_eq!(w.status_of(w.request_a).await, SyncStatus::Confirmed);
+        assert_eq!(w.status_of(w.booking_a).await, SyncStatus::Confirmed);
     }
     assert_eq!(w.sb.control().await.calls.cancel, 0, "nothing reached AURA");
 
@@ -373,15 +372,15 @@ async fn cancelling_needs_reach_and_a_refusal_changes_nothing() {
     let r = w
         .post_form(
             Who::ManagerOfA,
-            CancelRequest::PATH,
+            CancelBooking::PATH,
             &[
-                ("id", &w.request_a.to_string()),
+                ("id", &w.booking_a.to_string()),
                 ("reason", "Tenant moved out"),
             ],
         )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(w.status_of(w.request_a).await, SyncStatus::Cancelled);
+    assert_eq!(w.status_of(w.booking_a).await, SyncStatus::Cancelled);
     assert_eq!(w.sb.control().await.calls.cancel, 1);
     let ledger: UpcomingView = decode(
         w.get(Who::CustomerA, &format!("{}?days=7", LoadUpcoming::PATH))
@@ -392,21 +391,21 @@ async fn cancelling_needs_reach_and_a_refusal_changes_nothing() {
     let entry = &ledger.cancellations[0].cancellation;
     assert_eq!(entry.by, "Maya Manager");
     assert_eq!(entry.on_behalf_of.as_deref(), Some(w.dash.a.name.as_str()));
-    let detail: RequestDetail = decode(
+    let detail: BookingDetail = decode(
         w.get(
             Who::CustomerA,
-            &format!("{}?id={}", LoadRequest::PATH, w.request_a),
+            &format!("{}?id={}", LoadBooking::PATH, w.booking_a),
         )
         .await,
     )
     .await
     .expect("detail");
     let last = detail.events.last().expect("event");
-    assert_eq!(last.kind, "cancelled");
+    assert_eq!(last.kind, app::model::EventKind::Cancelled);
     assert_eq!(last.actor, "Maya Manager");
     assert_eq!(last.on_behalf_of.as_deref(), Some(w.dash.a.name.as_str()));
     // B's booking is untouched throughout.
-    assert_eq!(w.status_of(w.request_b).await, SyncStatus::Confirmed);
+    assert_eq!(w.status_of(w.booking_b).await, SyncStatus::Confirmed);
 }
 
 #[tokio::test]
@@ -425,12 +424,8 @@ async fn the_form_and_its_preview_offer_only_sites_in_reach() {
                 assert_eq!(choices.len(), 2);
             }
             _ => {
-                let form = r
-                    .json::<BookingStart>()
-                    .await
-                    .expect("json")
-                    .ready()
-                    .expect("one customer: the form");
+                let form = r.json::<BookingStart>().await.expect("json");
+                let form = ready(form).expect("one customer: the form");
                 let ids: Vec<i64> = form.sites.iter().map(|s| s.id).collect();
                 assert_eq!(ids.contains(&w.site_a), who.reaches_a(), "{who:?}");
                 assert_eq!(ids.contains(&w.site_b), who.reaches_b(), "{who:?}");
@@ -496,11 +491,12 @@ async fn the_switcher_only_offers_customers_in_reach() {
     .expect("upcoming");
     assert_eq!(view.showing_for, w.dash.b.name);
     assert!(view.occurrences.iter().all(|o| o.customer == w.dash.b.name));
-    let form = decode::<BookingStart>(w.get(Who::Admin, LoadBookingForm::PATH).await)
-        .await
-        .expect("form")
-        .ready()
-        .expect("B chosen");
+    let form = ready(
+        decode::<BookingStart>(w.get(Who::Admin, LoadBookingForm::PATH).await)
+            .await
+            .expect("form"),
+    )
+    .expect("B chosen");
     assert_eq!(form.customer_id, w.dash.b.id);
 }
 
@@ -662,16 +658,17 @@ async fn administration_is_for_administrators_only() {
         .await
         .expect("sign in");
     assert!(r.status().is_success());
-    let form = decode::<BookingStart>(
-        newcomer
-            .get(w.url(LoadBookingForm::PATH))
-            .send()
-            .await
-            .expect("form"),
+    let form = ready(
+        decode::<BookingStart>(
+            newcomer
+                .get(w.url(LoadBookingForm::PATH))
+                .send()
+                .await
+                .expect("form"),
+        )
+        .await
+        .expect("form"),
     )
-    .await
-    .expect("form")
-    .ready()
     .expect("a customer user's form");
     assert_eq!(form.customer_name, "Renamed");
 }
@@ -695,11 +692,11 @@ async fn administrators_get_field_errors_and_keep_their_own_access() {
     )
     .await
     .expect_err("refused");
-    let AppError::InvalidForm(errors) = err else {
+    let AppError::Invalid(errors) = err else {
         panic!("field errors expected, got {err:?}")
     };
-    for field in ["email", "name", "customer", "password"] {
-        assert!(errors.contains_key(field), "{field}: {errors:?}");
+    for field in [Field::Email, Field::Name, Field::Customer, Field::Password] {
+        assert!(errors.get(field).is_some(), "{field:?}: {errors:?}");
     }
     let taken = decode::<()>(
         w.post_form(
@@ -717,7 +714,7 @@ async fn administrators_get_field_errors_and_keep_their_own_access() {
     )
     .await
     .expect_err("email taken");
-    assert!(matches!(taken, AppError::InvalidForm(e) if e.contains_key("email")));
+    assert!(matches!(taken, AppError::Invalid(e) if e.get(Field::Email).is_some()));
     let me = db::user_by_email(&w.dash.state.pool, &w.dash.people.admin)
         .await
         .expect("read")
@@ -760,7 +757,7 @@ async fn a_browser_form_submit_comes_back_to_the_form_with_what_was_typed() {
     assert!(html.contains("Harbour"), "typed name kept");
     assert!(!html.contains("<b>Harbour"), "typed name inert");
     assert!(html.contains("AURA customerId: a whole number"));
-    assert!(html.contains("is not a time zone we know"));
+    assert!(html.contains("is not a known IANA time zone"));
     // Shown once.
     let again = admin
         .get(w.url("/admin/customers"))
@@ -770,7 +767,7 @@ async fn a_browser_form_submit_comes_back_to_the_form_with_what_was_typed() {
         .text()
         .await
         .expect("html");
-    assert!(!again.contains("is not a time zone we know"));
+    assert!(!again.contains("is not a known IANA time zone"));
 }
 
 #[tokio::test]
@@ -780,7 +777,7 @@ async fn disabled_users_lose_access_at_once() {
         .await
         .expect("read")
         .expect("ann");
-    let detail = format!("{}?id={}", LoadRequest::PATH, w.request_a);
+    let detail = format!("{}?id={}", LoadBooking::PATH, w.booking_a);
     assert_eq!(
         w.get(Who::CustomerA, &detail).await.status(),
         StatusCode::OK
@@ -801,12 +798,12 @@ async fn disabled_users_lose_access_at_once() {
     let cancel = w
         .post_form(
             Who::CustomerA,
-            CancelRequest::PATH,
-            &[("id", &w.request_a.to_string()), ("reason", "Bye")],
+            CancelBooking::PATH,
+            &[("id", &w.booking_a.to_string()), ("reason", "Bye")],
         )
         .await;
     assert_eq!(cancel.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(w.status_of(w.request_a).await, SyncStatus::Confirmed);
+    assert_eq!(w.status_of(w.booking_a).await, SyncStatus::Confirmed);
     assert_eq!(
         w.get(Who::CustomerA, "/").await.status(),
         StatusCode::SEE_OTHER
@@ -844,10 +841,10 @@ async fn disabled_users_lose_access_at_once() {
 async fn requests_from_other_sites_are_refused() {
     let w = world().await;
     let cookie_jar_client = w.client(Who::CustomerA);
-    let id = w.request_a.to_string();
+    let id = w.booking_a.to_string();
     for origin in ["http://evil.example", "null"] {
         let r = cookie_jar_client
-            .post(w.url(CancelRequest::PATH))
+            .post(w.url(CancelBooking::PATH))
             .header("origin", origin)
             .form(&[("id", id.as_str()), ("reason", "Forged")])
             .send()
@@ -871,7 +868,7 @@ async fn requests_from_other_sites_are_refused() {
         .await
         .expect("post");
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    assert_eq!(w.status_of(w.request_a).await, SyncStatus::Confirmed);
+    assert_eq!(w.status_of(w.booking_a).await, SyncStatus::Confirmed);
     assert_eq!(w.sb.control().await.calls.cancel, 0);
 }
 
@@ -983,11 +980,11 @@ async fn aura_credentials_and_tokens_never_reach_a_response() {
             "/".to_string(),
             "/book".into(),
             "/upcoming".into(),
-            format!("/requests/{}", w.request_a),
+            format!("/bookings/{}", w.booking_a),
             "/admin/users".into(),
             "/admin/customers".into(),
             format!("{}?days=30", LoadUpcoming::PATH),
-            format!("{}?id={}", LoadRequest::PATH, w.request_a),
+            format!("{}?id={}", LoadBooking::PATH, w.booking_a),
             LoadBookingForm::PATH.to_string(),
         ] {
             let r = w.get(who, &path).await;
@@ -1088,9 +1085,9 @@ async fn typed_text_is_inert_on_every_page() {
     )
     .await
     .expect("booked");
-    let id = booked.request_id.to_string();
+    let id = booked.booking_id.to_string();
     let r = am
-        .post(w.url(CancelRequest::PATH))
+        .post(w.url(CancelBooking::PATH))
         .form(&[("id", id.as_str()), ("reason", PAYLOAD)])
         .send()
         .await
@@ -1101,7 +1098,7 @@ async fn typed_text_is_inert_on_every_page() {
         "/".to_string(),
         "/book".into(),
         "/upcoming".into(),
-        format!("/requests/{id}"),
+        format!("/bookings/{id}"),
         "/admin/users".into(),
         "/admin/customers".into(),
         format!("/admin/customers/{xs}"),
@@ -1130,12 +1127,16 @@ async fn typed_text_is_inert_on_every_page() {
 async fn behind_https_the_cookie_is_secure_and_only_the_public_origin_may_post() {
     let w = world().await;
     let mut state = w.dash.state.clone();
-    state.security = std::sync::Arc::new(app::server::auth::SecurityConfig {
-        public_origin: Some("https://dash.example.com".into()),
+    state.security = std::sync::Arc::new(app::server::state::SecurityConfig {
+        public_origin: Some(
+            url::Url::parse("https://dash.example.com")
+                .expect("url")
+                .origin(),
+        ),
         trust_forwarded_for: true,
         secure_cookies: true,
     });
-    let addr = common::serve(server::web::router(state, None)).await;
+    let addr = crate::common::serve(server::web::router(state, None)).await;
     let sign_in = |origin: String| {
         reqwest::Client::new()
             .post(format!("http://{addr}{}", SignIn::PATH))
@@ -1291,7 +1292,7 @@ async fn an_account_manager_who_changes_role_loses_their_customers() {
     let r = w
         .get(
             Who::ManagerOfA,
-            &format!("{}?id={}", LoadRequest::PATH, w.request_a),
+            &format!("{}?id={}", LoadBooking::PATH, w.booking_a),
         )
         .await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
@@ -1359,7 +1360,7 @@ async fn people_change_only_their_own_password() {
             .send()
     };
     let field_of = |e: AppError| match e {
-        AppError::InvalidForm(errors) => errors.into_keys().collect::<Vec<_>>(),
+        AppError::Invalid(errors) => errors.0.into_iter().map(|e| e.field).collect::<Vec<_>>(),
         other => panic!("field errors expected, got {other:?}"),
     };
     let wrong = decode::<()>(
@@ -1373,7 +1374,7 @@ async fn people_change_only_their_own_password() {
     )
     .await
     .expect_err("wrong current");
-    assert_eq!(field_of(wrong), vec!["current"]);
+    assert_eq!(field_of(wrong), vec![Field::CurrentPassword]);
     let differ = decode::<()>(
         change(PASSWORD, "a fresh new password", "a fresh new passwort")
             .await
@@ -1381,14 +1382,14 @@ async fn people_change_only_their_own_password() {
     )
     .await
     .expect_err("differ");
-    assert_eq!(field_of(differ), vec!["repeat"]);
+    assert_eq!(field_of(differ), vec![Field::RepeatPassword]);
     let r = change(PASSWORD, "a fresh new password", "a fresh new password")
         .await
         .expect("post");
     assert!(r.status().is_success(), "{}", r.status());
 
     // This session goes on; the other one ended; only the new password signs in now.
-    let detail = format!("{}?id={}", LoadRequest::PATH, w.request_a);
+    let detail = format!("{}?id={}", LoadBooking::PATH, w.booking_a);
     assert_eq!(
         w.get(Who::CustomerA, &detail).await.status(),
         StatusCode::OK
@@ -1419,4 +1420,41 @@ async fn people_change_only_their_own_password() {
     );
     // Nobody else's password moved.
     w.dash.signed_in(&w.dash.people.customer_b).await;
+}
+
+#[tokio::test]
+async fn values_no_form_sends_are_refused_as_malformed_before_anything_runs() {
+    let w = world().await;
+    let before = admin_state(&w).await;
+    let creates = w.sb.control().await.calls.create;
+    let tampered: [(&str, &[(&str, &str)]); 6] = [
+        (
+            ChangeRole::PATH,
+            &[("user", "1 OR 1=1"), ("role", "admin"), ("customer", "")],
+        ),
+        (
+            ChangeRole::PATH,
+            &[("user", "1"), ("role", "superuser"), ("customer", "")],
+        ),
+        (
+            SetUserDisabled::PATH,
+            &[("user", "1"), ("disabled", "maybe")],
+        ),
+        (AssignManager::PATH, &[("customer", "x"), ("manager", "1")]),
+        (UnassignManager::PATH, &[("customer", "1"), ("manager", "")]),
+        (SwitchCustomer::PATH, &[("customer", "../1"), ("back", "/")]),
+    ];
+    for (path, form) in tampered {
+        let r = w.post_form(Who::Admin, path, form).await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{path} {form:?}");
+        let err = decode::<()>(r).await.expect_err("refused");
+        assert!(matches!(err, AppError::BadRequest(_)), "{path}: {err:?}");
+    }
+    // A JSON body that is not a draft at all.
+    let r = w
+        .post_json(Who::CustomerA, BookService::PATH, json!({ "draft": 42 }))
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(admin_state(&w).await, before, "nothing changed");
+    assert_eq!(w.sb.control().await.calls.create, creates);
 }

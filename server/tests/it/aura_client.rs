@@ -1,20 +1,18 @@
 //! The AURA client against the sandbox over real HTTP: token caching and renewal, the 401
 //! renew-and-retry, AURA's messages kept, and the error kinds the booking flow relies on.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::{client_for, start_sandbox};
 use app::domain::{Contact, Location, Repeat, Schedule};
 use app::server::aura::wire::{BodyParts, CreateScheduledRequest, create_body};
 use app::server::aura::{AuraError, CancelOutcome};
-use common::{client_for, start_sandbox};
 use serde_json::json;
 use server::sandbox::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxConfig};
 
 /// A daily booking whose first window opens `minutes` from now in London.
 fn request(name: &str, minutes: i64) -> CreateScheduledRequest {
-    let at = common::local_in("Europe/London", minutes);
+    let at = crate::common::local_in("Europe/London", minutes);
     let schedule = Schedule {
         date_from: at.midnight_utc.parse().expect("rfc3339"),
         date_to: "2099-12-31T23:59:59Z".parse().expect("rfc3339"),

@@ -1,18 +1,16 @@
 //! Server-function and page tests: the whole dashboard over HTTP, against a sandbox on its own port.
 
-mod common;
-
+use crate::common::{Dashboard, RunningSandbox, decode, draft, start_dashboard, start_sandbox};
 use app::api::bookings::{
-    BookService, CancelRequest, LoadMonth, LoadRequest, LoadUpcoming, PreviewSchedule,
+    BookService, CancelBooking, LoadBooking, LoadMonth, LoadUpcoming, PreviewSchedule,
 };
-use app::domain::{BookingDraft, Field};
+use app::domain::{BookingDraft, Field, Violation};
 use app::error::AppError;
 use app::model::{
-    BookingResult, MonthView, RequestDetail, SchedulePreview, SyncStatus, UpcomingView,
+    BookingDetail, BookingResult, EventKind, MonthView, SchedulePreview, SyncStatus, UpcomingView,
 };
 use app::server::aura::wire::ServiceCatalog;
 use app::server::db::{self, CustomerScope};
-use common::{Dashboard, RunningSandbox, decode, draft, start_dashboard, start_sandbox};
 use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -30,7 +28,7 @@ async fn london_site(dash: &Dashboard) -> i64 {
         .expect("sites");
     sites
         .iter()
-        .find(|s| s.timezone == "Europe/London")
+        .find(|s| s.timezone.name() == "Europe/London")
         .expect("london site")
         .id
 }
@@ -47,10 +45,10 @@ async fn book(dash: &Dashboard, draft: &BookingDraft) -> Result<BookingResult, A
     .await
 }
 
-async fn detail(dash: &Dashboard, id: i64) -> Result<RequestDetail, AppError> {
+async fn detail(dash: &Dashboard, id: i64) -> Result<BookingDetail, AppError> {
     decode(
         dash.http
-            .get(format!("{}?id={id}", dash.url(LoadRequest::PATH)))
+            .get(format!("{}?id={id}", dash.url(LoadBooking::PATH)))
             .send()
             .await
             .expect("detail"),
@@ -62,7 +60,7 @@ async fn cancel(dash: &Dashboard, id: i64, reason: &str) -> Result<(), AppError>
     let form = [("id", id.to_string()), ("reason", reason.to_string())];
     decode(
         dash.http
-            .post(dash.url(CancelRequest::PATH))
+            .post(dash.url(CancelBooking::PATH))
             .form(&form)
             .send()
             .await
@@ -80,7 +78,7 @@ async fn booking_is_saved_sent_and_confirmed() {
         .expect("booked");
     assert_eq!(result.status, SyncStatus::Confirmed);
 
-    let d = detail(&dash, result.request_id).await.expect("detail");
+    let d = detail(&dash, result.booking_id).await.expect("detail");
     let at_aura = sb.control().await.requests;
     assert_eq!(at_aura.len(), 1);
     assert_eq!(d.aura_id.as_deref(), Some(at_aura[0].id.as_str()));
@@ -93,14 +91,14 @@ async fn booking_is_saved_sent_and_confirmed() {
         "{:?}",
         d.next_occurrence
     );
-    let kinds: Vec<&str> = d.events.iter().map(|e| e.kind.as_str()).collect();
-    assert_eq!(kinds, vec!["saved", "confirmed"]);
+    let kinds: Vec<EventKind> = d.events.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, vec![EventKind::Saved, EventKind::Confirmed]);
     // Exactly what was stored went to AURA.
     let sent = &at_aura[0].scheduled_request_config;
     assert_eq!(sent.name, "Night patrol");
     assert_eq!(sent.number_of_guards, 2);
     assert_eq!(sent.repeats_config.window_period_minutes, 90);
-    let row = db::request_in_scope(&dash.state.pool, &CustomerScope::All, result.request_id)
+    let row = db::booking_in_scope(&dash.state.pool, &CustomerScope::All, result.booking_id)
         .await
         .expect("row")
         .expect("found");
@@ -116,8 +114,8 @@ async fn the_same_form_submitted_twice_books_once() {
     let (a, b) = tokio::join!(book(&dash, &d), book(&dash, &d));
     let c = book(&dash, &d).await.expect("retry");
     let (a, b) = (a.expect("a"), b.expect("b"));
-    assert_eq!(a.request_id, b.request_id);
-    assert_eq!(a.request_id, c.request_id);
+    assert_eq!(a.booking_id, b.booking_id);
+    assert_eq!(a.booking_id, c.booking_id);
     assert_eq!(c.status, SyncStatus::Confirmed);
     let snapshot = sb.control().await;
     assert_eq!(snapshot.calls.create, 1, "one AURA request");
@@ -166,7 +164,7 @@ async fn invalid_drafts_come_back_with_field_errors_and_nothing_is_saved() {
     );
 
     assert!(
-        db::active_requests(&dash.state.pool, &CustomerScope::Only(vec![dash.a.id]))
+        db::active_bookings(&dash.state.pool, &CustomerScope::Only(vec![dash.a.id]))
             .await
             .expect("rows")
             .is_empty()
@@ -177,23 +175,24 @@ async fn invalid_drafts_come_back_with_field_errors_and_nothing_is_saved() {
 #[tokio::test]
 async fn a_site_of_another_customer_cannot_be_used() {
     let (_sb, dash) = setup().await;
-    let other = db::upsert_customer(
-        &dash.state.pool,
-        "Other",
-        5,
-        "Europe/London",
-        chrono::Utc::now(),
-    )
-    .await
-    .expect("other");
+    let facts = db::CustomerFacts {
+        name: "Other".into(),
+        aura_customer_id: 5,
+        default_timezone: "Europe/London".parse().expect("zone"),
+    };
+    let other = db::upsert_customer(&dash.state.pool, &facts, chrono::Utc::now())
+        .await
+        .expect("other");
     let site = db::insert_site(
         &dash.state.pool,
         &db::NewSite {
             customer_id: other.id,
             name: "Theirs",
-            address: Some("2 Road"),
-            coordinates: None,
-            timezone: "Europe/London",
+            location: &app::domain::Location {
+                address: Some("2 Road".into()),
+                coordinates: None,
+            },
+            timezone: facts.default_timezone,
         },
         chrono::Utc::now(),
     )
@@ -233,7 +232,7 @@ async fn aura_refusal_is_kept_as_rejected_with_its_message_and_off_the_calendar(
             .is_some_and(|m| m.contains("escort")),
         "{result:?}"
     );
-    let detail = detail(&dash, result.request_id).await.expect("detail");
+    let detail = detail(&dash, result.booking_id).await.expect("detail");
     assert_eq!(detail.status, SyncStatus::Rejected);
     assert!(!detail.can_cancel);
     let month: MonthView = decode(
@@ -280,7 +279,7 @@ async fn aura_unreachable_keeps_the_booking_as_not_sent() {
         .await
         .expect("saved");
     assert_eq!(result.status, SyncStatus::NotSent);
-    let d = detail(&dash, result.request_id).await.expect("detail");
+    let d = detail(&dash, result.booking_id).await.expect("detail");
     assert_eq!(d.status, SyncStatus::NotSent);
     assert!(
         d.sync_error
@@ -292,11 +291,11 @@ async fn aura_unreachable_keeps_the_booking_as_not_sent() {
         "a not-yet-sent booking still shows its windows"
     );
     // It never reached AURA, so cancelling is local and succeeds.
-    cancel(&dash, result.request_id, "Not needed")
+    cancel(&dash, result.booking_id, "Not needed")
         .await
         .expect("cancelled");
     assert_eq!(
-        detail(&dash, result.request_id)
+        detail(&dash, result.booking_id)
             .await
             .expect("detail")
             .status,
@@ -311,7 +310,7 @@ async fn cancel_requires_a_reason_then_cancels_at_aura_and_in_the_ledger() {
     let id = book(&dash, &draft("c1", "To cancel", site, 60 * 24))
         .await
         .expect("booked")
-        .request_id;
+        .booking_id;
 
     let err = cancel(&dash, id, "   ").await.expect_err("reason required");
     assert!(
@@ -351,7 +350,7 @@ async fn cancel_requires_a_reason_then_cancels_at_aura_and_in_the_ledger() {
     )
     .await
     .expect("upcoming");
-    assert!(view.occurrences.iter().all(|o| o.request_id != id));
+    assert!(view.occurrences.iter().all(|o| o.booking_id != id));
     assert_eq!(view.cancellations.len(), 1);
     assert_eq!(view.cancellations[0].cancellation.reason, "Site closed");
 }
@@ -363,7 +362,7 @@ async fn aura_failing_to_cancel_leaves_the_booking_active() {
     let id = book(&dash, &draft("c2", "Stays", site, 60 * 24))
         .await
         .expect("booked")
-        .request_id;
+        .booking_id;
     sb.post_control(
         "/_control/faults",
         json!({"operation": "cancel", "status": 503}),
@@ -474,12 +473,12 @@ async fn pages_render_on_the_server_with_typed_text_inert() {
         special_instructions: nasty.into(),
         ..draft("xss", nasty, site, 60 * 24)
     };
-    let id = book(&dash, &d).await.expect("booked").request_id;
+    let id = book(&dash, &d).await.expect("booked").booking_id;
     for path in [
         "/".to_string(),
         "/book".into(),
         "/upcoming".into(),
-        format!("/requests/{id}"),
+        format!("/bookings/{id}"),
     ] {
         let r = dash.http.get(dash.url(&path)).send().await.expect("page");
         assert_eq!(r.status(), StatusCode::OK, "{path}");
@@ -499,7 +498,7 @@ async fn pages_render_on_the_server_with_typed_text_inert() {
     let detail_page = || async {
         let r = dash
             .http
-            .get(dash.url(&format!("/requests/{id}")))
+            .get(dash.url(&format!("/bookings/{id}")))
             .send()
             .await
             .expect("page");
@@ -524,4 +523,98 @@ async fn pages_render_on_the_server_with_typed_text_inert() {
         .await
         .expect("404");
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_cancel_form_works_without_javascript() {
+    let (sb, dash) = setup().await;
+    let site = london_site(&dash).await;
+    let id = book(&dash, &draft("no-js", "No-JS cancel", site, 600))
+        .await
+        .expect("booked")
+        .booking_id;
+    let page = format!("/bookings/{id}");
+    // A browser posting the plain form: an empty reason comes back to the page, at the field.
+    let post = |reason: &'static str| {
+        dash.http
+            .post(dash.url(CancelBooking::PATH))
+            .header("accept", "text/html")
+            .header("referer", dash.url(&page))
+            .form(&[("id", id.to_string()), ("reason", reason.to_string())])
+            .send()
+    };
+    let r = post("   ").await.expect("post");
+    assert_eq!(r.status(), StatusCode::FOUND);
+    assert_eq!(r.headers()["location"], page.as_str());
+    let html = dash
+        .http
+        .get(dash.url(&page))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains(&Violation::CancelReasonMissing.message()),
+        "{html}"
+    );
+    assert_eq!(
+        detail(&dash, id).await.expect("detail").status,
+        SyncStatus::Confirmed
+    );
+    // A reason: cancelled here and at AURA, and the page says so.
+    let r = post("Site sold").await.expect("post");
+    assert_eq!(r.status(), StatusCode::FOUND);
+    assert_eq!(r.headers()["location"], page.as_str());
+    let html = dash
+        .http
+        .get(dash.url(&page))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("The booking is cancelled."), "{html}");
+    assert_eq!(
+        detail(&dash, id).await.expect("detail").status,
+        SyncStatus::Cancelled
+    );
+    assert_eq!(sb.control().await.calls.cancel, 1);
+}
+
+#[tokio::test]
+async fn the_history_names_what_happened_in_words() {
+    let (_sb, dash) = setup().await;
+    let site = london_site(&dash).await;
+    let id = book(&dash, &draft("words", "Worded", site, 600))
+        .await
+        .expect("booked")
+        .booking_id;
+    cancel(&dash, id, "Not needed").await.expect("cancelled");
+    let html = dash
+        .http
+        .get(dash.url(&format!("/bookings/{id}")))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    for label in ["Saved", "Confirmed by AURA", "Cancelled"] {
+        assert!(html.contains(label), "{label}");
+    }
+    for key in ["confirmed<", "aura_cancel", "cancel_failed"] {
+        assert!(!html.contains(key), "raw event key {key} shown");
+    }
+    // Old links to /requests/N land on the booking.
+    let r = dash
+        .http
+        .get(dash.url(&format!("/requests/{id}")))
+        .send()
+        .await
+        .expect("old link");
+    assert_eq!(r.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(r.headers()["location"], format!("/bookings/{id}").as_str());
 }

@@ -1,12 +1,10 @@
 //! Contract tests: the built-in AURA sandbox over real HTTP, rule by rule and status by status, as
-//! `aura-contract.md` specifies.
-
-mod common;
+//! `docs/aura-contract.md` specifies.
 
 use std::time::Duration;
 
+use crate::common::{RunningSandbox, start_sandbox};
 use app::server::aura::wire::ServiceCatalog;
-use common::{RunningSandbox, start_sandbox};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use server::sandbox::SandboxConfig;
@@ -32,7 +30,7 @@ async fn token(sb: &RunningSandbox) -> String {
 
 /// A valid create body whose first window opens `hours_ahead` hours from now (London).
 fn body(hours_ahead: i64) -> Value {
-    let at = common::local_in("Europe/London", hours_ahead * 60);
+    let at = crate::common::local_in("Europe/London", hours_ahead * 60);
     json!({
         "customerId": 178921,
         "scheduledRequestConfig": {
@@ -274,7 +272,7 @@ async fn the_first_window_must_open_at_least_five_minutes_ahead() {
     let sb = sandbox().await;
     let t = token(&sb).await;
     let single_at = |minutes: i64| {
-        let at = common::local_in("Europe/London", minutes);
+        let at = crate::common::local_in("Europe/London", minutes);
         let mut b = body(24);
         b["scheduledRequestConfig"]["dateFrom"] = json!(at.midnight_utc);
         b["scheduledRequestConfig"]["repeatsConfig"]["type"] = json!("single");
@@ -380,7 +378,7 @@ async fn injected_faults_answer_instead_of_the_real_call() {
 async fn embedded_sandbox_is_mounted_under_sandbox() {
     let sandbox = server::sandbox::Sandbox::new(SandboxConfig::default());
     let router = axum::Router::new().nest("/sandbox", server::sandbox::router(sandbox));
-    let addr = common::serve(router).await;
+    let addr = crate::common::serve(router).await;
     let r = reqwest::Client::new()
         .post(format!("http://{addr}/sandbox/panic-api/v2/oauth/token"))
         .json(&json!({"clientId": "sandbox-client", "clientSecret": "sandbox-secret"}))

@@ -1,5 +1,4 @@
 //! Shared test support: real sockets on ephemeral ports, the sandbox, and a whole dashboard.
-#![allow(dead_code)] // each test binary uses a different part
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -7,18 +6,27 @@ use std::time::Duration;
 
 use app::domain::{BookingDraft, ContactDraft};
 use app::error::AppError;
-use app::model::Role;
+use app::model::{BookingFormData, BookingStart, Role};
 use app::server::AppState;
 use app::server::aura::secret::Secret;
 use app::server::aura::wire::ServiceCatalog;
 use app::server::aura::{AuraClient, AuraConfig};
-use app::server::auth::{SecurityConfig, SignInLimiter};
 use app::server::db::{self, CustomerRow};
+use app::server::state::SecurityConfig;
+use app::server::throttle::SignInLimiter;
 use axum::Router;
 use leptos::config::LeptosOptions;
 use serde::de::DeserializeOwned;
 use server::sandbox::{ControlSnapshot, Sandbox, SandboxConfig};
 use server::web;
+
+/// The booking form, if the page offers one (a customer is chosen).
+pub fn ready(start: BookingStart) -> Option<BookingFormData> {
+    match start {
+        BookingStart::Ready(form) => Some(form),
+        BookingStart::ChooseCustomer(_) => None,
+    }
+}
 
 /// Serves `router` on 127.0.0.1 at a free port until the test process ends.
 pub async fn serve(router: Router) -> SocketAddr {

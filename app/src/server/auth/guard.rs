@@ -1,0 +1,253 @@
+//! The guard every request passes (cross-site refusal, who is asking, sign-in redirect for pages),
+//! and what it reads off the request: origin, client address, whether a page is wanted.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use tower_sessions::Session;
+use url::{Origin, Url};
+
+use super::session::load_viewer;
+use super::viewer::CurrentViewer;
+use crate::server::state::{AppState, SecurityConfig};
+
+/// Every request except static files and the embedded sandbox passes here:
+/// 1. a state-changing request from another origin is refused (cross-site request forgery);
+/// 2. the session's person is resolved (disabled accounts and changed grants end at once) and
+///    left as `CurrentViewer` for pages and server functions;
+/// 3. pages need someone signed in: anyone else goes to the sign-in page.
+pub async fn guard(
+    State(state): State<AppState>,
+    session: Session,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let path = req.uri().path().to_string();
+    if path.starts_with("/pkg/") {
+        // The stylesheet and browser bundle: public, the same for everyone.
+        return next.run(req).await;
+    }
+    if is_state_changing(req.method())
+        && !same_origin(req.headers(), state.security.public_origin.as_ref())
+    {
+        tracing::warn!(%path, "refused a cross-site request");
+        return (
+            StatusCode::FORBIDDEN,
+            "This request came from another site and was refused. Use the dashboard itself.",
+        )
+            .into_response();
+    }
+    let viewer = match load_viewer(&state.pool, &session).await {
+        Ok(v) => v.map(Arc::new),
+        Err(e) => {
+            let e = e.reported();
+            return (crate::server::error::status_of(&e), e.to_string()).into_response();
+        }
+    };
+    let is_page = !path.starts_with("/api/");
+    if is_page && viewer.is_none() && path != "/sign-in" {
+        let wanted = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
+        return Redirect::to(&sign_in_then(wanted)).into_response();
+    }
+    req.extensions_mut().insert(CurrentViewer(viewer));
+    let mut response = next.run(req).await;
+    // Pages and answers carry one person's data: never keep them in shared caches.
+    response
+        .headers_mut()
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("private, no-store"));
+    response
+}
+
+fn is_state_changing(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Whether the request's `Origin` (or, lacking that header, its `Referer`'s origin) is the dashboard
+/// itself: scheme, host and port exactly. Browsers send `Origin` with every POST; `Origin: null`
+/// and a request with neither header are refused.
+fn same_origin(headers: &HeaderMap, public_origin: Option<&Origin>) -> bool {
+    let header_url = |name| -> Option<Url> { Url::parse(headers.get(name)?.to_str().ok()?).ok() };
+    let claimed = match headers.get(header::ORIGIN) {
+        Some(_) => header_url(header::ORIGIN),
+        None => header_url(header::REFERER),
+    }
+    .map(|url| url.origin());
+    let Some(ref claimed @ Origin::Tuple(ref scheme, _, _)) = claimed else {
+        return false;
+    };
+    match public_origin {
+        Some(origin) => claimed == origin,
+        None => {
+            // No configured address: the dashboard is wherever this request was sent (its Host).
+            let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+            let own = host.and_then(|h| Url::parse(&format!("{scheme}://{h}")).ok());
+            matches!(scheme.as_str(), "http" | "https")
+                && own.is_some_and(|own| &own.origin() == claimed)
+        }
+    }
+}
+
+/// The client's address, for sign-in throttling.
+pub async fn client_address(security: &SecurityConfig) -> String {
+    if security.trust_forwarded_for
+        && let Some(parts) = leptos::prelude::use_context::<axum::http::request::Parts>()
+        && let Some(last) = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+    {
+        return last.trim().to_string();
+    }
+    leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .await
+        .map(|info| info.0.ip().to_string())
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+/// Whether the request is a plain HTML form submit (the browser wants a page back).
+pub fn accepts_html() -> bool {
+    leptos::prelude::use_context::<axum::http::request::Parts>()
+        .and_then(|p| {
+            p.headers
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.contains("text/html"))
+        })
+        .unwrap_or(false)
+}
+
+/// What stays as it is in a query value carrying a local path: RFC 3986 unreserved characters and
+/// `/`, so `?next=/bookings/4` reads as it is.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'/');
+
+/// The sign-in page, coming back to `wanted` afterwards.
+pub fn sign_in_then(wanted: &str) -> String {
+    format!(
+        "/sign-in?next={}",
+        utf8_percent_encode(&local_path(wanted), QUERY_VALUE)
+    )
+}
+
+/// Where to go after signing in: only a path on this site (`/…`, not `//host`), else home. Only
+/// printable ASCII passes, so the result is always a valid `Location` header.
+pub fn local_path(next: &str) -> String {
+    let next = next.trim();
+    if next.starts_with('/')
+        && !next.starts_with("//")
+        && next.chars().all(|c| c.is_ascii_graphic() && c != '\\')
+    {
+        next.to_string()
+    } else {
+        "/".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(k.clone(), HeaderValue::from_str(v).expect("header"));
+        }
+        h
+    }
+
+    #[test]
+    fn only_the_dashboards_own_origin_may_change_things() {
+        let host = (header::HOST, "dash.local:3000");
+        let origin = |url: &str| Url::parse(url).expect("url").origin();
+        assert!(same_origin(
+            &headers(&[host.clone(), (header::ORIGIN, "http://dash.local:3000")]),
+            None
+        ));
+        assert!(!same_origin(
+            &headers(&[host.clone(), (header::ORIGIN, "http://evil.example")]),
+            None
+        ));
+        assert!(!same_origin(
+            &headers(&[host.clone(), (header::ORIGIN, "null")]),
+            None
+        ));
+        // No Origin: the Referer's origin counts.
+        assert!(same_origin(
+            &headers(&[
+                host.clone(),
+                (header::REFERER, "http://dash.local:3000/book")
+            ]),
+            None
+        ));
+        assert!(!same_origin(
+            &headers(&[
+                host.clone(),
+                (header::REFERER, "http://dash.local:3000.evil.example/")
+            ]),
+            None
+        ));
+        // Another scheme on the same host and port is another origin.
+        assert!(!same_origin(
+            &headers(&[host.clone(), (header::ORIGIN, "evil://dash.local:3000")]),
+            None
+        ));
+        // An opaque origin does not fall back to the Referer.
+        assert!(!same_origin(
+            &headers(&[
+                host.clone(),
+                (header::ORIGIN, "null"),
+                (header::REFERER, "http://dash.local:3000/book")
+            ]),
+            None
+        ));
+        assert!(!same_origin(&headers(&[host]), None), "neither header");
+        // Behind a proxy the configured origin decides, not Host.
+        let proxied = headers(&[
+            (header::HOST, "127.0.0.1:3000"),
+            (header::ORIGIN, "https://dash.example.com"),
+        ]);
+        assert!(same_origin(
+            &proxied,
+            Some(&origin("https://dash.example.com/"))
+        ));
+        assert!(!same_origin(
+            &proxied,
+            Some(&origin("https://other.example.com"))
+        ));
+    }
+
+    #[test]
+    fn sign_in_returns_only_to_local_paths() {
+        assert_eq!(local_path("/bookings/4?x=1"), "/bookings/4?x=1");
+        assert_eq!(local_path("//evil.example/"), "/");
+        assert_eq!(local_path("https://evil.example/"), "/");
+        assert_eq!(local_path("/\\evil.example"), "/");
+        assert_eq!(local_path(""), "/");
+        assert_eq!(local_path("/a\r\nSet-Cookie: x"), "/");
+        assert_eq!(local_path("/caf\u{e9}"), "/");
+    }
+
+    #[test]
+    fn the_sign_in_page_keeps_the_path_readable() {
+        assert_eq!(sign_in_then("/bookings/4"), "/sign-in?next=/bookings/4");
+        assert_eq!(
+            sign_in_then("/upcoming?days=30"),
+            "/sign-in?next=/upcoming%3Fdays%3D30"
+        );
+        assert_eq!(sign_in_then("//evil.example"), "/sign-in?next=/");
+    }
+}

@@ -1,0 +1,70 @@
+//! Bookings: making one (validate → save → send to AURA → record), cancelling one, and the views
+//! built from stored bookings.
+//!
+//! Nothing the user was told about is lost: the booking is saved before AURA is called, and its
+//! status says how far it got.
+
+mod book;
+mod cancel;
+mod views;
+
+pub use book::{book, create_body_for, form_data, preview};
+pub use cancel::cancel;
+pub use views::{booking_detail, month_view, parse_month, upcoming_view};
+
+use chrono::{DateTime, Utc};
+
+use super::db::{Booking, CancellationRecord};
+use super::present::{date_label, instant_label, occurrence_notes, window_label};
+use crate::domain::{Field, FieldErrors, Occurrence};
+use crate::model::{CancellationInfo, OccurrenceView};
+
+/// Counting windows stops here, so a booking spanning centuries cannot stall a request.
+const REMOVED_COUNT_CAP: usize = 100_000;
+
+/// How many of a booking's future windows open after `now` (capped).
+fn future_windows(booking: &Booking, now: DateTime<Utc>) -> usize {
+    booking
+        .schedule
+        .occurrences(booking.zone.tz())
+        .filter(|o| o.opens > now)
+        .take(REMOVED_COUNT_CAP)
+        .count()
+}
+
+/// A saved site that is not (or no longer) one of this customer's.
+fn unknown_site() -> FieldErrors {
+    FieldErrors::one(
+        Field::Site,
+        "That site is not one of your saved sites. Choose another or enter a new location.",
+    )
+}
+
+fn cancellation_info(c: &CancellationRecord, booking: &Booking) -> CancellationInfo {
+    CancellationInfo {
+        at_label: instant_label(c.at, booking.zone.tz()),
+        reason: c.reason.clone(),
+        by: c.by.clone(),
+        on_behalf_of: c.on_behalf_of.clone(),
+        removed_occurrences: c.removed_occurrences,
+    }
+}
+
+fn occurrence_view(booking: &Booking, o: &Occurrence) -> OccurrenceView {
+    let tz = booking.zone.tz();
+    OccurrenceView {
+        booking_id: booking.id,
+        customer: booking.customer.name.clone(),
+        name: booking.name.clone(),
+        service_type: booking.service_type,
+        status: booking.status,
+        place: booking.place(),
+        timezone: booking.zone.name().to_string(),
+        local_date: o.local_date,
+        opens: o.opens,
+        closes: o.closes,
+        date_label: date_label(o.local_date),
+        time_label: window_label(o.opens, o.closes, tz),
+        notes: occurrence_notes(o, booking.schedule.start_time, tz),
+    }
+}

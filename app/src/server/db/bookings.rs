@@ -1,0 +1,793 @@
+//! Bookings, saved before AURA is called. Instants are UTC; the local fields are as the customer
+//! chose them in the booking's zone. A row becomes a `Booking` once, here.
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use sqlx::types::Json;
+use sqlx::{SqliteConnection, SqliteExecutor};
+
+use super::{BindExt, CustomerScope, DbError, in_scope, status_in};
+use crate::domain::{
+    ArmedPreference, Contact, Location, Repeat, RepeatKind, Schedule, ServiceType,
+};
+use crate::model::SyncStatus;
+use crate::server::zone::Zone;
+
+use super::Actor;
+
+/// A stored booking as the flows use it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Booking {
+    pub id: i64,
+    pub customer: BookingCustomer,
+    /// The saved site it was booked at, if any (its location is copied into `location`).
+    pub site: Option<SiteRef>,
+    pub service_type: ServiceType,
+    pub name: String,
+    pub special_instructions: Option<String>,
+    pub number_of_guards: u32,
+    pub armed_preference: ArmedPreference,
+    pub contacts: Vec<Contact>,
+    pub location: Location,
+    pub zone: Zone,
+    pub first_date: NaiveDate,
+    pub last_date: NaiveDate,
+    pub schedule: Schedule,
+    pub aura_id: Option<String>,
+    pub next_occurrence: Option<DateTime<Utc>>,
+    pub status: SyncStatus,
+    /// Why AURA refused it, or why it could not be sent.
+    pub sync_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub cancellation: Option<CancellationRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BookingCustomer {
+    pub id: i64,
+    pub name: String,
+    pub aura_customer_id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SiteRef {
+    pub id: i64,
+    pub name: String,
+}
+
+/// Who cancelled a booking, when, why, and how many future windows that removed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CancellationRecord {
+    pub at: DateTime<Utc>,
+    pub reason: String,
+    pub by: String,
+    pub on_behalf_of: Option<String>,
+    pub removed_occurrences: i64,
+}
+
+impl Booking {
+    /// A label for where it happens: the saved site's name, else the address or coordinates.
+    pub fn place(&self) -> String {
+        self.site
+            .as_ref()
+            .map(|s| s.name.clone())
+            .or_else(|| self.location.address.clone())
+            .or_else(|| {
+                self.location
+                    .coordinates
+                    .map(|(lat, lon)| format!("{lat:.5}, {lon:.5}"))
+            })
+            .unwrap_or_default()
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct BookingRow {
+    id: i64,
+    customer_id: i64,
+    customer_name: String,
+    customer_aura_id: i64,
+    site_id: Option<i64>,
+    site_name: Option<String>,
+    service_type: ServiceType,
+    name: String,
+    special_instructions: Option<String>,
+    number_of_guards: i64,
+    armed_preference: ArmedPreference,
+    contacts: Json<Vec<Contact>>,
+    address: Option<String>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    timezone: Zone,
+    first_date: NaiveDate,
+    last_date: NaiveDate,
+    date_from: DateTime<Utc>,
+    date_to: DateTime<Utc>,
+    repeat_type: RepeatKind,
+    days_of_week: String,
+    start_time: NaiveTime,
+    window_minutes: i64,
+    aura_id: Option<String>,
+    next_occurrence: Option<DateTime<Utc>>,
+    status: SyncStatus,
+    sync_error: Option<String>,
+    created_at: DateTime<Utc>,
+    cancelled_at: Option<DateTime<Utc>>,
+    cancel_reason: Option<String>,
+    cancelled_by: Option<String>,
+    cancelled_on_behalf_of: Option<String>,
+    removed_occurrences: Option<i64>,
+}
+
+impl TryFrom<BookingRow> for Booking {
+    type Error = DbError;
+
+    fn try_from(r: BookingRow) -> Result<Self, DbError> {
+        let corrupt = |what: &str| DbError::Corrupt(format!("booking {}: {what}", r.id));
+        let repeat = Repeat::from_parts(r.repeat_type, &r.days_of_week)
+            .map_err(|e| corrupt(&format!("days of week: {e}")))?;
+        let window_minutes = u32::try_from(r.window_minutes).map_err(|_| corrupt("window"))?;
+        let number_of_guards = u32::try_from(r.number_of_guards).map_err(|_| corrupt("guards"))?;
+        let site = r
+            .site_id
+            .zip(r.site_name)
+            .map(|(id, name)| SiteRef { id, name });
+        let cancellation = match r.cancelled_at {
+            None => None,
+            Some(at) => Some(CancellationRecord {
+                at,
+                reason: r.cancel_reason.unwrap_or_default(),
+                by: r.cancelled_by.unwrap_or_default(),
+                on_behalf_of: r.cancelled_on_behalf_of,
+                removed_occurrences: r.removed_occurrences.unwrap_or(0),
+            }),
+        };
+        if (r.status == SyncStatus::Cancelled) != cancellation.is_some() {
+            return Err(corrupt("status and cancellation time disagree"));
+        }
+        if r.status == SyncStatus::Confirmed && r.aura_id.is_none() {
+            return Err(corrupt("confirmed without an AURA id"));
+        }
+        Ok(Booking {
+            id: r.id,
+            customer: BookingCustomer {
+                id: r.customer_id,
+                name: r.customer_name,
+                aura_customer_id: r.customer_aura_id,
+            },
+            site,
+            service_type: r.service_type,
+            name: r.name,
+            special_instructions: r.special_instructions,
+            number_of_guards,
+            armed_preference: r.armed_preference,
+            contacts: r.contacts.0,
+            location: Location {
+                address: r.address,
+                coordinates: r.latitude.zip(r.longitude),
+            },
+            zone: r.timezone,
+            first_date: r.first_date,
+            last_date: r.last_date,
+            schedule: Schedule {
+                date_from: r.date_from,
+                date_to: r.date_to,
+                repeat,
+                start_time: r.start_time,
+                window_minutes,
+            },
+            aura_id: r.aura_id,
+            next_occurrence: r.next_occurrence,
+            status: r.status,
+            sync_error: r.sync_error,
+            created_at: r.created_at,
+            cancellation,
+        })
+    }
+}
+
+/// `SELECT` of every `BookingRow` column, then the rest of the statement.
+macro_rules! select_bookings {
+    ($($rest:tt)*) => {
+        concat!(
+            "SELECT b.id, b.customer_id, c.name AS customer_name, c.aura_customer_id AS customer_aura_id,
+                b.site_id, s.name AS site_name, b.service_type, b.name, b.special_instructions,
+                b.number_of_guards, b.armed_preference, b.contacts, b.address, b.latitude, b.longitude,
+                b.timezone, b.first_date, b.last_date, b.date_from, b.date_to, b.repeat_type,
+                b.days_of_week, b.start_time, b.window_minutes, b.aura_id, b.next_occurrence, b.status,
+                b.sync_error, b.created_at, b.cancelled_at, b.cancel_reason, b.cancelled_by,
+                b.cancelled_on_behalf_of, b.removed_occurrences
+             FROM bookings b JOIN customers c ON c.id = b.customer_id LEFT JOIN sites s ON s.id = b.site_id ",
+            $($rest)*
+        )
+    };
+}
+
+fn all_typed(rows: Vec<BookingRow>) -> Result<Vec<Booking>, DbError> {
+    rows.into_iter().map(Booking::try_from).collect()
+}
+
+/// A booking as first saved, before AURA is called.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewBooking {
+    pub customer_id: i64,
+    pub site_id: Option<i64>,
+    pub idempotency_key: String,
+    pub service_type: ServiceType,
+    pub name: String,
+    pub special_instructions: Option<String>,
+    pub number_of_guards: u32,
+    pub armed_preference: ArmedPreference,
+    pub contacts: Vec<Contact>,
+    pub location: Location,
+    pub zone: Zone,
+    pub first_date: NaiveDate,
+    pub last_date: NaiveDate,
+    pub schedule: Schedule,
+    pub created_by_user_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inserted {
+    /// A new row: the caller goes on to call AURA.
+    New(i64),
+    /// The same form was submitted before: nothing was written.
+    Existing(i64),
+}
+
+pub async fn insert_booking(
+    conn: &mut SqliteConnection,
+    b: &NewBooking,
+    now: DateTime<Utc>,
+) -> Result<Inserted, DbError> {
+    let coordinates = b.location.coordinates;
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO bookings (customer_id, site_id, idempotency_key, service_type, name, special_instructions,
+            number_of_guards, armed_preference, contacts, address, latitude, longitude, timezone, first_date,
+            last_date, date_from, date_to, repeat_type, days_of_week, start_time, window_minutes, status,
+            created_by_user_id, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (customer_id, idempotency_key) DO NOTHING
+         RETURNING id",
+    )
+    .bind(b.customer_id)
+    .bind(b.site_id)
+    .bind(&b.idempotency_key)
+    .bind(b.service_type)
+    .bind(&b.name)
+    .bind(&b.special_instructions)
+    .bind(i64::from(b.number_of_guards))
+    .bind(b.armed_preference)
+    .bind(Json(&b.contacts))
+    .bind(&b.location.address)
+    .bind(coordinates.map(|c| c.0))
+    .bind(coordinates.map(|c| c.1))
+    .bind(b.zone)
+    .bind(b.first_date)
+    .bind(b.last_date)
+    .bind(b.schedule.date_from)
+    .bind(b.schedule.date_to)
+    .bind(b.schedule.repeat.kind())
+    .bind(b.schedule.repeat.day_codes())
+    .bind(b.schedule.start_time)
+    .bind(i64::from(b.schedule.window_minutes))
+    .bind(SyncStatus::Saved)
+    .bind(b.created_by_user_id)
+    .bind(now)
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(id) = id {
+        return Ok(Inserted::New(id));
+    }
+    let existing: i64 =
+        sqlx::query_scalar("SELECT id FROM bookings WHERE customer_id = ? AND idempotency_key = ?")
+            .bind(b.customer_id)
+            .bind(&b.idempotency_key)
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok(Inserted::Existing(existing))
+}
+
+/// A booking, only if its customer is in scope.
+pub async fn booking_in_scope(
+    ex: impl SqliteExecutor<'_>,
+    scope: &CustomerScope,
+    id: i64,
+) -> Result<Option<Booking>, DbError> {
+    sqlx::query_as::<_, BookingRow>(select_bookings!("WHERE ", in_scope!(), " AND b.id = ?"))
+        .bind_scope(scope)
+        .bind(id)
+        .fetch_optional(ex)
+        .await?
+        .map(Booking::try_from)
+        .transpose()
+}
+
+/// Bookings whose windows belong on the calendar, oldest first.
+pub async fn active_bookings(
+    ex: impl SqliteExecutor<'_>,
+    scope: &CustomerScope,
+) -> Result<Vec<Booking>, DbError> {
+    all_typed(
+        sqlx::query_as::<_, BookingRow>(select_bookings!(
+            "WHERE ",
+            in_scope!(),
+            " AND ",
+            status_in!(),
+            " ORDER BY b.id"
+        ))
+        .bind_scope(scope)
+        .bind_statuses(&SyncStatus::ACTIVE)
+        .fetch_all(ex)
+        .await?,
+    )
+}
+
+/// Active bookings with a window overlapping `[from, to)`: a coarse filter on the stored span.
+pub async fn active_bookings_between(
+    ex: impl SqliteExecutor<'_>,
+    scope: &CustomerScope,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Booking>, DbError> {
+    // A window opens no later than date_to and closes at most a day after it opens.
+    all_typed(
+        sqlx::query_as::<_, BookingRow>(select_bookings!(
+            "WHERE ",
+            in_scope!(),
+            " AND ",
+            status_in!(),
+            " AND b.date_from < ? AND b.date_to >= ? ORDER BY b.id"
+        ))
+        .bind_scope(scope)
+        .bind_statuses(&SyncStatus::ACTIVE)
+        .bind(to)
+        .bind(from - chrono::Duration::days(1))
+        .fetch_all(ex)
+        .await?,
+    )
+}
+
+/// The cancellation ledger, newest first.
+pub async fn cancelled_bookings(
+    ex: impl SqliteExecutor<'_>,
+    scope: &CustomerScope,
+    limit: i64,
+) -> Result<Vec<Booking>, DbError> {
+    all_typed(
+        sqlx::query_as::<_, BookingRow>(select_bookings!(
+            "WHERE ",
+            in_scope!(),
+            " AND ",
+            status_in!(),
+            " ORDER BY b.cancelled_at DESC, b.id DESC LIMIT ?"
+        ))
+        .bind_scope(scope)
+        .bind_statuses(&[SyncStatus::Cancelled])
+        .bind(limit)
+        .fetch_all(ex)
+        .await?,
+    )
+}
+
+/// Records AURA's acceptance. Only a booking still waiting for AURA changes; returns whether it did.
+pub async fn mark_confirmed(
+    ex: impl SqliteExecutor<'_>,
+    id: i64,
+    aura_id: &str,
+    next_occurrence: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let done = sqlx::query(concat!(
+        "UPDATE bookings AS b SET status = ?, aura_id = ?, next_occurrence = ?, sync_error = NULL,
+            updated_at = ?
+         WHERE b.id = ? AND ",
+        status_in!()
+    ))
+    .bind(SyncStatus::Confirmed)
+    .bind(aura_id)
+    .bind(next_occurrence)
+    .bind(now)
+    .bind(id)
+    .bind_statuses(&SyncStatus::AWAITING_AURA)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Why a create did not confirm: AURA refused it, or it could not be sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreateFailure {
+    Rejected,
+    NotSent,
+}
+
+/// Records that AURA refused (`rejected`) or could not be reached (`not_sent`), with the reason.
+pub async fn mark_failed(
+    ex: impl SqliteExecutor<'_>,
+    id: i64,
+    failure: CreateFailure,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let status = match failure {
+        CreateFailure::Rejected => SyncStatus::Rejected,
+        CreateFailure::NotSent => SyncStatus::NotSent,
+    };
+    let done = sqlx::query(concat!(
+        "UPDATE bookings AS b SET status = ?, sync_error = ?, updated_at = ? WHERE b.id = ? AND ",
+        status_in!()
+    ))
+    .bind(status)
+    .bind(reason)
+    .bind(now)
+    .bind(id)
+    .bind_statuses(&SyncStatus::AWAITING_AURA)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub struct Cancellation<'a> {
+    pub reason: &'a str,
+    pub by: &'a Actor,
+    pub at: DateTime<Utc>,
+    pub removed_occurrences: i64,
+}
+
+/// Marks an active booking cancelled; returns false if it was not active any more.
+pub async fn mark_cancelled(
+    ex: impl SqliteExecutor<'_>,
+    id: i64,
+    c: &Cancellation<'_>,
+) -> Result<bool, DbError> {
+    let done = sqlx::query(concat!(
+        "UPDATE bookings AS b SET status = ?, cancelled_at = ?, cancel_reason = ?, cancelled_by = ?,
+            cancelled_by_user_id = ?, cancelled_on_behalf_of = ?, removed_occurrences = ?,
+            next_occurrence = NULL, updated_at = ?
+         WHERE b.id = ? AND ",
+        status_in!()
+    ))
+    .bind(SyncStatus::Cancelled)
+    .bind(c.at)
+    .bind(c.reason)
+    .bind(&c.by.name)
+    .bind(c.by.user_id)
+    .bind(&c.by.on_behalf_of)
+    .bind(c.removed_occurrences)
+    .bind(c.at)
+    .bind(id)
+    .bind_statuses(&SyncStatus::ACTIVE)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::EventKind;
+    use crate::server::db::test_support::{fresh, now};
+    use crate::server::db::{
+        CustomerFacts, NewSite, add_event, customer_by_aura_id, events_of_booking, insert_site,
+        site_of_customer, sites_for_customer, upsert_customer,
+    };
+    use chrono::Weekday;
+    use sqlx::SqlitePool;
+
+    async fn conn(pool: &SqlitePool) -> sqlx::pool::PoolConnection<sqlx::Sqlite> {
+        pool.acquire().await.expect("connection")
+    }
+
+    fn london() -> Zone {
+        "Europe/London".parse().expect("zone")
+    }
+
+    async fn customer(pool: &SqlitePool, name: &str, aura_id: i64) -> i64 {
+        let facts = CustomerFacts {
+            name: name.into(),
+            aura_customer_id: aura_id,
+            default_timezone: london(),
+        };
+        upsert_customer(pool, &facts, now())
+            .await
+            .expect("customer")
+            .id
+    }
+
+    fn new_booking(customer_id: i64, key: &str) -> NewBooking {
+        let d = |day| NaiveDate::from_ymd_opt(2026, 12, day).expect("date");
+        NewBooking {
+            customer_id,
+            site_id: None,
+            idempotency_key: key.into(),
+            service_type: ServiceType::Patrol,
+            name: "Night patrol".into(),
+            special_instructions: Some("Check doors".into()),
+            number_of_guards: 2,
+            armed_preference: ArmedPreference::Unarmed,
+            contacts: vec![Contact {
+                name: "Ann".into(),
+                mobile: "+447700900123".into(),
+            }],
+            location: Location {
+                address: Some("1 High St".into()),
+                coordinates: Some((51.5, -0.12)),
+            },
+            zone: london(),
+            first_date: d(1),
+            last_date: d(31),
+            schedule: Schedule {
+                date_from: DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z")
+                    .expect("t")
+                    .with_timezone(&Utc),
+                date_to: DateTime::parse_from_rfc3339("2026-12-31T23:59:59Z")
+                    .expect("t")
+                    .with_timezone(&Utc),
+                repeat: Repeat::weekly([Weekday::Mon, Weekday::Fri]),
+                start_time: NaiveTime::from_hms_opt(22, 0, 0).expect("t"),
+                window_minutes: 90,
+            },
+            created_by_user_id: None,
+        }
+    }
+
+    /// Inserts a booking that must be new, returning its id.
+    async fn insert_new(pool: &SqlitePool, customer_id: i64, key: &str) -> i64 {
+        match insert_booking(
+            &mut *conn(pool).await,
+            &new_booking(customer_id, key),
+            now(),
+        )
+        .await
+        .expect("insert")
+        {
+            Inserted::New(id) => id,
+            Inserted::Existing(id) => panic!("booking {id} already existed"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_booking_round_trips_every_field() {
+        let pool = fresh().await;
+        let c = customer(&pool, "Acme", 1).await;
+        let new = new_booking(c, "k1");
+        let Inserted::New(id) = insert_booking(&mut *conn(&pool).await, &new, now())
+            .await
+            .expect("insert")
+        else {
+            panic!("not new")
+        };
+        let b = booking_in_scope(&pool, &CustomerScope::Only(vec![c]), id)
+            .await
+            .expect("read")
+            .expect("found");
+        assert_eq!(b.schedule, new.schedule);
+        assert_eq!(b.contacts, new.contacts);
+        assert_eq!(b.status, SyncStatus::Saved);
+        assert_eq!(b.armed_preference, ArmedPreference::Unarmed);
+        assert_eq!(b.zone, london());
+        assert_eq!((b.first_date, b.last_date), (new.first_date, new.last_date));
+        assert_eq!(b.place(), "1 High St");
+    }
+
+    #[tokio::test]
+    async fn stored_text_that_names_no_value_is_refused_once_at_the_edge() {
+        let pool = fresh().await;
+        let c = customer(&pool, "Acme", 1).await;
+        let id = insert_new(&pool, c, "k").await;
+        sqlx::query("UPDATE bookings SET days_of_week = 'MON,XYZ' WHERE id = ?")
+            .bind(id)
+            .execute(&pool)
+            .await
+            .expect("update");
+        let e = booking_in_scope(&pool, &CustomerScope::All, id)
+            .await
+            .expect_err("corrupt");
+        assert!(
+            matches!(e, DbError::Corrupt(ref m) if m.contains("days of week")),
+            "{e}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_same_form_key_inserts_once() {
+        let pool = fresh().await;
+        let c = customer(&pool, "Acme", 1).await;
+        let first = insert_booking(&mut *conn(&pool).await, &new_booking(c, "k1"), now())
+            .await
+            .expect("insert");
+        let again = insert_booking(&mut *conn(&pool).await, &new_booking(c, "k1"), now())
+            .await
+            .expect("insert");
+        let Inserted::New(id) = first else {
+            panic!("first insert must be new")
+        };
+        assert_eq!(again, Inserted::Existing(id));
+        let other = insert_booking(&mut *conn(&pool).await, &new_booking(c, "k2"), now())
+            .await
+            .expect("insert");
+        assert!(matches!(other, Inserted::New(o) if o != id));
+    }
+
+    #[tokio::test]
+    async fn bookings_are_only_visible_to_their_customer() {
+        let pool = fresh().await;
+        let a = customer(&pool, "A", 1).await;
+        let b = customer(&pool, "B", 2).await;
+        let id = insert_new(&pool, a, "k").await;
+        assert!(
+            booking_in_scope(&pool, &CustomerScope::Only(vec![b]), id)
+                .await
+                .expect("read")
+                .is_none()
+        );
+        let only = |id| CustomerScope::Only(vec![id]);
+        let count = |scope: CustomerScope| {
+            let pool = pool.clone();
+            async move { active_bookings(&pool, &scope).await.expect("read").len() }
+        };
+        assert_eq!(count(only(b)).await, 0);
+        assert_eq!(count(only(a)).await, 1);
+        assert_eq!(count(CustomerScope::Only(vec![a, b])).await, 1);
+        assert_eq!(count(CustomerScope::All).await, 1);
+        assert_eq!(
+            count(CustomerScope::Only(vec![])).await,
+            0,
+            "an empty scope sees nothing"
+        );
+    }
+
+    #[tokio::test]
+    async fn status_changes_follow_the_booking_lifecycle() {
+        let pool = fresh().await;
+        let c = customer(&pool, "Acme", 1).await;
+        let id = insert_new(&pool, c, "k").await;
+        assert!(
+            mark_failed(
+                &pool,
+                id,
+                CreateFailure::NotSent,
+                "connection refused",
+                now()
+            )
+            .await
+            .expect("fail")
+        );
+        assert!(
+            mark_confirmed(&pool, id, "aura-1", Some(now()), now())
+                .await
+                .expect("confirm")
+        );
+        // A confirmed booking cannot be marked failed afterwards.
+        assert!(
+            !mark_failed(&pool, id, CreateFailure::Rejected, "late", now())
+                .await
+                .expect("no-op")
+        );
+        let ann = Actor {
+            name: "Ann".into(),
+            user_id: None,
+            on_behalf_of: Some("Acme".into()),
+        };
+        let c1 = Cancellation {
+            reason: "Site closed",
+            by: &ann,
+            at: now(),
+            removed_occurrences: 9,
+        };
+        assert!(mark_cancelled(&pool, id, &c1).await.expect("cancel"));
+        assert!(
+            !mark_cancelled(&pool, id, &c1).await.expect("twice"),
+            "cancelling twice changes nothing"
+        );
+        let b = booking_in_scope(&pool, &CustomerScope::Only(vec![c]), id)
+            .await
+            .expect("read")
+            .expect("found");
+        assert_eq!(b.status, SyncStatus::Cancelled);
+        assert_eq!(b.aura_id.as_deref(), Some("aura-1"));
+        let cancellation = b.cancellation.expect("cancellation");
+        assert_eq!(cancellation.reason, "Site closed");
+        assert_eq!(cancellation.removed_occurrences, 9);
+        assert_eq!(cancellation.on_behalf_of.as_deref(), Some("Acme"));
+        assert_eq!(b.customer.name, "Acme");
+        assert_eq!(
+            cancelled_bookings(&pool, &CustomerScope::Only(vec![c]), 10)
+                .await
+                .expect("ledger")
+                .len(),
+            1
+        );
+        assert!(
+            active_bookings(&pool, &CustomerScope::All)
+                .await
+                .expect("active")
+                .is_empty()
+        );
+    }
+
+    #[tokio::test]
+    async fn events_are_kept_in_order() {
+        let pool = fresh().await;
+        let c = customer(&pool, "Acme", 1).await;
+        let id = insert_new(&pool, c, "k").await;
+        add_event(
+            &pool,
+            id,
+            now(),
+            EventKind::Saved,
+            &Actor::system("Ann"),
+            "",
+        )
+        .await
+        .expect("event");
+        add_event(
+            &pool,
+            id,
+            now(),
+            EventKind::Confirmed,
+            &Actor::system("AURA"),
+            "id aura-1",
+        )
+        .await
+        .expect("event");
+        let kinds: Vec<EventKind> = events_of_booking(&pool, id)
+            .await
+            .expect("events")
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(kinds, vec![EventKind::Saved, EventKind::Confirmed]);
+    }
+
+    #[tokio::test]
+    async fn sites_belong_to_one_customer() {
+        let pool = fresh().await;
+        let a = customer(&pool, "A", 1).await;
+        let b = customer(&pool, "B", 2).await;
+        let location = Location {
+            address: Some("1 Road".into()),
+            coordinates: None,
+        };
+        let site = NewSite {
+            customer_id: a,
+            name: "Depot",
+            location: &location,
+            timezone: london(),
+        };
+        let s = insert_site(&pool, &site, now()).await.expect("site");
+        assert!(
+            site_of_customer(&pool, b, s.id)
+                .await
+                .expect("read")
+                .is_none()
+        );
+        assert_eq!(sites_for_customer(&pool, a).await.expect("read"), vec![s]);
+        // The same name twice for one customer is a typed refusal.
+        assert!(matches!(
+            insert_site(&pool, &site, now()).await,
+            Err(DbError::Taken(crate::server::db::Unique::SiteName))
+        ));
+        // The check constraint refuses a site with no location at all.
+        let nowhere = Location {
+            address: None,
+            coordinates: None,
+        };
+        let bad = NewSite {
+            location: &nowhere,
+            name: "Nowhere",
+            ..site
+        };
+        assert!(insert_site(&pool, &bad, now()).await.is_err());
+        // Upsert keeps one row per AURA customer id.
+        assert_eq!(customer(&pool, "A renamed", 1).await, a);
+        assert_eq!(
+            customer_by_aura_id(&pool, 1)
+                .await
+                .expect("read")
+                .map(|c| c.name),
+            Some("A renamed".into())
+        );
+    }
+}

@@ -1,0 +1,97 @@
+//! Plain HTML forms (no browser code needed): each submit ends in a redirect, to the result or back to
+//! the form with its problems and what was typed, kept for one page load in a session flash.
+
+use std::collections::BTreeMap;
+
+use super::auth;
+use super::error::{ServerError, with_status};
+use crate::error::AppError;
+use crate::model::FormFlash;
+
+/// Where a successful submit goes, and what to tell the person there.
+pub struct Done {
+    pub redirect: String,
+    pub success: Option<String>,
+}
+
+impl Done {
+    pub fn to(redirect: impl Into<String>, success: impl Into<String>) -> Done {
+        Done {
+            redirect: redirect.into(),
+            success: Some(success.into()),
+        }
+    }
+
+    /// Just go there.
+    pub fn go(redirect: impl Into<String>) -> Done {
+        Done {
+            redirect: redirect.into(),
+            success: None,
+        }
+    }
+}
+
+/// Ends a form submit. A browser's plain form post is always redirected: to the result, or back to
+/// the form with the problems and what was typed (never passwords); signed-out people go to the
+/// sign-in page. Other callers (the islands, tests) get the error itself with its HTTP status.
+pub async fn finish_form(
+    form: &str,
+    back: &str,
+    values: BTreeMap<String, String>,
+    outcome: Result<Done, ServerError>,
+) -> Result<(), AppError> {
+    with_status(finish(form, back, values, outcome).await)
+}
+
+async fn finish(
+    form: &str,
+    back: &str,
+    values: BTreeMap<String, String>,
+    outcome: Result<Done, ServerError>,
+) -> Result<(), ServerError> {
+    let html = auth::accepts_html();
+    match outcome {
+        Ok(done) => {
+            if let Some(success) = done.success {
+                let flash = FormFlash {
+                    form: form.into(),
+                    success: Some(success),
+                    ..FormFlash::default()
+                };
+                auth::set_flash(&auth::session().await?, &flash).await?;
+            }
+            leptos_axum::redirect(&done.redirect);
+            Ok(())
+        }
+        Err(ServerError::User(AppError::Unauthorized)) if html => {
+            leptos_axum::redirect(&auth::sign_in_then(back));
+            Ok(())
+        }
+        Err(e) if html => {
+            let (errors, notice) = match e.reported() {
+                AppError::Invalid(errors) => (errors, None),
+                other => (Default::default(), Some(other.to_string())),
+            };
+            let flash = FormFlash {
+                form: form.into(),
+                values,
+                errors,
+                notice,
+                success: None,
+            };
+            auth::set_flash(&auth::session().await?, &flash).await?;
+            leptos_axum::redirect(back);
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Keeps what a form sent, minus secrets, for the redirect back.
+pub fn kept(values: &[(&str, &str)]) -> BTreeMap<String, String> {
+    values
+        .iter()
+        .filter(|(k, _)| !k.contains("password"))
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect()
+}

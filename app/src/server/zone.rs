@@ -1,0 +1,95 @@
+//! IANA time zones as a typed value: parsed once where a name enters (a form, the database, the
+//! command line), so nothing downstream handles an unknown zone.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono_tz::Tz;
+use sqlx::encode::IsNull;
+use sqlx::error::BoxDynError;
+use sqlx::sqlite::{SqliteArgumentValue, SqliteTypeInfo, SqliteValueRef};
+use sqlx::{Decode, Encode, Sqlite, Type};
+
+/// A known IANA zone, stored in SQLite as its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Zone(pub Tz);
+
+impl Zone {
+    pub const UTC: Zone = Zone(Tz::UTC);
+
+    pub fn name(&self) -> &'static str {
+        self.0.name()
+    }
+
+    pub fn tz(&self) -> &Tz {
+        &self.0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a known IANA time zone")]
+pub struct UnknownZone(pub String);
+
+impl FromStr for Zone {
+    type Err = UnknownZone;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        name.trim()
+            .parse::<Tz>()
+            .map(Zone)
+            .map_err(|_| UnknownZone(name.to_string()))
+    }
+}
+
+impl fmt::Display for Zone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Every IANA zone name, for zone pickers.
+pub fn zone_names() -> Vec<String> {
+    chrono_tz::TZ_VARIANTS
+        .iter()
+        .map(|tz| tz.name().to_string())
+        .collect()
+}
+
+impl Type<Sqlite> for Zone {
+    fn type_info() -> SqliteTypeInfo {
+        <&str as Type<Sqlite>>::type_info()
+    }
+
+    fn compatible(ty: &SqliteTypeInfo) -> bool {
+        <&str as Type<Sqlite>>::compatible(ty)
+    }
+}
+
+impl<'q> Encode<'q, Sqlite> for Zone {
+    fn encode_by_ref(
+        &self,
+        args: &mut Vec<SqliteArgumentValue<'q>>,
+    ) -> Result<IsNull, BoxDynError> {
+        <&str as Encode<'q, Sqlite>>::encode_by_ref(&self.name(), args)
+    }
+}
+
+impl<'r> Decode<'r, Sqlite> for Zone {
+    fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
+        Ok(<&str as Decode<'r, Sqlite>>::decode(value)?.parse::<Zone>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_and_print_alike() {
+        let z: Zone = " Europe/London".parse().expect("zone");
+        assert_eq!(z.name(), "Europe/London");
+        assert_eq!(z.to_string(), "Europe/London");
+        assert!("Mars/Olympus".parse::<Zone>().is_err());
+        assert!(zone_names().iter().any(|n| n == "America/New_York"));
+    }
+}

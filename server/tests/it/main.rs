@@ -1,0 +1,9 @@
+//! The integration tests, as one binary: linking the whole dashboard once instead of once per file
+//! is most of their build time on two cores.
+
+mod access;
+mod aura_client;
+mod cli;
+mod common;
+mod dashboard;
+mod sandbox_contract;
