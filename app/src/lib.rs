@@ -14,7 +14,7 @@ pub mod server;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 use components::nav::Header;
 use pages::{
@@ -64,13 +64,23 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=CalendarPage />
                     <Route path=path!("/book") view=BookPage />
-                    <Route path=path!("/bookings/:id") view=BookingPage />
                     <Route path=path!("/upcoming") view=UpcomingPage />
-                    <Route path=path!("/sign-in") view=SignInPage />
-                    <Route path=path!("/account") view=AccountPage />
-                    <Route path=path!("/admin/users") view=AdminUsersPage />
-                    <Route path=path!("/admin/customers") view=AdminCustomersPage />
-                    <Route path=path!("/admin/customers/:id") view=AdminCustomerPage />
+                    // Pages with plain forms render whole before they are sent, so they work
+                    // without JavaScript (streamed fragments would need it to appear).
+                    <Route path=path!("/bookings/:id") view=BookingPage ssr=SsrMode::Async />
+                    <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/admin/customers")
+                        view=AdminCustomersPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/admin/customers/:id")
+                        view=AdminCustomerPage
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </main>
         </Router>

@@ -153,3 +153,32 @@ test('AURA failing leaves the booking saved and visibly not yet sent', async ({ 
   await open(page, '/upcoming');
   await expect(page.locator('.agenda-item', { hasText: name })).toContainText('not yet sent');
 });
+
+test('a booking is cancelled from a browser without JavaScript', async ({ page, browser, baseURL }, info) => {
+  const name = `No script ${info.project.name} ${Date.now()}`;
+  const tomorrow = localParts(new Date(Date.now() + 24 * 3600 * 1000), 'Europe/London');
+  await open(page, '/book');
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByLabel('Site').selectOption({ label: LONDON_SITE });
+  await page.getByLabel('Date', { exact: true }).fill(tomorrow.date);
+  await page.getByLabel('Start time').fill('20:00');
+  await page.getByRole('button', { name: 'Book service' }).click();
+  await expect(page).toHaveURL(/\/bookings\/\d+$/);
+  const bookingPath = new URL(page.url()).pathname;
+
+  const context = await browser.newContext({ baseURL, javaScriptEnabled: false });
+  const plain = await context.newPage();
+  await signIn(plain, USERS.customer);
+  await plain.goto(bookingPath);
+  await expect(plain.locator('.detail-head')).toContainText('Confirmed by AURA');
+  // No reason: the same page again, the problem next to the field.
+  await plain.getByRole('button', { name: 'Cancel booking' }).click();
+  await expect(plain).toHaveURL(new RegExp(`${bookingPath}$`));
+  await expect(plain.locator('#cancel-reason-error')).toHaveText('Say why the booking is being cancelled.');
+  await plain.getByLabel('Reason for cancelling (required)').fill('Plans changed');
+  await plain.getByRole('button', { name: 'Cancel booking' }).click();
+  await expect(plain.locator('.detail-head')).toContainText('Cancelled');
+  await expect(plain.locator('.cancelled-box')).toContainText('Plans changed');
+  await expect(plain.getByText('The booking is cancelled.')).toBeVisible();
+  await context.close();
+});

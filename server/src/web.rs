@@ -57,7 +57,13 @@ pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Router {
         router = router.nest("/sandbox", sandbox::router(sandbox));
     }
     router
-        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                // Our own failures are logged where they happen, inside this span; a 5xx the
+                // sandbox was told to answer is not one.
+                .on_failure(()),
+        )
         .layer(CompressionLayer::new())
 }
 

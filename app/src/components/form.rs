@@ -1,8 +1,9 @@
 //! Form fields, one family for every form: the booking form's inputs (bound to signals in its
 //! island) and the plain server-rendered account and administration forms (posted without any
 //! browser code) use the same components. Each field ties its label, hint and error message to the
-//! input by id, renders its value into the HTML (so a refused submit shows what was typed even
-//! before any hydration), and keeps it in a signal once hydrated.
+//! input by id and renders its value into the HTML (so a refused submit shows what was typed, with
+//! or without JavaScript). The browser owns the value from then on; a bound signal follows what is
+//! typed, and hydration never overwrites it (text typed before the page became interactive stays).
 
 use leptos::prelude::*;
 
@@ -74,7 +75,6 @@ pub fn TextField(
                 list=list
                 required=required
                 value=initial
-                prop:value=move || value.get()
                 on:input=move |ev| value.set(event_target_value(&ev))
                 aria-invalid=move || error.get().is_some().to_string()
                 aria-describedby=move || described_by(&id.get(), hint.is_some())
@@ -84,19 +84,21 @@ pub fn TextField(
     }
 }
 
-/// A labelled multi-line text input with its error.
+/// A labelled multi-line text input with its error: starts with `value`'s text (or `text`) and keeps
+/// `value`, when given, following what is typed.
 #[component]
 pub fn TextAreaField(
     #[prop(into)] id: String,
     #[prop(into)] label: String,
-    value: RwSignal<String>,
+    #[prop(optional)] value: Option<RwSignal<String>>,
+    #[prop(optional, into)] text: String,
     #[prop(into)] error: Signal<Option<String>>,
     #[prop(optional, into)] name: Option<String>,
     #[prop(default = 3)] rows: u32,
     #[prop(optional)] max: Option<usize>,
     #[prop(optional)] required: bool,
 ) -> impl IntoView {
-    let initial = value.get_untracked();
+    let initial = value.map(|v| v.get_untracked()).unwrap_or(text);
     let error_id = format!("{id}-error");
     view! {
         <div class="field">
@@ -107,8 +109,11 @@ pub fn TextAreaField(
                 rows=rows
                 maxlength=max
                 aria-required=required.then_some("true")
-                prop:value=move || value.get()
-                on:input=move |ev| value.set(event_target_value(&ev))
+                on:input=move |ev| {
+                    if let Some(v) = value {
+                        v.set(event_target_value(&ev));
+                    }
+                }
                 aria-invalid=move || error.get().is_some().to_string()
                 aria-describedby=error_id.clone()
             >
@@ -142,7 +147,6 @@ pub fn SelectField(
             <select
                 id=id
                 name=name
-                prop:value=move || value.get()
                 on:change=move |ev| value.set(event_target_value(&ev))
                 aria-invalid=move || error.get().is_some().to_string()
                 aria-describedby=described

@@ -228,6 +228,8 @@ fn Detail(detail: BookingDetail) -> impl IntoView {
 #[island]
 fn CancelForm(id: i64, flash: FormFlash) -> impl IntoView {
     let cancel = ServerAction::<CancelBooking>::new();
+    // Marks the page interactive (browser tests wait for it); the form works either way.
+    let _ = crate::use_hydrated();
     let result = cancel.value();
     // The page around the form is server-rendered: reload it to show the cancellation.
     Effect::new(move |_| {
@@ -235,7 +237,6 @@ fn CancelForm(id: i64, flash: FormFlash) -> impl IntoView {
             let _ = window().location().reload();
         }
     });
-    let reason = RwSignal::new(flash.value(Field::CancelReason));
     let flash_error = flash.error(Field::CancelReason);
     let reason_error = Signal::derive(move || {
         result.with(|r| match r {
@@ -268,7 +269,7 @@ fn CancelForm(id: i64, flash: FormFlash) -> impl IntoView {
                     id="cancel-reason"
                     name=Field::CancelReason.name()
                     label="Reason for cancelling (required)"
-                    value=reason
+                    text=flash.value(Field::CancelReason)
                     error=reason_error
                     max=MAX_CANCEL_REASON_CHARS
                     required=true
