@@ -56,6 +56,18 @@ async fn detail(dash: &Dashboard, id: i64) -> Result<BookingDetail, AppError> {
     .await
 }
 
+/// A page as customer A's browser gets it.
+async fn page_html(dash: &Dashboard, path: &str) -> String {
+    dash.http
+        .get(dash.url(path))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html")
+}
+
 async fn cancel(dash: &Dashboard, id: i64, reason: &str) -> Result<(), AppError> {
     let form = [("id", id.to_string()), ("reason", reason.to_string())];
     decode(
@@ -493,17 +505,10 @@ async fn pages_render_on_the_server_with_typed_text_inert() {
             "{path} renders typed text as markup"
         );
     }
-    // The server-rendered <title> (the booking's name) only sometimes makes it into the streamed
-    // head, so look at the detail page several times.
-    let detail_page = || async {
-        let r = dash
-            .http
-            .get(dash.url(&format!("/bookings/{id}")))
-            .send()
-            .await
-            .expect("page");
-        r.text().await.expect("html")
-    };
+    // The server-rendered <title> holds the booking's name; look at the page several times (when
+    // the page was streamed, the title only sometimes made it into the head).
+    let detail_path = format!("/bookings/{id}");
+    let detail_page = || page_html(&dash, &detail_path);
     for _ in 0..20 {
         let html = detail_page().await;
         assert!(
@@ -546,15 +551,7 @@ async fn the_cancel_form_works_without_javascript() {
     let r = post("   ").await.expect("post");
     assert_eq!(r.status(), StatusCode::FOUND);
     assert_eq!(r.headers()["location"], page.as_str());
-    let html = dash
-        .http
-        .get(dash.url(&page))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = page_html(&dash, &page).await;
     assert!(
         html.contains(&Violation::CancelReasonMissing.message()),
         "{html}"
@@ -567,15 +564,7 @@ async fn the_cancel_form_works_without_javascript() {
     let r = post("Site sold").await.expect("post");
     assert_eq!(r.status(), StatusCode::FOUND);
     assert_eq!(r.headers()["location"], page.as_str());
-    let html = dash
-        .http
-        .get(dash.url(&page))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = page_html(&dash, &page).await;
     assert!(html.contains("The booking is cancelled."), "{html}");
     assert_eq!(
         detail(&dash, id).await.expect("detail").status,
@@ -593,15 +582,7 @@ async fn the_history_names_what_happened_in_words() {
         .expect("booked")
         .booking_id;
     cancel(&dash, id, "Not needed").await.expect("cancelled");
-    let html = dash
-        .http
-        .get(dash.url(&format!("/bookings/{id}")))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = page_html(&dash, &format!("/bookings/{id}")).await;
     for label in ["Saved", "Confirmed by AURA", "Cancelled"] {
         assert!(html.contains(label), "{label}");
     }
