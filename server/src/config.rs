@@ -13,6 +13,24 @@ use url::{Origin, Url};
 
 use crate::sandbox::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TOKEN_TTL, SandboxConfig};
 
+/// The command line with every option whose environment variable is set but empty read as unset
+/// (clap would take the empty text as the value): an empty variable counts as unset.
+pub fn without_empty_env(command: clap::Command) -> clap::Command {
+    command
+        .mut_args(|arg| {
+            let empty = arg
+                .get_env()
+                .and_then(std::env::var_os)
+                .is_some_and(|value| value.is_empty());
+            if empty {
+                arg.env(None::<&'static str>)
+            } else {
+                arg
+            }
+        })
+        .mut_subcommands(without_empty_env)
+}
+
 /// `1`/`true`/`yes` or `0`/`false`/`no`.
 fn flag(value: &str) -> Result<bool, String> {
     match value.trim().to_ascii_lowercase().as_str() {

@@ -3,14 +3,14 @@
 //! sandbox). Only ever run in demo mode.
 
 use app::domain::Location;
-use app::domain::{BookingDraft, ContactDraft};
+use app::domain::{ArmedPreference, BookingDraft, ContactDraft, RepeatKind, ServiceType};
 use app::model::Role;
 use app::server::AppState;
 use app::server::auth::Viewer;
 use app::server::bookings;
 use app::server::db::{self, CustomerFacts, CustomerRow, CustomerScope, DbError, NewSite, NewUser};
 use app::server::zone::Zone;
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate, Utc, Weekday};
 use sqlx::SqlitePool;
 
 pub const DEMO_CUSTOMER_AURA_ID: i64 = 178921;
@@ -250,56 +250,56 @@ pub async fn seed_bookings(
         customer_id: Some(customer.id),
         site_id: Some(site_id),
         number_of_guards: "1".into(),
-        armed_preference: "noPreference".into(),
+        armed_preference: ArmedPreference::NoPreference,
         ..BookingDraft::default()
     };
     let drafts = [
         BookingDraft {
-            service_type: "patrol".into(),
+            service_type: Some(ServiceType::Patrol),
             name: "Warehouse night patrol".into(),
             special_instructions: "Check the loading-bay shutters and the east fence line.".into(),
             number_of_guards: "2".into(),
-            armed_preference: "unarmed".into(),
+            armed_preference: ArmedPreference::Unarmed,
             contacts: vec![ContactDraft {
                 name: "Priya Shah (site manager)".into(),
                 mobile: "+44 7700 900123".into(),
             }],
             first_date: ymd(tomorrow_london),
             last_date: ymd(tomorrow_london + Duration::days(55)),
-            repeat: "weekly".into(),
-            days: vec!["MON".into(), "WED".into(), "FRI".into()],
+            repeat: RepeatKind::Weekly,
+            days: vec![Weekday::Mon, Weekday::Wed, Weekday::Fri],
             start_time: "22:00".into(),
             window_minutes: "90".into(),
             ..base("patrol", london)
         },
         BookingDraft {
-            service_type: "lockUnlock".into(),
+            service_type: Some(ServiceType::LockUnlock),
             name: "Evening lock-up".into(),
             special_instructions: "Lock the lobby doors and arm the alarm panel.".into(),
             first_date: ymd(tomorrow_ny),
             last_date: ymd(tomorrow_ny + Duration::days(27)),
-            repeat: "daily".into(),
+            repeat: RepeatKind::Daily,
             start_time: "19:00".into(),
             window_minutes: "30".into(),
             ..base("lockup", brooklyn)
         },
         BookingDraft {
-            service_type: "guarding".into(),
+            service_type: Some(ServiceType::Guarding),
             name: "Weekend guarding".into(),
             number_of_guards: "1".into(),
             first_date: ymd(tomorrow_london),
             last_date: ymd(tomorrow_london + Duration::days(34)),
-            repeat: "weekly".into(),
-            days: vec!["SAT".into(), "SUN".into()],
+            repeat: RepeatKind::Weekly,
+            days: vec![Weekday::Sat, Weekday::Sun],
             start_time: "08:00".into(),
             window_minutes: "600".into(),
             ..base("guarding", london)
         },
         BookingDraft {
-            service_type: "occupiedInspection".into(),
+            service_type: Some(ServiceType::OccupiedInspection),
             name: "Quarterly fire-door inspection".into(),
             first_date: ymd(tomorrow_ny + Duration::days(9)),
-            repeat: "single".into(),
+            repeat: RepeatKind::Single,
             start_time: "10:00".into(),
             window_minutes: "120".into(),
             ..base("inspection", brooklyn)
@@ -312,12 +312,12 @@ pub async fn seed_bookings(
         .map(|s| s.id)
         .ok_or("demo loft site is missing")?;
     let loft_patrol = BookingDraft {
-        service_type: "patrol".into(),
+        service_type: Some(ServiceType::Patrol),
         name: "Car-park patrol".into(),
         special_instructions: "Walk both levels; report lights that are out.".into(),
         first_date: ymd(tomorrow_london),
         last_date: ymd(tomorrow_london + Duration::days(27)),
-        repeat: "daily".into(),
+        repeat: RepeatKind::Daily,
         start_time: "23:30".into(),
         window_minutes: "60".into(),
         customer_id: Some(harbourside.id),

@@ -10,10 +10,11 @@ use app::server::db::CustomerFacts;
 use app::server::throttle::SignInLimiter;
 use app::server::zone::Zone;
 use app::server::{auth, bookings, db};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use leptos::config::LeptosOptions;
 use server::config::{
     AuraTarget, Config, CredentialArgs, DatabaseArgs, SandboxArgs, ServeArgs, sandbox_config,
+    without_empty_env,
 };
 use server::sandbox::{self, Sandbox};
 use server::{demo, web};
@@ -98,10 +99,13 @@ fn main() -> ExitCode {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
         )
         .init();
+    let parse =
+        |matches: clap::ArgMatches| Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let cli = || without_empty_env(Cli::command());
     // No subcommand: `serve`, with its options from the environment.
-    let command = match Cli::parse().command {
+    let command = match parse(cli().get_matches()).command {
         Some(command) => command,
-        None => match Cli::parse_from(["server", "serve"]).command {
+        None => match parse(cli().get_matches_from(["server", "serve"])).command {
             Some(command) => command,
             None => return ExitCode::FAILURE,
         },

@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 
 use super::schedule::{LEAD_TIME_MINUTES, MAX_WINDOW_MINUTES, Occurrence, Schedule};
-use super::service::{ArmedPreference, Repeat, RepeatKind, ServiceType, weekday_from_code};
+use super::service::{ArmedPreference, Repeat, RepeatKind, ServiceType};
 
 pub const MAX_NAME_CHARS: usize = 120;
 pub const MAX_INSTRUCTIONS_CHARS: usize = 2000;
@@ -20,18 +20,21 @@ pub const MAX_CANCEL_REASON_CHARS: usize = 500;
 pub const PASSWORD_MIN_CHARS: usize = 12;
 pub const PASSWORD_MAX_CHARS: usize = 256;
 
-/// What the booking form submits: text exactly as typed, so nothing is lost to a parse error.
+/// What the booking form submits. What a person types is text exactly as typed, so nothing is lost
+/// to a parse error and each problem is shown at its field; what they pick from a list arrives typed
+/// (a value no list offers is refused with the request, before any rule runs).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct BookingDraft {
     /// One key per form instance: a repeated submit of the same form books once.
     pub idempotency_key: String,
     /// The customer booked for: checked on the server against who is asking.
     pub customer_id: Option<i64>,
-    pub service_type: String,
+    /// `None` until one is chosen.
+    pub service_type: Option<ServiceType>,
     pub name: String,
     pub special_instructions: String,
     pub number_of_guards: String,
-    pub armed_preference: String,
+    pub armed_preference: ArmedPreference,
     pub contacts: Vec<ContactDraft>,
     /// A saved site of the customer, or `None` for a new location given below.
     pub site_id: Option<i64>,
@@ -42,8 +45,9 @@ pub struct BookingDraft {
     pub timezone: String,
     pub first_date: String,
     pub last_date: String,
-    pub repeat: String,
-    pub days: Vec<String>,
+    pub repeat: RepeatKind,
+    /// The chosen days (weekly repeats only).
+    pub days: Vec<Weekday>,
     pub start_time: String,
     pub window_minutes: String,
 }
@@ -684,10 +688,11 @@ pub fn validate_draft(
     let service_type = ok(
         draft
             .service_type
-            .parse::<ServiceType>()
-            .ok()
             .filter(|t| enabled.contains(t))
-            .ok_or_else(|| Violation::ServiceTypeUnknown(draft.service_type.clone())),
+            .ok_or_else(|| {
+                let key = draft.service_type.map(ServiceType::key).unwrap_or_default();
+                Violation::ServiceTypeUnknown(key.to_string())
+            }),
         &mut errors,
     );
     let name = ok(check_name(&draft.name), &mut errors);
@@ -702,13 +707,6 @@ pub fn validate_draft(
             .parse::<i64>()
             .map_err(|_| Violation::GuardsNotANumber)
             .and_then(check_guards),
-        &mut errors,
-    );
-    let armed = ok(
-        draft
-            .armed_preference
-            .parse::<ArmedPreference>()
-            .map_err(|_| Violation::ArmedPreferenceUnknown(draft.armed_preference.clone())),
         &mut errors,
     );
 
@@ -762,24 +760,21 @@ pub fn validate_draft(
         }
     };
 
-    match (service_type, name, guards, armed, place, when) {
-        (
-            Some(service_type),
-            Some(name),
-            Some(number_of_guards),
-            Some(armed_preference),
-            Some(place),
-            Some(when),
-        ) if errors.is_empty() => Ok(ValidBooking {
-            service_type,
-            name,
-            special_instructions: Some(instructions.to_string()).filter(|s| !s.is_empty()),
-            number_of_guards,
-            armed_preference,
-            contacts,
-            place,
-            when,
-        }),
+    match (service_type, name, guards, place, when) {
+        (Some(service_type), Some(name), Some(number_of_guards), Some(place), Some(when))
+            if errors.is_empty() =>
+        {
+            Ok(ValidBooking {
+                service_type,
+                name,
+                special_instructions: Some(instructions.to_string()).filter(|s| !s.is_empty()),
+                number_of_guards,
+                armed_preference: draft.armed_preference,
+                contacts,
+                place,
+                when,
+            })
+        }
         _ => Err(errors),
     }
 }
@@ -804,17 +799,10 @@ pub fn validate_when(draft: &BookingDraft) -> Result<ValidWhen, FieldErrors> {
         parse_date(&draft.first_date, Violation::FirstDateInvalid),
         &mut errors,
     );
-    let repeat_kind = ok(
-        draft
-            .repeat
-            .parse::<RepeatKind>()
-            .map_err(|_| Violation::RepeatUnknown(draft.repeat.clone())),
-        &mut errors,
-    );
     // A single booking has one date; the last date only matters when it repeats.
-    let last_date = match repeat_kind {
-        Some(RepeatKind::Single) => first_date,
-        _ => ok(
+    let last_date = match draft.repeat {
+        RepeatKind::Single => first_date,
+        RepeatKind::Daily | RepeatKind::Weekly => ok(
             parse_date(&draft.last_date, Violation::LastDateInvalid),
             &mut errors,
         ),
@@ -824,16 +812,11 @@ pub fn validate_when(draft: &BookingDraft) -> Result<ValidWhen, FieldErrors> {
     {
         errors.add(Violation::DatesReversed);
     }
-    let mut days = Vec::new();
-    if repeat_kind == Some(RepeatKind::Weekly) {
-        for code in &draft.days {
-            match weekday_from_code(code) {
-                Some(d) => days.push(d),
-                None => errors.add(Violation::DayUnknown(code.clone())),
-            }
-        }
-    }
-    let repeat = repeat_kind.and_then(|k| ok(check_repeat(k, days), &mut errors));
+    let days = match draft.repeat {
+        RepeatKind::Weekly => draft.days.clone(),
+        RepeatKind::Single | RepeatKind::Daily => Vec::new(),
+    };
+    let repeat = ok(check_repeat(draft.repeat, days), &mut errors);
     let start_time = ok(parse_start_time(&draft.start_time), &mut errors);
     let window = ok(
         draft
@@ -871,11 +854,11 @@ mod tests {
         BookingDraft {
             idempotency_key: "k1".into(),
             customer_id: None,
-            service_type: "patrol".into(),
+            service_type: Some(ServiceType::Patrol),
             name: " Warehouse night patrol ".into(),
             special_instructions: "Check the loading-bay shutters".into(),
             number_of_guards: "2".into(),
-            armed_preference: "unarmed".into(),
+            armed_preference: ArmedPreference::Unarmed,
             contacts: vec![
                 ContactDraft {
                     name: "Site manager".into(),
@@ -890,8 +873,8 @@ mod tests {
             timezone: "Europe/London".into(),
             first_date: "2026-12-01".into(),
             last_date: "2026-12-31".into(),
-            repeat: "weekly".into(),
-            days: vec!["FRI".into(), "MON".into()],
+            repeat: RepeatKind::Weekly,
+            days: vec![Weekday::Fri, Weekday::Mon],
             start_time: "22:00".into(),
             window_minutes: "90".into(),
         }
@@ -919,10 +902,10 @@ mod tests {
     #[test]
     fn every_problem_is_reported_against_its_field() {
         let draft = BookingDraft {
-            service_type: "guarding".into(),
+            service_type: Some(ServiceType::Guarding),
             name: "   ".into(),
             number_of_guards: "0".into(),
-            armed_preference: "armed".into(),
+            armed_preference: ArmedPreference::Armed,
             contacts: vec![ContactDraft {
                 name: "".into(),
                 mobile: "12".into(),
@@ -933,7 +916,7 @@ mod tests {
             timezone: "".into(),
             first_date: "2026-12-10".into(),
             last_date: "2026-12-01".into(),
-            repeat: "weekly".into(),
+            repeat: RepeatKind::Weekly,
             days: vec![],
             start_time: "25:00".into(),
             window_minutes: "1441".into(),
@@ -965,7 +948,7 @@ mod tests {
     #[test]
     fn single_bookings_ignore_the_last_date() {
         let draft = BookingDraft {
-            repeat: "single".into(),
+            repeat: RepeatKind::Single,
             last_date: "".into(),
             days: vec![],
             ..good_draft()

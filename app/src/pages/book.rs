@@ -12,7 +12,7 @@ use crate::components::service::WindowItem;
 use crate::domain::{
     ArmedPreference, BookingDraft, ContactDraft, Field, FieldErrors, LEAD_TIME_MINUTES,
     MAX_ADDRESS_CHARS, MAX_CONTACTS, MAX_INSTRUCTIONS_CHARS, MAX_NAME_CHARS, RepeatKind,
-    ServiceType, WEEKDAYS, validate_draft, weekday_code, weekday_short_name,
+    ServiceType, WEEKDAYS, validate_draft, weekday_code, weekday_from_code, weekday_short_name,
 };
 use crate::error::FIELDS_NEED_ATTENTION;
 use crate::model::{
@@ -158,11 +158,14 @@ impl FormState {
     fn draft(&self, idempotency_key: String) -> BookingDraft {
         BookingDraft {
             idempotency_key,
-            service_type: self.service_type.get(),
+            // The drop-downs only offer valid keys.
+            service_type: self.service_type.with(|t| t.parse().ok()),
             name: self.name.get(),
             special_instructions: self.special_instructions.get(),
             number_of_guards: self.number_of_guards.get(),
-            armed_preference: self.armed_preference.get(),
+            armed_preference: self
+                .armed_preference
+                .with(|a| a.parse().unwrap_or_default()),
             contacts: self
                 .contacts
                 .get()
@@ -192,8 +195,10 @@ impl FormState {
             },
             first_date: self.first_date.get(),
             last_date: self.last_date.get(),
-            repeat: self.repeat.get(),
-            days: self.days.get(),
+            repeat: self.repeat.with(|r| r.parse().unwrap_or_default()),
+            days: self
+                .days
+                .with(|codes| codes.iter().filter_map(|c| weekday_from_code(c)).collect()),
             start_time: self.start_time.get(),
             window_minutes: self.window_minutes.get(),
             ..BookingDraft::default()

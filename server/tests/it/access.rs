@@ -1450,11 +1450,31 @@ async fn values_no_form_sends_are_refused_as_malformed_before_anything_runs() {
         let err = decode::<()>(r).await.expect_err("refused");
         assert!(matches!(err, AppError::BadRequest(_)), "{path}: {err:?}");
     }
-    // A JSON body that is not a draft at all.
+    // A JSON body that is not a draft at all, and drafts with a choice no list offers.
     let r = w
         .post_json(Who::CustomerA, BookService::PATH, json!({ "draft": 42 }))
         .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    for (field, value) in [
+        ("service_type", json!("teleport")),
+        ("armed_preference", json!("bazooka")),
+        ("repeat", json!("hourly")),
+        ("days", json!(["Caturday"])),
+    ] {
+        let mut tampered =
+            serde_json::to_value(draft("tampered", "Tampered", w.site_a, 600)).expect("json");
+        tampered[field] = value;
+        let r = w
+            .post_json(
+                Who::CustomerA,
+                BookService::PATH,
+                json!({ "draft": tampered }),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{field}");
+        let err = decode::<BookingResult>(r).await.expect_err("refused");
+        assert!(matches!(err, AppError::BadRequest(_)), "{field}: {err:?}");
+    }
     assert_eq!(admin_state(&w).await, before, "nothing changed");
     assert_eq!(w.sb.control().await.calls.create, creates);
 }

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::domain::{BookingDraft, ContactDraft};
+use app::domain::{ArmedPreference, BookingDraft, ContactDraft, RepeatKind, ServiceType};
 use app::error::AppError;
 use app::model::{BookingFormData, BookingStart, Role};
 use app::server::AppState;
@@ -15,6 +15,7 @@ use app::server::db::{self, CustomerRow};
 use app::server::state::SecurityConfig;
 use app::server::throttle::SignInLimiter;
 use axum::Router;
+use chrono::Datelike;
 use leptos::config::LeptosOptions;
 use serde::de::DeserializeOwned;
 use server::sandbox::{ControlSnapshot, Sandbox, SandboxConfig};
@@ -329,14 +330,14 @@ pub fn local_in(zone: &str, minutes: i64) -> LocalMoment {
 pub fn draft(key: &str, name: &str, site_id: i64, minutes: i64) -> BookingDraft {
     let at = local_in("Europe/London", minutes);
     let first = chrono::NaiveDate::parse_from_str(&at.date, "%Y-%m-%d").expect("date");
-    let weekday = first.format("%a").to_string();
+    let weekday = first.weekday();
     BookingDraft {
         idempotency_key: key.into(),
-        service_type: "patrol".into(),
+        service_type: Some(ServiceType::Patrol),
         name: name.into(),
         special_instructions: "Check the shutters".into(),
         number_of_guards: "2".into(),
-        armed_preference: "unarmed".into(),
+        armed_preference: ArmedPreference::Unarmed,
         contacts: vec![ContactDraft {
             name: "Priya".into(),
             mobile: "+44 7700 900123".into(),
@@ -346,8 +347,8 @@ pub fn draft(key: &str, name: &str, site_id: i64, minutes: i64) -> BookingDraft 
         last_date: (first + chrono::Duration::days(27))
             .format("%Y-%m-%d")
             .to_string(),
-        repeat: "weekly".into(),
-        days: vec![weekday.to_uppercase()],
+        repeat: RepeatKind::Weekly,
+        days: vec![weekday],
         start_time: at.time,
         window_minutes: "90".into(),
         ..BookingDraft::default()

@@ -4,7 +4,7 @@ use crate::common::{Dashboard, RunningSandbox, decode, draft, start_dashboard, s
 use app::api::bookings::{
     BookService, CancelBooking, LoadBooking, LoadMonth, LoadUpcoming, PreviewSchedule,
 };
-use app::domain::{BookingDraft, Field, Violation};
+use app::domain::{BookingDraft, Field, RepeatKind, ServiceType, Violation};
 use app::error::AppError;
 use app::model::{
     BookingDetail, BookingResult, EventKind, MonthView, SchedulePreview, SyncStatus, UpcomingView,
@@ -140,7 +140,7 @@ async fn invalid_drafts_come_back_with_field_errors_and_nothing_is_saved() {
     let site = london_site(&dash).await;
     let too_soon = draft("soon", "Too soon", site, 2);
     let too_soon = BookingDraft {
-        repeat: "single".into(),
+        repeat: RepeatKind::Single,
         ..too_soon
     };
     let err = book(&dash, &too_soon).await.expect_err("too soon");
@@ -232,7 +232,7 @@ async fn aura_refusal_is_kept_as_rejected_with_its_message_and_off_the_calendar(
     let dash = start_dashboard(&sb.base_url(), ServiceCatalog::default()).await;
     let site = london_site(&dash).await;
     let d = BookingDraft {
-        service_type: "escort".into(),
+        service_type: Some(ServiceType::Escort),
         ..draft("esc", "Escort", site, 60 * 24)
     };
     let result = book(&dash, &d).await.expect("answered");
@@ -265,7 +265,7 @@ async fn aura_refusal_is_kept_as_rejected_with_its_message_and_off_the_calendar(
     );
     // A corrected form (new attempt key) books normally.
     let fixed = BookingDraft {
-        service_type: "patrol".into(),
+        service_type: Some(ServiceType::Patrol),
         idempotency_key: "esc-1".into(),
         ..d
     };
@@ -396,7 +396,7 @@ async fn upcoming_and_month_views_list_windows_in_time_order() {
     let (_sb, dash) = setup().await;
     let site = london_site(&dash).await;
     let d = BookingDraft {
-        repeat: "daily".into(),
+        repeat: RepeatKind::Daily,
         days: vec![],
         ..draft("daily", "Daily check", site, 60 * 3)
     };
@@ -459,7 +459,7 @@ async fn preview_shows_first_windows_and_the_lead_time_problem() {
     assert!(p.errors.is_empty());
 
     let soon = BookingDraft {
-        repeat: "single".into(),
+        repeat: RepeatKind::Single,
         ..draft("p2", "P", site, 1)
     };
     let p: SchedulePreview = decode(
