@@ -160,7 +160,7 @@ pub async fn create_user(
         .await
     }
     .await;
-    let customer = customer.0.map(|id| id.to_string()).unwrap_or_default();
+    let customer = customer.text();
     let values = kept(&[
         ("email", &email),
         ("name", &name),
@@ -177,7 +177,7 @@ pub async fn change_role(user: i64, role: Role, customer: OptionalId) -> Result<
     use crate::server::{app_state, auth};
     let outcome =
         async { change_role(&app_state()?, &*auth::viewer()?, user, role, customer.0).await }.await;
-    let customer = customer.0.map(|id| id.to_string()).unwrap_or_default();
+    let customer = customer.text();
     let values = kept(&[("role", role.key()), ("customer", &customer)]);
     finish_form(&format!("user-{user}"), "/admin/users", values, outcome).await
 }
@@ -338,7 +338,7 @@ pub async fn assign_manager(customer: i64, manager: OptionalId) -> Result<(), Ap
     let outcome =
         async { assign_manager(&app_state()?, &*auth::viewer()?, customer, manager.0).await }.await;
     let back = format!("/admin/customers/{customer}");
-    let manager = manager.0.map(|id| id.to_string()).unwrap_or_default();
+    let manager = manager.text();
     finish_form("assign", &back, kept(&[("manager", &manager)]), outcome).await
 }
 

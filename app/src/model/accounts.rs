@@ -167,12 +167,16 @@ pub struct AdminCustomerView {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct OptionalId(pub Option<i64>);
 
+impl OptionalId {
+    /// As the drop-down's value: the number, or empty.
+    pub fn text(self) -> String {
+        self.0.map(|id| id.to_string()).unwrap_or_default()
+    }
+}
+
 impl Serialize for OptionalId {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self.0 {
-            Some(id) => serializer.serialize_str(&id.to_string()),
-            None => serializer.serialize_str(""),
-        }
+        serializer.serialize_str(&self.text())
     }
 }
 

@@ -12,7 +12,7 @@ use super::db::{self, CustomerFacts, CustomerRow, DbError, NewSite, NewUser, Uni
 use super::error::ServerError;
 use super::forms::{Done, kept};
 use super::state::AppState;
-use super::zone::{Zone, zone_names};
+use super::zone::{Zone, check_zone, zone_names};
 use crate::domain::{
     Field, FieldErrors, Violation, check_email, check_new_password, check_required, parse_location,
 };
@@ -27,15 +27,9 @@ fn checked<T>(errors: &mut FieldErrors, rule: Result<T, Violation>) -> Option<T>
     rule.map_err(|v| errors.add(v)).ok()
 }
 
-/// A zone picked (or typed) in a form, with the booking form's wording, at this form's `field`.
+/// A zone picked (or typed) in a form, its problem at this form's `field`.
 fn zone_at(errors: &mut FieldErrors, field: Field, name: &str) -> Option<Zone> {
-    let rule = match name.trim() {
-        "" => Err(Violation::TimezoneMissing),
-        name => name
-            .parse::<Zone>()
-            .map_err(|_| Violation::TimezoneUnknown(name.to_string())),
-    };
-    rule.map_err(|v| errors.push(field, &v)).ok()
+    check_zone(name).map_err(|v| errors.push(field, &v)).ok()
 }
 
 // --- Signing in ----------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ use sqlx::error::BoxDynError;
 use sqlx::sqlite::{SqliteArgumentValue, SqliteTypeInfo, SqliteValueRef};
 use sqlx::{Decode, Encode, Sqlite, Type};
 
+use crate::domain::Violation;
+
 /// A known IANA zone, stored in SQLite as its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Zone(pub Tz);
@@ -44,6 +46,17 @@ impl FromStr for Zone {
 impl fmt::Display for Zone {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+/// A zone a person picked or typed, with the form's wording when it is missing or unknown. The one
+/// zone rule of the booking form and the customer and site forms.
+pub fn check_zone(name: &str) -> Result<Zone, Violation> {
+    match name.trim() {
+        "" => Err(Violation::TimezoneMissing),
+        name => name
+            .parse()
+            .map_err(|_| Violation::TimezoneUnknown(name.to_string())),
     }
 }
 
@@ -91,5 +104,11 @@ mod tests {
         assert_eq!(z.to_string(), "Europe/London");
         assert!("Mars/Olympus".parse::<Zone>().is_err());
         assert!(zone_names().iter().any(|n| n == "America/New_York"));
+        assert_eq!(check_zone("  "), Err(Violation::TimezoneMissing));
+        assert_eq!(
+            check_zone(" Mars/Base "),
+            Err(Violation::TimezoneUnknown("Mars/Base".into()))
+        );
+        assert_eq!(check_zone("Europe/London"), Ok(z));
     }
 }

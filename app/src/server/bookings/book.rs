@@ -22,7 +22,7 @@ use crate::server::db::{
 use crate::server::error::ServerError;
 use crate::server::present::{date_label, instant_label, occurrence_notes, window_label};
 use crate::server::state::AppState;
-use crate::server::zone::{Zone, zone_names};
+use crate::server::zone::{Zone, check_zone, zone_names};
 
 const MAX_FORM_KEY_CHARS: usize = 100;
 
@@ -84,14 +84,9 @@ async fn resolve_place(
         Place::New { location, timezone } => Ok(Resolved {
             site_id: None,
             location: location.clone(),
-            zone: parse_zone(timezone)?,
+            zone: check_zone(timezone)?,
         }),
     }
-}
-
-fn parse_zone(name: &str) -> Result<Zone, Violation> {
-    name.parse()
-        .map_err(|_| Violation::TimezoneUnknown(name.to_string()))
 }
 
 fn schedule_of(when: &ValidWhen, zone: Zone) -> Schedule {
@@ -119,8 +114,7 @@ async fn draft_zone(
                 .ok_or_else(unknown_site)?
                 .timezone)
         }
-        None if draft.timezone.trim().is_empty() => Err(Violation::TimezoneMissing.into()),
-        None => Ok(parse_zone(&draft.timezone)?),
+        None => Ok(check_zone(&draft.timezone)?),
     }
 }
 
@@ -290,7 +284,9 @@ async fn save(
     })
 }
 
-/// Records AURA's answer: the status change and its history entry in one transaction.
+/// Records AURA's answer: the status change and its history entry in one transaction. Only a
+/// booking still waiting for AURA changes; an answer for one that no longer waits is logged, not
+/// recorded.
 async fn record(
     state: &AppState,
     booking: &Booking,
@@ -299,9 +295,10 @@ async fn record(
 ) -> Result<BookingResult, ServerError> {
     let id = booking.id;
     let mut tx = state.pool.begin().await.map_err(DbError::from)?;
-    let result = match answer {
+    let (changed, status, message, kind, actor, detail) = match answer {
         Ok(created) => {
-            db::mark_confirmed(&mut *tx, id, &created.id, created.next_occurrence, at).await?;
+            let changed =
+                db::mark_confirmed(&mut *tx, id, &created.id, created.next_occurrence, at).await?;
             let next = created
                 .next_occurrence
                 .map(|n| {
@@ -312,35 +309,54 @@ async fn record(
                 })
                 .unwrap_or_default();
             let detail = format!("AURA id {}.{next}", created.id);
-            db::add_event(
-                &mut *tx,
-                id,
-                at,
+            let aura = Actor::system("AURA");
+            (
+                changed,
+                SyncStatus::Confirmed,
+                None,
                 EventKind::Confirmed,
-                &Actor::system("AURA"),
-                &detail,
+                aura,
+                detail,
             )
-            .await?;
-            (SyncStatus::Confirmed, None)
         }
         Err(AuraError::Rejected { status, message }) => {
             tracing::info!(booking = id, status, %message, "AURA refused a booking");
-            db::mark_failed(&mut *tx, id, CreateFailure::Rejected, &message, at).await?;
+            let changed =
+                db::mark_failed(&mut *tx, id, CreateFailure::Rejected, &message, at).await?;
             let aura = Actor::system("AURA");
-            db::add_event(&mut *tx, id, at, EventKind::Rejected, &aura, &message).await?;
-            (SyncStatus::Rejected, Some(message))
+            let detail = message.clone();
+            (
+                changed,
+                SyncStatus::Rejected,
+                Some(message),
+                EventKind::Rejected,
+                aura,
+                detail,
+            )
         }
         Err(e) => {
             tracing::warn!(booking = id, error = %e, "booking saved but not sent to AURA");
             let reason = e.to_string();
-            db::mark_failed(&mut *tx, id, CreateFailure::NotSent, &reason, at).await?;
+            let changed =
+                db::mark_failed(&mut *tx, id, CreateFailure::NotSent, &reason, at).await?;
             let dashboard = Actor::system("Dashboard");
-            db::add_event(&mut *tx, id, at, EventKind::NotSent, &dashboard, &reason).await?;
-            (SyncStatus::NotSent, Some(reason))
+            let detail = reason.clone();
+            (
+                changed,
+                SyncStatus::NotSent,
+                Some(reason),
+                EventKind::NotSent,
+                dashboard,
+                detail,
+            )
         }
     };
+    if changed {
+        db::add_event(&mut *tx, id, at, kind, &actor, &detail).await?;
+    } else {
+        tracing::warn!(booking = id, answer = ?kind, "AURA answered for a booking no longer waiting for it; not recorded");
+    }
     tx.commit().await.map_err(DbError::from)?;
-    let (status, message) = result;
     Ok(BookingResult {
         booking_id: id,
         status,
