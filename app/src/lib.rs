@@ -19,6 +19,7 @@ use leptos_router::{SsrMode, path};
 use components::nav::Header;
 use pages::{
     account::AccountPage,
+    attention::AttentionPage,
     admin::{AdminCustomerPage, AdminCustomersPage, AdminUsersPage},
     book::BookPage,
     booking::BookingPage,
@@ -65,6 +66,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=CalendarPage />
                     <Route path=path!("/book") view=BookPage />
                     <Route path=path!("/upcoming") view=UpcomingPage />
+                    <Route path=path!("/attention") view=AttentionPage />
                     // Pages with plain forms render whole before they are sent, so they work
                     // without JavaScript (streamed fragments would need it to appear).
                     <Route path=path!("/bookings/:id") view=BookingPage ssr=SsrMode::Async />

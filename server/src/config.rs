@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use app::server::aura::secret::Secret;
-use app::server::aura::wire::ServiceCatalog;
+use app::server::aura::wire::{AnswerShape, ServiceCatalog};
 use app::server::state::SecurityConfig;
 use clap::{ArgAction, Args};
 use url::{Origin, Url};
@@ -108,8 +108,14 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub credentials: CredentialArgs,
     /// Timeout of each AURA call, in seconds.
-    #[arg(long, env = "AURA_TIMEOUT_SECS", default_value_t = 10)]
+    #[arg(long, env = "AURA_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub aura_timeout_secs: u64,
+    /// First wait before sending again what did not reach AURA, in seconds (doubles per attempt).
+    #[arg(long, env = "AURA_RETRY_BASE_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub aura_retry_base_secs: u64,
+    /// Longest wait between attempts, in seconds.
+    #[arg(long, env = "AURA_RETRY_MAX_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub aura_retry_max_secs: u64,
     /// The address people open, e.g. `https://dash.example.com`.
     #[arg(long, env = "DASHBOARD_PUBLIC_URL", value_parser = public_origin)]
     pub public_url: Option<Origin>,
@@ -132,6 +138,10 @@ pub struct SandboxArgs {
     /// List issued tokens in `_control/requests` (only `scripts/test` sets it).
     #[arg(long, env = "AURA_SANDBOX_EXPOSE_TOKENS", value_parser = flag, action = ArgAction::Set, default_value = "0")]
     pub sandbox_expose_tokens: bool,
+    /// Which documented shape the sandbox answers a create or cancel in: `envelope` (the concept
+    /// page's) or `reference` (the API reference page's flat `{id, status}`).
+    #[arg(long, env = "AURA_SANDBOX_ANSWER_SHAPE", default_value = "envelope")]
+    pub sandbox_answer_shape: AnswerShape,
 }
 
 /// Where the dashboard sends AURA calls.
@@ -154,6 +164,8 @@ pub struct Config {
     pub client_id: String,
     pub client_secret: Secret,
     pub aura_timeout: Duration,
+    pub retry_base: Duration,
+    pub retry_max: Duration,
     pub services: ServiceCatalog,
     pub security: SecurityConfig,
     pub demo: bool,
@@ -202,6 +214,8 @@ impl Config {
             client_id,
             client_secret,
             aura_timeout: Duration::from_secs(args.aura_timeout_secs),
+            retry_base: Duration::from_secs(args.aura_retry_base_secs),
+            retry_max: Duration::from_secs(args.aura_retry_max_secs),
             services: args.credentials.services.clone().unwrap_or_default(),
             security: SecurityConfig {
                 public_origin: args.public_url,
@@ -237,6 +251,7 @@ pub fn sandbox_config(credentials: &CredentialArgs, sandbox: &SandboxArgs) -> Sa
         token_ttl: Duration::from_secs(sandbox.sandbox_token_ttl_secs),
         services: credentials.services.clone().unwrap_or_default(),
         expose_tokens: sandbox.sandbox_expose_tokens,
+        answer_shape: sandbox.sandbox_answer_shape,
     }
 }
 

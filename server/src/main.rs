@@ -6,6 +6,7 @@ use app::domain::check_new_password;
 use app::model::{Role, SyncStatus};
 use app::server::AppState;
 use app::server::aura::{AuraClient, AuraConfig};
+use app::server::outbox::{self, Outbox, SendPolicy};
 use app::server::db::CustomerFacts;
 use app::server::throttle::SignInLimiter;
 use app::server::zone::Zone;
@@ -53,6 +54,14 @@ enum Command {
     Customer {
         #[command(subcommand)]
         command: CustomerCommand,
+    },
+    /// Write a consistent copy of the database to PATH while the dashboard runs (see the README
+    /// for restoring it).
+    Backup {
+        /// Where to write the copy; must not exist yet.
+        path: std::path::PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
     },
 }
 
@@ -147,6 +156,7 @@ fn main() -> ExitCode {
                         database,
                     },
             } => add_customer(&database, &name, aura_id, &timezone).await,
+            Command::Backup { path, database } => backup(&database, &path).await,
         }
     });
     match result {
@@ -290,6 +300,36 @@ async fn add_customer(
     Ok(())
 }
 
+/// `VACUUM INTO`: a consistent, compacted copy taken inside one read transaction, so writers carry
+/// on meanwhile.
+async fn backup(database: &DatabaseArgs, path: &std::path::Path) -> Result<(), String> {
+    if path.exists() {
+        return Err(format!(
+            "{} exists already; choose a new file name",
+            path.display()
+        ));
+    }
+    let target = path
+        .to_str()
+        .ok_or_else(|| format!("{} is not a UTF-8 path", path.display()))?;
+    let pool = open_database(database).await?;
+    sqlx::query("VACUUM INTO ?")
+        .bind(target)
+        .execute(&pool)
+        .await
+        .map_err(|e| format!("backup to {}: {e}", path.display()))?;
+    let bookings: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bookings")
+        .fetch_one(&pool)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "Backed up {} to {} ({bookings} bookings).",
+        database.url(),
+        path.display()
+    );
+    Ok(())
+}
+
 async fn serve(args: ServeArgs) -> Result<(), String> {
     let database = args.database.clone();
     let config = Config::new(args).map_err(|e| e.to_string())?;
@@ -339,6 +379,11 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         services: Arc::new(config.services.clone()),
         sign_in_limiter: Arc::new(SignInLimiter::default()),
         security: Arc::new(config.security.clone()),
+        outbox: Arc::new(Outbox::new(SendPolicy::new(
+            config.aura_timeout,
+            config.retry_base,
+            config.retry_max,
+        ))),
     };
     if let Some(sandbox) = &sandbox {
         restore_sandbox(sandbox, &state).await;
@@ -352,6 +397,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
                 config.site_addr
             )
         })?;
+    let (stop_worker, worker_stop) = tokio::sync::watch::channel(false);
     let server = tokio::spawn(async move {
         // Client addresses are needed for sign-in throttling.
         axum::serve(
@@ -361,6 +407,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .with_graceful_shutdown(shutdown_signal())
         .await
     });
+    let worker = tokio::spawn(outbox::run_worker(state.clone(), worker_stop));
 
     tokio::spawn(delete_expired_sessions(state.pool.clone()));
     if let Some((northwind, harbourside, _)) = &demo {
@@ -391,10 +438,18 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     println!("  Database: {}", config.database_url);
     println!();
 
-    server
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())
+    // Stopping (SIGTERM, Ctrl-C): requests under way finish first, then the worker finishes the
+    // call it is making and records it.
+    let served = server.await;
+    tracing::info!("requests finished; stopping the sending worker");
+    let _ = stop_worker.send(true);
+    let limit = config.aura_timeout * 4 + std::time::Duration::from_secs(5);
+    if tokio::time::timeout(limit, worker).await.is_err() {
+        tracing::warn!("the sending worker did not stop in time; its lease will expire");
+    }
+    state.pool.close().await;
+    tracing::info!("stopped");
+    served.map_err(|e| e.to_string())?.map_err(|e| e.to_string())
 }
 
 /// The embedded sandbox starts with empty memory; teach it the bookings this database says AURA
@@ -408,7 +463,10 @@ async fn restore_sandbox(sandbox: &Sandbox, state: &AppState) {
         }
     };
     let mut restored = 0;
-    for booking in active.iter().filter(|b| b.status == SyncStatus::Confirmed) {
+    for booking in active
+        .iter()
+        .filter(|b| matches!(b.status, SyncStatus::Confirmed | SyncStatus::Cancelling))
+    {
         let (Some(aura_id), Some(slug)) = (
             booking.aura_id.as_deref(),
             state.services.slug(booking.service_type),
@@ -441,9 +499,27 @@ async fn delete_expired_sessions(pool: sqlx::SqlitePool) {
     }
 }
 
+/// Ctrl-C or SIGTERM (what service managers and container runtimes send).
 async fn shutdown_signal() {
-    if tokio::signal::ctrl_c().await.is_err() {
-        // No signal handler available: run until killed.
-        std::future::pending::<()>().await;
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
     }
+    tracing::info!("shutdown asked; finishing requests under way");
 }

@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 
 use app::domain::{Violation, check_timing};
 use app::server::aura::wire::{
-    CreateScheduledRequest, ErrorBody, RequestStatus, ScheduledRequestDto,
-    ScheduledRequestEnvelope, ServiceCatalog, TokenRequest, TokenResponse, check_create,
+    AnswerShape, CreateScheduledRequest, ErrorBody, FlatAnswer, RequestStatus,
+    ScheduledRequestDto, ScheduledRequestEnvelope, ServiceCatalog, TokenRequest, TokenResponse,
+    check_create,
 };
 use axum::Json;
 use axum::Router;
@@ -37,6 +38,8 @@ pub struct SandboxConfig {
     pub services: ServiceCatalog,
     /// List issued tokens in `_control/requests` (for the browser tests' secrets check only).
     pub expose_tokens: bool,
+    /// Which documented shape create and cancel answers take.
+    pub answer_shape: AnswerShape,
 }
 
 impl Default for SandboxConfig {
@@ -47,6 +50,7 @@ impl Default for SandboxConfig {
             token_ttl: DEFAULT_TOKEN_TTL,
             services: ServiceCatalog::default(),
             expose_tokens: false,
+            answer_shape: AnswerShape::default(),
         }
     }
 }
@@ -62,19 +66,49 @@ pub struct CallCounts {
     pub cancel: u64,
 }
 
-/// A failure to answer instead of the real one, for the next `count` matching calls.
+/// A fault for the next `count` matching calls. `answer` (the default) answers `status` without
+/// doing anything; the others do the work first and then lose or spoil the answer, as a network or
+/// a faulty AURA would.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Fault {
     /// "token", "create", "cancel" or "any".
     pub operation: String,
+    #[serde(default)]
+    pub mode: FaultMode,
+    /// For `answer`: the status to answer (default 503).
+    #[serde(default = "unavailable")]
     pub status: u16,
+    /// For `answer` with 429 or 503: the `Retry-After` header, in seconds.
+    #[serde(default)]
+    pub retry_after: Option<u64>,
+    /// For `delay`: how long to hold the answer back, in milliseconds.
+    #[serde(default)]
+    pub delay_ms: u64,
     #[serde(default = "one")]
     pub count: u32,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FaultMode {
+    /// Answer `status` instead; nothing is done.
+    #[default]
+    Answer,
+    /// Do the work, then answer only after `delay_ms`.
+    Delay,
+    /// Do the work, then break the connection before the answer is complete.
+    Drop,
+    /// Do the work, then answer 2xx with a body that is not JSON.
+    Garbage,
+}
+
 fn one() -> u32 {
     1
+}
+
+fn unavailable() -> u16 {
+    503
 }
 
 /// What `GET _control/requests` returns.
@@ -96,6 +130,7 @@ struct StoredRequest {
 
 #[derive(Default)]
 struct Data {
+    shape: Option<AnswerShape>,
     tokens: HashMap<String, Instant>,
     /// Every token ever issued, expired ones included.
     issued: Vec<String>,
@@ -207,7 +242,10 @@ pub fn router(sandbox: Sandbox) -> Router {
         )
         .route("/_control/requests", get(control_requests))
         .route("/_control/faults", post(control_fault))
+        .route("/_control/faults/clear", post(control_clear_faults))
         .route("/_control/expire-tokens", post(control_expire_tokens))
+        .route("/_control/revoke-tokens", post(control_revoke_tokens))
+        .route("/_control/shape", post(control_shape))
         .with_state(sandbox)
 }
 
@@ -219,37 +257,100 @@ fn bad_request(v: &Violation) -> Response {
     error(StatusCode::BAD_REQUEST, v.message())
 }
 
-/// An injected fault for this operation, if one is pending.
-fn take_fault(data: &mut Data, operation: &str) -> Option<Response> {
+/// The fault pending for this operation, if any (used up one call at a time).
+fn take_fault(data: &mut Data, operation: &str) -> Option<Fault> {
     let i = data
         .faults
         .iter()
         .position(|f| f.operation == operation || f.operation == "any")?;
     let fault = &mut data.faults[i];
-    let status = StatusCode::from_u16(fault.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     fault.count = fault.count.saturating_sub(1);
+    let taken = fault.clone();
     if fault.count == 0 {
         data.faults.remove(i);
     }
+    Some(taken)
+}
+
+/// The answer an `answer` fault gives instead of doing the work.
+fn fault_answer(fault: &Fault) -> Response {
+    let status = StatusCode::from_u16(fault.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     let mut response = error(
         status,
         format!("Injected sandbox fault: HTTP {}", status.as_u16()),
     );
-    if status == StatusCode::TOO_MANY_REQUESTS {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+    let retry_after = fault.retry_after.or(
+        (status == StatusCode::TOO_MANY_REQUESTS).then_some(1),
+    );
+    if let Some(seconds) = retry_after
+        && let Ok(value) = header::HeaderValue::from_str(&seconds.to_string())
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
     }
-    Some(response)
+    response
+}
+
+/// Spoils or delays an answer after the work was done, as the fault says.
+async fn after_work(fault: Option<Fault>, response: Response) -> Response {
+    let Some(fault) = fault else {
+        return response;
+    };
+    match fault.mode {
+        FaultMode::Answer => response,
+        FaultMode::Delay => {
+            tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
+            response
+        }
+        FaultMode::Drop => {
+            // Headers go out, then the body fails: the connection is cut mid-answer.
+            let broken = futures_util::stream::once(async {
+                Err::<Bytes, std::io::Error>(std::io::Error::other("connection dropped by fault"))
+            });
+            (
+                response.status(),
+                [(header::CONTENT_TYPE, "application/json")],
+                axum::body::Body::from_stream(broken),
+            )
+                .into_response()
+        }
+        FaultMode::Garbage => (
+            response.status(),
+            [(header::CONTENT_TYPE, "application/json")],
+            "<html><body>502 Bad Gateway</body></html>",
+        )
+            .into_response(),
+    }
+}
+
+/// A fault taken for an operation: answered at once (`answer`), or kept to apply after the work.
+enum Pending {
+    AnswerNow(Response),
+    After(Option<Fault>),
+}
+
+fn pending_fault(data: &mut Data, operation: &str) -> Pending {
+    match take_fault(data, operation) {
+        Some(f) if f.mode == FaultMode::Answer => Pending::AnswerNow(fault_answer(&f)),
+        other => Pending::After(other),
+    }
 }
 
 async fn token(State(sb): State<Sandbox>, body: Bytes) -> Response {
+    let fault = {
+        let mut data = sb.data();
+        data.calls.token += 1;
+        match pending_fault(&mut data, "token") {
+            Pending::AnswerNow(response) => return response,
+            Pending::After(fault) => fault,
+        }
+    };
+    let response = issue_token(&sb, &body);
+    after_work(fault, response).await
+}
+
+fn issue_token(sb: &Sandbox, body: &[u8]) -> Response {
     let mut data = sb.data();
-    data.calls.token += 1;
-    if let Some(fault) = take_fault(&mut data, "token") {
-        return fault;
-    }
-    let Ok(request) = serde_json::from_slice::<TokenRequest>(&body) else {
+    let Ok(request) = serde_json::from_slice::<TokenRequest>(body) else {
         return error(
             StatusCode::BAD_REQUEST,
             "Body must be JSON with clientId and clientSecret.",
@@ -294,18 +395,26 @@ async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let mut data = sb.data();
-    data.calls.create += 1;
-    if let Err(why) = authorize(&data, &headers) {
-        return error(StatusCode::UNAUTHORIZED, why);
-    }
-    if let Some(fault) = take_fault(&mut data, "create") {
-        return fault;
-    }
+    let fault = {
+        let mut data = sb.data();
+        data.calls.create += 1;
+        if let Err(why) = authorize(&data, &headers) {
+            return error(StatusCode::UNAUTHORIZED, why);
+        }
+        match pending_fault(&mut data, "create") {
+            Pending::AnswerNow(response) => return response,
+            Pending::After(fault) => fault,
+        }
+    };
+    let response = create_request(&sb, slug, &body);
+    after_work(fault, response).await
+}
+
+fn create_request(sb: &Sandbox, slug: String, body: &[u8]) -> Response {
     if sb.config.services.by_slug(&slug).is_none() {
         return bad_request(&Violation::ServiceTypeUnknown(slug));
     }
-    let request: CreateScheduledRequest = match serde_json::from_slice(&body) {
+    let request: CreateScheduledRequest = match serde_json::from_slice(body) {
         Ok(r) => r,
         Err(e) => {
             return error(
@@ -325,8 +434,15 @@ async fn create(
     if let Err(v) = check_timing(&checked.schedule, &tz, now) {
         return bad_request(&v);
     }
-    // Random, so ids never repeat across restarts of an in-memory sandbox.
-    let id = format!("sr_{}", uuid::Uuid::new_v4().simple());
+    let mut data = sb.data();
+    let shape = data.shape.unwrap_or(sb.config.answer_shape);
+    // Random, so ids never repeat across restarts of an in-memory sandbox. The reference page
+    // shows a UUID; the concept page an opaque string.
+    let uuid = uuid::Uuid::new_v4();
+    let id = match shape {
+        AnswerShape::Envelope => format!("sr_{}", uuid.simple()),
+        AnswerShape::Reference => uuid.to_string(),
+    };
     let stored = StoredRequest {
         dto: ScheduledRequestDto {
             id: id.clone(),
@@ -342,24 +458,57 @@ async fn create(
     };
     let dto = current_dto(&stored, now);
     data.requests.push(stored);
-    let envelope = ScheduledRequestEnvelope {
-        message: "Scheduled request created.".into(),
-        scheduled_request: dto,
-    };
-    (StatusCode::CREATED, Json(envelope)).into_response()
+    answer(StatusCode::CREATED, shape, "Scheduled request created.", dto)
+}
+
+/// A create or cancel answer in the configured shape.
+fn answer(
+    status: StatusCode,
+    shape: AnswerShape,
+    message: &str,
+    dto: ScheduledRequestDto,
+) -> Response {
+    match shape {
+        AnswerShape::Envelope => (
+            status,
+            Json(ScheduledRequestEnvelope {
+                message: message.into(),
+                scheduled_request: dto,
+            }),
+        )
+            .into_response(),
+        AnswerShape::Reference => (
+            status,
+            Json(FlatAnswer {
+                id: dto.id,
+                status: dto.status,
+            }),
+        )
+            .into_response(),
+    }
 }
 
 async fn cancel(State(sb): State<Sandbox>, Path(id): Path<String>, headers: HeaderMap) -> Response {
-    let mut data = sb.data();
-    data.calls.cancel += 1;
-    if let Err(why) = authorize(&data, &headers) {
-        return error(StatusCode::UNAUTHORIZED, why);
-    }
-    if let Some(fault) = take_fault(&mut data, "cancel") {
-        return fault;
-    }
+    let fault = {
+        let mut data = sb.data();
+        data.calls.cancel += 1;
+        if let Err(why) = authorize(&data, &headers) {
+            return error(StatusCode::UNAUTHORIZED, why);
+        }
+        match pending_fault(&mut data, "cancel") {
+            Pending::AnswerNow(response) => return response,
+            Pending::After(fault) => fault,
+        }
+    };
+    let response = cancel_request(&sb, &id);
+    after_work(fault, response).await
+}
+
+fn cancel_request(sb: &Sandbox, id: &str) -> Response {
     let now = Utc::now();
-    let Some(stored) = data.request_mut(&id) else {
+    let mut data = sb.data();
+    let shape = data.shape.unwrap_or(sb.config.answer_shape);
+    let Some(stored) = data.request_mut(id) else {
         // AURA tends to answer unknown references with 400, not 404 [model].
         return error(
             StatusCode::BAD_REQUEST,
@@ -373,11 +522,8 @@ async fn cancel(State(sb): State<Sandbox>, Path(id): Path<String>, headers: Head
         );
     }
     stored.dto.status = RequestStatus::Cancelled;
-    let envelope = ScheduledRequestEnvelope {
-        message: "Scheduled request cancelled.".into(),
-        scheduled_request: current_dto(stored, now),
-    };
-    (StatusCode::OK, Json(envelope)).into_response()
+    let dto = current_dto(stored, now);
+    answer(StatusCode::OK, shape, "Scheduled request cancelled.", dto)
 }
 
 async fn control_requests(State(sb): State<Sandbox>) -> Json<ControlSnapshot> {
@@ -394,5 +540,28 @@ async fn control_expire_tokens(State(sb): State<Sandbox>) -> StatusCode {
     for expires in sb.data().tokens.values_mut() {
         *expires = past;
     }
+    StatusCode::NO_CONTENT
+}
+
+/// Forgets every token it issued, as AURA revoking them would: the next call with one gets 401.
+async fn control_revoke_tokens(State(sb): State<Sandbox>) -> StatusCode {
+    sb.data().tokens.clear();
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+struct ShapeChoice {
+    shape: AnswerShape,
+}
+
+/// Switches the answer shape from now on (tests run the contract in both).
+async fn control_shape(State(sb): State<Sandbox>, Json(choice): Json<ShapeChoice>) -> StatusCode {
+    sb.data().shape = Some(choice.shape);
+    StatusCode::NO_CONTENT
+}
+
+/// Drops every pending fault.
+async fn control_clear_faults(State(sb): State<Sandbox>) -> StatusCode {
+    sb.data().faults.clear();
     StatusCode::NO_CONTENT
 }

@@ -3,8 +3,9 @@
 use app::server::AppState;
 use app::server::auth;
 use app::{App, shell};
-use axum::Router;
-use axum::extract::{MatchedPath, Path, Request};
+use axum::extract::{MatchedPath, Path, Request, State};
+use axum::http::StatusCode;
+use axum::{Json, Router};
 use axum::response::Redirect;
 use axum::routing::get;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -27,6 +28,7 @@ pub const SESSION_IDLE: Duration = Duration::hours(12);
 pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    let probes = state.clone();
     let sessions = SessionManagerLayer::new(SqliteStore::new(state.pool.clone()))
         .with_name(SESSION_COOKIE)
         .with_http_only(true)
@@ -53,9 +55,17 @@ pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Router {
             ))
             .layer(sessions)
             .with_state(state);
+    let state = probes;
     if let Some(sandbox) = sandbox {
         router = router.nest("/sandbox", sandbox::router(sandbox));
     }
+    // For load balancers and service managers: outside sessions and the guard.
+    router = router.merge(
+        Router::new()
+            .route("/healthz", get(healthz))
+            .route("/readyz", get(readyz))
+            .with_state(state),
+    );
     router
         .layer(
             TraceLayer::new_for_http()
@@ -75,4 +85,58 @@ fn request_span(request: &Request) -> tracing::Span {
         .get::<MatchedPath>()
         .map_or("(no route)", MatchedPath::as_str);
     tracing::info_span!("request", method = %request.method(), route)
+}
+
+/// The process is up and serving.
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// What `/readyz` reports.
+#[derive(serde::Serialize)]
+struct Readiness {
+    ready: bool,
+    database: String,
+    aura: String,
+}
+
+/// Ready to serve: the database takes a write, and an AURA token can be had (the cached one, or a
+/// fresh one). 503 with the reason when not.
+async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
+    let database = match sqlx::query(
+        "INSERT INTO readiness (id, checked_at) VALUES (1, ?)
+         ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+    )
+    .bind(chrono::Utc::now())
+    .execute(&state.pool)
+    .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) => Err(format!("not writable: {e}")),
+    };
+    let aura = match tokio::time::timeout(
+        std::time::Duration::from_secs(15),
+        state.aura.check_token(),
+    )
+    .await
+    {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(format!("no token: {e}")),
+        Err(_) => Err("no token: AURA did not answer in 15 s".to_string()),
+    };
+    let ready = database.is_ok() && aura.is_ok();
+    let word = |r: Result<(), String>| r.err().unwrap_or_else(|| "ok".into());
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        Json(Readiness {
+            ready,
+            database: word(database),
+            aura: word(aura),
+        }),
+    )
 }

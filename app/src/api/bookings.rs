@@ -6,7 +6,8 @@ use leptos::server_fn::codec::{GetUrl, Json};
 use crate::domain::BookingDraft;
 use crate::error::AppError;
 use crate::model::{
-    BookingDetail, BookingResult, BookingStart, MonthView, SchedulePreview, UpcomingView,
+    AttentionView, BookingDetail, BookingResult, BookingStart, MonthView, SchedulePreview,
+    UpcomingView,
 };
 
 /// How many windows the form previews.
@@ -76,11 +77,50 @@ pub async fn cancel_booking(id: i64, reason: String) -> Result<(), AppError> {
     let page = format!("/bookings/{id}");
     let outcome = async {
         let (state, viewer) = (app_state()?, auth::viewer()?);
-        bookings::cancel(&state, &viewer, id, &reason, chrono::Utc::now()).await?;
-        Ok(Done::to(page.clone(), "The booking is cancelled."))
+        let told = bookings::cancel(&state, &viewer, id, &reason, chrono::Utc::now()).await?;
+        Ok(Done::to(page.clone(), told))
     }
     .await;
     finish_form("cancel", &page, kept(&[("reason", &reason)]), outcome).await
+}
+
+/// Records what an account manager or administrator found at AURA for a booking whose outcome was
+/// unknown: `held` with AURA's id, or not held. A plain form post; back to the booking's page.
+#[server]
+pub async fn resolve_booking(id: i64, held: bool, aura_id: String) -> Result<(), AppError> {
+    use crate::server::forms::{Done, finish_form, kept};
+    use crate::server::{app_state, auth, bookings};
+    let page = format!("/bookings/{id}");
+    let outcome = async {
+        let (state, viewer) = (app_state()?, auth::viewer()?);
+        let told =
+            bookings::resolve(&state, &viewer, id, held, &aura_id, chrono::Utc::now()).await?;
+        Ok(Done::to(page.clone(), told))
+    }
+    .await;
+    finish_form("resolve", &page, kept(&[("aura_id", &aura_id)]), outcome).await
+}
+
+/// Sends a lapsed repeating booking again from its next window. A plain form post.
+#[server]
+pub async fn send_booking_again(id: i64) -> Result<(), AppError> {
+    use crate::server::forms::{Done, finish_form};
+    use crate::server::{app_state, auth, bookings};
+    let page = format!("/bookings/{id}");
+    let outcome = async {
+        let (state, viewer) = (app_state()?, auth::viewer()?);
+        let told = bookings::send_from_next_window(&state, &viewer, id, chrono::Utc::now()).await?;
+        Ok(Done::to(page.clone(), told))
+    }
+    .await;
+    finish_form("send-again", &page, Default::default(), outcome).await
+}
+
+/// The bookings a person has to look at (outcome unknown, lapsed unsent).
+#[server(input = GetUrl)]
+pub async fn load_attention() -> Result<AttentionView, AppError> {
+    use crate::server::{app_state, auth, bookings, with_status};
+    with_status(async { bookings::attention_view(&app_state()?, &*auth::viewer()?).await }.await)
 }
 
 /// `month` is "YYYY-MM"; empty means the current month.

@@ -34,6 +34,7 @@ fn SignedInNav(session: SessionView) -> impl IntoView {
             </A>
             <A href="/book">"Book a service"</A>
             <A href="/upcoming">"Upcoming & cancellations"</A>
+            {session.role.spans_customers().then(|| view! { <A href="/attention">"Needs attention"</A> })}
             {is_admin
                 .then(|| {
                     view! {

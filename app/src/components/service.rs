@@ -19,7 +19,7 @@ pub fn StatusBadge(status: SyncStatus) -> impl IntoView {
 pub fn CancellationFacts(info: CancellationInfo) -> impl IntoView {
     view! {
         <dl class="facts">
-            <dt>"Cancelled"</dt>
+            <dt>{if info.pending { "Asked" } else { "Cancelled" }}</dt>
             <dd>{info.at_label}</dd>
             <dt>"By"</dt>
             <dd>

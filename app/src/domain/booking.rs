@@ -126,6 +126,8 @@ pub enum Field {
     Manager,
     AuraCustomerId,
     DefaultTimezone,
+    /// The AURA id a person found when checking a booking whose outcome was unknown.
+    AuraId,
 }
 
 impl Field {
@@ -168,6 +170,7 @@ impl Field {
             Field::Manager => "manager",
             Field::AuraCustomerId => "aura_customer_id",
             Field::DefaultTimezone => "default_timezone",
+            Field::AuraId => "aura_id",
         }
     }
 }

@@ -11,36 +11,54 @@ mod accounts;
 pub use accounts::*;
 
 keyed_enum! {
-    /// Where a booking stands with AURA.
+    /// Where a booking stands with AURA. Every status says what AURA holds, as far as we know it.
     pub enum SyncStatus {
-        /// Saved here; the call to AURA is under way.
+        /// Saved here; waiting for its turn to be sent (nothing has gone to AURA yet).
         Saved = "saved",
+        /// A call to AURA has started; its answer is awaited.
+        Sending = "sending",
+        /// Every attempt so far did not reach AURA (or AURA answered it failed): sent again later.
+        NotSent = "not_sent",
+        /// A call went out and no usable answer came back: AURA may hold it. A person checks.
+        Unknown = "unknown",
         /// AURA accepted it and gave it an id.
         Confirmed = "confirmed",
-        /// Saved here, but AURA could not be reached or failed: not yet sent.
-        NotSent = "not_sent",
         /// AURA refused it; it is not scheduled.
         Rejected = "rejected",
+        /// Its first window passed before it could be sent, so it was not sent.
+        Lapsed = "lapsed",
+        /// Cancelled here; the cancel is being delivered to AURA, which still holds it until then.
+        Cancelling = "cancelling",
         Cancelled = "cancelled",
     }
 }
 
 impl SyncStatus {
-    /// The statuses whose windows belong on the calendar.
-    pub const ACTIVE: [SyncStatus; 3] = [
+    /// The statuses whose windows belong on the calendar: everything AURA holds or may hold, and
+    /// everything still to be sent.
+    pub const ACTIVE: [SyncStatus; 6] = [
         SyncStatus::Saved,
-        SyncStatus::Confirmed,
+        SyncStatus::Sending,
         SyncStatus::NotSent,
+        SyncStatus::Unknown,
+        SyncStatus::Confirmed,
+        SyncStatus::Cancelling,
     ];
-    /// The statuses in which AURA's answer to a create is still awaited.
-    pub const AWAITING_AURA: [SyncStatus; 2] = [SyncStatus::Saved, SyncStatus::NotSent];
+    /// The statuses the sending worker picks up to send a create.
+    pub const TO_SEND: [SyncStatus; 2] = [SyncStatus::Saved, SyncStatus::NotSent];
+    /// The statuses a person has to look at.
+    pub const NEEDS_ATTENTION: [SyncStatus; 2] = [SyncStatus::Unknown, SyncStatus::Lapsed];
 
     pub fn label(self) -> &'static str {
         match self {
             SyncStatus::Saved => "Saved, sending to AURA",
+            SyncStatus::Sending => "Being sent to AURA",
+            SyncStatus::NotSent => "Not yet sent to AURA; retrying",
+            SyncStatus::Unknown => "AURA may have scheduled this; being checked",
             SyncStatus::Confirmed => "Confirmed by AURA",
-            SyncStatus::NotSent => "Saved, not yet sent to AURA",
             SyncStatus::Rejected => "Refused by AURA",
+            SyncStatus::Lapsed => "Not sent: the first window passed first",
+            SyncStatus::Cancelling => "Cancelling at AURA",
             SyncStatus::Cancelled => "Cancelled",
         }
     }
@@ -48,10 +66,13 @@ impl SyncStatus {
     /// A word or two for tight spaces; empty for the normal case (confirmed).
     pub fn short_label(self) -> &'static str {
         match self {
-            SyncStatus::Saved => "Sending to AURA",
+            SyncStatus::Saved | SyncStatus::Sending => "Sending to AURA",
             SyncStatus::Confirmed => "",
             SyncStatus::NotSent => "Not yet sent",
+            SyncStatus::Unknown => "Maybe scheduled; being checked",
             SyncStatus::Rejected => "Refused",
+            SyncStatus::Lapsed => "Not sent",
+            SyncStatus::Cancelling => "Cancelling",
             SyncStatus::Cancelled => "Cancelled",
         }
     }
@@ -61,9 +82,21 @@ impl SyncStatus {
         SyncStatus::ACTIVE.contains(&self)
     }
 
-    /// Whether someone may cancel it from its page.
+    /// Whether someone may ask to cancel it from its page.
     pub fn is_cancellable(self) -> bool {
-        matches!(self, SyncStatus::Confirmed | SyncStatus::NotSent)
+        matches!(
+            self,
+            SyncStatus::Saved
+                | SyncStatus::Sending
+                | SyncStatus::NotSent
+                | SyncStatus::Unknown
+                | SyncStatus::Confirmed
+                | SyncStatus::Lapsed
+        )
+    }
+
+    pub fn needs_attention(self) -> bool {
+        SyncStatus::NEEDS_ATTENTION.contains(&self)
     }
 }
 
@@ -73,13 +106,31 @@ keyed_enum! {
         Saved = "saved",
         Confirmed = "confirmed",
         Rejected = "rejected",
+        /// An attempt that did not reach AURA (or AURA answered it failed); it is sent again.
         NotSent = "not_sent",
+        /// An attempt that went out without a usable answer: AURA may hold it.
+        OutcomeUnknown = "unknown",
+        /// The first window passed before it could be sent.
+        Lapsed = "lapsed",
+        /// A person checked with AURA: AURA has it (with its id).
+        ResolvedHeld = "resolved_held",
+        /// A person checked with AURA: AURA does not have it.
+        ResolvedNotHeld = "resolved_not_held",
+        /// Sent again from a later first window.
+        Rescheduled = "rescheduled",
+        /// AURA answered after the booking had been handed to a person.
+        LateAnswer = "late_answer",
+        /// Someone asked to cancel; it is done once AURA confirms (or once it is known AURA never
+        /// had it).
+        CancelRequested = "cancel_requested",
         /// Cancelled before it ever reached AURA.
         CancelledLocally = "cancel",
         /// AURA reported the booking cancelled on its side (e.g. already cancelled there).
         AuraCancel = "aura_cancel",
-        /// AURA refused the cancel or could not be reached; the booking stayed active.
+        /// A cancel attempt that did not get through; it is tried again.
         CancelFailed = "cancel_failed",
+        /// AURA refused the cancel; the booking stays confirmed.
+        CancelRefused = "cancel_refused",
         Cancelled = "cancelled",
     }
 }
@@ -91,10 +142,18 @@ impl EventKind {
             EventKind::Saved => "Saved",
             EventKind::Confirmed => "Confirmed by AURA",
             EventKind::Rejected => "Refused by AURA",
-            EventKind::NotSent => "Not sent to AURA",
+            EventKind::NotSent => "Did not reach AURA",
+            EventKind::OutcomeUnknown => "No answer from AURA; it may have scheduled this",
+            EventKind::Lapsed => "Not sent: first window passed",
+            EventKind::ResolvedHeld => "Checked with AURA: AURA has it",
+            EventKind::ResolvedNotHeld => "Checked with AURA: AURA does not have it",
+            EventKind::Rescheduled => "Sent again from a later window",
+            EventKind::LateAnswer => "Late answer from AURA",
+            EventKind::CancelRequested => "Cancel requested",
             EventKind::CancelledLocally => "Cancelled before reaching AURA",
             EventKind::AuraCancel => "Cancelled at AURA",
-            EventKind::CancelFailed => "Cancel not done at AURA",
+            EventKind::CancelFailed => "Cancel did not reach AURA yet",
+            EventKind::CancelRefused => "AURA refused to cancel",
             EventKind::Cancelled => "Cancelled",
         }
     }
@@ -226,6 +285,8 @@ pub struct CancellationInfo {
     /// The customer an account manager or administrator cancelled for.
     pub on_behalf_of: Option<String>,
     pub removed_occurrences: i64,
+    /// Asked, not yet done (AURA's side still to be confirmed).
+    pub pending: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -255,6 +316,14 @@ pub struct BookingDetail {
     pub upcoming_total: usize,
     pub events: Vec<EventView>,
     pub can_cancel: bool,
+    /// The viewer may record what AURA holds (an account manager or administrator, outcome unknown).
+    pub can_resolve: bool,
+    /// A lapsed booking with a window left: it can be sent again from that window.
+    pub can_send_again: bool,
+    /// When the worker tries again (not yet delivered, or cancelling).
+    pub next_attempt: Option<String>,
+    /// How many calls were made to AURA for it.
+    pub attempts: i64,
     /// What the last cancel form submit left for this page (plain form posts only).
     pub flash: Option<FormFlash>,
 }
@@ -276,4 +345,28 @@ pub struct UpcomingView {
     pub show_customer: bool,
     pub occurrences: Vec<OccurrenceView>,
     pub cancellations: Vec<CancellationView>,
+}
+
+/// A booking a person has to look at: its outcome at AURA is unknown, or it lapsed unsent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttentionItem {
+    pub booking_id: i64,
+    pub customer: String,
+    pub name: String,
+    pub service_type: ServiceType,
+    pub status: SyncStatus,
+    pub place: String,
+    /// When its first window opens, in its zone.
+    pub first_window: String,
+    pub booked: String,
+    /// What went wrong, in words.
+    pub reason: Option<String>,
+    pub cancel_requested: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttentionView {
+    pub showing_for: String,
+    pub show_customer: bool,
+    pub items: Vec<AttentionItem>,
 }

@@ -1,10 +1,11 @@
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::bookings::{CancelBooking, load_booking};
+use crate::api::bookings::{CancelBooking, ResolveBooking, SendBookingAgain, load_booking};
 use crate::components::feedback::{ErrorNotice, Loading};
-use crate::components::form::{FlashNotice, TextAreaField};
+use crate::components::form::{FlashNotice, TextAreaField, TextField, field_id};
 use crate::components::service::{CancellationFacts, ServiceBadge, StatusBadge, WindowItem};
 use crate::domain::{Field, MAX_CANCEL_REASON_CHARS};
 use crate::error::AppError;
@@ -61,31 +62,70 @@ fn Detail(detail: BookingDetail) -> impl IntoView {
         upcoming_total,
         events,
         can_cancel,
-        flash,
+        can_resolve,
+        can_send_again,
+        next_attempt,
+        attempts,
+        flash: all_flash,
     } = detail;
-    let flash = flash_for(&flash, "cancel");
+    let flash = flash_for(&all_flash, "cancel");
+    let resolve_flash = flash_for(&all_flash, "resolve");
+    let problem = sync_error.clone().unwrap_or_default();
+    let retry = next_attempt
+        .map(|at| format!(" Next attempt: {at}."))
+        .unwrap_or_default();
+    let cancel_asked = cancellation.as_ref().is_some_and(|c| c.pending);
     let status_note = match status {
         SyncStatus::NotSent => Some(format!(
-            "Saved here but not yet sent to AURA, so AURA has not scheduled it. Reason: {}",
-            sync_error.clone().unwrap_or_default()
+            "Saved here but not yet delivered to AURA, so AURA has not scheduled it. The dashboard \
+             sends it again by itself.{retry} Last problem: {problem}"
         )),
         SyncStatus::Rejected => Some(format!(
-            "AURA refused this booking: {}. It is not scheduled.",
-            sync_error.clone().unwrap_or_default()
+            "AURA refused this booking: {problem} It is not scheduled."
         )),
-        SyncStatus::Saved => {
+        SyncStatus::Saved | SyncStatus::Sending => {
             Some("Being sent to AURA. Reload in a moment to see its answer.".into())
         }
+        SyncStatus::Unknown => Some(format!(
+            "AURA may have scheduled this; being checked. It was sent to AURA, but no usable answer \
+             came back ({problem}), so AURA may hold it and may send the service. It will not be \
+             sent again until an account manager or administrator has checked with AURA.{}",
+            if cancel_asked {
+                " A cancel was asked for: it is applied as soon as the check is done."
+            } else {
+                ""
+            }
+        )),
+        SyncStatus::Lapsed => Some(format!(
+            "Not sent to AURA: {problem} Nothing is scheduled.{}",
+            if can_send_again {
+                " It repeats, so it can still be sent from its next window (below)."
+            } else {
+                ""
+            }
+        )),
+        SyncStatus::Cancelling => Some(format!(
+            "Cancelling: AURA has not confirmed the cancel yet, so it may still send this service. \
+             The dashboard keeps trying.{retry}{}",
+            if problem.is_empty() {
+                String::new()
+            } else {
+                format!(" Last problem: {problem}")
+            }
+        )),
+        SyncStatus::Confirmed if !problem.is_empty() => Some(format!(
+            "AURA refused the last cancel: {problem} The booking is still scheduled."
+        )),
         _ => None,
     };
     let shown = upcoming.len();
-    let cancelled_notice = flash.success.is_some().then(|| FormFlash {
-        success: flash.success.clone(),
+    let success_notice = all_flash.as_ref().and_then(|f| f.success.clone()).map(|success| FormFlash {
+        success: Some(success),
         ..FormFlash::default()
     });
     view! {
         <Title text=name.clone() />
-        {cancelled_notice.map(|flash| view! { <FlashNotice flash /> })}
+        {success_notice.map(|flash| view! { <FlashNotice flash /> })}
         <article class="booking-detail">
             <header class="detail-head">
                 <p class="eyebrow">"Booking #" {id} " · " {customer}</p>
@@ -160,14 +200,32 @@ fn Detail(detail: BookingDetail) -> impl IntoView {
                     <dd class="mono">{aura_id.unwrap_or_else(|| "Not assigned yet".into())}</dd>
                     <dt>"Booked"</dt>
                     <dd>{created}</dd>
+                    <dt>"Calls to AURA"</dt>
+                    <dd>{attempts}</dd>
                 </dl>
             </section>
 
+            {can_resolve.then(|| view! { <ResolveForms id flash=resolve_flash /> })}
+            {can_send_again
+                .then(|| {
+                    view! {
+                        <section aria-labelledby="again-h" class="resolve-box">
+                            <h2 id="again-h">"Send from the next window"</h2>
+                            <p>"The first window has passed, but later ones have not. Send this booking to AURA starting from its next window that can still be booked."</p>
+                            <form method="post" action=SendBookingAgain::PATH>
+                                <input type="hidden" name="id" value=id />
+                                <button type="submit">"Send from the next window"</button>
+                            </form>
+                        </section>
+                    }
+                })}
+
             {cancellation
                 .map(|c| {
+                    let heading = if c.pending { "Cancel requested" } else { "Cancelled" };
                     view! {
                         <section aria-labelledby="cancelled-h" class="cancelled-box">
-                            <h2 id="cancelled-h">"Cancelled"</h2>
+                            <h2 id="cancelled-h">{heading}</h2>
                             <CancellationFacts info=c />
                         </section>
                     }
@@ -219,6 +277,44 @@ fn Detail(detail: BookingDetail) -> impl IntoView {
                 </ol>
             </section>
         </article>
+    }
+}
+
+/// What an account manager or administrator found when checking with AURA: two plain forms
+/// (they work without JavaScript; the page comes back with the result).
+#[component]
+fn ResolveForms(id: i64, flash: FormFlash) -> impl IntoView {
+    let error = flash.error(Field::AuraId);
+    let notice = flash.notice.clone();
+    view! {
+        <section aria-labelledby="resolve-h" class="resolve-box">
+            <h2 id="resolve-h">"Check with AURA"</h2>
+            <p>
+                "Ask AURA (support or the AURA console) whether it holds this booking, then record the answer. "
+                "Until then it counts as possibly scheduled and is not sent again."
+            </p>
+            {notice.map(|n| view! { <p class="notice notice-error" role="alert">{n}</p> })}
+            <form method="post" action=ResolveBooking::PATH class="stack">
+                <input type="hidden" name="id" value=id />
+                <input type="hidden" name="held" value="true" />
+                <TextField
+                    id=field_id("resolve", Field::AuraId)
+                    name=Field::AuraId.name()
+                    label="AURA id of this booking"
+                    value=RwSignal::new(flash.value(Field::AuraId))
+                    error=Signal::derive(move || error.clone())
+                    max=200
+                    required=true
+                />
+                <button type="submit">"AURA has it"</button>
+            </form>
+            <form method="post" action=ResolveBooking::PATH>
+                <input type="hidden" name="id" value=id />
+                <input type="hidden" name="held" value="false" />
+                <input type="hidden" name="aura_id" value="" />
+                <button type="submit" class="secondary">"AURA does not have it: send it again"</button>
+            </form>
+        </section>
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod attention;
 pub mod book;
 pub mod booking;
 pub mod calendar;

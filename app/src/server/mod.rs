@@ -7,6 +7,7 @@ pub mod bookings;
 pub mod db;
 pub mod error;
 pub mod forms;
+pub mod outbox;
 pub mod present;
 pub mod secret;
 pub mod state;

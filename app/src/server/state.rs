@@ -9,6 +9,7 @@ use sqlx::SqlitePool;
 use super::aura::AuraClient;
 use super::aura::wire::ServiceCatalog;
 use super::error::ServerError;
+use super::outbox::Outbox;
 use super::throttle::SignInLimiter;
 
 #[derive(Clone)]
@@ -20,6 +21,8 @@ pub struct AppState {
     /// Slows down repeated failed sign-ins.
     pub sign_in_limiter: Arc<SignInLimiter>,
     pub security: Arc<SecurityConfig>,
+    /// Sending to AURA: the retry policy, this process's lease name, the worker's bell.
+    pub outbox: Arc<Outbox>,
 }
 
 /// What the request guard and the session cookie need to know about the deployment.

@@ -8,8 +8,8 @@ use tokio::sync::Mutex;
 
 use super::secret::Secret;
 use super::wire::{
-    CreateScheduledRequest, ErrorBody, RequestStatus, ScheduledRequestDto,
-    ScheduledRequestEnvelope, TOKEN_PATH, TokenRequest, TokenResponse, cancel_path, create_path,
+    CreateScheduledRequest, Created, ErrorBody, TOKEN_PATH, TokenRequest, TokenResponse,
+    cancel_path, create_path, read_cancelled, read_created,
 };
 
 #[derive(Clone)]
@@ -31,41 +31,58 @@ impl std::fmt::Debug for AuraConfig {
     }
 }
 
-/// What can go wrong talking to AURA. Messages are AURA's own where it gave one; none of them
-/// carries a credential or token.
+/// How a call to AURA failed, in the three kinds that must never be confused. Messages are AURA's
+/// own where it gave one; none carries a credential or token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuraError {
-    /// AURA understood and refused (400, 403, 404, 409, 422 ...): retrying will not help.
-    #[error("AURA refused the request ({status}): {message}")]
-    Rejected { status: u16, message: String },
-    /// Our credentials were refused: a configuration problem.
-    #[error("AURA refused the dashboard's credentials: {message}")]
-    Unauthorized { message: String },
-    #[error("AURA asked us to slow down: {message}")]
-    RateLimited {
-        retry_after: Option<Duration>,
-        message: String,
-    },
-    /// AURA failed on its side (5xx).
-    #[error("AURA failed ({status}): {message}")]
-    Unavailable { status: u16, message: String },
-    /// No answer: connection refused, DNS, timeout.
+    /// The call did not take effect at AURA: nothing reached it, or AURA answered that it failed
+    /// (429, 5xx) or did not accept our credentials. Safe to send again.
+    #[error("{0}")]
+    NotDelivered(NotDelivered),
+    /// AURA understood and refused (4xx): final, with AURA's message.
+    #[error("AURA refused it ({status}): {message}")]
+    Refused { status: u16, message: String },
+    /// The call went out and no usable answer came back (timeout after sending, connection dropped
+    /// mid-answer, a success whose body cannot be read): AURA may have acted on it.
+    #[error("no usable answer from AURA: {0}")]
+    OutcomeUnknown(String),
+}
+
+/// Why a call was not delivered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotDelivered {
     #[error("AURA could not be reached: {0}")]
     Unreachable(String),
-    /// An answer we cannot trust to mean what we asked (unexpected status or body).
-    #[error("AURA answered unexpectedly: {0}")]
-    Protocol(String),
+    #[error("AURA failed ({status}): {message}")]
+    Unavailable {
+        status: u16,
+        message: String,
+        retry_after: Option<Duration>,
+    },
+    #[error("AURA asked us to slow down: {message}")]
+    RateLimited {
+        message: String,
+        retry_after: Option<Duration>,
+    },
+    /// Our credentials were refused: a configuration problem for the operator.
+    #[error("AURA refused the dashboard's credentials: {message}")]
+    Unauthorized { message: String },
 }
 
 impl AuraError {
-    /// Whether the same call may succeed later unchanged.
-    pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            AuraError::RateLimited { .. }
-                | AuraError::Unavailable { .. }
-                | AuraError::Unreachable(_)
-        )
+    /// How long AURA asked us to wait before trying again, if it said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            AuraError::NotDelivered(
+                NotDelivered::Unavailable { retry_after, .. }
+                | NotDelivered::RateLimited { retry_after, .. },
+            ) => *retry_after,
+            _ => None,
+        }
+    }
+
+    fn unreachable(why: impl Into<String>) -> Self {
+        AuraError::NotDelivered(NotDelivered::Unreachable(why.into()))
     }
 }
 
@@ -95,7 +112,7 @@ impl AuraClient {
             .connect_timeout(config.timeout.min(Duration::from_secs(5)))
             .user_agent(concat!("aura-dashboard/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| AuraError::Protocol(format!("HTTP client setup failed: {e}")))?;
+            .map_err(|e| AuraError::unreachable(format!("HTTP client setup failed: {e}")))?;
         Ok(AuraClient {
             http,
             config: AuraConfig {
@@ -137,34 +154,46 @@ impl AuraClient {
         }
     }
 
+    /// Whether a token can be had now (the cached one or a fresh one): the readiness check.
+    pub async fn check_token(&self) -> Result<(), AuraError> {
+        self.bearer().await.map(|_| ())
+    }
+
+    /// A token call never books anything, so every way it fails is "not delivered".
     async fn fetch_token(&self) -> Result<CachedToken, AuraError> {
         let body = TokenRequest {
             client_id: self.config.client_id.clone(),
             client_secret: self.config.client_secret.expose().to_string(),
         };
         let started = Instant::now();
+        let not_delivered = |e: AuraError| match e {
+            AuraError::NotDelivered(_) => e,
+            AuraError::Refused { message, .. } | AuraError::OutcomeUnknown(message) => {
+                AuraError::unreachable(format!("no token: {message}"))
+            }
+        };
         let response = self
             .http
             .post(self.url(TOKEN_PATH))
             .json(&body)
             .send()
             .await
-            .map_err(transport_error)?;
+            .map_err(|e| not_delivered(transport_error(e)))?;
         let status = response.status();
         if status == StatusCode::UNAUTHORIZED {
-            return Err(AuraError::Unauthorized {
+            return Err(AuraError::NotDelivered(NotDelivered::Unauthorized {
                 message: error_message(response).await,
-            });
+            }));
         }
         if status != StatusCode::OK {
-            return Err(status_error(status, response).await);
+            return Err(not_delivered(status_error(status, response).await));
         }
-        let token: TokenResponse = response.json().await.map_err(|e| {
-            AuraError::Protocol(format!(
-                "token response was not understood: {}",
-                e.without_url()
-            ))
-        })?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| AuraError::unreachable(format!("token answer lost: {}", e.without_url())))?;
+        let token: TokenResponse = serde_json::from_slice(&bytes)
+            .map_err(|_| AuraError::unreachable("the token answer was not understood"))?;
         let lifetime = Duration::from_secs(token.expires_in);
         // Renew a little early so a token never expires in flight: a tenth of its life, at most 60 s.
         let margin = (lifetime / 10).min(Duration::from_secs(60));
@@ -198,44 +227,36 @@ impl AuraClient {
                 continue;
             }
             if response.status() == StatusCode::UNAUTHORIZED {
-                return Err(AuraError::Unauthorized {
+                // AURA did not act on a call it did not authorise.
+                return Err(AuraError::NotDelivered(NotDelivered::Unauthorized {
                     message: error_message(response).await,
-                });
+                }));
             }
             return Ok(response);
         }
     }
 
-    /// `POST /scheduled/{slug}`: books a scheduled request and returns AURA's record of it.
+    /// `POST /scheduled/{slug}`: books a scheduled request. A success is any 2xx whose body names
+    /// the created request (either documented shape); a 2xx without one is an unknown outcome.
     pub async fn create(
         &self,
         slug: &str,
         body: &CreateScheduledRequest,
-    ) -> Result<ScheduledRequestDto, AuraError> {
+    ) -> Result<Created, AuraError> {
         let response = self
             .send(Method::POST, &create_path(slug), |r| r.json(body))
             .await?;
         let status = response.status();
-        // 200/201 only, and only with a body that names the created request: AURA uses odd 2xx
-        // codes elsewhere, so a bare success status is not proof.
-        if status != StatusCode::CREATED && status != StatusCode::OK {
+        if !status.is_success() {
             return Err(status_error(status, response).await);
         }
-        let envelope: ScheduledRequestEnvelope = response.json().await.map_err(|e| {
-            AuraError::Protocol(format!(
-                "create answered {status} without a scheduled request: {}",
-                e.without_url()
-            ))
-        })?;
-        if envelope.scheduled_request.id.trim().is_empty() {
-            return Err(AuraError::Protocol(
-                "create answered without a request id".into(),
-            ));
-        }
-        Ok(envelope.scheduled_request)
+        let bytes = answer_body(response).await?;
+        read_created(&bytes).map_err(|why| {
+            AuraError::OutcomeUnknown(format!("AURA answered {status}, but {why}"))
+        })
     }
 
-    /// `DELETE /scheduled/{id}`: stops the whole request.
+    /// `DELETE /scheduled/{id}`: stops the whole request. Safe to repeat (409 = already cancelled).
     pub async fn cancel(&self, request_id: &str) -> Result<CancelOutcome, AuraError> {
         let response = self
             .send(Method::DELETE, &cancel_path(request_id), |r| r)
@@ -244,33 +265,42 @@ impl AuraClient {
         if status == StatusCode::CONFLICT {
             return Ok(CancelOutcome::AlreadyCancelled);
         }
-        if status != StatusCode::OK {
+        if !status.is_success() {
             return Err(status_error(status, response).await);
         }
-        let envelope: ScheduledRequestEnvelope = response.json().await.map_err(|e| {
-            AuraError::Protocol(format!(
-                "cancel answered {status} without a scheduled request: {}",
-                e.without_url()
-            ))
+        let bytes = answer_body(response).await?;
+        read_cancelled(&bytes).map_err(|why| {
+            AuraError::OutcomeUnknown(format!("AURA answered {status}, but {why}"))
         })?;
-        if envelope.scheduled_request.status != RequestStatus::Cancelled {
-            return Err(AuraError::Protocol(
-                "cancel answered, but the request is not cancelled".into(),
-            ));
-        }
         Ok(CancelOutcome::Cancelled)
     }
 }
 
+/// The body of an answer whose status says AURA acted: losing it leaves the outcome unknown.
+async fn answer_body(response: Response) -> Result<Vec<u8>, AuraError> {
+    let status = response.status();
+    response.bytes().await.map(|b| b.to_vec()).map_err(|e| {
+        AuraError::OutcomeUnknown(format!(
+            "AURA answered {status} and the connection broke before the answer was read ({})",
+            e.without_url()
+        ))
+    })
+}
+
+/// A call that failed before any answer: not delivered when no connection was made (refused, DNS,
+/// TLS, connect timeout) or the request was never built; otherwise the request may have reached
+/// AURA (timeout while waiting, connection dropped) and the outcome is unknown.
 fn transport_error(e: reqwest::Error) -> AuraError {
+    let e = e.without_url();
+    if e.is_connect() || e.is_builder() {
+        return AuraError::unreachable(format!("connection failed: {e}"));
+    }
     let kind = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "connection failed"
+        "no answer in time"
     } else {
-        "request failed"
+        "the connection broke"
     };
-    AuraError::Unreachable(format!("{kind}: {}", e.without_url()))
+    AuraError::OutcomeUnknown(format!("{kind} after the request was sent ({e})"))
 }
 
 async fn error_message(response: Response) -> String {
@@ -282,28 +312,43 @@ async fn error_message(response: Response) -> String {
         .unwrap_or_else(|| format!("HTTP {status} without a message"))
 }
 
-async fn status_error(status: StatusCode, response: Response) -> AuraError {
-    let retry_after = response
+/// `Retry-After` as seconds or an HTTP date.
+fn retry_after(response: &Response) -> Option<Duration> {
+    let value = response
         .headers()
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
+        .to_std()
+        .ok()
+}
+
+/// A non-success answer: 429 and 5xx were not acted on (not delivered), other 4xx are refusals,
+/// anything else (1xx, 3xx) leaves the outcome unknown.
+async fn status_error(status: StatusCode, response: Response) -> AuraError {
+    let retry_after = retry_after(&response);
     let message = error_message(response).await;
     let code = status.as_u16();
     match status {
-        StatusCode::TOO_MANY_REQUESTS => AuraError::RateLimited {
+        StatusCode::TOO_MANY_REQUESTS => AuraError::NotDelivered(NotDelivered::RateLimited {
+            message,
             retry_after,
+        }),
+        s if s.is_server_error() => AuraError::NotDelivered(NotDelivered::Unavailable {
+            status: code,
             message,
-        },
-        s if s.is_server_error() => AuraError::Unavailable {
+            retry_after,
+        }),
+        s if s.is_client_error() => AuraError::Refused {
             status: code,
             message,
         },
-        s if s.is_client_error() => AuraError::Rejected {
-            status: code,
-            message,
-        },
-        _ => AuraError::Protocol(format!("unexpected HTTP {status}: {message}")),
+        _ => AuraError::OutcomeUnknown(format!("unexpected HTTP {status}: {message}")),
     }
 }

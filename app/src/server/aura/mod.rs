@@ -4,4 +4,5 @@ pub mod client;
 pub mod wire;
 
 pub use super::secret;
-pub use client::{AuraClient, AuraConfig, AuraError, CancelOutcome};
+pub use client::{AuraClient, AuraConfig, AuraError, CancelOutcome, NotDelivered};
+pub use wire::Created;

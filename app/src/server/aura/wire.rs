@@ -250,6 +250,126 @@ pub struct ScheduledRequestEnvelope {
     pub scheduled_request: ScheduledRequestDto,
 }
 
+/// The reference page's create answer [doc]: `{"id": "<uuid>", "status": "scheduled"}`, nothing else.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FlatAnswer {
+    pub id: String,
+    pub status: RequestStatus,
+}
+
+/// Which documented shape a create or cancel answer takes: the concept page's envelope (our
+/// sandbox's default) or the reference page's flat `{id, status}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AnswerShape {
+    #[default]
+    Envelope,
+    Reference,
+}
+
+impl std::str::FromStr for AnswerShape {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "envelope" => Ok(AnswerShape::Envelope),
+            "reference" => Ok(AnswerShape::Reference),
+            other => Err(format!("{other:?}: use envelope or reference")),
+        }
+    }
+}
+
+/// What a successful create tells us, from either documented shape.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Created {
+    /// AURA's id, as text whatever its JSON type (string, number, UUID).
+    pub id: String,
+    /// `None` when AURA did not say (the reference shape): the caller computes it and says so.
+    pub next_occurrence: Option<Option<DateTime<Utc>>>,
+}
+
+/// A request record inside either shape: only what we rely on, everything else ignored.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AnswerRecord {
+    id: AnswerId,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    next_occurrence: Option<Option<DateTime<Utc>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum AnswerId {
+    Text(String),
+    Number(serde_json::Number),
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Answer {
+    Envelope {
+        #[serde(rename = "scheduledRequest")]
+        scheduled_request: AnswerRecord,
+    },
+    Flat(AnswerRecord),
+}
+
+/// A field that is present (even as `null`) becomes `Some(value)`; absent stays `None` (default).
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
+/// The record of a create or cancel answer with its status, in whichever shape it came.
+fn read_record(body: &[u8]) -> Result<(String, Option<String>, Option<Option<DateTime<Utc>>>), String> {
+    let answer: Answer = serde_json::from_slice(body)
+        .map_err(|_| "the answer names no scheduled request".to_string())?;
+    let (Answer::Envelope {
+        scheduled_request: record,
+    }
+    | Answer::Flat(record)) = answer;
+    let id = match record.id {
+        AnswerId::Text(s) => s.trim().to_string(),
+        AnswerId::Number(n) => n.to_string(),
+    };
+    if id.is_empty() || id.chars().count() > MAX_ID_CHARS || id.chars().any(char::is_control) {
+        return Err("the answer carries no usable request id".into());
+    }
+    Ok((id, record.status, record.next_occurrence))
+}
+
+/// Longer ids than this are not believed to be ids.
+const MAX_ID_CHARS: usize = 200;
+
+/// Reads a 2xx create answer. An error means the answer cannot be trusted to say what happened
+/// (AURA may still hold the request): the caller treats it as an unknown outcome, never as "not sent".
+pub fn read_created(body: &[u8]) -> Result<Created, String> {
+    let (id, status, next_occurrence) = read_record(body)?;
+    match status.as_deref() {
+        None | Some("scheduled") => Ok(Created {
+            id,
+            next_occurrence,
+        }),
+        Some(other) => Err(format!(
+            "the answer gives request {id} the status {other:?}, not \"scheduled\""
+        )),
+    }
+}
+
+/// Reads a 2xx cancel answer: it must say the request is cancelled (either shape).
+pub fn read_cancelled(body: &[u8]) -> Result<(), String> {
+    match read_record(body)? {
+        (_, Some(status), _) if status == "cancelled" => Ok(()),
+        (id, status, _) => Err(format!(
+            "the answer does not say request {id} is cancelled (status {status:?})"
+        )),
+    }
+}
+
 /// Error bodies carry `message`; some clients see `error` [doc]: accept both.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {

@@ -10,17 +10,14 @@ use crate::domain::{
 use crate::error::AppError;
 use crate::model::{
     BookingFormData, BookingResult, BookingStart, CustomerOption, EventKind, PREVIEW_COUNT_CAP,
-    PreviewOccurrence, SchedulePreview, SiteView, SyncStatus,
+    PreviewOccurrence, SchedulePreview, SiteView,
 };
-use crate::server::aura::AuraError;
-use crate::server::aura::wire::{self, CreateScheduledRequest, ScheduledRequestDto};
+use crate::server::aura::wire::{self, CreateScheduledRequest};
 use crate::server::auth::Viewer;
-
-use crate::server::db::{
-    self, Actor, Booking, CreateFailure, CustomerRow, DbError, Inserted, NewBooking,
-};
+use crate::server::db::{self, Actor, Booking, CustomerRow, DbError, Inserted, NewBooking};
 use crate::server::error::ServerError;
-use crate::server::present::{date_label, instant_label, occurrence_notes, window_label};
+use crate::server::outbox;
+use crate::server::present::{date_label, occurrence_notes, window_label};
 use crate::server::state::AppState;
 use crate::server::zone::{Zone, check_zone, zone_names};
 
@@ -175,12 +172,12 @@ pub async fn preview(
 struct Prepared {
     customer: CustomerRow,
     actor: Actor,
-    slug: String,
     new: NewBooking,
 }
 
-/// Books a service for a customer the viewer may act for: save, send to AURA, record the answer.
-/// Returns once AURA answered or failed; past validation the booking is saved in every case.
+/// Books a service for a customer the viewer may act for: save the booking with its intent to
+/// send, then send it at once. Past validation the booking is saved in every case; the status
+/// returned says how far it got (the worker carries on from there).
 pub async fn book(
     state: &AppState,
     viewer: &Viewer,
@@ -193,9 +190,16 @@ pub async fn book(
         // The same form again (double tap, retried submit): report the first booking.
         Saved::Existing(booking) => return Ok(result_of(&booking)),
     };
-    let body = create_body_for(&booking);
-    let answer = state.aura.create(&prepared.slug, &body).await;
-    record(state, &booking, answer, Utc::now().max(now)).await
+    // The person waits for AURA's answer. If the worker claimed it first, or the attempt could not
+    // be recorded, the booking is still saved: report where it stands.
+    if let Err(e) = outbox::send_create(state, Some(booking.id)).await {
+        let _ = e.reported();
+    }
+    let scope = db::CustomerScope::Only(vec![prepared.customer.id]);
+    let now = db::booking_in_scope(&state.pool, &scope, booking.id)
+        .await?
+        .unwrap_or(booking);
+    Ok(result_of(&now))
 }
 
 /// Every check before anything is written: who for, the form's rules, the place and zone, the
@@ -218,14 +222,12 @@ async fn prepare(
     let resolved = resolve_place(state, &customer, &valid.place).await?;
     let schedule = schedule_of(&valid.when, resolved.zone);
     check_timing(&schedule, resolved.zone.tz(), now)?;
-    let slug = state
-        .services
-        .slug(valid.service_type)
-        .ok_or_else(|| Violation::ServiceTypeUnknown(valid.service_type.key().to_string()))?
-        .to_string();
+    // Offered today: the worker checks again before each attempt.
+    if state.services.slug(valid.service_type).is_none() {
+        return Err(Violation::ServiceTypeUnknown(valid.service_type.key().to_string()).into());
+    }
     Ok(Prepared {
         actor: viewer.actor_for(&customer.name),
-        slug,
         new: NewBooking {
             customer_id: customer.id,
             site_id: resolved.site_id,
@@ -268,7 +270,7 @@ async fn save(
             now,
             EventKind::Saved,
             &prepared.actor,
-            "Saved in the dashboard; sending to AURA.",
+            "Saved in the dashboard; to be sent to AURA.",
         )
         .await?;
     }
@@ -281,86 +283,6 @@ async fn save(
     Ok(match inserted {
         Inserted::New(_) => Saved::New(booking),
         Inserted::Existing(_) => Saved::Existing(booking),
-    })
-}
-
-/// Records AURA's answer: the status change and its history entry in one transaction. Only a
-/// booking still waiting for AURA changes; an answer for one that no longer waits is logged, not
-/// recorded.
-async fn record(
-    state: &AppState,
-    booking: &Booking,
-    answer: Result<ScheduledRequestDto, AuraError>,
-    at: DateTime<Utc>,
-) -> Result<BookingResult, ServerError> {
-    let id = booking.id;
-    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
-    let (changed, status, message, kind, actor, detail) = match answer {
-        Ok(created) => {
-            let changed =
-                db::mark_confirmed(&mut *tx, id, &created.id, created.next_occurrence, at).await?;
-            let next = created
-                .next_occurrence
-                .map(|n| {
-                    format!(
-                        " First window opens {}.",
-                        instant_label(n, booking.zone.tz())
-                    )
-                })
-                .unwrap_or_default();
-            let detail = format!("AURA id {}.{next}", created.id);
-            let aura = Actor::system("AURA");
-            (
-                changed,
-                SyncStatus::Confirmed,
-                None,
-                EventKind::Confirmed,
-                aura,
-                detail,
-            )
-        }
-        Err(AuraError::Rejected { status, message }) => {
-            tracing::info!(booking = id, status, %message, "AURA refused a booking");
-            let changed =
-                db::mark_failed(&mut *tx, id, CreateFailure::Rejected, &message, at).await?;
-            let aura = Actor::system("AURA");
-            let detail = message.clone();
-            (
-                changed,
-                SyncStatus::Rejected,
-                Some(message),
-                EventKind::Rejected,
-                aura,
-                detail,
-            )
-        }
-        Err(e) => {
-            tracing::warn!(booking = id, error = %e, "booking saved but not sent to AURA");
-            let reason = e.to_string();
-            let changed =
-                db::mark_failed(&mut *tx, id, CreateFailure::NotSent, &reason, at).await?;
-            let dashboard = Actor::system("Dashboard");
-            let detail = reason.clone();
-            (
-                changed,
-                SyncStatus::NotSent,
-                Some(reason),
-                EventKind::NotSent,
-                dashboard,
-                detail,
-            )
-        }
-    };
-    if changed {
-        db::add_event(&mut *tx, id, at, kind, &actor, &detail).await?;
-    } else {
-        tracing::warn!(booking = id, answer = ?kind, "AURA answered for a booking no longer waiting for it; not recorded");
-    }
-    tx.commit().await.map_err(DbError::from)?;
-    Ok(BookingResult {
-        booking_id: id,
-        status,
-        message,
     })
 }
 

@@ -1,4 +1,5 @@
-//! Cancelling a booking: at AURA first (if it got there), then here, keeping reason, who and when.
+//! Cancelling a booking: the wish (reason, who, when) is saved first with its history entry, then
+//! the cancel is sent to AURA at once; what the person is told depends on what AURA holds.
 
 use chrono::{DateTime, Utc};
 
@@ -6,102 +7,127 @@ use super::future_windows;
 use crate::domain::check_cancel_reason;
 use crate::error::AppError;
 use crate::model::{EventKind, SyncStatus};
-use crate::server::aura::{AuraError, CancelOutcome};
 use crate::server::auth::Viewer;
-use crate::server::db::{self, Actor, Cancellation, DbError};
+use crate::server::db::{self, CancelRequest, DbError};
 use crate::server::error::ServerError;
+use crate::server::outbox;
 use crate::server::state::AppState;
 
+/// Asks to cancel a booking and returns what the person should be told.
 pub async fn cancel(
     state: &AppState,
     viewer: &Viewer,
     id: i64,
     reason: &str,
     now: DateTime<Utc>,
-) -> Result<(), ServerError> {
+) -> Result<String, ServerError> {
     // Out of reach and nonexistent look the same: nobody learns another customer's booking numbers.
     let booking = db::booking_in_scope(&state.pool, &viewer.scope(), id)
         .await?
         .ok_or_else(|| AppError::NotFound("No such booking.".into()))?;
     let reason = check_cancel_reason(reason)?;
-    let actor = viewer.actor_for(&booking.customer.name);
-    // What happened at AURA, recorded with the cancellation below.
-    let mut at_aura = None;
     match booking.status {
-        SyncStatus::Cancelled => {
-            return Err(conflict("This booking is already cancelled."));
+        SyncStatus::Cancelled => return Err(conflict("This booking is already cancelled.")),
+        SyncStatus::Cancelling => {
+            return Err(conflict(
+                "This booking is already being cancelled at AURA.",
+            ));
         }
         SyncStatus::Rejected => {
             return Err(conflict(
                 "AURA refused this booking, so nothing is scheduled to cancel.",
             ));
         }
-        SyncStatus::Saved => {
+        _ if booking.cancellation.is_some() => {
             return Err(conflict(
-                "This booking is being sent to AURA right now. Reload in a moment and cancel then.",
+                "A cancel was already asked for; it is done as soon as AURA's side is known.",
             ));
         }
-        SyncStatus::NotSent => {
-            at_aura = Some((
-                EventKind::CancelledLocally,
-                actor.clone(),
-                "Never reached AURA; cancelled here only.",
-            ));
-        }
-        SyncStatus::Confirmed => {
-            let aura_id = booking.aura_id.as_deref().unwrap_or_default();
-            match state.aura.cancel(aura_id).await {
-                Ok(CancelOutcome::Cancelled) => {}
-                Ok(CancelOutcome::AlreadyCancelled) => {
-                    at_aura = Some((
-                        EventKind::AuraCancel,
-                        Actor::system("AURA"),
-                        "AURA had it cancelled already (409).",
-                    ));
-                }
-                Err(e) => {
-                    tracing::warn!(booking = id, error = %e, "AURA did not cancel");
-                    let detail = e.to_string();
-                    db::add_event(
-                        &state.pool,
-                        id,
-                        now,
-                        EventKind::CancelFailed,
-                        &actor,
-                        &detail,
-                    )
-                    .await?;
-                    return Err(AppError::Aura(match e {
-                        AuraError::Rejected { message, .. } => {
-                            format!("AURA refused to cancel: {message} The booking is still active.")
-                        }
-                        _ => "AURA could not be reached, so the booking is still active. Try again in a moment."
-                            .to_string(),
-                    })
-                    .into());
-                }
-            }
-        }
+        _ => {}
     }
-    let cancellation = Cancellation {
+    let actor = viewer.actor_for(&booking.customer.name);
+    let request = CancelRequest {
         reason: &reason,
         by: &actor,
         at: now,
         removed_occurrences: i64::try_from(future_windows(&booking, now)).unwrap_or(i64::MAX),
     };
     let mut tx = state.pool.begin().await.map_err(DbError::from)?;
-    if let Some((kind, by, detail)) = &at_aura {
-        db::add_event(&mut *tx, id, now, *kind, by, detail).await?;
-    }
-    if !db::mark_cancelled(&mut *tx, id, &cancellation).await? {
+    let Some(status) = db::request_cancel(&mut *tx, id, &request).await? else {
         return Err(conflict(
             "This booking changed meanwhile; reload to see it.",
         ));
+    };
+    let why = format!("Reason: {reason}");
+    match status {
+        SyncStatus::Cancelled => {
+            db::add_event(
+                &mut *tx,
+                id,
+                now,
+                EventKind::CancelledLocally,
+                &actor,
+                "It never reached AURA, so it is cancelled here only: nothing is scheduled.",
+            )
+            .await?;
+            db::add_event(&mut *tx, id, now, EventKind::Cancelled, &actor, &why).await?;
+        }
+        _ => {
+            let next = match status {
+                SyncStatus::Sending => {
+                    " It is being sent to AURA right now; the cancel follows once AURA answers."
+                }
+                SyncStatus::Unknown => {
+                    " Whether AURA has it is not known yet: once someone has checked, it is cancelled at AURA, or here if AURA never had it."
+                }
+                _ => " Sending the cancel to AURA.",
+            };
+            let detail = format!("{why}.{next}");
+            db::add_event(&mut *tx, id, now, EventKind::CancelRequested, &actor, &detail).await?;
+        }
     }
-    let detail = format!("Reason: {reason}");
-    db::add_event(&mut *tx, id, now, EventKind::Cancelled, &actor, &detail).await?;
     tx.commit().await.map_err(DbError::from)?;
-    Ok(())
+    if status == SyncStatus::Cancelling
+        && let Err(e) = outbox::send_cancel(state, Some(id)).await
+    {
+        // The wish is saved; the worker sends it.
+        let _ = e.reported();
+        state.outbox.wake();
+    }
+    let after = db::booking_in_scope(&state.pool, &viewer.scope(), id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("No such booking.".into()))?;
+    told(status, &after)
+}
+
+/// What the person is told, by what is now known.
+fn told(asked: SyncStatus, after: &db::Booking) -> Result<String, ServerError> {
+    Ok(match after.status {
+        SyncStatus::Cancelled if asked == SyncStatus::Cancelled => {
+            "The booking is cancelled. It never reached AURA, so nothing was scheduled there.".into()
+        }
+        SyncStatus::Cancelled => "The booking is cancelled: AURA confirmed it.".into(),
+        SyncStatus::Cancelling => "Cancel requested, but AURA has not confirmed it yet, so AURA \
+            may still send this service until it does. The booking shows \"Cancelling\" and the \
+            dashboard keeps trying."
+            .into(),
+        SyncStatus::Unknown => "Cancel requested. It is not known whether AURA scheduled this \
+            booking: its answer was lost. An account manager will check with AURA; the booking is \
+            then cancelled at AURA, or here if AURA never had it. Until then, treat it as possibly \
+            scheduled."
+            .into(),
+        SyncStatus::Sending => "Cancel requested. The booking is being sent to AURA right now; it \
+            is cancelled as soon as AURA answers."
+            .into(),
+        SyncStatus::Confirmed => {
+            return Err(AppError::Aura(format!(
+                "AURA refused to cancel: {} The booking is still scheduled.",
+                after.sync_error.clone().unwrap_or_default()
+            ))
+            .into());
+        }
+        other => format!("The booking is now: {}.", other.label()),
+    })
 }
 
 fn conflict(message: &str) -> ServerError {

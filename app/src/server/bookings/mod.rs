@@ -6,17 +6,19 @@
 
 mod book;
 mod cancel;
+mod resolve;
 mod views;
 
 pub use book::{book, create_body_for, form_data, preview};
 pub use cancel::cancel;
-pub use views::{booking_detail, month_view, parse_month, upcoming_view};
+pub use resolve::{resolve, send_from_next_window};
+pub use views::{attention_view, booking_detail, month_view, parse_month, upcoming_view};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::db::{Booking, CancellationRecord};
 use super::present::{date_label, instant_label, occurrence_notes, window_label};
-use crate::domain::{Field, FieldErrors, Occurrence};
+use crate::domain::{Field, FieldErrors, Occurrence, Schedule, local_date_span};
 use crate::model::{CancellationInfo, OccurrenceView};
 
 /// Counting windows stops here, so a booking spanning centuries cannot stall a request.
@@ -32,6 +34,15 @@ fn future_windows(booking: &Booking, now: DateTime<Utc>) -> usize {
         .count()
 }
 
+/// A booking's schedule starting from `first_date` instead (its other rules unchanged).
+fn schedule_from(booking: &Booking, first_date: NaiveDate) -> Schedule {
+    let (date_from, _) = local_date_span(booking.zone.tz(), first_date, booking.last_date);
+    Schedule {
+        date_from,
+        ..booking.schedule.clone()
+    }
+}
+
 /// A saved site that is not (or no longer) one of this customer's.
 fn unknown_site() -> FieldErrors {
     FieldErrors::one(
@@ -42,11 +53,12 @@ fn unknown_site() -> FieldErrors {
 
 fn cancellation_info(c: &CancellationRecord, booking: &Booking) -> CancellationInfo {
     CancellationInfo {
-        at_label: instant_label(c.at, booking.zone.tz()),
+        at_label: instant_label(c.done_at.unwrap_or(c.requested_at), booking.zone.tz()),
         reason: c.reason.clone(),
         by: c.by.clone(),
         on_behalf_of: c.on_behalf_of.clone(),
         removed_occurrences: c.removed_occurrences,
+        pending: c.done_at.is_none(),
     }
 }
 

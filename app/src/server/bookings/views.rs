@@ -6,7 +6,8 @@ use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 use super::{REMOVED_COUNT_CAP, cancellation_info, occurrence_view};
 use crate::error::AppError;
 use crate::model::{
-    BookingDetail, CancellationView, ContactView, DayCell, EventView, MonthView, UpcomingView,
+    AttentionItem, AttentionView, BookingDetail, CancellationView, ContactView, DayCell, EventView,
+    MonthView, Role, SyncStatus, UpcomingView,
 };
 use crate::server::auth::Viewer;
 use crate::server::db;
@@ -108,8 +109,52 @@ pub async fn booking_detail(
         upcoming,
         upcoming_total,
         events,
-        can_cancel: status.is_cancellable(),
+        can_cancel: status.is_cancellable() && booking.cancellation.is_none(),
+        can_resolve: status == SyncStatus::Unknown && viewer.role != Role::Customer,
+        can_send_again: status == SyncStatus::Lapsed
+            && booking.cancellation.is_none()
+            && schedule.next_occurrence(tz, now).is_some(),
+        next_attempt: booking
+            .next_attempt_at
+            .filter(|_| matches!(status, SyncStatus::NotSent | SyncStatus::Cancelling))
+            .map(|at| instant_label(at.max(now), tz)),
+        attempts: booking.attempts,
         flash: None,
+    })
+}
+
+/// The bookings a person has to look at, oldest first.
+pub async fn attention_view(
+    state: &AppState,
+    viewer: &Viewer,
+) -> Result<AttentionView, ServerError> {
+    let items = db::bookings_needing_attention(&state.pool, &viewer.view_scope())
+        .await?
+        .into_iter()
+        .map(|b| {
+            let tz = b.zone.tz();
+            AttentionItem {
+                booking_id: b.id,
+                customer: b.customer.name.clone(),
+                name: b.name.clone(),
+                service_type: b.service_type,
+                status: b.status,
+                place: b.place(),
+                first_window: b
+                    .schedule
+                    .first_occurrence(tz)
+                    .map(|o| instant_label(o.opens, tz))
+                    .unwrap_or_else(|| "None".into()),
+                booked: instant_label(b.created_at, tz),
+                reason: b.sync_error.clone(),
+                cancel_requested: b.cancellation.is_some(),
+            }
+        })
+        .collect();
+    Ok(AttentionView {
+        showing_for: viewer.showing_for(),
+        show_customer: viewer.sees_several(),
+        items,
     })
 }
 

@@ -12,8 +12,6 @@ use crate::domain::{
 use crate::model::SyncStatus;
 use crate::server::zone::Zone;
 
-use super::Actor;
-
 /// A stored booking as the flows use it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Booking {
@@ -34,10 +32,16 @@ pub struct Booking {
     pub schedule: Schedule,
     pub aura_id: Option<String>,
     pub next_occurrence: Option<DateTime<Utc>>,
+    /// Whether `next_occurrence` is our own computation (AURA's answer did not give one).
+    pub next_occurrence_ours: bool,
     pub status: SyncStatus,
-    /// Why AURA refused it, or why it could not be sent.
+    /// Why AURA refused it, why it could not be sent, or why its outcome is unknown.
     pub sync_error: Option<String>,
+    /// Calls made to AURA for it so far, and when the worker may make the next.
+    pub attempts: i64,
+    pub next_attempt_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// The wish to cancel, and when it was done (`cancelling`: asked, not yet confirmed by AURA).
     pub cancellation: Option<CancellationRecord>,
 }
 
@@ -54,10 +58,13 @@ pub struct SiteRef {
     pub name: String,
 }
 
-/// Who cancelled a booking, when, why, and how many future windows that removed.
+/// Who asked to cancel a booking, when, why, how many future windows that removes, and when it was
+/// done.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CancellationRecord {
-    pub at: DateTime<Utc>,
+    pub requested_at: DateTime<Utc>,
+    /// Set once the booking is cancelled (at AURA, or here when AURA never had it).
+    pub done_at: Option<DateTime<Utc>>,
     pub reason: String,
     pub by: String,
     pub on_behalf_of: Option<String>,
@@ -108,9 +115,13 @@ struct BookingRow {
     window_minutes: i64,
     aura_id: Option<String>,
     next_occurrence: Option<DateTime<Utc>>,
+    next_occurrence_ours: bool,
     status: SyncStatus,
     sync_error: Option<String>,
+    attempts: i64,
+    next_attempt_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
+    cancel_requested_at: Option<DateTime<Utc>>,
     cancelled_at: Option<DateTime<Utc>>,
     cancel_reason: Option<String>,
     cancelled_by: Option<String>,
@@ -131,20 +142,27 @@ impl TryFrom<BookingRow> for Booking {
             .site_id
             .zip(r.site_name)
             .map(|(id, name)| SiteRef { id, name });
-        let cancellation = match r.cancelled_at {
+        let cancellation = match r.cancel_requested_at {
             None => None,
-            Some(at) => Some(CancellationRecord {
-                at,
+            Some(requested_at) => Some(CancellationRecord {
+                requested_at,
+                done_at: r.cancelled_at,
                 reason: r.cancel_reason.unwrap_or_default(),
                 by: r.cancelled_by.unwrap_or_default(),
                 on_behalf_of: r.cancelled_on_behalf_of,
                 removed_occurrences: r.removed_occurrences.unwrap_or(0),
             }),
         };
-        if (r.status == SyncStatus::Cancelled) != cancellation.is_some() {
+        if (r.status == SyncStatus::Cancelled) != r.cancelled_at.is_some() {
             return Err(corrupt("status and cancellation time disagree"));
         }
-        if r.status == SyncStatus::Confirmed && r.aura_id.is_none() {
+        if matches!(r.status, SyncStatus::Cancelled | SyncStatus::Cancelling)
+            && cancellation.is_none()
+        {
+            return Err(corrupt("cancelled without a cancel request"));
+        }
+        if matches!(r.status, SyncStatus::Confirmed | SyncStatus::Cancelling) && r.aura_id.is_none()
+        {
             return Err(corrupt("confirmed without an AURA id"));
         }
         Ok(Booking {
@@ -177,8 +195,11 @@ impl TryFrom<BookingRow> for Booking {
             },
             aura_id: r.aura_id,
             next_occurrence: r.next_occurrence,
+            next_occurrence_ours: r.next_occurrence_ours,
             status: r.status,
             sync_error: r.sync_error,
+            attempts: r.attempts,
+            next_attempt_at: r.next_attempt_at,
             created_at: r.created_at,
             cancellation,
         })
@@ -193,8 +214,9 @@ macro_rules! select_bookings {
                 b.site_id, s.name AS site_name, b.service_type, b.name, b.special_instructions,
                 b.number_of_guards, b.armed_preference, b.contacts, b.address, b.latitude, b.longitude,
                 b.timezone, b.first_date, b.last_date, b.date_from, b.date_to, b.repeat_type,
-                b.days_of_week, b.start_time, b.window_minutes, b.aura_id, b.next_occurrence, b.status,
-                b.sync_error, b.created_at, b.cancelled_at, b.cancel_reason, b.cancelled_by,
+                b.days_of_week, b.start_time, b.window_minutes, b.aura_id, b.next_occurrence,
+                b.next_occurrence_ours, b.status, b.sync_error, b.attempts, b.next_attempt_at,
+                b.created_at, b.cancel_requested_at, b.cancelled_at, b.cancel_reason, b.cancelled_by,
                 b.cancelled_on_behalf_of, b.removed_occurrences
              FROM bookings b JOIN customers c ON c.id = b.customer_id LEFT JOIN sites s ON s.id = b.site_id ",
             $($rest)*
@@ -244,8 +266,8 @@ pub async fn insert_booking(
         "INSERT INTO bookings (customer_id, site_id, idempotency_key, service_type, name, special_instructions,
             number_of_guards, armed_preference, contacts, address, latitude, longitude, timezone, first_date,
             last_date, date_from, date_to, repeat_type, days_of_week, start_time, window_minutes, status,
-            created_by_user_id, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            created_by_user_id, created_at, updated_at, next_attempt_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (customer_id, idempotency_key) DO NOTHING
          RETURNING id",
     )
@@ -272,6 +294,7 @@ pub async fn insert_booking(
     .bind(i64::from(b.schedule.window_minutes))
     .bind(SyncStatus::Saved)
     .bind(b.created_by_user_id)
+    .bind(now)
     .bind(now)
     .bind(now)
     .fetch_optional(&mut *conn)
@@ -370,107 +393,52 @@ pub async fn cancelled_bookings(
     )
 }
 
-/// Records AURA's acceptance. Only a booking still waiting for AURA changes; returns whether it did.
-pub async fn mark_confirmed(
+/// Bookings a person has to look at (outcome unknown, or lapsed unsent), oldest first.
+pub async fn bookings_needing_attention(
     ex: impl SqliteExecutor<'_>,
-    id: i64,
-    aura_id: &str,
-    next_occurrence: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> Result<bool, DbError> {
-    let done = sqlx::query(concat!(
-        "UPDATE bookings AS b SET status = ?, aura_id = ?, next_occurrence = ?, sync_error = NULL,
-            updated_at = ?
-         WHERE b.id = ? AND ",
+    scope: &CustomerScope,
+) -> Result<Vec<Booking>, DbError> {
+    all_typed(
+        sqlx::query_as::<_, BookingRow>(select_bookings!(
+            "WHERE ",
+            in_scope!(),
+            " AND ",
+            status_in!(),
+            " ORDER BY b.created_at, b.id"
+        ))
+        .bind_scope(scope)
+        .bind_statuses(&SyncStatus::NEEDS_ATTENTION)
+        .fetch_all(ex)
+        .await?,
+    )
+}
+
+/// How many bookings in scope need a person (for the navigation's count).
+pub async fn count_needing_attention(
+    ex: impl SqliteExecutor<'_>,
+    scope: &CustomerScope,
+) -> Result<i64, DbError> {
+    Ok(sqlx::query_scalar(concat!(
+        "SELECT COUNT(*) FROM bookings b WHERE ",
+        in_scope!(),
+        " AND ",
         status_in!()
     ))
-    .bind(SyncStatus::Confirmed)
-    .bind(aura_id)
-    .bind(next_occurrence)
-    .bind(now)
-    .bind(id)
-    .bind_statuses(&SyncStatus::AWAITING_AURA)
-    .execute(ex)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .bind_scope(scope)
+    .bind_statuses(&SyncStatus::NEEDS_ATTENTION)
+    .fetch_one(ex)
+    .await?)
 }
-
-/// Why a create did not confirm: AURA refused it, or it could not be sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CreateFailure {
-    Rejected,
-    NotSent,
-}
-
-/// Records that AURA refused (`rejected`) or could not be reached (`not_sent`), with the reason.
-pub async fn mark_failed(
-    ex: impl SqliteExecutor<'_>,
-    id: i64,
-    failure: CreateFailure,
-    reason: &str,
-    now: DateTime<Utc>,
-) -> Result<bool, DbError> {
-    let status = match failure {
-        CreateFailure::Rejected => SyncStatus::Rejected,
-        CreateFailure::NotSent => SyncStatus::NotSent,
-    };
-    let done = sqlx::query(concat!(
-        "UPDATE bookings AS b SET status = ?, sync_error = ?, updated_at = ? WHERE b.id = ? AND ",
-        status_in!()
-    ))
-    .bind(status)
-    .bind(reason)
-    .bind(now)
-    .bind(id)
-    .bind_statuses(&SyncStatus::AWAITING_AURA)
-    .execute(ex)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-pub struct Cancellation<'a> {
-    pub reason: &'a str,
-    pub by: &'a Actor,
-    pub at: DateTime<Utc>,
-    pub removed_occurrences: i64,
-}
-
-/// Marks an active booking cancelled; returns false if it was not active any more.
-pub async fn mark_cancelled(
-    ex: impl SqliteExecutor<'_>,
-    id: i64,
-    c: &Cancellation<'_>,
-) -> Result<bool, DbError> {
-    let done = sqlx::query(concat!(
-        "UPDATE bookings AS b SET status = ?, cancelled_at = ?, cancel_reason = ?, cancelled_by = ?,
-            cancelled_by_user_id = ?, cancelled_on_behalf_of = ?, removed_occurrences = ?,
-            next_occurrence = NULL, updated_at = ?
-         WHERE b.id = ? AND ",
-        status_in!()
-    ))
-    .bind(SyncStatus::Cancelled)
-    .bind(c.at)
-    .bind(c.reason)
-    .bind(&c.by.name)
-    .bind(c.by.user_id)
-    .bind(&c.by.on_behalf_of)
-    .bind(c.removed_occurrences)
-    .bind(c.at)
-    .bind(id)
-    .bind_statuses(&SyncStatus::ACTIVE)
-    .execute(ex)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::EventKind;
     use crate::server::db::test_support::{fresh, now};
     use crate::server::db::{
-        CustomerFacts, NewSite, add_event, customer_by_aura_id, events_of_booking, insert_site,
-        site_of_customer, sites_for_customer, upsert_customer,
+        Actor, CancelRequest, CancelResult, CustomerFacts, Finding, Lease, NewSite, SendResult, Work,
+        add_event, claim, expire_sending, finish_cancel, finish_send, insert_site, request_cancel,
+        resolve_unknown, customer_by_aura_id, events_of_booking, site_of_customer,
+        sites_for_customer, upsert_customer,
     };
     use chrono::Weekday;
     use sqlx::SqlitePool;
@@ -638,60 +606,133 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn status_changes_follow_the_booking_lifecycle() {
-        let pool = fresh().await;
-        let c = customer(&pool, "Acme", 1).await;
-        let id = insert_new(&pool, c, "k").await;
-        assert!(
-            mark_failed(
-                &pool,
-                id,
-                CreateFailure::NotSent,
-                "connection refused",
-                now()
-            )
+    fn at(minutes: i64) -> DateTime<Utc> {
+        now() + chrono::Duration::minutes(minutes)
+    }
+
+    fn lease(owner: &str, minutes: i64) -> Lease<'_> {
+        Lease {
+            owner,
+            until: at(minutes),
+        }
+    }
+
+    async fn status_of(pool: &SqlitePool, id: i64) -> Booking {
+        booking_in_scope(pool, &CustomerScope::All, id)
             .await
-            .expect("fail")
-        );
-        assert!(
-            mark_confirmed(&pool, id, "aura-1", Some(now()), now())
-                .await
-                .expect("confirm")
-        );
-        // A confirmed booking cannot be marked failed afterwards.
-        assert!(
-            !mark_failed(&pool, id, CreateFailure::Rejected, "late", now())
-                .await
-                .expect("no-op")
-        );
-        let ann = Actor {
+            .expect("read")
+            .expect("found")
+    }
+
+    fn ann() -> Actor {
+        Actor {
             name: "Ann".into(),
             user_id: None,
             on_behalf_of: Some("Acme".into()),
-        };
-        let c1 = Cancellation {
+        }
+    }
+
+    fn wish(by: &Actor, minutes: i64) -> CancelRequest<'_> {
+        CancelRequest {
             reason: "Site closed",
-            by: &ann,
-            at: now(),
+            by,
+            at: at(minutes),
             removed_occurrences: 9,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_booking_is_claimed_once_confirmed_then_cancelled_at_aura() {
+        let pool = fresh().await;
+        let c = customer(&pool, "Acme", 1).await;
+        let id = insert_new(&pool, c, "k").await;
+        let claimed = claim(&pool, Work::Create, lease("p1", 2), now(), None).await;
+        assert_eq!(claimed.expect("claim"), Some(id));
+        assert_eq!(status_of(&pool, id).await.status, SyncStatus::Sending);
+        assert_eq!(status_of(&pool, id).await.attempts, 1);
+        // Nobody else can claim it while it is being sent.
+        let again = claim(&pool, Work::Create, lease("p2", 2), now(), None).await;
+        assert_eq!(again.expect("claim"), None);
+        // Only the lease holder records the answer.
+        let confirmed = SendResult::Confirmed {
+            aura_id: "aura-1",
+            next_occurrence: Some(at(60)),
+            ours: true,
         };
-        assert!(mark_cancelled(&pool, id, &c1).await.expect("cancel"));
-        assert!(
-            !mark_cancelled(&pool, id, &c1).await.expect("twice"),
-            "cancelling twice changes nothing"
+        assert_eq!(
+            finish_send(&pool, id, "p2", &confirmed, now())
+                .await
+                .expect("finish"),
+            None
         );
-        let b = booking_in_scope(&pool, &CustomerScope::Only(vec![c]), id)
-            .await
-            .expect("read")
-            .expect("found");
-        assert_eq!(b.status, SyncStatus::Cancelled);
+        assert_eq!(
+            finish_send(&pool, id, "p1", &confirmed, now())
+                .await
+                .expect("finish"),
+            Some(SyncStatus::Confirmed)
+        );
+        let b = status_of(&pool, id).await;
         assert_eq!(b.aura_id.as_deref(), Some("aura-1"));
+        assert!(b.next_occurrence_ours);
+        let by = ann();
+        assert_eq!(
+            request_cancel(&pool, id, &wish(&by, 1)).await.expect("ask"),
+            Some(SyncStatus::Cancelling)
+        );
+        assert_eq!(
+            request_cancel(&pool, id, &wish(&by, 1)).await.expect("twice"),
+            None,
+            "asking twice changes nothing"
+        );
+        assert_eq!(
+            active_bookings(&pool, &CustomerScope::All)
+                .await
+                .expect("active")
+                .len(),
+            1,
+            "cancelling is still active: AURA holds it until it confirms"
+        );
+        assert_eq!(
+            claim(&pool, Work::Cancel, lease("p1", 3), at(1), None)
+                .await
+                .expect("claim"),
+            Some(id)
+        );
+        let retry = CancelResult::Retry {
+            reason: "timed out",
+            retry_at: at(5),
+        };
+        assert_eq!(
+            finish_cancel(&pool, id, "p1", &retry, at(1))
+                .await
+                .expect("retry"),
+            Some(SyncStatus::Cancelling)
+        );
+        assert_eq!(
+            claim(&pool, Work::Cancel, lease("p1", 3), at(2), None)
+                .await
+                .expect("early"),
+            None,
+            "not before its retry time"
+        );
+        assert_eq!(
+            claim(&pool, Work::Cancel, lease("p1", 8), at(6), None)
+                .await
+                .expect("claim"),
+            Some(id)
+        );
+        assert_eq!(
+            finish_cancel(&pool, id, "p1", &CancelResult::Done, at(6))
+                .await
+                .expect("done"),
+            Some(SyncStatus::Cancelled)
+        );
+        let b = status_of(&pool, id).await;
         let cancellation = b.cancellation.expect("cancellation");
         assert_eq!(cancellation.reason, "Site closed");
-        assert_eq!(cancellation.removed_occurrences, 9);
+        assert_eq!(cancellation.requested_at, at(1));
+        assert_eq!(cancellation.done_at, Some(at(6)));
         assert_eq!(cancellation.on_behalf_of.as_deref(), Some("Acme"));
-        assert_eq!(b.customer.name, "Acme");
         assert_eq!(
             cancelled_bookings(&pool, &CustomerScope::Only(vec![c]), 10)
                 .await
@@ -699,11 +740,189 @@ mod tests {
                 .len(),
             1
         );
-        assert!(
-            active_bookings(&pool, &CustomerScope::All)
+    }
+
+    #[tokio::test]
+    async fn not_delivered_waits_for_its_retry_and_a_cancel_meanwhile_needs_no_call() {
+        let pool = fresh().await;
+        let c = customer(&pool, "Acme", 1).await;
+        let id = insert_new(&pool, c, "k").await;
+        claim(&pool, Work::Create, lease("p1", 2), now(), None)
+            .await
+            .expect("claim");
+        let not_delivered = SendResult::NotDelivered {
+            reason: "connection refused",
+            retry_at: at(10),
+        };
+        assert_eq!(
+            finish_send(&pool, id, "p1", &not_delivered, now())
                 .await
-                .expect("active")
+                .expect("finish"),
+            Some(SyncStatus::NotSent)
+        );
+        assert_eq!(
+            claim(&pool, Work::Create, lease("p1", 3), at(1), None)
+                .await
+                .expect("early"),
+            None
+        );
+        assert_eq!(
+            claim(&pool, Work::Create, lease("p1", 12), at(10), None)
+                .await
+                .expect("due"),
+            Some(id)
+        );
+        // A cancel asked while the attempt is under way is kept...
+        let by = ann();
+        assert_eq!(
+            request_cancel(&pool, id, &wish(&by, 10)).await.expect("ask"),
+            Some(SyncStatus::Sending)
+        );
+        // ... and, as no attempt ever reached AURA, done here when this one does not either.
+        assert_eq!(
+            finish_send(&pool, id, "p1", &not_delivered, at(11))
+                .await
+                .expect("finish"),
+            Some(SyncStatus::Cancelled)
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unknown_outcome_is_never_claimed_again_and_waits_for_a_person() {
+        let pool = fresh().await;
+        let c = customer(&pool, "Acme", 1).await;
+        let held = insert_new(&pool, c, "held").await;
+        let not_held = insert_new(&pool, c, "not-held").await;
+        for id in [held, not_held] {
+            claim(&pool, Work::Create, lease("p1", 2), now(), Some(id))
+                .await
+                .expect("claim");
+            let unknown = SendResult::Unknown { reason: "timed out" };
+            assert_eq!(
+                finish_send(&pool, id, "p1", &unknown, now())
+                    .await
+                    .expect("finish"),
+                Some(SyncStatus::Unknown)
+            );
+        }
+        assert_eq!(
+            claim(&pool, Work::Create, lease("p1", 100), at(60), None)
+                .await
+                .expect("claim"),
+            None,
+            "never retried blindly"
+        );
+        assert_eq!(
+            count_needing_attention(&pool, &CustomerScope::All)
+                .await
+                .expect("count"),
+            2
+        );
+        // A cancel keeps the wish: it is not "cancelled here only".
+        let by = ann();
+        for id in [held, not_held] {
+            assert_eq!(
+                request_cancel(&pool, id, &wish(&by, 1)).await.expect("ask"),
+                Some(SyncStatus::Unknown)
+            );
+        }
+        let finding = Finding::Held {
+            aura_id: "aura-9",
+            next_occurrence: None,
+        };
+        assert_eq!(
+            resolve_unknown(&pool, held, &finding, at(2))
+                .await
+                .expect("resolve"),
+            Some(SyncStatus::Cancelling),
+            "AURA has it and a cancel was asked: the cancel goes to AURA"
+        );
+        assert_eq!(
+            resolve_unknown(&pool, not_held, &Finding::NotHeld, at(2))
+                .await
+                .expect("resolve"),
+            Some(SyncStatus::Cancelled),
+            "AURA never had it: cancelled here"
+        );
+        // The same AURA id cannot be given to two bookings.
+        let third = insert_new(&pool, c, "third").await;
+        claim(&pool, Work::Create, lease("p1", 2), now(), Some(third))
+            .await
+            .expect("claim");
+        finish_send(
+            &pool,
+            third,
+            "p1",
+            &SendResult::Unknown { reason: "dropped" },
+            now(),
+        )
+        .await
+        .expect("finish");
+        assert!(matches!(
+            resolve_unknown(&pool, third, &finding, at(3)).await,
+            Err(DbError::Taken(crate::server::db::Unique::BookingAuraId))
+        ));
+        assert_eq!(
+            resolve_unknown(&pool, third, &Finding::NotHeld, at(3))
+                .await
+                .expect("resolve"),
+            Some(SyncStatus::Saved),
+            "AURA does not have it: sent again"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_expired_sending_lease_becomes_unknown() {
+        let pool = fresh().await;
+        let c = customer(&pool, "Acme", 1).await;
+        let id = insert_new(&pool, c, "k").await;
+        claim(&pool, Work::Create, lease("dead", 2), now(), None)
+            .await
+            .expect("claim");
+        assert!(
+            expire_sending(&pool, "stopped", at(1))
+                .await
+                .expect("early")
                 .is_empty()
+        );
+        assert_eq!(
+            expire_sending(&pool, "stopped", at(3))
+                .await
+                .expect("expire"),
+            vec![id]
+        );
+        let b = status_of(&pool, id).await;
+        assert_eq!(b.status, SyncStatus::Unknown);
+        // The dead owner's late answer changes nothing.
+        let late = SendResult::Confirmed {
+            aura_id: "aura-1",
+            next_occurrence: None,
+            ours: false,
+        };
+        assert_eq!(
+            finish_send(&pool, id, "dead", &late, at(4))
+                .await
+                .expect("late"),
+            None
+        );
+    }
+
+    #[tokio::test]
+    async fn a_booking_never_sent_is_cancelled_at_once() {
+        let pool = fresh().await;
+        let c = customer(&pool, "Acme", 1).await;
+        let id = insert_new(&pool, c, "k").await;
+        let by = ann();
+        assert_eq!(
+            request_cancel(&pool, id, &wish(&by, 1)).await.expect("ask"),
+            Some(SyncStatus::Cancelled)
+        );
+        assert_eq!(
+            claim(&pool, Work::Create, lease("p1", 2), at(2), None)
+                .await
+                .expect("claim"),
+            None,
+            "a cancelled booking is not sent"
         );
     }
 

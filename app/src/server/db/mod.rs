@@ -15,12 +15,14 @@ mod bookings;
 mod customers;
 mod events;
 mod sites;
+mod status;
 mod users;
 
 pub use bookings::*;
 pub use customers::*;
 pub use events::*;
 pub use sites::*;
+pub use status::*;
 pub use users::*;
 
 #[derive(Debug, thiserror::Error)]
@@ -45,9 +47,11 @@ pub enum Unique {
     UserEmail,
     CustomerAuraId,
     SiteName,
+    BookingAuraId,
 }
 
-const UNIQUE_COLUMNS: [(&str, Unique); 3] = [
+const UNIQUE_COLUMNS: [(&str, Unique); 4] = [
+    ("bookings.aura_id", Unique::BookingAuraId),
     ("users.email", Unique::UserEmail),
     ("customers.aura_customer_id", Unique::CustomerAuraId),
     ("sites.customer_id, sites.name", Unique::SiteName),
@@ -85,8 +89,32 @@ pub async fn connect(database_url: &str) -> Result<SqlitePool, DbError> {
         .max_connections(8)
         .connect_with(options)
         .await?;
-    sqlx::migrate!("../migrations").run(&pool).await?;
+    migrate(&pool).await?;
     Ok(pool)
+}
+
+/// Applies every migration on one connection with foreign-key enforcement off (SQLite's way to
+/// rebuild a table without cascading deletes), then checks every reference still holds.
+pub async fn migrate(pool: &SqlitePool) -> Result<(), DbError> {
+    let mut conn = pool.acquire().await?;
+    sqlx::query("PRAGMA foreign_keys = OFF")
+        .execute(&mut *conn)
+        .await?;
+    let migrated = sqlx::migrate!("../migrations").run(&mut *conn).await;
+    sqlx::query("PRAGMA foreign_keys = ON")
+        .execute(&mut *conn)
+        .await?;
+    migrated?;
+    let broken: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+        .fetch_all(&mut *conn)
+        .await?;
+    if let Some((table,)) = broken.first() {
+        return Err(DbError::Corrupt(format!(
+            "after migrating, {} rows refer to missing rows (first in {table})",
+            broken.len()
+        )));
+    }
+    Ok(())
 }
 
 /// Whose data a query may return: every customer (administrators) or the listed ones.
@@ -150,6 +178,17 @@ impl<'q, O> BindExt<'q> for sqlx::query::QueryAs<'q, Sqlite, O, sqlx::sqlite::Sq
     }
 }
 
+impl<'q, O> BindExt<'q>
+    for sqlx::query::QueryScalar<'q, Sqlite, O, sqlx::sqlite::SqliteArguments<'q>>
+{
+    fn bind_json(self, json: String) -> Self {
+        self.bind(json)
+    }
+    fn bind_flag(self, flag: bool) -> Self {
+        self.bind(flag)
+    }
+}
+
 impl<'q> BindExt<'q> for sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
     fn bind_json(self, json: String) -> Self {
         self.bind(json)
@@ -176,10 +215,7 @@ pub(crate) mod test_support {
             .connect_with(options)
             .await
             .expect("connect");
-        sqlx::migrate!("../migrations")
-            .run(&pool)
-            .await
-            .expect("migrate");
+        super::migrate(&pool).await.expect("migrate");
         pool
     }
 
