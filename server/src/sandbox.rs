@@ -101,6 +101,9 @@ pub enum FaultMode {
     Drop,
     /// Do the work, then answer 2xx with a body that is not JSON.
     Garbage,
+    /// Do nothing: hold the call for `delay_ms`, then answer 503 (a stalled AURA whose caller gave
+    /// up waiting cannot know that nothing was done).
+    Stall,
 }
 
 fn one() -> u32 {
@@ -296,7 +299,7 @@ async fn after_work(fault: Option<Fault>, response: Response) -> Response {
         return response;
     };
     match fault.mode {
-        FaultMode::Answer => response,
+        FaultMode::Answer | FaultMode::Stall => response,
         FaultMode::Delay => {
             tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
             response
@@ -325,14 +328,22 @@ async fn after_work(fault: Option<Fault>, response: Response) -> Response {
 /// A fault taken for an operation: answered at once (`answer`), or kept to apply after the work.
 enum Pending {
     AnswerNow(Response),
+    Stall(Fault),
     After(Option<Fault>),
 }
 
 fn pending_fault(data: &mut Data, operation: &str) -> Pending {
     match take_fault(data, operation) {
         Some(f) if f.mode == FaultMode::Answer => Pending::AnswerNow(fault_answer(&f)),
+        Some(f) if f.mode == FaultMode::Stall => Pending::Stall(f),
         other => Pending::After(other),
     }
+}
+
+/// Holds the call, then answers 503 without having done anything.
+async fn stall(fault: &Fault) -> Response {
+    tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
+    error(StatusCode::SERVICE_UNAVAILABLE, "Injected sandbox fault: stalled")
 }
 
 async fn token(State(sb): State<Sandbox>, body: Bytes) -> Response {
@@ -341,8 +352,13 @@ async fn token(State(sb): State<Sandbox>, body: Bytes) -> Response {
         data.calls.token += 1;
         match pending_fault(&mut data, "token") {
             Pending::AnswerNow(response) => return response,
-            Pending::After(fault) => fault,
+            Pending::Stall(fault) => Err(fault),
+            Pending::After(fault) => Ok(fault),
         }
+    };
+    let fault = match fault {
+        Ok(fault) => fault,
+        Err(stalled) => return stall(&stalled).await,
     };
     let response = issue_token(&sb, &body);
     after_work(fault, response).await
@@ -403,8 +419,13 @@ async fn create(
         }
         match pending_fault(&mut data, "create") {
             Pending::AnswerNow(response) => return response,
-            Pending::After(fault) => fault,
+            Pending::Stall(fault) => Err(fault),
+            Pending::After(fault) => Ok(fault),
         }
+    };
+    let fault = match fault {
+        Ok(fault) => fault,
+        Err(stalled) => return stall(&stalled).await,
     };
     let response = create_request(&sb, slug, &body);
     after_work(fault, response).await
@@ -497,8 +518,13 @@ async fn cancel(State(sb): State<Sandbox>, Path(id): Path<String>, headers: Head
         }
         match pending_fault(&mut data, "cancel") {
             Pending::AnswerNow(response) => return response,
-            Pending::After(fault) => fault,
+            Pending::Stall(fault) => Err(fault),
+            Pending::After(fault) => Ok(fault),
         }
+    };
+    let fault = match fault {
+        Ok(fault) => fault,
+        Err(stalled) => return stall(&stalled).await,
     };
     let response = cancel_request(&sb, &id);
     after_work(fault, response).await

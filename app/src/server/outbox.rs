@@ -103,6 +103,15 @@ fn dashboard() -> Actor {
     Actor::system("Dashboard")
 }
 
+/// Who asked for a booking's cancellation: the cancellation is theirs once AURA confirms it.
+fn requester(booking: &Booking) -> Actor {
+    booking.cancellation.as_ref().map_or_else(aura, |c| Actor {
+        name: c.by.clone(),
+        user_id: None,
+        on_behalf_of: c.on_behalf_of.clone(),
+    })
+}
+
 fn lease(state: &AppState, now: DateTime<Utc>) -> Lease<'_> {
     let policy = &state.outbox.policy;
     Lease {
@@ -309,7 +318,7 @@ pub async fn send_cancel(
         Ok(outcome) => (
             CancelResult::Done,
             EventKind::Cancelled,
-            aura(),
+            requester(&booking),
             match outcome {
                 CancelOutcome::Cancelled => "AURA confirmed the cancellation.",
                 CancelOutcome::AlreadyCancelled => "AURA had it cancelled already (409).",

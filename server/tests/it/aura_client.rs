@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::common::{client_for, start_sandbox};
 use app::domain::{Contact, Location, Repeat, Schedule};
 use app::server::aura::wire::{BodyParts, CreateScheduledRequest, create_body};
-use app::server::aura::{AuraError, CancelOutcome};
+use app::server::aura::{AuraError, CancelOutcome, NotDelivered};
 use serde_json::json;
 use server::sandbox::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxConfig};
 
@@ -139,7 +139,10 @@ async fn a_second_401_is_not_retried_again() {
         .create("patrol", &request("Refused", 60 * 24))
         .await
         .expect_err("refused");
-    assert!(matches!(err, AuraError::Unauthorized { .. }), "{err:?}");
+    assert!(
+        matches!(err, AuraError::NotDelivered(NotDelivered::Unauthorized { .. })),
+        "{err:?}"
+    );
     assert_eq!(sb.control().await.calls.create, 2, "exactly one retry");
 }
 
@@ -152,15 +155,15 @@ async fn aura_400_message_is_kept() {
         .await
         .expect_err("too soon");
     match err {
-        AuraError::Rejected { status, message } => {
+        AuraError::Refused { status, message } => {
             assert_eq!(status, 400);
             assert!(message.contains("at least 5 minutes"), "{message}");
         }
-        other => panic!("expected Rejected, got {other:?}"),
+        other => panic!("expected Refused, got {other:?}"),
     }
     let err = client.cancel("sr_nope").await.expect_err("unknown id");
     assert!(
-        matches!(err, AuraError::Rejected { status: 400, ref message } if message.contains("sr_nope")),
+        matches!(err, AuraError::Refused { status: 400, ref message } if message.contains("sr_nope")),
         "{err:?}"
     );
 }
@@ -173,7 +176,10 @@ async fn failures_are_typed_and_never_show_the_secret() {
         .create("patrol", &request("Wrong secret", 60 * 24))
         .await
         .expect_err("unauthorized");
-    assert!(matches!(err, AuraError::Unauthorized { .. }), "{err:?}");
+    assert!(
+        matches!(err, AuraError::NotDelivered(NotDelivered::Unauthorized { .. })),
+        "{err:?}"
+    );
     assert!(!format!("{err} {err:?}").contains("hunter2"));
 
     let client = client_for(&sb.base_url(), DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET);
@@ -187,7 +193,10 @@ async fn failures_are_typed_and_never_show_the_secret() {
         .await
         .expect_err("503");
     assert!(
-        matches!(err, AuraError::Unavailable { status: 503, .. }) && err.is_transient(),
+        matches!(
+            err,
+            AuraError::NotDelivered(NotDelivered::Unavailable { status: 503, .. })
+        ),
         "{err:?}"
     );
 
@@ -201,7 +210,8 @@ async fn failures_are_typed_and_never_show_the_secret() {
         .await
         .expect_err("429");
     assert!(
-        matches!(err, AuraError::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(1)),
+        matches!(err, AuraError::NotDelivered(NotDelivered::RateLimited { .. }))
+            && err.retry_after() == Some(Duration::from_secs(1)),
         "{err:?}"
     );
 
@@ -220,7 +230,132 @@ async fn failures_are_typed_and_never_show_the_secret() {
         .await
         .expect_err("unreachable");
     assert!(
-        matches!(err, AuraError::Unreachable(_)) && err.is_transient(),
+        matches!(err, AuraError::NotDelivered(NotDelivered::Unreachable(_))),
         "{err:?}"
+    );
+}
+
+/// A client that gives up waiting for an answer after `millis`.
+fn impatient(sb: &crate::common::RunningSandbox, millis: u64) -> app::server::aura::AuraClient {
+    app::server::aura::AuraClient::new(app::server::aura::AuraConfig {
+        base_url: sb.base_url(),
+        client_id: DEFAULT_CLIENT_ID.into(),
+        client_secret: app::server::aura::secret::Secret::new(DEFAULT_CLIENT_SECRET),
+        timeout: Duration::from_millis(millis),
+    })
+    .expect("client")
+}
+
+/// Every way a create can go wrong after AURA did the work is "outcome unknown", never "not sent":
+/// the sandbox holds the request each time.
+#[tokio::test]
+async fn a_lost_answer_after_the_work_is_an_unknown_outcome() {
+    let sb = start_sandbox(SandboxConfig::default()).await;
+    let client = impatient(&sb, 800);
+    client.check_token().await.expect("token first");
+    for (i, fault) in [
+        json!({"operation": "create", "mode": "delay", "delayMs": 1500}),
+        json!({"operation": "create", "mode": "drop"}),
+        json!({"operation": "create", "mode": "garbage"}),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        sb.post_control("/_control/faults", fault.clone()).await;
+        let err = client
+            .create("patrol", &request(&format!("Lost {i}"), 60 * 24))
+            .await
+            .expect_err("no usable answer");
+        assert!(
+            matches!(err, AuraError::OutcomeUnknown(_)),
+            "{fault}: {err:?}"
+        );
+        assert_eq!(sb.control().await.requests.len(), i + 1, "{fault}: AURA holds it");
+    }
+}
+
+#[tokio::test]
+async fn an_answer_before_the_work_is_not_delivered_and_says_when_to_retry() {
+    let sb = start_sandbox(SandboxConfig::default()).await;
+    let client = client_for(&sb.base_url(), DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET);
+    sb.post_control(
+        "/_control/faults",
+        json!({"operation": "create", "status": 503, "retryAfter": 7}),
+    )
+    .await;
+    let err = client
+        .create("patrol", &request("Later", 60 * 24))
+        .await
+        .expect_err("503");
+    assert!(matches!(err, AuraError::NotDelivered(_)), "{err:?}");
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(7)));
+    assert!(sb.control().await.requests.is_empty());
+    // A token endpoint that is down: the create never went out.
+    sb.post_control("/_control/revoke-tokens", json!({})).await;
+    sb.post_control(
+        "/_control/faults",
+        json!({"operation": "token", "status": 500, "count": 2}),
+    )
+    .await;
+    let err = client
+        .create("patrol", &request("No token", 60 * 24))
+        .await
+        .expect_err("no token");
+    assert!(matches!(err, AuraError::NotDelivered(_)), "{err:?}");
+    assert!(sb.control().await.requests.is_empty());
+}
+
+#[tokio::test]
+async fn revoked_tokens_are_renewed_once() {
+    let sb = start_sandbox(SandboxConfig::default()).await;
+    let client = client_for(&sb.base_url(), DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET);
+    client.check_token().await.expect("token");
+    sb.post_control("/_control/revoke-tokens", json!({})).await;
+    client
+        .create("patrol", &request("After revoke", 60 * 24))
+        .await
+        .expect("renewed and created");
+    assert_eq!(sb.control().await.calls.token, 2);
+}
+
+#[tokio::test]
+async fn the_reference_page_shape_confirms_and_cancels() {
+    let sb = start_sandbox(SandboxConfig {
+        answer_shape: app::server::aura::wire::AnswerShape::Reference,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let client = client_for(&sb.base_url(), DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET);
+    let created = client
+        .create("patrol", &request("Flat", 60 * 24))
+        .await
+        .expect("created");
+    assert!(uuid::Uuid::parse_str(&created.id).is_ok(), "{}", created.id);
+    assert_eq!(created.next_occurrence, None, "the flat shape gives none");
+    assert_eq!(
+        client.cancel(&created.id).await,
+        Ok(CancelOutcome::Cancelled)
+    );
+}
+
+#[tokio::test]
+async fn a_cancel_whose_answer_is_lost_is_repeated_safely() {
+    let sb = start_sandbox(SandboxConfig::default()).await;
+    let client = impatient(&sb, 800);
+    let created = client
+        .create("patrol", &request("Cancel twice", 60 * 24))
+        .await
+        .expect("created");
+    sb.post_control(
+        "/_control/faults",
+        json!({"operation": "cancel", "mode": "drop"}),
+    )
+    .await;
+    let err = client.cancel(&created.id).await.expect_err("dropped");
+    assert!(matches!(err, AuraError::OutcomeUnknown(_)), "{err:?}");
+    assert_eq!(
+        client.cancel(&created.id).await,
+        Ok(CancelOutcome::AlreadyCancelled),
+        "the repeat finds it cancelled"
     );
 }

@@ -11,6 +11,7 @@ use app::server::AppState;
 use app::server::aura::secret::Secret;
 use app::server::aura::wire::ServiceCatalog;
 use app::server::aura::{AuraClient, AuraConfig};
+use app::server::outbox::{Outbox, SendPolicy};
 use app::server::db::{self, CustomerRow};
 use app::server::state::SecurityConfig;
 use app::server::throttle::SignInLimiter;
@@ -201,6 +202,15 @@ pub async fn add_user(
 }
 
 pub async fn start_dashboard(aura_base_url: &str, services: ServiceCatalog) -> Dashboard {
+    start_dashboard_with(aura_base_url, services, Duration::from_secs(5)).await
+}
+
+/// A dashboard whose AURA calls give up after `aura_timeout`.
+pub async fn start_dashboard_with(
+    aura_base_url: &str,
+    services: ServiceCatalog,
+    aura_timeout: Duration,
+) -> Dashboard {
     let dir = tempdir::TempDir::new();
     let pool = db::connect(&format!("sqlite://{}", dir.path.join("test.db").display()))
         .await
@@ -254,11 +264,13 @@ pub async fn start_dashboard(aura_base_url: &str, services: ServiceCatalog) -> D
         .await
         .expect("assign");
     add_user(&pool, &people.admin, "Ada Admin", Role::Admin, None).await;
-    let aura = client_for(
-        aura_base_url,
-        server::sandbox::DEFAULT_CLIENT_ID,
-        server::sandbox::DEFAULT_CLIENT_SECRET,
-    );
+    let aura = AuraClient::new(AuraConfig {
+        base_url: aura_base_url.to_string(),
+        client_id: server::sandbox::DEFAULT_CLIENT_ID.to_string(),
+        client_secret: Secret::new(server::sandbox::DEFAULT_CLIENT_SECRET),
+        timeout: aura_timeout,
+    })
+    .expect("client");
     let state = AppState {
         leptos_options: LeptosOptions::builder()
             .output_name("aura-dashboard")
@@ -268,6 +280,11 @@ pub async fn start_dashboard(aura_base_url: &str, services: ServiceCatalog) -> D
         services: Arc::new(services),
         sign_in_limiter: Arc::new(SignInLimiter::default()),
         security: Arc::new(SecurityConfig::default()),
+        outbox: Arc::new(Outbox::new(SendPolicy::new(
+            aura_timeout,
+            Duration::from_millis(200),
+            Duration::from_secs(1),
+        ))),
     };
     let addr = serve(web::router(state.clone(), None)).await;
     let mut dash = Dashboard {

@@ -368,7 +368,7 @@ async fn cancel_requires_a_reason_then_cancels_at_aura_and_in_the_ledger() {
 }
 
 #[tokio::test]
-async fn aura_failing_to_cancel_leaves_the_booking_active() {
+async fn a_cancel_aura_cannot_take_yet_is_finished_by_the_worker() {
     let (sb, dash) = setup().await;
     let site = london_site(&dash).await;
     let id = book(&dash, &draft("c2", "Stays", site, 60 * 24))
@@ -380,14 +380,26 @@ async fn aura_failing_to_cancel_leaves_the_booking_active() {
         json!({"operation": "cancel", "status": 503}),
     )
     .await;
-    let err = cancel(&dash, id, "Try").await.expect_err("aura down");
-    assert!(
-        matches!(&err, AppError::Aura(m) if m.contains("still active")),
-        "{err:?}"
+    // Accepted as "cancelling": AURA still holds it, and the worker finishes the cancel.
+    cancel(&dash, id, "Try").await.expect("cancel asked");
+    let seen = detail(&dash, id).await.expect("detail");
+    assert_eq!(seen.status, SyncStatus::Cancelling);
+    assert!(seen.next_attempt.is_some());
+    let asked = seen.cancellation.expect("the wish is kept");
+    assert!(asked.pending);
+    assert_eq!(asked.reason, "Try");
+    assert_eq!(
+        sb.control().await.requests[0].status,
+        app::server::aura::wire::RequestStatus::Scheduled
     );
+    crate::reliability::settle(&dash).await;
     assert_eq!(
         detail(&dash, id).await.expect("detail").status,
-        SyncStatus::Confirmed
+        SyncStatus::Cancelled
+    );
+    assert_eq!(
+        sb.control().await.requests[0].status,
+        app::server::aura::wire::RequestStatus::Cancelled
     );
 }
 
@@ -565,7 +577,7 @@ async fn the_cancel_form_works_without_javascript() {
     assert_eq!(r.status(), StatusCode::FOUND);
     assert_eq!(r.headers()["location"], page.as_str());
     let html = page_html(&dash, &page).await;
-    assert!(html.contains("The booking is cancelled."), "{html}");
+    assert!(html.contains("The booking is cancelled: AURA confirmed it."), "{html}");
     assert_eq!(
         detail(&dash, id).await.expect("detail").status,
         SyncStatus::Cancelled

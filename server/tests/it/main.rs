@@ -6,4 +6,5 @@ mod aura_client;
 mod cli;
 mod common;
 mod dashboard;
+mod reliability;
 mod sandbox_contract;

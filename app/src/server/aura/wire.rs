@@ -554,6 +554,68 @@ mod tests {
     }
 
     #[test]
+    fn a_create_answer_confirms_in_either_documented_shape() {
+        let envelope = br#"{"message":"Scheduled request created.","scheduledRequest":{"id":"sr_1",
+            "serviceType":"patrol","customerId":1,"status":"scheduled",
+            "nextOccurrence":"2026-12-01T22:00:00Z"}}"#;
+        let created = read_created(envelope).expect("envelope");
+        assert_eq!(created.id, "sr_1");
+        assert_eq!(
+            created.next_occurrence,
+            Some(Some("2026-12-01T22:00:00Z".parse().expect("time")))
+        );
+        let flat = br#"{"id":"0b6f4c1e-6d0e-4a5b-9c55-1a2b3c4d5e6f","status":"scheduled"}"#;
+        let created = read_created(flat).expect("flat");
+        assert_eq!(created.id, "0b6f4c1e-6d0e-4a5b-9c55-1a2b3c4d5e6f");
+        assert_eq!(created.next_occurrence, None, "not given: ours to compute");
+        let number = br#"{"id": 178921, "status": "scheduled"}"#;
+        assert_eq!(read_created(number).expect("number").id, "178921");
+        let none_left = br#"{"id":"x","status":"scheduled","nextOccurrence":null}"#;
+        assert_eq!(
+            read_created(none_left).expect("null").next_occurrence,
+            Some(None)
+        );
+        let no_status = br#"{"scheduledRequest":{"id":"x"}}"#;
+        assert!(read_created(no_status).is_ok());
+    }
+
+    #[test]
+    fn an_answer_that_names_no_scheduled_request_is_not_a_confirmation() {
+        for body in [
+            &b"<html>502</html>"[..],
+            b"",
+            b"{}",
+            br#"{"message":"ok"}"#,
+            br#"{"id":""}"#,
+            br#"{"id":null,"status":"scheduled"}"#,
+            br#"{"id":true}"#,
+            br#"{"id":"x","status":"cancelled"}"#,
+            br#"{"id":"x","nextOccurrence":"tomorrow"}"#,
+            br#"{"id":"a
+b"}"#,
+        ] {
+            assert!(
+                read_created(body).is_err(),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        let long = format!(r#"{{"id":"{}"}}"#, "x".repeat(201));
+        assert!(read_created(long.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn a_cancel_answer_must_say_cancelled() {
+        assert!(read_cancelled(br#"{"id":"x","status":"cancelled"}"#).is_ok());
+        assert!(
+            read_cancelled(br#"{"scheduledRequest":{"id":"x","status":"cancelled"}}"#).is_ok()
+        );
+        assert!(read_cancelled(br#"{"id":"x","status":"scheduled"}"#).is_err());
+        assert!(read_cancelled(br#"{"id":"x"}"#).is_err());
+        assert!(read_cancelled(b"not json").is_err());
+    }
+
+    #[test]
     fn paths_keep_service_type_and_id_apart_and_encoded() {
         assert_eq!(create_path("guarding"), "/scheduled/guarding");
         assert_eq!(cancel_path("a/b c"), "/scheduled/a%2Fb%20c");
