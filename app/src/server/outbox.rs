@@ -51,7 +51,7 @@ impl SendPolicy {
             ),
             retry_base,
             retry_max: retry_max.max(retry_base),
-            lease: aura_timeout * 4 + Duration::from_secs(30),
+            lease: aura_timeout * 4 + Duration::from_secs(5),
             poll: Duration::from_secs(30),
         }
     }

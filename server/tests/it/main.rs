@@ -6,5 +6,6 @@ mod aura_client;
 mod cli;
 mod common;
 mod dashboard;
+mod process;
 mod reliability;
 mod sandbox_contract;

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::common::{RunningSandbox, start_sandbox};
-use app::server::aura::wire::ServiceCatalog;
+use app::server::aura::wire::{AnswerShape, ServiceCatalog};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use server::sandbox::SandboxConfig;
@@ -140,6 +140,21 @@ async fn issued_tokens_expire_for_real() {
     assert_eq!(msg["message"], "Token expired.");
 }
 
+/// The request record inside an answer: the envelope's `scheduledRequest`, or the flat answer.
+fn record(answer: &Value) -> &Value {
+    answer.get("scheduledRequest").unwrap_or(answer)
+}
+
+const SHAPES: [AnswerShape; 2] = [AnswerShape::Envelope, AnswerShape::Reference];
+
+async fn sandbox_in(shape: AnswerShape) -> RunningSandbox {
+    start_sandbox(SandboxConfig {
+        answer_shape: shape,
+        ..SandboxConfig::default()
+    })
+    .await
+}
+
 #[tokio::test]
 async fn create_returns_201_with_id_and_next_occurrence() {
     let sb = sandbox().await;
@@ -165,6 +180,24 @@ async fn create_returns_201_with_id_and_next_occurrence() {
         request["scheduledRequestConfig"]["repeatsConfig"]["timezone"],
         "Europe/London"
     );
+}
+
+/// The API reference page's shape: `{"id": "<uuid>", "status": "scheduled"}` and nothing else.
+#[tokio::test]
+async fn the_reference_shape_answers_id_and_status_only() {
+    let sb = sandbox_in(AnswerShape::Reference).await;
+    let t = token(&sb).await;
+    let (status, created) = create(&sb, &t, "guarding", &body(30)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let keys: Vec<&String> = created.as_object().expect("object").keys().collect();
+    assert_eq!(keys, vec!["id", "status"]);
+    assert!(uuid::Uuid::parse_str(created["id"].as_str().expect("id")).is_ok());
+    assert_eq!(created["status"], "scheduled");
+    // The shape can be switched at run time too.
+    sb.post_control("/_control/shape", json!({"shape": "envelope"}))
+        .await;
+    let (_, created) = create(&sb, &t, "guarding", &body(30)).await;
+    assert!(created["scheduledRequest"]["id"].is_string());
 }
 
 /// Every invalid body gets 400 with a message naming the problem.
@@ -295,36 +328,41 @@ async fn the_first_window_must_open_at_least_five_minutes_ahead() {
 
 #[tokio::test]
 async fn cancel_semantics() {
-    let sb = sandbox().await;
-    let t = token(&sb).await;
-    let (_, created) = create(&sb, &t, "patrol", &body(24)).await;
-    let id = created["scheduledRequest"]["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
-
-    let (status, answer) = cancel(&sb, &t, &id).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(answer["scheduledRequest"]["status"], "cancelled");
-    assert_eq!(answer["scheduledRequest"]["nextOccurrence"], Value::Null);
-
-    let (status, answer) = cancel(&sb, &t, &id).await;
-    assert_eq!(status, StatusCode::CONFLICT);
-    assert!(
-        answer["message"]
+    for shape in SHAPES {
+        let sb = sandbox_in(shape).await;
+        let t = token(&sb).await;
+        let (_, created) = create(&sb, &t, "patrol", &body(24)).await;
+        let id = record(&created)["id"]
             .as_str()
-            .unwrap_or_default()
-            .contains("already cancelled")
-    );
+            .expect("id")
+            .to_string();
 
-    let (status, answer) = cancel(&sb, &t, "sr_unknown").await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(
-        answer["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("sr_unknown")
-    );
+        let (status, answer) = cancel(&sb, &t, &id).await;
+        assert_eq!(status, StatusCode::OK, "{shape:?}");
+        assert_eq!(record(&answer)["status"], "cancelled", "{shape:?}");
+        assert_eq!(record(&answer)["id"], id.as_str(), "{shape:?}");
+        if shape == AnswerShape::Envelope {
+            assert_eq!(answer["scheduledRequest"]["nextOccurrence"], Value::Null);
+        }
+
+        let (status, answer) = cancel(&sb, &t, &id).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert!(
+            answer["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("already cancelled")
+        );
+
+        let (status, answer) = cancel(&sb, &t, "sr_unknown").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(
+            answer["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("sr_unknown")
+        );
+    }
 }
 
 #[tokio::test]
@@ -372,6 +410,104 @@ async fn injected_faults_answer_instead_of_the_real_call() {
     );
     let (status, _) = create(&sb, &t, "patrol", &body(24)).await;
     assert_eq!(status, StatusCode::CREATED, "the fault is used up");
+}
+
+#[tokio::test]
+async fn busy_and_down_answers_say_when_to_retry() {
+    let sb = sandbox().await;
+    let t = token(&sb).await;
+    for (status, fault) in [
+        (429, json!({"operation": "create", "status": 429})),
+        (
+            503,
+            json!({"operation": "create", "status": 503, "retryAfter": 30}),
+        ),
+    ] {
+        sb.post_control("/_control/faults", fault).await;
+        let r = reqwest::Client::new()
+            .post(sb.url("/panic-api/v2/scheduled/patrol"))
+            .bearer_auth(&t)
+            .json(&body(24))
+            .send()
+            .await
+            .expect("create");
+        assert_eq!(r.status().as_u16(), status);
+        let expected = if status == 429 { "1" } else { "30" };
+        assert_eq!(r.headers()["retry-after"], expected);
+    }
+    assert!(sb.control().await.requests.is_empty(), "nothing was done");
+}
+
+/// Faults after the work: the request is held, and only the answer is late, cut or unreadable. A
+/// stall does nothing at all.
+#[tokio::test]
+async fn faults_after_the_work_keep_the_request() {
+    for shape in SHAPES {
+        let sb = sandbox_in(shape).await;
+        let t = token(&sb).await;
+        let started = std::time::Instant::now();
+        sb.post_control(
+            "/_control/faults",
+            json!({"operation": "create", "mode": "delay", "delayMs": 600}),
+        )
+        .await;
+        let (status, created) = create(&sb, &t, "patrol", &body(24)).await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert!(started.elapsed() >= Duration::from_millis(600));
+        assert!(record(&created)["id"].is_string());
+
+        sb.post_control(
+            "/_control/faults",
+            json!({"operation": "create", "mode": "drop"}),
+        )
+        .await;
+        let dropped = reqwest::Client::new()
+            .post(sb.url("/panic-api/v2/scheduled/patrol"))
+            .bearer_auth(&t)
+            .json(&body(24))
+            .send()
+            .await;
+        let broken = match dropped {
+            Err(_) => true,
+            Ok(r) => r.bytes().await.is_err(),
+        };
+        assert!(broken, "the answer is cut off");
+
+        sb.post_control(
+            "/_control/faults",
+            json!({"operation": "create", "mode": "garbage"}),
+        )
+        .await;
+        let r = reqwest::Client::new()
+            .post(sb.url("/panic-api/v2/scheduled/patrol"))
+            .bearer_auth(&t)
+            .json(&body(24))
+            .send()
+            .await
+            .expect("garbage");
+        assert!(r.status().is_success());
+        assert!(serde_json::from_slice::<Value>(&r.bytes().await.expect("body")).is_err());
+        assert_eq!(sb.control().await.requests.len(), 3, "{shape:?}: all three held");
+
+        sb.post_control(
+            "/_control/faults",
+            json!({"operation": "create", "mode": "stall", "delayMs": 300}),
+        )
+        .await;
+        let (status, _) = create(&sb, &t, "patrol", &body(24)).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(sb.control().await.requests.len(), 3, "a stall does nothing");
+    }
+}
+
+#[tokio::test]
+async fn revoked_tokens_get_401() {
+    let sb = sandbox().await;
+    let t = token(&sb).await;
+    sb.post_control("/_control/revoke-tokens", json!({})).await;
+    let (status, answer) = create(&sb, &t, "patrol", &body(24)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(answer["message"], "Invalid token.");
 }
 
 #[tokio::test]
