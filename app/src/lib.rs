@@ -19,8 +19,8 @@ use leptos_router::{SsrMode, path};
 use components::nav::Header;
 use pages::{
     account::AccountPage,
-    attention::AttentionPage,
     admin::{AdminCustomerPage, AdminCustomersPage, AdminUsersPage},
+    attention::AttentionPage,
     book::BookPage,
     booking::BookingPage,
     calendar::CalendarPage,

@@ -50,7 +50,7 @@ test('each role sees its own navigation and customers', async ({ page }) => {
   await expect(page.getByRole('link', { name: 'Users' })).toHaveCount(0);
   await expect(page.getByLabel('Acting for')).toBeVisible();
   // The header with the switcher fits the screen.
-  for (const path of ['/', '/upcoming', '/book']) await expectFitsScreen(page, path);
+  for (const path of ['/', '/upcoming', '/book', '/attention']) await expectFitsScreen(page, path);
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await signIn(page, USERS.admin);

@@ -133,10 +133,11 @@ test('missing fields are reported next to each field', async ({ page }) => {
   await expect(page.locator('.form-message')).toContainText('Some fields need attention');
 });
 
-test('AURA failing leaves the booking saved and visibly not yet sent', async ({ page, request }, info) => {
-  const name = `Not sent ${info.project.name} ${Date.now()}`;
+test('a booking made while AURA is down shows "not yet sent", then is confirmed on its own', async ({ page, request }, info) => {
+  const name = `AURA down ${info.project.name} ${Date.now()}`;
   const tomorrow = localParts(new Date(Date.now() + 24 * 3600 * 1000), 'America/New_York');
-  const fault = await request.post('/sandbox/_control/faults', { data: { operation: 'create', status: 503, count: 1 } });
+  // AURA is down for the form's attempt and the worker's first retry.
+  const fault = await request.post('/sandbox/_control/faults', { data: { operation: 'create', status: 503, count: 2 } });
   expect(fault.ok()).toBeTruthy();
 
   await open(page, '/book');
@@ -148,10 +149,68 @@ test('AURA failing leaves the booking saved and visibly not yet sent', async ({ 
   await page.getByRole('button', { name: 'Book service' }).click();
 
   await expect(page).toHaveURL(/\/bookings\/\d+$/);
-  await expect(page.locator('.detail-head')).toContainText('Saved, not yet sent to AURA');
+  await expect(page.locator('.detail-head')).toContainText('not yet sent to AURA');
   await expect(page.locator('.detail-head')).toContainText('503');
+  await expect(page.locator('.detail-head')).toContainText('sends it again by itself');
+  const bookingUrl = page.url();
   await open(page, '/upcoming');
   await expect(page.locator('.agenda-item', { hasText: name })).toContainText('not yet sent');
+
+  // Nobody touches it: the dashboard's worker sends it once AURA is back.
+  await expect(async () => {
+    await page.goto(bookingUrl);
+    await expect(page.locator('.detail-head')).toContainText('Confirmed by AURA', { timeout: 1000 });
+  }).toPass({ timeout: 45_000, intervals: [1000] });
+  const history = page.locator('.event-log');
+  await expect(history).toContainText('Did not reach AURA');
+  await expect(history).toContainText('Confirmed by AURA');
+  const sandbox = await sandboxRequests(request);
+  expect(sandbox.requests.filter((r) => r.scheduledRequestConfig.name === name)).toHaveLength(1);
+});
+
+test('an outcome-unknown booking is shown as such and resolved by an account manager', async ({ page, browser, request }, info) => {
+  const name = `Lost answer ${info.project.name} ${Date.now()}`;
+  const tomorrow = localParts(new Date(Date.now() + 24 * 3600 * 1000), 'Europe/London');
+  // AURA books it, but the answer is lost on the way back.
+  const fault = await request.post('/sandbox/_control/faults', { data: { operation: 'create', mode: 'drop', count: 1 } });
+  expect(fault.ok()).toBeTruthy();
+
+  await open(page, '/book');
+  await page.getByLabel('Service type').selectOption('patrol');
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByLabel('Site').selectOption({ label: LONDON_SITE });
+  await page.getByLabel('Date', { exact: true }).fill(tomorrow.date);
+  await page.getByLabel('Start time').fill('22:00');
+  await page.getByRole('button', { name: 'Book service' }).click();
+  await expect(page).toHaveURL(/\/bookings\/\d+$/);
+  const bookingUrl = new URL(page.url()).pathname;
+  await expect(page.locator('.detail-head')).toContainText('AURA may have scheduled this — being checked');
+  // Customers cannot record what AURA holds; it counts as active on the calendar.
+  await expect(page.getByRole('heading', { name: 'Check with AURA' })).toHaveCount(0);
+  await open(page, `/?month=${tomorrow.month}`);
+  await expect(page.getByRole('link', { name: new RegExp(`^${name} `) }).first()).toBeVisible();
+
+  const sandbox = await sandboxRequests(request);
+  const atAura = sandbox.requests.filter((r) => r.scheduledRequestConfig.name === name);
+  expect(atAura).toHaveLength(1);
+
+  const staff = await browser.newContext();
+  const manager = await staff.newPage();
+  await signIn(manager, USERS.manager);
+  await manager.getByRole('link', { name: 'Needs attention' }).click();
+  await expect(manager).toHaveURL(/\/attention$/);
+  await manager.getByRole('link', { name }).click();
+  await expect(manager).toHaveURL(new RegExp(`${bookingUrl}$`));
+  await expect(manager.locator('.detail-head')).toContainText('AURA may have scheduled this — being checked');
+  await manager.getByLabel('AURA id of this booking').fill(atAura[0].id);
+  await manager.getByRole('button', { name: 'AURA has it' }).click();
+  await expect(manager.getByRole('status').filter({ hasText: 'Recorded' })).toContainText('Recorded: AURA has this booking');
+  await expect(manager.locator('.detail-head')).toContainText('Confirmed by AURA');
+  await expect(manager.locator('.event-log')).toContainText('Checked with AURA: AURA has it');
+  await expect(manager.locator('.event-log')).toContainText('Sam Patel');
+  await open(manager, '/attention');
+  await expect(manager.getByRole('link', { name })).toHaveCount(0);
+  await staff.close();
 });
 
 test('a booking is cancelled from a browser without JavaScript', async ({ page, browser, baseURL }, info) => {

@@ -6,8 +6,8 @@ use app::domain::check_new_password;
 use app::model::{Role, SyncStatus};
 use app::server::AppState;
 use app::server::aura::{AuraClient, AuraConfig};
-use app::server::outbox::{self, Outbox, SendPolicy};
 use app::server::db::CustomerFacts;
+use app::server::outbox::{self, Outbox, SendPolicy};
 use app::server::throttle::SignInLimiter;
 use app::server::zone::Zone;
 use app::server::{auth, bookings, db};
@@ -449,7 +449,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     }
     state.pool.close().await;
     tracing::info!("stopped");
-    served.map_err(|e| e.to_string())?.map_err(|e| e.to_string())
+    served
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())
 }
 
 /// The embedded sandbox starts with empty memory; teach it the bookings this database says AURA

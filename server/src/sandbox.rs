@@ -11,9 +11,8 @@ use std::time::{Duration, Instant};
 
 use app::domain::{Violation, check_timing};
 use app::server::aura::wire::{
-    AnswerShape, CreateScheduledRequest, ErrorBody, FlatAnswer, RequestStatus,
-    ScheduledRequestDto, ScheduledRequestEnvelope, ServiceCatalog, TokenRequest, TokenResponse,
-    check_create,
+    AnswerShape, CreateScheduledRequest, ErrorBody, FlatAnswer, RequestStatus, ScheduledRequestDto,
+    ScheduledRequestEnvelope, ServiceCatalog, TokenRequest, TokenResponse, check_create,
 };
 use axum::Json;
 use axum::Router;
@@ -282,9 +281,9 @@ fn fault_answer(fault: &Fault) -> Response {
         status,
         format!("Injected sandbox fault: HTTP {}", status.as_u16()),
     );
-    let retry_after = fault.retry_after.or(
-        (status == StatusCode::TOO_MANY_REQUESTS).then_some(1),
-    );
+    let retry_after = fault
+        .retry_after
+        .or((status == StatusCode::TOO_MANY_REQUESTS).then_some(1));
     if let Some(seconds) = retry_after
         && let Ok(value) = header::HeaderValue::from_str(&seconds.to_string())
     {
@@ -343,7 +342,10 @@ fn pending_fault(data: &mut Data, operation: &str) -> Pending {
 /// Holds the call, then answers 503 without having done anything.
 async fn stall(fault: &Fault) -> Response {
     tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
-    error(StatusCode::SERVICE_UNAVAILABLE, "Injected sandbox fault: stalled")
+    error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Injected sandbox fault: stalled",
+    )
 }
 
 async fn token(State(sb): State<Sandbox>, body: Bytes) -> Response {
@@ -479,7 +481,12 @@ fn create_request(sb: &Sandbox, slug: String, body: &[u8]) -> Response {
     };
     let dto = current_dto(&stored, now);
     data.requests.push(stored);
-    answer(StatusCode::CREATED, shape, "Scheduled request created.", dto)
+    answer(
+        StatusCode::CREATED,
+        shape,
+        "Scheduled request created.",
+        dto,
+    )
 }
 
 /// A create or cancel answer in the configured shape.

@@ -5,9 +5,9 @@ use app::server::auth;
 use app::{App, shell};
 use axum::extract::{MatchedPath, Path, Request, State};
 use axum::http::StatusCode;
-use axum::{Json, Router};
 use axum::response::Redirect;
 use axum::routing::get;
+use axum::{Json, Router};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
@@ -114,16 +114,14 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) 
         Ok(_) => Ok(()),
         Err(e) => Err(format!("not writable: {e}")),
     };
-    let aura = match tokio::time::timeout(
-        std::time::Duration::from_secs(15),
-        state.aura.check_token(),
-    )
-    .await
-    {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(format!("no token: {e}")),
-        Err(_) => Err("no token: AURA did not answer in 15 s".to_string()),
-    };
+    let aura =
+        match tokio::time::timeout(std::time::Duration::from_secs(15), state.aura.check_token())
+            .await
+        {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(format!("no token: {e}")),
+            Err(_) => Err("no token: AURA did not answer in 15 s".to_string()),
+        };
     let ready = database.is_ok() && aura.is_ok();
     let word = |r: Result<(), String>| r.err().unwrap_or_else(|| "ok".into());
     let status = if ready {

@@ -87,8 +87,7 @@ fn Detail(detail: BookingDetail) -> impl IntoView {
             Some("Being sent to AURA. Reload in a moment to see its answer.".into())
         }
         SyncStatus::Unknown => Some(format!(
-            "AURA may have scheduled this; being checked. It was sent to AURA, but no usable answer \
-             came back ({problem}), so AURA may hold it and may send the service. It will not be \
+            "It was sent to AURA, but no usable answer came back ({problem}), so AURA may hold it and may send the service. It will not be \
              sent again until an account manager or administrator has checked with AURA.{}",
             if cancel_asked {
                 " A cancel was asked for: it is applied as soon as the check is done."
@@ -119,10 +118,13 @@ fn Detail(detail: BookingDetail) -> impl IntoView {
         _ => None,
     };
     let shown = upcoming.len();
-    let success_notice = all_flash.as_ref().and_then(|f| f.success.clone()).map(|success| FormFlash {
-        success: Some(success),
-        ..FormFlash::default()
-    });
+    let success_notice = all_flash
+        .as_ref()
+        .and_then(|f| f.success.clone())
+        .map(|success| FormFlash {
+            success: Some(success),
+            ..FormFlash::default()
+        });
     view! {
         <Title text=name.clone() />
         {success_notice.map(|flash| view! { <FlashNotice flash /> })}

@@ -44,11 +44,7 @@ impl SendPolicy {
     /// A policy for a process whose AURA calls time out after `aura_timeout`.
     pub fn new(aura_timeout: Duration, retry_base: Duration, retry_max: Duration) -> Self {
         SendPolicy {
-            owner: format!(
-                "{}-{}",
-                std::process::id(),
-                uuid::Uuid::new_v4().simple()
-            ),
+            owner: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
             retry_base,
             retry_max: retry_max.max(retry_base),
             lease: aura_timeout * 4 + Duration::from_secs(5),
@@ -144,8 +140,13 @@ pub async fn send_create(
             "Not sent: {} Nothing was sent to AURA.",
             v.message().trim_end_matches('.')
         );
-        let status = finish_send(state, &booking, &SendResult::Lapsed { reason: &reason }, now)
-            .await?;
+        let status = finish_send(
+            state,
+            &booking,
+            &SendResult::Lapsed { reason: &reason },
+            now,
+        )
+        .await?;
         return Ok(Some((id, status)));
     }
     let Some(slug) = state.services.slug(booking.service_type) else {
@@ -154,7 +155,10 @@ pub async fn send_create(
             booking.service_type.label()
         );
         let result = SendResult::Refused { message: &message };
-        return Ok(Some((id, finish_send(state, &booking, &result, now).await?)));
+        return Ok(Some((
+            id,
+            finish_send(state, &booking, &result, now).await?,
+        )));
     };
     let answer = state.aura.create(slug, &create_body_for(&booking)).await;
     let at = Utc::now().max(now);
@@ -170,7 +174,13 @@ pub async fn send_create(
         }
         Err(AuraError::Refused { status, message }) => {
             tracing::info!(booking = id, status, %message, "AURA refused a booking");
-            finish_send(state, &booking, &SendResult::Refused { message: &message }, at).await?
+            finish_send(
+                state,
+                &booking,
+                &SendResult::Refused { message: &message },
+                at,
+            )
+            .await?
         }
         Err(e @ AuraError::NotDelivered(_)) => {
             tracing::warn!(booking = id, error = %e, "booking not delivered to AURA; will retry");
@@ -188,7 +198,13 @@ pub async fn send_create(
         Err(e @ AuraError::OutcomeUnknown(_)) => {
             tracing::error!(booking = id, error = %e, "AURA may hold a booking: outcome unknown, a person must check");
             let reason = e.to_string();
-            finish_send(state, &booking, &SendResult::Unknown { reason: &reason }, at).await?
+            finish_send(
+                state,
+                &booking,
+                &SendResult::Unknown { reason: &reason },
+                at,
+            )
+            .await?
         }
     };
     if status == SyncStatus::Cancelling {
@@ -205,7 +221,10 @@ fn next_occurrence_of(
 ) -> (Option<DateTime<Utc>>, bool) {
     match created.next_occurrence {
         Some(given) => (given, false),
-        None => (booking.schedule.next_occurrence(booking.zone.tz(), now), true),
+        None => (
+            booking.schedule.next_occurrence(booking.zone.tz(), now),
+            true,
+        ),
     }
 }
 
@@ -228,7 +247,15 @@ async fn finish_send(
             describe_send(result, tz)
         );
         tracing::warn!(booking = id, "{detail}");
-        db::add_event(&mut *tx, id, at, EventKind::LateAnswer, &dashboard(), &detail).await?;
+        db::add_event(
+            &mut *tx,
+            id,
+            at,
+            EventKind::LateAnswer,
+            &dashboard(),
+            &detail,
+        )
+        .await?;
         tx.commit().await.map_err(DbError::from)?;
         let now = load(state, id).await?;
         return Ok(now.status);
@@ -313,7 +340,11 @@ pub async fn send_cancel(
     let tz = booking.zone.tz();
     // A cancel is safe to repeat (409 = already cancelled), so "not delivered" and "no usable
     // answer" both mean: try again.
-    let error_text = answer.as_ref().err().map(ToString::to_string).unwrap_or_default();
+    let error_text = answer
+        .as_ref()
+        .err()
+        .map(ToString::to_string)
+        .unwrap_or_default();
     let (result, kind, actor, detail) = match &answer {
         Ok(outcome) => (
             CancelResult::Done,
@@ -387,7 +418,10 @@ pub async fn expire_stale(state: &AppState) -> Result<usize, ServerError> {
     }
     tx.commit().await.map_err(DbError::from)?;
     for id in &ids {
-        tracing::error!(booking = id, "a send was interrupted: outcome unknown, a person must check");
+        tracing::error!(
+            booking = id,
+            "a send was interrupted: outcome unknown, a person must check"
+        );
     }
     Ok(ids.len())
 }

@@ -140,7 +140,10 @@ async fn a_second_401_is_not_retried_again() {
         .await
         .expect_err("refused");
     assert!(
-        matches!(err, AuraError::NotDelivered(NotDelivered::Unauthorized { .. })),
+        matches!(
+            err,
+            AuraError::NotDelivered(NotDelivered::Unauthorized { .. })
+        ),
         "{err:?}"
     );
     assert_eq!(sb.control().await.calls.create, 2, "exactly one retry");
@@ -177,7 +180,10 @@ async fn failures_are_typed_and_never_show_the_secret() {
         .await
         .expect_err("unauthorized");
     assert!(
-        matches!(err, AuraError::NotDelivered(NotDelivered::Unauthorized { .. })),
+        matches!(
+            err,
+            AuraError::NotDelivered(NotDelivered::Unauthorized { .. })
+        ),
         "{err:?}"
     );
     assert!(!format!("{err} {err:?}").contains("hunter2"));
@@ -210,8 +216,10 @@ async fn failures_are_typed_and_never_show_the_secret() {
         .await
         .expect_err("429");
     assert!(
-        matches!(err, AuraError::NotDelivered(NotDelivered::RateLimited { .. }))
-            && err.retry_after() == Some(Duration::from_secs(1)),
+        matches!(
+            err,
+            AuraError::NotDelivered(NotDelivered::RateLimited { .. })
+        ) && err.retry_after() == Some(Duration::from_secs(1)),
         "{err:?}"
     );
 
@@ -270,7 +278,11 @@ async fn a_lost_answer_after_the_work_is_an_unknown_outcome() {
             matches!(err, AuraError::OutcomeUnknown(_)),
             "{fault}: {err:?}"
         );
-        assert_eq!(sb.control().await.requests.len(), i + 1, "{fault}: AURA holds it");
+        assert_eq!(
+            sb.control().await.requests.len(),
+            i + 1,
+            "{fault}: AURA holds it"
+        );
     }
 }
 

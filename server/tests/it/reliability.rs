@@ -53,7 +53,10 @@ async fn book(dash: &Dashboard, key: &str, site: i64) -> BookingResult {
 }
 
 async fn cancel_as(http: &reqwest::Client, dash: &Dashboard, id: i64) -> Result<(), AppError> {
-    let form = [("id", id.to_string()), ("reason", "No longer needed".into())];
+    let form = [
+        ("id", id.to_string()),
+        ("reason", "No longer needed".into()),
+    ];
     decode(
         http.post(dash.url(CancelBooking::PATH))
             .form(&form)
@@ -183,7 +186,10 @@ async fn assert_agree(sb: &RunningSandbox, dash: &Dashboard) {
             assert_eq!(id, &r.id, "{name}");
         }
     }
-    for b in bookings.iter().filter(|b| b.status == SyncStatus::Confirmed) {
+    for b in bookings
+        .iter()
+        .filter(|b| b.status == SyncStatus::Confirmed)
+    {
         let at_aura = held
             .iter()
             .find(|r| Some(&r.id) == b.aura_id.as_ref())
@@ -265,7 +271,9 @@ async fn every_create_fault_leaves_an_honest_status() {
     // Not-delivered attempts and unknown outcomes are in the history, in words.
     let late = detail_as(&dash.http, &dash, ids[4]).await;
     assert!(
-        late.events.iter().any(|e| e.kind == EventKind::OutcomeUnknown),
+        late.events
+            .iter()
+            .any(|e| e.kind == EventKind::OutcomeUnknown),
         "{:?}",
         late.events
     );
@@ -384,9 +392,7 @@ async fn every_cancel_fault_leaves_an_honest_status() {
     // A refusal: final, AURA's message kept, the booking still confirmed and active.
     let id = book(&dash, "x-400", site).await.booking_id;
     fault(&sb, json!({"operation": "cancel", "status": 400})).await;
-    let err = cancel_as(&dash.http, &dash, id)
-        .await
-        .expect_err("refused");
+    let err = cancel_as(&dash.http, &dash, id).await.expect_err("refused");
     assert!(
         matches!(&err, AppError::Aura(m) if m.contains("Injected sandbox fault") && m.contains("still scheduled")),
         "{err:?}"
@@ -410,7 +416,11 @@ async fn an_unknown_outcome_goes_to_a_person() {
     let spoilt = book(&dash, "spoilt", site).await;
     assert_eq!(spoilt.status, SyncStatus::Unknown);
     settle(&dash).await;
-    assert_eq!(sb.control().await.calls.create, 2, "never sent again by itself");
+    assert_eq!(
+        sb.control().await.calls.create,
+        2,
+        "never sent again by itself"
+    );
 
     // The customer cancels: recorded, told plainly, still active (AURA may hold it).
     cancel_as(&dash.http, &dash, lost.booking_id)
@@ -464,7 +474,11 @@ async fn an_unknown_outcome_goes_to_a_person() {
         .expect("resolved");
     settle(&dash).await;
     let seen = detail_as(&dash.http, &dash, lost.booking_id).await;
-    assert_eq!(seen.status, SyncStatus::Cancelled, "the wish was carried out at AURA");
+    assert_eq!(
+        seen.status,
+        SyncStatus::Cancelled,
+        "the wish was carried out at AURA"
+    );
     let resolved = seen
         .events
         .iter()
@@ -476,12 +490,18 @@ async fn an_unknown_outcome_goes_to_a_person() {
     resolve(&maya, &dash, spoilt.booking_id, true, &id_of("spoilt"))
         .await
         .expect("resolved");
-    assert_eq!(status(&dash, spoilt.booking_id).await, SyncStatus::Confirmed);
+    assert_eq!(
+        status(&dash, spoilt.booking_id).await,
+        SyncStatus::Confirmed
+    );
     assert_agree(&sb, &dash).await;
-    assert!(matches!(
-        resolve(&maya, &dash, spoilt.booking_id, false, "").await,
-        Err(AppError::Conflict(_))
-    ), "resolved once");
+    assert!(
+        matches!(
+            resolve(&maya, &dash, spoilt.booking_id, false, "").await,
+            Err(AppError::Conflict(_))
+        ),
+        "resolved once"
+    );
 
     // "AURA does not have it" (AURA stalled and never did the work): sent again, once.
     fault(

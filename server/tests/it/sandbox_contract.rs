@@ -332,10 +332,7 @@ async fn cancel_semantics() {
         let sb = sandbox_in(shape).await;
         let t = token(&sb).await;
         let (_, created) = create(&sb, &t, "patrol", &body(24)).await;
-        let id = record(&created)["id"]
-            .as_str()
-            .expect("id")
-            .to_string();
+        let id = record(&created)["id"].as_str().expect("id").to_string();
 
         let (status, answer) = cancel(&sb, &t, &id).await;
         assert_eq!(status, StatusCode::OK, "{shape:?}");
@@ -487,7 +484,11 @@ async fn faults_after_the_work_keep_the_request() {
             .expect("garbage");
         assert!(r.status().is_success());
         assert!(serde_json::from_slice::<Value>(&r.bytes().await.expect("body")).is_err());
-        assert_eq!(sb.control().await.requests.len(), 3, "{shape:?}: all three held");
+        assert_eq!(
+            sb.control().await.requests.len(),
+            3,
+            "{shape:?}: all three held"
+        );
 
         sb.post_control(
             "/_control/faults",

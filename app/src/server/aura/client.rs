@@ -188,10 +188,9 @@ impl AuraClient {
         if status != StatusCode::OK {
             return Err(not_delivered(status_error(status, response).await));
         }
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| AuraError::unreachable(format!("token answer lost: {}", e.without_url())))?;
+        let bytes = response.bytes().await.map_err(|e| {
+            AuraError::unreachable(format!("token answer lost: {}", e.without_url()))
+        })?;
         let token: TokenResponse = serde_json::from_slice(&bytes)
             .map_err(|_| AuraError::unreachable("the token answer was not understood"))?;
         let lifetime = Duration::from_secs(token.expires_in);
@@ -251,9 +250,8 @@ impl AuraClient {
             return Err(status_error(status, response).await);
         }
         let bytes = answer_body(response).await?;
-        read_created(&bytes).map_err(|why| {
-            AuraError::OutcomeUnknown(format!("AURA answered {status}, but {why}"))
-        })
+        read_created(&bytes)
+            .map_err(|why| AuraError::OutcomeUnknown(format!("AURA answered {status}, but {why}")))
     }
 
     /// `DELETE /scheduled/{id}`: stops the whole request. Safe to repeat (409 = already cancelled).

@@ -324,8 +324,15 @@ where
     T::deserialize(d).map(Some)
 }
 
-/// The record of a create or cancel answer with its status, in whichever shape it came.
-fn read_record(body: &[u8]) -> Result<(String, Option<String>, Option<Option<DateTime<Utc>>>), String> {
+/// What either shape says about the request: its id, status and next window (if given).
+struct Record {
+    id: String,
+    status: Option<String>,
+    next_occurrence: Option<Option<DateTime<Utc>>>,
+}
+
+/// The record of a create or cancel answer, in whichever shape it came.
+fn read_record(body: &[u8]) -> Result<Record, String> {
     let answer: Answer = serde_json::from_slice(body)
         .map_err(|_| "the answer names no scheduled request".to_string())?;
     let (Answer::Envelope {
@@ -339,7 +346,11 @@ fn read_record(body: &[u8]) -> Result<(String, Option<String>, Option<Option<Dat
     if id.is_empty() || id.chars().count() > MAX_ID_CHARS || id.chars().any(char::is_control) {
         return Err("the answer carries no usable request id".into());
     }
-    Ok((id, record.status, record.next_occurrence))
+    Ok(Record {
+        id,
+        status: record.status,
+        next_occurrence: record.next_occurrence,
+    })
 }
 
 /// Longer ids than this are not believed to be ids.
@@ -348,7 +359,11 @@ const MAX_ID_CHARS: usize = 200;
 /// Reads a 2xx create answer. An error means the answer cannot be trusted to say what happened
 /// (AURA may still hold the request): the caller treats it as an unknown outcome, never as "not sent".
 pub fn read_created(body: &[u8]) -> Result<Created, String> {
-    let (id, status, next_occurrence) = read_record(body)?;
+    let Record {
+        id,
+        status,
+        next_occurrence,
+    } = read_record(body)?;
     match status.as_deref() {
         None | Some("scheduled") => Ok(Created {
             id,
@@ -362,10 +377,12 @@ pub fn read_created(body: &[u8]) -> Result<Created, String> {
 
 /// Reads a 2xx cancel answer: it must say the request is cancelled (either shape).
 pub fn read_cancelled(body: &[u8]) -> Result<(), String> {
-    match read_record(body)? {
-        (_, Some(status), _) if status == "cancelled" => Ok(()),
-        (id, status, _) => Err(format!(
-            "the answer does not say request {id} is cancelled (status {status:?})"
+    let record = read_record(body)?;
+    match record.status.as_deref() {
+        Some("cancelled") => Ok(()),
+        status => Err(format!(
+            "the answer does not say request {} is cancelled (status {status:?})",
+            record.id
         )),
     }
 }
@@ -607,9 +624,7 @@ b"}"#,
     #[test]
     fn a_cancel_answer_must_say_cancelled() {
         assert!(read_cancelled(br#"{"id":"x","status":"cancelled"}"#).is_ok());
-        assert!(
-            read_cancelled(br#"{"scheduledRequest":{"id":"x","status":"cancelled"}}"#).is_ok()
-        );
+        assert!(read_cancelled(br#"{"scheduledRequest":{"id":"x","status":"cancelled"}}"#).is_ok());
         assert!(read_cancelled(br#"{"id":"x","status":"scheduled"}"#).is_err());
         assert!(read_cancelled(br#"{"id":"x"}"#).is_err());
         assert!(read_cancelled(b"not json").is_err());

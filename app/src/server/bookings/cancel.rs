@@ -29,9 +29,7 @@ pub async fn cancel(
     match booking.status {
         SyncStatus::Cancelled => return Err(conflict("This booking is already cancelled.")),
         SyncStatus::Cancelling => {
-            return Err(conflict(
-                "This booking is already being cancelled at AURA.",
-            ));
+            return Err(conflict("This booking is already being cancelled at AURA."));
         }
         SyncStatus::Rejected => {
             return Err(conflict(
@@ -83,7 +81,15 @@ pub async fn cancel(
                 _ => " Sending the cancel to AURA.",
             };
             let detail = format!("{why}.{next}");
-            db::add_event(&mut *tx, id, now, EventKind::CancelRequested, &actor, &detail).await?;
+            db::add_event(
+                &mut *tx,
+                id,
+                now,
+                EventKind::CancelRequested,
+                &actor,
+                &detail,
+            )
+            .await?;
         }
     }
     tx.commit().await.map_err(DbError::from)?;
@@ -104,7 +110,8 @@ pub async fn cancel(
 fn told(asked: SyncStatus, after: &db::Booking) -> Result<String, ServerError> {
     Ok(match after.status {
         SyncStatus::Cancelled if asked == SyncStatus::Cancelled => {
-            "The booking is cancelled. It never reached AURA, so nothing was scheduled there.".into()
+            "The booking is cancelled. It never reached AURA, so nothing was scheduled there."
+                .into()
         }
         SyncStatus::Cancelled => "The booking is cancelled: AURA confirmed it.".into(),
         SyncStatus::Cancelling => "Cancel requested, but AURA has not confirmed it yet, so AURA \

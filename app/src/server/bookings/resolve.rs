@@ -172,10 +172,9 @@ pub async fn send_from_next_window(
         .await?
         .is_none()
     {
-        return Err(AppError::Conflict(
-            "This booking changed meanwhile; reload to see it.".into(),
-        )
-        .into());
+        return Err(
+            AppError::Conflict("This booking changed meanwhile; reload to see it.".into()).into(),
+        );
     }
     let detail = format!(
         "Sending it to AURA from the window opening {}.",

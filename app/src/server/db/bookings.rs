@@ -435,9 +435,9 @@ mod tests {
     use crate::model::EventKind;
     use crate::server::db::test_support::{fresh, now};
     use crate::server::db::{
-        Actor, CancelRequest, CancelResult, CustomerFacts, Finding, Lease, NewSite, SendResult, Work,
-        add_event, claim, expire_sending, finish_cancel, finish_send, insert_site, request_cancel,
-        resolve_unknown, customer_by_aura_id, events_of_booking, site_of_customer,
+        Actor, CancelRequest, CancelResult, CustomerFacts, Finding, Lease, NewSite, SendResult,
+        Work, add_event, claim, customer_by_aura_id, events_of_booking, expire_sending,
+        finish_cancel, finish_send, insert_site, request_cancel, resolve_unknown, site_of_customer,
         sites_for_customer, upsert_customer,
     };
     use chrono::Weekday;
@@ -680,7 +680,9 @@ mod tests {
             Some(SyncStatus::Cancelling)
         );
         assert_eq!(
-            request_cancel(&pool, id, &wish(&by, 1)).await.expect("twice"),
+            request_cancel(&pool, id, &wish(&by, 1))
+                .await
+                .expect("twice"),
             None,
             "asking twice changes nothing"
         );
@@ -775,7 +777,9 @@ mod tests {
         // A cancel asked while the attempt is under way is kept...
         let by = ann();
         assert_eq!(
-            request_cancel(&pool, id, &wish(&by, 10)).await.expect("ask"),
+            request_cancel(&pool, id, &wish(&by, 10))
+                .await
+                .expect("ask"),
             Some(SyncStatus::Sending)
         );
         // ... and, as no attempt ever reached AURA, done here when this one does not either.
@@ -797,7 +801,9 @@ mod tests {
             claim(&pool, Work::Create, lease("p1", 2), now(), Some(id))
                 .await
                 .expect("claim");
-            let unknown = SendResult::Unknown { reason: "timed out" };
+            let unknown = SendResult::Unknown {
+                reason: "timed out",
+            };
             assert_eq!(
                 finish_send(&pool, id, "p1", &unknown, now())
                     .await

@@ -358,13 +358,7 @@ pub async fn resolve_unknown(
             *next_occurrence,
             true,
         ),
-        Finding::NotHeld => (
-            SyncStatus::Saved,
-            SyncStatus::Cancelled,
-            None,
-            None,
-            false,
-        ),
+        Finding::NotHeld => (SyncStatus::Saved, SyncStatus::Cancelled, None, None, false),
     };
     Ok(sqlx::query_scalar(
         "UPDATE bookings SET
