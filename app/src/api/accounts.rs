@@ -12,7 +12,7 @@ use crate::model::{
     SignInView,
 };
 
-#[server(input = GetUrl)]
+#[server(input = GetUrl, endpoint = "load_sign_in")]
 pub async fn load_sign_in() -> Result<SignInView, AppError> {
     use crate::server::{auth, with_status};
     with_status(
@@ -25,7 +25,7 @@ pub async fn load_sign_in() -> Result<SignInView, AppError> {
     )
 }
 
-#[server]
+#[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String, next: String) -> Result<(), AppError> {
     use crate::server::accounts::sign_in;
     use crate::server::forms::{finish_form, kept};
@@ -53,7 +53,7 @@ pub async fn sign_in(email: String, password: String, next: String) -> Result<()
     .await
 }
 
-#[server]
+#[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
     use crate::server::accounts::sign_out;
     use crate::server::forms::finish_form;
@@ -61,7 +61,7 @@ pub async fn sign_out() -> Result<(), AppError> {
 }
 
 /// `customer` is a customer id, or empty for all of the viewer's customers.
-#[server]
+#[server(endpoint = "switch_customer")]
 pub async fn switch_customer(customer: OptionalId, back: String) -> Result<(), AppError> {
     use crate::server::accounts::switch_customer;
     use crate::server::auth;
@@ -76,7 +76,7 @@ pub async fn switch_customer(customer: OptionalId, back: String) -> Result<(), A
     .await
 }
 
-#[server(input = GetUrl)]
+#[server(input = GetUrl, endpoint = "load_account")]
 pub async fn load_account() -> Result<AccountView, AppError> {
     use crate::server::{auth, with_status};
     with_status(
@@ -92,7 +92,7 @@ pub async fn load_account() -> Result<AccountView, AppError> {
 }
 
 /// `password` is the new password, `repeat` the same again.
-#[server]
+#[server(endpoint = "change_password")]
 pub async fn change_password(
     current: String,
     password: String,
@@ -119,7 +119,7 @@ pub async fn change_password(
     finish_form("password", "/account", Default::default(), outcome).await
 }
 
-#[server(input = GetUrl)]
+#[server(input = GetUrl, endpoint = "load_admin_users")]
 pub async fn load_admin_users() -> Result<AdminUsersView, AppError> {
     use crate::server::{accounts, app_state, auth, with_status};
     with_status(
@@ -132,7 +132,7 @@ pub async fn load_admin_users() -> Result<AdminUsersView, AppError> {
     )
 }
 
-#[server]
+#[server(endpoint = "create_user")]
 pub async fn create_user(
     email: String,
     name: String,
@@ -170,7 +170,7 @@ pub async fn create_user(
     finish_form("new-user", "/admin/users", values, outcome).await
 }
 
-#[server]
+#[server(endpoint = "change_role")]
 pub async fn change_role(user: i64, role: Role, customer: OptionalId) -> Result<(), AppError> {
     use crate::server::accounts::change_role;
     use crate::server::forms::{finish_form, kept};
@@ -183,7 +183,7 @@ pub async fn change_role(user: i64, role: Role, customer: OptionalId) -> Result<
 }
 
 /// `disabled`: true disables the account, false enables it again.
-#[server]
+#[server(endpoint = "set_user_disabled")]
 pub async fn set_user_disabled(user: i64, disabled: bool) -> Result<(), AppError> {
     use crate::server::accounts::set_disabled;
     use crate::server::forms::finish_form;
@@ -208,7 +208,7 @@ pub async fn set_user_disabled(user: i64, disabled: bool) -> Result<(), AppError
     .await
 }
 
-#[server]
+#[server(endpoint = "reset_password")]
 pub async fn reset_password(user: i64, password: String) -> Result<(), AppError> {
     use crate::server::accounts::reset_password;
     use crate::server::forms::finish_form;
@@ -224,7 +224,7 @@ pub async fn reset_password(user: i64, password: String) -> Result<(), AppError>
     .await
 }
 
-#[server(input = GetUrl)]
+#[server(input = GetUrl, endpoint = "load_admin_customers")]
 pub async fn load_admin_customers() -> Result<AdminCustomersView, AppError> {
     use crate::server::{accounts, app_state, auth, with_status};
     with_status(
@@ -237,7 +237,7 @@ pub async fn load_admin_customers() -> Result<AdminCustomersView, AppError> {
     )
 }
 
-#[server(input = GetUrl)]
+#[server(input = GetUrl, endpoint = "load_admin_customer")]
 pub async fn load_admin_customer(id: i64) -> Result<AdminCustomerView, AppError> {
     use crate::server::{accounts, app_state, auth, with_status};
     with_status(
@@ -250,7 +250,7 @@ pub async fn load_admin_customer(id: i64) -> Result<AdminCustomerView, AppError>
     )
 }
 
-#[server]
+#[server(endpoint = "create_customer")]
 pub async fn create_customer(
     name: String,
     aura_customer_id: String,
@@ -272,7 +272,7 @@ pub async fn create_customer(
     finish_form("new-customer", "/admin/customers", values, outcome).await
 }
 
-#[server]
+#[server(endpoint = "update_customer")]
 pub async fn update_customer(
     customer: i64,
     name: String,
@@ -294,7 +294,7 @@ pub async fn update_customer(
     finish_form("customer", &back, values, outcome).await
 }
 
-#[server]
+#[server(endpoint = "add_site")]
 pub async fn add_site(
     customer: i64,
     name: String,
@@ -330,7 +330,7 @@ pub async fn add_site(
 }
 
 /// `manager` may be left on the empty choice (and is then asked for).
-#[server]
+#[server(endpoint = "assign_manager")]
 pub async fn assign_manager(customer: i64, manager: OptionalId) -> Result<(), AppError> {
     use crate::server::accounts::assign_manager;
     use crate::server::forms::{finish_form, kept};
@@ -342,7 +342,7 @@ pub async fn assign_manager(customer: i64, manager: OptionalId) -> Result<(), Ap
     finish_form("assign", &back, kept(&[("manager", &manager)]), outcome).await
 }
 
-#[server]
+#[server(endpoint = "unassign_manager")]
 pub async fn unassign_manager(customer: i64, manager: i64) -> Result<(), AppError> {
     use crate::server::accounts::unassign_manager;
     use crate::server::forms::finish_form;

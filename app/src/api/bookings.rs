@@ -13,7 +13,7 @@ use crate::model::{
 /// How many windows the form previews.
 pub const PREVIEW_OCCURRENCES: usize = 5;
 
-#[server(input = GetUrl)]
+#[server(input = GetUrl, endpoint = "load_booking_form")]
 pub async fn load_booking_form() -> Result<BookingStart, AppError> {
     use crate::server::{app_state, auth, bookings, with_status};
     with_status(
@@ -23,7 +23,7 @@ pub async fn load_booking_form() -> Result<BookingStart, AppError> {
 }
 
 /// The first windows of a draft in its zone; problems come back inside the preview.
-#[server(input = Json)]
+#[server(input = Json, endpoint = "preview_schedule")]
 pub async fn preview_schedule(draft: BookingDraft) -> Result<SchedulePreview, AppError> {
     use crate::server::{app_state, auth, bookings, with_status};
     with_status(
@@ -41,7 +41,7 @@ pub async fn preview_schedule(draft: BookingDraft) -> Result<SchedulePreview, Ap
     )
 }
 
-#[server(input = Json)]
+#[server(input = Json, endpoint = "book_service")]
 pub async fn book_service(draft: BookingDraft) -> Result<BookingResult, AppError> {
     use crate::server::{app_state, auth, bookings, with_status};
     with_status(
@@ -52,7 +52,7 @@ pub async fn book_service(draft: BookingDraft) -> Result<BookingResult, AppError
     )
 }
 
-#[server(input = GetUrl)]
+#[server(input = GetUrl, endpoint = "load_booking")]
 pub async fn load_booking(id: i64) -> Result<BookingDetail, AppError> {
     use crate::server::{app_state, auth, bookings, with_status};
     with_status(
@@ -70,7 +70,7 @@ pub async fn load_booking(id: i64) -> Result<BookingDetail, AppError> {
 
 /// Cancels a booking. From the page's form without JavaScript this is a plain form post that comes
 /// back to the booking's page (with the problem next to the reason, if any).
-#[server]
+#[server(endpoint = "cancel_booking")]
 pub async fn cancel_booking(id: i64, reason: String) -> Result<(), AppError> {
     use crate::server::forms::{Done, finish_form, kept};
     use crate::server::{app_state, auth, bookings};
@@ -86,7 +86,7 @@ pub async fn cancel_booking(id: i64, reason: String) -> Result<(), AppError> {
 
 /// Records what an account manager or administrator found at AURA for a booking whose outcome was
 /// unknown: `held` with AURA's id, or not held. A plain form post; back to the booking's page.
-#[server]
+#[server(endpoint = "resolve_booking")]
 pub async fn resolve_booking(id: i64, held: bool, aura_id: String) -> Result<(), AppError> {
     use crate::server::forms::{Done, finish_form, kept};
     use crate::server::{app_state, auth, bookings};
@@ -102,7 +102,7 @@ pub async fn resolve_booking(id: i64, held: bool, aura_id: String) -> Result<(),
 }
 
 /// Sends a lapsed repeating booking again from its next window. A plain form post.
-#[server]
+#[server(endpoint = "send_booking_again")]
 pub async fn send_booking_again(id: i64) -> Result<(), AppError> {
     use crate::server::forms::{Done, finish_form};
     use crate::server::{app_state, auth, bookings};
@@ -117,14 +117,14 @@ pub async fn send_booking_again(id: i64) -> Result<(), AppError> {
 }
 
 /// The bookings a person has to look at (outcome unknown, lapsed unsent).
-#[server(input = GetUrl)]
+#[server(input = GetUrl, endpoint = "load_attention")]
 pub async fn load_attention() -> Result<AttentionView, AppError> {
     use crate::server::{app_state, auth, bookings, with_status};
     with_status(async { bookings::attention_view(&app_state()?, &*auth::viewer()?).await }.await)
 }
 
 /// `month` is "YYYY-MM"; empty means the current month.
-#[server(input = GetUrl)]
+#[server(input = GetUrl, endpoint = "load_month")]
 pub async fn load_month(month: String) -> Result<MonthView, AppError> {
     use crate::server::{app_state, auth, bookings, with_status};
     with_status(
@@ -141,7 +141,7 @@ pub async fn load_month(month: String) -> Result<MonthView, AppError> {
     )
 }
 
-#[server(input = GetUrl)]
+#[server(input = GetUrl, endpoint = "load_upcoming")]
 pub async fn load_upcoming(days: u32) -> Result<UpcomingView, AppError> {
     use crate::server::{app_state, auth, bookings, with_status};
     with_status(

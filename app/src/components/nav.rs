@@ -34,7 +34,16 @@ fn SignedInNav(session: SessionView) -> impl IntoView {
             </A>
             <A href="/book">"Book a service"</A>
             <A href="/upcoming">"Upcoming & cancellations"</A>
-            {session.role.spans_customers().then(|| view! { <A href="/attention">"Needs attention"</A> })}
+            {session
+                .needs_attention
+                .map(|n| {
+                    view! {
+                        <A href="/attention">
+                            "Needs attention"
+                            {(n > 0).then(|| view! { " " <span class="count">{n}</span> })}
+                        </A>
+                    }
+                })}
             {is_admin
                 .then(|| {
                     view! {

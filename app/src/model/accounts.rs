@@ -49,6 +49,8 @@ pub struct SessionView {
     pub customers: Vec<CustomerOption>,
     /// The customer picked in the switcher; `None` means all of them.
     pub selected_customer: Option<i64>,
+    /// Bookings in reach that need a person (shown to account managers and administrators).
+    pub needs_attention: Option<i64>,
 }
 
 /// What a plain HTML form sent and what was wrong with it, kept in the session across the redirect

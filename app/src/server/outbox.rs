@@ -207,7 +207,8 @@ pub async fn send_create(
             .await?
         }
     };
-    if status == SyncStatus::Cancelling {
+    // Work is left (a retry, or a cancel to send): the worker re-plans its sleep.
+    if matches!(status, SyncStatus::NotSent | SyncStatus::Cancelling) {
         state.outbox.wake();
     }
     Ok(Some((id, status)))
@@ -394,6 +395,9 @@ pub async fn send_cancel(
     };
     db::add_event(&mut *tx, id, at, kind, &actor, &detail).await?;
     tx.commit().await.map_err(DbError::from)?;
+    if status == Some(SyncStatus::Cancelling) {
+        state.outbox.wake();
+    }
     Ok(Some((id, status.unwrap_or(booking.status))))
 }
 

@@ -578,7 +578,7 @@ async fn the_cancel_form_works_without_javascript() {
     assert_eq!(r.headers()["location"], page.as_str());
     let html = page_html(&dash, &page).await;
     assert!(
-        html.contains("The booking is cancelled: AURA confirmed it."),
+        html.contains("The booking is cancelled. AURA confirmed it."),
         "{html}"
     );
     assert_eq!(

@@ -448,6 +448,18 @@ async fn an_unknown_outcome_goes_to_a_person() {
     .expect("attention");
     let listed: Vec<i64> = list.items.iter().map(|i| i.booking_id).collect();
     assert_eq!(listed, vec![lost.booking_id, spoilt.booking_id]);
+    let page = maya
+        .get(dash.url("/upcoming"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        page.contains(r#"href="/attention""#) && page.contains(r#"class="count">2<"#),
+        "the navigation counts them"
+    );
     assert!(detail_as(&maya, &dash, lost.booking_id).await.can_resolve);
     // Another manager's customer is out of reach.
     let nick = dash.signed_in(&dash.people.manager_of_b.clone()).await;

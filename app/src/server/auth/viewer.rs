@@ -20,6 +20,8 @@ pub struct Viewer {
     pub customers: Vec<CustomerRow>,
     /// The customer picked in the switcher, if it is still in reach.
     pub selected: Option<i64>,
+    /// How many bookings in reach need a person (account managers and administrators only).
+    pub needs_attention: Option<i64>,
 }
 
 impl Viewer {
@@ -114,6 +116,7 @@ impl Viewer {
             role: self.role,
             customers: self.customers.iter().map(CustomerOption::from).collect(),
             selected_customer: self.selected,
+            needs_attention: self.needs_attention,
         }
     }
 }
@@ -158,13 +161,19 @@ impl Viewer {
         let selected = selected
             .filter(|_| role.spans_customers())
             .filter(|id| customers.iter().any(|c| c.id == *id));
-        Ok(Viewer {
+        let mut viewer = Viewer {
             user_id: user.id,
             name: user.name,
             email: user.email,
             role,
             customers,
             selected,
-        })
+            needs_attention: None,
+        };
+        if role.spans_customers() {
+            viewer.needs_attention =
+                Some(db::count_needing_attention(pool, &viewer.scope()).await?);
+        }
+        Ok(viewer)
     }
 }

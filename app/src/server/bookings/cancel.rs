@@ -113,7 +113,7 @@ fn told(asked: SyncStatus, after: &db::Booking) -> Result<String, ServerError> {
             "The booking is cancelled. It never reached AURA, so nothing was scheduled there."
                 .into()
         }
-        SyncStatus::Cancelled => "The booking is cancelled: AURA confirmed it.".into(),
+        SyncStatus::Cancelled => "The booking is cancelled. AURA confirmed it.".into(),
         SyncStatus::Cancelling => "Cancel requested, but AURA has not confirmed it yet, so AURA \
             may still send this service until it does. The booking shows \"Cancelling\" and the \
             dashboard keeps trying."
