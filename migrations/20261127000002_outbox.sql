@@ -36,6 +36,8 @@ CREATE TABLE bookings_new (
     sync_error              TEXT,
     -- Calls made to AURA for this booking, and when the worker may try the next one.
     attempts                INTEGER NOT NULL DEFAULT 0,
+    -- A cancel call went out without a usable answer: AURA may have cancelled it already.
+    cancel_outcome_unknown  INTEGER NOT NULL DEFAULT 0,
     next_attempt_at         TEXT,
     -- Which process holds the booking while it calls AURA, and until when.
     lease_owner             TEXT,
@@ -59,27 +61,61 @@ CREATE TABLE bookings_new (
     CONSTRAINT bookings_confirmed_id CHECK (status NOT IN ('confirmed', 'cancelling') OR aura_id IS NOT NULL)
 );
 
+-- Before this migration every failed call was "not sent", including calls that went out and got
+-- no usable answer (timeouts after sending, broken connections, unreadable answers): AURA may hold
+-- those. Only the errors that prove nothing reached AURA stay "not sent" (the worker sends them);
+-- the rest become "unknown" for a person to check. Their texts are the old client's messages.
+CREATE TEMP TABLE old_outcomes AS
+SELECT id,
+    CASE
+        -- Left mid-call when the server stopped.
+        WHEN status = 'saved' THEN 'unknown'
+        WHEN status = 'not_sent' AND NOT (
+                sync_error LIKE 'AURA could not be reached: connection failed%'
+             OR sync_error LIKE 'AURA failed (%'
+             OR sync_error LIKE 'AURA asked us to slow down%'
+             OR sync_error LIKE 'AURA refused the dashboard''s credentials%') THEN 'unknown'
+        -- Cancelled "here only" after such a call: AURA may still hold it, with the wish to cancel.
+        WHEN status = 'cancelled' AND aura_id IS NULL AND sync_error IS NOT NULL AND NOT (
+                sync_error LIKE 'AURA could not be reached: connection failed%'
+             OR sync_error LIKE 'AURA failed (%'
+             OR sync_error LIKE 'AURA asked us to slow down%'
+             OR sync_error LIKE 'AURA refused the dashboard''s credentials%') THEN 'unknown'
+        ELSE status
+    END AS new_status
+FROM bookings;
+
 INSERT INTO bookings_new (id, customer_id, site_id, idempotency_key, service_type, name, special_instructions,
     number_of_guards, armed_preference, contacts, address, latitude, longitude, timezone, first_date, last_date,
     date_from, date_to, repeat_type, days_of_week, start_time, window_minutes, aura_id, next_occurrence, status,
     sync_error, attempts, next_attempt_at, created_by_user_id, created_at, updated_at, cancel_requested_at,
     cancel_reason, cancelled_by, cancelled_by_user_id, cancelled_on_behalf_of, removed_occurrences, cancelled_at)
-SELECT id, customer_id, site_id, idempotency_key, service_type, name, special_instructions,
+SELECT b.id, customer_id, site_id, idempotency_key, service_type, name, special_instructions,
     number_of_guards, armed_preference, contacts, address, latitude, longitude, timezone, first_date, last_date,
     date_from, date_to, repeat_type, days_of_week, start_time, window_minutes, aura_id, next_occurrence,
-    -- A booking left "saved" was being sent when the server stopped: AURA may hold it.
-    CASE status WHEN 'saved' THEN 'unknown' ELSE status END,
-    sync_error,
-    CASE WHEN status IN ('saved', 'not_sent', 'confirmed', 'rejected') OR aura_id IS NOT NULL THEN 1 ELSE 0 END,
-    CASE status WHEN 'not_sent' THEN strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now') END,
+    o.new_status,
+    CASE WHEN b.status = 'saved' THEN 'The dashboard stopped while sending this to AURA' ELSE sync_error END,
+    CASE WHEN b.status = 'cancelled' AND aura_id IS NULL AND sync_error IS NULL THEN 0 ELSE 1 END,
+    CASE o.new_status WHEN 'not_sent' THEN strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now') END,
     created_by_user_id, created_at, updated_at, cancelled_at,
-    cancel_reason, cancelled_by, cancelled_by_user_id, cancelled_on_behalf_of, removed_occurrences, cancelled_at
-FROM bookings;
+    cancel_reason, cancelled_by, cancelled_by_user_id, cancelled_on_behalf_of, removed_occurrences,
+    CASE o.new_status WHEN 'cancelled' THEN cancelled_at END
+FROM bookings b JOIN old_outcomes o ON o.id = b.id;
 
 INSERT INTO booking_events (booking_id, at, kind, actor, detail)
-SELECT id, strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'), 'unknown', 'Dashboard',
-    'The server stopped while this was being sent to AURA, so whether AURA has it is not known. Check with AURA before sending it again.'
-FROM bookings WHERE status = 'saved';
+SELECT b.id, strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'), 'unknown', 'Dashboard',
+    CASE
+        WHEN b.status = 'saved' THEN
+            'The server stopped while this was being sent to AURA, so whether AURA has it is not known. It will not be sent again until someone checks with AURA.'
+        WHEN b.status = 'cancelled' THEN
+            'Found on upgrade: this was cancelled here only, after a call to AURA that got no usable answer (' || b.sync_error || '). AURA may still hold it. Once someone checks with AURA, it is cancelled there, or stays cancelled here if AURA never had it.'
+        ELSE
+            'Found on upgrade: the last call to AURA got no usable answer (' || b.sync_error || '), so AURA may hold it. It will not be sent again until someone checks with AURA.'
+    END
+FROM bookings b JOIN old_outcomes o ON o.id = b.id
+WHERE o.new_status = 'unknown';
+
+DROP TABLE old_outcomes;
 
 DROP TABLE bookings;
 ALTER TABLE bookings_new RENAME TO bookings;

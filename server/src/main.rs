@@ -312,7 +312,10 @@ async fn backup(database: &DatabaseArgs, path: &std::path::Path) -> Result<(), S
     let target = path
         .to_str()
         .ok_or_else(|| format!("{} is not a UTF-8 path", path.display()))?;
-    let pool = open_database(database).await?;
+    let url = database.url();
+    let pool = db::open_existing(&url)
+        .await
+        .map_err(|e| format!("database {url}: {e}"))?;
     sqlx::query("VACUUM INTO ?")
         .bind(target)
         .execute(&pool)
@@ -407,7 +410,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .with_graceful_shutdown(shutdown_signal())
         .await
     });
-    let worker = tokio::spawn(outbox::run_worker(state.clone(), worker_stop));
+    let worker = tokio::spawn(supervise_worker(state.clone(), worker_stop));
 
     tokio::spawn(delete_expired_sessions(state.pool.clone()));
     if let Some((northwind, harbourside, _)) = &demo {
@@ -497,6 +500,20 @@ async fn delete_expired_sessions(pool: sqlx::SqlitePool) {
         every_hour.tick().await;
         if let Err(e) = store.delete_expired().await {
             tracing::warn!("could not delete expired sessions: {e}");
+        }
+    }
+}
+
+/// Runs the sending worker, and starts it again if it ever panics: without it nothing is retried.
+async fn supervise_worker(state: AppState, stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        let run = tokio::spawn(outbox::run_worker(state.clone(), stop.clone()));
+        match run.await {
+            Ok(()) => return,
+            Err(e) => {
+                tracing::error!("the sending worker stopped unexpectedly ({e}); starting it again");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
         }
     }
 }

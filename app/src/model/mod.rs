@@ -25,7 +25,8 @@ keyed_enum! {
         Confirmed = "confirmed",
         /// AURA refused it; it is not scheduled.
         Rejected = "rejected",
-        /// Its first window passed before it could be sent, so it was not sent.
+        /// Not sent, and not going to be by itself: its first window came too near before it could
+        /// be sent (or its service is no longer offered). The reason is kept.
         Lapsed = "lapsed",
         /// Cancelled here; the cancel is being delivered to AURA, which still holds it until then.
         Cancelling = "cancelling",
@@ -57,7 +58,7 @@ impl SyncStatus {
             SyncStatus::Unknown => "AURA may have scheduled this — being checked",
             SyncStatus::Confirmed => "Confirmed by AURA",
             SyncStatus::Rejected => "Refused by AURA",
-            SyncStatus::Lapsed => "Not sent: the first window passed first",
+            SyncStatus::Lapsed => "Not sent to AURA",
             SyncStatus::Cancelling => "Cancelling at AURA",
             SyncStatus::Cancelled => "Cancelled",
         }
@@ -69,7 +70,7 @@ impl SyncStatus {
             SyncStatus::Saved | SyncStatus::Sending => "Sending to AURA",
             SyncStatus::Confirmed => "",
             SyncStatus::NotSent => "Not yet sent",
-            SyncStatus::Unknown => "Maybe scheduled — being checked",
+            SyncStatus::Unknown => "AURA may have scheduled this — being checked",
             SyncStatus::Rejected => "Refused",
             SyncStatus::Lapsed => "Not sent",
             SyncStatus::Cancelling => "Cancelling",
@@ -144,7 +145,7 @@ impl EventKind {
             EventKind::Rejected => "Refused by AURA",
             EventKind::NotSent => "Did not reach AURA",
             EventKind::OutcomeUnknown => "No answer from AURA; it may have scheduled this",
-            EventKind::Lapsed => "Not sent: first window passed",
+            EventKind::Lapsed => "Not sent to AURA",
             EventKind::ResolvedHeld => "Checked with AURA: AURA has it",
             EventKind::ResolvedNotHeld => "Checked with AURA: AURA does not have it",
             EventKind::Rescheduled => "Sent again from a later window",

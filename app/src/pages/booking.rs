@@ -87,7 +87,7 @@ fn Detail(detail: BookingDetail) -> impl IntoView {
             Some("Being sent to AURA. Reload in a moment to see its answer.".into())
         }
         SyncStatus::Unknown => Some(format!(
-            "It was sent to AURA, but no usable answer came back ({problem}), so AURA may hold it and may send the service. It will not be \
+            "It may have reached AURA, but no usable answer came back ({problem}), so AURA may hold it and may send the service. It will not be \
              sent again until an account manager or administrator has checked with AURA.{}",
             if cancel_asked {
                 " A cancel was asked for: it is applied as soon as the check is done."

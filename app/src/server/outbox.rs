@@ -34,8 +34,11 @@ pub struct SendPolicy {
     pub retry_base: Duration,
     /// ... up to this.
     pub retry_max: Duration,
-    /// How long a claim holds: longer than any one attempt can take (token, call, renewal, call).
+    /// How long a claim holds: renewed just before each call, longer than any call can take.
     pub lease: Duration,
+    /// The longest one call to AURA may take (the request and, after a 401, a new token and the
+    /// request again); past it the call counts as sent without an answer.
+    pub call_limit: Duration,
     /// The worker looks for due work at least this often.
     pub poll: Duration,
 }
@@ -48,6 +51,7 @@ impl SendPolicy {
             retry_base,
             retry_max: retry_max.max(retry_base),
             lease: aura_timeout * 4 + Duration::from_secs(5),
+            call_limit: aura_timeout * 3 + Duration::from_secs(1),
             poll: Duration::from_secs(30),
         }
     }
@@ -67,7 +71,7 @@ impl SendPolicy {
             .min(self.retry_max);
         let jittered = backoff.mul_f64(0.8 + 0.4 * fastrand::f64());
         let wait = asked.map_or(jittered, |a| a.max(jittered));
-        now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX / 2)
+        later(now, wait)
     }
 }
 
@@ -108,18 +112,106 @@ fn requester(booking: &Booking) -> Actor {
     })
 }
 
-fn lease(state: &AppState, now: DateTime<Utc>) -> Lease<'_> {
-    let policy = &state.outbox.policy;
-    Lease {
-        owner: &policy.owner,
-        until: now + chrono::Duration::from_std(policy.lease).unwrap_or(chrono::Duration::MAX / 2),
+/// One claim on one booking: its own owner token (process name and a random part, so a late
+/// answer from an earlier claim by the same process can never pass for this one) and expiry.
+struct Claim {
+    owner: String,
+    until: DateTime<Utc>,
+}
+
+impl Claim {
+    fn new(state: &AppState, now: DateTime<Utc>) -> Claim {
+        let policy = &state.outbox.policy;
+        Claim {
+            owner: format!("{}/{}", policy.owner, uuid::Uuid::new_v4().simple()),
+            until: later(now, policy.lease),
+        }
     }
+
+    fn lease(&self) -> Lease<'_> {
+        Lease {
+            owner: &self.owner,
+            until: self.until,
+        }
+    }
+}
+
+/// `now + wait`, saturating at a day (no overflow whatever AURA asks for).
+fn later(now: DateTime<Utc>, wait: Duration) -> DateTime<Utc> {
+    let wait = chrono::Duration::from_std(wait.min(Duration::from_secs(86_400)))
+        .unwrap_or(chrono::Duration::days(1));
+    now.checked_add_signed(wait).unwrap_or(now)
 }
 
 async fn load(state: &AppState, id: i64) -> Result<Booking, ServerError> {
     db::booking_in_scope(&state.pool, &CustomerScope::All, id)
         .await?
         .ok_or_else(|| ServerError::internal(format!("claimed booking {id} vanished")))
+}
+
+/// Right before a call: a token in hand (fetching one sends nothing), then the claim renewed for a
+/// full lease, so the call — bounded by `call_limit` — ends well inside it. `Err` when no token
+/// could be had (not delivered); `Ok(false)` when the claim ran out meanwhile (send nothing).
+async fn ready_to_call(
+    state: &AppState,
+    id: i64,
+    claim: &mut Claim,
+) -> Result<Result<bool, AuraError>, ServerError> {
+    if let Err(e) = state.aura.check_token().await {
+        return Ok(Err(e));
+    }
+    let now = Utc::now();
+    let renewed = Claim {
+        owner: claim.owner.clone(),
+        until: later(now, state.outbox.policy.lease),
+    };
+    if !db::renew_lease(&state.pool, id, renewed.lease()).await? {
+        tracing::warn!(
+            booking = id,
+            "claim was taken over before calling AURA; nothing sent"
+        );
+        return Ok(Ok(false));
+    }
+    *claim = renewed;
+    Ok(Ok(true))
+}
+
+/// A call to AURA that cannot outlive its claim: past `call_limit` it counts as sent without an
+/// answer.
+async fn within_limit<T>(
+    state: &AppState,
+    call: impl std::future::Future<Output = Result<T, AuraError>>,
+) -> Result<T, AuraError> {
+    let limit = state.outbox.policy.call_limit;
+    tokio::time::timeout(limit, call).await.unwrap_or_else(|_| {
+        Err(AuraError::OutcomeUnknown(format!(
+            "no answer within {} s",
+            limit.as_secs()
+        )))
+    })
+}
+
+/// Sends booking `id`'s create now, on its own task: a person who closes the page (dropping the
+/// request) does not cut the call short. The result is what `send_create` returned.
+pub async fn send_create_now(
+    state: &AppState,
+    id: i64,
+) -> Result<Option<(i64, SyncStatus)>, ServerError> {
+    let state = state.clone();
+    tokio::spawn(async move { send_create(&state, Some(id)).await })
+        .await
+        .unwrap_or_else(|e| Err(ServerError::internal(format!("sending task failed: {e}"))))
+}
+
+/// Sends booking `id`'s cancel now, on its own task (see `send_create_now`).
+pub async fn send_cancel_now(
+    state: &AppState,
+    id: i64,
+) -> Result<Option<(i64, SyncStatus)>, ServerError> {
+    let state = state.clone();
+    tokio::spawn(async move { send_cancel(&state, Some(id)).await })
+        .await
+        .unwrap_or_else(|e| Err(ServerError::internal(format!("sending task failed: {e}"))))
 }
 
 /// Claims and sends the next create that is due (or only booking `only`). Returns the booking and
@@ -129,7 +221,8 @@ pub async fn send_create(
     only: Option<i64>,
 ) -> Result<Option<(i64, SyncStatus)>, ServerError> {
     let now = Utc::now();
-    let Some(id) = db::claim(&state.pool, Work::Create, lease(state, now), now, only).await? else {
+    let mut claim = Claim::new(state, now);
+    let Some(id) = db::claim(&state.pool, Work::Create, claim.lease(), now, only).await? else {
         return Ok(None);
     };
     let booking = load(state, id).await?;
@@ -140,27 +233,26 @@ pub async fn send_create(
             "Not sent: {} Nothing was sent to AURA.",
             v.message().trim_end_matches('.')
         );
-        let status = finish_send(
-            state,
-            &booking,
-            &SendResult::Lapsed { reason: &reason },
-            now,
-        )
-        .await?;
+        let result = SendResult::Lapsed { reason: &reason };
+        let status = finish_send(state, &booking, &claim, &result, now).await?;
         return Ok(Some((id, status)));
     }
     let Some(slug) = state.services.slug(booking.service_type) else {
-        let message = format!(
-            "{} is no longer offered by this dashboard, so it was not sent.",
+        let reason = format!(
+            "Not sent: {} is no longer offered by this dashboard. Nothing was sent to AURA.",
             booking.service_type.label()
         );
-        let result = SendResult::Refused { message: &message };
+        let result = SendResult::Lapsed { reason: &reason };
         return Ok(Some((
             id,
-            finish_send(state, &booking, &result, now).await?,
+            finish_send(state, &booking, &claim, &result, now).await?,
         )));
     };
-    let answer = state.aura.create(slug, &create_body_for(&booking)).await;
+    let answer = match ready_to_call(state, id, &mut claim).await? {
+        Ok(true) => within_limit(state, state.aura.create(slug, &create_body_for(&booking))).await,
+        Ok(false) => return Ok(Some((id, load(state, id).await?.status))),
+        Err(no_token) => Err(no_token),
+    };
     let at = Utc::now().max(now);
     let status = match answer {
         Ok(created) => {
@@ -170,41 +262,31 @@ pub async fn send_create(
                 next_occurrence,
                 ours,
             };
-            finish_send(state, &booking, &result, at).await?
+            finish_send(state, &booking, &claim, &result, at).await?
         }
         Err(AuraError::Refused { status, message }) => {
             tracing::info!(booking = id, status, %message, "AURA refused a booking");
-            finish_send(
-                state,
-                &booking,
-                &SendResult::Refused { message: &message },
-                at,
-            )
-            .await?
+            let result = SendResult::Refused { message: &message };
+            finish_send(state, &booking, &claim, &result, at).await?
         }
         Err(e @ AuraError::NotDelivered(_)) => {
             tracing::warn!(booking = id, error = %e, "booking not delivered to AURA; will retry");
             let retry_at = state
                 .outbox
                 .policy
-                .retry_at(at, booking.attempts + 1, e.retry_after());
+                .retry_at(at, booking.attempts, e.retry_after());
             let reason = e.to_string();
             let result = SendResult::NotDelivered {
                 reason: &reason,
                 retry_at,
             };
-            finish_send(state, &booking, &result, at).await?
+            finish_send(state, &booking, &claim, &result, at).await?
         }
         Err(e @ AuraError::OutcomeUnknown(_)) => {
             tracing::error!(booking = id, error = %e, "AURA may hold a booking: outcome unknown, a person must check");
             let reason = e.to_string();
-            finish_send(
-                state,
-                &booking,
-                &SendResult::Unknown { reason: &reason },
-                at,
-            )
-            .await?
+            let result = SendResult::Unknown { reason: &reason };
+            finish_send(state, &booking, &claim, &result, at).await?
         }
     };
     // Work is left (a retry, or a cancel to send): the worker re-plans its sleep.
@@ -229,34 +311,53 @@ fn next_occurrence_of(
     }
 }
 
-/// Records a create attempt and its history together. If this process lost its lease meanwhile
-/// (it took longer than the lease), the answer is kept in the history for the person checking.
+/// Records a create attempt and its history together. If the claim was lost meanwhile (it took
+/// longer than the lease), the answer is not thrown away: a confirmation still settles a booking
+/// that is waiting to be checked, and any other answer is kept in the history for the person.
 async fn finish_send(
     state: &AppState,
     booking: &Booking,
+    claim: &Claim,
     result: &SendResult<'_>,
     at: DateTime<Utc>,
 ) -> Result<SyncStatus, ServerError> {
     let id = booking.id;
     let tz = booking.zone.tz();
     let mut tx = state.pool.begin().await.map_err(DbError::from)?;
-    let Some(status) =
-        db::finish_send(&mut *tx, id, &state.outbox.policy.owner, result, at).await?
-    else {
-        let detail = format!(
-            "This answer came after the booking was handed to a person, so it changed nothing: {}",
-            describe_send(result, tz)
-        );
-        tracing::warn!(booking = id, "{detail}");
-        db::add_event(
-            &mut *tx,
-            id,
-            at,
-            EventKind::LateAnswer,
-            &dashboard(),
-            &detail,
-        )
-        .await?;
+    let Some(status) = db::finish_send(&mut *tx, id, &claim.owner, result, at).await? else {
+        let late = describe_send(result, tz);
+        let settled = match result {
+            SendResult::Confirmed {
+                aura_id,
+                next_occurrence,
+                ..
+            } => {
+                let finding = db::Finding::Held {
+                    aura_id,
+                    next_occurrence: *next_occurrence,
+                };
+                db::resolve_unknown(&mut *tx, id, &finding, at).await?
+            }
+            _ => None,
+        };
+        let detail = match settled {
+            Some(_) => format!("AURA's answer came late, but settles it: {late}"),
+            None => {
+                tracing::error!(
+                    booking = id,
+                    "late answer from AURA after the booking was handed on: {late}"
+                );
+                format!(
+                    "This answer came after the booking was handed on, so it changed nothing; check it against AURA: {late}"
+                )
+            }
+        };
+        let kind = if settled.is_some() {
+            EventKind::Confirmed
+        } else {
+            EventKind::LateAnswer
+        };
+        db::add_event(&mut *tx, id, at, kind, &aura(), &detail).await?;
         tx.commit().await.map_err(DbError::from)?;
         let now = load(state, id).await?;
         return Ok(now.status);
@@ -331,12 +432,17 @@ pub async fn send_cancel(
     only: Option<i64>,
 ) -> Result<Option<(i64, SyncStatus)>, ServerError> {
     let now = Utc::now();
-    let Some(id) = db::claim(&state.pool, Work::Cancel, lease(state, now), now, only).await? else {
+    let mut claim = Claim::new(state, now);
+    let Some(id) = db::claim(&state.pool, Work::Cancel, claim.lease(), now, only).await? else {
         return Ok(None);
     };
     let booking = load(state, id).await?;
     let aura_id = booking.aura_id.clone().unwrap_or_default();
-    let answer = state.aura.cancel(&aura_id).await;
+    let answer = match ready_to_call(state, id, &mut claim).await? {
+        Ok(true) => within_limit(state, state.aura.cancel(&aura_id)).await,
+        Ok(false) => return Ok(Some((id, load(state, id).await?.status))),
+        Err(no_token) => Err(no_token),
+    };
     let at = Utc::now().max(now);
     let tz = booking.zone.tz();
     // A cancel is safe to repeat (409 = already cancelled), so "not delivered" and "no usable
@@ -361,22 +467,23 @@ pub async fn send_cancel(
             CancelResult::Refused { message },
             EventKind::CancelRefused,
             aura(),
-            format!("{message} The booking is still scheduled at AURA."),
+            message.clone(),
         ),
         Err(e) => {
             tracing::warn!(booking = id, error = %e, "cancel not confirmed by AURA; will retry");
             let retry_at = state
                 .outbox
                 .policy
-                .retry_at(at, booking.attempts + 1, e.retry_after());
+                .retry_at(at, booking.attempts, e.retry_after());
             let detail = format!(
-                "{error_text}. AURA still holds the booking; trying again at {}.",
+                "{error_text}. AURA still holds the booking until it confirms; trying again at {}.",
                 instant_label(retry_at, tz)
             );
             (
                 CancelResult::Retry {
                     reason: &error_text,
                     retry_at,
+                    outcome_unknown: matches!(e, AuraError::OutcomeUnknown(_)),
                 },
                 EventKind::CancelFailed,
                 dashboard(),
@@ -385,8 +492,19 @@ pub async fn send_cancel(
         }
     };
     let mut tx = state.pool.begin().await.map_err(DbError::from)?;
-    let status = db::finish_cancel(&mut *tx, id, &state.outbox.policy.owner, &result, at).await?;
+    let status = db::finish_cancel(&mut *tx, id, &claim.owner, &result, at).await?;
     let (kind, detail) = match status {
+        Some(SyncStatus::Unknown) => (
+            kind,
+            format!(
+                "{detail} An earlier cancel got no usable answer, so AURA may have cancelled it \
+                 then: someone checks with AURA whether it still holds the booking."
+            ),
+        ),
+        Some(SyncStatus::Confirmed) => (
+            kind,
+            format!("{detail} The booking is still scheduled at AURA."),
+        ),
         Some(_) => (kind, detail),
         None => (
             EventKind::LateAnswer,

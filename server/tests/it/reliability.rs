@@ -404,6 +404,29 @@ async fn every_cancel_fault_leaves_an_honest_status() {
     assert_agree(&sb, &dash).await;
 }
 
+/// A cancel refused after an earlier cancel got no usable answer: AURA may have cancelled it then,
+/// so the booking is not shown confirmed ("still scheduled") but goes to a person, wish kept.
+#[tokio::test]
+async fn a_refusal_after_a_lost_cancel_answer_goes_to_a_person() {
+    let (sb, dash, site) = setup().await;
+    let id = book(&dash, "lost-cancel", site).await.booking_id;
+    fault(&sb, json!({"operation": "cancel", "mode": "drop"})).await;
+    cancel_as(&dash.http, &dash, id).await.expect("asked");
+    assert_eq!(status(&dash, id).await, SyncStatus::Cancelling);
+    fault(&sb, json!({"operation": "cancel", "status": 400})).await;
+    settle(&dash).await;
+    let seen = detail_as(&dash.http, &dash, id).await;
+    assert_eq!(seen.status, SyncStatus::Unknown, "{:?}", seen.events);
+    assert!(seen.cancellation.as_ref().is_some_and(|c| c.pending));
+    assert_agree(&sb, &dash).await;
+    let maya = dash.signed_in(&dash.people.manager_of_a.clone()).await;
+    resolve(&maya, &dash, id, false, "")
+        .await
+        .expect("resolved");
+    assert_eq!(status(&dash, id).await, SyncStatus::Cancelled);
+    assert_agree(&sb, &dash).await;
+}
+
 /// An unknown outcome is never retried and never cancelled "here only": a cancel keeps the wish,
 /// an account manager records what AURA holds, and the wish is carried out at AURA.
 #[tokio::test]

@@ -109,7 +109,11 @@ impl AuraClient {
     pub fn new(config: AuraConfig) -> Result<Self, AuraError> {
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
-            .connect_timeout(config.timeout.min(Duration::from_secs(5)))
+            // Shorter than the whole call, so a connection that never opens is "not delivered"
+            // rather than timing out as a whole (which would leave the outcome unknown).
+            .connect_timeout((config.timeout / 2).min(Duration::from_secs(5)))
+            // A redirected POST would be re-sent as a GET: a 3xx is an answer to read, not follow.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("aura-dashboard/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| AuraError::unreachable(format!("HTTP client setup failed: {e}")))?;
@@ -193,7 +197,8 @@ impl AuraClient {
         })?;
         let token: TokenResponse = serde_json::from_slice(&bytes)
             .map_err(|_| AuraError::unreachable("the token answer was not understood"))?;
-        let lifetime = Duration::from_secs(token.expires_in);
+        // A day at most, whatever the answer says (no overflow, and a token is renewed daily).
+        let lifetime = Duration::from_secs(token.expires_in.min(86_400));
         // Renew a little early so a token never expires in flight: a tenth of its life, at most 60 s.
         let margin = (lifetime / 10).min(Duration::from_secs(60));
         Ok(CachedToken {
@@ -334,6 +339,12 @@ async fn status_error(status: StatusCode, response: Response) -> AuraError {
     let message = error_message(response).await;
     let code = status.as_u16();
     match status {
+        // The request did not arrive in full, so nothing was done.
+        StatusCode::REQUEST_TIMEOUT => AuraError::NotDelivered(NotDelivered::Unavailable {
+            status: code,
+            message,
+            retry_after,
+        }),
         StatusCode::TOO_MANY_REQUESTS => AuraError::NotDelivered(NotDelivered::RateLimited {
             message,
             retry_after,

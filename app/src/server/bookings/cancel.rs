@@ -94,7 +94,7 @@ pub async fn cancel(
     }
     tx.commit().await.map_err(DbError::from)?;
     if status == SyncStatus::Cancelling
-        && let Err(e) = outbox::send_cancel(state, Some(id)).await
+        && let Err(e) = outbox::send_cancel_now(state, id).await
     {
         // The wish is saved; the worker sends it.
         let _ = e.reported();
@@ -113,7 +113,10 @@ fn told(asked: SyncStatus, after: &db::Booking) -> Result<String, ServerError> {
             "The booking is cancelled. It never reached AURA, so nothing was scheduled there."
                 .into()
         }
-        SyncStatus::Cancelled => "The booking is cancelled. AURA confirmed it.".into(),
+        SyncStatus::Cancelled if asked == SyncStatus::Cancelling => {
+            "The booking is cancelled. AURA confirmed it.".into()
+        }
+        SyncStatus::Cancelled => "The booking is cancelled.".into(),
         SyncStatus::Cancelling => "Cancel requested, but AURA has not confirmed it yet, so AURA \
             may still send this service until it does. The booking shows \"Cancelling\" and the \
             dashboard keeps trying."
@@ -124,7 +127,8 @@ fn told(asked: SyncStatus, after: &db::Booking) -> Result<String, ServerError> {
             scheduled."
             .into(),
         SyncStatus::Sending => "Cancel requested. The booking is being sent to AURA right now; it \
-            is cancelled as soon as AURA answers."
+            is cancelled once AURA's answer is known (if the answer is lost, after someone has \
+            checked with AURA)."
             .into(),
         SyncStatus::Confirmed => {
             return Err(AppError::Aura(format!(

@@ -703,6 +703,7 @@ mod tests {
         let retry = CancelResult::Retry {
             reason: "timed out",
             retry_at: at(5),
+            outcome_unknown: false,
         };
         assert_eq!(
             finish_cancel(&pool, id, "p1", &retry, at(1))
@@ -930,6 +931,139 @@ mod tests {
             None,
             "a cancelled booking is not sent"
         );
+    }
+
+    /// Bookings stored before the outbox migration: only calls whose error proves nothing reached
+    /// AURA stay "not sent"; the others, and bookings left mid-call, become "unknown" with a history
+    /// entry — including ones cancelled "here only" after such a call, which keep the wish.
+    #[tokio::test]
+    async fn the_outbox_migration_never_resends_what_aura_may_hold() {
+        use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+        use std::str::FromStr;
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")
+            .expect("url")
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .expect("connect");
+        let mut before = sqlx::migrate!("../migrations");
+        before.migrations = before
+            .migrations
+            .iter()
+            .filter(|m| m.version < 20261127000002)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into();
+        before.run(&pool).await.expect("old schema");
+        let c = customer(&pool, "Acme", 1).await;
+        let rows: [(&str, &str, Option<&str>, Option<&str>, bool); 7] = [
+            ("left-mid-call", "saved", None, None, false),
+            (
+                "timed-out",
+                "not_sent",
+                None,
+                Some("AURA could not be reached: timed out: operation timed out"),
+                false,
+            ),
+            (
+                "refused-connection",
+                "not_sent",
+                None,
+                Some("AURA could not be reached: connection failed: refused"),
+                false,
+            ),
+            (
+                "aura-503",
+                "not_sent",
+                None,
+                Some("AURA failed (503): down"),
+                false,
+            ),
+            (
+                "cancelled-after-garbage",
+                "cancelled",
+                None,
+                Some("AURA answered unexpectedly: create answered 201 without a scheduled request"),
+                true,
+            ),
+            ("cancelled-at-aura", "cancelled", Some("sr_1"), None, true),
+            ("confirmed", "confirmed", Some("sr_2"), None, false),
+        ];
+        for (name, status, aura_id, error, cancelled) in rows {
+            sqlx::query(
+                "INSERT INTO bookings (customer_id, idempotency_key, service_type, name, number_of_guards,
+                    armed_preference, address, timezone, first_date, last_date, date_from, date_to,
+                    repeat_type, start_time, window_minutes, aura_id, status, sync_error, created_at,
+                    updated_at, cancelled_at, cancel_reason, cancelled_by)
+                 VALUES (?, ?, 'patrol', ?, 1, 'unarmed', '1 High St', 'Europe/London', '2026-12-01',
+                    '2026-12-01', '2026-12-01T00:00:00+00:00', '2026-12-01T23:59:59+00:00', 'single',
+                    '22:00:00', 60, ?, ?, ?, '2026-11-26T12:00:00+00:00', '2026-11-26T12:00:00+00:00',
+                    ?, ?, ?)",
+            )
+            .bind(c)
+            .bind(name)
+            .bind(name)
+            .bind(aura_id)
+            .bind(status)
+            .bind(error)
+            .bind(cancelled.then_some("2026-11-26T13:00:00+00:00"))
+            .bind(cancelled.then_some("No longer needed"))
+            .bind(cancelled.then_some("Ann"))
+            .execute(&pool)
+            .await
+            .expect("old row");
+        }
+        crate::server::db::migrate(&pool).await.expect("migrate");
+        let all = CustomerScope::All;
+        let mut seen = Vec::new();
+        for id in 1..=7 {
+            let b = booking_in_scope(&pool, &all, id)
+                .await
+                .expect("read")
+                .expect("kept");
+            let events = events_of_booking(&pool, id).await.expect("events");
+            let flagged = events.iter().any(|e| e.kind == EventKind::OutcomeUnknown);
+            seen.push((b.name.clone(), b.status, flagged));
+            if b.name == "cancelled-after-garbage" {
+                let wish = b.cancellation.expect("the wish is kept");
+                assert_eq!(wish.reason, "No longer needed");
+                assert_eq!(wish.done_at, None);
+            }
+            if b.status == SyncStatus::NotSent {
+                assert!(b.next_attempt_at.is_some(), "{} is due", b.name);
+            }
+        }
+        let expected = [
+            ("left-mid-call", SyncStatus::Unknown, true),
+            ("timed-out", SyncStatus::Unknown, true),
+            ("refused-connection", SyncStatus::NotSent, false),
+            ("aura-503", SyncStatus::NotSent, false),
+            ("cancelled-after-garbage", SyncStatus::Unknown, true),
+            ("cancelled-at-aura", SyncStatus::Cancelled, false),
+            ("confirmed", SyncStatus::Confirmed, false),
+        ];
+        let expected: Vec<(String, SyncStatus, bool)> = expected
+            .iter()
+            .map(|(n, s, f)| ((*n).to_string(), *s, *f))
+            .collect();
+        assert_eq!(seen, expected);
+        // Only the two provably undelivered bookings are picked up to be sent.
+        let mut sent = Vec::new();
+        while let Some(id) = claim(
+            &pool,
+            Work::Create,
+            lease("p1", 60 * 24 * 400),
+            at(60 * 24 * 365),
+            None,
+        )
+        .await
+        .expect("claim")
+        {
+            sent.push(id);
+        }
+        assert_eq!(sent, vec![3, 4]);
     }
 
     #[tokio::test]

@@ -82,7 +82,9 @@ pub async fn connect(database_url: &str) -> Result<SqlitePool, DbError> {
     let options = SqliteConnectOptions::from_str(database_url)?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
+        // Every commit reaches the disk before the next step: an attempt recorded as started
+        // before AURA is called survives a power cut, not only a crash of the process.
+        .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(5));
     let pool = SqlitePoolOptions::new()
@@ -91,6 +93,17 @@ pub async fn connect(database_url: &str) -> Result<SqlitePool, DbError> {
         .await?;
     migrate(&pool).await?;
     Ok(pool)
+}
+
+/// Opens an existing database as it is (no migrations, nothing created): for `server backup`.
+pub async fn open_existing(database_url: &str) -> Result<SqlitePool, DbError> {
+    let options = SqliteConnectOptions::from_str(database_url)?
+        .create_if_missing(false)
+        .busy_timeout(Duration::from_secs(5));
+    Ok(SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await?)
 }
 
 /// Applies every migration on one connection with foreign-key enforcement off (SQLite's way to

@@ -212,8 +212,12 @@ pub enum CancelResult<'a> {
     Retry {
         reason: &'a str,
         retry_at: DateTime<Utc>,
+        /// The call went out without a usable answer: AURA may have cancelled it.
+        outcome_unknown: bool,
     },
-    /// AURA refused: the booking stays confirmed and the cancel request is withdrawn.
+    /// AURA refused: the booking stays confirmed and the cancel request is withdrawn — unless an
+    /// earlier attempt's outcome was unknown (AURA may have cancelled it then): `unknown`, with
+    /// the wish kept, for a person to check.
     Refused { message: &'a str },
 }
 
@@ -234,22 +238,36 @@ pub async fn finish_cancel(
         .bind(SyncStatus::Cancelled)
         .bind(now)
         .bind(now),
-        CancelResult::Retry { reason, retry_at } => sqlx::query_scalar(
-            "UPDATE bookings SET status = ?, sync_error = ?, next_attempt_at = ?, lease_owner = NULL,
+        CancelResult::Retry {
+            reason,
+            retry_at,
+            outcome_unknown,
+        } => sqlx::query_scalar(
+            "UPDATE bookings SET status = ?, sync_error = ?, next_attempt_at = ?,
+                cancel_outcome_unknown = MAX(cancel_outcome_unknown, ?), lease_owner = NULL,
                 lease_until = NULL, updated_at = ?
              WHERE id = ? AND status = ? AND lease_owner = ? RETURNING status",
         )
         .bind(SyncStatus::Cancelling)
         .bind(*reason)
         .bind(*retry_at)
+        .bind(*outcome_unknown)
         .bind(now),
         CancelResult::Refused { message } => sqlx::query_scalar(
-            "UPDATE bookings SET status = ?, sync_error = ?, cancel_requested_at = NULL,
-                cancel_reason = NULL, cancelled_by = NULL, cancelled_by_user_id = NULL,
-                cancelled_on_behalf_of = NULL, removed_occurrences = NULL, next_attempt_at = NULL,
-                lease_owner = NULL, lease_until = NULL, updated_at = ?
+            "UPDATE bookings SET
+                status = CASE WHEN cancel_outcome_unknown = 1 THEN ? ELSE ? END,
+                sync_error = ?,
+                cancel_requested_at = CASE WHEN cancel_outcome_unknown = 1 THEN cancel_requested_at END,
+                cancel_reason = CASE WHEN cancel_outcome_unknown = 1 THEN cancel_reason END,
+                cancelled_by = CASE WHEN cancel_outcome_unknown = 1 THEN cancelled_by END,
+                cancelled_by_user_id = CASE WHEN cancel_outcome_unknown = 1 THEN cancelled_by_user_id END,
+                cancelled_on_behalf_of = CASE WHEN cancel_outcome_unknown = 1 THEN cancelled_on_behalf_of END,
+                removed_occurrences = CASE WHEN cancel_outcome_unknown = 1 THEN removed_occurrences END,
+                cancel_outcome_unknown = 0, next_attempt_at = NULL, lease_owner = NULL,
+                lease_until = NULL, updated_at = ?
              WHERE id = ? AND status = ? AND lease_owner = ? RETURNING status",
         )
+        .bind(SyncStatus::Unknown)
         .bind(SyncStatus::Confirmed)
         .bind(*message)
         .bind(now),
@@ -302,7 +320,8 @@ pub async fn request_cancel(
                 ELSE b.next_occurrence END,
             next_attempt_at = CASE WHEN b.status = ? THEN ? ELSE b.next_attempt_at END,
             cancel_requested_at = ?, cancel_reason = ?, cancelled_by = ?, cancelled_by_user_id = ?,
-            cancelled_on_behalf_of = ?, removed_occurrences = ?, updated_at = ?
+            cancelled_on_behalf_of = ?, removed_occurrences = ?, cancel_outcome_unknown = 0,
+            updated_at = ?
          WHERE b.id = ? AND b.cancel_requested_at IS NULL AND ",
         status_in!(),
         " RETURNING status"
@@ -365,7 +384,7 @@ pub async fn resolve_unknown(
             status = CASE WHEN cancel_requested_at IS NULL THEN ? ELSE ? END,
             cancelled_at = CASE WHEN cancel_requested_at IS NOT NULL AND ? = 'cancelled' THEN ? END,
             aura_id = ?, next_occurrence = ?, next_occurrence_ours = ?, sync_error = NULL,
-            next_attempt_at = ?, updated_at = ?
+            cancel_outcome_unknown = 0, next_attempt_at = ?, updated_at = ?
          WHERE id = ? AND status = ?
          RETURNING status",
     )
@@ -407,6 +426,24 @@ pub async fn reschedule_lapsed(
     .bind(SyncStatus::Lapsed)
     .fetch_optional(ex)
     .await?)
+}
+
+/// Extends a claim just before calling AURA, if `owner` still holds it. A claim that was taken
+/// over (its booking handed to a person as `unknown`, which clears the owner) sends nothing.
+pub async fn renew_lease(
+    ex: impl SqliteExecutor<'_>,
+    id: i64,
+    lease: Lease<'_>,
+) -> Result<bool, DbError> {
+    let renewed: Option<i64> = sqlx::query_scalar(
+        "UPDATE bookings SET lease_until = ? WHERE id = ? AND lease_owner = ? RETURNING id",
+    )
+    .bind(lease.until)
+    .bind(id)
+    .bind(lease.owner)
+    .fetch_optional(ex)
+    .await?;
+    Ok(renewed.is_some())
 }
 
 /// When the next booking becomes due for the worker (to sleep until then).
