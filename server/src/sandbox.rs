@@ -349,21 +349,36 @@ async fn stall(fault: &Fault) -> Response {
 }
 
 async fn token(State(sb): State<Sandbox>, body: Bytes) -> Response {
-    let fault = {
+    handle(&sb, "token", None, || issue_token(&sb, &body)).await
+}
+
+/// One API call: counted, its bearer token checked (all but the token call), then done — or
+/// answered, delayed, cut or spoilt as a pending fault says.
+async fn handle(
+    sb: &Sandbox,
+    operation: &str,
+    headers: Option<&HeaderMap>,
+    work: impl FnOnce() -> Response,
+) -> Response {
+    let pending = {
         let mut data = sb.data();
-        data.calls.token += 1;
-        match pending_fault(&mut data, "token") {
-            Pending::AnswerNow(response) => return response,
-            Pending::Stall(fault) => Err(fault),
-            Pending::After(fault) => Ok(fault),
+        match operation {
+            "token" => data.calls.token += 1,
+            "create" => data.calls.create += 1,
+            _ => data.calls.cancel += 1,
         }
+        if let Some(headers) = headers
+            && let Err(why) = authorize(&data, headers)
+        {
+            return error(StatusCode::UNAUTHORIZED, why);
+        }
+        pending_fault(&mut data, operation)
     };
-    let fault = match fault {
-        Ok(fault) => fault,
-        Err(stalled) => return stall(&stalled).await,
-    };
-    let response = issue_token(&sb, &body);
-    after_work(fault, response).await
+    match pending {
+        Pending::AnswerNow(response) => response,
+        Pending::Stall(fault) => stall(&fault).await,
+        Pending::After(fault) => after_work(fault, work()).await,
+    }
 }
 
 fn issue_token(sb: &Sandbox, body: &[u8]) -> Response {
@@ -413,24 +428,10 @@ async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let fault = {
-        let mut data = sb.data();
-        data.calls.create += 1;
-        if let Err(why) = authorize(&data, &headers) {
-            return error(StatusCode::UNAUTHORIZED, why);
-        }
-        match pending_fault(&mut data, "create") {
-            Pending::AnswerNow(response) => return response,
-            Pending::Stall(fault) => Err(fault),
-            Pending::After(fault) => Ok(fault),
-        }
-    };
-    let fault = match fault {
-        Ok(fault) => fault,
-        Err(stalled) => return stall(&stalled).await,
-    };
-    let response = create_request(&sb, slug, &body);
-    after_work(fault, response).await
+    handle(&sb, "create", Some(&headers), || {
+        create_request(&sb, slug, &body)
+    })
+    .await
 }
 
 fn create_request(sb: &Sandbox, slug: String, body: &[u8]) -> Response {
@@ -517,24 +518,7 @@ fn answer(
 }
 
 async fn cancel(State(sb): State<Sandbox>, Path(id): Path<String>, headers: HeaderMap) -> Response {
-    let fault = {
-        let mut data = sb.data();
-        data.calls.cancel += 1;
-        if let Err(why) = authorize(&data, &headers) {
-            return error(StatusCode::UNAUTHORIZED, why);
-        }
-        match pending_fault(&mut data, "cancel") {
-            Pending::AnswerNow(response) => return response,
-            Pending::Stall(fault) => Err(fault),
-            Pending::After(fault) => Ok(fault),
-        }
-    };
-    let fault = match fault {
-        Ok(fault) => fault,
-        Err(stalled) => return stall(&stalled).await,
-    };
-    let response = cancel_request(&sb, &id);
-    after_work(fault, response).await
+    handle(&sb, "cancel", Some(&headers), || cancel_request(&sb, &id)).await
 }
 
 fn cancel_request(sb: &Sandbox, id: &str) -> Response {

@@ -191,27 +191,23 @@ async fn within_limit<T>(
     })
 }
 
-/// Sends booking `id`'s create now, on its own task: a person who closes the page (dropping the
-/// request) does not cut the call short. The result is what `send_create` returned.
-pub async fn send_create_now(
+/// Sends booking `id`'s create or cancel now, on its own task: a person who closes the page
+/// (dropping the request) does not cut the call short. The result is `send_create`'s or
+/// `send_cancel`'s.
+pub async fn send_now(
     state: &AppState,
+    work: Work,
     id: i64,
 ) -> Result<Option<(i64, SyncStatus)>, ServerError> {
     let state = state.clone();
-    tokio::spawn(async move { send_create(&state, Some(id)).await })
-        .await
-        .unwrap_or_else(|e| Err(ServerError::internal(format!("sending task failed: {e}"))))
-}
-
-/// Sends booking `id`'s cancel now, on its own task (see `send_create_now`).
-pub async fn send_cancel_now(
-    state: &AppState,
-    id: i64,
-) -> Result<Option<(i64, SyncStatus)>, ServerError> {
-    let state = state.clone();
-    tokio::spawn(async move { send_cancel(&state, Some(id)).await })
-        .await
-        .unwrap_or_else(|e| Err(ServerError::internal(format!("sending task failed: {e}"))))
+    tokio::spawn(async move {
+        match work {
+            Work::Create => send_create(&state, Some(id)).await,
+            Work::Cancel => send_cancel(&state, Some(id)).await,
+        }
+    })
+    .await
+    .unwrap_or_else(|e| Err(ServerError::internal(format!("sending task failed: {e}"))))
 }
 
 /// Claims and sends the next create that is due (or only booking `only`). Returns the booking and

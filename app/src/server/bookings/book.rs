@@ -192,7 +192,7 @@ pub async fn book(
     };
     // The person waits for AURA's answer. If the worker claimed it first, or the attempt could not
     // be recorded, the booking is still saved: report where it stands.
-    if let Err(e) = outbox::send_create_now(state, booking.id).await {
+    if let Err(e) = outbox::send_now(state, db::Work::Create, booking.id).await {
         let _ = e.reported();
     }
     let scope = db::CustomerScope::Only(vec![prepared.customer.id]);

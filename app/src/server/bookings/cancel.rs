@@ -94,7 +94,7 @@ pub async fn cancel(
     }
     tx.commit().await.map_err(DbError::from)?;
     if status == SyncStatus::Cancelling
-        && let Err(e) = outbox::send_cancel_now(state, id).await
+        && let Err(e) = outbox::send_now(state, db::Work::Cancel, id).await
     {
         // The wish is saved; the worker sends it.
         let _ = e.reported();

@@ -182,7 +182,7 @@ pub async fn send_from_next_window(
     );
     db::add_event(&mut *tx, id, now, EventKind::Rescheduled, &actor, &detail).await?;
     tx.commit().await.map_err(DbError::from)?;
-    if let Err(e) = outbox::send_create_now(state, id).await {
+    if let Err(e) = outbox::send_now(state, db::Work::Create, id).await {
         let _ = e.reported();
         state.outbox.wake();
     }

@@ -331,6 +331,22 @@ pub async fn active_bookings(
     ex: impl SqliteExecutor<'_>,
     scope: &CustomerScope,
 ) -> Result<Vec<Booking>, DbError> {
+    bookings_with_status(ex, scope, &SyncStatus::ACTIVE).await
+}
+
+/// Bookings a person has to look at (outcome unknown, or not sent), oldest first.
+pub async fn bookings_needing_attention(
+    ex: impl SqliteExecutor<'_>,
+    scope: &CustomerScope,
+) -> Result<Vec<Booking>, DbError> {
+    bookings_with_status(ex, scope, &SyncStatus::NEEDS_ATTENTION).await
+}
+
+async fn bookings_with_status(
+    ex: impl SqliteExecutor<'_>,
+    scope: &CustomerScope,
+    statuses: &[SyncStatus],
+) -> Result<Vec<Booking>, DbError> {
     all_typed(
         sqlx::query_as::<_, BookingRow>(select_bookings!(
             "WHERE ",
@@ -340,7 +356,7 @@ pub async fn active_bookings(
             " ORDER BY b.id"
         ))
         .bind_scope(scope)
-        .bind_statuses(&SyncStatus::ACTIVE)
+        .bind_statuses(statuses)
         .fetch_all(ex)
         .await?,
     )
@@ -388,26 +404,6 @@ pub async fn cancelled_bookings(
         .bind_scope(scope)
         .bind_statuses(&[SyncStatus::Cancelled])
         .bind(limit)
-        .fetch_all(ex)
-        .await?,
-    )
-}
-
-/// Bookings a person has to look at (outcome unknown, or lapsed unsent), oldest first.
-pub async fn bookings_needing_attention(
-    ex: impl SqliteExecutor<'_>,
-    scope: &CustomerScope,
-) -> Result<Vec<Booking>, DbError> {
-    all_typed(
-        sqlx::query_as::<_, BookingRow>(select_bookings!(
-            "WHERE ",
-            in_scope!(),
-            " AND ",
-            status_in!(),
-            " ORDER BY b.created_at, b.id"
-        ))
-        .bind_scope(scope)
-        .bind_statuses(&SyncStatus::NEEDS_ATTENTION)
         .fetch_all(ex)
         .await?,
     )
@@ -938,16 +934,7 @@ mod tests {
     /// entry — including ones cancelled "here only" after such a call, which keep the wish.
     #[tokio::test]
     async fn the_outbox_migration_never_resends_what_aura_may_hold() {
-        use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
-        use std::str::FromStr;
-        let options = SqliteConnectOptions::from_str("sqlite::memory:")
-            .expect("url")
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options)
-            .await
-            .expect("connect");
+        let pool = crate::server::db::test_support::empty().await;
         let mut before = sqlx::migrate!("../migrations");
         before.migrations = before
             .migrations
@@ -958,7 +945,15 @@ mod tests {
             .into();
         before.run(&pool).await.expect("old schema");
         let c = customer(&pool, "Acme", 1).await;
-        let rows: [(&str, &str, Option<&str>, Option<&str>, bool); 7] = [
+        // (name, old status, AURA id, last error, cancelled)
+        type OldRow = (
+            &'static str,
+            &'static str,
+            Option<&'static str>,
+            Option<&'static str>,
+            bool,
+        );
+        let rows: [OldRow; 7] = [
             ("left-mid-call", "saved", None, None, false),
             (
                 "timed-out",

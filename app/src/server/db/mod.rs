@@ -220,16 +220,21 @@ pub(crate) mod test_support {
 
     /// A throwaway in-memory database with the real migrations.
     pub async fn fresh() -> SqlitePool {
+        let pool = empty().await;
+        super::migrate(&pool).await.expect("migrate");
+        pool
+    }
+
+    /// A throwaway in-memory database with nothing in it (one connection: it is the database).
+    pub async fn empty() -> SqlitePool {
         let options = SqliteConnectOptions::from_str("sqlite::memory:")
             .expect("url")
             .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
+        SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options)
             .await
-            .expect("connect");
-        super::migrate(&pool).await.expect("migrate");
-        pool
+            .expect("connect")
     }
 
     pub fn now() -> DateTime<Utc> {
