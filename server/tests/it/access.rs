@@ -14,14 +14,14 @@ use app::api::accounts::{
     SwitchCustomer, UnassignManager, UpdateCustomer,
 };
 use app::api::bookings::{
-    BookService, CancelBooking, LoadBooking, LoadBookingForm, LoadMonth, LoadUpcoming,
-    PreviewSchedule,
+    BookService, CancelBooking, LoadAttention, LoadBooking, LoadBookingForm, LoadMonth,
+    LoadUpcoming, PreviewSchedule, ResolveBooking, SendBookingAgain,
 };
 use app::domain::Field;
 use app::error::AppError;
 use app::model::{
-    BookingDetail, BookingResult, BookingStart, MonthView, SchedulePreview, SyncStatus,
-    UpcomingView,
+    AttentionView, BookingDetail, BookingResult, BookingStart, MonthView, SchedulePreview,
+    SyncStatus, UpcomingView,
 };
 use app::server::accounts::SIGN_IN_REFUSED;
 use app::server::aura::wire::ServiceCatalog;
@@ -414,6 +414,85 @@ async fn cancelling_needs_reach_and_a_refusal_changes_nothing() {
     }
     // B's booking is untouched throughout.
     assert_eq!(w.status_of(w.booking_b).await, SyncStatus::Confirmed);
+}
+
+/// A booking of customer A whose answer from AURA was lost (AURA holds it): "being checked".
+async fn unknown_booking_of_a(w: &World, key: &str) -> i64 {
+    w.sb.post_control(
+        "/_control/faults",
+        json!({"operation": "create", "mode": "drop"}),
+    )
+    .await;
+    let booked: BookingResult = decode(
+        w.post_json(
+            Who::CustomerA,
+            BookService::PATH,
+            json!({ "draft": draft(key, key, w.site_a, 600) }),
+        )
+        .await,
+    )
+    .await
+    .expect("A books");
+    assert_eq!(booked.status, SyncStatus::Unknown);
+    booked.booking_id
+}
+
+/// What AURA holds is recorded only by A's account manager or an administrator; the list of
+/// bookings that need attention shows each person only what they reach.
+#[tokio::test]
+async fn checking_with_aura_needs_reach_and_a_staff_role() {
+    let w = world().await;
+    for who in EVERYONE {
+        let id = unknown_booking_of_a(&w, &format!("unknown-{who:?}")).await;
+        let creates = w.sb.control().await.calls.create;
+        let list = w.get(who, LoadAttention::PATH).await;
+        if who == Who::SignedOut {
+            assert_eq!(list.status(), StatusCode::UNAUTHORIZED);
+        } else {
+            let list: AttentionView = list.json().await.expect("json");
+            assert_eq!(
+                list.items.iter().any(|i| i.booking_id == id),
+                who.reaches_a(),
+                "{who:?} list"
+            );
+        }
+        let r = w
+            .post_form(
+                who,
+                ResolveBooking::PATH,
+                &[("id", &id.to_string()), ("held", "false"), ("aura_id", "")],
+            )
+            .await;
+        let allowed = matches!(who, Who::ManagerOfA | Who::Admin);
+        let expected = match who {
+            Who::SignedOut => StatusCode::UNAUTHORIZED,
+            Who::CustomerA | Who::CustomerB => StatusCode::FORBIDDEN,
+            _ if allowed => StatusCode::OK,
+            _ => StatusCode::NOT_FOUND,
+        };
+        assert_eq!(r.status(), expected, "{who:?} resolve");
+        if allowed {
+            // "AURA does not have it": queued and sent again.
+            assert_ne!(w.status_of(id).await, SyncStatus::Unknown, "{who:?}");
+        } else {
+            assert_eq!(w.status_of(id).await, SyncStatus::Unknown, "{who:?}");
+            assert_eq!(w.sb.control().await.calls.create, creates, "{who:?}");
+        }
+        // Sending again from the next window: only for those in reach, and only a lapsed booking.
+        let r = w
+            .post_form(
+                who,
+                SendBookingAgain::PATH,
+                &[("id", &w.booking_a.to_string())],
+            )
+            .await;
+        let expected = match who {
+            _ if who.reaches_a() => StatusCode::CONFLICT,
+            other => other.refused_status(),
+        };
+        assert_eq!(r.status(), expected, "{who:?} send again");
+        assert_eq!(w.status_of(w.booking_a).await, SyncStatus::Confirmed);
+    }
 }
 
 #[tokio::test]
