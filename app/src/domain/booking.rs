@@ -209,6 +209,15 @@ pub enum Violation {
     TooSoon {
         first_opens: DateTime<Utc>,
     },
+    /// A first date before yesterday (in the site's zone).
+    FirstDateTooEarly,
+    /// A date more than `MAX_YEARS_AHEAD` years ahead; `latest` is the last date allowed.
+    FirstDateTooLate {
+        latest: NaiveDate,
+    },
+    LastDateTooLate {
+        latest: NaiveDate,
+    },
     CancelReasonMissing,
     CancelReasonTooLong,
     // Accounts and administration.
@@ -301,6 +310,15 @@ impl Violation {
             Violation::TooSoon { .. } => format!(
                 "The first window must open at least {LEAD_TIME_MINUTES} minutes from now. Choose a later date or start time."
             ),
+            Violation::FirstDateTooEarly => {
+                "The first date has passed. Choose today or a later date.".into()
+            }
+            Violation::FirstDateTooLate { latest } | Violation::LastDateTooLate { latest } => {
+                format!(
+                    "Bookings can be made up to {MAX_YEARS_AHEAD} years ahead: choose a date no later than {}.",
+                    latest.format("%Y-%m-%d")
+                )
+            }
             Violation::Required { what, .. } => format!("Enter {what}."),
             Violation::TooLong { what, max, .. } => {
                 format!("Keep {what} to {max} characters or fewer.")
@@ -345,7 +363,10 @@ impl Violation {
             Violation::CoordinatesIncomplete | Violation::LatitudeInvalid => Field::Latitude,
             Violation::LongitudeInvalid => Field::Longitude,
             Violation::TimezoneMissing | Violation::TimezoneUnknown(_) => Field::Timezone,
-            Violation::FirstDateInvalid => Field::FirstDate,
+            Violation::FirstDateInvalid
+            | Violation::FirstDateTooEarly
+            | Violation::FirstDateTooLate { .. } => Field::FirstDate,
+            Violation::LastDateTooLate { .. } => Field::LastDate,
             Violation::LastDateInvalid | Violation::DatesReversed => Field::LastDate,
             Violation::RepeatUnknown(_) => Field::Repeat,
             Violation::WeeklyWithoutDays | Violation::DayUnknown(_) => Field::Days,
@@ -677,6 +698,36 @@ pub fn check_timing<Z: TimeZone>(
     Ok(first)
 }
 
+/// How far ahead a booking's dates may go.
+pub const MAX_YEARS_AHEAD: u32 = 5;
+
+/// The last date a booking may use, from today in its zone.
+pub fn latest_date(today: NaiveDate) -> NaiveDate {
+    today
+        .checked_add_months(chrono::Months::new(12 * MAX_YEARS_AHEAD))
+        .unwrap_or(NaiveDate::MAX)
+}
+
+/// The typed dates against today in the booking's zone: from yesterday (a window may still be
+/// open) to `MAX_YEARS_AHEAD` years ahead. Each problem at its own field.
+pub fn check_date_range(when: &ValidWhen, today: NaiveDate) -> Result<(), FieldErrors> {
+    let latest = latest_date(today);
+    let mut errors = FieldErrors::default();
+    if today
+        .pred_opt()
+        .is_some_and(|yesterday| when.first_date < yesterday)
+    {
+        errors.add(Violation::FirstDateTooEarly);
+    }
+    if when.first_date > latest {
+        errors.add(Violation::FirstDateTooLate { latest });
+    }
+    if when.last_date > latest && when.last_date != when.first_date {
+        errors.add(Violation::LastDateTooLate { latest });
+    }
+    errors.into_result()
+}
+
 /// Every zone-free rule, each problem reported against its own field.
 /// `enabled` is the deployment's list of bookable service types.
 pub fn validate_draft(
@@ -852,6 +903,34 @@ pub fn validate_when(draft: &BookingDraft) -> Result<ValidWhen, FieldErrors> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_run_from_yesterday_to_five_years_ahead() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 27).expect("date");
+        let when = |first: &str, last: &str| ValidWhen {
+            first_date: first.parse().expect("first"),
+            last_date: last.parse().expect("last"),
+            repeat: Repeat::Daily,
+            start_time: NaiveTime::from_hms_opt(22, 0, 0).expect("time"),
+            window_minutes: 60,
+        };
+        assert!(check_date_range(&when("2026-11-26", "2031-11-27"), today).is_ok());
+        let errors =
+            check_date_range(&when("2026-11-25", "2031-11-28"), today).expect_err("both ends");
+        assert!(
+            errors
+                .get(Field::FirstDate)
+                .is_some_and(|m| m.contains("has passed"))
+        );
+        assert!(
+            errors
+                .get(Field::LastDate)
+                .is_some_and(|m| m.contains("5 years") && m.contains("2031-11-27"))
+        );
+        // chrono reads years past 9999 with a sign: refused at the field, never expanded.
+        let far = when("2026-12-01", "+262142-12-31");
+        assert!(check_date_range(&far, today).is_err());
+    }
 
     fn good_draft() -> BookingDraft {
         BookingDraft {

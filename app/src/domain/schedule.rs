@@ -64,10 +64,13 @@ pub fn resolve_local<Z: TimeZone>(tz: &Z, local: NaiveDateTime) -> (DateTime<Utc
         }
         LocalResult::None => {
             // The offset in force before the gap: transitions are never a day apart, so the offset a
-            // day earlier is the one before this gap.
-            let before = local - Duration::days(1);
+            // day earlier is the one before this gap. Checked arithmetic: at the very ends of the
+            // calendar there is no day before, and the local time is taken as UTC.
+            let before = local.checked_sub_signed(Duration::days(1)).unwrap_or(local);
             let offset = tz.offset_from_utc_datetime(&before).fix();
-            let utc = local - Duration::seconds(i64::from(offset.local_minus_utc()));
+            let utc = local
+                .checked_sub_signed(Duration::seconds(i64::from(offset.local_minus_utc())))
+                .unwrap_or(local);
             (Utc.from_utc_datetime(&utc), true, false)
         }
     }
@@ -96,7 +99,8 @@ impl Schedule {
                 if opens < self.date_from || opens > self.date_to {
                     return None;
                 }
-                let closes = opens + window;
+                // No window can close past the end of the calendar.
+                let closes = opens.checked_add_signed(window)?;
                 let close_local = closes.with_timezone(tz);
                 let open_offset = tz.offset_from_utc_datetime(&opens.naive_utc()).fix();
                 let close_offset = close_local.offset().fix();
@@ -447,6 +451,64 @@ mod tests {
                     .map(|d| super::super::service::WEEKDAYS[d as usize])
             )),
         ]
+    }
+
+    /// The first and last days chrono can hold, in zones behind and ahead of UTC: the local day
+    /// reaches past the end of UTC time (this once panicked in `resolve_local`).
+    #[test]
+    fn the_ends_of_the_calendar_do_not_panic() {
+        for tz in [
+            New_York,
+            London,
+            chrono_tz::Pacific::Kiritimati,
+            chrono_tz::Etc::GMTPlus12,
+        ] {
+            for (first, last) in [
+                (NaiveDate::MAX, NaiveDate::MAX),
+                (NaiveDate::MIN, NaiveDate::MIN),
+                (date(2026, 12, 1), NaiveDate::MAX),
+            ] {
+                let s = schedule(&tz, first, last, Repeat::Daily, time(23, 30), 1440);
+                let _ = s.occurrences(&tz).take(5).count();
+                let _ = s.next_occurrence(&tz, utc("2026-11-27T12:00:00Z"));
+            }
+        }
+    }
+
+    /// Every zone chrono-tz knows (a sample per case keeps the run short).
+    fn every_zone() -> impl Strategy<Value = Tz> {
+        (0usize..chrono_tz::TZ_VARIANTS.len()).prop_map(|i| chrono_tz::TZ_VARIANTS[i])
+    }
+
+    proptest! {
+        /// Whatever the dates (the whole range chrono can hold), zone and time, expansion and the
+        /// date span never panic.
+        #[test]
+        fn expansion_never_panics_at_any_date(
+            tz in every_zone(),
+            year in prop_oneof![
+                Just(NaiveDate::MIN.year()),
+                Just(NaiveDate::MAX.year()),
+                (NaiveDate::MIN.year())..=(NaiveDate::MAX.year()),
+            ],
+            ordinal in prop_oneof![1u32..=3, 360u32..=366, 1u32..=366],
+            span_days in 0u64..5,
+            repeat in any_repeat(),
+            h in 0u32..24, m in 0u32..60,
+            window in 1u32..=1440,
+        ) {
+            // The calendar's last day stands for any ordinal past it.
+            let first = NaiveDate::from_yo_opt(year, ordinal)
+                .or_else(|| NaiveDate::from_yo_opt(year, 365))
+                .map_or(NaiveDate::MAX, |d| d.min(NaiveDate::MAX));
+            let last = first.checked_add_days(Days::new(span_days)).unwrap_or(first);
+            let s = schedule(&tz, first, last, repeat, time(h, m), window);
+            let now = utc("2026-11-27T12:00:00Z");
+            let _ = s.occurrences(&tz).take(10).count();
+            let _ = s.first_occurrence(&tz);
+            let _ = s.next_occurrence(&tz, now);
+            let _ = s.occurrences_between(&tz, s.date_from, s.date_to).take(3).count();
+        }
     }
 
     proptest! {

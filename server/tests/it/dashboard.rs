@@ -451,6 +451,55 @@ async fn upcoming_and_month_views_list_windows_in_time_order() {
     assert!(m.weeks.iter().all(|w| w.len() == 7));
 }
 
+/// A last date thousands of years ahead, at a site behind UTC: a clear error at the field, in the
+/// preview and on booking; nothing is expanded, saved or sent, and nothing panics.
+#[tokio::test]
+async fn far_future_dates_are_refused_at_the_field() {
+    let (sb, dash) = setup().await;
+    let site = db::sites_for_customer(&dash.state.pool, dash.a.id)
+        .await
+        .expect("sites")
+        .iter()
+        .find(|s| s.timezone.name() == "America/New_York")
+        .expect("new york site")
+        .id;
+    let far = BookingDraft {
+        repeat: RepeatKind::Daily,
+        days: vec![],
+        last_date: "+262142-12-31".into(),
+        ..draft("far", "Far", site, 60 * 24)
+    };
+    let p: SchedulePreview = decode(
+        dash.http
+            .post(dash.url(PreviewSchedule::PATH))
+            .json(&json!({ "draft": far }))
+            .send()
+            .await
+            .expect("preview"),
+    )
+    .await
+    .expect("preview answers");
+    assert!(
+        p.errors
+            .get(Field::LastDate)
+            .is_some_and(|m| m.contains("5 years")),
+        "{:?}",
+        p.errors
+    );
+    assert!(p.occurrences.is_empty());
+    match book(&dash, &far).await {
+        Err(AppError::Invalid(errors)) => assert!(errors.get(Field::LastDate).is_some()),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(sb.control().await.calls.create, 0);
+    assert!(
+        db::active_bookings(&dash.state.pool, &CustomerScope::All)
+            .await
+            .expect("read")
+            .is_empty()
+    );
+}
+
 #[tokio::test]
 async fn preview_shows_first_windows_and_the_lead_time_problem() {
     let (_sb, dash) = setup().await;

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use super::unknown_site;
 use crate::domain::{
     BookingDraft, FieldErrors, Location, Place, Schedule, ValidBooking, ValidWhen, Violation,
-    check_timing, local_date_span, validate_draft, validate_when,
+    check_date_range, check_timing, local_date_span, validate_draft, validate_when,
 };
 use crate::error::AppError;
 use crate::model::{
@@ -144,6 +144,14 @@ pub async fn preview(
             ..Default::default()
         });
     };
+    // Dates out of range are reported before anything is expanded.
+    if let Err(errors) = check_date_range(&when, now.with_timezone(tz).date_naive()) {
+        return Ok(SchedulePreview {
+            timezone,
+            errors,
+            ..Default::default()
+        });
+    }
     let schedule = schedule_of(&when, zone);
     let occurrences = schedule
         .occurrences(tz)
@@ -220,6 +228,10 @@ async fn prepare(
     }
     let valid: ValidBooking = validate_draft(draft, &state.services.enabled())?;
     let resolved = resolve_place(state, &customer, &valid.place).await?;
+    check_date_range(
+        &valid.when,
+        now.with_timezone(resolved.zone.tz()).date_naive(),
+    )?;
     let schedule = schedule_of(&valid.when, resolved.zone);
     check_timing(&schedule, resolved.zone.tz(), now)?;
     // Offered today: the worker checks again before each attempt.
