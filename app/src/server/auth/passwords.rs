@@ -5,12 +5,29 @@ use std::sync::OnceLock;
 use crate::domain::PASSWORD_MAX_CHARS;
 use crate::server::error::ServerError;
 
-/// An Argon2id hash (with its own salt and parameters) of `password`. Slow on purpose: run it off
-/// the async threads.
-pub async fn hash_password(password: String) -> Result<String, ServerError> {
-    tokio::task::spawn_blocking(move || password_auth::generate_hash(password))
+/// How many Argon2 computations may run at once. Each takes about 19 MiB and a core for a
+/// fraction of a second: the bound keeps memory flat under parallel sign-ins (the rest wait their
+/// turn) and leaves the async threads to everyone else.
+pub const ARGON2_AT_ONCE: usize = 2;
+
+static ARGON2_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(ARGON2_AT_ONCE);
+
+/// Runs one Argon2 computation off the async threads, once a slot is free.
+async fn with_argon2_slot<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ServerError> {
+    let _slot = ARGON2_SLOTS
+        .acquire()
         .await
-        .map_err(|e| ServerError::internal(format!("password hashing failed: {e}")))
+        .map_err(|e| ServerError::internal(format!("password slots closed: {e}")))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ServerError::internal(format!("password work failed: {e}")))
+}
+
+/// An Argon2id hash (with its own salt and parameters) of `password`. Slow on purpose.
+pub async fn hash_password(password: String) -> Result<String, ServerError> {
+    with_argon2_slot(move || password_auth::generate_hash(password)).await
 }
 
 /// Whether `password` matches `hash`. Without a hash (no such account) a dummy is checked, so
@@ -21,7 +38,7 @@ pub async fn password_matches(password: String, hash: Option<String>) -> bool {
     if password.chars().count() > PASSWORD_MAX_CHARS {
         return false;
     }
-    tokio::task::spawn_blocking(move || {
+    with_argon2_slot(move || {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| {
             DUMMY
@@ -46,6 +63,27 @@ mod tests {
         assert!(check_new_password("short").is_err());
         assert!(check_new_password("correct horse battery").is_ok());
         assert!(check_new_password(&"x".repeat(300)).is_err());
+    }
+
+    #[tokio::test]
+    async fn argon2_waits_for_a_free_slot() {
+        let hash = hash_password("correct horse battery".into())
+            .await
+            .expect("hash");
+        let taken = ARGON2_SLOTS
+            .acquire_many(u32::try_from(ARGON2_AT_ONCE).expect("small"))
+            .await
+            .expect("slots");
+        let check = password_matches("correct horse battery".into(), Some(hash.clone()));
+        tokio::pin!(check);
+        assert!(
+            tokio::time::timeout(std::time::Duration::from_millis(300), &mut check)
+                .await
+                .is_err(),
+            "no check runs while every slot is taken"
+        );
+        drop(taken);
+        assert!(check.await, "it runs once a slot is free");
     }
 
     #[tokio::test]
