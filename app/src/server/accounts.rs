@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::auth::{self, Viewer, hash_password, password_matches};
 use super::db::{self, CustomerFacts, CustomerRow, DbError, NewSite, NewUser, Unique, UserRow};
-use super::error::ServerError;
+use super::error::{ServerError, set_retry_after};
 use super::forms::{Done, kept};
 use super::state::AppState;
 use super::zone::{Zone, check_zone, zone_names};
@@ -69,6 +69,7 @@ pub async fn sign_in(
     errors.into_result()?;
     if let Err(wait) = state.sign_in_limiter.begin(email, address, now) {
         tracing::warn!(%address, "sign-in throttled");
+        set_retry_after(wait);
         return Err(AppError::TooManyAttempts(format!(
             "Too many failed sign-ins for this account or from this network. Wait {} and try again, or ask an administrator to reset your password.",
             minutes_label(wait)
@@ -132,6 +133,7 @@ pub async fn change_own_password(
     }
     errors.into_result()?;
     if let Err(wait) = state.sign_in_limiter.begin(&viewer.email, address, now) {
+        set_retry_after(wait);
         return Err(AppError::TooManyAttempts(format!(
             "Too many wrong passwords. Wait {} and try again.",
             minutes_label(wait)

@@ -79,6 +79,16 @@ pub fn with_status<T>(result: Result<T, ServerError>) -> Result<T, AppError> {
     })
 }
 
+/// Tells the client how long to wait before trying again (`Retry-After`, whole seconds), on a 429.
+pub fn set_retry_after(wait: std::time::Duration) {
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        let seconds = wait.as_secs().max(1).to_string();
+        if let Ok(value) = axum::http::HeaderValue::from_str(&seconds) {
+            response.insert_header(axum::http::header::RETRY_AFTER, value);
+        }
+    }
+}
+
 /// Sets the status of the server function's (or page's) HTTP answer.
 pub fn set_status(status: StatusCode) {
     if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {

@@ -1047,6 +1047,12 @@ async fn sign_in_is_generic_throttled_and_renews_the_session() {
         .await
         .expect("post");
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = r.headers()["retry-after"]
+        .to_str()
+        .expect("text")
+        .parse()
+        .expect("seconds");
+    assert!((14 * 60..=15 * 60).contains(&retry_after), "{retry_after}");
     let err: AppError = decode::<()>(r).await.expect_err("throttled");
     assert!(err.to_string().contains("Wait 15 minutes"), "{err}");
 }
