@@ -924,6 +924,41 @@ async fn disabled_users_lose_access_at_once() {
     assert_eq!(r.status(), StatusCode::OK);
 }
 
+/// A request line sent as is (HTTP clients resolve dot segments before sending).
+async fn raw_status(addr: std::net::SocketAddr, target: &str) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let request = format!("GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.expect("read");
+    let answer = String::from_utf8_lossy(&answer);
+    answer
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {answer}"))
+}
+
+/// `/pkg/` is exempt from the guard; a path that only starts with it cannot reach anything else.
+#[tokio::test]
+async fn dot_segments_cannot_slip_past_the_guard() {
+    let w = world().await;
+    for target in [
+        "/pkg/../admin/users",
+        "/pkg/%2e%2e/admin/users",
+        "/pkg/%2E%2E/api/load_admin_users",
+        "/./admin/users",
+    ] {
+        assert_eq!(raw_status(w.dash.addr, target).await, 400, "{target}");
+    }
+    assert_eq!(
+        raw_status(w.dash.addr, "/admin/users").await,
+        303,
+        "signed out: to sign in"
+    );
+}
+
 #[tokio::test]
 async fn requests_from_other_sites_are_refused() {
     let w = world().await;

@@ -27,6 +27,15 @@ pub async fn guard(
     next: Next,
 ) -> Response {
     let path = req.uri().path().to_string();
+    // Browsers resolve "." and ".." before sending; only a crafted request carries them, and what
+    // the guard decides must be about the path that will be served.
+    if has_dot_segment(&path) {
+        return (
+            StatusCode::BAD_REQUEST,
+            "Malformed path: \".\" and \"..\" segments are not accepted.",
+        )
+            .into_response();
+    }
     if path.starts_with("/pkg/") {
         // The stylesheet and browser bundle: public, the same for everyone.
         return next.run(req).await;
@@ -65,6 +74,14 @@ pub async fn guard(
         .entry(header::CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("private, no-store"));
     response
+}
+
+/// Whether a path has a "." or ".." segment, also percent-encoded (`%2e`).
+fn has_dot_segment(path: &str) -> bool {
+    path.split('/').any(|segment| {
+        let decoded = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
+        decoded == "." || decoded == ".."
+    })
 }
 
 fn is_state_changing(method: &Method) -> bool {
