@@ -18,7 +18,12 @@ pub fn BookingPage() -> impl IntoView {
     let data = Resource::new(id, |id| async move {
         match id {
             Some(id) => load_booking(id).await,
-            None => Err(AppError::NotFound("That is not a booking number.".into())),
+            None => {
+                // The same 404 as a booking that does not exist.
+                #[cfg(feature = "ssr")]
+                crate::server::error::set_status(axum::http::StatusCode::NOT_FOUND);
+                Err(AppError::NotFound("That is not a booking number.".into()))
+            }
         }
     });
 

@@ -924,6 +924,26 @@ async fn disabled_users_lose_access_at_once() {
     assert_eq!(r.status(), StatusCode::OK);
 }
 
+/// A booking page that does not exist, or is out of reach, answers 404 every time (the page is
+/// rendered whole before it is sent, so the status cannot depend on streaming timing).
+#[tokio::test]
+async fn a_missing_booking_page_is_always_404() {
+    let w = world().await;
+    for _ in 0..5 {
+        for path in [
+            "/bookings/999999".to_string(),
+            "/bookings/not-a-number".to_string(),
+            "/bookings/99999999999999999999999".to_string(),
+            format!("/bookings/{}", w.booking_b),
+        ] {
+            let r = w.get(Who::CustomerA, &path).await;
+            assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+            let html = r.text().await.expect("html");
+            assert!(!html.contains("Bravo patrol"), "{path}");
+        }
+    }
+}
+
 /// A request line sent as is (HTTP clients resolve dot segments before sending).
 async fn raw_status(addr: std::net::SocketAddr, target: &str) -> u16 {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
