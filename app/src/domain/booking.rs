@@ -209,6 +209,10 @@ pub enum Violation {
     TooSoon {
         first_opens: DateTime<Utc>,
     },
+    /// Control characters or invisible direction overrides in typed text.
+    HiddenCharacters {
+        field: Field,
+    },
     /// A first date before yesterday (in the site's zone).
     FirstDateTooEarly,
     /// A date more than `MAX_YEARS_AHEAD` years ahead; `latest` is the last date allowed.
@@ -310,6 +314,9 @@ impl Violation {
             Violation::TooSoon { .. } => format!(
                 "The first window must open at least {LEAD_TIME_MINUTES} minutes from now. Choose a later date or start time."
             ),
+            Violation::HiddenCharacters { .. } => "Remove the invisible or control characters \
+                (a pasted line break, for example) from this field."
+                .into(),
             Violation::FirstDateTooEarly => {
                 "The first date has passed. Choose today or a later date.".into()
             }
@@ -375,6 +382,7 @@ impl Violation {
             Violation::NoOccurrences => Field::Days,
             Violation::CancelReasonMissing | Violation::CancelReasonTooLong => Field::CancelReason,
             Violation::Required { field, .. }
+            | Violation::HiddenCharacters { field }
             | Violation::TooLong { field, .. }
             | Violation::NotChosen { field, .. } => *field,
             Violation::EmailInvalid | Violation::EmailTaken => Field::Email,
@@ -468,8 +476,28 @@ impl From<Violation> for FieldErrors {
 
 // --- Single rules, shared with the sandbox's checks of AURA wire bodies. ---
 
+/// Whether typed text holds characters nobody means to type: control characters (line breaks and
+/// tabs are fine in multi-line fields) and the invisible direction marks and overrides that can
+/// make text read differently from what it is.
+pub fn has_hidden_characters(text: &str, multi_line: bool) -> bool {
+    text.chars().any(|c| {
+        (c.is_control() && !(multi_line && matches!(c, '\n' | '\r' | '\t')))
+            || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    })
+}
+
+/// Refuses hidden characters in `text`, at `field`.
+pub fn check_visible(field: Field, text: &str, multi_line: bool) -> Result<(), Violation> {
+    if has_hidden_characters(text, multi_line) {
+        Err(Violation::HiddenCharacters { field })
+    } else {
+        Ok(())
+    }
+}
+
 pub fn check_name(name: &str) -> Result<String, Violation> {
     let name = name.trim();
+    check_visible(Field::Name, name, false)?;
     if name.is_empty() {
         Err(Violation::NameMissing)
     } else if name.chars().count() > MAX_NAME_CHARS {
@@ -509,6 +537,7 @@ pub fn check_email(email: &str) -> Result<String, Violation> {
         && !domain.ends_with('.')
         && !domain.contains('@')
         && !email.chars().any(char::is_whitespace)
+        && !has_hidden_characters(email, false)
         && email.chars().count() <= 254;
     if plausible {
         Ok(email.to_string())
@@ -525,6 +554,7 @@ pub fn check_required(
     max: usize,
 ) -> Result<String, Violation> {
     let value = value.trim();
+    check_visible(field, value, false)?;
     if value.is_empty() {
         Err(Violation::Required {
             field,
@@ -543,6 +573,7 @@ pub fn check_required(
 
 pub fn check_cancel_reason(reason: &str) -> Result<String, Violation> {
     let reason = reason.trim();
+    check_visible(Field::CancelReason, reason, true)?;
     if reason.is_empty() {
         Err(Violation::CancelReasonMissing)
     } else if reason.chars().count() > MAX_CANCEL_REASON_CHARS {
@@ -605,6 +636,9 @@ pub fn check_location(
     lon: Option<f64>,
 ) -> Result<Location, Violation> {
     let address = address.map(str::trim).filter(|a| !a.is_empty());
+    if let Some(a) = address {
+        check_visible(Field::Address, a, false)?;
+    }
     if address.is_some_and(|a| a.chars().count() > MAX_ADDRESS_CHARS) {
         return Err(Violation::AddressTooLong);
     }
@@ -753,6 +787,8 @@ pub fn validate_draft(
     let instructions = draft.special_instructions.trim();
     if instructions.chars().count() > MAX_INSTRUCTIONS_CHARS {
         errors.add(Violation::InstructionsTooLong);
+    } else if let Err(v) = check_visible(Field::SpecialInstructions, instructions, true) {
+        errors.add(v);
     }
     let guards = ok(
         draft
@@ -776,6 +812,8 @@ pub fn validate_draft(
         let name = c.name.trim();
         if name.is_empty() {
             errors.push(Field::ContactName(i), &Violation::ContactNameMissing);
+        } else if let Err(v) = check_visible(Field::ContactName(i), name, false) {
+            errors.push(Field::ContactName(i), &v);
         }
         match check_mobile(&c.mobile) {
             Ok(mobile) if !name.is_empty() => contacts.push(Contact {
@@ -903,6 +941,36 @@ pub fn validate_when(draft: &BookingDraft) -> Result<ValidWhen, FieldErrors> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hidden_characters_are_refused_at_their_field() {
+        for bad in [
+            "Ann\u{0}",
+            "Ann\r\nBcc: x",
+            "\u{202E}nnA",
+            "A\u{2066}b",
+            "tab\there",
+        ] {
+            assert!(
+                matches!(
+                    check_name(bad),
+                    Err(Violation::HiddenCharacters { field: Field::Name })
+                ),
+                "{bad:?}"
+            );
+            assert!(
+                check_required(Field::Customer, bad, "a name", 100).is_err(),
+                "{bad:?}"
+            );
+        }
+        // Line breaks belong in multi-line fields; NUL and overrides never do.
+        assert!(check_cancel_reason("Site closed.\nKeys returned.").is_ok());
+        assert!(check_cancel_reason("Closed\u{0}").is_err());
+        assert!(check_cancel_reason("\u{202E}desolc").is_err());
+        assert!(check_email("ann@exa\u{202E}mple.com").is_err());
+        assert!(check_location(Some("1 High St\n2"), None, None).is_err());
+        assert!(check_name("Zoë's café — night patrol").is_ok());
+    }
 
     #[test]
     fn dates_run_from_yesterday_to_five_years_ahead() {
