@@ -316,15 +316,9 @@ async fn backup(database: &DatabaseArgs, path: &std::path::Path) -> Result<(), S
     let pool = db::open_existing(&url)
         .await
         .map_err(|e| format!("database {url}: {e}"))?;
-    sqlx::query("VACUUM INTO ?")
-        .bind(target)
-        .execute(&pool)
+    let bookings = db::back_up(&pool, target)
         .await
         .map_err(|e| format!("backup to {}: {e}", path.display()))?;
-    let bookings: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bookings")
-        .fetch_one(&pool)
-        .await
-        .map_err(|e| e.to_string())?;
     println!(
         "Backed up {} to {} ({bookings} bookings).",
         database.url(),
@@ -446,8 +440,11 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let served = server.await;
     tracing::info!("requests finished; stopping the sending worker");
     let _ = stop_worker.send(true);
-    let limit = config.aura_timeout * 4 + std::time::Duration::from_secs(5);
-    if tokio::time::timeout(limit, worker).await.is_err() {
+    // A call under way ends within its lease.
+    if tokio::time::timeout(state.outbox.policy.lease, worker)
+        .await
+        .is_err()
+    {
         tracing::warn!("the sending worker did not stop in time; its lease will expire");
     }
     state.pool.close().await;

@@ -2,6 +2,7 @@
 
 use app::server::AppState;
 use app::server::auth;
+use app::server::db;
 use app::{App, shell};
 use axum::extract::{MatchedPath, Path, Request, State};
 use axum::http::StatusCode;
@@ -28,7 +29,11 @@ pub const SESSION_IDLE: Duration = Duration::hours(12);
 pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
-    let probes = state.clone();
+    // For load balancers and service managers: outside sessions and the guard.
+    let probes = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .with_state(state.clone());
     let sessions = SessionManagerLayer::new(SqliteStore::new(state.pool.clone()))
         .with_name(SESSION_COOKIE)
         .with_http_only(true)
@@ -55,17 +60,10 @@ pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Router {
             ))
             .layer(sessions)
             .with_state(state);
-    let state = probes;
     if let Some(sandbox) = sandbox {
         router = router.nest("/sandbox", sandbox::router(sandbox));
     }
-    // For load balancers and service managers: outside sessions and the guard.
-    router = router.merge(
-        Router::new()
-            .route("/healthz", get(healthz))
-            .route("/readyz", get(readyz))
-            .with_state(state),
-    );
+    router = router.merge(probes);
     router
         .layer(
             TraceLayer::new_for_http()
@@ -103,17 +101,9 @@ struct Readiness {
 /// Ready to serve: the database takes a write, and an AURA token can be had (the cached one, or a
 /// fresh one). 503 with the reason when not.
 async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
-    let database = match sqlx::query(
-        "INSERT INTO readiness (id, checked_at) VALUES (1, ?)
-         ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
-    )
-    .bind(chrono::Utc::now())
-    .execute(&state.pool)
-    .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) => Err(format!("not writable: {e}")),
-    };
+    let database = db::check_writable(&state.pool, chrono::Utc::now())
+        .await
+        .map_err(|e| format!("not writable: {e}"));
     let aura =
         match tokio::time::timeout(std::time::Duration::from_secs(15), state.aura.check_token())
             .await

@@ -47,6 +47,15 @@ impl SyncStatus {
     ];
     /// The statuses the sending worker picks up to send a create.
     pub const TO_SEND: [SyncStatus; 2] = [SyncStatus::Saved, SyncStatus::NotSent];
+    /// The statuses someone may ask to cancel from a booking's page.
+    pub const CANCELLABLE: [SyncStatus; 6] = [
+        SyncStatus::Saved,
+        SyncStatus::Sending,
+        SyncStatus::NotSent,
+        SyncStatus::Unknown,
+        SyncStatus::Confirmed,
+        SyncStatus::Lapsed,
+    ];
     /// The statuses a person has to look at.
     pub const NEEDS_ATTENTION: [SyncStatus; 2] = [SyncStatus::Unknown, SyncStatus::Lapsed];
 
@@ -85,15 +94,7 @@ impl SyncStatus {
 
     /// Whether someone may ask to cancel it from its page.
     pub fn is_cancellable(self) -> bool {
-        matches!(
-            self,
-            SyncStatus::Saved
-                | SyncStatus::Sending
-                | SyncStatus::NotSent
-                | SyncStatus::Unknown
-                | SyncStatus::Confirmed
-                | SyncStatus::Lapsed
-        )
+        SyncStatus::CANCELLABLE.contains(&self)
     }
 
     pub fn needs_attention(self) -> bool {

@@ -151,7 +151,7 @@ async fn load(state: &AppState, id: i64) -> Result<Booking, ServerError> {
 
 /// Right before a call: a token in hand (fetching one sends nothing), then the claim renewed for a
 /// full lease, so the call — bounded by `call_limit` — ends well inside it. `Err` when no token
-/// could be had (not delivered); `Ok(false)` when the claim ran out meanwhile (send nothing).
+/// could be had (not delivered); `Ok(false)` when the claim was taken over meanwhile (send nothing).
 async fn ready_to_call(
     state: &AppState,
     id: i64,
@@ -160,19 +160,14 @@ async fn ready_to_call(
     if let Err(e) = state.aura.check_token().await {
         return Ok(Err(e));
     }
-    let now = Utc::now();
-    let renewed = Claim {
-        owner: claim.owner.clone(),
-        until: later(now, state.outbox.policy.lease),
-    };
-    if !db::renew_lease(&state.pool, id, renewed.lease()).await? {
+    claim.until = later(Utc::now(), state.outbox.policy.lease);
+    if !db::renew_lease(&state.pool, id, claim.lease()).await? {
         tracing::warn!(
             booking = id,
             "claim was taken over before calling AURA; nothing sent"
         );
         return Ok(Ok(false));
     }
-    *claim = renewed;
     Ok(Ok(true))
 }
 

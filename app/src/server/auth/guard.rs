@@ -13,6 +13,7 @@ use url::{Origin, Url};
 
 use super::session::load_viewer;
 use super::viewer::CurrentViewer;
+use crate::server::error::ServerError;
 use crate::server::state::{AppState, SecurityConfig};
 
 /// Every request except static files and the embedded sandbox passes here:
@@ -50,14 +51,21 @@ pub async fn guard(
         )
             .into_response();
     }
-    let viewer = match load_viewer(&state.pool, &session).await {
+    let is_page = !path.starts_with("/api/");
+    let loaded = async {
+        let mut viewer = load_viewer(&state.pool, &session).await?;
+        if is_page && let Some(v) = viewer.as_mut() {
+            v.count_attention(&state.pool).await?;
+        }
+        Ok::<_, ServerError>(viewer)
+    };
+    let viewer = match loaded.await {
         Ok(v) => v.map(Arc::new),
         Err(e) => {
             let e = e.reported();
             return (crate::server::error::status_of(&e), e.to_string()).into_response();
         }
     };
-    let is_page = !path.starts_with("/api/");
     if is_page && viewer.is_none() && path != "/sign-in" {
         let wanted = req
             .uri()

@@ -20,7 +20,7 @@ pub struct Viewer {
     pub customers: Vec<CustomerRow>,
     /// The customer picked in the switcher, if it is still in reach.
     pub selected: Option<i64>,
-    /// How many bookings in reach need a person (account managers and administrators only).
+    /// How many bookings in reach need a person (account managers and administrators, on pages).
     pub needs_attention: Option<i64>,
 }
 
@@ -161,7 +161,7 @@ impl Viewer {
         let selected = selected
             .filter(|_| role.spans_customers())
             .filter(|id| customers.iter().any(|c| c.id == *id));
-        let mut viewer = Viewer {
+        Ok(Viewer {
             user_id: user.id,
             name: user.name,
             email: user.email,
@@ -169,11 +169,15 @@ impl Viewer {
             customers,
             selected,
             needs_attention: None,
-        };
-        if role.spans_customers() {
-            viewer.needs_attention =
-                Some(db::count_needing_attention(pool, &viewer.scope()).await?);
+        })
+    }
+
+    /// Counts the bookings in reach that need a person, for the navigation of account managers
+    /// and administrators (pages only: server functions do not show it).
+    pub async fn count_attention(&mut self, pool: &SqlitePool) -> Result<(), ServerError> {
+        if self.role.spans_customers() {
+            self.needs_attention = Some(db::count_needing_attention(pool, &self.scope()).await?);
         }
-        Ok(viewer)
+        Ok(())
     }
 }

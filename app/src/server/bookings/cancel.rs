@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::future_windows;
+use super::{booking_for, changed_meanwhile, future_windows};
 use crate::domain::check_cancel_reason;
 use crate::error::AppError;
 use crate::model::{EventKind, SyncStatus};
@@ -21,10 +21,7 @@ pub async fn cancel(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<String, ServerError> {
-    // Out of reach and nonexistent look the same: nobody learns another customer's booking numbers.
-    let booking = db::booking_in_scope(&state.pool, &viewer.scope(), id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("No such booking.".into()))?;
+    let booking = booking_for(state, viewer, id).await?;
     let reason = check_cancel_reason(reason)?;
     match booking.status {
         SyncStatus::Cancelled => return Err(conflict("This booking is already cancelled.")),
@@ -52,9 +49,7 @@ pub async fn cancel(
     };
     let mut tx = state.pool.begin().await.map_err(DbError::from)?;
     let Some(status) = db::request_cancel(&mut *tx, id, &request).await? else {
-        return Err(conflict(
-            "This booking changed meanwhile; reload to see it.",
-        ));
+        return Err(changed_meanwhile());
     };
     let why = format!("Reason: {reason}");
     match status {
@@ -100,9 +95,7 @@ pub async fn cancel(
         let _ = e.reported();
         state.outbox.wake();
     }
-    let after = db::booking_in_scope(&state.pool, &viewer.scope(), id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("No such booking.".into()))?;
+    let after = booking_for(state, viewer, id).await?;
     told(status, &after)
 }
 

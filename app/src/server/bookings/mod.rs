@@ -16,9 +16,13 @@ pub use views::{attention_view, booking_detail, month_view, parse_month, upcomin
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::db::{Booking, CancellationRecord};
+use super::auth::Viewer;
+use super::db::{self, Booking, CancellationRecord};
+use super::error::ServerError;
 use super::present::{date_label, instant_label, occurrence_notes, window_label};
+use super::state::AppState;
 use crate::domain::{Field, FieldErrors, Occurrence, Schedule, local_date_span};
+use crate::error::AppError;
 use crate::model::{CancellationInfo, OccurrenceView};
 
 /// Counting windows stops here, so a booking spanning centuries cannot stall a request.
@@ -41,6 +45,19 @@ fn schedule_from(booking: &Booking, first_date: NaiveDate) -> Schedule {
         date_from,
         ..booking.schedule.clone()
     }
+}
+
+/// A booking the viewer reaches. Out of reach and nonexistent look the same: nobody learns another
+/// customer's booking numbers.
+async fn booking_for(state: &AppState, viewer: &Viewer, id: i64) -> Result<Booking, ServerError> {
+    Ok(db::booking_in_scope(&state.pool, &viewer.scope(), id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("No such booking.".into()))?)
+}
+
+/// A conditional change found the booking in another state than the one just read.
+fn changed_meanwhile() -> ServerError {
+    AppError::Conflict("This booking changed meanwhile; reload to see it.".into()).into()
 }
 
 /// A saved site that is not (or no longer) one of this customer's.

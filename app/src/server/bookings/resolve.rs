@@ -4,12 +4,12 @@
 
 use chrono::{DateTime, Utc};
 
-use super::schedule_from;
+use super::{booking_for, changed_meanwhile, schedule_from};
 use crate::domain::{Field, FieldErrors, LEAD_TIME_MINUTES};
 use crate::error::AppError;
 use crate::model::{EventKind, Role, SyncStatus};
 use crate::server::auth::Viewer;
-use crate::server::db::{self, Booking, DbError, Finding, Unique};
+use crate::server::db::{self, DbError, Finding, Unique};
 use crate::server::error::ServerError;
 use crate::server::outbox;
 use crate::server::present::instant_label;
@@ -17,12 +17,6 @@ use crate::server::state::AppState;
 
 /// Longer ids than this are not believed to be AURA ids.
 const MAX_AURA_ID_CHARS: usize = 200;
-
-async fn booking_for(state: &AppState, viewer: &Viewer, id: i64) -> Result<Booking, ServerError> {
-    Ok(db::booking_in_scope(&state.pool, &viewer.scope(), id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("No such booking.".into()))?)
-}
 
 fn check_aura_id(text: &str) -> Result<String, FieldErrors> {
     let id = text.trim();
@@ -98,10 +92,7 @@ pub async fn resolve(
     let status = match db::resolve_unknown(&mut *tx, id, &finding, now).await {
         Ok(Some(status)) => status,
         Ok(None) => {
-            return Err(AppError::Conflict(
-                "This booking changed meanwhile; reload to see it.".into(),
-            )
-            .into());
+            return Err(changed_meanwhile());
         }
         Err(DbError::Taken(Unique::BookingAuraId)) => {
             return Err(FieldErrors::one(
@@ -172,9 +163,7 @@ pub async fn send_from_next_window(
         .await?
         .is_none()
     {
-        return Err(
-            AppError::Conflict("This booking changed meanwhile; reload to see it.".into()).into(),
-        );
+        return Err(changed_meanwhile());
     }
     let detail = format!(
         "Sending it to AURA from the window opening {}.",

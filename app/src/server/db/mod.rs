@@ -6,6 +6,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool};
 
@@ -103,6 +104,30 @@ pub async fn open_existing(database_url: &str) -> Result<SqlitePool, DbError> {
     Ok(SqlitePoolOptions::new()
         .max_connections(1)
         .connect_with(options)
+        .await?)
+}
+
+/// Proves the database takes a write (the readiness check): one row, rewritten.
+pub async fn check_writable(pool: &SqlitePool, now: DateTime<Utc>) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO readiness (id, checked_at) VALUES (1, ?)
+         ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+    )
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// A consistent, compacted copy of the database at `target` (`VACUUM INTO`, one read
+/// transaction: writers carry on meanwhile). Returns how many bookings the copy holds.
+pub async fn back_up(pool: &SqlitePool, target: &str) -> Result<i64, DbError> {
+    sqlx::query("VACUUM INTO ?")
+        .bind(target)
+        .execute(pool)
+        .await?;
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM bookings")
+        .fetch_one(pool)
         .await?)
 }
 

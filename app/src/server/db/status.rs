@@ -300,23 +300,22 @@ pub async fn request_cancel(
     id: i64,
     c: &CancelRequest<'_>,
 ) -> Result<Option<SyncStatus>, DbError> {
-    let cancellable: Vec<SyncStatus> = SyncStatus::ALL
-        .iter()
-        .copied()
-        .filter(|s| s.is_cancellable())
-        .collect();
+    // Known never to have reached AURA: cancelled here at once.
     let never_sent = [SyncStatus::Saved, SyncStatus::NotSent, SyncStatus::Lapsed];
-    let keys = |statuses: &[SyncStatus]| {
-        serde_json::Value::from(statuses.iter().map(|s| s.key()).collect::<Vec<_>>()).to_string()
-    };
     Ok(sqlx::query_scalar(concat!(
         "UPDATE bookings AS b SET
             status = CASE
                 WHEN b.status = ? THEN ?
-                WHEN b.status IN (SELECT value FROM json_each(?)) THEN ?
+                WHEN ",
+        status_in!(),
+        " THEN ?
                 ELSE b.status END,
-            cancelled_at = CASE WHEN b.status IN (SELECT value FROM json_each(?)) THEN ? END,
-            next_occurrence = CASE WHEN b.status IN (SELECT value FROM json_each(?)) THEN NULL
+            cancelled_at = CASE WHEN ",
+        status_in!(),
+        " THEN ? END,
+            next_occurrence = CASE WHEN ",
+        status_in!(),
+        " THEN NULL
                 ELSE b.next_occurrence END,
             next_attempt_at = CASE WHEN b.status = ? THEN ? ELSE b.next_attempt_at END,
             cancel_requested_at = ?, cancel_reason = ?, cancelled_by = ?, cancelled_by_user_id = ?,
@@ -328,11 +327,11 @@ pub async fn request_cancel(
     ))
     .bind(SyncStatus::Confirmed)
     .bind(SyncStatus::Cancelling)
-    .bind(keys(&never_sent))
+    .bind_statuses(&never_sent)
     .bind(SyncStatus::Cancelled)
-    .bind(keys(&never_sent))
+    .bind_statuses(&never_sent)
     .bind(c.at)
-    .bind(keys(&never_sent))
+    .bind_statuses(&never_sent)
     .bind(SyncStatus::Confirmed)
     .bind(c.at)
     .bind(c.at)
@@ -343,7 +342,7 @@ pub async fn request_cancel(
     .bind(c.removed_occurrences)
     .bind(c.at)
     .bind(id)
-    .bind_statuses(&cancellable)
+    .bind_statuses(&SyncStatus::CANCELLABLE)
     .fetch_optional(ex)
     .await?)
 }
