@@ -82,10 +82,21 @@ impl Schedule {
         &'a self,
         tz: &'a Z,
     ) -> impl Iterator<Item = Occurrence> + 'a {
+        self.occurrences_from_date(tz, NaiveDate::MIN)
+    }
+
+    /// The occurrences whose local date is `start` or later, in time order. The walk begins at
+    /// `start`: what it costs does not depend on how long before it the schedule began.
+    fn occurrences_from_date<'a, Z: TimeZone + 'a>(
+        &'a self,
+        tz: &'a Z,
+        start: NaiveDate,
+    ) -> impl Iterator<Item = Occurrence> + 'a {
         let first = self.date_from.with_timezone(tz).date_naive();
         let last = self.date_to.with_timezone(tz).date_naive();
         let window = Duration::minutes(i64::from(self.window_minutes));
         first
+            .max(start)
             .iter_days()
             .take_while(move |d| *d <= last)
             .filter(move |d| match &self.repeat {
@@ -118,6 +129,26 @@ impl Schedule {
             })
     }
 
+    /// The occurrences whose window is still open or yet to open at `from` (they close after it),
+    /// in time order. The walk jumps to `from`: a window closing after `from` opened at most
+    /// `window_minutes` before it, on a local date at most two days before that instant's UTC date
+    /// (no zone is a day behind UTC, and a start moved out of a DST gap can cross midnight).
+    pub fn occurrences_from<'a, Z: TimeZone + 'a>(
+        &'a self,
+        tz: &'a Z,
+        from: DateTime<Utc>,
+    ) -> impl Iterator<Item = Occurrence> + 'a {
+        let earliest_open = from
+            .checked_sub_signed(Duration::minutes(i64::from(self.window_minutes)))
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let start = earliest_open
+            .date_naive()
+            .checked_sub_days(Days::new(2))
+            .unwrap_or(NaiveDate::MIN);
+        self.occurrences_from_date(tz, start)
+            .skip_while(move |o| o.closes <= from)
+    }
+
     /// Occurrences whose window overlaps `[from, to)`.
     pub fn occurrences_between<'a, Z: TimeZone + 'a>(
         &'a self,
@@ -125,8 +156,7 @@ impl Schedule {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> impl Iterator<Item = Occurrence> + 'a {
-        self.occurrences(tz)
-            .skip_while(move |o| o.closes <= from)
+        self.occurrences_from(tz, from)
             .take_while(move |o| o.opens < to)
     }
 
@@ -136,7 +166,7 @@ impl Schedule {
         tz: &Z,
         now: DateTime<Utc>,
     ) -> Option<DateTime<Utc>> {
-        self.occurrences(tz)
+        self.occurrences_from(tz, now)
             .map(|o| o.opens)
             .find(|opens| *opens > now)
     }
@@ -509,6 +539,58 @@ mod tests {
             let _ = s.next_occurrence(&tz, now);
             let _ = s.occurrences_between(&tz, s.date_from, s.date_to).take(3).count();
         }
+    }
+
+    proptest! {
+        /// Jumping to the asked range finds exactly the windows a walk from the first day finds,
+        /// around DST changes and midnight, for every kind of repeat and window length.
+        #[test]
+        fn jumping_to_a_range_finds_what_walking_finds(
+            tz in any_zone(),
+            start_day in 0i64..400,
+            span_days in 0i64..400,
+            from_day in -5i64..800,
+            from_min in 0i64..1440,
+            range_min in 0i64..(60 * 24 * 10),
+            repeat in any_repeat(),
+            h in 0u32..24, m in 0u32..60,
+            window in 1u32..=1440,
+        ) {
+            let base = utc("2026-01-01T00:00:00Z") + Duration::days(start_day);
+            let s = Schedule {
+                date_from: base,
+                date_to: base + Duration::days(span_days),
+                repeat,
+                start_time: time(h, m),
+                window_minutes: window,
+            };
+            let from = utc("2026-01-01T00:00:00Z") + Duration::days(from_day) + Duration::minutes(from_min);
+            let to = from + Duration::minutes(range_min);
+            let walked: Vec<Occurrence> = s
+                .occurrences(&tz)
+                .filter(|o| o.closes > from && o.opens < to)
+                .collect();
+            let jumped: Vec<Occurrence> = s.occurrences_between(&tz, from, to).collect();
+            prop_assert_eq!(jumped, walked);
+            let next = s.occurrences(&tz).map(|o| o.opens).find(|o| *o > from);
+            prop_assert_eq!(s.next_occurrence(&tz, from), next);
+        }
+    }
+
+    /// A daily booking over all the years chrono can hold: a month in the middle is found at once
+    /// (walking from its first day would take hundreds of millions of steps).
+    #[test]
+    fn a_month_costs_a_month_however_long_the_booking() {
+        let s = schedule(&London, NaiveDate::MIN, NaiveDate::MAX, Repeat::Daily, time(9, 0), 60);
+        let from = utc("2030-03-01T00:00:00Z");
+        let to = utc("2030-04-01T00:00:00Z");
+        let march: Vec<_> = s.occurrences_between(&London, from, to).collect();
+        assert_eq!(march.len(), 31);
+        assert_eq!(march[0].local_date, date(2030, 3, 1));
+        assert_eq!(
+            s.next_occurrence(&London, from),
+            Some(utc("2030-03-01T09:00:00Z"))
+        );
     }
 
     proptest! {

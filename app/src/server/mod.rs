@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod aura;
 pub mod auth;
+pub mod blocking;
 pub mod bookings;
 pub mod db;
 pub mod error;

@@ -3,6 +3,7 @@
 use std::sync::OnceLock;
 
 use crate::domain::PASSWORD_MAX_CHARS;
+use crate::server::blocking::Slots;
 use crate::server::error::ServerError;
 
 /// How many Argon2 computations may run at once. Each takes about 19 MiB and a core for a
@@ -10,24 +11,13 @@ use crate::server::error::ServerError;
 /// turn) and leaves the async threads to everyone else.
 pub const ARGON2_AT_ONCE: usize = 2;
 
-static ARGON2_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(ARGON2_AT_ONCE);
-
-/// Runs one Argon2 computation off the async threads, once a slot is free.
-async fn with_argon2_slot<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, ServerError> {
-    let _slot = ARGON2_SLOTS
-        .acquire()
-        .await
-        .map_err(|e| ServerError::internal(format!("password slots closed: {e}")))?;
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| ServerError::internal(format!("password work failed: {e}")))
-}
+static ARGON2: Slots = Slots::new(ARGON2_AT_ONCE, "password hashing");
 
 /// An Argon2id hash (with its own salt and parameters) of `password`. Slow on purpose.
 pub async fn hash_password(password: String) -> Result<String, ServerError> {
-    with_argon2_slot(move || password_auth::generate_hash(password)).await
+    ARGON2
+        .run(move || password_auth::generate_hash(password))
+        .await
 }
 
 /// Whether `password` matches `hash`. Without a hash (no such account) a dummy is checked, so
@@ -38,7 +28,7 @@ pub async fn password_matches(password: String, hash: Option<String>) -> bool {
     if password.chars().count() > PASSWORD_MAX_CHARS {
         return false;
     }
-    with_argon2_slot(move || {
+    ARGON2.run(move || {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| {
             DUMMY
@@ -70,10 +60,9 @@ mod tests {
         let hash = hash_password("correct horse battery".into())
             .await
             .expect("hash");
-        let taken = ARGON2_SLOTS
-            .acquire_many(u32::try_from(ARGON2_AT_ONCE).expect("small"))
-            .await
-            .expect("slots");
+        let taken = ARGON2
+            .take_all(u32::try_from(ARGON2_AT_ONCE).expect("small"))
+            .await;
         let check = password_matches("correct horse battery".into(), Some(hash.clone()));
         tokio::pin!(check);
         assert!(

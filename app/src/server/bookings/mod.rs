@@ -32,7 +32,7 @@ const REMOVED_COUNT_CAP: usize = 100_000;
 fn future_windows(booking: &Booking, now: DateTime<Utc>) -> usize {
     booking
         .schedule
-        .occurrences(booking.zone.tz())
+        .occurrences_from(booking.zone.tz(), now)
         .filter(|o| o.opens > now)
         .take(REMOVED_COUNT_CAP)
         .count()

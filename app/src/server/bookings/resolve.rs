@@ -148,7 +148,7 @@ pub async fn send_from_next_window(
     let earliest = now + chrono::Duration::minutes(LEAD_TIME_MINUTES + 1);
     let Some(next) = booking
         .schedule
-        .occurrences(tz)
+        .occurrences_from(tz, earliest)
         .find(|o| o.opens >= earliest)
     else {
         return Err(AppError::Conflict(

@@ -7,9 +7,10 @@ use super::{REMOVED_COUNT_CAP, cancellation_info, occurrence_view};
 use crate::error::AppError;
 use crate::model::{
     AttentionItem, AttentionView, BookingDetail, CancellationView, ContactView, DayCell, EventView,
-    MonthView, Role, SyncStatus, UpcomingView,
+    MonthView, OccurrenceView, Role, SyncStatus, UpcomingView,
 };
 use crate::server::auth::Viewer;
+use crate::server::blocking::EXPANSION;
 use crate::server::db;
 use crate::server::error::ServerError;
 use crate::server::present::{date_label, instant_label};
@@ -33,7 +34,7 @@ pub async fn booking_detail(
     let status = booking.status;
     let schedule = &booking.schedule;
     let (upcoming, upcoming_total) = if status.is_active() {
-        let mut future = schedule.occurrences(tz).filter(|o| o.closes > now);
+        let mut future = schedule.occurrences_from(tz, now);
         let shown: Vec<_> = future
             .by_ref()
             .take(DETAIL_UPCOMING)
@@ -215,20 +216,27 @@ pub async fn month_view(
         .map(|t| t.and_utc())
         .unwrap_or(now)
         + Duration::days(3);
-    for booking in db::active_bookings_between(&state.pool, &viewer.view_scope(), from, to).await? {
-        for o in booking
-            .schedule
-            .occurrences_between(booking.zone.tz(), from, to)
-        {
-            let offset = (o.local_date - grid_start).num_days();
-            if let Some(cell) = usize::try_from(offset).ok().and_then(|i| cells.get_mut(i)) {
-                cell.occurrences.push(occurrence_view(&booking, &o));
+    let bookings = db::active_bookings_between(&state.pool, &viewer.view_scope(), from, to).await?;
+    let cells = EXPANSION
+        .run(move || {
+            for booking in &bookings {
+                for o in booking
+                    .schedule
+                    .occurrences_between(booking.zone.tz(), from, to)
+                {
+                    let offset = (o.local_date - grid_start).num_days();
+                    if let Some(cell) = usize::try_from(offset).ok().and_then(|i| cells.get_mut(i))
+                    {
+                        cell.occurrences.push(occurrence_view(booking, &o));
+                    }
+                }
             }
-        }
-    }
-    for cell in &mut cells {
-        cell.occurrences.sort_by_key(|o| o.opens);
-    }
+            for cell in &mut cells {
+                cell.occurrences.sort_by_key(|o| o.opens);
+            }
+            cells
+        })
+        .await?;
     Ok(MonthView {
         title: first.format("%B %Y").to_string(),
         month: first.format("%Y-%m").to_string(),
@@ -248,19 +256,11 @@ pub async fn upcoming_view(
 ) -> Result<UpcomingView, ServerError> {
     let days = days.clamp(1, 366);
     let to = now + Duration::days(i64::from(days));
-    let mut occurrences = Vec::new();
     let scope = viewer.view_scope();
-    for booking in db::active_bookings_between(&state.pool, &scope, now, to).await? {
-        for o in booking
-            .schedule
-            .occurrences_between(booking.zone.tz(), now, to)
-            .filter(|o| o.opens >= now)
-        {
-            occurrences.push(occurrence_view(&booking, &o));
-        }
-    }
-    occurrences.sort_by_key(|o| (o.opens, o.booking_id));
-    occurrences.truncate(UPCOMING_LIMIT);
+    let bookings = db::active_bookings_between(&state.pool, &scope, now, to).await?;
+    let occurrences = EXPANSION
+        .run(move || nearest_windows(&bookings, now, to, UPCOMING_LIMIT))
+        .await?;
     let cancellations = db::cancelled_bookings(&state.pool, &scope, CANCELLATIONS_LIMIT)
         .await?
         .into_iter()
@@ -283,4 +283,108 @@ pub async fn upcoming_view(
         occurrences,
         cancellations,
     })
+}
+
+/// The `limit` windows opening soonest in `[now, to)` across `bookings`, in time order (ties by
+/// booking number).
+fn nearest_windows(
+    bookings: &[db::Booking],
+    now: DateTime<Utc>,
+    to: DateTime<Utc>,
+    limit: usize,
+) -> Vec<OccurrenceView> {
+    let lists = bookings.iter().map(|booking| {
+        booking
+            .schedule
+            .occurrences_between(booking.zone.tz(), now, to)
+            .filter(move |o| o.opens >= now)
+            .map(move |o| ((o.opens, booking.id), (booking, o)))
+    });
+    smallest_of_sorted(lists, limit)
+        .into_iter()
+        .map(|(_, (booking, o))| occurrence_view(booking, &o))
+        .collect()
+}
+
+/// The `limit` smallest items of several lists, each already in ascending order of its key, in
+/// order. Keeps only `limit` items at a time and stops reading a list at its first item larger than
+/// all of them: the work stays near `limit` per list however long the lists are.
+fn smallest_of_sorted<K: Ord, T>(
+    lists: impl IntoIterator<Item = impl IntoIterator<Item = (K, T)>>,
+    limit: usize,
+) -> Vec<(K, T)> {
+    /// An item kept, ordered by its key only: the heap's top is the largest kept.
+    struct Kept<K, T>(K, T);
+    impl<K: Ord, T> PartialEq for Kept<K, T> {
+        fn eq(&self, other: &Self) -> bool {
+            self.0 == other.0
+        }
+    }
+    impl<K: Ord, T> Eq for Kept<K, T> {}
+    impl<K: Ord, T> PartialOrd for Kept<K, T> {
+        fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+    impl<K: Ord, T> Ord for Kept<K, T> {
+        fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+            self.0.cmp(&other.0)
+        }
+    }
+
+    let mut kept: std::collections::BinaryHeap<Kept<K, T>> =
+        std::collections::BinaryHeap::with_capacity(limit.saturating_add(1));
+    for list in lists {
+        for (key, item) in list {
+            if kept.len() >= limit {
+                match kept.peek() {
+                    Some(largest) if key < largest.0 => {
+                        kept.pop();
+                    }
+                    // The rest of this list is larger still.
+                    _ => break,
+                }
+            }
+            kept.push(Kept(key, item));
+        }
+    }
+    kept.into_sorted_vec()
+        .into_iter()
+        .map(|Kept(key, item)| (key, item))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::smallest_of_sorted;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The same items as sorting everything and taking the first `limit`.
+        #[test]
+        fn the_smallest_of_sorted_lists_are_found(
+            mut lists in proptest::collection::vec(proptest::collection::vec(0u32..500, 0..60), 0..12),
+            limit in 0usize..80,
+        ) {
+            for list in &mut lists {
+                list.sort_unstable();
+            }
+            let mut everything: Vec<(u32, usize)> = lists
+                .iter()
+                .enumerate()
+                .flat_map(|(n, list)| list.iter().map(move |k| (*k, n)))
+                .collect();
+            everything.sort_unstable();
+            everything.truncate(limit);
+            let tagged = lists
+                .iter()
+                .enumerate()
+                .map(|(n, list)| list.iter().map(move |k| ((*k, n), ())));
+            let found: Vec<(u32, usize)> = smallest_of_sorted(tagged, limit)
+                .into_iter()
+                .map(|(key, ())| key)
+                .collect();
+            prop_assert_eq!(found, everything);
+        }
+    }
 }
