@@ -134,6 +134,8 @@ keyed_enum! {
         /// AURA refused the cancel; the booking stays confirmed.
         CancelRefused = "cancel_refused",
         Cancelled = "cancelled",
+        /// Found on upgrade: dates beyond what the dashboard stores, kept at the nearest it does.
+        DatesKept = "dates_kept",
     }
 }
 
@@ -157,6 +159,7 @@ impl EventKind {
             EventKind::CancelFailed => "Cancel did not reach AURA yet",
             EventKind::CancelRefused => "AURA refused to cancel",
             EventKind::Cancelled => "Cancelled",
+            EventKind::DatesKept => "Dates kept within the years 0 to 9999",
         }
     }
 }

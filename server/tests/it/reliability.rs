@@ -584,8 +584,12 @@ async fn a_booking_is_not_sent_once_its_first_window_is_too_near() {
         "UPDATE bookings SET date_from = ?, first_date = ?, start_time = ?, repeat_type = 'daily',
             days_of_week = '' WHERE id = ?",
     )
-    .bind(chrono::Utc::now() - chrono::Duration::hours(12))
-    .bind((chrono::Utc::now() - chrono::Duration::hours(12)).date_naive())
+    .bind(app::server::db::StoredInstant(
+        chrono::Utc::now() - chrono::Duration::hours(12),
+    ))
+    .bind(app::server::db::StoredDate(
+        (chrono::Utc::now() - chrono::Duration::hours(12)).date_naive(),
+    ))
     .bind((chrono::Utc::now() + chrono::Duration::minutes(3)).time())
     .bind(result.booking_id)
     .execute(&dash.state.pool)

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use sqlx::types::Json;
 use sqlx::{SqliteConnection, SqliteExecutor};
 
-use super::{BindExt, CustomerScope, DbError, in_scope, status_in};
+use super::{BindExt, CustomerScope, DbError, StoredDate, StoredInstant, in_scope, status_in};
 use crate::domain::{
     ArmedPreference, Contact, Location, Repeat, RepeatKind, Schedule, ServiceType,
 };
@@ -105,16 +105,16 @@ struct BookingRow {
     latitude: Option<f64>,
     longitude: Option<f64>,
     timezone: Zone,
-    first_date: NaiveDate,
-    last_date: NaiveDate,
-    date_from: DateTime<Utc>,
-    date_to: DateTime<Utc>,
+    first_date: StoredDate,
+    last_date: StoredDate,
+    date_from: StoredInstant,
+    date_to: StoredInstant,
     repeat_type: RepeatKind,
     days_of_week: String,
     start_time: NaiveTime,
     window_minutes: i64,
     aura_id: Option<String>,
-    next_occurrence: Option<DateTime<Utc>>,
+    next_occurrence: Option<StoredInstant>,
     next_occurrence_ours: bool,
     status: SyncStatus,
     sync_error: Option<String>,
@@ -184,17 +184,17 @@ impl TryFrom<BookingRow> for Booking {
                 coordinates: r.latitude.zip(r.longitude),
             },
             zone: r.timezone,
-            first_date: r.first_date,
-            last_date: r.last_date,
+            first_date: r.first_date.0,
+            last_date: r.last_date.0,
             schedule: Schedule {
-                date_from: r.date_from,
-                date_to: r.date_to,
+                date_from: r.date_from.0,
+                date_to: r.date_to.0,
                 repeat,
                 start_time: r.start_time,
                 window_minutes,
             },
             aura_id: r.aura_id,
-            next_occurrence: r.next_occurrence,
+            next_occurrence: r.next_occurrence.map(|n| n.0),
             next_occurrence_ours: r.next_occurrence_ours,
             status: r.status,
             sync_error: r.sync_error,
@@ -284,10 +284,10 @@ pub async fn insert_booking(
     .bind(coordinates.map(|c| c.0))
     .bind(coordinates.map(|c| c.1))
     .bind(b.zone)
-    .bind(b.first_date)
-    .bind(b.last_date)
-    .bind(b.schedule.date_from)
-    .bind(b.schedule.date_to)
+    .bind(StoredDate(b.first_date))
+    .bind(StoredDate(b.last_date))
+    .bind(StoredInstant(b.schedule.date_from))
+    .bind(StoredInstant(b.schedule.date_to))
     .bind(b.schedule.repeat.kind())
     .bind(b.schedule.repeat.day_codes())
     .bind(b.schedule.start_time)
@@ -380,8 +380,11 @@ pub async fn active_bookings_between(
         ))
         .bind_scope(scope)
         .bind_statuses(&SyncStatus::ACTIVE)
-        .bind(to)
-        .bind(from - chrono::Duration::days(1))
+        .bind(StoredInstant(to))
+        .bind(StoredInstant(
+            from.checked_sub_signed(chrono::Duration::days(1))
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
+        ))
         .fetch_all(ex)
         .await?,
     )
@@ -1059,6 +1062,109 @@ mod tests {
             sent.push(id);
         }
         assert_eq!(sent, vec![3, 4]);
+    }
+
+    /// Bookings stored with text dates: converted to integers, in order at any year. A date past
+    /// 9999 (stored before dates had a range) is kept at the end of 9999 with a history entry, and
+    /// the booking shows in the months it covers (as text it sorted before "2026").
+    #[tokio::test]
+    async fn the_dates_migration_keeps_every_booking_in_date_order() {
+        let pool = crate::server::db::test_support::empty().await;
+        let mut before = sqlx::migrate!("../migrations");
+        before.migrations = before
+            .migrations
+            .iter()
+            .filter(|m| m.version < 20261127000003)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into();
+        before.run(&pool).await.expect("old schema");
+        let c = customer(&pool, "Acme", 1).await;
+        // (name, first date, last date, date from, date to, next occurrence)
+        let rows = [
+            (
+                "december",
+                "2026-12-01",
+                "2026-12-31",
+                "2026-12-01T00:00:00+00:00",
+                "2026-12-31T23:59:59+00:00",
+                Some("2026-12-01T22:00:00.250+00:00"),
+            ),
+            (
+                "far-future",
+                "2026-12-01",
+                "+262142-12-31",
+                "2026-12-01T00:00:00+00:00",
+                "+262142-12-31T23:59:59+00:00",
+                None,
+            ),
+        ];
+        for (name, first, last, from, to, next) in rows {
+            sqlx::query(
+                "INSERT INTO bookings (customer_id, idempotency_key, service_type, name, number_of_guards,
+                    armed_preference, address, timezone, first_date, last_date, date_from, date_to,
+                    repeat_type, start_time, window_minutes, aura_id, next_occurrence, status, created_at,
+                    updated_at)
+                 VALUES (?, ?, 'patrol', ?, 1, 'unarmed', '1 High St', 'Europe/London', ?, ?, ?, ?,
+                    'daily', '22:00:00', 60, ?, ?, 'confirmed', '2026-11-26T12:00:00+00:00',
+                    '2026-11-26T12:00:00+00:00')",
+            )
+            .bind(c)
+            .bind(name)
+            .bind(name)
+            .bind(first)
+            .bind(last)
+            .bind(from)
+            .bind(to)
+            .bind(format!("aura-{name}"))
+            .bind(next)
+            .execute(&pool)
+            .await
+            .expect("old row");
+        }
+        crate::server::db::migrate(&pool).await.expect("migrate");
+        let all = CustomerScope::All;
+        let december = booking_in_scope(&pool, &all, 1).await.expect("read").expect("kept");
+        assert_eq!(december.last_date, NaiveDate::from_ymd_opt(2026, 12, 31).expect("date"));
+        assert_eq!(
+            december.next_occurrence.map(|n| n.to_rfc3339()).as_deref(),
+            Some("2026-12-01T22:00:00+00:00"),
+            "whole seconds"
+        );
+        let far = booking_in_scope(&pool, &all, 2).await.expect("read").expect("kept");
+        assert_eq!(far.last_date, NaiveDate::from_ymd_opt(9999, 12, 31).expect("date"));
+        assert_eq!(far.schedule.date_to.to_rfc3339(), "9999-12-31T23:59:59+00:00");
+        let kinds: Vec<EventKind> = events_of_booking(&pool, 2)
+            .await
+            .expect("events")
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(kinds, vec![EventKind::DatesKept]);
+        assert!(events_of_booking(&pool, 1).await.expect("events").is_empty());
+        // Both show in December 2026; only the long one in March 2031 and in 9999.
+        let month = |y: i32, m: u32| {
+            let from = NaiveDate::from_ymd_opt(y, m, 1)
+                .expect("date")
+                .and_hms_opt(0, 0, 0)
+                .expect("time")
+                .and_utc();
+            (from, from + chrono::Duration::days(28))
+        };
+        for ((y, m), expected) in [
+            ((2026, 12), vec![1, 2]),
+            ((2031, 3), vec![2]),
+            ((9999, 12), vec![2]),
+        ] {
+            let (from, to) = month(y, m);
+            let ids: Vec<i64> = active_bookings_between(&pool, &all, from, to)
+                .await
+                .expect("between")
+                .iter()
+                .map(|b| b.id)
+                .collect();
+            assert_eq!(ids, expected, "{y}-{m}");
+        }
     }
 
     #[tokio::test]

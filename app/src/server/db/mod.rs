@@ -14,6 +14,7 @@ use crate::model::SyncStatus;
 
 mod bookings;
 mod customers;
+mod dates;
 mod events;
 mod sites;
 mod status;
@@ -21,6 +22,7 @@ mod users;
 
 pub use bookings::*;
 pub use customers::*;
+pub use dates::{StoredDate, StoredInstant};
 pub use events::*;
 pub use sites::*;
 pub use status::*;

@@ -11,7 +11,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::SqliteExecutor;
 
-use super::{Actor, BindExt, DbError, status_in};
+use super::{Actor, BindExt, DbError, StoredDate, StoredInstant, status_in};
 use crate::model::SyncStatus;
 
 /// Which kind of call a claim is for.
@@ -191,7 +191,7 @@ pub async fn finish_send(
     .bind(wished)
     .bind(now)
     .bind(aura_id)
-    .bind(next)
+    .bind(next.map(StoredInstant))
     .bind(ours)
     .bind(error)
     .bind(retry_at)
@@ -392,7 +392,7 @@ pub async fn resolve_unknown(
     .bind(wished)
     .bind(now)
     .bind(aura_id)
-    .bind(next)
+    .bind(next.map(StoredInstant))
     .bind(ours)
     .bind(now)
     .bind(now)
@@ -417,8 +417,8 @@ pub async fn reschedule_lapsed(
          RETURNING status",
     )
     .bind(SyncStatus::Saved)
-    .bind(first_date)
-    .bind(date_from)
+    .bind(StoredDate(first_date))
+    .bind(StoredInstant(date_from))
     .bind(now)
     .bind(now)
     .bind(id)
