@@ -70,7 +70,9 @@ impl FromServerFnError for AppError {
         match value {
             #[cfg(feature = "ssr")]
             ServerFnErrorErr::Args(why) | ServerFnErrorErr::Deserialization(why) => {
-                // server_fn answers every error 500; the status it cannot know is set here.
+                // server_fn answers every error 500; the status it cannot know is set here. The
+                // request's span names the server function.
+                tracing::debug!(error = %why, "malformed request refused");
                 crate::server::error::set_status(axum::http::StatusCode::BAD_REQUEST);
                 AppError::BadRequest(why)
             }

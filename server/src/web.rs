@@ -65,6 +65,7 @@ pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Router {
     }
     router = router.merge(probes);
     router
+        .layer(axum::middleware::from_fn(bounded_body))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)
@@ -73,6 +74,55 @@ pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Router {
                 .on_failure(()),
         )
         .layer(CompressionLayer::new())
+}
+
+/// The largest request body the dashboard reads. Its forms and JSON drafts are a few kilobytes;
+/// a booking draft with every text field at its limit is under 16 KiB.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// How long a client may take to send its body once its headers are in.
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Reads every request body here, before sessions, the guard and the handlers: a body declared or
+/// found larger than [`MAX_BODY_BYTES`] is a 413, one that trickles in slower than
+/// [`BODY_TIMEOUT`] a 408, a broken one a 400, each with a short plain message and a debug log
+/// line. Handlers then see a body that is whole and small.
+async fn bounded_body(request: Request, next: axum::middleware::Next) -> axum::response::Response {
+    use http_body_util::{BodyExt, LengthLimitError, Limited};
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return refuse(StatusCode::PAYLOAD_TOO_LARGE, request.uri().path());
+    }
+    let (parts, body) = request.into_parts();
+    match tokio::time::timeout(BODY_TIMEOUT, Limited::new(body, MAX_BODY_BYTES).collect()).await {
+        Ok(Ok(whole)) => {
+            let body = axum::body::Body::from(whole.to_bytes());
+            next.run(Request::from_parts(parts, body)).await
+        }
+        Ok(Err(e)) if e.is::<LengthLimitError>() => {
+            refuse(StatusCode::PAYLOAD_TOO_LARGE, parts.uri.path())
+        }
+        Ok(Err(_)) => refuse(StatusCode::BAD_REQUEST, parts.uri.path()),
+        Err(_) => refuse(StatusCode::REQUEST_TIMEOUT, parts.uri.path()),
+    }
+}
+
+fn refuse(status: StatusCode, path: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let message = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "The request is too large (at most 64 KiB).",
+        StatusCode::REQUEST_TIMEOUT => "The request arrived too slowly.",
+        _ => "The request could not be read.",
+    };
+    tracing::debug!(path, %status, "request refused: {message}");
+    (
+        status,
+        [(axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        message,
+    )
+        .into_response()
 }
 
 /// Every log line of a request carries its method and route (the matched pattern, not the raw path:

@@ -17,6 +17,9 @@ pub const MAX_ADDRESS_CHARS: usize = 300;
 pub const MAX_CONTACTS: usize = 10;
 pub const MAX_GUARDS: u32 = 50;
 pub const MAX_CANCEL_REASON_CHARS: usize = 500;
+/// AURA's customerId is a 32-bit signed integer in every example and in its sandbox; a larger
+/// number is a typing mistake, not a customer.
+pub const MAX_AURA_CUSTOMER_ID: i64 = 2_147_483_647;
 pub const PASSWORD_MIN_CHARS: usize = 12;
 pub const PASSWORD_MAX_CHARS: usize = 256;
 
@@ -343,7 +346,9 @@ impl Violation {
             Violation::CurrentPasswordWrong => "That is not your current password.".into(),
             Violation::CustomerGone => "That customer does not exist any more.".into(),
             Violation::AuraCustomerIdInvalid => {
-                "Enter the customer's AURA customerId: a whole number, e.g. 178921.".into()
+                format!(
+                    "Enter the customer's AURA customerId: a whole number from 1 to {MAX_AURA_CUSTOMER_ID}, e.g. 178921."
+                )
             }
             Violation::AuraCustomerIdTaken => {
                 "Another customer already has this AURA customerId.".into()

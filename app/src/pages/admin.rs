@@ -13,7 +13,6 @@ use crate::api::accounts::{
 use crate::components::feedback::{ErrorNotice, Loading};
 use crate::components::form::{FlashNotice, SelectField, TextField, ZoneList, field_id};
 use crate::domain::Field;
-use crate::error::AppError;
 use crate::model::{
     AdminCustomerView, AdminCustomersView, AdminUsersView, CustomerOption, FormFlash, Role,
     UserListItem, flash_for,
@@ -287,7 +286,7 @@ pub fn AdminCustomerPage() -> impl IntoView {
     let data = Resource::new(id, |id| async move {
         match id {
             Some(id) => load_admin_customer(id).await,
-            None => Err(AppError::NotFound("That is not a customer number.".into())),
+            None => Err(super::not_a_number("customer")),
         }
     });
     view! {

@@ -8,7 +8,6 @@ use crate::components::feedback::{ErrorNotice, Loading};
 use crate::components::form::{FlashNotice, TextAreaField, TextField, field_id};
 use crate::components::service::{CancellationFacts, ServiceBadge, StatusBadge, WindowItem};
 use crate::domain::{Field, MAX_CANCEL_REASON_CHARS};
-use crate::error::AppError;
 use crate::model::{BookingDetail, FormFlash, SyncStatus, flash_for};
 
 #[component]
@@ -18,12 +17,7 @@ pub fn BookingPage() -> impl IntoView {
     let data = Resource::new(id, |id| async move {
         match id {
             Some(id) => load_booking(id).await,
-            None => {
-                // The same 404 as a booking that does not exist.
-                #[cfg(feature = "ssr")]
-                crate::server::error::set_status(axum::http::StatusCode::NOT_FOUND);
-                Err(AppError::NotFound("That is not a booking number.".into()))
-            }
+            None => Err(super::not_a_number("booking")),
         }
     });
 

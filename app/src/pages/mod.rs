@@ -9,3 +9,12 @@ pub mod calendar;
 pub mod not_found;
 pub mod sign_in;
 pub mod upcoming;
+
+use crate::error::AppError;
+
+/// The page's `:id` is not a number at all: the same 404 as a number that names nothing.
+pub(crate) fn not_a_number(what: &str) -> AppError {
+    #[cfg(feature = "ssr")]
+    crate::server::error::set_status(axum::http::StatusCode::NOT_FOUND);
+    AppError::NotFound(format!("That is not a {what} number."))
+}

@@ -14,7 +14,7 @@ use super::forms::{Done, kept};
 use super::state::AppState;
 use super::zone::{Zone, check_zone, zone_names};
 use crate::domain::{
-    Field, FieldErrors, Violation, check_email, check_new_password, check_required, parse_location,
+    Field, FieldErrors, MAX_AURA_CUSTOMER_ID, Violation, check_email, check_new_password, check_required, parse_location,
 };
 use crate::error::AppError;
 use crate::model::{
@@ -385,10 +385,14 @@ impl CustomerInput<'_> {
     }
 }
 
-/// AURA customer ids are positive whole numbers.
+/// AURA customer ids are whole numbers from 1 to [`MAX_AURA_CUSTOMER_ID`], written in digits.
 fn check_aura_customer_id(text: &str) -> Result<i64, Violation> {
-    match text.trim().parse::<i64>() {
-        Ok(id) if id > 0 => Ok(id),
+    let text = text.trim();
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Violation::AuraCustomerIdInvalid);
+    }
+    match text.parse::<i64>() {
+        Ok(id) if (1..=MAX_AURA_CUSTOMER_ID).contains(&id) => Ok(id),
         _ => Err(Violation::AuraCustomerIdInvalid),
     }
 }
@@ -656,4 +660,28 @@ pub async fn customer_view(
         time_zones: zone_names(),
         flash,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_aura_customer_id_is_a_plain_number_in_range() {
+        assert_eq!(check_aura_customer_id(" 178921 "), Ok(178_921));
+        assert_eq!(check_aura_customer_id("1"), Ok(1));
+        assert_eq!(
+            check_aura_customer_id("2147483647"),
+            Ok(MAX_AURA_CUSTOMER_ID)
+        );
+        for bad in [
+            "", "0", "-5", "+5", "2147483648", "9223372036854775807", "1e3", "12 3", "١٢", "0x10",
+        ] {
+            assert_eq!(
+                check_aura_customer_id(bad),
+                Err(Violation::AuraCustomerIdInvalid),
+                "{bad:?}"
+            );
+        }
+    }
 }

@@ -4,8 +4,9 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Counts sign-in attempts per account and per address over a sliding window and says how long to
-/// wait once too many failed. Each attempt is counted as a failure *before* the password is checked
+/// Counts sign-in attempts per account and per address over a sliding window, and across everyone
+/// over a shorter one (so many addresses, each within its limit, cannot guess without end), and
+/// says how long to wait once too many failed. Each attempt is counted as a failure *before* the password is checked
 /// (and forgiven if it succeeds), so a burst of parallel guesses cannot slip past the limit. In
 /// memory: a restart forgets, which only ever helps a real user.
 pub struct SignInLimiter {
@@ -13,13 +14,20 @@ pub struct SignInLimiter {
     window: Duration,
     per_account: usize,
     per_address: usize,
+    everyone: usize,
+    everyone_window: Duration,
 }
 
 impl Default for SignInLimiter {
     fn default() -> Self {
         SignInLimiter::new(Duration::from_secs(15 * 60), 5, 20)
+            .with_everyone(EVERYONE_PER_MINUTE, Duration::from_secs(60))
     }
 }
+
+/// Failed (or still running) sign-ins per minute across every account and address, by default.
+/// Far above what a morning of real sign-ins fails, far below what a guessing botnet would want.
+pub const EVERYONE_PER_MINUTE: usize = 300;
 
 /// Beyond this many tracked keys, expired ones are swept on the next attempt.
 const LIMITER_SWEEP_AT: usize = 10_000;
@@ -31,6 +39,17 @@ impl SignInLimiter {
             window,
             per_account,
             per_address,
+            everyone: usize::MAX,
+            everyone_window: window,
+        }
+    }
+
+    /// Also limits attempts across everyone to `limit` per `window`.
+    pub fn with_everyone(self, limit: usize, window: Duration) -> Self {
+        SignInLimiter {
+            everyone: limit,
+            everyone_window: window,
+            ..self
         }
     }
 
@@ -42,25 +61,38 @@ impl SignInLimiter {
         format!("address:{address}")
     }
 
+    const EVERYONE_KEY: &str = "everyone";
+
     /// Starts an attempt: `Err(wait)` if this account or address is over its limit, otherwise the
     /// attempt is counted (as failed until `succeeded` says otherwise).
     pub fn begin(&self, email: &str, address: &str, now: Instant) -> Result<(), Duration> {
         let mut attempts = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
-        let window = self.window;
-        let expired = |t: &Instant| now.saturating_duration_since(*t) >= window;
+        let longest = self.window.max(self.everyone_window);
         if attempts.len() > LIMITER_SWEEP_AT {
-            attempts.retain(|_, times| times.back().is_some_and(|t| !expired(t)));
+            attempts.retain(|_, times| {
+                times
+                    .back()
+                    .is_some_and(|t| now.saturating_duration_since(*t) < longest)
+            });
         }
         let keys = [
-            (Self::account_key(email), self.per_account),
-            (Self::address_key(address), self.per_address),
+            (Self::account_key(email), self.per_account, self.window),
+            (Self::address_key(address), self.per_address, self.window),
+            (
+                Self::EVERYONE_KEY.to_string(),
+                self.everyone,
+                self.everyone_window,
+            ),
         ];
         let mut wait = None;
-        for (key, limit) in &keys {
+        for (key, limit, window) in &keys {
             let Some(times) = attempts.get_mut(key) else {
                 continue;
             };
-            while times.front().is_some_and(expired) {
+            while times
+                .front()
+                .is_some_and(|t| now.saturating_duration_since(*t) >= *window)
+            {
                 times.pop_front();
             }
             if times.len() >= *limit {
@@ -73,7 +105,7 @@ impl SignInLimiter {
         if let Some(wait) = wait {
             return Err(wait);
         }
-        for (key, limit) in keys {
+        for (key, limit, _) in keys {
             let times = attempts.entry(key).or_default();
             times.push_back(now);
             while times.len() > limit {
@@ -88,13 +120,14 @@ impl SignInLimiter {
     pub fn succeeded(&self, email: &str, address: &str, at: Instant) {
         let mut attempts = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
         attempts.remove(&Self::account_key(email));
-        let key = Self::address_key(address);
-        if let Some(times) = attempts.get_mut(&key) {
-            if let Some(i) = times.iter().rposition(|t| *t == at) {
-                times.remove(i);
-            }
-            if times.is_empty() {
-                attempts.remove(&key);
+        for key in [Self::address_key(address), Self::EVERYONE_KEY.to_string()] {
+            if let Some(times) = attempts.get_mut(&key) {
+                if let Some(i) = times.iter().rposition(|t| *t == at) {
+                    times.remove(i);
+                }
+                if times.is_empty() {
+                    attempts.remove(&key);
+                }
             }
         }
     }
@@ -141,5 +174,28 @@ mod tests {
             limiter.begin("bob@x.test", "1.1.1.1", at(4)),
             Err(Duration::from_secs(596))
         );
+    }
+
+    #[test]
+    fn many_addresses_share_one_limit_across_everyone() {
+        let limiter = SignInLimiter::new(Duration::from_secs(600), 3, 3)
+            .with_everyone(4, Duration::from_secs(60));
+        let t0 = Instant::now();
+        let at = |s| t0 + Duration::from_secs(s);
+        for i in 0..4u64 {
+            let (who, from) = (format!("u{i}@x.test"), format!("10.0.0.{i}"));
+            assert_eq!(limiter.begin(&who, &from, at(i)), Ok(()));
+        }
+        // A fifth account from a fifth address, each within its own limit, waits for the first
+        // attempt to leave the minute.
+        assert_eq!(
+            limiter.begin("u9@x.test", "10.0.0.9", at(10)),
+            Err(Duration::from_secs(50))
+        );
+        // A success gives its place back.
+        limiter.succeeded("u3@x.test", "10.0.0.3", at(3));
+        assert_eq!(limiter.begin("u9@x.test", "10.0.0.9", at(11)), Ok(()));
+        assert!(limiter.begin("u8@x.test", "10.0.0.8", at(12)).is_err());
+        assert_eq!(limiter.begin("u8@x.test", "10.0.0.8", at(61)), Ok(()));
     }
 }

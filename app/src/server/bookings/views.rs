@@ -164,7 +164,7 @@ pub fn parse_month(month: Option<&str>, default: NaiveDate) -> Result<NaiveDate,
     match month.map(str::trim).filter(|m| !m.is_empty()) {
         None => Ok(default.with_day(1).unwrap_or(default)),
         Some(m) => NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
-            .map_err(|_| AppError::NotFound(format!("\"{m}\" is not a month; use YYYY-MM."))),
+            .map_err(|_| AppError::BadRequest("That is not a month; use YYYY-MM.".into())),
     }
 }
 
