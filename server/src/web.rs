@@ -119,7 +119,10 @@ fn refuse(status: StatusCode, path: &str) -> axum::response::Response {
     tracing::debug!(path, %status, "request refused: {message}");
     (
         status,
-        [(axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; charset=utf-8",
+        )],
         message,
     )
         .into_response()

@@ -482,12 +482,21 @@ impl From<Violation> for FieldErrors {
 // --- Single rules, shared with the sandbox's checks of AURA wire bodies. ---
 
 /// Whether typed text holds characters nobody means to type: control characters (line breaks and
-/// tabs are fine in multi-line fields) and the invisible direction marks and overrides that can
-/// make text read differently from what it is.
+/// tabs are fine in multi-line fields), the invisible direction marks and overrides that can make
+/// text read differently from what it is, and zero-width characters that make two names look alike.
 pub fn has_hidden_characters(text: &str, multi_line: bool) -> bool {
     text.chars().any(|c| {
         (c.is_control() && !(multi_line && matches!(c, '\n' | '\r' | '\t')))
-            || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+            || matches!(
+                c,
+                '\u{061C}'
+                    | '\u{180E}'
+                    | '\u{200B}'..='\u{200F}'
+                    | '\u{202A}'..='\u{202E}'
+                    | '\u{2060}'..='\u{2064}'
+                    | '\u{2066}'..='\u{2069}'
+                    | '\u{FEFF}'
+            )
     })
 }
 

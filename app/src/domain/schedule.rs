@@ -581,7 +581,14 @@ mod tests {
     /// (walking from its first day would take hundreds of millions of steps).
     #[test]
     fn a_month_costs_a_month_however_long_the_booking() {
-        let s = schedule(&London, NaiveDate::MIN, NaiveDate::MAX, Repeat::Daily, time(9, 0), 60);
+        let s = schedule(
+            &London,
+            NaiveDate::MIN,
+            NaiveDate::MAX,
+            Repeat::Daily,
+            time(9, 0),
+            60,
+        );
         let from = utc("2030-03-01T00:00:00Z");
         let to = utc("2030-04-01T00:00:00Z");
         let march: Vec<_> = s.occurrences_between(&London, from, to).collect();

@@ -14,7 +14,8 @@ use super::forms::{Done, kept};
 use super::state::AppState;
 use super::zone::{Zone, check_zone, zone_names};
 use crate::domain::{
-    Field, FieldErrors, MAX_AURA_CUSTOMER_ID, Violation, check_email, check_new_password, check_required, parse_location,
+    Field, FieldErrors, MAX_AURA_CUSTOMER_ID, Violation, check_email, check_new_password,
+    check_required, parse_location,
 };
 use crate::error::AppError;
 use crate::model::{
@@ -675,7 +676,16 @@ mod tests {
             Ok(MAX_AURA_CUSTOMER_ID)
         );
         for bad in [
-            "", "0", "-5", "+5", "2147483648", "9223372036854775807", "1e3", "12 3", "١٢", "0x10",
+            "",
+            "0",
+            "-5",
+            "+5",
+            "2147483648",
+            "9223372036854775807",
+            "1e3",
+            "12 3",
+            "١٢",
+            "0x10",
         ] {
             assert_eq!(
                 check_aura_customer_id(bad),

@@ -6,6 +6,7 @@ mod aura_client;
 mod cli;
 mod common;
 mod dashboard;
+mod hostile;
 mod process;
 mod reliability;
 mod sandbox_contract;

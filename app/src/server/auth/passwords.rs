@@ -28,19 +28,20 @@ pub async fn password_matches(password: String, hash: Option<String>) -> bool {
     if password.chars().count() > PASSWORD_MAX_CHARS {
         return false;
     }
-    ARGON2.run(move || {
-        let known = hash.is_some();
-        let hash = hash.unwrap_or_else(|| {
-            DUMMY
-                .get_or_init(|| password_auth::generate_hash("not a real password"))
-                .clone()
-        });
-        // Verify first, always: an unknown email must cost the same Argon2 work as a known one.
-        let verified = password_auth::verify_password(password, &hash).is_ok();
-        known && verified
-    })
-    .await
-    .unwrap_or(false)
+    ARGON2
+        .run(move || {
+            let known = hash.is_some();
+            let hash = hash.unwrap_or_else(|| {
+                DUMMY
+                    .get_or_init(|| password_auth::generate_hash("not a real password"))
+                    .clone()
+            });
+            // Verify first, always: an unknown email must cost the same Argon2 work as a known one.
+            let verified = password_auth::verify_password(password, &hash).is_ok();
+            known && verified
+        })
+        .await
+        .unwrap_or(false)
 }
 
 #[cfg(test)]

@@ -220,6 +220,12 @@ async fn prepare(
 ) -> Result<Prepared, ServerError> {
     let customer = viewer.acting_customer(draft.customer_id)?.clone();
     let key = draft.idempotency_key.trim();
+    if !key.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(AppError::BadRequest(
+            "The form's key holds characters no form of ours sends.".into(),
+        )
+        .into());
+    }
     if key.is_empty() || key.chars().count() > MAX_FORM_KEY_CHARS {
         return Err(AppError::Conflict(
             "This form has expired. Reload the page and submit again.".into(),

@@ -161,7 +161,7 @@ pub async fn attention_view(
 
 /// Parses "YYYY-MM" (falls back to the current month in the customer's zone when absent).
 pub fn parse_month(month: Option<&str>, default: NaiveDate) -> Result<NaiveDate, AppError> {
-    match month.map(str::trim).filter(|m| !m.is_empty()) {
+    match month.map(str::trim_ascii).filter(|m| !m.is_empty()) {
         None => Ok(default.with_day(1).unwrap_or(default)),
         Some(m) => NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
             .map_err(|_| AppError::BadRequest("That is not a month; use YYYY-MM.".into())),

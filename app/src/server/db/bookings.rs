@@ -1124,16 +1124,31 @@ mod tests {
         }
         crate::server::db::migrate(&pool).await.expect("migrate");
         let all = CustomerScope::All;
-        let december = booking_in_scope(&pool, &all, 1).await.expect("read").expect("kept");
-        assert_eq!(december.last_date, NaiveDate::from_ymd_opt(2026, 12, 31).expect("date"));
+        let december = booking_in_scope(&pool, &all, 1)
+            .await
+            .expect("read")
+            .expect("kept");
+        assert_eq!(
+            december.last_date,
+            NaiveDate::from_ymd_opt(2026, 12, 31).expect("date")
+        );
         assert_eq!(
             december.next_occurrence.map(|n| n.to_rfc3339()).as_deref(),
             Some("2026-12-01T22:00:00+00:00"),
             "whole seconds"
         );
-        let far = booking_in_scope(&pool, &all, 2).await.expect("read").expect("kept");
-        assert_eq!(far.last_date, NaiveDate::from_ymd_opt(9999, 12, 31).expect("date"));
-        assert_eq!(far.schedule.date_to.to_rfc3339(), "9999-12-31T23:59:59+00:00");
+        let far = booking_in_scope(&pool, &all, 2)
+            .await
+            .expect("read")
+            .expect("kept");
+        assert_eq!(
+            far.last_date,
+            NaiveDate::from_ymd_opt(9999, 12, 31).expect("date")
+        );
+        assert_eq!(
+            far.schedule.date_to.to_rfc3339(),
+            "9999-12-31T23:59:59+00:00"
+        );
         let kinds: Vec<EventKind> = events_of_booking(&pool, 2)
             .await
             .expect("events")
@@ -1141,7 +1156,12 @@ mod tests {
             .map(|e| e.kind)
             .collect();
         assert_eq!(kinds, vec![EventKind::DatesKept]);
-        assert!(events_of_booking(&pool, 1).await.expect("events").is_empty());
+        assert!(
+            events_of_booking(&pool, 1)
+                .await
+                .expect("events")
+                .is_empty()
+        );
         // Both show in December 2026; only the long one in March 2031 and in 9999.
         let month = |y: i32, m: u32| {
             let from = NaiveDate::from_ymd_opt(y, m, 1)

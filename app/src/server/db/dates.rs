@@ -98,7 +98,10 @@ mod tests {
         let late = NaiveDate::from_ymd_opt(262_142, 12, 31).expect("date");
         let now = NaiveDate::from_ymd_opt(2026, 11, 27).expect("date");
         assert!(StoredDate(late).days() > StoredDate(now).days());
-        assert_eq!(StoredDate::from_days(StoredDate(late).days()), Some(StoredDate(late)));
+        assert_eq!(
+            StoredDate::from_days(StoredDate(late).days()),
+            Some(StoredDate(late))
+        );
         assert_eq!(StoredDate::from_days(i64::MAX), None);
         assert_eq!(StoredInstant::from_seconds(i64::MIN), None);
     }
