@@ -6,7 +6,8 @@
 use std::collections::HashMap;
 
 use crate::common::{
-    Dashboard, PASSWORD, RunningSandbox, decode, draft, ready, start_dashboard, start_sandbox,
+    Dashboard, PASSWORD, RunningSandbox, book_as, decode, draft, ready, start_dashboard,
+    start_sandbox,
 };
 use app::api::accounts::{
     AddSite, AssignManager, ChangeRole, CreateCustomer, CreateUser, LoadAdminCustomer,
@@ -1224,15 +1225,7 @@ async fn typed_text_is_inert_on_every_page() {
     d.customer_id = Some(x.id);
     d.special_instructions = PAYLOAD.into();
     d.contacts[0].name = PAYLOAD.into();
-    let booked: BookingResult = decode(
-        am.post(w.url(BookService::PATH))
-            .json(&json!({ "draft": d }))
-            .send()
-            .await
-            .expect("book"),
-    )
-    .await
-    .expect("booked");
+    let booked = book_as(&am, &w.url(""), &d).await.expect("booked");
     let id = booked.booking_id.to_string();
     let r = am
         .post(w.url(CancelBooking::PATH))

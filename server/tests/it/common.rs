@@ -382,3 +382,25 @@ pub async fn decode<T: DeserializeOwned>(r: reqwest::Response) -> Result<T, AppE
             .unwrap_or_else(|e| panic!("bad error body ({status}) {text}: {e}")))
     }
 }
+
+/// Books `draft` through the dashboard at `dash_url` as `client`; the answer, or AURA's or the
+/// form's refusal.
+pub async fn book_as(
+    client: &reqwest::Client,
+    dash_url: &str,
+    draft: &BookingDraft,
+) -> Result<app::model::BookingResult, AppError> {
+    use leptos::server_fn::ServerFn;
+    decode(
+        client
+            .post(format!(
+                "{dash_url}{}",
+                app::api::bookings::BookService::PATH
+            ))
+            .json(&serde_json::json!({ "draft": draft }))
+            .send()
+            .await
+            .expect("book"),
+    )
+    .await
+}

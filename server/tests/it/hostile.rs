@@ -5,9 +5,9 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{RunningSandbox, decode, draft, start_dashboard, start_sandbox};
+use crate::common::{RunningSandbox, book_as, decode, draft, start_dashboard, start_sandbox};
 use app::api::bookings::{BookService, LoadMonth};
-use app::model::{BookingResult, MonthView};
+use app::model::MonthView;
 use app::server::aura::wire::ServiceCatalog;
 use app::server::db::{StoredDate, StoredInstant};
 use leptos::server_fn::ServerFn;
@@ -666,13 +666,10 @@ async fn hostile_input_gets_a_clean_refusal_everywhere() {
     // Still serving, and still booking.
     let health = reqwest::get(s.dash.url("/healthz")).await.expect("health");
     assert_eq!(health.status(), StatusCode::OK);
-    let booked: BookingResult = decode(
-        s.customer
-            .post(s.dash.url(BookService::PATH))
-            .json(&json!({ "draft": draft("after-the-storm", "After", site, 600) }))
-            .send()
-            .await
-            .expect("book"),
+    let booked = book_as(
+        &s.customer,
+        &s.dash.url(""),
+        &draft("after-the-storm", "After", site, 600),
     )
     .await
     .expect("a sound booking still works");
@@ -695,16 +692,9 @@ async fn far_future_calendar_requests_do_not_delay_a_sign_in_page() {
     for n in 0..5 {
         let mut d = draft(&format!("far-{n}"), "Far", site, 600 + n);
         d.repeat = app::domain::RepeatKind::Daily;
-        let booked: BookingResult = decode(
-            dash.http
-                .post(dash.url(BookService::PATH))
-                .json(&json!({ "draft": d }))
-                .send()
-                .await
-                .expect("book"),
-        )
-        .await
-        .expect("booked");
+        let booked = book_as(&dash.http, &dash.url(""), &d)
+            .await
+            .expect("booked");
         let end = chrono::NaiveDate::from_ymd_opt(9999, 12, 31).expect("date");
         sqlx::query("UPDATE bookings SET last_date = ?, date_to = ? WHERE id = ?")
             .bind(StoredDate(end))

@@ -9,9 +9,9 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::common::{
-    Dashboard, RunningSandbox, decode, draft, start_dashboard_with, start_sandbox,
+    Dashboard, RunningSandbox, book_as, decode, draft, start_dashboard_with, start_sandbox,
 };
-use app::api::bookings::{BookService, CancelBooking, LoadAttention, LoadBooking, ResolveBooking};
+use app::api::bookings::{CancelBooking, LoadAttention, LoadBooking, ResolveBooking};
 use app::domain::Field;
 use app::error::AppError;
 use app::model::{AttentionView, BookingDetail, BookingResult, EventKind, SyncStatus};
@@ -40,16 +40,9 @@ async fn setup() -> (RunningSandbox, Dashboard, i64) {
 }
 
 async fn book(dash: &Dashboard, key: &str, site: i64) -> BookingResult {
-    decode(
-        dash.http
-            .post(dash.url(BookService::PATH))
-            .json(&json!({ "draft": draft(key, key, site, 60 * 24) }))
-            .send()
-            .await
-            .expect("book"),
-    )
-    .await
-    .expect("booked")
+    book_as(&dash.http, &dash.url(""), &draft(key, key, site, 60 * 24))
+        .await
+        .expect("booked")
 }
 
 async fn cancel_as(http: &reqwest::Client, dash: &Dashboard, id: i64) -> Result<(), AppError> {
