@@ -45,9 +45,13 @@ test('book a weekly patrol, find it on the calendar, cancel it and find it in ca
   await expect(page.getByText('Check the <b>shutters</b>')).toBeVisible();
   const requestUrl = page.url();
 
-  // On the calendar, in the month of its first window.
-  await open(page, `/?month=${tomorrow.month}`);
-  const chip = page.getByRole('link', { name: new RegExp(`^${name} at Canary Wharf warehouse, .*21:30–23:00`) }).first();
+  // On the calendar: the month of its first window counts it; that day's agenda lists it, its link
+  // naming time, zone, what and where.
+  await open(page, `/?view=month&date=${tomorrow.date}`);
+  await expect(page.locator('.calendar[data-view="month"]')).toHaveCount(1);
+  await expect(page.locator(`td[data-date="${tomorrow.date}"]`).locator('.occ, .more').first()).toBeVisible();
+  await open(page, `/?view=agenda&date=${tomorrow.date}`);
+  const chip = page.getByRole('link', { name: new RegExp(`^21:30–23:00 (GMT|BST) ${name} Canary Wharf warehouse ?, Mobile patrol, .*\\(Europe/London\\)`) }).first();
   await expect(chip).toBeVisible();
   await chip.click();
   await expect(page).toHaveURL(requestUrl);
@@ -187,8 +191,8 @@ test('an outcome-unknown booking is shown as such and resolved by an account man
   await expect(page.locator('.detail-head')).toContainText('AURA may have scheduled this — being checked');
   // Customers cannot record what AURA holds; it counts as active on the calendar.
   await expect(page.getByRole('heading', { name: 'Check with AURA' })).toHaveCount(0);
-  await open(page, `/?month=${tomorrow.month}`);
-  await expect(page.getByRole('link', { name: new RegExp(`^${name} `) }).first()).toBeVisible();
+  await open(page, `/?view=agenda&date=${tomorrow.date}`);
+  await expect(page.getByRole('link', { name: new RegExp(` ${name} `) }).first()).toBeVisible();
 
   const sandbox = await sandboxRequests(request);
   const atAura = sandbox.requests.filter((r) => r.scheduledRequestConfig.name === name);

@@ -6,7 +6,7 @@ use leptos::server_fn::codec::{GetUrl, Json};
 use crate::domain::BookingDraft;
 use crate::error::AppError;
 use crate::model::{
-    AttentionView, BookingDetail, BookingResult, BookingStart, MonthView, SchedulePreview,
+    AttentionView, BookingDetail, BookingResult, BookingStart, CalendarView, SchedulePreview,
     UpcomingView,
 };
 
@@ -123,19 +123,33 @@ pub async fn load_attention() -> Result<AttentionView, AppError> {
     with_status(async { bookings::attention_view(&app_state()?, &*auth::viewer()?).await }.await)
 }
 
-/// `month` is "YYYY-MM"; empty means the current month.
-#[server(input = GetUrl, endpoint = "load_month")]
-pub async fn load_month(month: String) -> Result<MonthView, AppError> {
-    use crate::server::{app_state, auth, bookings, with_status};
+/// The calendar, as the page's URL asks for it: `view` month, week or agenda; `date` YYYY-MM-DD
+/// (today when empty; older links give `month` YYYY-MM); the filters as comma-separated lists.
+#[allow(clippy::too_many_arguments)]
+#[server(input = GetUrl, endpoint = "load_calendar")]
+pub async fn load_calendar(
+    #[server(default)] view: String,
+    #[server(default)] date: String,
+    #[server(default)] month: String,
+    #[server(default)] site: String,
+    #[server(default)] service: String,
+    #[server(default)] status: String,
+    #[server(default)] customer: String,
+) -> Result<CalendarView, AppError> {
+    use crate::server::bookings::{CalendarQuery, RawCalendarQuery, calendar_view};
+    use crate::server::{app_state, auth, with_status};
     with_status(
         async {
-            bookings::month_view(
-                &app_state()?,
-                &*auth::viewer()?,
-                Some(&month),
-                chrono::Utc::now(),
-            )
-            .await
+            let query = CalendarQuery::parse(&RawCalendarQuery {
+                view: &view,
+                date: &date,
+                month: &month,
+                site: &site,
+                service: &service,
+                status: &status,
+                customer: &customer,
+            })?;
+            calendar_view(&app_state()?, &*auth::viewer()?, query, chrono::Utc::now()).await
         }
         .await,
     )

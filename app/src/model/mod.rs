@@ -8,7 +8,9 @@ use crate::domain::{FieldErrors, ServiceType};
 use crate::keyed::keyed_enum;
 
 mod accounts;
+mod calendar;
 pub use accounts::*;
+pub use calendar::*;
 
 keyed_enum! {
     /// Where a booking stands with AURA. Every status says what AURA holds, as far as we know it.
@@ -242,28 +244,6 @@ pub struct BookingResult {
     pub status: SyncStatus,
     /// What AURA said when it refused, or why it could not be sent.
     pub message: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MonthView {
-    /// e.g. "December 2026"
-    pub title: String,
-    /// "YYYY-MM" of this, the previous and the next month.
-    pub month: String,
-    pub prev: String,
-    pub next: String,
-    pub weeks: Vec<Vec<DayCell>>,
-    /// Whose bookings these are, e.g. "Northwind Estates" or "all 3 of your customers".
-    pub showing_for: String,
-    /// Whether entries name their customer (the view spans several).
-    pub show_customer: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DayCell {
-    pub date: NaiveDate,
-    pub in_month: bool,
-    pub occurrences: Vec<OccurrenceView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

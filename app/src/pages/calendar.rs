@@ -1,24 +1,43 @@
+//! The calendar: month, week and agenda views with filters, all in the URL
+//! (`/?view=week&date=2027-03-08&service=patrol`), so links, reloads and the back button work.
+//! Server-rendered with no island: the toolbar and filters are plain links and a GET form.
+
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
 
-use crate::api::bookings::load_month;
+use crate::api::bookings::load_calendar;
 use crate::components::feedback::{ErrorNotice, Loading};
-use crate::model::{DayCell, MonthView, OccurrenceView, SyncStatus};
+use crate::model::{
+    AgendaDay, CalendarBody, CalendarLink, CalendarView, Filter, MonthDay, OccurrenceView,
+    SyncStatus, WeekDay, WeekItem,
+};
 
 #[component]
 pub fn CalendarPage() -> impl IntoView {
-    let query = use_query_map();
-    let month = move || query.read().get("month").unwrap_or_default();
-    let data = Resource::new(month, load_month);
+    let query = leptos_router::hooks::use_query_map();
+    let asked = move || {
+        let q = query.read();
+        let one = |k: &str| q.get(k).unwrap_or_default();
+        let all = |k: &str| q.get_all(k).unwrap_or_default().join(",");
+        (
+            [one("view"), one("date"), one("month")],
+            [all("site"), all("service"), all("status"), all("customer")],
+        )
+    };
+    let data = Resource::new(
+        asked,
+        |([view, date, month], [site, service, status, customer])| {
+            load_calendar(view, date, month, site, service, status, customer)
+        },
+    );
 
     view! {
         <Title text="Calendar" />
+        <script inner_html=PHONES_OPEN_ON_THE_AGENDA></script>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(view) => view! { <MonthGrid month=view /> }.into_any(),
+                    Ok(view) => view! { <Calendar view /> }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                 }
             })}
@@ -26,46 +45,189 @@ pub fn CalendarPage() -> impl IntoView {
     }
 }
 
-const WEEKDAY_NAMES: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+/// Phones (600 px wide or less) open on the agenda: a calendar URL that names no view is replaced
+/// by the agenda's before the page is drawn. A few bytes of script instead of the WASM bundle.
+const PHONES_OPEN_ON_THE_AGENDA: &str = "(function(){var q=new URLSearchParams(location.search);\
+if(!q.has('view')&&!q.has('month')&&matchMedia('(max-width: 600px)').matches)\
+{q.set('view','agenda');location.replace('?'+q.toString());}})();";
+
+const WEEKDAY_NAMES: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
 
 #[component]
-fn MonthGrid(month: MonthView) -> impl IntoView {
-    let MonthView {
+fn Calendar(view: CalendarView) -> impl IntoView {
+    let CalendarView {
+        mode,
         title,
-        month: _,
-        prev,
+        modes,
+        previous,
+        today,
         next,
-        weeks,
+        filters,
+        keep,
+        filtered,
+        clear_filters,
+        total,
+        legend,
         showing_for,
         show_customer,
-    } = month;
-    let empty = weeks
-        .iter()
-        .flatten()
-        .filter(|d| d.in_month)
-        .all(|d| d.occurrences.is_empty());
+        body,
+    } = view;
+    let windows = match total {
+        0 => "No windows".to_string(),
+        1 => "1 window".to_string(),
+        n => format!("{n} windows"),
+    };
     view! {
         <div class="calendar-head">
             <div>
                 <h1>{title.clone()}</h1>
-                <p class="showing-for">"Showing " {showing_for}</p>
+                <p class="showing-for">
+                    "Showing " {showing_for} " · " {windows}
+                    {filtered.then_some(" (filtered)")}
+                </p>
             </div>
-            <nav class="month-nav" aria-label="Months">
-                <A href=format!("/?month={prev}")>"‹ Previous month"</A>
-                <A href=format!("/?month={next}")>"Next month ›"</A>
+            <nav class="calendar-modes" aria-label="Calendar view">
+                {modes.into_iter().map(|l| view! { <ToolbarLink link=l /> }).collect_view()}
+            </nav>
+            <nav class="calendar-dates" aria-label="Dates">
+                <ToolbarLink link=previous />
+                <ToolbarLink link=today />
+                <ToolbarLink link=next />
             </nav>
         </div>
-        {empty
+        <Filters filters keep filtered clear_filters />
+        {(!legend.is_empty())
+            .then(|| {
+                view! {
+                    <ul class="legend" aria-label="Service types">
+                        {legend
+                            .into_iter()
+                            .map(|t| {
+                                view! {
+                                    <li class=format!("svc-{}", t.key())>
+                                        <span class="swatch" aria-hidden="true"></span>
+                                        {t.label()}
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+            })}
+        {(total == 0)
             .then(|| {
                 view! {
                     <p class="empty">
-                        "Nothing is booked in " {title.clone()} ". " <a href="/book">"Book a service"</a>
+                        {if filtered {
+                            "No window matches these filters here. "
+                        } else {
+                            "Nothing is booked here. "
+                        }} <a href="/book">"Book a service"</a>
                     </p>
                 }
             })}
+        <div class="calendar" data-view=mode.key()>
+            {match body {
+                CalendarBody::Month(weeks) => {
+                    view! { <MonthGrid title weeks show_customer /> }.into_any()
+                }
+                CalendarBody::Week(days) => view! { <WeekGrid title days show_customer /> }.into_any(),
+                CalendarBody::Agenda { days, more } => {
+                    view! { <Agenda days more show_customer /> }.into_any()
+                }
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn ToolbarLink(link: CalendarLink) -> impl IntoView {
+    view! {
+        <a href=link.href aria-current=link.current.then_some("true")>
+            {link.label}
+        </a>
+    }
+}
+
+/// The filters: a GET form, so it works without script and its state lives in the URL.
+#[component]
+fn Filters(
+    filters: Vec<Filter>,
+    keep: Vec<(String, String)>,
+    filtered: bool,
+    clear_filters: String,
+) -> impl IntoView {
+    view! {
+        <details class="filters" open=filtered>
+            <summary>"Filters"</summary>
+            <form method="get" action="/">
+                {keep
+                    .into_iter()
+                    .map(|(name, value)| view! { <input type="hidden" name=name value=value /> })
+                    .collect_view()}
+                <div class="filter-groups">
+                    {filters
+                        .into_iter()
+                        .map(|f| {
+                            let param = f.param.clone();
+                            view! {
+                                <fieldset>
+                                    <legend>{f.label}</legend>
+                                    {f
+                                        .options
+                                        .into_iter()
+                                        .map(|o| {
+                                            view! {
+                                                <label class:none=o.count == 0>
+                                                    <input
+                                                        type="checkbox"
+                                                        name=param.clone()
+                                                        value=o.value
+                                                        checked=o.selected
+                                                    />
+                                                    {o.label}
+                                                    " "
+                                                    <span class="count">"(" {o.count} ")"</span>
+                                                </label>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </fieldset>
+                            }
+                        })
+                        .collect_view()}
+                </div>
+                <button type="submit">"Apply filters"</button>
+                {filtered.then(|| view! { <a class="clear" href=clear_filters>"Clear filters"</a> })}
+            </form>
+        </details>
+    }
+}
+
+#[component]
+fn MonthGrid(title: String, weeks: Vec<Vec<MonthDay>>, show_customer: bool) -> impl IntoView {
+    view! {
         <table class="month-grid" aria-label=format!("Bookings in {title}")>
             <thead>
-                <tr>{WEEKDAY_NAMES.map(|d| view! { <th scope="col">{d}</th> }).collect_view()}</tr>
+                <tr>
+                    {WEEKDAY_NAMES
+                        .map(|d| {
+                            view! {
+                                <th scope="col">
+                                    <abbr title=d>{&d[..3]}</abbr>
+                                </th>
+                            }
+                        })
+                        .collect_view()}
+                </tr>
             </thead>
             <tbody>
                 {weeks
@@ -87,61 +249,172 @@ fn MonthGrid(month: MonthView) -> impl IntoView {
 }
 
 #[component]
-fn Day(day: DayCell, show_customer: bool) -> impl IntoView {
-    let class = match (day.in_month, day.occurrences.is_empty()) {
+fn Day(day: MonthDay, show_customer: bool) -> impl IntoView {
+    let MonthDay {
+        date,
+        label,
+        in_month,
+        today,
+        shown,
+        more,
+        agenda,
+    } = day;
+    let class = match (in_month, shown.is_empty()) {
         (false, _) => "day outside",
         (true, true) => "day empty",
         (true, false) => "day",
     };
-    let label = day.date.format("%A %-d %B").to_string();
     view! {
-        <td class=class>
-            <div class="day-number" aria-label=label>
-                <span class="weekday">{day.date.format("%a").to_string()}</span>
-                " "
-                {day.date.format("%-d").to_string()}
+        <td class=class class:today=today data-date=date.to_string()>
+            <div class="day-number">
+                <a href=agenda.clone() aria-label=label.clone()>
+                    <span class="weekday">{date.format("%a").to_string()} " "</span>
+                    {date.format("%-d").to_string()}
+                </a>
+                {today.then(|| view! { <span class="today-mark">"Today"</span> })}
             </div>
             <ul class="occurrences">
-                {day
-                    .occurrences
+                {shown
                     .into_iter()
-                    .map(|o| view! { <OccurrenceChip o show_customer /> })
+                    .map(|o| view! { <li><OccurrenceChip o show_customer /></li> })
                     .collect_view()}
             </ul>
+            {(more > 0)
+                .then(|| {
+                    view! {
+                        <a class="more" href=agenda>
+                            "+" {more} " more"
+                            <span class="visually-hidden">" on " {label}</span>
+                        </a>
+                    }
+                })}
         </td>
     }
 }
 
 #[component]
-fn OccurrenceChip(o: OccurrenceView, show_customer: bool) -> impl IntoView {
-    let label = format!(
-        "{}{} at {}, {} {} ({}), {}",
-        if show_customer {
-            format!("{}: ", o.customer)
-        } else {
-            String::new()
-        },
-        o.name,
-        o.place,
-        o.date_label,
-        o.time_label,
-        o.timezone,
-        o.status.label()
-    );
+fn WeekGrid(title: String, days: Vec<WeekDay>, show_customer: bool) -> impl IntoView {
     view! {
-        <li>
-            <a
-                class=format!("occ svc-{} status-{}", o.service_type.key(), o.status.key())
-                href=format!("/bookings/{}", o.booking_id)
-                aria-label=label
-                title=o.notes.join(" ")
-            >
-                <span class="occ-time">{o.time_label}</span>
-                {show_customer.then(|| view! { <span class="occ-customer">{o.customer.clone()}</span> })}
-                <span class="occ-name">{o.name}</span>
-                <span class="occ-place">{o.place}</span>
-                {(o.status != SyncStatus::Confirmed).then(|| view! { <span class="occ-status">{o.status.short_label()}</span> })}
-            </a>
+        <div class="week-grid" role="region" aria-label=format!("Bookings, {title}")>
+            <ol class="hours" aria-hidden="true">
+                {(0..24).map(|h| view! { <li>{format!("{h:02}:00")}</li> }).collect_view()}
+            </ol>
+            {days
+                .into_iter()
+                .map(|day| {
+                    let WeekDay { date, label, today, items, more, agenda } = day;
+                    let section_label = label.clone();
+                    view! {
+                        <section class="week-day" class:today=today aria-label=section_label>
+                            <h2>
+                                <a href=agenda.clone()>
+                                    {date.format("%a").to_string()}
+                                    " "
+                                    {date.format("%-d").to_string()}
+                                    <span class="visually-hidden">{date.format(" %B %Y").to_string()}</span>
+                                </a>
+                            </h2>
+                            <ul class="week-items">
+                                {items
+                                    .into_iter()
+                                    .map(|item| view! { <WeekEntry item show_customer /> })
+                                    .collect_view()}
+                            </ul>
+                            {(more > 0)
+                                .then(|| {
+                                    view! {
+                                        <a class="more" href=agenda>
+                                            "+" {more} " more"
+                                            <span class="visually-hidden">" on " {label}</span>
+                                        </a>
+                                    }
+                                })}
+                        </section>
+                    }
+                })
+                .collect_view()}
+        </div>
+    }
+}
+
+#[component]
+fn WeekEntry(item: WeekItem, show_customer: bool) -> impl IntoView {
+    let WeekItem {
+        occurrence,
+        start_minute,
+        end_minute,
+        column,
+        columns,
+        from_previous_day,
+        into_next_day,
+    } = item;
+    let style =
+        format!("--start:{start_minute};--end:{end_minute};--col:{column};--cols:{columns}");
+    view! {
+        <li class="week-item" style=style>
+            {from_previous_day.then(|| view! { <span class="continues">"↑ from the day before"</span> })}
+            <OccurrenceChip o=occurrence show_customer />
+            {into_next_day.then(|| view! { <span class="continues">"↓ into the next day"</span> })}
         </li>
+    }
+}
+
+#[component]
+fn Agenda(days: Vec<AgendaDay>, more: Option<CalendarLink>, show_customer: bool) -> impl IntoView {
+    view! {
+        <div class="agenda">
+            {days
+                .into_iter()
+                .map(|day| {
+                    let AgendaDay { date, label, today, occurrences } = day;
+                    let empty = occurrences.is_empty();
+                    view! {
+                        <section class="agenda-day" class:today=today id=format!("day-{date}")>
+                            <h2>{label} {today.then(|| view! { <span class="today-mark">"Today"</span> })}</h2>
+                            {if empty {
+                                view! { <p class="empty">"Nothing booked."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <ul class="occurrences">
+                                        {occurrences
+                                            .into_iter()
+                                            .map(|o| view! { <li><OccurrenceChip o show_customer /></li> })
+                                            .collect_view()}
+                                    </ul>
+                                }
+                                    .into_any()
+                            }}
+                        </section>
+                    }
+                })
+                .collect_view()}
+            {more.map(|l| view! { <p class="agenda-more"><a href=l.href>{l.label}</a></p> })}
+        </div>
+    }
+}
+
+/// One window as a link. Its name is its visible text plus what the chip leaves out (the date,
+/// and the status when confirmed), so what a screen reader says contains what is seen.
+#[component]
+fn OccurrenceChip(o: OccurrenceView, show_customer: bool) -> impl IntoView {
+    view! {
+        <a
+            class=format!("occ svc-{} status-{}", o.service_type.key(), o.status.key())
+            href=format!("/bookings/{}", o.booking_id)
+            title=o.notes.join(" ")
+        >
+            <span class="occ-time">{o.time_label}</span>
+            " "
+            {show_customer.then(|| view! { <span class="occ-customer">{o.customer.clone()} " "</span> })}
+            <span class="occ-name">{o.name}</span>
+            " "
+            <span class="occ-place">{o.place}</span>
+            {(o.status != SyncStatus::Confirmed)
+                .then(|| view! { " " <span class="occ-status">{o.status.short_label()}</span> })}
+            <span class="visually-hidden">
+                ", " {o.service_type.label()} ", " {o.date_label} " (" {o.timezone} ")"
+                {(o.status == SyncStatus::Confirmed).then_some(", confirmed by AURA")}
+            </span>
+        </a>
     }
 }

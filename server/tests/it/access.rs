@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 
 use crate::common::{
-    Dashboard, PASSWORD, RunningSandbox, book_as, decode, draft, ready, start_dashboard,
-    start_sandbox,
+    Dashboard, PASSWORD, RunningSandbox, book_as, decode, draft, drawn_windows, ready,
+    start_dashboard, start_sandbox,
 };
 use app::api::accounts::{
     AddSite, AssignManager, ChangeRole, CreateCustomer, CreateUser, LoadAdminCustomer,
@@ -15,13 +15,13 @@ use app::api::accounts::{
     SwitchCustomer, UnassignManager, UpdateCustomer,
 };
 use app::api::bookings::{
-    BookService, CancelBooking, LoadAttention, LoadBooking, LoadBookingForm, LoadMonth,
+    BookService, CancelBooking, LoadAttention, LoadBooking, LoadBookingForm, LoadCalendar,
     LoadUpcoming, PreviewSchedule, ResolveBooking, SendBookingAgain,
 };
 use app::domain::Field;
 use app::error::AppError;
 use app::model::{
-    AttentionView, BookingDetail, BookingResult, BookingStart, MonthView, SchedulePreview,
+    AttentionView, BookingDetail, BookingResult, BookingStart, CalendarView, SchedulePreview,
     SyncStatus, UpcomingView,
 };
 use app::server::accounts::SIGN_IN_REFUSED;
@@ -244,7 +244,7 @@ async fn calendar_and_upcoming_show_only_customers_in_reach() {
         if who == Who::SignedOut {
             assert_eq!(upcoming.status(), StatusCode::UNAUTHORIZED);
             let month = w
-                .get(who, &format!("{}?month={this_month}", LoadMonth::PATH))
+                .get(who, &format!("{}?month={this_month}", LoadCalendar::PATH))
                 .await;
             assert_eq!(month.status(), StatusCode::UNAUTHORIZED);
             assert_eq!(w.get(who, "/").await.status(), StatusCode::SEE_OTHER);
@@ -266,19 +266,13 @@ async fn calendar_and_upcoming_show_only_customers_in_reach() {
         // Any month range: the windows (10 hours from now) fall in this or the next month.
         let mut seen = Vec::new();
         for month in [&this_month, &next_month] {
-            let view: MonthView = decode(
-                w.get(who, &format!("{}?month={month}", LoadMonth::PATH))
+            let view: CalendarView = decode(
+                w.get(who, &format!("{}?month={month}", LoadCalendar::PATH))
                     .await,
             )
             .await
             .expect("month");
-            seen.extend(
-                view.weeks
-                    .into_iter()
-                    .flatten()
-                    .flat_map(|d| d.occurrences)
-                    .map(|o| o.name),
-            );
+            seen.extend(drawn_windows(&view).into_iter().map(|o| o.name.clone()));
         }
         assert_eq!(
             seen.iter().any(|n| n == "Alpha patrol"),

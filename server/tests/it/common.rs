@@ -404,3 +404,16 @@ pub async fn book_as(
     )
     .await
 }
+
+/// Every window a calendar answer draws (a month day's shown ones, a week's items, an agenda's).
+pub fn drawn_windows(view: &app::model::CalendarView) -> Vec<&app::model::OccurrenceView> {
+    use app::model::CalendarBody;
+    match &view.body {
+        CalendarBody::Month(weeks) => weeks.iter().flatten().flat_map(|d| &d.shown).collect(),
+        CalendarBody::Week(days) => days
+            .iter()
+            .flat_map(|d| d.items.iter().map(|i| &i.occurrence))
+            .collect(),
+        CalendarBody::Agenda { days, .. } => days.iter().flat_map(|d| &d.occurrences).collect(),
+    }
+}

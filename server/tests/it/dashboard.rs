@@ -1,13 +1,16 @@
 //! Server-function and page tests: the whole dashboard over HTTP, against a sandbox on its own port.
 
-use crate::common::{Dashboard, RunningSandbox, decode, draft, start_dashboard, start_sandbox};
+use crate::common::{
+    Dashboard, RunningSandbox, decode, draft, drawn_windows, start_dashboard, start_sandbox,
+};
 use app::api::bookings::{
-    BookService, CancelBooking, LoadBooking, LoadMonth, LoadUpcoming, PreviewSchedule,
+    BookService, CancelBooking, LoadBooking, LoadCalendar, LoadUpcoming, PreviewSchedule,
 };
 use app::domain::{BookingDraft, Field, RepeatKind, ServiceType, Violation};
 use app::error::AppError;
 use app::model::{
-    BookingDetail, BookingResult, EventKind, MonthView, SchedulePreview, SyncStatus, UpcomingView,
+    BookingDetail, BookingResult, CalendarBody, CalendarView, EventKind, SchedulePreview,
+    SyncStatus, UpcomingView,
 };
 use app::server::aura::wire::ServiceCatalog;
 use app::server::db::{self, CustomerScope};
@@ -247,22 +250,18 @@ async fn aura_refusal_is_kept_as_rejected_with_its_message_and_off_the_calendar(
     let detail = detail(&dash, result.booking_id).await.expect("detail");
     assert_eq!(detail.status, SyncStatus::Rejected);
     assert!(!detail.can_cancel);
-    let month: MonthView = decode(
+    // Its first window (a day ahead) would be in the coming week's agenda.
+    let agenda: CalendarView = decode(
         dash.http
-            .get(format!("{}?month=", dash.url(LoadMonth::PATH)))
+            .get(format!("{}?view=agenda", dash.url(LoadCalendar::PATH)))
             .send()
             .await
-            .expect("m"),
+            .expect("agenda"),
     )
     .await
-    .expect("month");
-    assert!(
-        month
-            .weeks
-            .iter()
-            .flatten()
-            .all(|d| d.occurrences.is_empty())
-    );
+    .expect("agenda");
+    assert_eq!(agenda.total, 0);
+    assert!(drawn_windows(&agenda).is_empty());
     // A corrected form (new attempt key) books normally.
     let fixed = BookingDraft {
         service_type: Some(ServiceType::Patrol),
@@ -432,23 +431,25 @@ async fn upcoming_and_month_views_list_windows_in_time_order() {
 
     let first = &view.occurrences[0];
     let month = first.local_date.format("%Y-%m").to_string();
-    let m: MonthView = decode(
+    let m: CalendarView = decode(
         dash.http
-            .get(format!("{}?month={month}", dash.url(LoadMonth::PATH)))
+            .get(format!("{}?month={month}", dash.url(LoadCalendar::PATH)))
             .send()
             .await
             .expect("m"),
     )
     .await
     .expect("month");
-    let cell = m
-        .weeks
+    let CalendarBody::Month(weeks) = &m.body else {
+        panic!("a month")
+    };
+    let cell = weeks
         .iter()
         .flatten()
         .find(|c| c.date == first.local_date)
         .expect("day in grid");
-    assert!(cell.occurrences.iter().any(|o| o.name == "Daily check"));
-    assert!(m.weeks.iter().all(|w| w.len() == 7));
+    assert!(cell.shown.iter().any(|o| o.name == "Daily check"));
+    assert!(weeks.iter().all(|w| w.len() == 7));
 }
 
 /// A last date thousands of years ahead, at a site behind UTC: a clear error at the field, in the

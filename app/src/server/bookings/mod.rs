@@ -5,14 +5,16 @@
 //! status says how far it got.
 
 mod book;
+mod calendar;
 mod cancel;
 mod resolve;
 mod views;
 
 pub use book::{book, create_body_for, form_data, preview};
+pub use calendar::{CalendarQuery, RawCalendarQuery, calendar_view};
 pub use cancel::cancel;
 pub use resolve::{resolve, send_from_next_window};
-pub use views::{attention_view, booking_detail, month_view, parse_month, upcoming_view};
+pub use views::{attention_view, booking_detail, upcoming_view};
 
 use chrono::{DateTime, NaiveDate, Utc};
 

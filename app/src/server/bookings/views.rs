@@ -1,13 +1,13 @@
 //! What people read: a booking's page, the month calendar, and the upcoming list with the
 //! cancellation ledger.
 
-use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use super::{REMOVED_COUNT_CAP, cancellation_info, occurrence_view};
 use crate::error::AppError;
 use crate::model::{
-    AttentionItem, AttentionView, BookingDetail, CancellationView, ContactView, DayCell, EventView,
-    MonthView, OccurrenceView, Role, SyncStatus, UpcomingView,
+    AttentionItem, AttentionView, BookingDetail, CancellationView, ContactView, EventView,
+    OccurrenceView, Role, SyncStatus, UpcomingView,
 };
 use crate::server::auth::Viewer;
 use crate::server::blocking::EXPANSION;
@@ -159,93 +159,13 @@ pub async fn attention_view(
     })
 }
 
-/// Parses "YYYY-MM" (falls back to the current month in the customer's zone when absent).
-pub fn parse_month(month: Option<&str>, default: NaiveDate) -> Result<NaiveDate, AppError> {
-    match month.map(str::trim_ascii).filter(|m| !m.is_empty()) {
-        None => Ok(default.with_day(1).unwrap_or(default)),
-        Some(m) => NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
-            .map_err(|_| AppError::BadRequest("That is not a month; use YYYY-MM.".into())),
-    }
-}
-
 /// The zone "today" is reckoned in for a viewer: their (selected or only) customer's default.
-fn home_zone(viewer: &Viewer) -> Zone {
+pub(super) fn home_zone(viewer: &Viewer) -> Zone {
     viewer
         .selected_customer()
         .or(viewer.customers.first())
         .map(|c| c.default_timezone)
         .unwrap_or(Zone::UTC)
-}
-
-pub async fn month_view(
-    state: &AppState,
-    viewer: &Viewer,
-    month: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<MonthView, ServerError> {
-    let home = home_zone(viewer);
-    let first = parse_month(month, now.with_timezone(home.tz()).date_naive())?;
-    let next = first
-        .checked_add_months(Months::new(1))
-        .ok_or_else(|| AppError::NotFound("Month out of range.".into()))?;
-    let prev = first
-        .checked_sub_months(Months::new(1))
-        .ok_or_else(|| AppError::NotFound("Month out of range.".into()))?;
-    // Monday-first grid covering the whole month.
-    let grid_start = first - Duration::days(i64::from(first.weekday().num_days_from_monday()));
-    let last = next.pred_opt().unwrap_or(first);
-    let grid_end = last + Duration::days(i64::from(6 - last.weekday().num_days_from_monday()));
-    let mut cells: Vec<DayCell> = grid_start
-        .iter_days()
-        .take_while(|d| *d <= grid_end)
-        .map(|date| DayCell {
-            date,
-            in_month: date.month() == first.month(),
-            occurrences: Vec::new(),
-        })
-        .collect();
-
-    // Local dates differ by zone by at most a day either way: query a margin around the grid.
-    let from = grid_start
-        .and_hms_opt(0, 0, 0)
-        .map(|t| t.and_utc())
-        .unwrap_or(now)
-        - Duration::days(2);
-    let to = grid_end
-        .and_hms_opt(0, 0, 0)
-        .map(|t| t.and_utc())
-        .unwrap_or(now)
-        + Duration::days(3);
-    let bookings = db::active_bookings_between(&state.pool, &viewer.view_scope(), from, to).await?;
-    let cells = EXPANSION
-        .run(move || {
-            for booking in &bookings {
-                for o in booking
-                    .schedule
-                    .occurrences_between(booking.zone.tz(), from, to)
-                {
-                    let offset = (o.local_date - grid_start).num_days();
-                    if let Some(cell) = usize::try_from(offset).ok().and_then(|i| cells.get_mut(i))
-                    {
-                        cell.occurrences.push(occurrence_view(booking, &o));
-                    }
-                }
-            }
-            for cell in &mut cells {
-                cell.occurrences.sort_by_key(|o| o.opens);
-            }
-            cells
-        })
-        .await?;
-    Ok(MonthView {
-        title: first.format("%B %Y").to_string(),
-        month: first.format("%Y-%m").to_string(),
-        prev: prev.format("%Y-%m").to_string(),
-        next: next.format("%Y-%m").to_string(),
-        weeks: cells.chunks(7).map(<[DayCell]>::to_vec).collect(),
-        showing_for: viewer.showing_for(),
-        show_customer: viewer.sees_several(),
-    })
 }
 
 pub async fn upcoming_view(

@@ -105,3 +105,21 @@ pub async fn site_of_customer(
     .fetch_optional(ex)
     .await?)
 }
+
+/// Every site of the customers in `scope`, by name.
+pub async fn sites_in_scope(
+    ex: impl SqliteExecutor<'_>,
+    scope: &super::CustomerScope,
+) -> Result<Vec<SiteRow>, DbError> {
+    use super::{BindExt, in_scope};
+    Ok(sqlx::query_as::<_, SiteRow>(concat!(
+        "SELECT ",
+        site_columns!(),
+        " FROM sites b WHERE ",
+        in_scope!(),
+        " ORDER BY name COLLATE NOCASE, id"
+    ))
+    .bind_scope(scope)
+    .fetch_all(ex)
+    .await?)
+}
