@@ -31,9 +31,15 @@ use pages::{
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let theme = server::prefs::current_theme();
+    #[cfg(not(feature = "ssr"))]
+    let theme = model::Theme::System;
+    provide_context(theme);
+    let chosen = (theme != model::Theme::System).then(|| theme.key());
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang="en" data-theme=chosen>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -63,7 +69,7 @@ pub fn App() -> impl IntoView {
             <Header />
             <main id="main">
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=CalendarPage />
+                    <Route path=path!("/") view=CalendarPage ssr=SsrMode::Async />
                     <Route path=path!("/book") view=BookPage />
                     <Route path=path!("/upcoming") view=UpcomingPage />
                     <Route path=path!("/attention") view=AttentionPage />

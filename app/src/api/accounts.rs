@@ -60,6 +60,22 @@ pub async fn sign_out() -> Result<(), AppError> {
     finish_form("sign-in", "/sign-in", Default::default(), sign_out().await).await
 }
 
+/// Keeps the colour theme chosen in the header (a cookie) and goes back to the page.
+#[server(endpoint = "set_theme")]
+pub async fn set_theme(theme: crate::model::Theme, back: String) -> Result<(), AppError> {
+    use crate::server::auth::local_path;
+    use crate::server::forms::{Done, finish_form};
+    crate::server::prefs::keep_theme(theme);
+    let back = local_path(&back);
+    finish_form(
+        "theme",
+        &back,
+        Default::default(),
+        Ok(Done::go(back.clone())),
+    )
+    .await
+}
+
 /// `customer` is a customer id, or empty for all of the viewer's customers.
 #[server(endpoint = "switch_customer")]
 pub async fn switch_customer(customer: OptionalId, back: String) -> Result<(), AppError> {

@@ -18,6 +18,7 @@ pub fn Header() -> impl IntoView {
                 " AURA scheduled services"
             </a>
             {session.map(|s| view! { <SignedInNav session=s /> })}
+            <ThemeSwitch />
         </header>
     }
 }
@@ -104,6 +105,43 @@ fn CustomerSwitcher(session: SessionView) -> impl IntoView {
             </select>
             <input type="hidden" name="back" value=back />
             <button type="submit">"Switch"</button>
+        </form>
+    }
+}
+
+/// Light, dark or the system's: three buttons of a plain form, so it works without JavaScript; the
+/// choice is kept in a cookie and the page comes back in it.
+#[component]
+fn ThemeSwitch() -> impl IntoView {
+    use crate::api::accounts::SetTheme;
+    use crate::model::Theme;
+    let current = use_context::<Theme>().unwrap_or_default();
+    let location = use_location();
+    let back = format!(
+        "{}{}",
+        location.pathname.get_untracked(),
+        location.search.get_untracked()
+    );
+    view! {
+        <form method="post" action=SetTheme::PATH class="theme-switch" aria-label="Colour theme">
+            <input type="hidden" name="back" value=back />
+            <span class="theme-label" aria-hidden="true">"Theme"</span>
+            {Theme::ALL
+                .into_iter()
+                .map(|t| {
+                    view! {
+                        <button
+                            type="submit"
+                            name="theme"
+                            value=t.key()
+                            aria-pressed=if t == current { "true" } else { "false" }
+                            aria-label=format!("{} theme", t.label())
+                        >
+                            {t.label()}
+                        </button>
+                    }
+                })
+                .collect_view()}
         </form>
     }
 }

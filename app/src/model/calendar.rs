@@ -9,6 +9,27 @@ use crate::domain::ServiceType;
 use crate::keyed::keyed_enum;
 
 keyed_enum! {
+    /// Light or dark: the system's choice, or the one picked in the header (kept in a cookie).
+    #[derive(Default)]
+    pub enum Theme {
+        #[default]
+        System = "system",
+        Light = "light",
+        Dark = "dark",
+    }
+}
+
+impl Theme {
+    pub fn label(self) -> &'static str {
+        match self {
+            Theme::System => "System",
+            Theme::Light => "Light",
+            Theme::Dark => "Dark",
+        }
+    }
+}
+
+keyed_enum! {
     /// Which calendar view is shown.
     pub enum CalendarMode {
         Month = "month",

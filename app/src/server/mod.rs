@@ -9,6 +9,7 @@ pub mod db;
 pub mod error;
 pub mod forms;
 pub mod outbox;
+pub mod prefs;
 pub mod present;
 pub mod secret;
 pub mod state;

@@ -144,6 +144,8 @@ impl Dashboard {
             .cookie_store(true)
             .default_headers(headers)
             .redirect(reqwest::redirect::Policy::none())
+            // A request that never ends fails its test by name instead of stalling the run.
+            .timeout(Duration::from_secs(90))
             .build()
             .expect("client")
     }

@@ -664,3 +664,68 @@ async fn the_history_names_what_happened_in_words() {
     assert_eq!(r.status(), StatusCode::PERMANENT_REDIRECT);
     assert_eq!(r.headers()["location"], format!("/bookings/{id}").as_str());
 }
+
+/// The theme picked in the header is kept in a cookie and the page comes back in it, signed in or
+/// not; an unknown theme is a 400.
+#[tokio::test]
+async fn the_chosen_theme_is_kept_and_drawn_from_the_first_byte() {
+    let (_sb, dash) = setup().await;
+    for client in [dash.http.clone(), dash.anonymous()] {
+        let r = client
+            .post(dash.url(app::api::accounts::SetTheme::PATH))
+            .header("accept", "text/html")
+            .form(&[("theme", "dark"), ("back", "/sign-in")])
+            .send()
+            .await
+            .expect("set");
+        assert!(r.status().is_redirection(), "{}", r.status());
+        let cookie = r
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("aura_theme="))
+            .unwrap_or_default()
+            .to_string();
+        assert!(cookie.starts_with("aura_theme=dark;"), "{cookie}");
+        let page = client
+            .get(dash.url("/sign-in"))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html");
+        assert!(
+            page.contains(r#"<html lang="en" data-theme="dark""#),
+            "{}",
+            &page[..200]
+        );
+        assert!(page.contains(r#"aria-pressed="true" aria-label="Dark theme""#));
+        // Back to the system's choice: the cookie is cleared.
+        let r = client
+            .post(dash.url(app::api::accounts::SetTheme::PATH))
+            .form(&[("theme", "system"), ("back", "/")])
+            .send()
+            .await
+            .expect("reset");
+        assert!(r.status().is_success() || r.status().is_redirection());
+        let page = client
+            .get(dash.url("/sign-in"))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html");
+        assert!(page.contains(r#"<html lang="en">"#), "{}", &page[..200]);
+    }
+    let r = dash
+        .http
+        .post(dash.url(app::api::accounts::SetTheme::PATH))
+        .form(&[("theme", "purple"), ("back", "/")])
+        .send()
+        .await
+        .expect("bad");
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}

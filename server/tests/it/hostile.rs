@@ -28,6 +28,7 @@ enum Kind {
     Int,
     Bool,
     Role,
+    Theme,
     OptionalId,
     Text,
     /// Text that may be left out (a calendar URL's parts).
@@ -43,6 +44,7 @@ impl Kind {
             Kind::Int => "987654",
             Kind::Bool => "false",
             Kind::Role => "customer",
+            Kind::Theme => "dark",
             Kind::OptionalId => "",
             Kind::Text | Kind::ReturnPath => "x",
             Kind::OptionalText => "",
@@ -179,6 +181,11 @@ const FUNCTIONS: &[Function] = &[
             ("longitude", Kind::Text),
             ("timezone", Kind::Text),
         ],
+    ),
+    (
+        "/api/set_theme",
+        Input::Form,
+        &[("theme", Kind::Theme), ("back", Kind::ReturnPath)],
     ),
     (
         "/api/assign_manager",

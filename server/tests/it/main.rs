@@ -3,6 +3,7 @@
 
 mod access;
 mod aura_client;
+mod calendar;
 mod cli;
 mod common;
 mod dashboard;
