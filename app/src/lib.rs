@@ -37,6 +37,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let theme = model::Theme::System;
     provide_context(theme);
     let chosen = (theme != model::Theme::System).then(|| theme.key());
+    // Only pages with an island load the browser bundle; the others are plain HTML.
+    #[cfg(feature = "ssr")]
+    let islands = use_context::<axum::http::request::Parts>()
+        .is_none_or(|parts| has_islands(parts.uri.path()));
+    #[cfg(not(feature = "ssr"))]
+    let islands = true;
     view! {
         <!DOCTYPE html>
         <html lang="en" data-theme=chosen>
@@ -46,7 +52,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="data:," />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options islands=true />
+                {islands.then(|| view! { <HydrationScripts options islands=true /> })}
                 <MetaTags />
             </head>
             <body>
@@ -54,6 +60,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The pages that hold an island, the only code the browser runs: the booking form (`/book`) and a
+/// booking's cancel form (`/bookings/:id`). Every other page is plain HTML and loads no WASM.
+pub fn has_islands(path: &str) -> bool {
+    path == "/book" || path.starts_with("/bookings/")
 }
 
 #[component]

@@ -51,6 +51,14 @@ const PHONES_OPEN_ON_THE_AGENDA: &str = "(function(){var q=new URLSearchParams(l
 if(!q.has('view')&&!q.has('month')&&matchMedia('(max-width: 600px)').matches)\
 {q.set('view','agenda');location.replace('?'+q.toString());}})();";
 
+/// In the month grid, the arrow keys move between days (left/right a day, up/down a week) and Enter
+/// opens the focused day's agenda: a few bytes of script, no WASM.
+const MONTH_ARROW_KEYS: &str = "document.addEventListener('keydown',function(e){\
+var a=e.target,step={ArrowLeft:-1,ArrowRight:1,ArrowUp:-7,ArrowDown:7}[e.key];\
+if(!step||!a.closest||!a.closest('.month-grid .day-number'))return;\
+var days=Array.prototype.slice.call(document.querySelectorAll('.month-grid .day-number a'));\
+var next=days[days.indexOf(a)+step];if(next){e.preventDefault();next.focus();}});";
+
 const WEEKDAY_NAMES: [&str; 7] = [
     "Monday",
     "Tuesday",
@@ -89,10 +97,8 @@ fn Calendar(view: CalendarView) -> impl IntoView {
         <div class="calendar-head">
             <div>
                 <h1>{title.clone()}</h1>
-                <p class="showing-for">
-                    "Showing " {showing_for} " · " {windows}
-                    {filtered.then_some(" (filtered)")}
-                </p>
+                <p class="showing-for">"Showing " {showing_for}</p>
+                <p class="window-count">{windows} {filtered.then_some(" (filtered)")}</p>
             </div>
             <nav class="calendar-modes" aria-label="Calendar view">
                 {modes.into_iter().map(|l| view! { <ToolbarLink link=l /> }).collect_view()}
@@ -245,6 +251,7 @@ fn MonthGrid(title: String, weeks: Vec<Vec<MonthDay>>, show_customer: bool) -> i
                     .collect_view()}
             </tbody>
         </table>
+        <script inner_html=MONTH_ARROW_KEYS></script>
     }
 }
 

@@ -729,3 +729,39 @@ async fn the_chosen_theme_is_kept_and_drawn_from_the_first_byte() {
         .expect("bad");
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }
+
+/// Only the pages with an island (the booking form, a booking's page) load the browser bundle.
+#[tokio::test]
+async fn only_pages_with_an_island_load_the_bundle() {
+    let (_sb, dash) = setup().await;
+    let site = london_site(&dash).await;
+    let id = book(&dash, &draft("bundle", "Bundle", site, 60 * 24))
+        .await
+        .expect("booked")
+        .booking_id;
+    for (path, islands) in [
+        ("/".to_string(), false),
+        ("/?view=week".into(), false),
+        ("/upcoming".into(), false),
+        ("/account".into(), false),
+        ("/book".into(), true),
+        (format!("/bookings/{id}"), true),
+    ] {
+        let html = page_html(&dash, &path).await;
+        assert_eq!(html.contains("_bg.wasm"), islands, "{path}");
+        assert_eq!(
+            app::has_islands(path.split('?').next().unwrap_or("")),
+            islands
+        );
+    }
+    let sign_in = dash
+        .anonymous()
+        .get(dash.url("/sign-in"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(!sign_in.contains("_bg.wasm"));
+}
