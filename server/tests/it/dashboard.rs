@@ -748,7 +748,7 @@ async fn only_pages_with_an_island_load_the_bundle() {
         (format!("/bookings/{id}"), true),
     ] {
         let html = page_html(&dash, &path).await;
-        assert_eq!(html.contains("_bg.wasm"), islands, "{path}");
+        assert_eq!(html.contains(".wasm\""), islands, "{path}");
         assert_eq!(
             app::has_islands(path.split('?').next().unwrap_or("")),
             islands
@@ -763,5 +763,5 @@ async fn only_pages_with_an_island_load_the_bundle() {
         .text()
         .await
         .expect("html");
-    assert!(!sign_in.contains("_bg.wasm"));
+    assert!(!sign_in.contains(".wasm\""));
 }
