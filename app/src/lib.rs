@@ -54,6 +54,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone() />
                 {islands.then(|| view! { <HydrationScripts options islands=true /> })}
                 <MetaTags />
+                <script inner_html=REMEMBER_BROWSER_ZONE></script>
             </head>
             <body>
                 <App />
@@ -61,6 +62,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         </html>
     }
 }
+
+/// Tells the server the browser's time zone (a cookie), for the calendar's "times in my zone".
+const REMEMBER_BROWSER_ZONE: &str = "try{var z=encodeURIComponent(Intl.DateTimeFormat().resolvedOptions().timeZone);\
+if(z&&document.cookie.indexOf('aura_zone='+z)<0)\
+document.cookie='aura_zone='+z+';path=/;max-age=31536000;samesite=lax';}catch(e){}";
 
 /// The pages that hold an island, the only code the browser runs: the booking form (`/book`) and a
 /// booking's cancel form (`/bookings/:id`). Every other page is plain HTML and loads no WASM.

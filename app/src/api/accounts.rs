@@ -76,6 +76,22 @@ pub async fn set_theme(theme: crate::model::Theme, back: String) -> Result<(), A
     .await
 }
 
+/// Keeps whose zone the calendar shows times in (a cookie) and goes back to the page.
+#[server(endpoint = "set_times_in")]
+pub async fn set_times_in(times_in: crate::model::TimesIn, back: String) -> Result<(), AppError> {
+    use crate::server::auth::local_path;
+    use crate::server::forms::{Done, finish_form};
+    crate::server::prefs::keep_times_in(times_in);
+    let back = local_path(&back);
+    finish_form(
+        "times",
+        &back,
+        Default::default(),
+        Ok(Done::go(back.clone())),
+    )
+    .await
+}
+
 /// `customer` is a customer id, or empty for all of the viewer's customers.
 #[server(endpoint = "switch_customer")]
 pub async fn switch_customer(customer: OptionalId, back: String) -> Result<(), AppError> {

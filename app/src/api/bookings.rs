@@ -149,7 +149,15 @@ pub async fn load_calendar(
                 status: &status,
                 customer: &customer,
             })?;
-            calendar_view(&app_state()?, &*auth::viewer()?, query, chrono::Utc::now()).await
+            let zones = crate::server::prefs::current_viewer_zones();
+            calendar_view(
+                &app_state()?,
+                &*auth::viewer()?,
+                query,
+                zones,
+                chrono::Utc::now(),
+            )
+            .await
         }
         .await,
     )

@@ -30,6 +30,17 @@ impl Theme {
 }
 
 keyed_enum! {
+    /// Whose zone the calendar's times are shown in: each site's own (the default), or the
+    /// viewer's (their browser's zone, remembered in a cookie).
+    #[derive(Default)]
+    pub enum TimesIn {
+        #[default]
+        Site = "site",
+        Mine = "mine",
+    }
+}
+
+keyed_enum! {
     /// Which calendar view is shown.
     pub enum CalendarMode {
         Month = "month",
@@ -133,6 +144,9 @@ pub struct CalendarView {
     pub legend: Vec<ServiceType>,
     pub showing_for: String,
     pub show_customer: bool,
+    /// Whose zone the times are in, and the viewer's own zone (once the browser told it).
+    pub times_in: TimesIn,
+    pub my_zone: Option<String>,
     pub body: CalendarBody,
 }
 

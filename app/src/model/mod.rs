@@ -215,6 +215,9 @@ pub struct OccurrenceView {
     /// e.g. "22:00–23:30 GMT"
     pub time_label: String,
     pub notes: Vec<String>,
+    /// When shown in another zone than the site's: the window in the site's local time, e.g.
+    /// "17:00–18:30 EST at the site (America/New_York)".
+    pub site_time: Option<String>,
 }
 
 /// What the form shows before submit: the first windows, computed on the server in the zone.

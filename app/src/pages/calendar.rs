@@ -3,13 +3,15 @@
 //! Server-rendered with no island: the toolbar and filters are plain links and a GET form.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
+use crate::api::accounts::SetTimesIn;
 use crate::api::bookings::load_calendar;
 use crate::components::feedback::{ErrorNotice, Loading};
 use crate::model::{
     AgendaDay, CalendarBody, CalendarLink, CalendarView, Filter, MonthDay, OccurrenceView,
-    SyncStatus, WeekDay, WeekItem,
+    SyncStatus, TimesIn, WeekDay, WeekItem,
 };
 
 #[component]
@@ -86,6 +88,8 @@ fn Calendar(view: CalendarView) -> impl IntoView {
         legend,
         showing_for,
         show_customer,
+        times_in,
+        my_zone,
         body,
     } = view;
     let windows = match total {
@@ -109,7 +113,10 @@ fn Calendar(view: CalendarView) -> impl IntoView {
                 <ToolbarLink link=next />
             </nav>
         </div>
-        <Filters filters keep filtered clear_filters />
+        <div class="calendar-options">
+            <Filters filters keep filtered clear_filters />
+            <TimesToggle times_in my_zone />
+        </div>
         {(!legend.is_empty())
             .then(|| {
                 view! {
@@ -160,6 +167,45 @@ fn ToolbarLink(link: CalendarLink) -> impl IntoView {
         <a href=link.href aria-current=link.current.then_some("true")>
             {link.label}
         </a>
+    }
+}
+
+/// Whose zone the times are in: each site's, or the viewer's own (a plain form; the choice is kept
+/// in a cookie). Every time says its zone either way.
+#[component]
+fn TimesToggle(times_in: TimesIn, my_zone: Option<String>) -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let back = format!(
+        "{}{}",
+        location.pathname.get_untracked(),
+        location.search.get_untracked()
+    );
+    let mine = match &my_zone {
+        Some(zone) => format!("My zone ({zone})"),
+        None => "My zone".to_string(),
+    };
+    view! {
+        <form method="post" action=SetTimesIn::PATH class="times-toggle" aria-label="Time zone of the times shown">
+            <input type="hidden" name="back" value=back />
+            <span class="times-label">"Times in"</span>
+            <button
+                type="submit"
+                name="times_in"
+                value=TimesIn::Site.key()
+                aria-pressed=if times_in == TimesIn::Site { "true" } else { "false" }
+            >
+                "Each site's zone"
+            </button>
+            <button
+                type="submit"
+                name="times_in"
+                value=TimesIn::Mine.key()
+                aria-pressed=if times_in == TimesIn::Mine { "true" } else { "false" }
+                disabled=my_zone.is_none()
+            >
+                {mine}
+            </button>
+        </form>
     }
 }
 
@@ -420,6 +466,7 @@ fn OccurrenceChip(o: OccurrenceView, show_customer: bool) -> impl IntoView {
                 .then(|| view! { " " <span class="occ-status">{o.status.short_label()}</span> })}
             <span class="visually-hidden">
                 ", " {o.service_type.label()} ", " {o.date_label} " (" {o.timezone} ")"
+                {o.site_time.map(|t| format!("; {t}"))}
                 {(o.status == SyncStatus::Confirmed).then_some(", confirmed by AURA")}
             </span>
         </a>

@@ -304,3 +304,98 @@ async fn a_calendar_url_no_link_makes_is_a_400() {
         .expect("page");
     assert_eq!(page.status(), reqwest::StatusCode::BAD_REQUEST);
 }
+
+/// With "times in my zone" chosen, every window is shown in the browser's zone (on that zone's
+/// day), still naming its zone, with the site's local time alongside; the booking's own page keeps
+/// the site's time.
+#[tokio::test]
+async fn times_can_be_shown_in_the_viewers_own_zone() {
+    let (_sb, dash, site) = setup().await;
+    let day = local_in("Europe/London", 60 * 24 * 3).date;
+    // 20:00 in London is the next morning in Tokyo.
+    let booked = book_as(
+        &dash.http,
+        &dash.url(""),
+        &at("tokyo", site, &day, &day, "20:00", 60),
+    )
+    .await
+    .expect("booked");
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let base: reqwest::Url = dash.url("/").parse().expect("url");
+    jar.add_cookie_str("aura_zone=Asia%2FTokyo; Path=/", &base);
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::ORIGIN,
+        dash.url("").trim_end_matches('/').parse().expect("origin"),
+    );
+    let client = reqwest::Client::builder()
+        .cookie_provider(jar)
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let signed = client
+        .post(dash.url(app::api::accounts::SignIn::PATH))
+        .form(&[
+            ("email", dash.people.customer_a.as_str()),
+            ("password", crate::common::PASSWORD),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .expect("sign in");
+    assert!(signed.status().is_success());
+    let get = |query: String| {
+        let client = client.clone();
+        let url = format!("{}?{query}", dash.url(LoadCalendar::PATH));
+        async move {
+            decode::<CalendarView>(client.get(url).send().await.expect("calendar"))
+                .await
+                .expect("calendar")
+        }
+    };
+    let site_view = get(format!("view=agenda&date={day}")).await;
+    assert_eq!(site_view.my_zone.as_deref(), Some("Asia/Tokyo"));
+    let w = &drawn_windows(&site_view)[0];
+    assert_eq!(w.timezone, "Europe/London");
+    assert!(w.site_time.is_none());
+
+    let chosen = client
+        .post(dash.url(app::api::accounts::SetTimesIn::PATH))
+        .form(&[("times_in", "mine"), ("back", "/")])
+        .send()
+        .await
+        .expect("choose");
+    assert!(chosen.status().is_success() || chosen.status().is_redirection());
+    let mine = get(format!("view=agenda&date={day}")).await;
+    assert_eq!(mine.times_in, app::model::TimesIn::Mine);
+    let CalendarBody::Agenda { days, .. } = &mine.body else {
+        panic!("an agenda")
+    };
+    // Not on the London day any more: on Tokyo's next day, 04:00 or 05:00 JST.
+    assert!(days[0].occurrences.is_empty(), "{:?}", days[0]);
+    let w = &days[1].occurrences[0];
+    assert_eq!(w.timezone, "Asia/Tokyo");
+    assert!(w.time_label.ends_with("JST"), "{}", w.time_label);
+    assert!(
+        w.site_time
+            .as_deref()
+            .is_some_and(|t| t.contains("20:00–21:00") && t.contains("Europe/London")),
+        "{:?}",
+        w.site_time
+    );
+    let detail: app::model::BookingDetail = decode(
+        client
+            .get(format!(
+                "{}?id={}",
+                dash.url(app::api::bookings::LoadBooking::PATH),
+                booked.booking_id
+            ))
+            .send()
+            .await
+            .expect("detail"),
+    )
+    .await
+    .expect("detail");
+    assert_eq!(detail.timezone, "Europe/London");
+}

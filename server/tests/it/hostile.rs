@@ -29,6 +29,7 @@ enum Kind {
     Bool,
     Role,
     Theme,
+    TimesIn,
     OptionalId,
     Text,
     /// Text that may be left out (a calendar URL's parts).
@@ -45,6 +46,7 @@ impl Kind {
             Kind::Bool => "false",
             Kind::Role => "customer",
             Kind::Theme => "dark",
+            Kind::TimesIn => "mine",
             Kind::OptionalId => "",
             Kind::Text | Kind::ReturnPath => "x",
             Kind::OptionalText => "",
@@ -186,6 +188,11 @@ const FUNCTIONS: &[Function] = &[
         "/api/set_theme",
         Input::Form,
         &[("theme", Kind::Theme), ("back", Kind::ReturnPath)],
+    ),
+    (
+        "/api/set_times_in",
+        Input::Form,
+        &[("times_in", Kind::TimesIn), ("back", Kind::ReturnPath)],
     ),
     (
         "/api/assign_manager",

@@ -7,18 +7,19 @@ use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveTime, Utc};
 
-use super::occurrence_view;
+use super::occurrence_view_in;
 use crate::domain::{Occurrence, ServiceType};
 use crate::error::AppError;
 use crate::model::{
     AgendaDay, CalendarBody, CalendarLink, CalendarMode, CalendarView, Filter, FilterOption,
-    MonthDay, StatusGroup, WeekDay, WeekItem,
+    MonthDay, StatusGroup, TimesIn, WeekDay, WeekItem,
 };
 use crate::server::auth::Viewer;
 use crate::server::blocking::EXPANSION;
 use crate::server::db::{self, Booking, SiteRow};
 use crate::server::error::ServerError;
 use crate::server::state::AppState;
+use crate::server::zone::Zone;
 
 /// Windows a month day shows before "+N more".
 pub const MONTH_DAY_SHOWN: usize = 3;
@@ -30,6 +31,13 @@ pub const AGENDA_DAYS: u64 = 7;
 pub const AGENDA_WINDOWS: usize = 150;
 /// Choices one filter may name in a URL.
 const MAX_CHOICES: usize = 200;
+
+/// The viewer's own zone, as their browser reported it, and whose zone they chose to see times in.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ViewerZones {
+    pub own: Option<Zone>,
+    pub times_in: TimesIn,
+}
 
 /// The raw calendar query of a URL, as the page passes it on.
 #[derive(Debug, Clone, Default)]
@@ -223,12 +231,26 @@ impl CalendarQuery {
     }
 }
 
-/// One window of a booking in the range, with what the filters look at.
+/// One window of a booking in the range, with the day it is shown on and what the filters look
+/// at.
 struct Window<'a> {
     booking: &'a Booking,
     o: Occurrence,
+    /// Its local date where it is shown: the site's, or the viewer's own zone's.
+    day: NaiveDate,
     site: SiteChoice,
     group: StatusGroup,
+}
+
+impl Window<'_> {
+    fn view(&self, cx: &Context) -> crate::model::OccurrenceView {
+        occurrence_view_in(self.booking, &self.o, cx.shown_in.as_ref())
+    }
+
+    /// The zone its times are shown in.
+    fn zone<'z>(&'z self, cx: &'z Context) -> &'z Zone {
+        cx.shown_in.as_ref().unwrap_or(&self.booking.zone)
+    }
 }
 
 /// The local dates a view covers, and where its links go.
@@ -319,12 +341,16 @@ fn midnight(d: NaiveDate) -> DateTime<Utc> {
 }
 
 /// Builds the calendar a viewer asked for.
+/// `zones`: the viewer's own zone (if the browser told it) and whether every time is to be shown in
+/// it (else each site's).
 pub async fn calendar_view(
     state: &AppState,
     viewer: &Viewer,
     query: CalendarQuery,
+    zones: ViewerZones,
     now: DateTime<Utc>,
 ) -> Result<CalendarView, ServerError> {
+    let shown_in = zones.own.filter(|_| zones.times_in == TimesIn::Mine);
     let today = now
         .with_timezone(super::views::home_zone(viewer).tz())
         .date_naive();
@@ -343,6 +369,7 @@ pub async fn calendar_view(
         .map(|c| (c.id, c.name.clone()))
         .collect();
     let context = Context {
+        shown_in,
         mode: query.mode,
         date,
         today,
@@ -356,12 +383,14 @@ pub async fn calendar_view(
         .await?;
     Ok(CalendarView {
         showing_for: viewer.showing_for(),
+        my_zone: zones.own.map(|z| z.name().to_string()),
         ..view
     })
 }
 
 /// What `build` needs besides the bookings.
 struct Context {
+    shown_in: Option<Zone>,
     mode: CalendarMode,
     date: NaiveDate,
     today: NaiveDate,
@@ -397,18 +426,21 @@ fn build(
             booking
                 .schedule
                 .occurrences_between(booking.zone.tz(), from, to)
-                .filter(|o| o.local_date >= day_before && o.local_date <= range.last)
                 .map(|o| Window {
                     booking,
+                    day: match &cx.shown_in {
+                        Some(z) => o.opens.with_timezone(z.tz()).date_naive(),
+                        None => o.local_date,
+                    },
                     o,
                     site,
                     group,
-                }),
+                })
+                .filter(|w| w.day >= day_before && w.day <= range.last),
         );
     }
     windows.sort_by_key(|w| (w.o.opens, w.booking.id));
-    let counted =
-        |w: &Window<'_>| w.o.local_date >= range.counted.0 && w.o.local_date <= range.counted.1;
+    let counted = |w: &Window<'_>| w.day >= range.counted.0 && w.day <= range.counted.1;
 
     let filters = facet_filters(cx, &windows, &counted);
     let shown: Vec<&Window<'_>> = windows
@@ -475,6 +507,12 @@ fn build(
         legend,
         showing_for: String::new(),
         show_customer: cx.show_customer,
+        times_in: if cx.shown_in.is_some() {
+            TimesIn::Mine
+        } else {
+            TimesIn::Site
+        },
+        my_zone: None,
         body,
     }
 }
@@ -597,7 +635,7 @@ fn month_body(
     let days = (range.last - range.first).num_days() + 1;
     let mut cells: Vec<Vec<&Window<'_>>> = (0..days).map(|_| Vec::new()).collect();
     for w in shown {
-        let i = (w.o.local_date - range.first).num_days();
+        let i = (w.day - range.first).num_days();
         if let Some(cell) = usize::try_from(i).ok().and_then(|i| cells.get_mut(i)) {
             cell.push(w);
         }
@@ -616,7 +654,7 @@ fn month_body(
                 shown: ws
                     .iter()
                     .take(MONTH_DAY_SHOWN)
-                    .map(|w| occurrence_view(w.booking, &w.o))
+                    .map(|w| w.view(cx))
                     .collect(),
                 more: ws.len().saturating_sub(MONTH_DAY_SHOWN),
                 agenda: agenda_of(date),
@@ -643,7 +681,7 @@ fn week_body(
 ) -> CalendarBody {
     let mut days: Vec<Vec<Segment<'_>>> = (0..7).map(|_| Vec::new()).collect();
     for w in shown {
-        let tz = w.booking.zone.tz();
+        let tz = w.zone(cx).tz();
         let opens = w.o.opens.with_timezone(tz).naive_local();
         let closes = w.o.closes.with_timezone(tz).naive_local();
         for (i, day) in days.iter_mut().enumerate() {
@@ -674,7 +712,7 @@ fn week_body(
         .map(|(i, mut segments)| {
             let date = add_days(range.first, i as i64);
             segments.sort_by_key(|s| (s.start, std::cmp::Reverse(s.end), s.window.booking.id));
-            let (items, more) = lay_out(&segments);
+            let (items, more) = lay_out(cx, &segments);
             WeekDay {
                 date,
                 label: long_date(date),
@@ -691,7 +729,7 @@ fn week_body(
 /// Places a day's segments (sorted by start) side by side: overlapping ones in separate columns,
 /// each group of overlapping segments as wide as it needs, up to `WEEK_COLUMNS`; the rest are
 /// counted, not drawn.
-fn lay_out(segments: &[Segment<'_>]) -> (Vec<WeekItem>, usize) {
+fn lay_out(cx: &Context, segments: &[Segment<'_>]) -> (Vec<WeekItem>, usize) {
     let placed = columns_of(
         &segments
             .iter()
@@ -706,7 +744,7 @@ fn lay_out(segments: &[Segment<'_>]) -> (Vec<WeekItem>, usize) {
             continue;
         }
         items.push(WeekItem {
-            occurrence: occurrence_view(s.window.booking, &s.window.o),
+            occurrence: s.window.view(cx),
             start_minute: s.start,
             end_minute: s.end,
             column: u8::try_from(column).unwrap_or(u8::MAX),
@@ -771,8 +809,8 @@ fn agenda_body(cx: &Context, range: &Range, shown: &[&Window<'_>]) -> CalendarBo
         }
         let occurrences: Vec<_> = shown
             .iter()
-            .filter(|w| w.o.local_date == date)
-            .map(|w| occurrence_view(w.booking, &w.o))
+            .filter(|w| w.day == date)
+            .map(|w| w.view(cx))
             .collect();
         listed += occurrences.len();
         days.push(AgendaDay {

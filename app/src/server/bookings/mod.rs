@@ -11,7 +11,7 @@ mod resolve;
 mod views;
 
 pub use book::{book, create_body_for, form_data, preview};
-pub use calendar::{CalendarQuery, RawCalendarQuery, calendar_view};
+pub use calendar::{CalendarQuery, RawCalendarQuery, ViewerZones, calendar_view};
 pub use cancel::cancel;
 pub use resolve::{resolve, send_from_next_window};
 pub use views::{attention_view, booking_detail, upcoming_view};
@@ -23,6 +23,7 @@ use super::db::{self, Booking, CancellationRecord};
 use super::error::ServerError;
 use super::present::{date_label, instant_label, occurrence_notes, window_label};
 use super::state::AppState;
+use super::zone::Zone;
 use crate::domain::{Field, FieldErrors, Occurrence, Schedule, local_date_span};
 use crate::error::AppError;
 use crate::model::{CancellationInfo, OccurrenceView};
@@ -82,7 +83,22 @@ fn cancellation_info(c: &CancellationRecord, booking: &Booking) -> CancellationI
 }
 
 fn occurrence_view(booking: &Booking, o: &Occurrence) -> OccurrenceView {
-    let tz = booking.zone.tz();
+    occurrence_view_in(booking, o, None)
+}
+
+/// A window as shown: in the site's zone, or in `shown_in` (the viewer's own) with the site's
+/// local time kept alongside.
+fn occurrence_view_in(
+    booking: &Booking,
+    o: &Occurrence,
+    shown_in: Option<&Zone>,
+) -> OccurrenceView {
+    let site_tz = booking.zone.tz();
+    let other = shown_in.filter(|z| **z != booking.zone);
+    let (zone, local_date) = match other {
+        Some(z) => (*z, o.opens.with_timezone(z.tz()).date_naive()),
+        None => (booking.zone, o.local_date),
+    };
     OccurrenceView {
         booking_id: booking.id,
         customer: booking.customer.name.clone(),
@@ -90,12 +106,20 @@ fn occurrence_view(booking: &Booking, o: &Occurrence) -> OccurrenceView {
         service_type: booking.service_type,
         status: booking.status,
         place: booking.place(),
-        timezone: booking.zone.name().to_string(),
-        local_date: o.local_date,
+        timezone: zone.name().to_string(),
+        local_date,
         opens: o.opens,
         closes: o.closes,
-        date_label: date_label(o.local_date),
-        time_label: window_label(o.opens, o.closes, tz),
-        notes: occurrence_notes(o, booking.schedule.start_time, tz),
+        date_label: date_label(local_date),
+        time_label: window_label(o.opens, o.closes, zone.tz()),
+        notes: occurrence_notes(o, booking.schedule.start_time, site_tz),
+        site_time: other.map(|_| {
+            format!(
+                "{} {} at the site ({})",
+                date_label(o.local_date),
+                window_label(o.opens, o.closes, site_tz),
+                booking.zone.name()
+            )
+        }),
     }
 }
