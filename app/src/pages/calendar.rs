@@ -320,11 +320,13 @@ fn Day(day: MonthDay, show_customer: bool) -> impl IntoView {
     view! {
         <td class=class class:today=today data-date=date.to_string()>
             <div class="day-number">
-                <a href=agenda.clone() aria-label=label.clone()>
+                // The name holds what is seen ("7", or "Mon 7" on phones) and then the whole date.
+                <a href=agenda.clone()>
                     <span class="weekday">{date.format("%a").to_string()} " "</span>
                     {date.format("%-d").to_string()}
+                    <span class="visually-hidden">{date.format(" %B %Y, %A").to_string()}</span>
                 </a>
-                {today.then(|| view! { <span class="today-mark">"Today"</span> })}
+                {today.then(|| view! { " " <span class="today-mark">"Today"</span> })}
             </div>
             <ul class="occurrences">
                 {shown
@@ -423,7 +425,7 @@ fn Agenda(days: Vec<AgendaDay>, more: Option<CalendarLink>, show_customer: bool)
                     let empty = occurrences.is_empty();
                     view! {
                         <section class="agenda-day" class:today=today id=format!("day-{date}")>
-                            <h2>{label} {today.then(|| view! { <span class="today-mark">"Today"</span> })}</h2>
+                            <h2>{label} {today.then(|| view! { " " <span class="today-mark">"Today"</span> })}</h2>
                             {if empty {
                                 view! { <p class="empty">"Nothing booked."</p> }.into_any()
                             } else {
