@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Redirect;
 use axum::routing::get;
 use axum::{Json, Router};
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
@@ -27,7 +27,7 @@ pub const SESSION_IDLE: Duration = Duration::hours(12);
 /// Pages, server functions and static files behind sessions and the request guard; the embedded
 /// sandbox under `/sandbox` (outside both: it stands in for AURA) if given.
 pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Router {
-    let routes = generate_route_list(App);
+    let routes = routes();
     let options = state.leptos_options.clone();
     // For load balancers and service managers: outside sessions and the guard.
     let probes = Router::new()
@@ -74,6 +74,15 @@ pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Router {
                 .on_failure(()),
         )
         .layer(CompressionLayer::new())
+}
+
+/// The app's routes, generated once per process. Generating them sets a process-wide flag in
+/// leptos that parks every resource first polled meanwhile, for good (leptos-rs/leptos#4773): a
+/// page rendered while another router was being built (tests build many, in parallel) never
+/// finished. Once per process, before anything is served, nothing can be rendering.
+fn routes() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// The largest request body the dashboard reads. Its forms and JSON drafts are a few kilobytes;
