@@ -100,11 +100,9 @@ for (let n = 0; n < 11; n += 1) {
   windows = body.total;
 }
 
-// The month page as served (gzip).
-const page = await fetch(`${base}/?${monthQuery}`, { headers: { cookie, 'accept-encoding': 'gzip' } });
-const raw = Buffer.from(await page.arrayBuffer()).length; // fetch decodes; measure both
-const gz = await fetch(`${base}/?${monthQuery}`, { headers: { cookie, 'accept-encoding': 'gzip' } })
-  .then((r) => Number(r.headers.get('content-length') ?? 0));
+// The month page's HTML, uncompressed (the browser's figure below is what crossed the wire).
+const page = await fetch(`${base}/?${monthQuery}`, { headers: { cookie } });
+const raw = Buffer.from(await page.arrayBuffer()).length;
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM,
@@ -136,7 +134,7 @@ await browser.close();
 
 console.log(`windows in the month: ${windows}`);
 console.log(`server month query (JSON): median ${median(serverMs).toFixed(1)} ms of 11`);
-console.log(`month page HTML: ${raw} bytes, ${gz || 'n/a'} bytes gzip as served`);
+console.log(`month page HTML: ${raw} bytes uncompressed`);
 for (const [label, r] of Object.entries(results)) {
   console.log(`${label.padEnd(7)} navigation to rendered: median ${r.ms.toFixed(0)} ms of 7, ${r.bytes} bytes on the wire`);
 }
