@@ -334,17 +334,22 @@ fn Day(day: MonthDay, show_customer: bool) -> impl IntoView {
                     .map(|o| view! { <li><OccurrenceChip o show_customer /></li> })
                     .collect_view()}
             </ul>
-            {(more > 0)
-                .then(|| {
-                    view! {
-                        <a class="more" href=agenda>
-                            "+" {more} " more"
-                            <span class="visually-hidden">" on " {label}</span>
-                        </a>
-                    }
-                })}
+            <MoreLink more agenda label />
         </td>
     }
+}
+
+/// "+N more": the windows of a day not drawn, listed in that day's agenda.
+#[component]
+fn MoreLink(more: usize, agenda: String, label: String) -> impl IntoView {
+    (more > 0).then(|| {
+        view! {
+            <a class="more" href=agenda>
+                "+" {more} " more"
+                <span class="visually-hidden">" on " {label}</span>
+            </a>
+        }
+    })
 }
 
 #[component]
@@ -375,15 +380,7 @@ fn WeekGrid(title: String, days: Vec<WeekDay>, show_customer: bool) -> impl Into
                                     .map(|item| view! { <WeekEntry item show_customer /> })
                                     .collect_view()}
                             </ul>
-                            {(more > 0)
-                                .then(|| {
-                                    view! {
-                                        <a class="more" href=agenda>
-                                            "+" {more} " more"
-                                            <span class="visually-hidden">" on " {label}</span>
-                                        </a>
-                                    }
-                                })}
+                            <MoreLink more agenda label />
                         </section>
                     }
                 })

@@ -2,8 +2,8 @@
 //! "+N more", windows crossing midnight, side-by-side overlaps, filters with counts, and bad URLs.
 
 use crate::common::{
-    Dashboard, RunningSandbox, book_as, decode, draft, drawn_windows, local_in, start_dashboard,
-    start_sandbox,
+    Dashboard, RunningSandbox, book_as, decode, draft, drawn_windows, local_in, london_site,
+    start_dashboard, start_sandbox,
 };
 use app::api::bookings::LoadCalendar;
 use app::domain::{BookingDraft, RepeatKind, ServiceType};
@@ -16,13 +16,7 @@ use server::sandbox::SandboxConfig;
 async fn setup() -> (RunningSandbox, Dashboard, i64) {
     let sb = start_sandbox(SandboxConfig::default()).await;
     let dash = start_dashboard(&sb.base_url(), ServiceCatalog::default()).await;
-    let site = app::server::db::sites_for_customer(&dash.state.pool, dash.a.id)
-        .await
-        .expect("sites")
-        .iter()
-        .find(|s| s.timezone.name() == "Europe/London")
-        .expect("london site")
-        .id;
+    let site = london_site(&dash).await;
     (sb, dash, site)
 }
 

@@ -419,3 +419,14 @@ pub fn drawn_windows(view: &app::model::CalendarView) -> Vec<&app::model::Occurr
         CalendarBody::Agenda { days, .. } => days.iter().flat_map(|d| &d.occurrences).collect(),
     }
 }
+
+/// Customer A's saved London site.
+pub async fn london_site(dash: &Dashboard) -> i64 {
+    db::sites_for_customer(&dash.state.pool, dash.a.id)
+        .await
+        .expect("sites")
+        .iter()
+        .find(|s| s.timezone.name() == "Europe/London")
+        .expect("london site")
+        .id
+}

@@ -1,7 +1,8 @@
 //! Server-function and page tests: the whole dashboard over HTTP, against a sandbox on its own port.
 
 use crate::common::{
-    Dashboard, RunningSandbox, decode, draft, drawn_windows, start_dashboard, start_sandbox,
+    Dashboard, RunningSandbox, decode, draft, drawn_windows, london_site, start_dashboard,
+    start_sandbox,
 };
 use app::api::bookings::{
     BookService, CancelBooking, LoadBooking, LoadCalendar, LoadUpcoming, PreviewSchedule,
@@ -23,17 +24,6 @@ async fn setup() -> (RunningSandbox, Dashboard) {
     let sb = start_sandbox(SandboxConfig::default()).await;
     let dash = start_dashboard(&sb.base_url(), ServiceCatalog::default()).await;
     (sb, dash)
-}
-
-async fn london_site(dash: &Dashboard) -> i64 {
-    let sites = db::sites_for_customer(&dash.state.pool, dash.a.id)
-        .await
-        .expect("sites");
-    sites
-        .iter()
-        .find(|s| s.timezone.name() == "Europe/London")
-        .expect("london site")
-        .id
 }
 
 async fn book(dash: &Dashboard, draft: &BookingDraft) -> Result<BookingResult, AppError> {

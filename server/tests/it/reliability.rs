@@ -9,7 +9,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::common::{
-    Dashboard, RunningSandbox, book_as, decode, draft, start_dashboard_with, start_sandbox,
+    Dashboard, RunningSandbox, book_as, decode, draft, london_site, start_dashboard_with,
+    start_sandbox,
 };
 use app::api::bookings::{CancelBooking, LoadAttention, LoadBooking, ResolveBooking};
 use app::domain::Field;
@@ -29,13 +30,7 @@ const LATE_MS: u64 = 2500;
 async fn setup() -> (RunningSandbox, Dashboard, i64) {
     let sb = start_sandbox(SandboxConfig::default()).await;
     let dash = start_dashboard_with(&sb.base_url(), ServiceCatalog::default(), TIMEOUT).await;
-    let site = db::sites_for_customer(&dash.state.pool, dash.a.id)
-        .await
-        .expect("sites")
-        .iter()
-        .find(|s| s.timezone.name() == "Europe/London")
-        .expect("london site")
-        .id;
+    let site = london_site(&dash).await;
     (sb, dash, site)
 }
 
