@@ -5,7 +5,7 @@
 //! sandbox. Every message comes from `Violation::message`, so the form, the server and the sandbox
 //! word a problem the same way.
 
-use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Timelike, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 
 use super::schedule::{LEAD_TIME_MINUTES, MAX_WINDOW_MINUTES, Occurrence, Schedule};
@@ -326,7 +326,7 @@ impl Violation {
             Violation::FirstDateTooLate { latest } | Violation::LastDateTooLate { latest } => {
                 format!(
                     "Bookings can be made up to {MAX_YEARS_AHEAD} years ahead: choose a date no later than {}.",
-                    latest.format("%Y-%m-%d")
+                    iso_date(*latest)
                 )
             }
             Violation::Required { what, .. } => format!("Enter {what}."),
@@ -679,21 +679,59 @@ pub fn check_repeat(kind: RepeatKind, days: Vec<Weekday>) -> Result<Repeat, Viol
     }
 }
 
+/// The digits of `s` as a number, if `s` is exactly `len` ASCII digits. Dates and times are read by
+/// hand, strictly, so the browser bundle carries none of chrono's format parser.
+fn digits(s: &str, len: usize) -> Option<u32> {
+    (s.len() == len && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())
+        .flatten()
+}
+
 pub fn parse_start_time(s: &str) -> Result<NaiveTime, Violation> {
     let s = s.trim();
     // Browsers send HH:MM, some HH:MM:SS; seconds are not meaningful here.
-    NaiveTime::parse_from_str(s, "%H:%M")
-        .or_else(|_| NaiveTime::parse_from_str(s, "%H:%M:%S"))
-        .map_err(|_| Violation::StartTimeInvalid)
+    let mut parts = s.split(':');
+    let (h, m, sec) = (parts.next(), parts.next(), parts.next());
+    let time = match (h, m, sec, parts.next()) {
+        (Some(h), Some(m), sec, None) => {
+            let seconds = match sec {
+                None => Some(0),
+                Some(sec) => digits(sec, 2),
+            };
+            digits(h, 2)
+                .zip(digits(m, 2))
+                .zip(seconds)
+                .and_then(|((h, m), s)| NaiveTime::from_hms_opt(h, m, s))
+        }
+        _ => None,
+    };
+    time.ok_or(Violation::StartTimeInvalid)
 }
 
 /// The AURA wire form of a start time.
 pub fn format_start_time(t: NaiveTime) -> String {
-    t.format("%H:%M").to_string()
+    format!("{:02}:{:02}", t.hour(), t.minute())
 }
 
+/// A date as the forms and URLs write it: YYYY-MM-DD.
+pub fn iso_date(d: NaiveDate) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+}
+
+/// Reads YYYY-MM-DD. A year of up to six digits (a date field lets one type them) is read too, so
+/// the date range, not the reading, says what is wrong with it.
 fn parse_date(s: &str, err: Violation) -> Result<NaiveDate, Violation> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| err)
+    let s = s.trim();
+    let mut parts = s.strip_prefix('+').unwrap_or(s).split('-');
+    let year = |y: &str| (4..=6).find_map(|len| digits(y, len));
+    let date = match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(y), Some(m), Some(d), None) => year(y)
+            .zip(digits(m, 2))
+            .zip(digits(d, 2))
+            .and_then(|((y, m), d)| NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d)),
+        _ => None,
+    };
+    date.ok_or(err)
 }
 
 /// A location as typed (address and/or coordinates as text), each problem at its own field. The one
@@ -1249,5 +1287,61 @@ mod tests {
             check_timing(&never, &London, now),
             Err(Violation::NoOccurrences)
         );
+    }
+}
+
+#[cfg(test)]
+mod date_text_tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_times_are_read_strictly_and_written_as_the_forms_write_them() {
+        let d = NaiveDate::from_ymd_opt(2027, 3, 8).expect("date");
+        assert_eq!(
+            parse_date(" 2027-03-08 ", Violation::StartTimeInvalid),
+            Ok(d)
+        );
+        assert_eq!(iso_date(d), "2027-03-08");
+        assert_eq!(
+            parse_date("+262142-12-31", Violation::StartTimeInvalid),
+            Ok(NaiveDate::from_ymd_opt(262_142, 12, 31).expect("date")),
+            "read, for the date range to refuse"
+        );
+        for bad in [
+            "2027-3-8",
+            "2027-02-30",
+            "1234567-01-01",
+            "-2027-01-01",
+            "27-03-08",
+            "2027-03-08x",
+            "2027/03/08",
+            "２０２７-03-08",
+            "",
+        ] {
+            assert!(
+                parse_date(bad, Violation::StartTimeInvalid).is_err(),
+                "{bad:?}"
+            );
+        }
+        let t = NaiveTime::from_hms_opt(21, 30, 0).expect("time");
+        assert_eq!(parse_start_time("21:30"), Ok(t));
+        assert_eq!(parse_start_time("21:30:00"), Ok(t));
+        assert_eq!(format_start_time(t), "21:30");
+        for bad in [
+            "9:30",
+            "24:00",
+            "21:60",
+            "21:30:",
+            "21:30:00:00",
+            "21-30",
+            "",
+            "ab:cd",
+        ] {
+            assert_eq!(
+                parse_start_time(bad),
+                Err(Violation::StartTimeInvalid),
+                "{bad:?}"
+            );
+        }
     }
 }

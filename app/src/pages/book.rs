@@ -12,7 +12,8 @@ use crate::components::service::WindowItem;
 use crate::domain::{
     ArmedPreference, BookingDraft, ContactDraft, Field, FieldErrors, LEAD_TIME_MINUTES,
     MAX_ADDRESS_CHARS, MAX_CONTACTS, MAX_INSTRUCTIONS_CHARS, MAX_NAME_CHARS, RepeatKind,
-    ServiceType, WEEKDAYS, validate_draft, weekday_code, weekday_from_code, weekday_short_name,
+    ServiceType, WEEKDAYS, iso_date, validate_draft, weekday_code, weekday_from_code,
+    weekday_short_name,
 };
 use crate::error::FIELDS_NEED_ATTENTION;
 use crate::model::{
@@ -137,12 +138,8 @@ impl FormState {
             latitude: RwSignal::new(String::new()),
             longitude: RwSignal::new(String::new()),
             timezone: RwSignal::new(data.default_timezone.clone()),
-            first_date: RwSignal::new(data.today.format("%Y-%m-%d").to_string()),
-            last_date: RwSignal::new(
-                (data.today + Duration::days(27))
-                    .format("%Y-%m-%d")
-                    .to_string(),
-            ),
+            first_date: RwSignal::new(iso_date(data.today)),
+            last_date: RwSignal::new(iso_date(data.today + Duration::days(27))),
             repeat: RwSignal::new(RepeatKind::Single.key().into()),
             days: RwSignal::new(Vec::new()),
             start_time: RwSignal::new(String::new()),
