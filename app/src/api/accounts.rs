@@ -63,33 +63,15 @@ pub async fn sign_out() -> Result<(), AppError> {
 /// Keeps the colour theme chosen in the header (a cookie) and goes back to the page.
 #[server(endpoint = "set_theme")]
 pub async fn set_theme(theme: crate::model::Theme, back: String) -> Result<(), AppError> {
-    use crate::server::auth::local_path;
-    use crate::server::forms::{Done, finish_form};
     crate::server::prefs::keep_theme(theme);
-    let back = local_path(&back);
-    finish_form(
-        "theme",
-        &back,
-        Default::default(),
-        Ok(Done::go(back.clone())),
-    )
-    .await
+    crate::server::forms::back_to("theme", &back).await
 }
 
 /// Keeps whose zone the calendar shows times in (a cookie) and goes back to the page.
 #[server(endpoint = "set_times_in")]
 pub async fn set_times_in(times_in: crate::model::TimesIn, back: String) -> Result<(), AppError> {
-    use crate::server::auth::local_path;
-    use crate::server::forms::{Done, finish_form};
     crate::server::prefs::keep_times_in(times_in);
-    let back = local_path(&back);
-    finish_form(
-        "times",
-        &back,
-        Default::default(),
-        Ok(Done::go(back.clone())),
-    )
-    .await
+    crate::server::forms::back_to("times", &back).await
 }
 
 /// `customer` is a customer id, or empty for all of the viewer's customers.

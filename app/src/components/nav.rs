@@ -72,12 +72,7 @@ fn SignedInNav(session: SessionView) -> impl IntoView {
 /// form with a button: changing a drop-down never navigates by itself.
 #[component]
 fn CustomerSwitcher(session: SessionView) -> impl IntoView {
-    let location = use_location();
-    let back = format!(
-        "{}{}",
-        location.pathname.get_untracked(),
-        location.search.get_untracked()
-    );
+    let back = this_page();
     let selected = session.selected_customer;
     let all_label = if session.role == Role::Admin {
         "All customers"
@@ -116,12 +111,7 @@ fn ThemeSwitch() -> impl IntoView {
     use crate::api::accounts::SetTheme;
     use crate::model::Theme;
     let current = use_context::<Theme>().unwrap_or_default();
-    let location = use_location();
-    let back = format!(
-        "{}{}",
-        location.pathname.get_untracked(),
-        location.search.get_untracked()
-    );
+    let back = this_page();
     view! {
         <form method="post" action=SetTheme::PATH class="theme-switch" aria-label="Colour theme">
             <input type="hidden" name="back" value=back />
@@ -144,4 +134,14 @@ fn ThemeSwitch() -> impl IntoView {
                 .collect_view()}
         </form>
     }
+}
+
+/// This page's path and query: where a plain form in it comes back to.
+pub fn this_page() -> String {
+    let location = use_location();
+    format!(
+        "{}{}",
+        location.pathname.get_untracked(),
+        location.search.get_untracked()
+    )
 }

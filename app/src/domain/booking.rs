@@ -718,20 +718,24 @@ pub fn iso_date(d: NaiveDate) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
 }
 
-/// Reads YYYY-MM-DD. A year of up to six digits (a date field lets one type them) is read too, so
-/// the date range, not the reading, says what is wrong with it.
-fn parse_date(s: &str, err: Violation) -> Result<NaiveDate, Violation> {
+/// Reads YYYY-MM-DD, the one way dates are written in forms and URLs. A year of up to six digits
+/// (a date field lets one type them) is read too, so a date range, not the reading, says what is
+/// wrong with it.
+pub fn read_iso_date(s: &str) -> Option<NaiveDate> {
     let s = s.trim();
     let mut parts = s.strip_prefix('+').unwrap_or(s).split('-');
     let year = |y: &str| (4..=6).find_map(|len| digits(y, len));
-    let date = match (parts.next(), parts.next(), parts.next(), parts.next()) {
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
         (Some(y), Some(m), Some(d), None) => year(y)
             .zip(digits(m, 2))
             .zip(digits(d, 2))
             .and_then(|((y, m), d)| NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d)),
         _ => None,
-    };
-    date.ok_or(err)
+    }
+}
+
+fn parse_date(s: &str, err: Violation) -> Result<NaiveDate, Violation> {
+    read_iso_date(s).ok_or(err)
 }
 
 /// A location as typed (address and/or coordinates as text), each problem at its own field. The one

@@ -61,6 +61,7 @@ impl CalendarMode {
 
 keyed_enum! {
     /// Statuses as the calendar's filter groups them: what a person asks about a window.
+    #[derive(PartialOrd, Ord)]
     pub enum StatusGroup {
         Confirmed = "confirmed",
         /// Saved here, not (yet) confirmed sent: saved, sending, not sent.

@@ -174,12 +174,7 @@ fn ToolbarLink(link: CalendarLink) -> impl IntoView {
 /// in a cookie). Every time says its zone either way.
 #[component]
 fn TimesToggle(times_in: TimesIn, my_zone: Option<String>) -> impl IntoView {
-    let location = leptos_router::hooks::use_location();
-    let back = format!(
-        "{}{}",
-        location.pathname.get_untracked(),
-        location.search.get_untracked()
-    );
+    let back = crate::components::nav::this_page();
     let mine = match &my_zone {
         Some(zone) => format!("My zone ({zone})"),
         None => "My zone".to_string(),

@@ -87,6 +87,12 @@ async fn finish(
     }
 }
 
+/// Ends a form that only keeps a choice (in a cookie): back to the page it was sent from.
+pub async fn back_to(form: &str, back: &str) -> Result<(), AppError> {
+    let back = auth::local_path(back);
+    finish_form(form, &back, Default::default(), Ok(Done::go(back.clone()))).await
+}
+
 /// Keeps what a form sent, minus secrets, for the redirect back.
 pub fn kept(values: &[(&str, &str)]) -> BTreeMap<String, String> {
     values

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveTime, Utc};
 
 use super::occurrence_view_in;
-use crate::domain::{Occurrence, ServiceType};
+use crate::domain::{Occurrence, ServiceType, read_iso_date};
 use crate::error::AppError;
 use crate::model::{
     AgendaDay, CalendarBody, CalendarLink, CalendarMode, CalendarView, Filter, FilterOption,
@@ -162,12 +162,11 @@ impl CalendarQuery {
         let date = match (raw.date.trim_ascii(), raw.month.trim_ascii()) {
             ("", "") => None,
             ("", month) => Some(
-                NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
-                    .map_err(|_| bad("That is not a month; use YYYY-MM."))?,
+                read_iso_date(&format!("{month}-01"))
+                    .ok_or_else(|| bad("That is not a month; use YYYY-MM."))?,
             ),
             (date, _) => Some(
-                NaiveDate::parse_from_str(date, "%Y-%m-%d")
-                    .map_err(|_| bad("That is not a date; use YYYY-MM-DD."))?,
+                read_iso_date(date).ok_or_else(|| bad("That is not a date; use YYYY-MM-DD."))?,
             ),
         };
         if date.is_some_and(|d| !YEARS.contains(&d.year())) {
@@ -175,60 +174,43 @@ impl CalendarQuery {
                 "The calendar covers the years 1970 to 9999.".into(),
             ));
         }
-        let list = |text: &str| -> Result<Vec<String>, AppError> {
-            let items: Vec<String> = text
-                .split(',')
-                .map(str::trim_ascii)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect();
-            if items.len() > MAX_CHOICES {
-                return Err(bad("Too many filter choices."));
-            }
-            Ok(items)
+        let filters = Filters {
+            sites: choices(raw.site, "A site is a number or \"none\".", |s| match s {
+                "none" => Some(SiteChoice::Unsaved),
+                id => id.parse().ok().map(SiteChoice::Saved),
+            })?,
+            services: choices(raw.service, "Unknown service type.", |s| s.parse().ok())?,
+            statuses: choices(raw.status, "Unknown status.", |s| s.parse().ok())?,
+            customers: choices(raw.customer, "A customer is a number.", |s| s.parse().ok())?,
         };
-        let sites = list(raw.site)?
-            .iter()
-            .map(|s| match s.as_str() {
-                "none" => Ok(SiteChoice::Unsaved),
-                id => id
-                    .parse()
-                    .map(SiteChoice::Saved)
-                    .map_err(|_| bad("A site is a number or \"none\".")),
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let services = list(raw.service)?
-            .iter()
-            .map(|s| s.parse().map_err(|_| bad("Unknown service type.")))
-            .collect::<Result<Vec<_>, _>>()?;
-        let statuses = list(raw.status)?
-            .iter()
-            .map(|s| s.parse().map_err(|_| bad("Unknown status.")))
-            .collect::<Result<Vec<_>, _>>()?;
-        let customers = list(raw.customer)?
-            .iter()
-            .map(|s| s.parse().map_err(|_| bad("A customer is a number.")))
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut filters = Filters {
-            sites,
-            services,
-            statuses,
-            customers,
-        };
-        filters.sites.sort_unstable();
-        filters.sites.dedup();
-        filters.services.sort_unstable();
-        filters.services.dedup();
-        filters.statuses.sort_unstable_by_key(|s| s.key());
-        filters.statuses.dedup();
-        filters.customers.sort_unstable();
-        filters.customers.dedup();
         Ok(CalendarQuery {
             mode,
             date,
             filters,
         })
     }
+}
+
+/// A filter's comma-separated choices, each read by `read` (`refusal` if one is not), in order and
+/// without repeats.
+fn choices<T: Ord>(
+    text: &str,
+    refusal: &str,
+    read: impl Fn(&str) -> Option<T>,
+) -> Result<Vec<T>, AppError> {
+    let bad = |what: &str| AppError::BadRequest(what.to_string());
+    let mut items = text
+        .split(',')
+        .map(str::trim_ascii)
+        .filter(|s| !s.is_empty())
+        .map(|s| read(s).ok_or_else(|| bad(refusal)))
+        .collect::<Result<Vec<T>, _>>()?;
+    if items.len() > MAX_CHOICES {
+        return Err(bad("Too many filter choices."));
+    }
+    items.sort_unstable();
+    items.dedup();
+    Ok(items)
 }
 
 /// One window of a booking in the range, with the day it is shown on and what the filters look
