@@ -26,6 +26,7 @@ use pages::{
     calendar::CalendarPage,
     not_found::NotFound,
     sign_in::SignInPage,
+    sites::SitesPage,
     upcoming::UpcomingPage,
 };
 
@@ -96,6 +97,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/bookings/:id") view=BookingPage ssr=SsrMode::Async />
                     <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/sites") view=SitesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/admin/customers")

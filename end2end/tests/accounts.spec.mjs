@@ -81,7 +81,7 @@ test('an account manager switches customer, books and cancels on its behalf, and
   const tomorrow = localParts(new Date(Date.now() + 24 * 3600 * 1000), 'Europe/London');
   await signIn(page, USERS.manager);
   await open(page, '/book');
-  await expect(page.getByText('Who is this booking for?')).toBeVisible();
+  await expect(page.getByText('Which customer is this for?')).toBeVisible();
   await page.getByRole('button', { name: 'Book for Harbourside Lofts' }).click();
   await expect(page).toHaveURL(/\/book$/);
   await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);

@@ -308,41 +308,6 @@ pub async fn update_customer(
     finish_form("customer", &back, values, outcome).await
 }
 
-#[server(endpoint = "add_site")]
-pub async fn add_site(
-    customer: i64,
-    name: String,
-    address: String,
-    latitude: String,
-    longitude: String,
-    timezone: String,
-) -> Result<(), AppError> {
-    use crate::server::accounts::{SiteInput, add_site};
-    use crate::server::forms::finish_form;
-    use crate::server::{app_state, auth};
-    let input = SiteInput {
-        name: &name,
-        address: &address,
-        latitude: &latitude,
-        longitude: &longitude,
-        timezone: &timezone,
-    };
-    let outcome = async {
-        add_site(
-            &app_state()?,
-            &*auth::viewer()?,
-            customer,
-            &input,
-            chrono::Utc::now(),
-        )
-        .await
-    }
-    .await;
-    let values = input.kept();
-    let back = format!("/admin/customers/{customer}");
-    finish_form("new-site", &back, values, outcome).await
-}
-
 /// `manager` may be left on the empty choice (and is then asked for).
 #[server(endpoint = "assign_manager")]
 pub async fn assign_manager(customer: i64, manager: OptionalId) -> Result<(), AppError> {

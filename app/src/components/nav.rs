@@ -35,6 +35,7 @@ fn SignedInNav(session: SessionView) -> impl IntoView {
             </A>
             <A href="/book">"Book a service"</A>
             <A href="/upcoming">"Upcoming & cancellations"</A>
+            <A href="/sites">"Sites"</A>
             {session
                 .needs_attention
                 .map(|n| {

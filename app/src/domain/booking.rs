@@ -12,6 +12,8 @@ use super::schedule::{LEAD_TIME_MINUTES, MAX_WINDOW_MINUTES, Occurrence, Schedul
 use super::service::{ArmedPreference, Repeat, RepeatKind, ServiceType};
 
 pub const MAX_NAME_CHARS: usize = 120;
+/// The longest name of a saved site.
+pub const MAX_SITE_NAME_CHARS: usize = 100;
 pub const MAX_INSTRUCTIONS_CHARS: usize = 2000;
 pub const MAX_ADDRESS_CHARS: usize = 300;
 pub const MAX_CONTACTS: usize = 10;

@@ -236,3 +236,30 @@ mod tests {
         assert!(parse("\"-\"").is_err());
     }
 }
+
+/// What the sites page starts with: one customer's sites, or (for someone acting for several
+/// customers with none chosen yet) the customers to choose from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum SitesStart {
+    Ready(SitesView),
+    ChooseCustomer(Vec<CustomerOption>),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SitesView {
+    pub customer_id: i64,
+    pub customer_name: String,
+    /// Open sites first is the page's job; these are by name.
+    pub sites: Vec<SiteItem>,
+    pub time_zones: Vec<String>,
+    pub default_timezone: String,
+    pub flash: Option<FormFlash>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiteItem {
+    pub site: SiteView,
+    pub coordinates: Option<String>,
+    /// Bookings still to happen that name it (it cannot be retired while any do).
+    pub bookings: i64,
+}

@@ -172,6 +172,8 @@ pub struct SiteView {
     pub name: String,
     pub address: Option<String>,
     pub timezone: String,
+    /// No longer offered for new bookings.
+    pub retired: bool,
 }
 
 /// What the booking page starts with: the form for one customer, or (for someone acting for

@@ -7,9 +7,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::accounts::{
-    AddSite, AssignManager, ChangeRole, CreateCustomer, CreateUser, ResetPassword, SetUserDisabled,
+    AssignManager, ChangeRole, CreateCustomer, CreateUser, ResetPassword, SetUserDisabled,
     UnassignManager, UpdateCustomer, load_admin_customer, load_admin_customers, load_admin_users,
 };
+use crate::api::sites::AddSite;
 use crate::components::feedback::{ErrorNotice, Loading};
 use crate::components::form::{FlashNotice, SelectField, TextField, ZoneList, field_id};
 use crate::domain::Field;
@@ -33,7 +34,10 @@ fn customer_options(customers: &[CustomerOption]) -> Vec<(String, String)> {
 
 /// The general result line of whichever form was submitted last; `shown_at_form` says which forms
 /// show their own problem next to them instead.
-fn page_flash(flash: &Option<FormFlash>, shown_at_form: fn(&str) -> bool) -> impl IntoView + use<> {
+pub(crate) fn page_flash(
+    flash: &Option<FormFlash>,
+    shown_at_form: fn(&str) -> bool,
+) -> impl IntoView + use<> {
     let general = flash.clone().map(|f| FormFlash {
         // Field problems are shown at their form; here only the outcome.
         errors: Default::default(),
@@ -352,7 +356,7 @@ fn CustomerAdmin(view: AdminCustomerView) -> impl IntoView {
                     <ul class="plain site-list">
                         {sites
                             .into_iter()
-                            .map(|s| view! { <li><strong>{s.name}</strong> " · " {s.address.unwrap_or_default()} " · " {s.timezone}</li> })
+                            .map(|s| view! { <li><strong>{s.name}</strong> " · " {s.address.unwrap_or_default()} " · " {s.timezone} {s.retired.then_some(" · retired")}</li> })
                             .collect_view()}
                     </ul>
                 }
@@ -361,6 +365,7 @@ fn CustomerAdmin(view: AdminCustomerView) -> impl IntoView {
             <h3>"Add a site"</h3>
             <form method="post" action=AddSite::PATH class="stack">
                 <input type="hidden" name="customer" value=customer.clone() />
+                <input type="hidden" name="back" value=format!("/admin/customers/{id}") />
                 <TextField id=field_id("new-site", Field::Name) name=Field::Name.name() label="Site name" value=RwSignal::new(site.value(Field::Name)) error=site.error(Field::Name) required=true />
                 <TextField id=field_id("new-site", Field::Address) name=Field::Address.name() label="Address" value=RwSignal::new(site.value(Field::Address)) error=site.error(Field::Address) />
                 <TextField id=field_id("new-site", Field::Latitude) name=Field::Latitude.name() label="Latitude" hint="Optional with an address, e.g. 51.5034." value=RwSignal::new(site.value(Field::Latitude)) error=site.error(Field::Latitude) />

@@ -36,7 +36,7 @@ pub fn BookPage() -> impl IntoView {
                 match data.await {
                     Ok(BookingStart::Ready(data)) => view! { <BookingForm data /> }.into_any(),
                     Ok(BookingStart::ChooseCustomer(customers)) => {
-                        view! { <ChooseCustomer customers /> }.into_any()
+                        view! { <ChooseCustomer customers back="/book" action="Book for " /> }.into_any()
                     }
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                 }
@@ -45,11 +45,16 @@ pub fn BookPage() -> impl IntoView {
     }
 }
 
-/// Account managers and administrators book for one customer at a time: pick it first.
+/// Account managers and administrators book (and keep sites) for one customer at a time: pick it
+/// first. `action` starts each button's text, e.g. "Book for ".
 #[component]
-fn ChooseCustomer(customers: Vec<CustomerOption>) -> impl IntoView {
+pub(crate) fn ChooseCustomer(
+    customers: Vec<CustomerOption>,
+    back: &'static str,
+    action: &'static str,
+) -> impl IntoView {
     view! {
-        <p>"Who is this booking for? Choose the customer; you can switch at the top of any page."</p>
+        <p>"Which customer is this for? Choose one; you can switch at the top of any page."</p>
         <ul class="plain customer-choice">
             {customers
                 .into_iter()
@@ -58,8 +63,8 @@ fn ChooseCustomer(customers: Vec<CustomerOption>) -> impl IntoView {
                         <li>
                             <form method="post" action=SwitchCustomer::PATH>
                                 <input type="hidden" name="customer" value=c.id.to_string() />
-                                <input type="hidden" name="back" value="/book" />
-                                <button type="submit">"Book for " {c.name}</button>
+                                <input type="hidden" name="back" value=back />
+                                <button type="submit">{action} {c.name}</button>
                             </form>
                         </li>
                     }

@@ -8,6 +8,7 @@ pub mod booking;
 pub mod calendar;
 pub mod not_found;
 pub mod sign_in;
+pub mod sites;
 pub mod upcoming;
 
 use crate::error::AppError;

@@ -8,14 +8,14 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 
 use super::auth::{self, Viewer, hash_password, password_matches};
-use super::db::{self, CustomerFacts, CustomerRow, DbError, NewSite, NewUser, Unique, UserRow};
+use super::db::{self, CustomerFacts, CustomerRow, DbError, NewUser, Unique, UserRow};
 use super::error::{ServerError, set_retry_after};
 use super::forms::{Done, kept};
 use super::state::AppState;
 use super::zone::{Zone, check_zone, zone_names};
 use crate::domain::{
     Field, FieldErrors, MAX_AURA_CUSTOMER_ID, Violation, check_email, check_new_password,
-    check_required, parse_location,
+    check_required,
 };
 use crate::error::AppError;
 use crate::model::{
@@ -467,66 +467,6 @@ pub async fn update_customer(
         format!("/admin/customers/{id}"),
         format!("{} is saved.", facts.name),
     ))
-}
-
-/// The site form as typed.
-pub struct SiteInput<'a> {
-    pub name: &'a str,
-    pub address: &'a str,
-    pub latitude: &'a str,
-    pub longitude: &'a str,
-    pub timezone: &'a str,
-}
-
-impl SiteInput<'_> {
-    /// What the form sent, kept for the redirect back to it.
-    pub fn kept(&self) -> BTreeMap<String, String> {
-        kept(&[
-            ("name", self.name),
-            ("address", self.address),
-            ("latitude", self.latitude),
-            ("longitude", self.longitude),
-            ("timezone", self.timezone),
-        ])
-    }
-}
-
-pub async fn add_site(
-    state: &AppState,
-    viewer: &Viewer,
-    customer_id: i64,
-    input: &SiteInput<'_>,
-    now: DateTime<Utc>,
-) -> Result<Done, ServerError> {
-    viewer.require_admin()?;
-    let id = viewer.customer(customer_id)?.id;
-    let mut errors = FieldErrors::default();
-    let name = checked(
-        &mut errors,
-        check_required(Field::Name, input.name, "the site's name", 100),
-    );
-    let location = parse_location(input.address, input.latitude, input.longitude)
-        .map_err(|e| errors.merge(e))
-        .ok();
-    let zone = zone_at(&mut errors, Field::Timezone, input.timezone);
-    errors.into_result()?;
-    let (Some(name), Some(location), Some(timezone)) = (name, location, zone) else {
-        return Err(ServerError::internal("validated site input went missing"));
-    };
-    let site = NewSite {
-        customer_id: id,
-        name: &name,
-        location: &location,
-        timezone,
-    };
-    match db::insert_site(&state.pool, &site, now).await {
-        Ok(_) => Ok(Done::to(
-            format!("/admin/customers/{id}"),
-            format!("{name} is saved; it can be chosen when booking."),
-        )),
-        Err(DbError::Taken(Unique::SiteName)) => Err(Violation::SiteNameTaken.into()),
-        Err(e) => Err(e.into()),
-    }
 }
 
 async fn manager(state: &AppState, user_id: i64) -> Result<UserRow, ServerError> {

@@ -12,6 +12,7 @@ pub mod outbox;
 pub mod prefs;
 pub mod present;
 pub mod secret;
+pub mod sites;
 pub mod state;
 pub mod throttle;
 pub mod zone;

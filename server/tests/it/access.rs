@@ -10,14 +10,15 @@ use crate::common::{
     start_dashboard, start_sandbox,
 };
 use app::api::accounts::{
-    AddSite, AssignManager, ChangeRole, CreateCustomer, CreateUser, LoadAdminCustomer,
-    LoadAdminCustomers, LoadAdminUsers, ResetPassword, SetUserDisabled, SignIn, SignOut,
-    SwitchCustomer, UnassignManager, UpdateCustomer,
+    AssignManager, ChangeRole, CreateCustomer, CreateUser, LoadAdminCustomer, LoadAdminCustomers,
+    LoadAdminUsers, ResetPassword, SetUserDisabled, SignIn, SignOut, SwitchCustomer,
+    UnassignManager, UpdateCustomer,
 };
 use app::api::bookings::{
     BookService, CancelBooking, LoadAttention, LoadBooking, LoadBookingForm, LoadCalendar,
     LoadUpcoming, PreviewSchedule, ResolveBooking, SendBookingAgain,
 };
+use app::api::sites::{AddSite, LoadSites, RenameSite, RestoreSite, RetireSite};
 use app::domain::Field;
 use app::error::AppError;
 use app::model::{
@@ -622,17 +623,6 @@ fn admin_calls(w: &World, target_user: &str) -> Vec<(&'static str, Vec<(&'static
             ],
         ),
         (
-            AddSite::PATH,
-            vec![
-                ("customer", a.clone()),
-                ("name", "Injected site".into()),
-                ("address", "1 Evil Road".into()),
-                ("latitude", String::new()),
-                ("longitude", String::new()),
-                ("timezone", "Europe/London".into()),
-            ],
-        ),
-        (
             AssignManager::PATH,
             vec![("customer", a.clone()), ("manager", user.clone())],
         ),
@@ -1181,6 +1171,7 @@ async fn typed_text_is_inert_on_every_page() {
             ("latitude", ""),
             ("longitude", ""),
             ("timezone", "Europe/London"),
+            ("back", "/sites"),
         ],
     )
     .await);
@@ -1612,4 +1603,226 @@ async fn values_no_form_sends_are_refused_as_malformed_before_anything_runs() {
     }
     assert_eq!(admin_state(&w).await, before, "nothing changed");
     assert_eq!(w.sb.control().await.calls.create, creates);
+}
+
+async fn site_row(w: &World, id: i64) -> (String, bool) {
+    let (name, retired): (String, Option<String>) =
+        sqlx::query_as("SELECT name, retired_at FROM sites WHERE id = ?")
+            .bind(id)
+            .fetch_one(&w.dash.state.pool)
+            .await
+            .expect("site");
+    (name, retired.is_some())
+}
+
+/// Sites are kept by whoever reaches their customer: customer A, A's account manager and
+/// administrators change A's sites; B, B's account manager and strangers get "not found" (or
+/// "sign in") and change nothing. A site that a booking still to happen names cannot be retired.
+#[tokio::test]
+async fn sites_are_kept_by_whoever_reaches_their_customer() {
+    let w = world().await;
+    let a = w.dash.a.id.to_string();
+    let site_a = w.site_a.to_string();
+    let (original, _) = site_row(&w, w.site_a).await;
+    for who in EVERYONE {
+        let renamed = format!("Renamed by {who:?}");
+        let r = w
+            .post_form(
+                who,
+                RenameSite::PATH,
+                &[("site", &site_a), ("name", &renamed), ("back", "/sites")],
+            )
+            .await;
+        let retire = w
+            .post_form(
+                who,
+                RetireSite::PATH,
+                &[("site", &site_a), ("back", "/sites")],
+            )
+            .await;
+        let added = w
+            .post_form(
+                who,
+                AddSite::PATH,
+                &[
+                    ("customer", &a),
+                    ("name", &format!("Added by {who:?}")),
+                    ("address", "2 Side Street, London"),
+                    ("latitude", ""),
+                    ("longitude", ""),
+                    ("timezone", "Europe/London"),
+                    ("back", "/sites"),
+                ],
+            )
+            .await;
+        if who.reaches_a() {
+            assert!(r.status().is_success(), "{who:?} rename: {}", r.status());
+            assert_eq!(site_row(&w, w.site_a).await, (renamed, false), "{who:?}");
+            // Booking A names it and still has windows to come.
+            assert_eq!(retire.status(), StatusCode::CONFLICT, "{who:?} retire");
+            let e = decode::<()>(retire).await.expect_err("in use");
+            assert!(
+                e.to_string()
+                    .contains("cannot be retired: 1 booking still to happen"),
+                "{e}"
+            );
+            assert!(
+                added.status().is_success(),
+                "{who:?} add: {}",
+                added.status()
+            );
+        } else {
+            assert_eq!(r.status(), who.refused_status(), "{who:?} rename");
+            assert_eq!(retire.status(), who.refused_status(), "{who:?} retire");
+            assert_eq!(added.status(), who.refused_status(), "{who:?} add");
+            assert!(!site_row(&w, w.site_a).await.0.contains(&format!("{who:?}")));
+        }
+        // B's site is out of reach of everyone who does not reach B.
+        let b_site = w.site_b.to_string();
+        let r = w
+            .post_form(
+                who,
+                RenameSite::PATH,
+                &[
+                    ("site", &b_site),
+                    ("name", "Taken over"),
+                    ("back", "/sites"),
+                ],
+            )
+            .await;
+        if who.reaches_b() {
+            assert!(r.status().is_success(), "{who:?} rename B: {}", r.status());
+        } else {
+            assert_eq!(r.status(), who.refused_status(), "{who:?} rename B");
+        }
+    }
+    assert_ne!(site_row(&w, w.site_a).await.0, original);
+    let added: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, name FROM sites WHERE customer_id = ? AND name LIKE 'Added by %' ORDER BY id",
+    )
+    .bind(w.dash.a.id)
+    .fetch_all(&w.dash.state.pool)
+    .await
+    .expect("added");
+    let names: Vec<&str> = added.iter().map(|(_, n)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Added by CustomerA",
+            "Added by ManagerOfA",
+            "Added by Admin"
+        ]
+    );
+
+    // A site no booking uses retires, leaves the booking form, and comes back when restored.
+    let (spare, _) = added[0].clone();
+    let spare_s = spare.to_string();
+    let r = w
+        .post_form(
+            Who::CustomerA,
+            RetireSite::PATH,
+            &[("site", &spare_s), ("back", "/sites")],
+        )
+        .await;
+    assert!(r.status().is_success(), "{}", r.status());
+    assert!(site_row(&w, spare).await.1);
+    let form = ready(
+        decode::<BookingStart>(w.get(Who::CustomerA, LoadBookingForm::PATH).await)
+            .await
+            .expect("form"),
+    )
+    .expect("form");
+    assert!(
+        form.sites.iter().all(|s| s.id != spare),
+        "a retired site is offered"
+    );
+    // Booking at it is refused, at the site field.
+    let refused = w
+        .post_json(
+            Who::CustomerA,
+            BookService::PATH,
+            json!({ "draft": draft("retired-1", "At a retired site", spare, 600) }),
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    let e = decode::<()>(refused).await.expect_err("retired");
+    assert!(
+        e.field_errors().and_then(|f| f.get(Field::Site)).is_some(),
+        "{e:?}"
+    );
+    // The sites page lists it as retired; B's person does not see it at all.
+    match decode::<app::model::SitesStart>(w.get(Who::CustomerA, LoadSites::PATH).await)
+        .await
+        .expect("sites")
+    {
+        app::model::SitesStart::Ready(view) => {
+            let item = view
+                .sites
+                .iter()
+                .find(|s| s.site.id == spare)
+                .expect("listed");
+            assert!(item.site.retired);
+            let used = view
+                .sites
+                .iter()
+                .find(|s| s.site.id == w.site_a)
+                .expect("A's site");
+            assert_eq!(used.bookings, 1);
+        }
+        other => panic!("{other:?}"),
+    }
+    match decode::<app::model::SitesStart>(w.get(Who::CustomerB, LoadSites::PATH).await)
+        .await
+        .expect("sites")
+    {
+        app::model::SitesStart::Ready(view) => {
+            assert!(
+                view.sites
+                    .iter()
+                    .all(|s| s.site.id != spare && s.site.id != w.site_a)
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        w.get(Who::SignedOut, LoadSites::PATH).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let r = w
+        .post_form(
+            Who::CustomerB,
+            RestoreSite::PATH,
+            &[("site", &spare_s), ("back", "/sites")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(site_row(&w, spare).await.1);
+    let r = w
+        .post_form(
+            Who::CustomerA,
+            RestoreSite::PATH,
+            &[("site", &spare_s), ("back", "/sites")],
+        )
+        .await;
+    assert!(r.status().is_success(), "{}", r.status());
+    assert!(!site_row(&w, spare).await.1);
+
+    // A name another site of the customer has is refused at the name field.
+    let r = w
+        .post_form(
+            Who::CustomerA,
+            RenameSite::PATH,
+            &[
+                ("site", &spare_s),
+                ("name", &added[1].1),
+                ("back", "/sites"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let e = decode::<()>(r).await.expect_err("taken");
+    assert!(
+        e.field_errors().and_then(|f| f.get(Field::Name)).is_some(),
+        "{e:?}"
+    );
 }

@@ -182,7 +182,28 @@ const FUNCTIONS: &[Function] = &[
             ("latitude", Kind::Text),
             ("longitude", Kind::Text),
             ("timezone", Kind::Text),
+            ("back", Kind::ReturnPath),
         ],
+    ),
+    ("/api/load_sites", Input::Query, &[]),
+    (
+        "/api/rename_site",
+        Input::Form,
+        &[
+            ("site", Kind::Int),
+            ("name", Kind::Text),
+            ("back", Kind::ReturnPath),
+        ],
+    ),
+    (
+        "/api/retire_site",
+        Input::Form,
+        &[("site", Kind::Int), ("back", Kind::ReturnPath)],
+    ),
+    (
+        "/api/restore_site",
+        Input::Form,
+        &[("site", Kind::Int), ("back", Kind::ReturnPath)],
     ),
     (
         "/api/set_theme",

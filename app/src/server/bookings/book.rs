@@ -36,7 +36,7 @@ pub async fn form_data(
         }
         Err(e) => return Err(e.into()),
     };
-    let sites = db::sites_for_customer(&state.pool, customer.id)
+    let sites = db::open_sites_for_customer(&state.pool, customer.id)
         .await?
         .into_iter()
         .map(SiteView::from)
@@ -71,6 +71,7 @@ async fn resolve_place(
         Place::SavedSite(site_id) => {
             let site = db::site_of_customer(&state.pool, customer.id, *site_id)
                 .await?
+                .filter(|site| site.retired_at.is_none())
                 .ok_or_else(unknown_site)?;
             Ok(Resolved {
                 site_id: Some(site.id),

@@ -67,7 +67,7 @@ fn changed_meanwhile() -> ServerError {
 fn unknown_site() -> FieldErrors {
     FieldErrors::one(
         Field::Site,
-        "That site is not one of your saved sites. Choose another or enter a new location.",
+        "That site is not one of your open saved sites (it may have been retired). Choose another or enter a new location.",
     )
 }
 

@@ -17,6 +17,8 @@ pub struct SiteRow {
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub timezone: Zone,
+    /// When it was retired: kept for the bookings that name it, no longer offered for new ones.
+    pub retired_at: Option<DateTime<Utc>>,
 }
 
 impl SiteRow {
@@ -35,6 +37,7 @@ impl From<SiteRow> for SiteView {
             name: s.name,
             address: s.address,
             timezone: s.timezone.name().to_string(),
+            retired: s.retired_at.is_some(),
         }
     }
 }
@@ -49,7 +52,7 @@ pub struct NewSite<'a> {
 
 macro_rules! site_columns {
     () => {
-        "id, customer_id, name, address, latitude, longitude, timezone"
+        "id, customer_id, name, address, latitude, longitude, timezone, retired_at"
     };
 }
 
@@ -89,7 +92,22 @@ pub async fn sites_for_customer(
     .await?)
 }
 
-/// A site, only if it belongs to this customer.
+/// The sites that can be booked at (not retired), by name.
+pub async fn open_sites_for_customer(
+    ex: impl SqliteExecutor<'_>,
+    customer_id: i64,
+) -> Result<Vec<SiteRow>, DbError> {
+    Ok(sqlx::query_as::<_, SiteRow>(concat!(
+        "SELECT ",
+        site_columns!(),
+        " FROM sites WHERE customer_id = ? AND retired_at IS NULL ORDER BY name COLLATE NOCASE"
+    ))
+    .bind(customer_id)
+    .fetch_all(ex)
+    .await?)
+}
+
+/// A site, only if it belongs to this customer (retired or not).
 pub async fn site_of_customer(
     ex: impl SqliteExecutor<'_>,
     customer_id: i64,
@@ -122,4 +140,119 @@ pub async fn sites_in_scope(
     .bind_scope(scope)
     .fetch_all(ex)
     .await?)
+}
+
+/// A site, only if its customer is in `scope`.
+pub async fn site_in_scope(
+    ex: impl SqliteExecutor<'_>,
+    scope: &super::CustomerScope,
+    site_id: i64,
+) -> Result<Option<SiteRow>, DbError> {
+    use super::{BindExt, in_scope};
+    Ok(sqlx::query_as::<_, SiteRow>(concat!(
+        "SELECT ",
+        site_columns!(),
+        " FROM sites b WHERE ",
+        in_scope!(),
+        " AND id = ?"
+    ))
+    .bind_scope(scope)
+    .bind(site_id)
+    .fetch_optional(ex)
+    .await?)
+}
+
+/// How many bookings still to happen (active, with a window not yet over) name each site of a
+/// customer: such a site cannot be retired.
+pub async fn sites_in_use(
+    ex: impl SqliteExecutor<'_>,
+    customer_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<(i64, i64)>, DbError> {
+    use super::{BindExt, status_in};
+    Ok(sqlx::query_as::<_, (i64, i64)>(concat!(
+        "SELECT b.site_id, COUNT(*) FROM bookings b WHERE b.customer_id = ? AND b.site_id IS NOT NULL AND ",
+        status_in!(),
+        " AND b.date_to >= ? GROUP BY b.site_id"
+    ))
+    .bind(customer_id)
+    .bind_statuses(&crate::model::SyncStatus::ACTIVE)
+    .bind(super::StoredInstant(window_end_margin(now)))
+    .fetch_all(ex)
+    .await?)
+}
+
+/// A window opens no later than `date_to` and lasts at most a day: a booking whose `date_to` is a
+/// day or more before `now` has nothing left.
+fn window_end_margin(now: DateTime<Utc>) -> DateTime<Utc> {
+    now.checked_sub_signed(chrono::Duration::days(1))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+pub async fn rename_site(
+    ex: impl SqliteExecutor<'_>,
+    site_id: i64,
+    name: &str,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE sites SET name = ? WHERE id = ?")
+        .bind(name)
+        .bind(site_id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// What retiring a site came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retired {
+    Done,
+    /// Bookings still to happen name it (how many).
+    InUse(i64),
+}
+
+/// Retires a site unless a booking still to happen names it: checked and written in one
+/// statement, so a booking saved meanwhile cannot slip between the check and the write.
+pub async fn retire_site(
+    conn: &mut sqlx::SqliteConnection,
+    site_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Retired, DbError> {
+    use super::BindExt;
+    let margin = super::StoredInstant(window_end_margin(now));
+    let changed = sqlx::query(concat!(
+        "UPDATE sites SET retired_at = COALESCE(retired_at, ?) WHERE id = ? AND NOT EXISTS (
+            SELECT 1 FROM bookings b WHERE b.site_id = sites.id AND ",
+        super::status_in!(),
+        " AND b.date_to >= ?)"
+    ))
+    .bind(now)
+    .bind(site_id)
+    .bind_statuses(&crate::model::SyncStatus::ACTIVE)
+    .bind(margin)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if changed == 1 {
+        return Ok(Retired::Done);
+    }
+    let in_use: i64 = sqlx::query_scalar(concat!(
+        "SELECT COUNT(*) FROM bookings b WHERE b.site_id = ? AND ",
+        super::status_in!(),
+        " AND b.date_to >= ?"
+    ))
+    .bind(site_id)
+    .bind_statuses(&crate::model::SyncStatus::ACTIVE)
+    .bind(margin)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(Retired::InUse(in_use))
+}
+
+/// Offers a retired site for booking again.
+pub async fn restore_site(ex: impl SqliteExecutor<'_>, site_id: i64) -> Result<(), DbError> {
+    sqlx::query("UPDATE sites SET retired_at = NULL WHERE id = ?")
+        .bind(site_id)
+        .execute(ex)
+        .await?;
+    Ok(())
 }
