@@ -52,6 +52,7 @@ pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Router {
                     Redirect::permanent(&format!("/bookings/{id}"))
                 }),
             )
+            .route("/feeds/{file}", get(calendar_feed))
             .leptos_routes(&state, routes, move || shell(options.clone()))
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
             .layer(axum::middleware::from_fn_with_state(
@@ -145,6 +146,39 @@ fn request_span(request: &Request) -> tracing::Span {
         .get::<MatchedPath>()
         .map_or("(no route)", MatchedPath::as_str);
     tracing::info_span!("request", method = %request.method(), route)
+}
+
+/// A private calendar feed (`/feeds/<secret>.ics`): iCalendar text, or a plain 404.
+async fn calendar_feed(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let origin = auth::own_origin(&state.security, &headers);
+    match app::server::feed::feed_calendar(&state, &file, origin, chrono::Utc::now()).await {
+        Ok(text) => (
+            [
+                (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "inline; filename=\"aura-services.ics\"",
+                ),
+            ],
+            text,
+        )
+            .into_response(),
+        Err(e) => {
+            let e = e.reported();
+            (
+                app::server::error::status_of(&e),
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                e.to_string(),
+            )
+                .into_response()
+        }
+    }
 }
 
 /// The process is up and serving.

@@ -95,14 +95,46 @@ pub async fn load_account() -> Result<AccountView, AppError> {
     use crate::server::{auth, with_status};
     with_status(
         async {
-            let viewer = auth::viewer()?;
+            let (state, viewer) = (crate::server::app_state()?, auth::viewer()?);
+            let headers = use_context::<axum::http::request::Parts>()
+                .map(|p| p.headers)
+                .unwrap_or_default();
             Ok(AccountView {
                 session: viewer.session_view(),
+                feed: crate::server::feed::feed_view(&state, &viewer).await?,
+                origin: auth::own_origin(&state.security, &headers).unwrap_or_default(),
                 flash: auth::take_flash().await?,
             })
         }
         .await,
     )
+}
+
+/// Issues the person's calendar feed address (replacing any earlier one); shown once on the
+/// account page.
+#[server(endpoint = "start_feed")]
+pub async fn start_feed() -> Result<(), AppError> {
+    use crate::server::forms::finish_form;
+    use crate::server::{app_state, auth, feed};
+    let outcome = async {
+        let (state, viewer) = (app_state()?, auth::viewer()?);
+        feed::start_feed(&state, &viewer, chrono::Utc::now()).await
+    }
+    .await;
+    finish_form("feed", "/account", Default::default(), outcome).await
+}
+
+/// Turns the person's calendar feed off: its address stops working.
+#[server(endpoint = "stop_feed")]
+pub async fn stop_feed() -> Result<(), AppError> {
+    use crate::server::forms::finish_form;
+    use crate::server::{app_state, auth, feed};
+    let outcome = async {
+        let (state, viewer) = (app_state()?, auth::viewer()?);
+        feed::stop_feed(&state, &viewer).await
+    }
+    .await;
+    finish_form("feed", "/account", Default::default(), outcome).await
 }
 
 /// `password` is the new password, `repeat` the same again.

@@ -65,6 +65,8 @@ pub struct FormFlash {
     pub notice: Option<String>,
     /// What just succeeded, e.g. "Ann Lee can now sign in."
     pub success: Option<String>,
+    /// Shown on this page load only, then gone (a new calendar feed address).
+    pub reveal: Option<String>,
 }
 
 impl FormFlash {
@@ -96,6 +98,9 @@ pub fn flash_for(flash: &Option<FormFlash>, form: &str) -> FormFlash {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccountView {
     pub session: SessionView,
+    pub feed: FeedView,
+    /// The dashboard's own address (e.g. `https://dash.example.com`), for the feed's full address.
+    pub origin: String,
     pub flash: Option<FormFlash>,
 }
 
@@ -262,4 +267,15 @@ pub struct SiteItem {
     pub coordinates: Option<String>,
     /// Bookings still to happen that name it (it cannot be retired while any do).
     pub bookings: i64,
+}
+
+/// A person's private calendar feed, as their account page shows it (never its address: that is
+/// shown once, when issued).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedView {
+    pub active: bool,
+    pub created: Option<String>,
+    pub last_read: Option<String>,
+    /// How many days ahead it reaches.
+    pub days: i64,
 }

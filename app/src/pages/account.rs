@@ -2,11 +2,11 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
-use crate::api::accounts::{ChangePassword, load_account};
+use crate::api::accounts::{ChangePassword, StartFeed, StopFeed, load_account};
 use crate::components::feedback::{ErrorNotice, Loading};
 use crate::components::form::{FlashNotice, TextField, field_id};
 use crate::domain::Field;
-use crate::model::{AccountView, flash_for};
+use crate::model::{AccountView, FeedView, FormFlash, flash_for};
 
 /// The signed-in person: who they are, what they may do, and changing their password.
 #[component]
@@ -28,8 +28,14 @@ pub fn AccountPage() -> impl IntoView {
 
 #[component]
 fn Account(view: AccountView) -> impl IntoView {
-    let AccountView { session, flash } = view;
+    let AccountView {
+        session,
+        feed,
+        origin,
+        flash,
+    } = view;
     let form = flash_for(&flash, "password");
+    let feed_flash = flash_for(&flash, "feed");
     let customers = session
         .customers
         .iter()
@@ -38,6 +44,7 @@ fn Account(view: AccountView) -> impl IntoView {
         .join(", ");
     view! {
         <FlashNotice flash=form.clone() />
+        <FeedSection feed flash=feed_flash origin />
         <dl class="facts">
             <dt>"Name"</dt>
             <dd>{session.name}</dd>
@@ -83,6 +90,64 @@ fn Account(view: AccountView) -> impl IntoView {
                     "Change password"
                 </button>
             </form>
+        </section>
+    }
+}
+
+/// The person's private calendar feed: issue, replace or turn off its address. The address is
+/// shown once, right after it is issued; only its hash is kept.
+#[component]
+fn FeedSection(feed: FeedView, flash: FormFlash, origin: String) -> impl IntoView {
+    let revealed = flash.reveal.clone().map(|path| format!("{origin}{path}"));
+    let success = flash.success.clone();
+    let notice = flash.notice.clone();
+    view! {
+        <section aria-labelledby="feed-h" class="admin-form feed">
+            <h2 id="feed-h">"Calendar feed"</h2>
+            <p>
+                "Subscribe to your bookings in Outlook, Google Calendar or Apple Calendar. The feed holds the windows of the next "
+                {feed.days}
+                " days, each in its site's time zone; cancelled ones show as cancelled. Anyone with its address can read it, so keep it private: replace it if it was shared by mistake."
+            </p>
+            {success.map(|s| view! { <p class="notice notice-ok" role="status">{s}</p> })}
+            {notice.map(|n| view! { <p class="notice notice-error" role="alert">{n}</p> })}
+            {revealed
+                .map(|url| {
+                    view! {
+                        <div class="field feed-address">
+                            <label for="feed-url">"Your feed address (shown only now)"</label>
+                            <input id="feed-url" type="text" readonly value=url aria-describedby="feed-url-hint" />
+                            <p class="hint" id="feed-url-hint">
+                                "Outlook: Add calendar → Subscribe from web. Google Calendar: Other calendars → From URL. Apple Calendar: File → New Calendar Subscription."
+                            </p>
+                        </div>
+                    }
+                })}
+            {if feed.active {
+                view! {
+                    <p class="hint">
+                        "Your feed is on. Address issued " {feed.created.unwrap_or_default()} "; "
+                        {feed.last_read.map(|at| format!("last read by a calendar app {at}.")).unwrap_or_else(|| "not read by a calendar app yet.".into())}
+                    </p>
+                    <div class="actions">
+                        <form method="post" action=StartFeed::PATH class="inline">
+                            <button type="submit">"Replace the feed address"</button>
+                        </form>
+                        <form method="post" action=StopFeed::PATH class="inline">
+                            <button type="submit" class="secondary">"Turn the feed off"</button>
+                        </form>
+                    </div>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <p class="hint">"Your feed is off."</p>
+                    <form method="post" action=StartFeed::PATH>
+                        <button type="submit" class="primary">"Turn the feed on"</button>
+                    </form>
+                }
+                    .into_any()
+            }}
         </section>
     }
 }

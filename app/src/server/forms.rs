@@ -12,6 +12,8 @@ use crate::model::FormFlash;
 pub struct Done {
     pub redirect: String,
     pub success: Option<String>,
+    /// Something shown once on the next page and never again (a new feed address).
+    pub reveal: Option<String>,
 }
 
 impl Done {
@@ -19,6 +21,15 @@ impl Done {
         Done {
             redirect: redirect.into(),
             success: Some(success.into()),
+            reveal: None,
+        }
+    }
+
+    /// Also shows `secret` once on the page it goes to.
+    pub fn revealing(self, secret: String) -> Done {
+        Done {
+            reveal: Some(secret),
+            ..self
         }
     }
 
@@ -27,6 +38,7 @@ impl Done {
         Done {
             redirect: redirect.into(),
             success: None,
+            reveal: None,
         }
     }
 }
@@ -56,6 +68,7 @@ async fn finish(
                 let flash = FormFlash {
                     form: form.into(),
                     success: Some(success),
+                    reveal: done.reveal,
                     ..FormFlash::default()
                 };
                 auth::set_flash(&auth::session().await?, &flash).await?;
@@ -78,6 +91,7 @@ async fn finish(
                 errors,
                 notice,
                 success: None,
+                reveal: None,
             };
             auth::set_flash(&auth::session().await?, &flash).await?;
             leptos_axum::redirect(back);

@@ -1826,3 +1826,32 @@ async fn sites_are_kept_by_whoever_reaches_their_customer() {
         "{e:?}"
     );
 }
+
+/// Each person's calendar feed holds exactly the bookings their pages show: a customer's own, an
+/// account manager's customers', every customer's for administrators. Nobody signed out gets one.
+#[tokio::test]
+async fn a_calendar_feed_has_the_scope_of_its_person() {
+    use app::api::accounts::{LoadAccount, StartFeed};
+    let w = world().await;
+    for who in EVERYONE {
+        let r = w.post_form(who, StartFeed::PATH, &[]).await;
+        if who == Who::SignedOut {
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+            continue;
+        }
+        assert!(r.status().is_success(), "{who:?}: {}", r.status());
+        let view: app::model::AccountView = decode(w.get(who, LoadAccount::PATH).await)
+            .await
+            .expect("account");
+        let path = view.flash.and_then(|f| f.reveal).expect("address shown");
+        let text = reqwest::get(w.url(&path))
+            .await
+            .expect("feed")
+            .text()
+            .await
+            .expect("text");
+        let has = |id: i64| text.contains(&format!("UID:booking-{id}-"));
+        assert_eq!(has(w.booking_a), who.reaches_a(), "{who:?}: {text}");
+        assert_eq!(has(w.booking_b), who.reaches_b(), "{who:?}");
+    }
+}

@@ -107,6 +107,8 @@ const FUNCTIONS: &[Function] = &[
         &[("customer", Kind::OptionalId), ("back", Kind::ReturnPath)],
     ),
     ("/api/load_account", Input::Query, &[]),
+    ("/api/start_feed", Input::Form, &[]),
+    ("/api/stop_feed", Input::Form, &[]),
     (
         "/api/change_password",
         Input::Form,

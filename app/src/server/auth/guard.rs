@@ -41,6 +41,16 @@ pub async fn guard(
         // The stylesheet and browser bundle: public, the same for everyone.
         return next.run(req).await;
     }
+    if path.starts_with(crate::server::feed::FEED_PATH) {
+        // Calendar feeds: their secret address is the credential (read by calendar apps, which
+        // have no session). One person's data: never kept in shared caches.
+        let mut response = next.run(req).await;
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+        return response;
+    }
     if is_state_changing(req.method())
         && !same_origin(req.headers(), state.security.public_origin.as_ref())
     {
@@ -119,6 +129,23 @@ fn same_origin(headers: &HeaderMap, public_origin: Option<&Origin>) -> bool {
                 && own.is_some_and(|own| &own.origin() == claimed)
         }
     }
+}
+
+/// The dashboard's address as people reach it: the configured public origin, else this request's
+/// `Host` (over HTTPS when cookies are marked secure). For addresses handed out, like a calendar
+/// feed's.
+pub fn own_origin(security: &SecurityConfig, headers: &HeaderMap) -> Option<String> {
+    if let Some(origin) = &security.public_origin {
+        return Some(origin.ascii_serialization());
+    }
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let scheme = if security.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
+    let url = Url::parse(&format!("{scheme}://{host}")).ok()?;
+    Some(url.origin().ascii_serialization())
 }
 
 /// The client's address, for sign-in throttling.

@@ -369,6 +369,18 @@ pub async fn active_bookings_between(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<Booking>, DbError> {
+    bookings_between(ex, scope, &SyncStatus::ACTIVE, from, to).await
+}
+
+/// Bookings in one of `statuses` with a window overlapping `[from, to)`: a coarse filter on the
+/// stored span.
+pub async fn bookings_between(
+    ex: impl SqliteExecutor<'_>,
+    scope: &CustomerScope,
+    statuses: &[SyncStatus],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Booking>, DbError> {
     // A window opens no later than date_to and closes at most a day after it opens.
     all_typed(
         sqlx::query_as::<_, BookingRow>(select_bookings!(
@@ -379,7 +391,7 @@ pub async fn active_bookings_between(
             " AND b.date_from < ? AND b.date_to >= ? ORDER BY b.id"
         ))
         .bind_scope(scope)
-        .bind_statuses(&SyncStatus::ACTIVE)
+        .bind_statuses(statuses)
         .bind(StoredInstant(to))
         .bind(StoredInstant(
             from.checked_sub_signed(chrono::Duration::days(1))

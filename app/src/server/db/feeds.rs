@@ -1,0 +1,72 @@
+//! Private calendar feeds: one per person, found by the SHA-256 of its secret (the secret itself is
+//! never stored).
+
+use chrono::{DateTime, Utc};
+use sqlx::SqliteExecutor;
+
+use super::DbError;
+
+/// A person's feed as their account page shows it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct FeedRow {
+    pub created_at: DateTime<Utc>,
+    pub last_read_at: Option<DateTime<Utc>>,
+}
+
+/// Gives `user_id` a feed with this secret's hash, replacing any earlier one (whose address then
+/// stops working).
+pub async fn replace_feed(
+    ex: impl SqliteExecutor<'_>,
+    user_id: i64,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO calendar_feeds (user_id, token_hash, created_at) VALUES (?, ?, ?)
+         ON CONFLICT (user_id) DO UPDATE SET token_hash = excluded.token_hash,
+            created_at = excluded.created_at, last_read_at = NULL",
+    )
+    .bind(user_id)
+    .bind(token_hash)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// Ends `user_id`'s feed; whether there was one.
+pub async fn delete_feed(ex: impl SqliteExecutor<'_>, user_id: i64) -> Result<bool, DbError> {
+    Ok(sqlx::query("DELETE FROM calendar_feeds WHERE user_id = ?")
+        .bind(user_id)
+        .execute(ex)
+        .await?
+        .rows_affected()
+        > 0)
+}
+
+pub async fn feed_of_user(
+    ex: impl SqliteExecutor<'_>,
+    user_id: i64,
+) -> Result<Option<FeedRow>, DbError> {
+    Ok(sqlx::query_as::<_, FeedRow>(
+        "SELECT created_at, last_read_at FROM calendar_feeds WHERE user_id = ?",
+    )
+    .bind(user_id)
+    .fetch_optional(ex)
+    .await?)
+}
+
+/// The person whose feed has this secret's hash, noting that it was read.
+pub async fn read_feed(
+    ex: impl SqliteExecutor<'_>,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, DbError> {
+    Ok(sqlx::query_scalar(
+        "UPDATE calendar_feeds SET last_read_at = ? WHERE token_hash = ? RETURNING user_id",
+    )
+    .bind(now)
+    .bind(token_hash)
+    .fetch_optional(ex)
+    .await?)
+}

@@ -1,0 +1,408 @@
+//! Private calendar feeds (iCalendar): one secret address per person, shown once and kept only as
+//! its SHA-256, that a calendar app (Outlook, Google, Apple) reads without signing in. It holds
+//! the windows of the next [`FEED_DAYS`] days of every booking the person reaches at the time it
+//! is read (the same scope as the pages): times in each site's zone (`TZID` with a `VTIMEZONE`),
+//! cancelled bookings as `STATUS:CANCELLED`, one stable `UID` per window.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Duration, NaiveDateTime, Offset, TimeZone, Utc};
+use chrono_tz::{OffsetComponents, OffsetName, Tz};
+use icalendar::{Calendar, CalendarDateTime, Component, Event, EventLike, EventStatus};
+use sha2::{Digest, Sha256};
+
+use super::auth::Viewer;
+use super::blocking::EXPANSION;
+use super::db::{self, Booking};
+use super::error::ServerError;
+use super::forms::Done;
+use super::present::instant_label;
+use super::secret::Secret;
+use super::state::AppState;
+use crate::error::AppError;
+use crate::model::{FeedView, SyncStatus};
+
+/// How far ahead the feed reaches.
+pub const FEED_DAYS: i64 = 90;
+/// Windows that closed this long ago are still in the feed (today's stay visible all day).
+const FEED_PAST_HOURS: i64 = 24;
+/// The most windows one feed holds, whatever the bookings: the work per read is bounded.
+pub const MAX_FEED_EVENTS: usize = 5_000;
+/// Where feeds are served: `/feeds/<secret>.ics`.
+pub const FEED_PATH: &str = "/feeds/";
+/// The secret is 64 lower-case hex digits (256 bits, of which 244 random: two UUID v4s).
+const TOKEN_CHARS: usize = 64;
+
+/// The statuses whose windows a feed shows: everything on the calendar, and cancellations.
+const FEED_STATUSES: [SyncStatus; 7] = [
+    SyncStatus::Saved,
+    SyncStatus::Sending,
+    SyncStatus::NotSent,
+    SyncStatus::Unknown,
+    SyncStatus::Confirmed,
+    SyncStatus::Cancelling,
+    SyncStatus::Cancelled,
+];
+
+/// The SHA-256 of a feed's secret, as stored; `None` for anything that cannot be a secret of ours.
+pub fn token_hash(token: &str) -> Option<String> {
+    let well_formed = token.len() == TOKEN_CHARS
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    well_formed.then(|| hex(&Sha256::digest(token.as_bytes())))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn new_token() -> Secret {
+    Secret::new(format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    ))
+}
+
+/// The account page's view of the person's feed.
+pub async fn feed_view(state: &AppState, viewer: &Viewer) -> Result<FeedView, ServerError> {
+    let row = db::feed_of_user(&state.pool, viewer.user_id).await?;
+    Ok(FeedView {
+        active: row.is_some(),
+        created: row
+            .as_ref()
+            .map(|r| instant_label(r.created_at, &chrono_tz::UTC)),
+        last_read: row
+            .and_then(|r| r.last_read_at)
+            .map(|at| instant_label(at, &chrono_tz::UTC)),
+        days: FEED_DAYS,
+    })
+}
+
+/// Gives the person a new feed address (any earlier one stops working at once) and shows it once:
+/// the path goes into the page's one-time flash, the database keeps only its hash.
+pub async fn start_feed(
+    state: &AppState,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+) -> Result<Done, ServerError> {
+    let token = new_token();
+    let hash = token_hash(token.expose())
+        .ok_or_else(|| ServerError::internal("a new feed secret is not well formed"))?;
+    let replaced = db::feed_of_user(&state.pool, viewer.user_id)
+        .await?
+        .is_some();
+    db::replace_feed(&state.pool, viewer.user_id, &hash, now).await?;
+    tracing::info!(
+        user = viewer.user_id,
+        replaced,
+        "calendar feed address issued"
+    );
+    let success = if replaced {
+        "Your calendar feed has a new address; the old one no longer works. Copy the new one now: it is shown only once."
+    } else {
+        "Your calendar feed is on. Copy its address now: it is shown only once."
+    };
+    Ok(Done::to("/account", success).revealing(format!("{FEED_PATH}{}.ics", token.expose())))
+}
+
+pub async fn stop_feed(state: &AppState, viewer: &Viewer) -> Result<Done, ServerError> {
+    let had = db::delete_feed(&state.pool, viewer.user_id).await?;
+    tracing::info!(user = viewer.user_id, had, "calendar feed turned off");
+    Ok(Done::to(
+        "/account",
+        "Your calendar feed is off: its address no longer works.",
+    ))
+}
+
+/// The feed at `/feeds/<file>`: its iCalendar text, or `NotFound` for an address that is not (or
+/// no longer) a feed, or whose person can no longer sign in.
+pub async fn feed_calendar(
+    state: &AppState,
+    file: &str,
+    origin: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<String, ServerError> {
+    let not_found = || ServerError::User(AppError::NotFound("No such calendar feed.".into()));
+    let hash = file
+        .strip_suffix(".ics")
+        .and_then(token_hash)
+        .ok_or_else(not_found)?;
+    let user_id = db::read_feed(&state.pool, &hash, now)
+        .await?
+        .ok_or_else(not_found)?;
+    let user = db::user_by_id(&state.pool, user_id)
+        .await?
+        .filter(|u| u.disabled_at.is_none())
+        .ok_or_else(not_found)?;
+    let viewer = Viewer::of_user(&state.pool, user, None).await?;
+    let from = now - Duration::hours(FEED_PAST_HOURS);
+    let to = now + Duration::days(FEED_DAYS);
+    let bookings =
+        db::bookings_between(&state.pool, &viewer.scope(), &FEED_STATUSES, from, to).await?;
+    let title = format!("AURA services · {}", viewer.showing_for());
+    EXPANSION
+        .run(move || calendar_text(&bookings, &title, origin.as_deref(), from, to, now))
+        .await
+}
+
+/// The feed's text: the events, with a `VTIMEZONE` for every zone they name.
+pub fn calendar_text(
+    bookings: &[Booking],
+    title: &str,
+    origin: Option<&str>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> String {
+    let mut calendar = Calendar::new();
+    calendar
+        .name(title)
+        .append_property(("REFRESH-INTERVAL;VALUE=DURATION", "PT1H"))
+        .append_property(("X-PUBLISHED-TTL", "PT1H"));
+    let mut zones = BTreeSet::new();
+    let mut left = MAX_FEED_EVENTS;
+    for booking in bookings {
+        let tz = booking.zone.tz();
+        for o in booking
+            .schedule
+            .occurrences_between(tz, from, to)
+            .take(left)
+        {
+            left -= 1;
+            zones.insert(booking.zone.name());
+            calendar.push(event(booking, &o, origin, now));
+        }
+    }
+    let text = calendar.to_string();
+    let timezones: String = zones
+        .iter()
+        .filter_map(|name| name.parse::<Tz>().ok())
+        .map(|tz| vtimezone(tz, from, to))
+        .collect();
+    // icalendar writes no VTIMEZONE (and adds a UID to any component it writes), so they are
+    // written here and placed before the first event (or the end, with none).
+    let at = text
+        .find("BEGIN:VEVENT")
+        .or_else(|| text.find("END:VCALENDAR"))
+        .unwrap_or(text.len());
+    format!("{}{timezones}{}", &text[..at], &text[at..])
+}
+
+fn event(
+    booking: &Booking,
+    o: &crate::domain::Occurrence,
+    origin: Option<&str>,
+    now: DateTime<Utc>,
+) -> Event {
+    let tz = booking.zone.tz();
+    let local = |at: DateTime<Utc>| CalendarDateTime::WithTimezone {
+        date_time: at.with_timezone(tz).naive_local(),
+        tzid: booking.zone.name().to_string(),
+    };
+    let status = match booking.status {
+        SyncStatus::Cancelled => EventStatus::Cancelled,
+        SyncStatus::Confirmed => EventStatus::Confirmed,
+        _ => EventStatus::Tentative,
+    };
+    let summary = match booking.status {
+        SyncStatus::Confirmed => format!("{} · {}", booking.name, booking.service_type.label()),
+        other => format!(
+            "{} · {} ({})",
+            booking.name,
+            booking.service_type.label(),
+            other.short_label()
+        ),
+    };
+    let mut description = vec![
+        format!(
+            "{} for {}.",
+            booking.service_type.label(),
+            booking.customer.name
+        ),
+        format!("Status: {}.", booking.status.label()),
+        format!(
+            "Guards: {}; {}.",
+            booking.number_of_guards,
+            booking.armed_preference.label()
+        ),
+    ];
+    if let Some(i) = &booking.special_instructions {
+        description.push(format!("Instructions: {i}"));
+    }
+    for c in &booking.contacts {
+        description.push(format!("On-site contact: {} {}", c.name, c.mobile));
+    }
+    let url = origin.map(|o| format!("{o}/bookings/{}", booking.id));
+    if let Some(url) = &url {
+        description.push(url.clone());
+    }
+    let mut event = Event::new();
+    event
+        .uid(&format!(
+            "booking-{}-{}@aura-dashboard",
+            booking.id,
+            o.local_date.format("%Y%m%d")
+        ))
+        .timestamp(now)
+        .summary(&summary)
+        .description(&description.join("\n"))
+        .location(&location_text(booking))
+        .status(status)
+        .starts(local(o.opens))
+        .ends(local(o.closes));
+    if let Some(url) = &url {
+        event.url(url);
+    }
+    event.done()
+}
+
+fn location_text(booking: &Booking) -> String {
+    let mut parts = Vec::new();
+    if let Some(site) = &booking.site {
+        parts.push(site.name.clone());
+    }
+    if let Some(a) = &booking.location.address {
+        parts.push(a.clone());
+    }
+    if parts.is_empty()
+        && let Some((lat, lon)) = booking.location.coordinates
+    {
+        parts.push(format!("{lat:.5}, {lon:.5}"));
+    }
+    parts.join(", ")
+}
+
+/// A `VTIMEZONE` for `tz` that covers `[from, to]`: the period in force at `from`, then each change
+/// of UTC offset until `to` (found day by day, then to the second). Listing the changes themselves
+/// (not rules) is exact for any zone chrono-tz knows, whatever its history.
+pub fn vtimezone(tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> String {
+    let offset_at = |t: DateTime<Utc>| tz.offset_from_utc_datetime(&t.naive_utc());
+    let seconds = |t: DateTime<Utc>| offset_at(t).fix().local_minus_utc();
+    let mut out = format!("BEGIN:VTIMEZONE\r\nTZID:{}\r\n", tz.name());
+    let first = offset_at(from);
+    out.push_str(&period(from, seconds(from), seconds(from), &first));
+    let mut day = from;
+    while day < to {
+        let next = (day + Duration::days(1)).min(to);
+        if seconds(next) != seconds(day) {
+            // The first second with the new offset.
+            let (mut before, mut after) = (day, next);
+            while after - before > Duration::seconds(1) {
+                let mid = before + (after - before) / 2;
+                if seconds(mid) == seconds(day) {
+                    before = mid;
+                } else {
+                    after = mid;
+                }
+            }
+            out.push_str(&period(
+                after,
+                seconds(before),
+                seconds(after),
+                &offset_at(after),
+            ));
+        }
+        day = next;
+    }
+    out.push_str("END:VTIMEZONE\r\n");
+    out
+}
+
+/// One `STANDARD` or `DAYLIGHT` period starting at `at` (written in the offset before it).
+fn period(at: DateTime<Utc>, from_secs: i32, to_secs: i32, offset: &chrono_tz::TzOffset) -> String {
+    let kind = if offset.dst_offset().is_zero() {
+        "STANDARD"
+    } else {
+        "DAYLIGHT"
+    };
+    let start: NaiveDateTime = at.naive_utc() + Duration::seconds(i64::from(from_secs));
+    let name = offset
+        .abbreviation()
+        .map(|n| format!("TZNAME:{n}\r\n"))
+        .unwrap_or_default();
+    format!(
+        "BEGIN:{kind}\r\nDTSTART:{}\r\nTZOFFSETFROM:{}\r\nTZOFFSETTO:{}\r\n{name}END:{kind}\r\n",
+        start.format("%Y%m%dT%H%M%S"),
+        utc_offset(from_secs),
+        utc_offset(to_secs)
+    )
+}
+
+/// `+0100`, `-0330`, `+054545` (seconds only when there are some).
+fn utc_offset(secs: i32) -> String {
+    let sign = if secs < 0 { '-' } else { '+' };
+    let s = secs.unsigned_abs();
+    let (h, m, sec) = (s / 3600, s / 60 % 60, s % 60);
+    if sec == 0 {
+        format!("{sign}{h:02}{m:02}")
+    } else {
+        format!("{sign}{h:02}{m:02}{sec:02}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_well_formed_secrets_are_looked_up() {
+        let token = new_token();
+        assert_eq!(token.expose().len(), TOKEN_CHARS);
+        let hash = token_hash(token.expose()).expect("ours");
+        assert_eq!(hash.len(), 64);
+        assert_ne!(hash, token.expose());
+        assert_ne!(token_hash(new_token().expose()), Some(hash));
+        for bad in [
+            "",
+            "abc",
+            &"A".repeat(64),
+            &"g".repeat(64),
+            &"0".repeat(65),
+            "../../etc",
+        ] {
+            assert_eq!(token_hash(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn offsets_are_written_as_icalendar_wants() {
+        assert_eq!(utc_offset(3600), "+0100");
+        assert_eq!(utc_offset(-12_600), "-0330");
+        assert_eq!(utc_offset(0), "+0000");
+        assert_eq!(utc_offset(20_745), "+054545");
+    }
+
+    #[test]
+    fn a_zone_lists_each_change_in_range_to_the_second() {
+        let at = |s: &str| {
+            DateTime::parse_from_rfc3339(s)
+                .expect("t")
+                .with_timezone(&Utc)
+        };
+        let text = vtimezone(
+            chrono_tz::Europe::London,
+            at("2026-10-01T00:00:00Z"),
+            at("2027-04-30T00:00:00Z"),
+        );
+        // In force on 1 October: BST. Back at 02:00 BST on 25 October; forward at 01:00 GMT on
+        // 28 March.
+        assert_eq!(
+            text,
+            "BEGIN:VTIMEZONE\r\nTZID:Europe/London\r\n\
+             BEGIN:DAYLIGHT\r\nDTSTART:20261001T010000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0100\r\nTZNAME:BST\r\nEND:DAYLIGHT\r\n\
+             BEGIN:STANDARD\r\nDTSTART:20261025T020000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0000\r\nTZNAME:GMT\r\nEND:STANDARD\r\n\
+             BEGIN:DAYLIGHT\r\nDTSTART:20270328T010000\r\nTZOFFSETFROM:+0000\r\nTZOFFSETTO:+0100\r\nTZNAME:BST\r\nEND:DAYLIGHT\r\n\
+             END:VTIMEZONE\r\n"
+        );
+        // A zone without changes: one period.
+        let tokyo = vtimezone(
+            chrono_tz::Asia::Tokyo,
+            at("2026-10-01T00:00:00Z"),
+            at("2027-04-30T00:00:00Z"),
+        );
+        assert_eq!(tokyo.matches("BEGIN:STANDARD").count(), 1);
+        assert!(tokyo.contains("TZOFFSETTO:+0900"));
+    }
+}

@@ -1,0 +1,373 @@
+//! The private calendar feed as a calendar app reads it: issued once, replaced (the old address
+//! stops), turned off; parsed with the `icalendar` crate's own parser: events, zones, daylight
+//! saving and cancellations; and the same scope as the pages.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Offset, TimeZone, Utc};
+use icalendar::{CalendarDateTime, Component, DatePerhapsTime, EventStatus};
+use leptos::server_fn::ServerFn;
+use reqwest::StatusCode;
+
+use crate::common::{
+    Dashboard, book_as, decode, draft, london_site, start_dashboard, start_sandbox,
+};
+use app::api::accounts::{LoadAccount, StartFeed, StopFeed};
+use app::api::bookings::CancelBooking;
+use app::domain::{BookingDraft, RepeatKind};
+use app::model::AccountView;
+use app::server::aura::wire::ServiceCatalog;
+use server::sandbox::SandboxConfig;
+
+/// Issues (or replaces) `client`'s feed and reads its address from the account page's one-time
+/// flash, as the page shows it.
+async fn issue_feed(dash: &Dashboard, client: &reqwest::Client) -> String {
+    let r = client
+        .post(dash.url(StartFeed::PATH))
+        .send()
+        .await
+        .expect("start");
+    assert!(r.status().is_success(), "{}", r.status());
+    let view: AccountView = decode(
+        client
+            .get(dash.url(LoadAccount::PATH))
+            .send()
+            .await
+            .expect("account"),
+    )
+    .await
+    .expect("account");
+    assert!(view.feed.active);
+    let path = view.flash.and_then(|f| f.reveal).expect("shown once");
+    // Shown once: the next load has no address.
+    let again: AccountView = decode(
+        client
+            .get(dash.url(LoadAccount::PATH))
+            .send()
+            .await
+            .expect("account"),
+    )
+    .await
+    .expect("account");
+    assert!(again.flash.and_then(|f| f.reveal).is_none());
+    path
+}
+
+/// A feed read as a calendar app does: no cookies.
+async fn read_feed(dash: &Dashboard, path: &str) -> (StatusCode, String) {
+    let r = reqwest::Client::new()
+        .get(dash.url(path))
+        .send()
+        .await
+        .expect("feed");
+    let status = r.status();
+    if status.is_success() {
+        let kind = r.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .to_string();
+        assert!(kind.starts_with("text/calendar"), "{kind}");
+        assert_eq!(r.headers()["cache-control"], "private, no-store");
+    }
+    (status, r.text().await.expect("body"))
+}
+
+fn parse(text: &str) -> icalendar::Calendar {
+    text.parse()
+        .unwrap_or_else(|e| panic!("not iCalendar ({e}): {text}"))
+}
+
+fn start_of(e: &icalendar::Event) -> (chrono::NaiveDateTime, String) {
+    match e.get_start() {
+        Some(DatePerhapsTime::DateTime(CalendarDateTime::WithTimezone { date_time, tzid })) => {
+            (date_time, tzid)
+        }
+        other => panic!("start without a zone: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_feed_is_shown_once_replaced_and_turned_off_and_holds_the_viewers_bookings() {
+    let sb = start_sandbox(SandboxConfig::default()).await;
+    let dash = start_dashboard(&sb.base_url(), ServiceCatalog::default()).await;
+    let site = london_site(&dash).await;
+    let kept = book_as(
+        &dash.http,
+        &dash.url(""),
+        &draft("feed-1", "Gate, check; lock \"north\"", site, 600),
+    )
+    .await
+    .expect("booked");
+    let dropped = book_as(
+        &dash.http,
+        &dash.url(""),
+        &draft("feed-2", "Cancelled patrol", site, 900),
+    )
+    .await
+    .expect("booked");
+    let r = dash
+        .http
+        .post(dash.url(CancelBooking::PATH))
+        .form(&[
+            ("id", dropped.booking_id.to_string()),
+            ("reason", "Not needed".into()),
+        ])
+        .send()
+        .await
+        .expect("cancel");
+    assert!(r.status().is_success(), "{}", r.status());
+    let b = dash.signed_in(&dash.people.customer_b).await;
+    let b_site = app::server::db::sites_for_customer(&dash.state.pool, dash.b.id)
+        .await
+        .expect("sites")[0]
+        .id;
+    book_as(
+        &b,
+        &dash.url(""),
+        &draft("feed-b", "Bravo's own", b_site, 600),
+    )
+    .await
+    .expect("B booked");
+
+    let path = issue_feed(&dash, &dash.http).await;
+    let (status, text) = read_feed(&dash, &path).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let calendar = parse(&text);
+    assert!(
+        text.contains("BEGIN:VTIMEZONE\r\nTZID:Europe/London\r\n"),
+        "{text}"
+    );
+    let events: Vec<&icalendar::Event> = calendar.events().collect();
+    // Weekly for four weeks: four windows each (the first may be today).
+    let of = |id: i64| {
+        events
+            .iter()
+            .filter(|e| {
+                e.get_uid()
+                    .is_some_and(|u| u.starts_with(&format!("booking-{id}-")))
+            })
+            .collect::<Vec<_>>()
+    };
+    let kept_events = of(kept.booking_id);
+    assert_eq!(kept_events.len(), 4, "{text}");
+    let dropped_events = of(dropped.booking_id);
+    assert_eq!(dropped_events.len(), 4);
+    assert!(
+        dropped_events
+            .iter()
+            .all(|e| e.get_status() == Some(EventStatus::Cancelled))
+    );
+    assert!(
+        kept_events
+            .iter()
+            .all(|e| e.get_status() != Some(EventStatus::Cancelled))
+    );
+    // Text with commas, semicolons and quotes comes back as it was.
+    assert!(
+        kept_events[0]
+            .get_summary()
+            .expect("summary")
+            .starts_with("Gate, check; lock \"north\" · Mobile patrol")
+    );
+    // Each window in the site's zone, at the booked local time, one UID per window.
+    let local = crate::common::local_in("Europe/London", 600);
+    for e in &kept_events {
+        let (start, tzid) = start_of(e);
+        assert_eq!(tzid, "Europe/London");
+        assert_eq!(start.format("%H:%M").to_string(), local.time);
+    }
+    let mut uids: Vec<&str> = events.iter().filter_map(|e| e.get_uid()).collect();
+    let n = uids.len();
+    uids.sort_unstable();
+    uids.dedup();
+    assert_eq!(uids.len(), n, "UIDs repeat");
+    // Stable: the same UIDs on the next read.
+    let (_, again) = read_feed(&dash, &path).await;
+    let again = parse(&again);
+    let uids_again: Vec<String> = again
+        .events()
+        .filter_map(|e| e.get_uid().map(str::to_string))
+        .collect();
+    assert_eq!(uids_again.len(), n);
+    assert!(uids_again.iter().all(|u| uids.contains(&u.as_str())));
+    // Only A's bookings.
+    assert!(!text.contains("Bravo"), "{text}");
+    assert!(
+        events
+            .iter()
+            .all(|e| e.get_summary().is_some_and(|s| !s.contains("Bravo")))
+    );
+
+    // Replaced: the old address is gone, the new one works.
+    let newer = issue_feed(&dash, &dash.http).await;
+    assert_ne!(newer, path);
+    assert_eq!(read_feed(&dash, &path).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(read_feed(&dash, &newer).await.0, StatusCode::OK);
+    // Only a hash is stored.
+    let stored: String = sqlx::query_scalar("SELECT token_hash FROM calendar_feeds")
+        .fetch_one(&dash.state.pool)
+        .await
+        .expect("row");
+    let token = newer.trim_start_matches("/feeds/").trim_end_matches(".ics");
+    assert!(!stored.contains(token) && !newer.contains(&stored));
+
+    // B's feed holds B's booking and not A's.
+    let b_path = issue_feed(&dash, &b).await;
+    let (_, b_text) = read_feed(&dash, &b_path).await;
+    assert!(b_text.contains("Bravo's own"));
+    assert!(!b_text.contains("Gate, check"));
+
+    // Turned off: gone.
+    let r = dash
+        .http
+        .post(dash.url(StopFeed::PATH))
+        .send()
+        .await
+        .expect("stop");
+    assert!(r.status().is_success());
+    assert_eq!(read_feed(&dash, &newer).await.0, StatusCode::NOT_FOUND);
+    let view: AccountView = decode(
+        dash.http
+            .get(dash.url(LoadAccount::PATH))
+            .send()
+            .await
+            .expect("account"),
+    )
+    .await
+    .expect("account");
+    assert!(!view.feed.active);
+    // B's is untouched.
+    assert_eq!(read_feed(&dash, &b_path).await.0, StatusCode::OK);
+
+    // A disabled person's feed ends with the account.
+    sqlx::query("UPDATE users SET disabled_at = '2026-01-01T00:00:00Z' WHERE email = ?")
+        .bind(&dash.people.customer_b)
+        .execute(&dash.state.pool)
+        .await
+        .expect("disable");
+    assert_eq!(read_feed(&dash, &b_path).await.0, StatusCode::NOT_FOUND);
+
+    // Anything that is not a feed of ours is a plain 404, never a sign-in page.
+    for junk in [
+        "/feeds/x.ics",
+        "/feeds/",
+        &format!("/feeds/{}.ics", "0".repeat(64)),
+        "/feeds/..%2F..%2Fetc%2Fpasswd",
+    ] {
+        let r = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+            .get(dash.url(junk))
+            .send()
+            .await
+            .expect("get");
+        assert!(r.status().is_client_error(), "{junk}: {}", r.status());
+    }
+    // Signed out people cannot issue one.
+    let r = dash
+        .anonymous()
+        .post(dash.url(StartFeed::PATH))
+        .send()
+        .await
+        .expect("start");
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// The next change of `tz`'s UTC offset after `after`.
+fn next_change(tz: chrono_tz::Tz, after: DateTime<Utc>) -> DateTime<Utc> {
+    let offset = |t: DateTime<Utc>| tz.offset_from_utc_datetime(&t.naive_utc()).fix();
+    let mut day = after;
+    while offset(day) == offset(after) {
+        day += Duration::days(1);
+    }
+    // The first second with the new offset.
+    let (mut lo, mut hi) = (day - Duration::days(1), day);
+    while hi - lo > Duration::seconds(1) {
+        let mid = lo + (hi - lo) / 2;
+        if offset(mid) == offset(after) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    hi
+}
+
+/// Windows across a daylight-saving change keep their local time; the feed's `VTIMEZONE` has the
+/// change, so a calendar app places each at the right instant.
+#[tokio::test]
+async fn windows_across_a_clock_change_keep_their_local_time() {
+    let sb = start_sandbox(SandboxConfig::default()).await;
+    let dash = start_dashboard(&sb.base_url(), ServiceCatalog::default()).await;
+    let site = london_site(&dash).await;
+    let tz = chrono_tz::Europe::London;
+    let change = next_change(tz, Utc::now() + Duration::days(2));
+    let change_day: NaiveDate = change.with_timezone(&tz).date_naive();
+    let first = change_day - Duration::days(2);
+    let booking = BookingDraft {
+        repeat: RepeatKind::Daily,
+        days: Vec::new(),
+        first_date: first.to_string(),
+        last_date: (change_day + Duration::days(2)).to_string(),
+        start_time: "22:00".into(),
+        ..draft("feed-dst", "Across the change", site, 600)
+    };
+    let booked = book_as(&dash.http, &dash.url(""), &booking)
+        .await
+        .expect("booked");
+    // Read as of a week before the change (the feed reaches 90 days ahead of its reader's now).
+    let bookings = app::server::db::active_bookings(
+        &dash.state.pool,
+        &app::server::db::CustomerScope::Only(vec![dash.a.id]),
+    )
+    .await
+    .expect("read");
+    let now = change - Duration::days(7);
+    let text = app::server::feed::calendar_text(
+        &bookings,
+        "Test",
+        None,
+        now,
+        now + Duration::days(90),
+        now,
+    );
+    let calendar = parse(&text);
+    let events: Vec<&icalendar::Event> = calendar
+        .events()
+        .filter(|e| {
+            e.get_uid()
+                .is_some_and(|u| u.starts_with(&format!("booking-{}-", booked.booking_id)))
+        })
+        .collect();
+    assert_eq!(events.len(), 5, "{text}");
+    for (i, e) in events.iter().enumerate() {
+        let (start, tzid) = start_of(e);
+        assert_eq!(tzid, "Europe/London");
+        assert_eq!(start.date(), first + Duration::days(i as i64));
+        assert_eq!(start.format("%H:%M").to_string(), "22:00");
+    }
+    // The zone's definition names the change at its local time, with both offsets.
+    let before = tz
+        .offset_from_utc_datetime(&(change - Duration::seconds(1)).naive_utc())
+        .fix();
+    let after = tz.offset_from_utc_datetime(&change.naive_utc()).fix();
+    let local_change = (change.naive_utc()
+        + Duration::seconds(i64::from(before.local_minus_utc())))
+    .format("%Y%m%dT%H%M%S")
+    .to_string();
+    let hhmm = |o: chrono::FixedOffset| {
+        let s = o.local_minus_utc();
+        format!(
+            "{}{:02}{:02}",
+            if s < 0 { '-' } else { '+' },
+            s.abs() / 3600,
+            s.abs() / 60 % 60
+        )
+    };
+    let expected = format!(
+        "DTSTART:{local_change}\r\nTZOFFSETFROM:{}\r\nTZOFFSETTO:{}\r\n",
+        hhmm(before),
+        hhmm(after)
+    );
+    assert!(text.contains(&expected), "{expected} not in {text}");
+    assert!(change_day.year() >= 2026);
+}
