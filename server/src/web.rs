@@ -53,6 +53,8 @@ pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Router {
                 }),
             )
             .route("/feeds/{file}", get(calendar_feed))
+            .route("/upcoming.csv", get(upcoming_csv))
+            .route("/cancellations.csv", get(cancellations_csv))
             .leptos_routes(&state, routes, move || shell(options.clone()))
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
             .layer(axum::middleware::from_fn_with_state(
@@ -169,16 +171,77 @@ async fn calendar_feed(
             text,
         )
             .into_response(),
-        Err(e) => {
-            let e = e.reported();
-            (
-                app::server::error::status_of(&e),
-                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-                e.to_string(),
-            )
-                .into_response()
-        }
+        Err(e) => plain_error(e),
     }
+}
+
+/// The upcoming page's range: `?days=N` (30 when left out).
+#[derive(serde::Deserialize)]
+struct ExportQuery {
+    days: Option<u32>,
+}
+
+/// The upcoming list as a spreadsheet, for the same range and customer choice as the page.
+async fn upcoming_csv(
+    State(state): State<AppState>,
+    axum::Extension(auth::CurrentViewer(viewer)): axum::Extension<auth::CurrentViewer>,
+    axum::extract::Query(query): axum::extract::Query<ExportQuery>,
+) -> axum::response::Response {
+    let days = query.days.unwrap_or(30);
+    let Some(viewer) = viewer else {
+        return csv_answer(Err(app::error::AppError::Unauthorized.into()), "");
+    };
+    let csv = app::server::export::upcoming_csv(&state, &viewer, days, chrono::Utc::now()).await;
+    csv_answer(csv, &format!("upcoming-{days}-days.csv"))
+}
+
+/// The cancellation ledger as a spreadsheet, for the same customer choice as the page.
+async fn cancellations_csv(
+    State(state): State<AppState>,
+    axum::Extension(auth::CurrentViewer(viewer)): axum::Extension<auth::CurrentViewer>,
+) -> axum::response::Response {
+    let Some(viewer) = viewer else {
+        return csv_answer(Err(app::error::AppError::Unauthorized.into()), "");
+    };
+    let csv = app::server::export::cancellations_csv(&state, &viewer).await;
+    csv_answer(csv, "cancellations.csv")
+}
+
+fn csv_answer(
+    csv: Result<String, app::server::ServerError>,
+    file: &str,
+) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    match csv {
+        Ok(text) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{file}\""),
+                ),
+            ],
+            text,
+        )
+            .into_response(),
+        Err(e) => plain_error(e),
+    }
+}
+
+/// A failure as a plain-text answer with its status (logged when it is ours).
+fn plain_error(e: app::server::ServerError) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let e = e.reported();
+    (
+        app::server::error::status_of(&e),
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; charset=utf-8",
+        )],
+        e.to_string(),
+    )
+        .into_response()
 }
 
 /// The process is up and serving.

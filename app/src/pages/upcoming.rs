@@ -51,6 +51,9 @@ fn Lists(view: UpcomingView) -> impl IntoView {
         <section aria-labelledby="upcoming-h">
             <div class="section-head">
                 <h2 id="upcoming-h">"Upcoming windows, next " {days} " days"</h2>
+                <a class="download" href=format!("/upcoming.csv?days={days}") download="" rel="external">
+                    "Download as CSV"
+                </a>
                 <nav class="segmented" aria-label="Range">
                     {RANGES
                         .map(|r| {
@@ -78,7 +81,12 @@ fn Lists(view: UpcomingView) -> impl IntoView {
             }}
         </section>
         <section aria-labelledby="cancelled-h">
-            <h2 id="cancelled-h">"Cancellations"</h2>
+            <div class="section-head">
+                <h2 id="cancelled-h">"Cancellations"</h2>
+                <a class="download" href="/cancellations.csv" download="" rel="external">
+                    "Download as CSV"
+                </a>
+            </div>
             {if cancellations.is_empty() {
                 view! { <p class="empty">"Nothing has been cancelled."</p> }.into_any()
             } else {

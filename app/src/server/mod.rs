@@ -7,6 +7,7 @@ pub mod blocking;
 pub mod bookings;
 pub mod db;
 pub mod error;
+pub mod export;
 pub mod feed;
 pub mod forms;
 pub mod outbox;

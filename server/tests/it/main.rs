@@ -7,6 +7,7 @@ mod calendar;
 mod cli;
 mod common;
 mod dashboard;
+mod export;
 mod feed;
 mod hostile;
 mod process;

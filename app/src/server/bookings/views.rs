@@ -181,7 +181,7 @@ pub async fn upcoming_view(
     let occurrences = EXPANSION
         .run(move || nearest_windows(&bookings, now, to, UPCOMING_LIMIT))
         .await?;
-    let cancellations = db::cancelled_bookings(&state.pool, &scope, CANCELLATIONS_LIMIT)
+    let cancellations = cancellation_ledger(state, viewer)
         .await?
         .into_iter()
         .filter_map(|booking| {
@@ -203,6 +203,14 @@ pub async fn upcoming_view(
         occurrences,
         cancellations,
     })
+}
+
+/// The cancelled bookings the ledger lists (newest first), for the page and its export alike.
+pub async fn cancellation_ledger(
+    state: &AppState,
+    viewer: &Viewer,
+) -> Result<Vec<db::Booking>, ServerError> {
+    Ok(db::cancelled_bookings(&state.pool, &viewer.view_scope(), CANCELLATIONS_LIMIT).await?)
 }
 
 /// The `limit` windows opening soonest in `[now, to)` across `bookings`, in time order (ties by

@@ -1,0 +1,183 @@
+//! The CSV exports as a spreadsheet reads them: quoting of names with commas, quotes and line
+//! breaks, UTF-8, times with their offset and zone, and the same rows as the page.
+
+use leptos::server_fn::ServerFn;
+use reqwest::StatusCode;
+
+use crate::common::{book_as, decode, draft, london_site, start_dashboard, start_sandbox};
+use app::api::bookings::{CancelBooking, LoadUpcoming};
+use app::model::UpcomingView;
+use app::server::aura::wire::ServiceCatalog;
+use server::sandbox::SandboxConfig;
+
+/// Reads RFC 4180 text into rows of fields (an independent reader: quotes, doubled quotes, line
+/// breaks inside quotes).
+fn read_csv(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let (mut row, mut field, mut quoted, mut chars) =
+        (Vec::new(), String::new(), false, text.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut field)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    assert!(
+        !quoted && field.is_empty() && row.is_empty(),
+        "unterminated: {text:?}"
+    );
+    rows
+}
+
+#[tokio::test]
+async fn the_exports_hold_what_the_page_lists_quoted_for_a_spreadsheet() {
+    let sb = start_sandbox(SandboxConfig::default()).await;
+    let dash = start_dashboard(&sb.base_url(), ServiceCatalog::default()).await;
+    let site = london_site(&dash).await;
+    let awkward = "Gate \"North\", Zoë's café";
+    let kept = book_as(
+        &dash.http,
+        &dash.url(""),
+        &draft("csv-1", awkward, site, 600),
+    )
+    .await
+    .expect("booked");
+    let dropped = book_as(
+        &dash.http,
+        &dash.url(""),
+        &draft("csv-2", "=HYPERLINK(\"http://evil\")", site, 900),
+    )
+    .await
+    .expect("booked");
+    let reason = "Site closed, for \"good\".\nSecond line — ünïcode";
+    let r = dash
+        .http
+        .post(dash.url(CancelBooking::PATH))
+        .form(&[
+            ("id", dropped.booking_id.to_string()),
+            ("reason", reason.into()),
+        ])
+        .send()
+        .await
+        .expect("cancel");
+    assert!(r.status().is_success());
+
+    let r = dash
+        .http
+        .get(dash.url("/upcoming.csv?days=30"))
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .expect("h")
+            .starts_with("attachment; filename=\"upcoming-30-days.csv\"")
+    );
+    let bytes = r.bytes().await.expect("body");
+    assert!(
+        bytes.starts_with("\u{feff}".as_bytes()),
+        "UTF-8 byte-order mark"
+    );
+    let text = String::from_utf8(bytes.to_vec()).expect("UTF-8");
+    let rows = read_csv(text.trim_start_matches('\u{feff}'));
+    assert_eq!(rows[0][..4], ["Date", "Opens", "Closes", "Time zone"]);
+    let page: UpcomingView = decode(
+        dash.http
+            .get(dash.url(&format!("{}?days=30", LoadUpcoming::PATH)))
+            .send()
+            .await
+            .expect("page"),
+    )
+    .await
+    .expect("page");
+    // The same windows, in the same order, as the page.
+    assert_eq!(rows.len() - 1, page.occurrences.len());
+    for (row, o) in rows[1..].iter().zip(&page.occurrences) {
+        assert_eq!(row[5], o.booking_id.to_string());
+        assert_eq!(row[6], o.name);
+        assert_eq!(row[3], "Europe/London");
+        // e.g. 2026-12-02T22:00:00+00:00: the local time with its offset.
+        let opens = chrono::DateTime::parse_from_rfc3339(&row[1]).expect("offset time");
+        assert_eq!(opens.with_timezone(&chrono::Utc), o.opens);
+    }
+    assert!(
+        rows.iter()
+            .any(|r| r[6] == awkward && r[5] == kept.booking_id.to_string())
+    );
+
+    let r = dash
+        .http
+        .get(dash.url("/cancellations.csv"))
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = r.text().await.expect("body");
+    let rows = read_csv(text.trim_start_matches('\u{feff}'));
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    let row = &rows[1];
+    assert_eq!(row[0], dropped.booking_id.to_string());
+    // A formula typed as a name is text in a spreadsheet.
+    assert_eq!(row[1], "'=HYPERLINK(\"http://evil\")");
+    assert_eq!(row[10], reason);
+    assert_eq!(row[11], "4");
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(&row[5]).is_ok(),
+        "{}",
+        row[5]
+    );
+
+    // Signed out: the sign-in page, not the data.
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .get(dash.url("/upcoming.csv"))
+        .send()
+        .await
+        .expect("csv");
+    assert!(r.status().is_redirection());
+    // Another customer's person gets only their own (nothing here).
+    let b = dash.signed_in(&dash.people.customer_b).await;
+    let text = b
+        .get(dash.url("/upcoming.csv?days=30"))
+        .send()
+        .await
+        .expect("csv")
+        .text()
+        .await
+        .expect("t");
+    assert!(!text.contains("Zoë"), "{text}");
+    let text = b
+        .get(dash.url("/cancellations.csv"))
+        .send()
+        .await
+        .expect("csv")
+        .text()
+        .await
+        .expect("t");
+    assert!(!text.contains("HYPERLINK"));
+    // A range that is not a number is refused.
+    let r = dash
+        .http
+        .get(dash.url("/upcoming.csv?days=lots"))
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}
