@@ -13,12 +13,18 @@ use crate::model::{
 /// How many windows the form previews.
 pub const PREVIEW_OCCURRENCES: usize = 5;
 
+/// The booking form; `again` fills it in from an earlier booking ("book again").
 #[server(input = GetUrl, endpoint = "load_booking_form")]
-pub async fn load_booking_form() -> Result<BookingStart, AppError> {
+pub async fn load_booking_form(
+    #[server(default)] again: Option<i64>,
+) -> Result<BookingStart, AppError> {
     use crate::server::{app_state, auth, bookings, with_status};
     with_status(
-        async { bookings::form_data(&app_state()?, &*auth::viewer()?, chrono::Utc::now()).await }
-            .await,
+        async {
+            let (state, viewer) = (app_state()?, auth::viewer()?);
+            bookings::form_data(&state, &viewer, again, chrono::Utc::now()).await
+        }
+        .await,
     )
 }
 
@@ -68,16 +74,22 @@ pub async fn load_booking(id: i64) -> Result<BookingDetail, AppError> {
     )
 }
 
-/// Cancels a booking. From the page's form without JavaScript this is a plain form post that comes
-/// back to the booking's page (with the problem next to the reason, if any).
+/// Cancels a booking (and, with `also_pair`, the other half of its lock/unlock pair). From the
+/// page's form without JavaScript this is a plain form post that comes back to the booking's page
+/// (with the problem next to the reason, if any).
 #[server(endpoint = "cancel_booking")]
-pub async fn cancel_booking(id: i64, reason: String) -> Result<(), AppError> {
+pub async fn cancel_booking(
+    id: i64,
+    reason: String,
+    #[server(default)] also_pair: bool,
+) -> Result<(), AppError> {
     use crate::server::forms::{Done, finish_form, kept};
     use crate::server::{app_state, auth, bookings};
     let page = format!("/bookings/{id}");
     let outcome = async {
         let (state, viewer) = (app_state()?, auth::viewer()?);
-        let told = bookings::cancel(&state, &viewer, id, &reason, chrono::Utc::now()).await?;
+        let now = chrono::Utc::now();
+        let told = bookings::cancel_with_pair(&state, &viewer, id, &reason, also_pair, now).await?;
         Ok(Done::to(page.clone(), told))
     }
     .await;

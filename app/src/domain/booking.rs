@@ -15,6 +15,9 @@ pub const MAX_NAME_CHARS: usize = 120;
 /// The longest name of a saved site.
 pub const MAX_SITE_NAME_CHARS: usize = 100;
 pub const MAX_INSTRUCTIONS_CHARS: usize = 2000;
+/// What the two halves of a lock/unlock pair add to the name they were booked under.
+pub const LOCK_SUFFIX: &str = " (lock)";
+pub const UNLOCK_SUFFIX: &str = " (unlock)";
 pub const MAX_ADDRESS_CHARS: usize = 300;
 pub const MAX_CONTACTS: usize = 10;
 pub const MAX_GUARDS: u32 = 50;
@@ -55,6 +58,10 @@ pub struct BookingDraft {
     pub days: Vec<Weekday>,
     pub start_time: String,
     pub window_minutes: String,
+    /// A lock booked with its unlock the next morning: the unlock's start time (empty: no unlock).
+    /// Only lock/unlock bookings have one.
+    #[serde(default)]
+    pub unlock_time: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -96,6 +103,8 @@ pub struct ValidBooking {
     pub contacts: Vec<Contact>,
     pub place: Place,
     pub when: ValidWhen,
+    /// Book the unlock the next morning too, opening at this local time.
+    pub unlock_at: Option<NaiveTime>,
 }
 
 /// The form field a problem belongs to, on the booking form and on the account and administration
@@ -133,6 +142,8 @@ pub enum Field {
     DefaultTimezone,
     /// The AURA id a person found when checking a booking whose outcome was unknown.
     AuraId,
+    /// The unlock's start time, when a lock is booked with its unlock.
+    UnlockTime,
 }
 
 impl Field {
@@ -176,6 +187,7 @@ impl Field {
             Field::AuraCustomerId => "aura_customer_id",
             Field::DefaultTimezone => "default_timezone",
             Field::AuraId => "aura_id",
+            Field::UnlockTime => "unlock-time",
         }
     }
 }
@@ -208,6 +220,11 @@ pub enum Violation {
     WeeklyWithoutDays,
     DayUnknown(String),
     StartTimeInvalid,
+    UnlockTimeInvalid,
+    /// An unlock time on a booking that is not a lock/unlock.
+    UnlockWithoutLock,
+    /// The name with " (unlock)" added would be too long.
+    NameTooLongForPair,
     WindowNotANumber,
     WindowOutOfRange,
     NoOccurrences,
@@ -266,6 +283,16 @@ impl Violation {
                 format!("Service type \"{s}\" is unknown or not enabled.")
             }
             Violation::NameMissing => "Give the booking a name.".into(),
+            Violation::UnlockTimeInvalid => {
+                "Enter the unlock time as HH:MM (24-hour clock), e.g. 07:00.".into()
+            }
+            Violation::UnlockWithoutLock => {
+                "Only a lock/unlock booking can have an unlock the next morning.".into()
+            }
+            Violation::NameTooLongForPair => format!(
+                "With its unlock, keep the name to {} characters or fewer: each half's name ends in \"{UNLOCK_SUFFIX}\".",
+                MAX_NAME_CHARS - UNLOCK_SUFFIX.chars().count()
+            ),
             Violation::NameTooLong => {
                 format!("Keep the name to {MAX_NAME_CHARS} characters or fewer.")
             }
@@ -364,7 +391,10 @@ impl Violation {
     pub fn field(&self) -> Field {
         match self {
             Violation::ServiceTypeUnknown(_) => Field::ServiceType,
-            Violation::NameMissing | Violation::NameTooLong => Field::Name,
+            Violation::NameMissing | Violation::NameTooLong | Violation::NameTooLongForPair => {
+                Field::Name
+            }
+            Violation::UnlockTimeInvalid | Violation::UnlockWithoutLock => Field::UnlockTime,
             Violation::InstructionsTooLong => Field::SpecialInstructions,
             Violation::GuardsNotANumber | Violation::GuardsBelowOne | Violation::GuardsTooMany => {
                 Field::NumberOfGuards
@@ -910,6 +940,27 @@ pub fn validate_draft(
         }
     };
 
+    // Only a lock/unlock booking has an unlock the next morning.
+    let unlock_at = match service_type {
+        _ if draft.unlock_time.trim().is_empty() => None,
+        Some(ServiceType::LockUnlock) => {
+            if name
+                .as_ref()
+                .is_some_and(|n| n.chars().count() + UNLOCK_SUFFIX.chars().count() > MAX_NAME_CHARS)
+            {
+                errors.add(Violation::NameTooLongForPair);
+            }
+            ok(
+                parse_start_time(&draft.unlock_time).map_err(|_| Violation::UnlockTimeInvalid),
+                &mut errors,
+            )
+        }
+        _ => {
+            errors.add(Violation::UnlockWithoutLock);
+            None
+        }
+    };
+
     match (service_type, name, guards, place, when) {
         (Some(service_type), Some(name), Some(number_of_guards), Some(place), Some(when))
             if errors.is_empty() =>
@@ -923,6 +974,7 @@ pub fn validate_draft(
                 contacts,
                 place,
                 when,
+                unlock_at,
             })
         }
         _ => Err(errors),

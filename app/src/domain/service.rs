@@ -34,6 +34,31 @@ impl ServiceType {
 }
 
 keyed_enum! {
+    /// Which half of a lock/unlock pair a booking is: the lock at close, or the unlock the next
+    /// morning (two AURA requests, linked here).
+    pub enum PairRole {
+        Lock = "lock",
+        Unlock = "unlock",
+    }
+}
+
+impl PairRole {
+    pub fn label(self) -> &'static str {
+        match self {
+            PairRole::Lock => "lock",
+            PairRole::Unlock => "unlock",
+        }
+    }
+
+    pub fn other(self) -> PairRole {
+        match self {
+            PairRole::Lock => PairRole::Unlock,
+            PairRole::Unlock => PairRole::Lock,
+        }
+    }
+}
+
+keyed_enum! {
     #[derive(Default)]
     pub enum ArmedPreference {
         #[default]
@@ -63,6 +88,15 @@ pub enum Repeat {
 }
 
 impl Repeat {
+    /// The same rule a day later: weekly days move one day on (a lock on Friday evening is
+    /// unlocked on Saturday morning).
+    pub fn next_day(&self) -> Repeat {
+        match self {
+            Repeat::Weekly(days) => Repeat::weekly(days.iter().map(|d| d.succ())),
+            other => other.clone(),
+        }
+    }
+
     pub fn kind(&self) -> RepeatKind {
         match self {
             Repeat::Single => RepeatKind::Single,

@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{FieldErrors, ServiceType};
+use crate::domain::{BookingDraft, FieldErrors, PairRole, ServiceType};
 use crate::keyed::keyed_enum;
 
 mod accounts;
@@ -197,6 +197,9 @@ pub struct BookingFormData {
     pub form_key: String,
     /// Today in the default zone, for the date pickers' minimum.
     pub today: NaiveDate,
+    /// "Book again": the form filled in from an earlier booking, and what was changed on the way.
+    pub prefill: Option<BookingDraft>,
+    pub prefill_note: Option<String>,
 }
 
 /// One service window as a person reads it.
@@ -232,6 +235,21 @@ pub struct SchedulePreview {
     /// When the first window opens, to count down to the lead-time limit.
     pub first_opens: Option<DateTime<Utc>>,
     pub errors: FieldErrors,
+    /// Active bookings of the same service at the same site whose windows overlap these (a
+    /// warning: booking is still possible).
+    pub overlaps: Vec<Overlap>,
+}
+
+/// An existing booking whose windows overlap the ones being booked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Overlap {
+    pub booking_id: i64,
+    pub name: String,
+    pub status: SyncStatus,
+    /// The first overlapping window of the existing booking, e.g. "Wed 2 Dec 2026 22:00–23:30 GMT".
+    pub first: String,
+    /// How many of the new windows overlap it (capped at `PREVIEW_COUNT_CAP`).
+    pub windows: usize,
 }
 
 pub const PREVIEW_COUNT_CAP: usize = 1000;
@@ -292,6 +310,8 @@ pub struct BookingDetail {
     pub site_name: Option<String>,
     pub address: Option<String>,
     pub coordinates: Option<String>,
+    /// The place on a public map (coordinates if known, else the address).
+    pub map_url: Option<String>,
     pub timezone: String,
     pub repeat: String,
     pub dates: String,
@@ -316,6 +336,20 @@ pub struct BookingDetail {
     pub attempts: i64,
     /// What the last cancel form submit left for this page (plain form posts only).
     pub flash: Option<FormFlash>,
+    /// Half of a lock/unlock pair: the other half.
+    pub pair: Option<PairView>,
+}
+
+/// The other half of a lock/unlock pair, as a booking's page names it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PairView {
+    /// This booking's half.
+    pub role: PairRole,
+    pub other_id: i64,
+    pub other_name: String,
+    pub other_status: SyncStatus,
+    /// The other half can be cancelled along with this one.
+    pub other_cancellable: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

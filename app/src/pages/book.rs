@@ -17,7 +17,7 @@ use crate::domain::{
 };
 use crate::error::FIELDS_NEED_ATTENTION;
 use crate::model::{
-    BookingFormData, BookingStart, CustomerOption, SchedulePreview, SiteView, SyncStatus,
+    BookingFormData, BookingStart, CustomerOption, Overlap, SchedulePreview, SiteView, SyncStatus,
 };
 use crate::use_hydrated;
 
@@ -27,7 +27,14 @@ const PREVIEW_DEBOUNCE_MS: u32 = 350;
 
 #[component]
 pub fn BookPage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| load_booking_form());
+    let query = leptos_router::hooks::use_query_map();
+    let again = move || {
+        query
+            .read()
+            .get("again")
+            .and_then(|id| id.parse::<i64>().ok())
+    };
+    let data = Resource::new(again, load_booking_form);
     view! {
         <Title text="Book a service" />
         <h1>"Book a service"</h1>
@@ -115,10 +122,23 @@ struct FormState {
     days: RwSignal<Vec<String>>,
     start_time: RwSignal<String>,
     window_minutes: RwSignal<String>,
+    /// A lock booked with its unlock the next morning, at `unlock_time`.
+    pair: RwSignal<bool>,
+    unlock_time: RwSignal<String>,
 }
+
+/// The unlock's start time the form suggests.
+const DEFAULT_UNLOCK_TIME: &str = "07:00";
 
 impl FormState {
     fn new(data: &BookingFormData) -> Self {
+        match &data.prefill {
+            Some(draft) => Self::filled(data, draft),
+            None => Self::blank(data),
+        }
+    }
+
+    fn blank(data: &BookingFormData) -> Self {
         let first_site = data
             .sites
             .first()
@@ -149,7 +169,79 @@ impl FormState {
             days: RwSignal::new(Vec::new()),
             start_time: RwSignal::new(String::new()),
             window_minutes: RwSignal::new("60".into()),
+            pair: RwSignal::new(false),
+            unlock_time: RwSignal::new(DEFAULT_UNLOCK_TIME.into()),
         }
+    }
+
+    /// Every field as `draft` has it ("book again").
+    fn filled(data: &BookingFormData, draft: &BookingDraft) -> Self {
+        let contacts: Vec<ContactRow> = draft
+            .contacts
+            .iter()
+            .enumerate()
+            .map(|(key, c)| ContactRow {
+                key,
+                name: RwSignal::new(c.name.clone()),
+                mobile: RwSignal::new(c.mobile.clone()),
+            })
+            .collect();
+        let count = contacts.len();
+        let (contacts, keys) = if contacts.is_empty() {
+            (vec![ContactRow::new(0)], 1)
+        } else {
+            (contacts, count)
+        };
+        FormState {
+            customer_id: data.customer_id,
+            service_type: RwSignal::new(
+                draft
+                    .service_type
+                    .filter(|t| data.service_types.contains(t))
+                    .or(data.service_types.first().copied())
+                    .map(|t| t.key().to_string())
+                    .unwrap_or_default(),
+            ),
+            name: RwSignal::new(draft.name.clone()),
+            special_instructions: RwSignal::new(draft.special_instructions.clone()),
+            number_of_guards: RwSignal::new(draft.number_of_guards.clone()),
+            armed_preference: RwSignal::new(draft.armed_preference.key().into()),
+            contacts: RwSignal::new(contacts),
+            contact_keys: RwSignal::new(keys),
+            site: RwSignal::new(
+                draft
+                    .site_id
+                    .map(|id| id.to_string())
+                    .unwrap_or_else(|| NEW_SITE.to_string()),
+            ),
+            address: RwSignal::new(draft.address.clone()),
+            latitude: RwSignal::new(draft.latitude.clone()),
+            longitude: RwSignal::new(draft.longitude.clone()),
+            timezone: RwSignal::new(draft.timezone.clone()),
+            first_date: RwSignal::new(draft.first_date.clone()),
+            last_date: RwSignal::new(draft.last_date.clone()),
+            repeat: RwSignal::new(draft.repeat.key().into()),
+            days: RwSignal::new(
+                draft
+                    .days
+                    .iter()
+                    .map(|d| weekday_code(*d).to_string())
+                    .collect(),
+            ),
+            start_time: RwSignal::new(draft.start_time.clone()),
+            window_minutes: RwSignal::new(draft.window_minutes.clone()),
+            pair: RwSignal::new(!draft.unlock_time.is_empty()),
+            unlock_time: RwSignal::new(if draft.unlock_time.is_empty() {
+                DEFAULT_UNLOCK_TIME.into()
+            } else {
+                draft.unlock_time.clone()
+            }),
+        }
+    }
+
+    fn is_lock(&self) -> bool {
+        self.service_type
+            .with(|t| t.parse::<ServiceType>() == Ok(ServiceType::LockUnlock))
     }
 
     fn site_id(&self) -> Option<i64> {
@@ -177,15 +269,21 @@ impl FormState {
                     mobile: c.mobile.get(),
                 })
                 .collect(),
+            unlock_time: if self.is_lock() && self.pair.get() {
+                self.unlock_time.get()
+            } else {
+                String::new()
+            },
             ..self.when_draft()
         }
     }
 
-    /// Only what the schedule preview depends on.
+    /// Only what the schedule preview depends on (the service, for overlap warnings).
     fn when_draft(&self) -> BookingDraft {
         let site_id = self.site_id();
         BookingDraft {
             customer_id: Some(self.customer_id),
+            service_type: self.service_type.with(|t| t.parse().ok()),
             site_id,
             address: self.address.get(),
             latitude: self.latitude.get(),
@@ -340,6 +438,7 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
     view! {
         <form class="booking-form" on:submit=on_submit novalidate>
             <p class="hint">"Booking for " <strong>{data.customer_name.clone()}</strong> ". All fields except instructions and contacts are required."</p>
+            {data.prefill_note.clone().map(|n| view! { <p class="notice notice-info prefill-note" role="status">{n}</p> })}
             <ServiceFieldset form enabled errors />
             <ContactsFieldset form errors />
             <WhereFieldset form errors sites=data.sites.clone() time_zones=data.time_zones.clone() />
@@ -562,6 +661,23 @@ fn WhenFieldset(
                 <TextField id=Field::StartTime.name() label="Start time" value=form.start_time error=error_at(errors, Field::StartTime) kind="time" />
                 <TextField id=Field::WindowMinutes.name() label="Window length (minutes)" value=form.window_minutes error=error_at(errors, Field::WindowMinutes) kind="number" inputmode="numeric" />
             </div>
+            <Show when=move || form.is_lock()>
+                <div class="pair-choice">
+                    <label class="check">
+                        <input
+                            type="checkbox"
+                            id="pair"
+                            prop:checked=move || form.pair.get()
+                            on:change=move |ev| form.pair.set(event_target_checked(&ev))
+                        />
+                        " Also unlock the next morning (a second AURA request, linked to this one)"
+                    </label>
+                    <Show when=move || form.pair.get()>
+                        <TextField id=Field::UnlockTime.name() label="Unlock time (the next morning)" value=form.unlock_time error=error_at(errors, Field::UnlockTime) kind="time" />
+                        <p class="hint">"Each lock is unlocked the following day at this time, for the same window length. The two are booked, and can be cancelled, together."</p>
+                    </Show>
+                </div>
+            </Show>
             <PreviewPanel preview now_ms />
         </fieldset>
     }
@@ -622,12 +738,41 @@ fn PreviewPanel(
                                 .collect_view()}
                         </ol>
                         {(more > 0).then(|| view! { <p class="hint">"…and " {more} " more."</p> })}
+                        <OverlapWarning overlaps=p.overlaps />
                     }
                         .into_any()
                 }
             }}
         </section>
     }
+}
+
+/// Existing bookings of the same service at the same site whose windows overlap: a warning, the
+/// booking can still be made.
+#[component]
+fn OverlapWarning(overlaps: Vec<Overlap>) -> impl IntoView {
+    (!overlaps.is_empty()).then(|| {
+        view! {
+            <div class="notice notice-warn overlaps" role="status">
+                <p><strong>"Overlaps with bookings already made"</strong> " for this service at this site. You can still book; check it is not a duplicate."</p>
+                <ul class="plain">
+                    {overlaps
+                        .into_iter()
+                        .map(|o| {
+                            view! {
+                                <li>
+                                    <a href=format!("/bookings/{}", o.booking_id) target="_blank">"#" {o.booking_id} " · " {o.name}</a>
+                                    " (" {o.status.label()} "): first overlap " {o.first} "; "
+                                    {if o.windows == 1 { "1 window".to_string() } else { format!("{} windows", o.windows) }}
+                                    " of this booking overlap."
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            </div>
+        }
+    })
 }
 
 /// How long is left to book a window that opens soon; AURA needs `LEAD_TIME_MINUTES` of notice.

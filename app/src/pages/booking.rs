@@ -8,7 +8,7 @@ use crate::components::feedback::{ErrorNotice, Loading};
 use crate::components::form::{FlashNotice, TextAreaField, TextField, field_id};
 use crate::components::service::{CancellationFacts, ServiceBadge, StatusBadge, WindowItem};
 use crate::domain::{Field, MAX_CANCEL_REASON_CHARS};
-use crate::model::{BookingDetail, FormFlash, SyncStatus, flash_for};
+use crate::model::{BookingDetail, FormFlash, PairView, SyncStatus, flash_for};
 
 #[component]
 pub fn BookingPage() -> impl IntoView {
@@ -66,6 +66,8 @@ fn Detail(detail: BookingDetail) -> impl IntoView {
         next_attempt,
         attempts,
         flash: all_flash,
+        map_url,
+        pair,
     } = detail;
     let flash = flash_for(&all_flash, "cancel");
     let resolve_flash = flash_for(&all_flash, "resolve");
@@ -137,6 +139,23 @@ fn Detail(detail: BookingDetail) -> impl IntoView {
                     <StatusBadge status />
                 </p>
                 {status_note.map(|n| view! { <p class="notice notice-warn" role="status">{n}</p> })}
+                {pair
+                    .clone()
+                    .map(|p| {
+                        let (this, other) = (p.role.label(), p.role.other().label());
+                        view! {
+                            <p class="pair-note">
+                                "This is the " {this} " of a lock/unlock pair. The " {other} " is "
+                                <a href=format!("/bookings/{}", p.other_id)>"booking #" {p.other_id} " · " {p.other_name}</a>
+                                " (" {p.other_status.label()} ")."
+                            </p>
+                        }
+                    })}
+                <p class="detail-actions no-print">
+                    <a class="button secondary" href=format!("/book?again={id}")>"Book again"</a>
+                    " "
+                    <button type="button" class="secondary" onclick="window.print()">"Print site sheet"</button>
+                </p>
             </header>
 
             <section aria-labelledby="sched-h">
@@ -161,6 +180,7 @@ fn Detail(detail: BookingDetail) -> impl IntoView {
                     {site_name.map(|s| view! { <dt>"Site"</dt> <dd>{s}</dd> })}
                     {address.map(|a| view! { <dt>"Address"</dt> <dd>{a}</dd> })}
                     {coordinates.map(|c| view! { <dt>"Coordinates"</dt> <dd>{c}</dd> })}
+                    {map_url.map(|url| { let shown = url.clone(); view! { <dt>"Map"</dt> <dd><a class="map-link" href=url rel="noopener noreferrer" target="_blank">"Open in a map"<span class="print-only">" " {shown}</span></a></dd> } })}
                 </dl>
             </section>
 
@@ -254,7 +274,10 @@ fn Detail(detail: BookingDetail) -> impl IntoView {
                     }
                 })}
 
-            {can_cancel.then(|| view! { <CancelForm id flash=flash.clone() /> })}
+            {can_cancel.then(|| {
+                let pair = pair.clone().filter(|p| p.other_cancellable);
+                view! { <CancelForm id flash=flash.clone() pair /> }
+            })}
 
             <section aria-labelledby="log-h">
                 <h2 id="log-h">"History"</h2>
@@ -323,7 +346,7 @@ fn ResolveForms(id: i64, flash: FormFlash) -> impl IntoView {
 /// server answers with this page again (the cancellation, or the problem next to the reason), so
 /// the button works either way.
 #[island]
-fn CancelForm(id: i64, flash: FormFlash) -> impl IntoView {
+fn CancelForm(id: i64, flash: FormFlash, pair: Option<PairView>) -> impl IntoView {
     let cancel = ServerAction::<CancelBooking>::new();
     // Marks the page interactive (browser tests wait for it); the form works either way.
     let _ = crate::use_hydrated();
@@ -371,6 +394,15 @@ fn CancelForm(id: i64, flash: FormFlash) -> impl IntoView {
                     max=MAX_CANCEL_REASON_CHARS
                     required=true
                 />
+                {pair
+                    .map(|p| {
+                        view! {
+                            <label class="check">
+                                <input type="checkbox" name="also_pair" value="true" />
+                                " Also cancel the " {p.role.other().label()} " (booking #" {p.other_id} " · " {p.other_name} ")"
+                            </label>
+                        }
+                    })}
                 {move || form_error.get().map(|e| view! { <p class="notice notice-error" role="alert">{e}</p> })}
                 <button type="submit" class="danger" disabled=move || cancel.pending().get()>
                     {move || if cancel.pending().get() { "Cancelling…" } else { "Cancel booking" }}

@@ -34,6 +34,10 @@ enum Kind {
     Text,
     /// Text that may be left out (a calendar URL's parts).
     OptionalText,
+    /// A number that may be left out ("book again").
+    OptionalInt,
+    /// A yes/no that may be left out (an unticked checkbox).
+    OptionalBool,
     /// Where to go next: anything but a plain local path is replaced by "/", never followed.
     ReturnPath,
 }
@@ -42,8 +46,8 @@ impl Kind {
     /// A harmless value, so the argument under test is the one that is wrong.
     fn plain(self) -> &'static str {
         match self {
-            Kind::Int => "987654",
-            Kind::Bool => "false",
+            Kind::Int | Kind::OptionalInt => "987654",
+            Kind::Bool | Kind::OptionalBool => "false",
             Kind::Role => "customer",
             Kind::Theme => "dark",
             Kind::TimesIn => "mine",
@@ -59,12 +63,20 @@ type Function = (&'static str, Input, &'static [(&'static str, Kind)]);
 
 /// Every server function taking form or query arguments, with its arguments.
 const FUNCTIONS: &[Function] = &[
-    ("/api/load_booking_form", Input::Query, &[]),
+    (
+        "/api/load_booking_form",
+        Input::Query,
+        &[("again", Kind::OptionalInt)],
+    ),
     ("/api/load_booking", Input::Query, &[("id", Kind::Int)]),
     (
         "/api/cancel_booking",
         Input::Form,
-        &[("id", Kind::Int), ("reason", Kind::Text)],
+        &[
+            ("id", Kind::Int),
+            ("reason", Kind::Text),
+            ("also_pair", Kind::OptionalBool),
+        ],
     ),
     (
         "/api/resolve_booking",
@@ -385,7 +397,12 @@ async fn arguments(s: &mut Suite) {
             .map(|(k, kind)| ((*k).to_string(), kind.plain().to_string()))
             .collect();
         for (who, client) in s.clients() {
-            let optional = |kind: &Kind| *kind == Kind::OptionalText;
+            let optional = |kind: &Kind| {
+                matches!(
+                    kind,
+                    Kind::OptionalText | Kind::OptionalInt | Kind::OptionalBool
+                )
+            };
             if !args.is_empty() {
                 let expect = if args.iter().all(|(_, k)| optional(k)) {
                     Expect::Answered
@@ -424,7 +441,9 @@ async fn arguments(s: &mut Suite) {
                 } else {
                     NOT_TYPED
                         .iter()
-                        .filter(|v| !(v.is_empty() && *kind == Kind::OptionalId))
+                        .filter(|v| {
+                            !(v.is_empty() && matches!(kind, Kind::OptionalId | Kind::OptionalInt))
+                        })
                         .map(|v| ((*v).to_string(), Expect::Refused))
                         .collect()
                 };
@@ -672,8 +691,15 @@ async fn pages(s: &mut Suite) {
             "/account",
             "/admin/users",
             "/admin/customers",
+            "/sites",
+            "/upcoming.csv",
+            "/cancellations.csv",
+            "/feeds/0123.ics",
         ] {
             for query in [
+                "again=zzz",
+                "again=-1",
+                "again=99999999999999999999",
                 "month=zzz",
                 "month=%2B262142-12",
                 "month=9999-12",

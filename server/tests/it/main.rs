@@ -3,6 +3,7 @@
 
 mod access;
 mod aura_client;
+mod booking_more;
 mod calendar;
 mod cli;
 mod common;

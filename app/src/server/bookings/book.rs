@@ -3,14 +3,16 @@
 use chrono::{DateTime, Utc};
 
 use super::unknown_site;
+use crate::domain::Occurrence;
 use crate::domain::{
-    BookingDraft, FieldErrors, Location, Place, Schedule, ValidBooking, ValidWhen, Violation,
-    check_date_range, check_timing, local_date_span, validate_draft, validate_when,
+    BookingDraft, FieldErrors, LOCK_SUFFIX, Location, PairRole, Place, Schedule, UNLOCK_SUFFIX,
+    ValidBooking, ValidWhen, Violation, check_date_range, check_timing, local_date_span,
+    validate_draft, validate_when,
 };
 use crate::error::AppError;
 use crate::model::{
-    BookingFormData, BookingResult, BookingStart, CustomerOption, EventKind, PREVIEW_COUNT_CAP,
-    PreviewOccurrence, SchedulePreview, SiteView,
+    BookingFormData, BookingResult, BookingStart, CustomerOption, EventKind, Overlap,
+    PREVIEW_COUNT_CAP, PreviewOccurrence, SchedulePreview, SiteView,
 };
 use crate::server::aura::wire::{self, CreateScheduledRequest};
 use crate::server::auth::Viewer;
@@ -26,9 +28,15 @@ const MAX_FORM_KEY_CHARS: usize = 100;
 pub async fn form_data(
     state: &AppState,
     viewer: &Viewer,
+    again: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<BookingStart, ServerError> {
-    let customer = match viewer.acting_customer(None) {
+    // "Book again" is for the customer of the booking it starts from.
+    let earlier = match again {
+        Some(id) => Some(super::booking_for(state, viewer, id).await?),
+        None => None,
+    };
+    let customer = match viewer.acting_customer(earlier.as_ref().map(|b| b.customer.id)) {
         Ok(customer) => customer,
         Err(AppError::Conflict(_)) => {
             let choices = viewer.customers.iter().map(CustomerOption::from).collect();
@@ -36,12 +44,31 @@ pub async fn form_data(
         }
         Err(e) => return Err(e.into()),
     };
-    let sites = db::open_sites_for_customer(&state.pool, customer.id)
+    let sites: Vec<SiteView> = db::open_sites_for_customer(&state.pool, customer.id)
         .await?
         .into_iter()
         .map(SiteView::from)
         .collect();
+    let today = now
+        .with_timezone(customer.default_timezone.tz())
+        .date_naive();
+    let (prefill, prefill_note) = match &earlier {
+        Some(b) => {
+            let unlock = match b.pair {
+                Some(db::Pair {
+                    role: PairRole::Lock,
+                    other: Some(other),
+                }) => super::booking_for(state, viewer, other).await.ok(),
+                _ => None,
+            };
+            let (draft, note) = draft_from(b, unlock.as_ref(), &sites, now);
+            (Some(draft), Some(note))
+        }
+        None => (None, None),
+    };
     Ok(BookingStart::Ready(BookingFormData {
+        prefill,
+        prefill_note,
         customer_id: customer.id,
         customer_name: customer.name.clone(),
         sites,
@@ -49,10 +76,95 @@ pub async fn form_data(
         time_zones: zone_names(),
         default_timezone: customer.default_timezone.name().to_string(),
         form_key: uuid::Uuid::new_v4().to_string(),
-        today: now
-            .with_timezone(customer.default_timezone.tz())
-            .date_naive(),
+        today,
     }))
+}
+
+/// The form filled in from an earlier booking (and its unlock, for the lock of a pair): every
+/// field as it was booked, except dates already past, which move to start today (same length),
+/// and a site retired since, given as a new location at the same place. Says what moved.
+fn draft_from(
+    b: &Booking,
+    unlock: Option<&Booking>,
+    open_sites: &[SiteView],
+    now: DateTime<Utc>,
+) -> (BookingDraft, String) {
+    let mut changes = Vec::new();
+    let site_open = b
+        .site
+        .as_ref()
+        .filter(|s| open_sites.iter().any(|o| o.id == s.id));
+    if let (Some(site), None) = (&b.site, site_open) {
+        changes.push(format!(
+            "{} is no longer a saved site, so its place is filled in as a new location",
+            site.name
+        ));
+    }
+    let today = now.with_timezone(b.zone.tz()).date_naive();
+    let (first, last) = if b.first_date < today {
+        let span = b.last_date - b.first_date;
+        changes.push(format!(
+            "its dates had passed, so they now start today ({})",
+            crate::server::present::date_label(today)
+        ));
+        (today, today + span)
+    } else {
+        (b.first_date, b.last_date)
+    };
+    let name = match b.pair.map(|p| p.role) {
+        Some(PairRole::Lock) => b.name.strip_suffix(LOCK_SUFFIX),
+        Some(PairRole::Unlock) => b.name.strip_suffix(UNLOCK_SUFFIX),
+        None => None,
+    }
+    .unwrap_or(&b.name)
+    .to_string();
+    let (lat, lon) = match (site_open, b.location.coordinates) {
+        (None, Some((lat, lon))) => (lat.to_string(), lon.to_string()),
+        _ => (String::new(), String::new()),
+    };
+    let draft = BookingDraft {
+        idempotency_key: String::new(),
+        customer_id: Some(b.customer.id),
+        service_type: Some(b.service_type),
+        name,
+        special_instructions: b.special_instructions.clone().unwrap_or_default(),
+        number_of_guards: b.number_of_guards.to_string(),
+        armed_preference: b.armed_preference,
+        contacts: b
+            .contacts
+            .iter()
+            .map(|c| crate::domain::ContactDraft {
+                name: c.name.clone(),
+                mobile: c.mobile.clone(),
+            })
+            .collect(),
+        site_id: site_open.map(|s| s.id),
+        address: match site_open {
+            Some(_) => String::new(),
+            None => b.location.address.clone().unwrap_or_default(),
+        },
+        latitude: lat,
+        longitude: lon,
+        timezone: b.zone.name().to_string(),
+        first_date: crate::domain::iso_date(first),
+        last_date: crate::domain::iso_date(last),
+        repeat: b.schedule.repeat.kind(),
+        days: match &b.schedule.repeat {
+            crate::domain::Repeat::Weekly(days) => days.clone(),
+            _ => Vec::new(),
+        },
+        start_time: crate::domain::format_start_time(b.schedule.start_time),
+        window_minutes: b.schedule.window_minutes.to_string(),
+        unlock_time: unlock
+            .map(|u| crate::domain::format_start_time(u.schedule.start_time))
+            .unwrap_or_default(),
+    };
+    let mut note = format!("Filled in from booking #{} ({}).", b.id, b.name);
+    if !changes.is_empty() {
+        note.push_str(&format!(" Changed: {}.", changes.join("; ")));
+    }
+    note.push_str(" Check it, then book: this makes a new booking.");
+    (draft, note)
 }
 
 /// Where a booking happens, resolved against the customer's saved sites and the zone database.
@@ -168,20 +280,122 @@ pub async fn preview(
         Ok(_) => FieldErrors::default(),
         Err(v) => v.into(),
     };
+    let overlaps = match (customer, draft.site_id, draft.service_type) {
+        (Some(customer), Some(site), Some(service)) => {
+            overlaps_at(state, customer.id, site, service, &schedule, zone).await?
+        }
+        _ => Vec::new(),
+    };
     Ok(SchedulePreview {
         timezone,
         occurrences,
         total,
         first_opens: schedule.first_occurrence(tz).map(|o| o.opens),
         errors,
+        overlaps,
     })
 }
 
-/// A booking that passed every check and is ready to save.
+/// Existing active bookings of `service` at saved site `site` whose windows overlap the first
+/// [`PREVIEW_COUNT_CAP`] windows of `schedule`: each with its first overlapping window and how many
+/// of the new windows meet it. At most [`MAX_OVERLAPS_SHOWN`] bookings are named.
+async fn overlaps_at(
+    state: &AppState,
+    customer_id: i64,
+    site: i64,
+    service: crate::domain::ServiceType,
+    schedule: &Schedule,
+    zone: Zone,
+) -> Result<Vec<Overlap>, ServerError> {
+    let mine: Vec<Occurrence> = schedule
+        .occurrences(zone.tz())
+        .take(PREVIEW_COUNT_CAP)
+        .collect();
+    let (Some(from), Some(to)) = (
+        mine.first().map(|o| o.opens),
+        mine.iter().map(|o| o.closes).max(),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let scope = db::CustomerScope::Only(vec![customer_id]);
+    let candidates: Vec<Booking> = db::active_bookings_between(&state.pool, &scope, from, to)
+        .await?
+        .into_iter()
+        .filter(|b| b.service_type == service && b.site.as_ref().is_some_and(|s| s.id == site))
+        .collect();
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    crate::server::blocking::EXPANSION
+        .run(move || {
+            candidates
+                .iter()
+                .filter_map(|b| {
+                    let tz = b.zone.tz();
+                    let theirs: Vec<Occurrence> = b
+                        .schedule
+                        .occurrences_between(tz, from - chrono::Duration::days(1), to)
+                        .take(2 * PREVIEW_COUNT_CAP)
+                        .collect();
+                    let (windows, first) = overlapping(&mine, &theirs);
+                    first.map(|o| Overlap {
+                        booking_id: b.id,
+                        name: b.name.clone(),
+                        status: b.status,
+                        first: format!(
+                            "{} {}",
+                            date_label(o.local_date),
+                            window_label(o.opens, o.closes, tz)
+                        ),
+                        windows,
+                    })
+                })
+                .take(MAX_OVERLAPS_SHOWN)
+                .collect()
+        })
+        .await
+}
+
+/// The most overlapping bookings the form names.
+const MAX_OVERLAPS_SHOWN: usize = 10;
+
+/// How many windows of `mine` meet a window of `theirs`, and the first of `theirs` met (both in
+/// order of opening; a window of one booking never overlaps the next of the same booking).
+fn overlapping<'a>(
+    mine: &[Occurrence],
+    theirs: &'a [Occurrence],
+) -> (usize, Option<&'a Occurrence>) {
+    let (mut i, mut j, mut count, mut first) = (0, 0, 0, None);
+    let mut counted = usize::MAX;
+    while i < mine.len() && j < theirs.len() {
+        let (a, b) = (&mine[i], &theirs[j]);
+        if a.closes <= b.opens {
+            i += 1;
+        } else if b.closes <= a.opens {
+            j += 1;
+        } else {
+            if counted != i {
+                count += 1;
+                counted = i;
+            }
+            first.get_or_insert(b);
+            if a.closes <= b.closes {
+                i += 1;
+            } else {
+                j += 1;
+            }
+        }
+    }
+    (count, first)
+}
+
+/// A booking that passed every check and is ready to save (with its unlock, for a lock booked
+/// with the unlock the next morning).
 struct Prepared {
     customer: CustomerRow,
     actor: Actor,
     new: NewBooking,
+    unlock: Option<NewBooking>,
 }
 
 /// Books a service for a customer the viewer may act for: save the booking with its intent to
@@ -194,15 +408,17 @@ pub async fn book(
     now: DateTime<Utc>,
 ) -> Result<BookingResult, ServerError> {
     let prepared = prepare(state, viewer, draft, now).await?;
-    let booking = match save(state, &prepared, now).await? {
-        Saved::New(booking) => booking,
+    let (booking, unlock) = match save(state, &prepared, now).await? {
+        Saved::New(booking, unlock) => (booking, unlock),
         // The same form again (double tap, retried submit): report the first booking.
         Saved::Existing(booking) => return Ok(result_of(&booking)),
     };
     // The person waits for AURA's answer. If the worker claimed it first, or the attempt could not
     // be recorded, the booking is still saved: report where it stands.
-    if let Err(e) = outbox::send_now(state, db::Work::Create, booking.id).await {
-        let _ = e.reported();
+    for id in std::iter::once(booking.id).chain(unlock) {
+        if let Err(e) = outbox::send_now(state, db::Work::Create, id).await {
+            let _ = e.reported();
+        }
     }
     let scope = db::CustomerScope::Only(vec![prepared.customer.id]);
     let now = db::booking_in_scope(&state.pool, &scope, booking.id)
@@ -245,36 +461,74 @@ async fn prepare(
     if state.services.slug(valid.service_type).is_none() {
         return Err(Violation::ServiceTypeUnknown(valid.service_type.key().to_string()).into());
     }
+    let unlock_when = match valid.unlock_at {
+        Some(at) => {
+            let when = unlock_when(&valid.when, at)?;
+            check_date_range(&when, now.with_timezone(resolved.zone.tz()).date_naive())?;
+            Some(when)
+        }
+        None => None,
+    };
+    let pair_role = unlock_when.as_ref().map(|_| PairRole::Lock);
+    let name = match pair_role {
+        Some(_) => format!("{}{LOCK_SUFFIX}", valid.name),
+        None => valid.name.clone(),
+    };
+    let lock = NewBooking {
+        customer_id: customer.id,
+        site_id: resolved.site_id,
+        idempotency_key: key.to_string(),
+        service_type: valid.service_type,
+        name,
+        special_instructions: valid.special_instructions.clone(),
+        number_of_guards: valid.number_of_guards,
+        armed_preference: valid.armed_preference,
+        contacts: valid.contacts.clone(),
+        location: resolved.location.clone(),
+        zone: resolved.zone,
+        first_date: valid.when.first_date,
+        last_date: valid.when.last_date,
+        schedule,
+        created_by_user_id: Some(viewer.user_id),
+        pair_role,
+    };
+    let unlock = unlock_when.map(|when| NewBooking {
+        idempotency_key: format!("{key}/unlock"),
+        name: format!("{}{UNLOCK_SUFFIX}", valid.name),
+        first_date: when.first_date,
+        last_date: when.last_date,
+        schedule: schedule_of(&when, resolved.zone),
+        pair_role: Some(PairRole::Unlock),
+        ..lock.clone()
+    });
     Ok(Prepared {
         actor: viewer.actor_for(&customer.name),
-        new: NewBooking {
-            customer_id: customer.id,
-            site_id: resolved.site_id,
-            idempotency_key: key.to_string(),
-            service_type: valid.service_type,
-            name: valid.name,
-            special_instructions: valid.special_instructions,
-            number_of_guards: valid.number_of_guards,
-            armed_preference: valid.armed_preference,
-            contacts: valid.contacts,
-            location: resolved.location,
-            zone: resolved.zone,
-            first_date: valid.when.first_date,
-            last_date: valid.when.last_date,
-            schedule,
-            created_by_user_id: Some(viewer.user_id),
-        },
+        new: lock,
+        unlock,
         customer,
     })
 }
 
+/// The unlock of a lock booked with `when`: the next morning of each lock, at `at`.
+fn unlock_when(when: &ValidWhen, at: chrono::NaiveTime) -> Result<ValidWhen, ServerError> {
+    let next = |d: chrono::NaiveDate| d.succ_opt().ok_or(Violation::LastDateInvalid);
+    Ok(ValidWhen {
+        first_date: next(when.first_date)?,
+        last_date: next(when.last_date)?,
+        repeat: when.repeat.next_day(),
+        start_time: at,
+        window_minutes: when.window_minutes,
+    })
+}
+
 enum Saved {
-    New(Booking),
+    /// Saved now (with its unlock's id, for a lock booked with its unlock).
+    New(Booking, Option<i64>),
     Existing(Booking),
 }
 
-/// Saves the booking and its first history entry together, and reads it back as stored (AURA gets
-/// exactly what was saved).
+/// Saves the booking (and its unlock) with their first history entries together, and reads the
+/// booking back as stored (AURA gets exactly what was saved).
 async fn save(
     state: &AppState,
     prepared: &Prepared,
@@ -282,14 +536,41 @@ async fn save(
 ) -> Result<Saved, ServerError> {
     let mut tx = state.pool.begin().await.map_err(DbError::from)?;
     let inserted = db::insert_booking(&mut tx, &prepared.new, now).await?;
+    let mut unlock = None;
     if let Inserted::New(id) = inserted {
+        if let Some(new) = &prepared.unlock {
+            let Inserted::New(unlock_id) = db::insert_booking(&mut tx, new, now).await? else {
+                return Err(ServerError::internal(format!(
+                    "the unlock of new booking {id} was saved before"
+                )));
+            };
+            db::link_pair(&mut tx, id, unlock_id).await?;
+            db::add_event(
+                &mut *tx,
+                unlock_id,
+                now,
+                EventKind::Saved,
+                &prepared.actor,
+                &format!(
+                    "Saved in the dashboard as the unlock of lock booking #{id}; to be sent to AURA."
+                ),
+            )
+            .await?;
+            unlock = Some(unlock_id);
+        }
+        let detail = match unlock {
+            Some(u) => format!(
+                "Saved in the dashboard with its unlock the next morning (booking #{u}); to be sent to AURA."
+            ),
+            None => "Saved in the dashboard; to be sent to AURA.".to_string(),
+        };
         db::add_event(
             &mut *tx,
             id,
             now,
             EventKind::Saved,
             &prepared.actor,
-            "Saved in the dashboard; to be sent to AURA.",
+            &detail,
         )
         .await?;
     }
@@ -300,7 +581,7 @@ async fn save(
         .ok_or_else(|| ServerError::internal(format!("booking {id} vanished while being saved")))?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(match inserted {
-        Inserted::New(_) => Saved::New(booking),
+        Inserted::New(_) => Saved::New(booking, unlock),
         Inserted::Existing(_) => Saved::Existing(booking),
     })
 }
@@ -326,4 +607,48 @@ pub fn create_body_for(booking: &Booking) -> CreateScheduledRequest {
         timezone: booking.zone.name(),
     };
     wire::create_body(booking.customer.aura_customer_id, &parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn window(day: u32, from: u32, to: u32) -> Occurrence {
+        let at = |h| {
+            Utc.with_ymd_and_hms(2026, 12, day, h, 0, 0)
+                .single()
+                .expect("t")
+        };
+        Occurrence {
+            local_date: chrono::NaiveDate::from_ymd_opt(2026, 12, day).expect("d"),
+            opens: at(from),
+            closes: at(to),
+            start_in_gap: false,
+            start_ambiguous: false,
+            crosses_midnight: false,
+            spans_offset_change: false,
+        }
+    }
+
+    #[test]
+    fn overlaps_count_each_new_window_once_and_name_the_first_met() {
+        let mine = [window(1, 20, 22), window(2, 20, 22), window(3, 20, 22)];
+        // Touching is not overlapping; two of theirs inside one of mine count once.
+        let theirs = [
+            window(1, 22, 23),
+            window(2, 19, 20),
+            window(2, 21, 22),
+            window(3, 20, 21),
+            window(3, 21, 22),
+        ];
+        let (count, first) = overlapping(&mine, &theirs);
+        assert_eq!(count, 2);
+        assert_eq!(
+            first.map(|o| (o.local_date.to_string(), o.opens)),
+            Some(("2026-12-02".to_string(), theirs[2].opens))
+        );
+        assert_eq!(overlapping(&mine, &[window(4, 20, 22)]), (0, None));
+        assert_eq!(overlapping(&[], &theirs), (0, None));
+    }
 }

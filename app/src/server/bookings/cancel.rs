@@ -99,6 +99,38 @@ pub async fn cancel(
     told(status, &after)
 }
 
+/// Cancels a booking and, when asked, the other half of its lock/unlock pair with the same reason.
+/// Each half is its own AURA request; what the person is told covers both.
+pub async fn cancel_with_pair(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    reason: &str,
+    also_pair: bool,
+    now: DateTime<Utc>,
+) -> Result<String, ServerError> {
+    let booking = booking_for(state, viewer, id).await?;
+    let told = cancel(state, viewer, id, reason, now).await?;
+    let other = booking
+        .pair
+        .filter(|_| also_pair)
+        .and_then(|p| p.other.map(|other| (p.role.other(), other)));
+    let Some((role, other)) = other else {
+        return Ok(told);
+    };
+    match cancel(state, viewer, other, reason, now).await {
+        Ok(also) => Ok(format!(
+            "{told} The {} (booking #{other}): {also}",
+            role.label()
+        )),
+        Err(ServerError::User(e)) => Ok(format!(
+            "{told} The {} (booking #{other}) was not cancelled: {e}",
+            role.label()
+        )),
+        Err(e) => Err(e),
+    }
+}
+
 /// What the person is told, by what is now known.
 fn told(asked: SyncStatus, after: &db::Booking) -> Result<String, ServerError> {
     Ok(match after.status {

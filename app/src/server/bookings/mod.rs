@@ -12,7 +12,7 @@ mod views;
 
 pub use book::{book, create_body_for, form_data, preview};
 pub use calendar::{CalendarQuery, RawCalendarQuery, ViewerZones, calendar_view};
-pub use cancel::cancel;
+pub use cancel::{cancel, cancel_with_pair};
 pub use resolve::{resolve, send_from_next_window};
 pub use views::{attention_view, booking_detail, cancellation_ledger, upcoming_view};
 

@@ -7,7 +7,7 @@ use super::{REMOVED_COUNT_CAP, cancellation_info, occurrence_view};
 use crate::error::AppError;
 use crate::model::{
     AttentionItem, AttentionView, BookingDetail, CancellationView, ContactView, EventView,
-    OccurrenceView, Role, SyncStatus, UpcomingView,
+    OccurrenceView, PairView, Role, SyncStatus, UpcomingView,
 };
 use crate::server::auth::Viewer;
 use crate::server::blocking::EXPANSION;
@@ -58,7 +58,24 @@ pub async fn booking_detail(
         .collect();
     let start = schedule.start_time.format("%H:%M");
     let timezone = booking.zone.name();
+    let pair = match booking.pair {
+        Some(db::Pair {
+            role,
+            other: Some(other),
+        }) => db::booking_in_scope(&state.pool, &viewer.scope(), other)
+            .await?
+            .map(|o| PairView {
+                role,
+                other_id: o.id,
+                other_name: o.name.clone(),
+                other_status: o.status,
+                other_cancellable: o.status.is_cancellable() && o.cancellation.is_none(),
+            }),
+        _ => None,
+    };
     Ok(BookingDetail {
+        pair,
+        map_url: map_url(&booking.location),
         id: booking.id,
         customer: booking.customer.name.clone(),
         name: booking.name.clone(),
@@ -203,6 +220,20 @@ pub async fn upcoming_view(
         occurrences,
         cancellations,
     })
+}
+
+/// A public map at the place: its coordinates if known, else its address.
+fn map_url(location: &crate::domain::Location) -> Option<String> {
+    let query = match (location.coordinates, &location.address) {
+        (Some((lat, lon)), _) => format!("{lat:.6},{lon:.6}"),
+        (None, Some(address)) => address.clone(),
+        (None, None) => return None,
+    };
+    let mut url = url::Url::parse("https://www.google.com/maps/search/").ok()?;
+    url.query_pairs_mut()
+        .append_pair("api", "1")
+        .append_pair("query", &query);
+    Some(url.to_string())
 }
 
 /// The cancelled bookings the ledger lists (newest first), for the page and its export alike.

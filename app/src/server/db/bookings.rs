@@ -7,7 +7,7 @@ use sqlx::{SqliteConnection, SqliteExecutor};
 
 use super::{BindExt, CustomerScope, DbError, StoredDate, StoredInstant, in_scope, status_in};
 use crate::domain::{
-    ArmedPreference, Contact, Location, Repeat, RepeatKind, Schedule, ServiceType,
+    ArmedPreference, Contact, Location, PairRole, Repeat, RepeatKind, Schedule, ServiceType,
 };
 use crate::model::SyncStatus;
 use crate::server::zone::Zone;
@@ -43,6 +43,14 @@ pub struct Booking {
     pub created_at: DateTime<Utc>,
     /// The wish to cancel, and when it was done (`cancelling`: asked, not yet confirmed by AURA).
     pub cancellation: Option<CancellationRecord>,
+    /// Half of a lock/unlock pair: which half, and the other half's booking.
+    pub pair: Option<Pair>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pair {
+    pub role: PairRole,
+    pub other: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -127,6 +135,8 @@ struct BookingRow {
     cancelled_by: Option<String>,
     cancelled_on_behalf_of: Option<String>,
     removed_occurrences: Option<i64>,
+    pair_role: Option<PairRole>,
+    paired_booking_id: Option<i64>,
 }
 
 impl TryFrom<BookingRow> for Booking {
@@ -202,6 +212,10 @@ impl TryFrom<BookingRow> for Booking {
             next_attempt_at: r.next_attempt_at,
             created_at: r.created_at,
             cancellation,
+            pair: r.pair_role.map(|role| Pair {
+                role,
+                other: r.paired_booking_id,
+            }),
         })
     }
 }
@@ -217,7 +231,7 @@ macro_rules! select_bookings {
                 b.days_of_week, b.start_time, b.window_minutes, b.aura_id, b.next_occurrence,
                 b.next_occurrence_ours, b.status, b.sync_error, b.attempts, b.next_attempt_at,
                 b.created_at, b.cancel_requested_at, b.cancelled_at, b.cancel_reason, b.cancelled_by,
-                b.cancelled_on_behalf_of, b.removed_occurrences
+                b.cancelled_on_behalf_of, b.removed_occurrences, b.pair_role, b.paired_booking_id
              FROM bookings b JOIN customers c ON c.id = b.customer_id LEFT JOIN sites s ON s.id = b.site_id ",
             $($rest)*
         )
@@ -246,6 +260,8 @@ pub struct NewBooking {
     pub last_date: NaiveDate,
     pub schedule: Schedule,
     pub created_by_user_id: Option<i64>,
+    /// Which half of a lock/unlock pair it is (linked with `link_pair` once both are saved).
+    pub pair_role: Option<PairRole>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -266,8 +282,8 @@ pub async fn insert_booking(
         "INSERT INTO bookings (customer_id, site_id, idempotency_key, service_type, name, special_instructions,
             number_of_guards, armed_preference, contacts, address, latitude, longitude, timezone, first_date,
             last_date, date_from, date_to, repeat_type, days_of_week, start_time, window_minutes, status,
-            created_by_user_id, created_at, updated_at, next_attempt_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            created_by_user_id, created_at, updated_at, next_attempt_at, pair_role)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (customer_id, idempotency_key) DO NOTHING
          RETURNING id",
     )
@@ -297,6 +313,7 @@ pub async fn insert_booking(
     .bind(now)
     .bind(now)
     .bind(now)
+    .bind(b.pair_role)
     .fetch_optional(&mut *conn)
     .await?;
     if let Some(id) = id {
@@ -309,6 +326,21 @@ pub async fn insert_booking(
             .fetch_one(&mut *conn)
             .await?;
     Ok(Inserted::Existing(existing))
+}
+
+/// Links the two halves of a lock/unlock pair, each to the other.
+pub async fn link_pair(conn: &mut SqliteConnection, lock: i64, unlock: i64) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE bookings SET paired_booking_id = CASE id WHEN ? THEN ? ELSE ? END WHERE id IN (?, ?)",
+    )
+    .bind(lock)
+    .bind(unlock)
+    .bind(lock)
+    .bind(lock)
+    .bind(unlock)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// A booking, only if its customer is in scope.
@@ -508,6 +540,7 @@ mod tests {
                 window_minutes: 90,
             },
             created_by_user_id: None,
+            pair_role: None,
         }
     }
 
