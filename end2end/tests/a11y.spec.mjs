@@ -40,6 +40,7 @@ for (const theme of ['light', 'dark']) {
       '/upcoming',
       '/attention',
       '/account',
+      '/sites',
       '/admin/users',
       '/admin/customers',
     ];
@@ -118,7 +119,7 @@ test('pages without an island download no WASM', async ({ page }) => {
   const fetched = [];
   page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
   await signIn(page, USERS.customer);
-  for (const path of ['/', '/?view=week', '/?view=agenda', '/upcoming', '/account']) {
+  for (const path of ['/', '/?view=week', '/?view=agenda', '/upcoming', '/account', '/sites']) {
     fetched.length = 0;
     await open(page, path);
     await page.waitForLoadState('networkidle');

@@ -1113,6 +1113,7 @@ mod tests {
     fn good_draft() -> BookingDraft {
         BookingDraft {
             idempotency_key: "k1".into(),
+            unlock_time: String::new(),
             customer_id: None,
             service_type: Some(ServiceType::Patrol),
             name: " Warehouse night patrol ".into(),

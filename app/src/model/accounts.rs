@@ -246,7 +246,7 @@ mod tests {
 /// customers with none chosen yet) the customers to choose from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum SitesStart {
-    Ready(SitesView),
+    Ready(Box<SitesView>),
     ChooseCustomer(Vec<CustomerOption>),
 }
 

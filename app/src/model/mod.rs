@@ -180,7 +180,7 @@ pub struct SiteView {
 /// several customers with none chosen yet) the customers to choose from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum BookingStart {
-    Ready(BookingFormData),
+    Ready(Box<BookingFormData>),
     ChooseCustomer(Vec<CustomerOption>),
 }
 

@@ -41,7 +41,7 @@ pub fn BookPage() -> impl IntoView {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(BookingStart::Ready(data)) => view! { <BookingForm data /> }.into_any(),
+                    Ok(BookingStart::Ready(data)) => view! { <BookingForm data=*data /> }.into_any(),
                     Ok(BookingStart::ChooseCustomer(customers)) => {
                         view! { <ChooseCustomer customers back="/book" action="Book for " /> }.into_any()
                     }

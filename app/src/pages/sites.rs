@@ -24,7 +24,7 @@ pub fn SitesPage() -> impl IntoView {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(SitesStart::Ready(view)) => view! { <Sites view /> }.into_any(),
+                    Ok(SitesStart::Ready(view)) => view! { <Sites view=*view /> }.into_any(),
                     Ok(SitesStart::ChooseCustomer(customers)) => {
                         view! { <ChooseCustomer customers back=BACK action="Sites of " /> }.into_any()
                     }

@@ -86,14 +86,14 @@ pub async fn sites_view(
             }
         })
         .collect();
-    Ok(SitesStart::Ready(SitesView {
+    Ok(SitesStart::Ready(Box::new(SitesView {
         customer_id: customer.id,
         customer_name: customer.name.clone(),
         sites,
         time_zones: zone_names(),
         default_timezone: customer.default_timezone.name().to_string(),
         flash,
-    }))
+    })))
 }
 
 /// Adds a site for a customer in reach; `back` is the page the form was on.

@@ -25,7 +25,7 @@ use server::web;
 /// The booking form, if the page offers one (a customer is chosen).
 pub fn ready(start: BookingStart) -> Option<BookingFormData> {
     match start {
-        BookingStart::Ready(form) => Some(form),
+        BookingStart::Ready(form) => Some(*form),
         BookingStart::ChooseCustomer(_) => None,
     }
 }

@@ -66,7 +66,7 @@ pub async fn form_data(
         }
         None => (None, None),
     };
-    Ok(BookingStart::Ready(BookingFormData {
+    Ok(BookingStart::Ready(Box::new(BookingFormData {
         prefill,
         prefill_note,
         customer_id: customer.id,
@@ -77,7 +77,7 @@ pub async fn form_data(
         default_timezone: customer.default_timezone.name().to_string(),
         form_key: uuid::Uuid::new_v4().to_string(),
         today,
-    }))
+    })))
 }
 
 /// The form filled in from an earlier booking (and its unlock, for the lock of a pair): every
@@ -328,8 +328,10 @@ async fn overlaps_at(
     }
     crate::server::blocking::EXPANSION
         .run(move || {
+            // Newest first: a duplicate is most likely one just made.
             candidates
                 .iter()
+                .rev()
                 .filter_map(|b| {
                     let tz = b.zone.tz();
                     let theirs: Vec<Occurrence> = b
