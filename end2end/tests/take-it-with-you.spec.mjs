@@ -143,7 +143,7 @@ test('a booking prints as one A4 site sheet and the month prints on one page', a
   await expect(page.locator('.cancel-box')).toBeHidden();
   await expect(page.locator('.event-log')).toBeHidden();
   await expect(page.getByText('Side gate code 4471')).toBeVisible();
-  await expect(page.getByText('Priya Shah')).toBeVisible();
+  await expect(page.getByRole('link', { name: '+44 7700 900123' })).toBeVisible();
   await expect(page.locator('.map-link .print-only')).toContainText('https://www.google.com/maps/search/');
   await expect(page.locator('.occurrence-list li').first()).toBeVisible();
   // At A4's width (96 dpi) the sheet is no taller than A4, and the PDF has one page.

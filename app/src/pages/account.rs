@@ -44,7 +44,6 @@ fn Account(view: AccountView) -> impl IntoView {
         .join(", ");
     view! {
         <FlashNotice flash=form.clone() />
-        <FeedSection feed flash=feed_flash origin />
         <dl class="facts">
             <dt>"Name"</dt>
             <dd>{session.name}</dd>
@@ -55,6 +54,7 @@ fn Account(view: AccountView) -> impl IntoView {
             <dt>"Customers"</dt>
             <dd>{if customers.is_empty() { "None yet".to_string() } else { customers }}</dd>
         </dl>
+        <FeedSection feed flash=feed_flash origin />
         <section aria-labelledby="password-h" class="admin-form">
             <h2 id="password-h">"Change your password"</h2>
             <form method="post" action=ChangePassword::PATH class="stack">

@@ -92,8 +92,9 @@ fn Sites(view: SitesView) -> impl IntoView {
                 <input type="hidden" name="back" value=BACK />
                 <TextField id=field_id("new-site", Field::Name) name=Field::Name.name() label="Site name" value=RwSignal::new(new_site.value(Field::Name)) error=new_site.error(Field::Name) required=true max=MAX_SITE_NAME_CHARS />
                 <TextField id=field_id("new-site", Field::Address) name=Field::Address.name() label="Address" value=RwSignal::new(new_site.value(Field::Address)) error=new_site.error(Field::Address) autocomplete="street-address" />
+                <p class="hint">"Coordinates are optional with an address, e.g. latitude 51.5034, longitude -0.1276."</p>
                 <div class="row">
-                    <TextField id=field_id("new-site", Field::Latitude) name=Field::Latitude.name() label="Latitude" hint="Optional with an address, e.g. 51.5034." value=RwSignal::new(new_site.value(Field::Latitude)) error=new_site.error(Field::Latitude) inputmode="decimal" />
+                    <TextField id=field_id("new-site", Field::Latitude) name=Field::Latitude.name() label="Latitude" value=RwSignal::new(new_site.value(Field::Latitude)) error=new_site.error(Field::Latitude) inputmode="decimal" />
                     <TextField id=field_id("new-site", Field::Longitude) name=Field::Longitude.name() label="Longitude" value=RwSignal::new(new_site.value(Field::Longitude)) error=new_site.error(Field::Longitude) inputmode="decimal" />
                 </div>
                 <TextField id=field_id("new-site", Field::Timezone) name=Field::Timezone.name() label="Time zone" value=RwSignal::new(zone) error=new_site.error(Field::Timezone) list="zones" required=true />

@@ -1854,4 +1854,20 @@ async fn a_calendar_feed_has_the_scope_of_its_person() {
         assert_eq!(has(w.booking_a), who.reaches_a(), "{who:?}: {text}");
         assert_eq!(has(w.booking_b), who.reaches_b(), "{who:?}");
     }
+    // Turning a feed off is each person's own: signed out, nobody's.
+    use app::api::accounts::StopFeed;
+    let r = w.post_form(Who::SignedOut, StopFeed::PATH, &[]).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let feeds: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM calendar_feeds")
+        .fetch_one(&w.dash.state.pool)
+        .await
+        .expect("count");
+    assert_eq!(feeds, 5);
+    let r = w.post_form(Who::CustomerB, StopFeed::PATH, &[]).await;
+    assert!(r.status().is_success());
+    let left: Vec<i64> = sqlx::query_scalar("SELECT user_id FROM calendar_feeds ORDER BY user_id")
+        .fetch_all(&w.dash.state.pool)
+        .await
+        .expect("left");
+    assert_eq!(left.len(), 4, "only B's own feed ended");
 }
