@@ -100,6 +100,37 @@ for (let n = 0; n < 11; n += 1) {
   windows = body.total;
 }
 
+// The calendar feed (90 days of every booking, at most 5,000 events) and the CSV export of the
+// upcoming list (30 days, at most 500 windows), as a calendar app and a spreadsheet fetch them.
+const started_feed = await fetch(`${base}/api/start_feed`, {
+  method: 'POST',
+  headers: { cookie, origin: base, 'content-type': 'application/x-www-form-urlencoded' },
+  body: '',
+  redirect: 'manual',
+});
+if (started_feed.status >= 400) throw new Error(`start_feed: ${started_feed.status}`);
+const account = await (await fetch(`${base}/api/load_account`, { headers: { cookie } })).json();
+const feedPath = account.flash?.reveal;
+if (!feedPath) throw new Error('no feed address');
+const feedMs = [];
+let feedBytes = 0;
+let feedEvents = 0;
+for (let n = 0; n < 7; n += 1) {
+  const t = performance.now();
+  const text = await (await fetch(`${base}${feedPath}`)).text();
+  feedMs.push(performance.now() - t);
+  feedBytes = Buffer.byteLength(text);
+  feedEvents = text.split('BEGIN:VEVENT').length - 1;
+}
+const csvMs = [];
+let csvRows = 0;
+for (let n = 0; n < 7; n += 1) {
+  const t = performance.now();
+  const text = await (await fetch(`${base}/upcoming.csv?days=30`, { headers: { cookie } })).text();
+  csvMs.push(performance.now() - t);
+  csvRows = text.trim().split('\r\n').length - 1;
+}
+
 // The month page's HTML, uncompressed (the browser's figure below is what crossed the wire).
 const page = await fetch(`${base}/?${monthQuery}`, { headers: { cookie } });
 const raw = Buffer.from(await page.arrayBuffer()).length;
@@ -135,6 +166,8 @@ await browser.close();
 console.log(`windows in the month: ${windows}`);
 console.log(`server month query (JSON): median ${median(serverMs).toFixed(1)} ms of 11`);
 console.log(`month page HTML: ${raw} bytes uncompressed`);
+console.log(`calendar feed: median ${median(feedMs).toFixed(0)} ms of 7, ${feedEvents} events, ${feedBytes} bytes`);
+console.log(`upcoming CSV (30 days): median ${median(csvMs).toFixed(0)} ms of 7, ${csvRows} rows`);
 for (const [label, r] of Object.entries(results)) {
   console.log(`${label.padEnd(7)} navigation to rendered: median ${r.ms.toFixed(0)} ms of 7, ${r.bytes} bytes on the wire`);
 }
