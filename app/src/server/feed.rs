@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::auth::Viewer;
 use super::blocking::EXPANSION;
+use super::bookings::smallest_of_sorted;
 use super::db::{self, Booking};
 use super::error::ServerError;
 use super::forms::Done;
@@ -32,17 +33,6 @@ pub const MAX_FEED_EVENTS: usize = 5_000;
 pub const FEED_PATH: &str = "/feeds/";
 /// The secret is 64 lower-case hex digits (256 bits, of which 244 random: two UUID v4s).
 const TOKEN_CHARS: usize = 64;
-
-/// The statuses whose windows a feed shows: everything on the calendar, and cancellations.
-const FEED_STATUSES: [SyncStatus; 7] = [
-    SyncStatus::Saved,
-    SyncStatus::Sending,
-    SyncStatus::NotSent,
-    SyncStatus::Unknown,
-    SyncStatus::Confirmed,
-    SyncStatus::Cancelling,
-    SyncStatus::Cancelled,
-];
 
 /// The SHA-256 of a feed's secret, as stored; `None` for anything that cannot be a secret of ours.
 pub fn token_hash(token: &str) -> Option<String> {
@@ -139,15 +129,21 @@ pub async fn feed_calendar(
     let viewer = Viewer::of_user(&state.pool, user, None).await?;
     let from = now - Duration::hours(FEED_PAST_HOURS);
     let to = now + Duration::days(FEED_DAYS);
-    let bookings =
-        db::bookings_between(&state.pool, &viewer.scope(), &FEED_STATUSES, from, to).await?;
+    // Everything on the calendar, and cancellations.
+    let statuses: Vec<SyncStatus> = SyncStatus::ACTIVE
+        .into_iter()
+        .chain([SyncStatus::Cancelled])
+        .collect();
+    let bookings = db::bookings_between(&state.pool, &viewer.scope(), &statuses, from, to).await?;
     let title = format!("AURA services · {}", viewer.showing_for());
     EXPANSION
         .run(move || calendar_text(&bookings, &title, origin.as_deref(), from, to, now))
         .await
 }
 
-/// The feed's text: the events, with a `VTIMEZONE` for every zone they name.
+/// The feed's text: the events, with a `VTIMEZONE` for every zone they name. With more than
+/// [`MAX_FEED_EVENTS`] windows in range, the soonest are kept (every window up to some day, none
+/// after it) and the calendar's description says until when.
 pub fn calendar_text(
     bookings: &[Booking],
     title: &str,
@@ -161,19 +157,26 @@ pub fn calendar_text(
         .name(title)
         .append_property(("REFRESH-INTERVAL;VALUE=DURATION", "PT1H"))
         .append_property(("X-PUBLISHED-TTL", "PT1H"));
-    let mut zones = BTreeSet::new();
-    let mut left = MAX_FEED_EVENTS;
-    for booking in bookings {
-        let tz = booking.zone.tz();
-        for o in booking
+    let lists = bookings.iter().map(|booking| {
+        booking
             .schedule
-            .occurrences_between(tz, from, to)
-            .take(left)
-        {
-            left -= 1;
-            zones.insert(booking.zone.name());
-            calendar.push(event(booking, &o, origin, now));
-        }
+            .occurrences_between(booking.zone.tz(), from, to)
+            .map(move |o| ((o.opens, booking.id), (booking, o)))
+    });
+    // One more than shown tells whether any were left out.
+    let mut windows = smallest_of_sorted(lists, MAX_FEED_EVENTS + 1);
+    if windows.len() > MAX_FEED_EVENTS
+        && let Some(((first_left_out, _), _)) = windows.pop()
+    {
+        calendar.description(&format!(
+            "The {MAX_FEED_EVENTS} windows opening soonest, up to {} UTC; the dashboard lists the rest.",
+            first_left_out.format("%Y-%m-%d %H:%M")
+        ));
+    }
+    let mut zones = BTreeSet::new();
+    for (_, (booking, o)) in &windows {
+        zones.insert(booking.zone.name());
+        calendar.push(event(booking, o, origin, now));
     }
     let text = calendar.to_string();
     let timezones: String = zones

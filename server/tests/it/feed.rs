@@ -371,3 +371,63 @@ async fn windows_across_a_clock_change_keep_their_local_time() {
     assert!(text.contains(&expected), "{expected} not in {text}");
     assert!(change_day.year() >= 2026);
 }
+
+/// A portfolio with more windows than a feed holds keeps the soonest ones — every window up to a
+/// moment, none after — and says so in the calendar's description; none is dropped at random.
+#[tokio::test]
+async fn a_feed_too_large_keeps_the_soonest_windows_and_says_so() {
+    let sb = start_sandbox(SandboxConfig::default()).await;
+    let dash = start_dashboard(&sb.base_url(), ServiceCatalog::default()).await;
+    let site = london_site(&dash).await;
+    let max = app::server::feed::MAX_FEED_EVENTS;
+    // Daily for 90 days: enough bookings for more windows than a feed holds.
+    let bookings = max / 90 + 2;
+    for n in 0..bookings {
+        let d = draft(
+            &format!("big-{n}"),
+            &format!("Patrol {n}"),
+            site,
+            600 + n as i64,
+        );
+        let first = NaiveDate::parse_from_str(&d.first_date, "%Y-%m-%d").expect("d");
+        let daily = BookingDraft {
+            repeat: RepeatKind::Daily,
+            days: Vec::new(),
+            last_date: (first + Duration::days(89)).to_string(),
+            ..d
+        };
+        book_as(&dash.http, &dash.url(""), &daily)
+            .await
+            .expect("booked");
+    }
+    let all = app::server::db::active_bookings(
+        &dash.state.pool,
+        &app::server::db::CustomerScope::Only(vec![dash.a.id]),
+    )
+    .await
+    .expect("read");
+    let now = Utc::now();
+    let to = now + Duration::days(90);
+    let text = app::server::feed::calendar_text(&all, "Test", None, now, to, now);
+    let calendar = parse(&text);
+    let starts: Vec<chrono::NaiveDateTime> = calendar.events().map(|e| start_of(e).0).collect();
+    assert_eq!(starts.len(), max);
+    let latest = starts.iter().max().expect("some");
+    // Every window of every booking opening before the latest shown is in the feed.
+    let tz = chrono_tz::Europe::London;
+    let earlier: usize = all
+        .iter()
+        .map(|b| {
+            b.schedule
+                .occurrences_between(&tz, now, to)
+                .filter(|o| o.opens.with_timezone(&tz).naive_local() < *latest)
+                .count()
+        })
+        .sum();
+    let shown_earlier = starts.iter().filter(|s| *s < latest).count();
+    assert_eq!(shown_earlier, earlier);
+    assert!(
+        text.contains(&format!("DESCRIPTION:The {max} windows opening soonest")),
+        "no note"
+    );
+}

@@ -14,6 +14,7 @@ pub use book::{book, create_body_for, form_data, preview};
 pub use calendar::{CalendarQuery, RawCalendarQuery, ViewerZones, calendar_view};
 pub use cancel::{cancel, cancel_with_pair};
 pub use resolve::{resolve, send_from_next_window};
+pub(crate) use views::smallest_of_sorted;
 pub use views::{attention_view, booking_detail, cancellation_ledger, upcoming_view};
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -268,7 +268,7 @@ fn nearest_windows(
 /// The `limit` smallest items of several lists, each already in ascending order of its key, in
 /// order. Keeps only `limit` items at a time and stops reading a list at its first item larger than
 /// all of them: the work stays near `limit` per list however long the lists are.
-fn smallest_of_sorted<K: Ord, T>(
+pub(crate) fn smallest_of_sorted<K: Ord, T>(
     lists: impl IntoIterator<Item = impl IntoIterator<Item = (K, T)>>,
     limit: usize,
 ) -> Vec<(K, T)> {

@@ -78,18 +78,12 @@ pub async fn insert_site(
     .await?)
 }
 
+/// Every site of a customer (retired ones too), by name.
 pub async fn sites_for_customer(
     ex: impl SqliteExecutor<'_>,
     customer_id: i64,
 ) -> Result<Vec<SiteRow>, DbError> {
-    Ok(sqlx::query_as::<_, SiteRow>(concat!(
-        "SELECT ",
-        site_columns!(),
-        " FROM sites WHERE customer_id = ? ORDER BY name COLLATE NOCASE"
-    ))
-    .bind(customer_id)
-    .fetch_all(ex)
-    .await?)
+    customer_sites(ex, customer_id, true).await
 }
 
 /// The sites that can be booked at (not retired), by name.
@@ -97,12 +91,21 @@ pub async fn open_sites_for_customer(
     ex: impl SqliteExecutor<'_>,
     customer_id: i64,
 ) -> Result<Vec<SiteRow>, DbError> {
+    customer_sites(ex, customer_id, false).await
+}
+
+async fn customer_sites(
+    ex: impl SqliteExecutor<'_>,
+    customer_id: i64,
+    retired_too: bool,
+) -> Result<Vec<SiteRow>, DbError> {
     Ok(sqlx::query_as::<_, SiteRow>(concat!(
         "SELECT ",
         site_columns!(),
-        " FROM sites WHERE customer_id = ? AND retired_at IS NULL ORDER BY name COLLATE NOCASE"
+        " FROM sites WHERE customer_id = ? AND (? OR retired_at IS NULL) ORDER BY name COLLATE NOCASE"
     ))
     .bind(customer_id)
+    .bind(retired_too)
     .fetch_all(ex)
     .await?)
 }
@@ -162,18 +165,25 @@ pub async fn site_in_scope(
     .await?)
 }
 
-/// How many bookings still to happen (active, with a window not yet over) name each site of a
-/// customer: such a site cannot be retired.
+/// `WHERE` fragment: booking `b` is still to happen (active, with a window not yet over) — bound
+/// with the active statuses, then [`window_end_margin`] of now.
+macro_rules! still_to_happen {
+    () => {
+        concat!(super::status_in!(), " AND b.date_to >= ?")
+    };
+}
+
+/// How many bookings still to happen name each site of a customer: such a site cannot be retired.
 pub async fn sites_in_use(
     ex: impl SqliteExecutor<'_>,
     customer_id: i64,
     now: DateTime<Utc>,
 ) -> Result<Vec<(i64, i64)>, DbError> {
-    use super::{BindExt, status_in};
+    use super::BindExt;
     Ok(sqlx::query_as::<_, (i64, i64)>(concat!(
         "SELECT b.site_id, COUNT(*) FROM bookings b WHERE b.customer_id = ? AND b.site_id IS NOT NULL AND ",
-        status_in!(),
-        " AND b.date_to >= ? GROUP BY b.site_id"
+        still_to_happen!(),
+        " GROUP BY b.site_id"
     ))
     .bind(customer_id)
     .bind_statuses(&crate::model::SyncStatus::ACTIVE)
@@ -222,8 +232,8 @@ pub async fn retire_site(
     let changed = sqlx::query(concat!(
         "UPDATE sites SET retired_at = COALESCE(retired_at, ?) WHERE id = ? AND NOT EXISTS (
             SELECT 1 FROM bookings b WHERE b.site_id = sites.id AND ",
-        super::status_in!(),
-        " AND b.date_to >= ?)"
+        still_to_happen!(),
+        ")"
     ))
     .bind(now)
     .bind(site_id)
@@ -237,8 +247,7 @@ pub async fn retire_site(
     }
     let in_use: i64 = sqlx::query_scalar(concat!(
         "SELECT COUNT(*) FROM bookings b WHERE b.site_id = ? AND ",
-        super::status_in!(),
-        " AND b.date_to >= ?"
+        still_to_happen!()
     ))
     .bind(site_id)
     .bind_statuses(&crate::model::SyncStatus::ACTIVE)
