@@ -11,14 +11,16 @@ use super::error::ServerError;
 use super::state::AppState;
 
 /// Quotes a field when it holds a separator, a quote or a line break (quotes doubled). Text a
-/// person typed that a spreadsheet would run as a formula (`=…`, `@…`, `+`/`-` before a non-digit)
-/// gets a leading apostrophe, so opening the file never runs anything.
+/// person typed that a spreadsheet could run as a formula (starting with `=`, `@`, a tab or a
+/// carriage return, or with `+`/`-` unless it is only a number: digits, spaces, `.` and `,`, like a
+/// phone number or coordinates) gets a leading apostrophe, so opening the file never runs anything.
 fn field(text: &str, typed: bool) -> String {
-    let mut chars = text.chars();
     let formula = typed
-        && match (chars.next(), chars.next()) {
-            (Some('=' | '@' | '\t' | '\r'), _) => true,
-            (Some('+' | '-'), Some(c)) => !c.is_ascii_digit() && c != '.',
+        && match text.chars().next() {
+            Some('=' | '@' | '\t' | '\r') => true,
+            Some('+' | '-') => !text[1..]
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '.' | ',')),
             _ => false,
         };
     let text = if formula {
@@ -166,6 +168,13 @@ mod tests {
         assert_eq!(field("-cmd", true), "'-cmd");
         assert_eq!(field("-33.86, 151.21", true), "\"-33.86, 151.21\"");
         assert_eq!(field("+44 7700", true), "+44 7700");
+        // A number first does not make the rest harmless.
+        assert_eq!(field("-1+cmd|' /C calc'!A0", true), "'-1+cmd|' /C calc'!A0");
+        assert_eq!(
+            field("+1+HYPERLINK(\"x\")", true),
+            "\"'+1+HYPERLINK(\"\"x\"\")\""
+        );
+        assert_eq!(field("-", true), "-");
         assert_eq!(field("=1", false), "=1");
     }
 

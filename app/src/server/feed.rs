@@ -182,7 +182,8 @@ pub fn calendar_text(
     let timezones: String = zones
         .iter()
         .filter_map(|name| name.parse::<Tz>().ok())
-        .map(|tz| vtimezone(tz, from, to))
+        // Windows in range opened up to a day before `from` and close up to a day after `to`.
+        .map(|tz| vtimezone(tz, from - Duration::days(1), to + Duration::days(1)))
         .collect();
     // icalendar writes no VTIMEZONE (and adds a UID to any component it writes), so they are
     // written here and placed before the first event (or the end, with none).
@@ -200,11 +201,14 @@ fn event(
     now: DateTime<Utc>,
 ) -> Event {
     let tz = booking.zone.tz();
-    let local = |at: DateTime<Utc>| CalendarDateTime::WithTimezone {
-        date_time: at.with_timezone(tz).naive_local(),
-        tzid: booking.zone.name().to_string(),
-    };
+    let local = |at: DateTime<Utc>| feed_time(at, tz);
+    // A window that opened before the cancel was asked for took place as scheduled then.
+    let cancelled_after = booking
+        .cancellation
+        .as_ref()
+        .is_some_and(|c| o.opens < c.requested_at && booking.aura_id.is_some());
     let status = match booking.status {
+        SyncStatus::Cancelled if cancelled_after => EventStatus::Confirmed,
         SyncStatus::Cancelled => EventStatus::Cancelled,
         SyncStatus::Confirmed => EventStatus::Confirmed,
         _ => EventStatus::Tentative,
@@ -259,6 +263,20 @@ fn event(
         event.url(url);
     }
     event.done()
+}
+
+/// An instant as the feed writes it: local time in the zone (`TZID`); but where that local time
+/// names two instants (the repeated hour of a fall-back night) and this is the later one, which a
+/// calendar would not pick (RFC 5545 takes the first), in UTC.
+fn feed_time(at: DateTime<Utc>, tz: &Tz) -> CalendarDateTime {
+    let naive = at.with_timezone(tz).naive_local();
+    match tz.from_local_datetime(&naive).earliest() {
+        Some(first) if first == at => CalendarDateTime::WithTimezone {
+            date_time: naive,
+            tzid: tz.name().to_string(),
+        },
+        _ => CalendarDateTime::Utc(at),
+    }
 }
 
 fn location_text(booking: &Booking) -> String {
@@ -367,6 +385,33 @@ mod tests {
         ] {
             assert_eq!(token_hash(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn the_later_of_a_repeated_hour_is_written_in_utc() {
+        let at = |s: &str| {
+            DateTime::parse_from_rfc3339(s)
+                .expect("t")
+                .with_timezone(&Utc)
+        };
+        let london = chrono_tz::Europe::London;
+        // 25 Oct 2026: 01:30 happens at 00:30 UTC (BST) and again at 01:30 UTC (GMT).
+        let first = feed_time(at("2026-10-25T00:30:00Z"), &london);
+        assert_eq!(
+            first,
+            CalendarDateTime::WithTimezone {
+                date_time: at("2026-10-25T01:30:00Z").naive_utc(),
+                tzid: "Europe/London".into()
+            }
+        );
+        assert_eq!(
+            feed_time(at("2026-10-25T01:30:00Z"), &london),
+            CalendarDateTime::Utc(at("2026-10-25T01:30:00Z"))
+        );
+        assert!(matches!(
+            feed_time(at("2026-07-01T21:00:00Z"), &london),
+            CalendarDateTime::WithTimezone { .. }
+        ));
     }
 
     #[test]

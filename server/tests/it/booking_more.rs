@@ -331,6 +331,42 @@ async fn a_lock_is_booked_with_its_unlock_and_cancelled_together() {
     assert_eq!(active.len(), 1);
     assert!(active[0].name.ends_with("(unlock)"));
 
+    // The unlock after a lock on the latest date that can be booked would fall after it.
+    let latest = app::domain::latest_date(
+        chrono::Utc::now()
+            .with_timezone(&chrono_tz::Europe::London)
+            .date_naive(),
+    );
+    let late = BookingDraft {
+        idempotency_key: "pair-late".into(),
+        repeat: RepeatKind::Single,
+        days: Vec::new(),
+        first_date: latest.to_string(),
+        last_date: latest.to_string(),
+        ..lock.clone()
+    };
+    let e = book_as(&dash.http, &dash.url(""), &late)
+        .await
+        .expect_err("refused");
+    assert!(
+        e.field_errors()
+            .and_then(|f| f.get(Field::UnlockTime))
+            .is_some_and(|m| m.contains("End the locks a day earlier")),
+        "{e:?}"
+    );
+    // Form keys are ours: `/` (kept for the unlock's key) is refused with the request.
+    let slash = BookingDraft {
+        idempotency_key: "pair/x".into(),
+        ..lock.clone()
+    };
+    let r = dash
+        .http
+        .post(dash.url(app::api::bookings::BookService::PATH))
+        .json(&json!({ "draft": slash }))
+        .send()
+        .await
+        .expect("book");
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     // A bad unlock time is reported at its field; other services have none.
     let bad = BookingDraft {
         idempotency_key: "pair-3".into(),

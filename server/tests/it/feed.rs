@@ -262,6 +262,26 @@ async fn a_feed_is_shown_once_replaced_and_turned_off_and_holds_the_viewers_book
             .expect("get");
         assert!(r.status().is_client_error(), "{junk}: {}", r.status());
     }
+    // A password reset ends every session of the person, and the feed with them.
+    let path = issue_feed(&dash, &dash.http).await;
+    assert_eq!(read_feed(&dash, &path).await.0, StatusCode::OK);
+    let a_user = app::server::db::user_by_email(&dash.state.pool, &dash.people.customer_a)
+        .await
+        .expect("read")
+        .expect("A's user");
+    let admin = dash.signed_in(&dash.people.admin).await;
+    let r = admin
+        .post(dash.url(app::api::accounts::ResetPassword::PATH))
+        .form(&[
+            ("user", a_user.id.to_string()),
+            ("password", "a brand new long password".into()),
+        ])
+        .send()
+        .await
+        .expect("reset");
+    assert!(r.status().is_success(), "{}", r.status());
+    assert_eq!(read_feed(&dash, &path).await.0, StatusCode::NOT_FOUND);
+
     // Signed out people cannot issue one.
     let r = dash
         .anonymous()
@@ -312,6 +332,17 @@ async fn windows_across_a_clock_change_keep_their_local_time() {
         ..draft("feed-dst", "Across the change", site, 600)
     };
     let booked = book_as(&dash.http, &dash.url(""), &booking)
+        .await
+        .expect("booked");
+    // A window around the change itself (00:30 for two hours: across 01:00 or 02:00 local).
+    let night = BookingDraft {
+        idempotency_key: "feed-dst-night".into(),
+        name: "Night of the change".into(),
+        start_time: "00:30".into(),
+        window_minutes: "120".into(),
+        ..booking.clone()
+    };
+    let night = book_as(&dash.http, &dash.url(""), &night)
         .await
         .expect("booked");
     // Read as of a week before the change (the feed reaches 90 days ahead of its reader's now).
@@ -369,6 +400,44 @@ async fn windows_across_a_clock_change_keep_their_local_time() {
         hhmm(after)
     );
     assert!(text.contains(&expected), "{expected} not in {text}");
+    // Every start and end, read as a calendar app reads them (RFC 5545: a local time that happens
+    // twice is the first), is the window's real instant.
+    let instant = |t: Option<DatePerhapsTime>| match t {
+        Some(DatePerhapsTime::DateTime(CalendarDateTime::WithTimezone { date_time, tzid })) => {
+            assert_eq!(tzid, "Europe/London");
+            tz.from_local_datetime(&date_time)
+                .earliest()
+                .expect("exists")
+                .with_timezone(&Utc)
+        }
+        Some(DatePerhapsTime::DateTime(CalendarDateTime::Utc(at))) => at,
+        other => panic!("{other:?}"),
+    };
+    let stored = bookings
+        .iter()
+        .find(|b| b.id == night.booking_id)
+        .expect("night");
+    let windows: Vec<_> = stored
+        .schedule
+        .occurrences_between(&tz, now, now + Duration::days(90))
+        .collect();
+    let mut read: Vec<(DateTime<Utc>, DateTime<Utc>)> = calendar
+        .events()
+        .filter(|e| {
+            e.get_uid()
+                .is_some_and(|u| u.starts_with(&format!("booking-{}-", night.booking_id)))
+        })
+        .map(|e| (instant(e.get_start()), instant(e.get_end())))
+        .collect();
+    read.sort();
+    assert_eq!(
+        read,
+        windows
+            .iter()
+            .map(|o| (o.opens, o.closes))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(read.len(), 5);
     assert!(change_day.year() >= 2026);
 }
 

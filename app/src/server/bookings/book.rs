@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 use super::unknown_site;
 use crate::domain::Occurrence;
 use crate::domain::{
-    BookingDraft, FieldErrors, LOCK_SUFFIX, Location, PairRole, Place, Schedule, UNLOCK_SUFFIX,
-    ValidBooking, ValidWhen, Violation, check_date_range, check_timing, local_date_span,
-    validate_draft, validate_when,
+    BookingDraft, Field, FieldErrors, LOCK_SUFFIX, Location, PairRole, Place, Schedule,
+    UNLOCK_SUFFIX, ValidBooking, ValidWhen, Violation, check_date_range, check_timing,
+    local_date_span, validate_draft, validate_when,
 };
 use crate::error::AppError;
 use crate::model::{
@@ -439,7 +439,8 @@ async fn prepare(
 ) -> Result<Prepared, ServerError> {
     let customer = viewer.acting_customer(draft.customer_id)?.clone();
     let key = draft.idempotency_key.trim();
-    if !key.chars().all(|c| c.is_ascii_graphic()) {
+    // `/` is kept for the unlock of a pair (`<key>/unlock`).
+    if !key.chars().all(|c| c.is_ascii_graphic() && c != '/') {
         return Err(AppError::BadRequest(
             "The form's key holds characters no form of ours sends.".into(),
         )
@@ -466,7 +467,18 @@ async fn prepare(
     let unlock_when = match valid.unlock_at {
         Some(at) => {
             let when = unlock_when(&valid.when, at)?;
-            check_date_range(&when, now.with_timezone(resolved.zone.tz()).date_naive())?;
+            let today = now.with_timezone(resolved.zone.tz()).date_naive();
+            // Only the last unlock can pass the latest date allowed (the locks passed already).
+            if check_date_range(&when, today).is_err() {
+                return Err(FieldErrors::one(
+                    Field::UnlockTime,
+                    format!(
+                        "The unlock after the last lock would fall after {}, the latest date that can be booked. End the locks a day earlier.",
+                        crate::domain::latest_date(today)
+                    ),
+                )
+                .into());
+            }
             Some(when)
         }
         None => None,
@@ -538,6 +550,13 @@ async fn save(
 ) -> Result<Saved, ServerError> {
     let mut tx = state.pool.begin().await.map_err(DbError::from)?;
     let inserted = db::insert_booking(&mut tx, &prepared.new, now).await?;
+    // The insert holds the write lock: a site retired since it was checked is seen now, and a
+    // retire after this commit sees the booking (and refuses).
+    if let (Inserted::New(_), Some(site)) = (inserted, prepared.new.site_id)
+        && db::site_is_retired(&mut *tx, site).await?
+    {
+        return Err(unknown_site().into());
+    }
     let mut unlock = None;
     if let Inserted::New(id) = inserted {
         if let Some(new) = &prepared.unlock {

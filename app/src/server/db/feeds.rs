@@ -13,6 +13,14 @@ pub struct FeedRow {
     pub last_read_at: Option<DateTime<Utc>>,
 }
 
+/// `WHERE` fragment: the feed was issued under its person's current session epoch. Whatever ends
+/// every session of a person (a password change or reset, a role change, disabling) ends the feed.
+macro_rules! current_epoch {
+    () => {
+        "session_epoch = (SELECT u.session_epoch FROM users u WHERE u.id = calendar_feeds.user_id)"
+    };
+}
+
 /// Gives `user_id` a feed with this secret's hash, replacing any earlier one (whose address then
 /// stops working).
 pub async fn replace_feed(
@@ -21,14 +29,17 @@ pub async fn replace_feed(
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
+    // Issued under the person's current session epoch (see `read_feed`).
     sqlx::query(
-        "INSERT INTO calendar_feeds (user_id, token_hash, created_at) VALUES (?, ?, ?)
+        "INSERT INTO calendar_feeds (user_id, token_hash, created_at, session_epoch)
+         SELECT id, ?, ?, session_epoch FROM users WHERE id = ?
          ON CONFLICT (user_id) DO UPDATE SET token_hash = excluded.token_hash,
-            created_at = excluded.created_at, last_read_at = NULL",
+            created_at = excluded.created_at, session_epoch = excluded.session_epoch,
+            last_read_at = NULL",
     )
-    .bind(user_id)
     .bind(token_hash)
     .bind(now)
+    .bind(user_id)
     .execute(ex)
     .await?;
     Ok(())
@@ -48,9 +59,10 @@ pub async fn feed_of_user(
     ex: impl SqliteExecutor<'_>,
     user_id: i64,
 ) -> Result<Option<FeedRow>, DbError> {
-    Ok(sqlx::query_as::<_, FeedRow>(
-        "SELECT created_at, last_read_at FROM calendar_feeds WHERE user_id = ?",
-    )
+    Ok(sqlx::query_as::<_, FeedRow>(concat!(
+        "SELECT created_at, last_read_at FROM calendar_feeds WHERE user_id = ? AND ",
+        current_epoch!()
+    ))
     .bind(user_id)
     .fetch_optional(ex)
     .await?)
@@ -62,9 +74,11 @@ pub async fn read_feed(
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<i64>, DbError> {
-    Ok(sqlx::query_scalar(
-        "UPDATE calendar_feeds SET last_read_at = ? WHERE token_hash = ? RETURNING user_id",
-    )
+    Ok(sqlx::query_scalar(concat!(
+        "UPDATE calendar_feeds SET last_read_at = ? WHERE token_hash = ? AND ",
+        current_epoch!(),
+        " RETURNING user_id"
+    ))
     .bind(now)
     .bind(token_hash)
     .fetch_optional(ex)

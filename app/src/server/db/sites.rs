@@ -257,6 +257,16 @@ pub async fn retire_site(
     Ok(Retired::InUse(in_use))
 }
 
+/// Whether the site is retired (read inside a booking's transaction: see `bookings::save`).
+pub async fn site_is_retired(ex: impl SqliteExecutor<'_>, site_id: i64) -> Result<bool, DbError> {
+    let retired: Option<Option<DateTime<Utc>>> =
+        sqlx::query_scalar("SELECT retired_at FROM sites WHERE id = ?")
+            .bind(site_id)
+            .fetch_optional(ex)
+            .await?;
+    Ok(!matches!(retired, Some(None)))
+}
+
 /// Offers a retired site for booking again.
 pub async fn restore_site(ex: impl SqliteExecutor<'_>, site_id: i64) -> Result<(), DbError> {
     sqlx::query("UPDATE sites SET retired_at = NULL WHERE id = ?")
