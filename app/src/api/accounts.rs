@@ -39,7 +39,7 @@ pub async fn sign_in(email: String, password: String, next: String) -> Result<()
             password,
             &next,
             &address,
-            std::time::Instant::now(),
+            chrono::Utc::now(),
         )
         .await
     }
@@ -157,7 +157,7 @@ pub async fn change_password(
             password,
             &repeat,
             &address,
-            std::time::Instant::now(),
+            chrono::Utc::now(),
         )
         .await
     }

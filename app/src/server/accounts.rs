@@ -3,7 +3,6 @@
 //! (see `forms`); inputs arrive typed except what a person types.
 
 use std::collections::BTreeMap;
-use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 
@@ -12,6 +11,7 @@ use super::db::{self, CustomerFacts, CustomerRow, DbError, NewUser, Unique, User
 use super::error::{ServerError, set_retry_after};
 use super::forms::{Done, kept};
 use super::state::AppState;
+use super::throttle::Begun;
 use super::zone::{Zone, check_zone, zone_names};
 use crate::domain::{
     Field, FieldErrors, MAX_AURA_CUSTOMER_ID, Violation, check_email, check_new_password,
@@ -51,7 +51,7 @@ pub async fn sign_in(
     password: String,
     next: &str,
     address: &str,
-    now: Instant,
+    now: DateTime<Utc>,
 ) -> Result<Done, ServerError> {
     let email = email.trim();
     let mut errors = FieldErrors::default();
@@ -68,15 +68,22 @@ pub async fn sign_in(
         });
     }
     errors.into_result()?;
-    if let Err(wait) = state.sign_in_limiter.begin(email, address, now) {
-        tracing::warn!(%address, "sign-in throttled");
-        set_retry_after(wait);
-        return Err(AppError::TooManyAttempts(format!(
+    let attempt = match state
+        .sign_in_limiter
+        .begin(&state.pool, email, address, now)
+        .await?
+    {
+        Begun::Counted(attempt) => attempt,
+        Begun::Wait(wait) => {
+            tracing::warn!(%address, "sign-in throttled");
+            set_retry_after(wait);
+            return Err(AppError::TooManyAttempts(format!(
             "Too many failed sign-ins for this account or from this network. Wait {} and try again, or ask an administrator to reset your password.",
             minutes_label(wait)
         ))
         .into());
-    }
+        }
+    };
     let user = db::user_by_email(&state.pool, email).await?;
     let matches = password_matches(password, user.as_ref().map(|u| u.password_hash.clone())).await;
     let user = match user {
@@ -86,7 +93,10 @@ pub async fn sign_in(
             return Err(AppError::Forbidden(SIGN_IN_REFUSED.into()).into());
         }
     };
-    state.sign_in_limiter.succeeded(email, address, now);
+    state
+        .sign_in_limiter
+        .succeeded(&state.pool, email, &attempt)
+        .await?;
     auth::start_session(&auth::session().await?, &user).await?;
     tracing::info!(user = user.id, "signed in");
     Ok(Done::go(auth::local_path(next)))
@@ -120,7 +130,7 @@ pub async fn change_own_password(
     new: String,
     repeated: &str,
     address: &str,
-    now: Instant,
+    now: DateTime<Utc>,
 ) -> Result<Done, ServerError> {
     let mut errors = FieldErrors::default();
     if current.is_empty() {
@@ -133,21 +143,31 @@ pub async fn change_own_password(
         errors.add(Violation::PasswordsDiffer);
     }
     errors.into_result()?;
-    if let Err(wait) = state.sign_in_limiter.begin(&viewer.email, address, now) {
-        set_retry_after(wait);
-        return Err(AppError::TooManyAttempts(format!(
-            "Too many wrong passwords. Wait {} and try again.",
-            minutes_label(wait)
-        ))
-        .into());
-    }
+    let attempt = match state
+        .sign_in_limiter
+        .begin(&state.pool, &viewer.email, address, now)
+        .await?
+    {
+        Begun::Counted(attempt) => attempt,
+        Begun::Wait(wait) => {
+            set_retry_after(wait);
+            return Err(AppError::TooManyAttempts(format!(
+                "Too many wrong passwords. Wait {} and try again.",
+                minutes_label(wait)
+            ))
+            .into());
+        }
+    };
     let me = db::user_by_id(&state.pool, viewer.user_id)
         .await?
         .ok_or(AppError::Unauthorized)?;
     if !password_matches(current, Some(me.password_hash.clone())).await {
         return Err(Violation::CurrentPasswordWrong.into());
     }
-    state.sign_in_limiter.succeeded(&viewer.email, address, now);
+    state
+        .sign_in_limiter
+        .succeeded(&state.pool, &viewer.email, &attempt)
+        .await?;
     let hash = hash_password(new).await?;
     db::set_password(&state.pool, me.id, &hash).await?;
     keep_own_session(state, viewer, me.id).await?;

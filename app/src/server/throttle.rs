@@ -1,16 +1,19 @@
 //! Sign-in throttling: how many failed attempts an account or an address may make before waiting.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::SqlitePool;
+
+use super::db::DbError;
 
 /// Counts sign-in attempts per account and per address over a sliding window, and across everyone
 /// over a shorter one (so many addresses, each within its limit, cannot guess without end), and
-/// says how long to wait once too many failed. Each attempt is counted as a failure *before* the password is checked
-/// (and forgiven if it succeeds), so a burst of parallel guesses cannot slip past the limit. In
-/// memory: a restart forgets, which only ever helps a real user.
+/// says how long to wait once too many failed. Each attempt is counted as a failure *before* the
+/// password is checked (and forgiven if it succeeds), so a burst of parallel guesses cannot slip
+/// past the limit. The counts live in the database (`sign_in_attempts`): every process serving it
+/// shares them, and a restart forgets nothing.
 pub struct SignInLimiter {
-    attempts: Mutex<HashMap<String, VecDeque<Instant>>>,
     window: Duration,
     per_account: usize,
     per_address: usize,
@@ -29,13 +32,22 @@ impl Default for SignInLimiter {
 /// Far above what a morning of real sign-ins fails, far below what a guessing botnet would want.
 pub const EVERYONE_PER_MINUTE: usize = 300;
 
-/// Beyond this many tracked keys, expired ones are swept on the next attempt.
-const LIMITER_SWEEP_AT: usize = 10_000;
+/// A counted attempt, to be forgiven if its password was right.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt(String);
+
+/// What starting an attempt came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Begun {
+    /// Counted: go on and check the password.
+    Counted(Attempt),
+    /// Over a limit: wait this long.
+    Wait(Duration),
+}
 
 impl SignInLimiter {
     pub fn new(window: Duration, per_account: usize, per_address: usize) -> Self {
         SignInLimiter {
-            attempts: Mutex::new(HashMap::new()),
             window,
             per_account,
             per_address,
@@ -63,18 +75,26 @@ impl SignInLimiter {
 
     const EVERYONE_KEY: &str = "everyone";
 
-    /// Starts an attempt: `Err(wait)` if this account or address is over its limit, otherwise the
-    /// attempt is counted (as failed until `succeeded` says otherwise).
-    pub fn begin(&self, email: &str, address: &str, now: Instant) -> Result<(), Duration> {
-        let mut attempts = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
+    /// Starts an attempt: `Wait` if this account, this address or everyone is over its limit,
+    /// otherwise the attempt is counted (as failed until `succeeded` says otherwise).
+    ///
+    /// Counting and writing are one write transaction taken up front (`BEGIN IMMEDIATE`): attempts
+    /// made at the same moment, here or in another process on the same database, are counted one
+    /// after another, so together they never pass a limit.
+    pub async fn begin(
+        &self,
+        pool: &SqlitePool,
+        email: &str,
+        address: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Begun, DbError> {
+        let now_ms = now.timestamp_millis();
         let longest = self.window.max(self.everyone_window);
-        if attempts.len() > LIMITER_SWEEP_AT {
-            attempts.retain(|_, times| {
-                times
-                    .back()
-                    .is_some_and(|t| now.saturating_duration_since(*t) < longest)
-            });
-        }
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("DELETE FROM sign_in_attempts WHERE at_ms <= ?")
+            .bind(now_ms - millis(longest))
+            .execute(&mut *tx)
+            .await?;
         let keys = [
             (Self::account_key(email), self.per_account, self.window),
             (Self::address_key(address), self.per_address, self.window),
@@ -86,116 +106,242 @@ impl SignInLimiter {
         ];
         let mut wait = None;
         for (key, limit, window) in &keys {
-            let Some(times) = attempts.get_mut(key) else {
-                continue;
-            };
-            while times
-                .front()
-                .is_some_and(|t| now.saturating_duration_since(*t) >= *window)
+            // The attempts in the window, newest first, up to the limit.
+            let recent: Vec<i64> = sqlx::query_scalar(
+                "SELECT at_ms FROM sign_in_attempts WHERE scope_key = ? AND at_ms > ?
+                 ORDER BY at_ms DESC LIMIT ?",
+            )
+            .bind(key)
+            .bind(now_ms - millis(*window))
+            .bind(i64::try_from(*limit).unwrap_or(i64::MAX))
+            .fetch_all(&mut *tx)
+            .await?;
+            if recent.len() >= *limit
+                && let Some(oldest) = recent.last()
             {
-                times.pop_front();
-            }
-            if times.len() >= *limit {
-                // Allowed again once the oldest attempt that keeps it at the limit leaves the window.
-                let oldest = times[times.len() - limit];
-                let left = window.saturating_sub(now.saturating_duration_since(oldest));
+                // Allowed again once the oldest attempt that keeps it at the limit leaves.
+                let left = millis(*window).saturating_sub(now_ms.saturating_sub(*oldest));
+                let left = Duration::from_millis(u64::try_from(left).unwrap_or(0));
                 wait = wait.max(Some(left));
             }
         }
         if let Some(wait) = wait {
-            return Err(wait);
+            // Refused attempts are not counted.
+            tx.commit().await?;
+            return Ok(Begun::Wait(wait));
         }
-        for (key, limit, _) in keys {
-            let times = attempts.entry(key).or_default();
-            times.push_back(now);
-            while times.len() > limit {
-                times.pop_front();
-            }
+        let attempt = uuid::Uuid::new_v4().simple().to_string();
+        for (key, _, _) in &keys {
+            sqlx::query(
+                "INSERT INTO sign_in_attempts (attempt, scope_key, at_ms) VALUES (?, ?, ?)",
+            )
+            .bind(&attempt)
+            .bind(key)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
         }
-        Ok(())
+        tx.commit().await?;
+        Ok(Begun::Counted(Attempt(attempt)))
     }
 
-    /// The attempt begun at `at` succeeded: the account starts afresh and the address's count
-    /// forgets this one.
-    pub fn succeeded(&self, email: &str, address: &str, at: Instant) {
-        let mut attempts = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
-        attempts.remove(&Self::account_key(email));
-        for key in [Self::address_key(address), Self::EVERYONE_KEY.to_string()] {
-            if let Some(times) = attempts.get_mut(&key) {
-                if let Some(i) = times.iter().rposition(|t| *t == at) {
-                    times.remove(i);
-                }
-                if times.is_empty() {
-                    attempts.remove(&key);
-                }
-            }
-        }
+    /// The attempt succeeded: the account starts afresh, and the address and everyone forget it.
+    pub async fn succeeded(
+        &self,
+        pool: &SqlitePool,
+        email: &str,
+        attempt: &Attempt,
+    ) -> Result<(), DbError> {
+        sqlx::query("DELETE FROM sign_in_attempts WHERE scope_key = ?")
+            .bind(Self::account_key(email))
+            .execute(pool)
+            .await?;
+        sqlx::query("DELETE FROM sign_in_attempts WHERE attempt = ?")
+            .bind(&attempt.0)
+            .execute(pool)
+            .await?;
+        Ok(())
     }
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::db::test_support::fresh;
 
-    #[test]
-    fn repeated_failures_are_slowed_down_per_account_and_per_address() {
+    fn at(s: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000 + s, 0).expect("time")
+    }
+
+    fn counted(b: Begun) -> Attempt {
+        match b {
+            Begun::Counted(a) => a,
+            Begun::Wait(w) => panic!("waits {w:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn repeated_failures_are_slowed_down_per_account_and_per_address() {
+        let pool = fresh().await;
         let limiter = SignInLimiter::new(Duration::from_secs(600), 3, 5);
-        let t0 = Instant::now();
-        let at = |s| t0 + Duration::from_secs(s);
         for i in 0..3 {
-            assert_eq!(limiter.begin("Ann@x.test", "1.1.1.1", at(i)), Ok(()));
+            counted(
+                limiter
+                    .begin(&pool, "Ann@x.test", "1.1.1.1", at(i))
+                    .await
+                    .expect("db"),
+            );
         }
         // Counted up front: the fourth attempt waits, from any address, whatever its password.
         assert_eq!(
-            limiter.begin("ann@x.test", "2.2.2.2", at(10)),
-            Err(Duration::from_secs(590))
+            limiter
+                .begin(&pool, "ann@x.test", "2.2.2.2", at(10))
+                .await
+                .expect("db"),
+            Begun::Wait(Duration::from_secs(590))
         );
         // Another account from the same address goes on ...
-        assert_eq!(limiter.begin("bob@x.test", "1.1.1.1", at(10)), Ok(()));
-        assert_eq!(limiter.begin("cy@x.test", "1.1.1.1", at(10)), Ok(()));
+        counted(
+            limiter
+                .begin(&pool, "bob@x.test", "1.1.1.1", at(10))
+                .await
+                .expect("db"),
+        );
+        counted(
+            limiter
+                .begin(&pool, "cy@x.test", "1.1.1.1", at(10))
+                .await
+                .expect("db"),
+        );
         // ... until the address reaches its own limit (refused attempts are not counted).
-        assert!(limiter.begin("dee@x.test", "1.1.1.1", at(10)).is_err());
+        assert!(matches!(
+            limiter
+                .begin(&pool, "dee@x.test", "1.1.1.1", at(10))
+                .await
+                .expect("db"),
+            Begun::Wait(_)
+        ));
         // The window slides.
-        assert_eq!(limiter.begin("ann@x.test", "3.3.3.3", at(603)), Ok(()));
-    }
-
-    #[test]
-    fn a_success_forgives_the_account_and_its_own_attempt() {
-        let limiter = SignInLimiter::new(Duration::from_secs(600), 3, 3);
-        let t0 = Instant::now();
-        let at = |s| t0 + Duration::from_secs(s);
-        assert_eq!(limiter.begin("ann@x.test", "1.1.1.1", at(0)), Ok(()));
-        assert_eq!(limiter.begin("ann@x.test", "1.1.1.1", at(1)), Ok(()));
-        assert_eq!(limiter.begin("ann@x.test", "1.1.1.1", at(2)), Ok(()));
-        limiter.succeeded("ann@x.test", "1.1.1.1", at(2));
-        // Two failures remain on the address, none on the account.
-        assert_eq!(limiter.begin("ann@x.test", "1.1.1.1", at(3)), Ok(()));
-        assert_eq!(
-            limiter.begin("bob@x.test", "1.1.1.1", at(4)),
-            Err(Duration::from_secs(596))
+        counted(
+            limiter
+                .begin(&pool, "ann@x.test", "3.3.3.3", at(603))
+                .await
+                .expect("db"),
         );
     }
 
-    #[test]
-    fn many_addresses_share_one_limit_across_everyone() {
+    #[tokio::test]
+    async fn a_success_forgives_the_account_and_its_own_attempt() {
+        let pool = fresh().await;
+        let limiter = SignInLimiter::new(Duration::from_secs(600), 3, 3);
+        counted(
+            limiter
+                .begin(&pool, "ann@x.test", "1.1.1.1", at(0))
+                .await
+                .expect("db"),
+        );
+        counted(
+            limiter
+                .begin(&pool, "ann@x.test", "1.1.1.1", at(1))
+                .await
+                .expect("db"),
+        );
+        let third = counted(
+            limiter
+                .begin(&pool, "ann@x.test", "1.1.1.1", at(2))
+                .await
+                .expect("db"),
+        );
+        limiter
+            .succeeded(&pool, "ann@x.test", &third)
+            .await
+            .expect("db");
+        // Two failures remain on the address, none on the account.
+        counted(
+            limiter
+                .begin(&pool, "ann@x.test", "1.1.1.1", at(3))
+                .await
+                .expect("db"),
+        );
+        assert_eq!(
+            limiter
+                .begin(&pool, "bob@x.test", "1.1.1.1", at(4))
+                .await
+                .expect("db"),
+            Begun::Wait(Duration::from_secs(596))
+        );
+    }
+
+    #[tokio::test]
+    async fn many_addresses_share_one_limit_across_everyone() {
+        let pool = fresh().await;
         let limiter = SignInLimiter::new(Duration::from_secs(600), 3, 3)
             .with_everyone(4, Duration::from_secs(60));
-        let t0 = Instant::now();
-        let at = |s| t0 + Duration::from_secs(s);
-        for i in 0..4u64 {
+        let mut last = None;
+        for i in 0..4i64 {
             let (who, from) = (format!("u{i}@x.test"), format!("10.0.0.{i}"));
-            assert_eq!(limiter.begin(&who, &from, at(i)), Ok(()));
+            last = Some(counted(
+                limiter.begin(&pool, &who, &from, at(i)).await.expect("db"),
+            ));
         }
         // A fifth account from a fifth address, each within its own limit, waits for the first
         // attempt to leave the minute.
         assert_eq!(
-            limiter.begin("u9@x.test", "10.0.0.9", at(10)),
-            Err(Duration::from_secs(50))
+            limiter
+                .begin(&pool, "u9@x.test", "10.0.0.9", at(10))
+                .await
+                .expect("db"),
+            Begun::Wait(Duration::from_secs(50))
         );
         // A success gives its place back.
-        limiter.succeeded("u3@x.test", "10.0.0.3", at(3));
-        assert_eq!(limiter.begin("u9@x.test", "10.0.0.9", at(11)), Ok(()));
-        assert!(limiter.begin("u8@x.test", "10.0.0.8", at(12)).is_err());
-        assert_eq!(limiter.begin("u8@x.test", "10.0.0.8", at(61)), Ok(()));
+        limiter
+            .succeeded(&pool, "u3@x.test", &last.expect("fourth"))
+            .await
+            .expect("db");
+        counted(
+            limiter
+                .begin(&pool, "u9@x.test", "10.0.0.9", at(11))
+                .await
+                .expect("db"),
+        );
+        assert!(matches!(
+            limiter
+                .begin(&pool, "u8@x.test", "10.0.0.8", at(12))
+                .await
+                .expect("db"),
+            Begun::Wait(_)
+        ));
+        counted(
+            limiter
+                .begin(&pool, "u8@x.test", "10.0.0.8", at(61))
+                .await
+                .expect("db"),
+        );
+    }
+
+    #[tokio::test]
+    async fn parallel_attempts_never_pass_a_limit_together() {
+        let pool = crate::server::db::test_support::fresh_shared().await;
+        let limiter = std::sync::Arc::new(SignInLimiter::new(Duration::from_secs(600), 5, 100));
+        let tries = (0..20).map(|i| {
+            let (pool, limiter) = (pool.clone(), limiter.clone());
+            tokio::spawn(async move {
+                limiter
+                    .begin(&pool, "ann@x.test", &format!("10.0.0.{i}"), at(0))
+                    .await
+                    .expect("db")
+            })
+        });
+        let mut passed = 0;
+        for t in tries {
+            if matches!(t.await.expect("task"), Begun::Counted(_)) {
+                passed += 1;
+            }
+        }
+        assert_eq!(passed, 5, "exactly the limit passes");
     }
 }

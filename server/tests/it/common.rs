@@ -127,6 +127,11 @@ pub struct Dashboard {
 }
 
 impl Dashboard {
+    /// The database this dashboard serves, for a second process on it.
+    pub fn database_url(&self) -> String {
+        format!("sqlite://{}", self._dir.path.join("test.db").display())
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }

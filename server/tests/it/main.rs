@@ -13,4 +13,5 @@ mod feed;
 mod hostile;
 mod process;
 mod reliability;
+mod replicas;
 mod sandbox_contract;

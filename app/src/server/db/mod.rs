@@ -254,6 +254,15 @@ pub(crate) mod test_support {
         pool
     }
 
+    /// A throwaway database file with the real migrations and several connections (WAL, as the
+    /// server runs it), for what must hold under concurrency. The file is left in the temp dir.
+    pub async fn fresh_shared() -> SqlitePool {
+        let path = std::env::temp_dir().join(format!("aura-test-{}.db", uuid::Uuid::new_v4()));
+        super::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .expect("connect")
+    }
+
     /// A throwaway in-memory database with nothing in it (one connection: it is the database).
     pub async fn empty() -> SqlitePool {
         let options = SqliteConnectOptions::from_str("sqlite::memory:")
