@@ -15,15 +15,16 @@ macro_rules! keyed_enum {
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-        #[cfg_attr(feature = "ssr", derive(sqlx::Type))]
         $vis enum $name {
             $(
                 $(#[$vmeta])*
                 #[serde(rename = $key)]
-                #[cfg_attr(feature = "ssr", sqlx(rename = $key))]
                 $variant,
             )+
         }
+
+        #[cfg(feature = "ssr")]
+        $crate::keyed::stored_as_text!($name, key);
 
         impl $name {
             pub const ALL: [$name; keyed_enum!(@count $($variant)+)] = [$($name::$variant),+];
@@ -56,6 +57,54 @@ macro_rules! keyed_enum {
 }
 
 pub(crate) use keyed_enum;
+
+/// A value stored as its text (`$text` gives it, `FromStr` reads it back), the same way in every
+/// database sqlx serves: a TEXT column in SQLite and in PostgreSQL alike. (sqlx's derive would
+/// name a custom PostgreSQL type after the Rust one.) Text that reads as no value is a decode
+/// error, never a panic.
+#[cfg(feature = "ssr")]
+macro_rules! stored_as_text {
+    ($ty:ty, $text:ident) => {
+        impl<DB: sqlx::Database> sqlx::Type<DB> for $ty
+        where
+            str: sqlx::Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <str as sqlx::Type<DB>>::type_info()
+            }
+
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <str as sqlx::Type<DB>>::compatible(ty)
+            }
+        }
+
+        impl<'q, DB: sqlx::Database> sqlx::Encode<'q, DB> for $ty
+        where
+            &'q str: sqlx::Encode<'q, DB>,
+        {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <DB as sqlx::Database>::ArgumentBuffer<'q>,
+            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                <&'q str as sqlx::Encode<'q, DB>>::encode_by_ref(&self.$text(), buf)
+            }
+        }
+
+        impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for $ty
+        where
+            &'r str: sqlx::Decode<'r, DB>,
+        {
+            fn decode(
+                value: <DB as sqlx::Database>::ValueRef<'r>,
+            ) -> Result<Self, sqlx::error::BoxDynError> {
+                Ok(<&'r str as sqlx::Decode<'r, DB>>::decode(value)?.parse::<$ty>()?)
+            }
+        }
+    };
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) use stored_as_text;
 
 /// A text that names none of an enum's values.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -5,14 +5,10 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono_tz::Tz;
-use sqlx::encode::IsNull;
-use sqlx::error::BoxDynError;
-use sqlx::sqlite::{SqliteArgumentValue, SqliteTypeInfo, SqliteValueRef};
-use sqlx::{Decode, Encode, Sqlite, Type};
 
 use crate::domain::Violation;
 
-/// A known IANA zone, stored in SQLite as its name.
+/// A known IANA zone, stored as its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Zone(pub Tz);
 
@@ -68,30 +64,7 @@ pub fn zone_names() -> Vec<String> {
         .collect()
 }
 
-impl Type<Sqlite> for Zone {
-    fn type_info() -> SqliteTypeInfo {
-        <&str as Type<Sqlite>>::type_info()
-    }
-
-    fn compatible(ty: &SqliteTypeInfo) -> bool {
-        <&str as Type<Sqlite>>::compatible(ty)
-    }
-}
-
-impl<'q> Encode<'q, Sqlite> for Zone {
-    fn encode_by_ref(
-        &self,
-        args: &mut Vec<SqliteArgumentValue<'q>>,
-    ) -> Result<IsNull, BoxDynError> {
-        <&str as Encode<'q, Sqlite>>::encode_by_ref(&self.name(), args)
-    }
-}
-
-impl<'r> Decode<'r, Sqlite> for Zone {
-    fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
-        Ok(<&str as Decode<'r, Sqlite>>::decode(value)?.parse::<Zone>()?)
-    }
-}
+crate::keyed::stored_as_text!(Zone, name);
 
 #[cfg(test)]
 mod tests {
