@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::domain::ServiceType;
+use crate::domain::{LATE_CANCEL_NOTICE_HOURS, ServiceType};
 use crate::model::{CancellationInfo, SyncStatus};
 
 /// A coloured tag naming the service type (colour is never the only signal: the text is there).
@@ -30,6 +30,17 @@ pub fn CancellationFacts(info: CancellationInfo) -> impl IntoView {
             <dd class="prewrap reason">{info.reason}</dd>
             <dt>"Future windows removed"</dt>
             <dd>{info.removed_occurrences}</dd>
+            {info
+                .late
+                .then(|| {
+                    view! {
+                        <dt>"Notice"</dt>
+                        <dd class="late">
+                            <span class="badge late-badge">"Late cancellation"</span>
+                            {format!(" — asked while a window was open or less than {LATE_CANCEL_NOTICE_HOURS} hours before the next")}
+                        </dd>
+                    }
+                })}
         </dl>
     }
 }

@@ -53,6 +53,22 @@ impl Occurrence {
     }
 }
 
+/// A cancel asked for less than this long before the next window opens (or while one is open) is a
+/// late cancellation. AURA documents no notice period: this is the dashboard's own rule, shown in
+/// the ledger so account managers see which cancellations came at short notice.
+pub const LATE_CANCEL_NOTICE_HOURS: i64 = 24;
+
+impl Schedule {
+    /// Whether cancelling at `asked` is late: a window was open then, or the next one opened
+    /// within [`LATE_CANCEL_NOTICE_HOURS`].
+    pub fn is_late_cancel<Z: TimeZone>(&self, tz: &Z, asked: DateTime<Utc>) -> bool {
+        let notice = chrono::Duration::hours(LATE_CANCEL_NOTICE_HOURS);
+        self.occurrences_from(tz, asked)
+            .find(|o| o.closes > asked)
+            .is_some_and(|o| o.opens <= asked || o.opens - asked < notice)
+    }
+}
+
 /// The instant a local wall-clock time names in `tz`, with the RFC 5545 rules for gaps and overlaps.
 /// Returns the instant and whether it fell in a gap / was ambiguous.
 pub fn resolve_local<Z: TimeZone>(tz: &Z, local: NaiveDateTime) -> (DateTime<Utc>, bool, bool) {
@@ -210,6 +226,30 @@ mod tests {
         DateTime::parse_from_rfc3339(s)
             .expect("rfc3339")
             .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn a_cancel_is_late_within_a_day_of_the_next_window_or_while_one_is_open() {
+        // Weekly on Fridays at 22:00 for 90 minutes, London, December 2026 (GMT).
+        let s = schedule(
+            &London,
+            date(2026, 12, 1),
+            date(2026, 12, 31),
+            Repeat::weekly([Weekday::Fri]),
+            time(22, 0),
+            90,
+        );
+        // Wednesday evening: two days' notice.
+        assert!(!s.is_late_cancel(&London, utc("2026-12-02T20:00:00Z")));
+        // Thursday 22:00: exactly 24 hours is enough notice; a minute later is not.
+        assert!(!s.is_late_cancel(&London, utc("2026-12-03T22:00:00Z")));
+        assert!(s.is_late_cancel(&London, utc("2026-12-03T22:01:00Z")));
+        // While the window is open.
+        assert!(s.is_late_cancel(&London, utc("2026-12-04T23:00:00Z")));
+        // Just after it closed: the next is a week away.
+        assert!(!s.is_late_cancel(&London, utc("2026-12-04T23:31:00Z")));
+        // After the last window: nothing left to be late for.
+        assert!(!s.is_late_cancel(&London, utc("2027-01-01T00:00:00Z")));
     }
 
     fn schedule(

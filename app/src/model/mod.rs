@@ -295,6 +295,8 @@ pub struct CancellationInfo {
     pub removed_occurrences: i64,
     /// Asked, not yet done (AURA's side still to be confirmed).
     pub pending: bool,
+    /// Asked while a window was open or less than `LATE_CANCEL_NOTICE_HOURS` before the next.
+    pub late: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -120,6 +120,7 @@ pub async fn cancellations_csv(state: &AppState, viewer: &Viewer) -> Result<Stri
         "On behalf of",
         "Reason",
         "Windows removed",
+        "Late",
     ]);
     for booking in cancellation_ledger(state, viewer).await? {
         let Some(c) = &booking.cancellation else {
@@ -139,6 +140,12 @@ pub async fn cancellations_csv(state: &AppState, viewer: &Viewer) -> Result<Stri
             field(c.on_behalf_of.as_deref().unwrap_or_default(), true),
             field(&c.reason, true),
             c.removed_occurrences.to_string(),
+            if booking.schedule.is_late_cancel(tz, c.requested_at) {
+                "yes"
+            } else {
+                "no"
+            }
+            .to_string(),
         ]);
     }
     Ok(csv.0)

@@ -136,6 +136,23 @@ async fn the_exports_hold_what_the_page_lists_quoted_for_a_spreadsheet() {
     assert_eq!(row[1], "'=HYPERLINK(\"http://evil\")");
     assert_eq!(row[10], reason);
     assert_eq!(row[11], "4");
+    // Its first window was 15 hours away: a late cancellation, as the page says too.
+    assert_eq!(row[12], "yes");
+    let page: UpcomingView = decode(
+        dash.http
+            .get(dash.url(&format!("{}?days=30", LoadUpcoming::PATH)))
+            .send()
+            .await
+            .expect("page"),
+    )
+    .await
+    .expect("page");
+    let listed = page
+        .cancellations
+        .iter()
+        .find(|c| c.booking_id == dropped.booking_id)
+        .expect("in the ledger");
+    assert!(listed.cancellation.late);
     assert!(
         chrono::DateTime::parse_from_rfc3339(&row[5]).is_ok(),
         "{}",

@@ -80,6 +80,9 @@ fn cancellation_info(c: &CancellationRecord, booking: &Booking) -> CancellationI
         on_behalf_of: c.on_behalf_of.clone(),
         removed_occurrences: c.removed_occurrences,
         pending: c.done_at.is_none(),
+        late: booking
+            .schedule
+            .is_late_cancel(booking.zone.tz(), c.requested_at),
     }
 }
 
