@@ -41,6 +41,19 @@ fn read_csv(text: &str) -> Vec<Vec<String>> {
     rows
 }
 
+/// The upcoming page's data for the next 30 days, as `client` sees it.
+async fn upcoming_page(client: &reqwest::Client, dash: &crate::common::Dashboard) -> UpcomingView {
+    decode(
+        client
+            .get(dash.url(&format!("{}?days=30", LoadUpcoming::PATH)))
+            .send()
+            .await
+            .expect("page"),
+    )
+    .await
+    .expect("page")
+}
+
 #[tokio::test]
 async fn the_exports_hold_what_the_page_lists_quoted_for_a_spreadsheet() {
     let sb = start_sandbox(SandboxConfig::default()).await;
@@ -96,15 +109,7 @@ async fn the_exports_hold_what_the_page_lists_quoted_for_a_spreadsheet() {
     let text = String::from_utf8(bytes.to_vec()).expect("UTF-8");
     let rows = read_csv(text.trim_start_matches('\u{feff}'));
     assert_eq!(rows[0][..4], ["Date", "Opens", "Closes", "Time zone"]);
-    let page: UpcomingView = decode(
-        dash.http
-            .get(dash.url(&format!("{}?days=30", LoadUpcoming::PATH)))
-            .send()
-            .await
-            .expect("page"),
-    )
-    .await
-    .expect("page");
+    let page = upcoming_page(&dash.http, &dash).await;
     // The same windows, in the same order, as the page.
     assert_eq!(rows.len() - 1, page.occurrences.len());
     for (row, o) in rows[1..].iter().zip(&page.occurrences) {
@@ -138,15 +143,7 @@ async fn the_exports_hold_what_the_page_lists_quoted_for_a_spreadsheet() {
     assert_eq!(row[11], "4");
     // Its first window was 15 hours away: a late cancellation, as the page says too.
     assert_eq!(row[12], "yes");
-    let page: UpcomingView = decode(
-        dash.http
-            .get(dash.url(&format!("{}?days=30", LoadUpcoming::PATH)))
-            .send()
-            .await
-            .expect("page"),
-    )
-    .await
-    .expect("page");
+    let page = upcoming_page(&dash.http, &dash).await;
     let listed = page
         .cancellations
         .iter()

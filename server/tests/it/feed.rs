@@ -17,6 +17,19 @@ use app::model::AccountView;
 use app::server::aura::wire::ServiceCatalog;
 use server::sandbox::SandboxConfig;
 
+/// The account page's data, as `client` sees it.
+async fn account(dash: &Dashboard, client: &reqwest::Client) -> AccountView {
+    decode(
+        client
+            .get(dash.url(LoadAccount::PATH))
+            .send()
+            .await
+            .expect("account"),
+    )
+    .await
+    .expect("account")
+}
+
 /// Issues (or replaces) `client`'s feed and reads its address from the account page's one-time
 /// flash, as the page shows it.
 async fn issue_feed(dash: &Dashboard, client: &reqwest::Client) -> String {
@@ -26,27 +39,11 @@ async fn issue_feed(dash: &Dashboard, client: &reqwest::Client) -> String {
         .await
         .expect("start");
     assert!(r.status().is_success(), "{}", r.status());
-    let view: AccountView = decode(
-        client
-            .get(dash.url(LoadAccount::PATH))
-            .send()
-            .await
-            .expect("account"),
-    )
-    .await
-    .expect("account");
+    let view = account(dash, client).await;
     assert!(view.feed.active);
     let path = view.flash.and_then(|f| f.reveal).expect("shown once");
     // Shown once: the next load has no address.
-    let again: AccountView = decode(
-        client
-            .get(dash.url(LoadAccount::PATH))
-            .send()
-            .await
-            .expect("account"),
-    )
-    .await
-    .expect("account");
+    let again = account(dash, client).await;
     assert!(again.flash.and_then(|f| f.reveal).is_none());
     path
 }
@@ -224,16 +221,7 @@ async fn a_feed_is_shown_once_replaced_and_turned_off_and_holds_the_viewers_book
         .expect("stop");
     assert!(r.status().is_success());
     assert_eq!(read_feed(&dash, &newer).await.0, StatusCode::NOT_FOUND);
-    let view: AccountView = decode(
-        dash.http
-            .get(dash.url(LoadAccount::PATH))
-            .send()
-            .await
-            .expect("account"),
-    )
-    .await
-    .expect("account");
-    assert!(!view.feed.active);
+    assert!(!account(&dash, &dash.http).await.feed.active);
     // B's is untouched.
     assert_eq!(read_feed(&dash, &b_path).await.0, StatusCode::OK);
 
