@@ -9,10 +9,10 @@ use chrono::{DateTime, Utc};
 use super::auth::{self, Viewer, hash_password, password_matches};
 use super::db::{self, CustomerFacts, CustomerRow, DbError, NewUser, Unique, UserRow};
 use super::error::{ServerError, set_retry_after};
-use super::forms::{Done, kept};
+use super::forms::{Done, checked, kept, zone_at};
 use super::state::AppState;
 use super::throttle::Begun;
-use super::zone::{Zone, check_zone, zone_names};
+use super::zone::zone_names;
 use crate::domain::{
     Field, FieldErrors, MAX_AURA_CUSTOMER_ID, Violation, check_email, check_new_password,
     check_required,
@@ -22,16 +22,6 @@ use crate::model::{
     AdminCustomerView, AdminCustomersView, AdminUsersView, CustomerListItem, CustomerOption,
     FormFlash, ManagerOption, Role, SiteView, UserListItem,
 };
-
-/// Runs a rule, keeping its problem (if any) at its field.
-fn checked<T>(errors: &mut FieldErrors, rule: Result<T, Violation>) -> Option<T> {
-    rule.map_err(|v| errors.add(v)).ok()
-}
-
-/// A zone picked (or typed) in a form, its problem at this form's `field`.
-fn zone_at(errors: &mut FieldErrors, field: Field, name: &str) -> Option<Zone> {
-    check_zone(name).map_err(|v| errors.push(field, &v)).ok()
-}
 
 // --- Signing in ----------------------------------------------------------------------------------
 

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use super::auth;
 use super::error::{ServerError, with_status};
+use super::zone::{Zone, check_zone};
+use crate::domain::{Field, FieldErrors, Violation};
 use crate::error::AppError;
 use crate::model::FormFlash;
 
@@ -105,6 +107,16 @@ async fn finish(
 pub async fn back_to(form: &str, back: &str) -> Result<(), AppError> {
     let back = auth::local_path(back);
     finish_form(form, &back, Default::default(), Ok(Done::go(back.clone()))).await
+}
+
+/// Runs a rule, keeping its problem (if any) at its field.
+pub fn checked<T>(errors: &mut FieldErrors, rule: Result<T, Violation>) -> Option<T> {
+    rule.map_err(|v| errors.add(v)).ok()
+}
+
+/// A zone picked (or typed) in a form, its problem at this form's `field`.
+pub fn zone_at(errors: &mut FieldErrors, field: Field, name: &str) -> Option<Zone> {
+    check_zone(name).map_err(|v| errors.push(field, &v)).ok()
 }
 
 /// Keeps what a form sent, minus secrets, for the redirect back.

@@ -10,9 +10,9 @@ use chrono::{DateTime, Utc};
 use super::auth::Viewer;
 use super::db::{self, DbError, NewSite, Retired, SiteRow, Unique};
 use super::error::ServerError;
-use super::forms::{Done, kept};
+use super::forms::{Done, checked, kept, zone_at};
 use super::state::AppState;
-use super::zone::{check_zone, zone_names};
+use super::zone::zone_names;
 use crate::domain::{
     Field, FieldErrors, MAX_SITE_NAME_CHARS, Violation, check_required, parse_location,
 };
@@ -107,13 +107,11 @@ pub async fn add_site(
 ) -> Result<Done, ServerError> {
     let id = viewer.customer(customer_id)?.id;
     let mut errors = FieldErrors::default();
-    let name = check_site_name(input.name).map_err(|v| errors.add(v)).ok();
+    let name = checked(&mut errors, check_site_name(input.name));
     let location = parse_location(input.address, input.latitude, input.longitude)
         .map_err(|e| errors.merge(e))
         .ok();
-    let zone = check_zone(input.timezone)
-        .map_err(|v| errors.push(Field::Timezone, &v))
-        .ok();
+    let zone = zone_at(&mut errors, Field::Timezone, input.timezone);
     errors.into_result()?;
     let (Some(name), Some(location), Some(timezone)) = (name, location, zone) else {
         return Err(ServerError::internal("validated site input went missing"));
