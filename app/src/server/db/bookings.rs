@@ -413,7 +413,6 @@ pub async fn bookings_between(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<Booking>, DbError> {
-    // A window opens no later than date_to and closes at most a day after it opens.
     all_typed(
         sqlx::query_as::<_, BookingRow>(select_bookings!(
             "WHERE ",
@@ -425,10 +424,7 @@ pub async fn bookings_between(
         .bind_scope(scope)
         .bind_statuses(statuses)
         .bind(StoredInstant(to))
-        .bind(StoredInstant(
-            from.checked_sub_signed(chrono::Duration::days(1))
-                .unwrap_or(DateTime::<Utc>::MIN_UTC),
-        ))
+        .bind(StoredInstant(super::window_end_margin(from)))
         .fetch_all(ex)
         .await?,
     )

@@ -159,6 +159,14 @@ pub async fn migrate(pool: &SqlitePool) -> Result<(), DbError> {
     Ok(())
 }
 
+/// The earliest `date_to` of a booking that may still have a window open at `at` or later: a
+/// window opens no later than `date_to` and lasts at most a day, so a booking whose `date_to` is a
+/// day or more before `at` has nothing left by then.
+pub(crate) fn window_end_margin(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.checked_sub_signed(chrono::Duration::days(1))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
 /// Whose data a query may return: every customer (administrators) or the listed ones.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CustomerScope {

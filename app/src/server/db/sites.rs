@@ -166,7 +166,7 @@ pub async fn site_in_scope(
 }
 
 /// `WHERE` fragment: booking `b` is still to happen (active, with a window not yet over) — bound
-/// with the active statuses, then [`window_end_margin`] of now.
+/// with the active statuses, then [`super::window_end_margin`] of now.
 macro_rules! still_to_happen {
     () => {
         concat!(super::status_in!(), " AND b.date_to >= ?")
@@ -187,16 +187,9 @@ pub async fn sites_in_use(
     ))
     .bind(customer_id)
     .bind_statuses(&crate::model::SyncStatus::ACTIVE)
-    .bind(super::StoredInstant(window_end_margin(now)))
+    .bind(super::StoredInstant(super::window_end_margin(now)))
     .fetch_all(ex)
     .await?)
-}
-
-/// A window opens no later than `date_to` and lasts at most a day: a booking whose `date_to` is a
-/// day or more before `now` has nothing left.
-fn window_end_margin(now: DateTime<Utc>) -> DateTime<Utc> {
-    now.checked_sub_signed(chrono::Duration::days(1))
-        .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 pub async fn rename_site(
@@ -228,7 +221,7 @@ pub async fn retire_site(
     now: DateTime<Utc>,
 ) -> Result<Retired, DbError> {
     use super::BindExt;
-    let margin = super::StoredInstant(window_end_margin(now));
+    let margin = super::StoredInstant(super::window_end_margin(now));
     let changed = sqlx::query(concat!(
         "UPDATE sites SET retired_at = COALESCE(retired_at, ?) WHERE id = ? AND NOT EXISTS (
             SELECT 1 FROM bookings b WHERE b.site_id = sites.id AND ",
