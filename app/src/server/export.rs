@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::auth::Viewer;
-use super::bookings::{cancellation_ledger, upcoming_view};
+use super::bookings::{cancellation_ledger, occurrence_view, upcoming_windows};
 use super::error::ServerError;
 use super::state::AppState;
 
@@ -59,10 +59,6 @@ fn local_time(at: DateTime<Utc>, tz: &Tz) -> String {
         .to_string()
 }
 
-fn zone_of(name: &str) -> Tz {
-    name.parse().unwrap_or(chrono_tz::UTC)
-}
-
 /// The upcoming windows of the next `days` days, as the upcoming page lists them.
 pub async fn upcoming_csv(
     state: &AppState,
@@ -70,7 +66,7 @@ pub async fn upcoming_csv(
     days: u32,
     now: DateTime<Utc>,
 ) -> Result<String, ServerError> {
-    let view = upcoming_view(state, viewer, days, now).await?;
+    let upcoming = upcoming_windows(state, viewer, days, now).await?;
     let mut csv = Csv::new(&[
         "Date",
         "Opens",
@@ -85,12 +81,13 @@ pub async fn upcoming_csv(
         "Place",
         "Notes",
     ]);
-    for o in view.occurrences {
-        let tz = zone_of(&o.timezone);
+    for (booking, window) in upcoming.iter() {
+        let tz = booking.zone.tz();
+        let o = occurrence_view(booking, window);
         csv.row([
             o.local_date.to_string(),
-            local_time(o.opens, &tz),
-            local_time(o.closes, &tz),
+            local_time(o.opens, tz),
+            local_time(o.closes, tz),
             field(&o.timezone, false),
             field(&o.time_label, false),
             o.booking_id.to_string(),

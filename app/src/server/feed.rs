@@ -4,7 +4,7 @@
 //! is read (the same scope as the pages): times in each site's zone (`TZID` with a `VTIMEZONE`),
 //! cancelled bookings as `STATUS:CANCELLED`, one stable `UID` per window.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, NaiveDateTime, Offset, TimeZone, Utc};
 use chrono_tz::{OffsetComponents, OffsetName, Tz};
@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::auth::Viewer;
 use super::blocking::EXPANSION;
-use super::bookings::smallest_of_sorted;
+use super::bookings::soonest_windows;
 use super::db::{self, Booking};
 use super::error::ServerError;
 use super::forms::Done;
@@ -157,31 +157,25 @@ pub fn calendar_text(
         .name(title)
         .append_property(("REFRESH-INTERVAL;VALUE=DURATION", "PT1H"))
         .append_property(("X-PUBLISHED-TTL", "PT1H"));
-    let lists = bookings.iter().map(|booking| {
-        booking
-            .schedule
-            .occurrences_between(booking.zone.tz(), from, to)
-            .map(move |o| ((o.opens, booking.id), (booking, o)))
-    });
     // One more than shown tells whether any were left out.
-    let mut windows = smallest_of_sorted(lists, MAX_FEED_EVENTS + 1);
+    let mut windows = soonest_windows(bookings, from, to, MAX_FEED_EVENTS + 1, |_| true);
     if windows.len() > MAX_FEED_EVENTS
-        && let Some(((first_left_out, _), _)) = windows.pop()
+        && let Some((_, first_left_out)) = windows.pop()
     {
         calendar.description(&format!(
             "The {MAX_FEED_EVENTS} windows opening soonest, up to {} UTC; the dashboard lists the rest.",
-            first_left_out.format("%Y-%m-%d %H:%M")
+            first_left_out.opens.format("%Y-%m-%d %H:%M")
         ));
     }
-    let mut zones = BTreeSet::new();
-    for (_, (booking, o)) in &windows {
-        zones.insert(booking.zone.name());
+    let mut zones = BTreeMap::new();
+    for (i, o) in &windows {
+        let booking = &bookings[*i];
+        zones.insert(booking.zone.name(), *booking.zone.tz());
         calendar.push(event(booking, o, origin, now));
     }
     let text = calendar.to_string();
     let timezones: String = zones
-        .iter()
-        .filter_map(|name| name.parse::<Tz>().ok())
+        .into_values()
         // Windows in range opened up to a day before `from` and close up to a day after `to`.
         .map(|tz| vtimezone(tz, from - Duration::days(1), to + Duration::days(1)))
         .collect();

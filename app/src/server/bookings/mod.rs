@@ -14,8 +14,11 @@ pub use book::{book, create_body_for, form_data, preview};
 pub use calendar::{CalendarQuery, RawCalendarQuery, ViewerZones, calendar_view};
 pub use cancel::{cancel, cancel_with_pair};
 pub use resolve::{resolve, send_from_next_window};
-pub(crate) use views::smallest_of_sorted;
-pub use views::{attention_view, booking_detail, cancellation_ledger, upcoming_view};
+pub(crate) use views::soonest_windows;
+pub use views::{
+    UpcomingWindows, attention_view, booking_detail, cancellation_ledger, upcoming_view,
+    upcoming_windows,
+};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -86,7 +89,7 @@ fn cancellation_info(c: &CancellationRecord, booking: &Booking) -> CancellationI
     }
 }
 
-fn occurrence_view(booking: &Booking, o: &Occurrence) -> OccurrenceView {
+pub(crate) fn occurrence_view(booking: &Booking, o: &Occurrence) -> OccurrenceView {
     occurrence_view_in(booking, o, None)
 }
 

@@ -3,11 +3,13 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::domain::Occurrence;
+
 use super::{REMOVED_COUNT_CAP, cancellation_info, occurrence_view};
 use crate::error::AppError;
 use crate::model::{
     AttentionItem, AttentionView, BookingDetail, CancellationView, ContactView, EventView,
-    OccurrenceView, PairView, Role, SyncStatus, UpcomingView,
+    PairView, Role, SyncStatus, UpcomingView,
 };
 use crate::server::auth::Viewer;
 use crate::server::blocking::EXPANSION;
@@ -191,13 +193,11 @@ pub async fn upcoming_view(
     days: u32,
     now: DateTime<Utc>,
 ) -> Result<UpcomingView, ServerError> {
-    let days = days.clamp(1, 366);
-    let to = now + Duration::days(i64::from(days));
-    let scope = viewer.view_scope();
-    let bookings = db::active_bookings_between(&state.pool, &scope, now, to).await?;
-    let occurrences = EXPANSION
-        .run(move || nearest_windows(&bookings, now, to, UPCOMING_LIMIT))
-        .await?;
+    let upcoming = upcoming_windows(state, viewer, days, now).await?;
+    let occurrences = upcoming
+        .iter()
+        .map(|(booking, o)| occurrence_view(booking, o))
+        .collect();
     let cancellations = cancellation_ledger(state, viewer)
         .await?
         .into_iter()
@@ -214,7 +214,7 @@ pub async fn upcoming_view(
         })
         .collect();
     Ok(UpcomingView {
-        days,
+        days: upcoming.days,
         showing_for: viewer.showing_for(),
         show_customer: viewer.sees_several(),
         occurrences,
@@ -244,31 +244,70 @@ pub async fn cancellation_ledger(
     Ok(db::cancelled_bookings(&state.pool, &viewer.view_scope(), CANCELLATIONS_LIMIT).await?)
 }
 
-/// The `limit` windows opening soonest in `[now, to)` across `bookings`, in time order (ties by
-/// booking number).
-fn nearest_windows(
-    bookings: &[db::Booking],
+/// The upcoming list's windows: those opening in the next `days` days (1 to 366) of the bookings
+/// in the viewer's view, soonest first, at most [`UPCOMING_LIMIT`]. The page and its CSV export
+/// both list exactly these.
+pub struct UpcomingWindows {
+    pub days: u32,
+    bookings: Vec<db::Booking>,
+    /// Each window with the index of its booking.
+    windows: Vec<(usize, Occurrence)>,
+}
+
+impl UpcomingWindows {
+    pub fn iter(&self) -> impl Iterator<Item = (&db::Booking, &Occurrence)> {
+        self.windows.iter().map(|(i, o)| (&self.bookings[*i], o))
+    }
+}
+
+pub async fn upcoming_windows(
+    state: &AppState,
+    viewer: &Viewer,
+    days: u32,
     now: DateTime<Utc>,
+) -> Result<UpcomingWindows, ServerError> {
+    let days = days.clamp(1, 366);
+    let to = now + Duration::days(i64::from(days));
+    let bookings = db::active_bookings_between(&state.pool, &viewer.view_scope(), now, to).await?;
+    EXPANSION
+        .run(move || {
+            let windows = soonest_windows(&bookings, now, to, UPCOMING_LIMIT, |o| o.opens >= now);
+            UpcomingWindows {
+                days,
+                bookings,
+                windows,
+            }
+        })
+        .await
+}
+
+/// The `limit` windows in `[from, to)` across `bookings` that `keep` accepts, soonest first (ties
+/// by booking number), each with the index of its booking. Only about `limit` windows per booking
+/// are expanded, however long the bookings run.
+pub(crate) fn soonest_windows(
+    bookings: &[db::Booking],
+    from: DateTime<Utc>,
     to: DateTime<Utc>,
     limit: usize,
-) -> Vec<OccurrenceView> {
-    let lists = bookings.iter().map(|booking| {
+    keep: impl Fn(&Occurrence) -> bool + Copy,
+) -> Vec<(usize, Occurrence)> {
+    let lists = bookings.iter().enumerate().map(|(i, booking)| {
         booking
             .schedule
-            .occurrences_between(booking.zone.tz(), now, to)
-            .filter(move |o| o.opens >= now)
-            .map(move |o| ((o.opens, booking.id), (booking, o)))
+            .occurrences_between(booking.zone.tz(), from, to)
+            .filter(move |o| keep(o))
+            .map(move |o| ((o.opens, booking.id), (i, o)))
     });
     smallest_of_sorted(lists, limit)
         .into_iter()
-        .map(|(_, (booking, o))| occurrence_view(booking, &o))
+        .map(|(_, window)| window)
         .collect()
 }
 
 /// The `limit` smallest items of several lists, each already in ascending order of its key, in
 /// order. Keeps only `limit` items at a time and stops reading a list at its first item larger than
 /// all of them: the work stays near `limit` per list however long the lists are.
-pub(crate) fn smallest_of_sorted<K: Ord, T>(
+fn smallest_of_sorted<K: Ord, T>(
     lists: impl IntoIterator<Item = impl IntoIterator<Item = (K, T)>>,
     limit: usize,
 ) -> Vec<(K, T)> {
