@@ -266,23 +266,26 @@ pub async fn preview(
         });
     }
     let schedule = schedule_of(&when, zone);
-    let occurrences = schedule
-        .occurrences(tz)
+    // The windows the preview counts (and checks for overlaps), expanded once.
+    let windows: Vec<Occurrence> = schedule.occurrences(tz).take(PREVIEW_COUNT_CAP).collect();
+    let occurrences = windows
+        .iter()
         .take(count)
         .map(|o| PreviewOccurrence {
             date_label: date_label(o.local_date),
             time_label: window_label(o.opens, o.closes, tz),
-            notes: occurrence_notes(&o, schedule.start_time, tz),
+            notes: occurrence_notes(o, schedule.start_time, tz),
         })
         .collect();
-    let total = schedule.occurrences(tz).take(PREVIEW_COUNT_CAP).count();
+    let total = windows.len();
+    let first_opens = windows.first().map(|o| o.opens);
     let errors = match check_timing(&schedule, tz, now) {
         Ok(_) => FieldErrors::default(),
         Err(v) => v.into(),
     };
     let overlaps = match (customer, draft.site_id, draft.service_type) {
         (Some(customer), Some(site), Some(service)) => {
-            overlaps_at(state, customer.id, site, service, &schedule, zone).await?
+            overlaps_at(state, customer.id, site, service, windows).await?
         }
         _ => Vec::new(),
     };
@@ -290,27 +293,22 @@ pub async fn preview(
         timezone,
         occurrences,
         total,
-        first_opens: schedule.first_occurrence(tz).map(|o| o.opens),
+        first_opens,
         errors,
         overlaps,
     })
 }
 
-/// Existing active bookings of `service` at saved site `site` whose windows overlap the first
-/// [`PREVIEW_COUNT_CAP`] windows of `schedule`: each with its first overlapping window and how many
-/// of the new windows meet it. At most [`MAX_OVERLAPS_SHOWN`] bookings are named.
+/// Existing active bookings of `service` at saved site `site` whose windows overlap `mine` (the
+/// new booking's first windows, in order): each with its first overlapping window and how many of
+/// the new windows meet it. At most [`MAX_OVERLAPS_SHOWN`] bookings are named.
 async fn overlaps_at(
     state: &AppState,
     customer_id: i64,
     site: i64,
     service: crate::domain::ServiceType,
-    schedule: &Schedule,
-    zone: Zone,
+    mine: Vec<Occurrence>,
 ) -> Result<Vec<Overlap>, ServerError> {
-    let mine: Vec<Occurrence> = schedule
-        .occurrences(zone.tz())
-        .take(PREVIEW_COUNT_CAP)
-        .collect();
     let (Some(from), Some(to)) = (
         mine.first().map(|o| o.opens),
         mine.iter().map(|o| o.closes).max(),
