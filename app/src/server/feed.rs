@@ -282,9 +282,9 @@ fn location_text(booking: &Booking) -> String {
         parts.push(a.clone());
     }
     if parts.is_empty()
-        && let Some((lat, lon)) = booking.location.coordinates
+        && let Some(coordinates) = booking.location.coordinates
     {
-        parts.push(format!("{lat:.5}, {lon:.5}"));
+        parts.push(super::present::coordinates_label(coordinates));
     }
     parts.join(", ")
 }

@@ -5,6 +5,11 @@ use chrono_tz::Tz;
 
 use crate::domain::{Occurrence, format_start_time};
 
+/// e.g. "51.50720, -0.12760": coordinates as every page, list, export and feed shows them.
+pub fn coordinates_label((lat, lon): (f64, f64)) -> String {
+    format!("{lat:.5}, {lon:.5}")
+}
+
 /// e.g. "Wed 2 Dec 2026"
 pub fn date_label(d: NaiveDate) -> String {
     d.format("%a %-d %b %Y").to_string()

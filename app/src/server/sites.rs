@@ -80,7 +80,7 @@ pub async fn sites_view(
                 coordinates: row
                     .latitude
                     .zip(row.longitude)
-                    .map(|(lat, lon)| format!("{lat:.5}, {lon:.5}")),
+                    .map(super::present::coordinates_label),
                 bookings,
                 site: row.into(),
             }

@@ -94,7 +94,7 @@ pub async fn booking_detail(
         coordinates: booking
             .location
             .coordinates
-            .map(|(lat, lon)| format!("{lat:.5}, {lon:.5}")),
+            .map(crate::server::present::coordinates_label),
         timezone: timezone.to_string(),
         repeat: schedule.repeat.describe(),
         dates: if booking.first_date == booking.last_date {

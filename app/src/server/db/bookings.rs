@@ -89,7 +89,7 @@ impl Booking {
             .or_else(|| {
                 self.location
                     .coordinates
-                    .map(|(lat, lon)| format!("{lat:.5}, {lon:.5}"))
+                    .map(crate::server::present::coordinates_label)
             })
             .unwrap_or_default()
     }
