@@ -1,4 +1,5 @@
-//! Turning instants into text a person reads: always in the zone they belong to, naming it.
+//! Turning instants (and coordinates) into text a person reads: times always in the zone they
+//! belong to, naming it.
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
