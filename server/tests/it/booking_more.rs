@@ -7,8 +7,10 @@ use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::common::{book_as, decode, draft, london_site, ready, start_dashboard, start_sandbox};
-use app::api::bookings::{CancelBooking, LoadBooking, LoadBookingForm, PreviewSchedule};
+use crate::common::{
+    book_as, cancel_as, decode, draft, london_site, ready, start_dashboard, start_sandbox,
+};
+use app::api::bookings::{LoadBooking, LoadBookingForm, PreviewSchedule};
 use app::domain::{BookingDraft, Field, PairRole, RepeatKind, ServiceType};
 use app::model::{BookingDetail, BookingStart, SchedulePreview, SyncStatus};
 use app::server::aura::wire::{RequestStatus, ServiceCatalog};
@@ -269,18 +271,15 @@ async fn a_lock_is_booked_with_its_unlock_and_cancelled_together() {
         (pair.role, pair.other_id, pair.other_cancellable),
         (PairRole::Lock, unlock.id, true)
     );
-    let r = dash
-        .http
-        .post(dash.url(CancelBooking::PATH))
-        .form(&[
-            ("id", locked.id.to_string()),
-            ("reason", "Shop closed for good".into()),
-            ("also_pair", "true".into()),
-        ])
-        .send()
-        .await
-        .expect("cancel");
-    assert!(r.status().is_success(), "{}", r.status());
+    cancel_as(
+        &dash.http,
+        &dash.url(""),
+        locked.id,
+        "Shop closed for good",
+        &[("also_pair", "true")],
+    )
+    .await
+    .expect("both cancelled");
     let statuses: Vec<SyncStatus> = [locked.id, unlock.id]
         .iter()
         .map(|id| {
@@ -314,17 +313,15 @@ async fn a_lock_is_booked_with_its_unlock_and_cancelled_together() {
     let booked2 = book_as(&dash.http, &dash.url(""), &lock2)
         .await
         .expect("booked");
-    let r = dash
-        .http
-        .post(dash.url(CancelBooking::PATH))
-        .form(&[
-            ("id", booked2.booking_id.to_string()),
-            ("reason", "Only the lock".into()),
-        ])
-        .send()
-        .await
-        .expect("cancel");
-    assert!(r.status().is_success());
+    cancel_as(
+        &dash.http,
+        &dash.url(""),
+        booked2.booking_id,
+        "Only the lock",
+        &[],
+    )
+    .await
+    .expect("the lock cancelled");
     let active = db::active_bookings(&dash.state.pool, &CustomerScope::Only(vec![dash.a.id]))
         .await
         .expect("read");

@@ -412,6 +412,35 @@ pub async fn book_as(
     .await
 }
 
+/// Cancels booking `id` through the dashboard at `dash_url` as `client`, with `reason` (and any
+/// `extra` form fields, such as `also_pair`); nothing, or the refusal.
+pub async fn cancel_as(
+    client: &reqwest::Client,
+    dash_url: &str,
+    id: i64,
+    reason: &str,
+    extra: &[(&str, &str)],
+) -> Result<(), AppError> {
+    use leptos::server_fn::ServerFn;
+    let id = id.to_string();
+    let form: Vec<(&str, &str)> = [("id", id.as_str()), ("reason", reason)]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .collect();
+    decode(
+        client
+            .post(format!(
+                "{dash_url}{}",
+                app::api::bookings::CancelBooking::PATH
+            ))
+            .form(&form)
+            .send()
+            .await
+            .expect("cancel"),
+    )
+    .await
+}
+
 /// Every window a calendar answer draws (a month day's shown ones, a week's items, an agenda's).
 pub fn drawn_windows(view: &app::model::CalendarView) -> Vec<&app::model::OccurrenceView> {
     use app::model::CalendarBody;

@@ -62,16 +62,7 @@ async fn page_html(dash: &Dashboard, path: &str) -> String {
 }
 
 async fn cancel(dash: &Dashboard, id: i64, reason: &str) -> Result<(), AppError> {
-    let form = [("id", id.to_string()), ("reason", reason.to_string())];
-    decode(
-        dash.http
-            .post(dash.url(CancelBooking::PATH))
-            .form(&form)
-            .send()
-            .await
-            .expect("cancel"),
-    )
-    .await
+    crate::common::cancel_as(&dash.http, &dash.url(""), id, reason, &[]).await
 }
 
 #[tokio::test]

@@ -4,8 +4,10 @@
 use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
 
-use crate::common::{book_as, decode, draft, london_site, start_dashboard, start_sandbox};
-use app::api::bookings::{CancelBooking, LoadUpcoming};
+use crate::common::{
+    book_as, cancel_as, decode, draft, london_site, start_dashboard, start_sandbox,
+};
+use app::api::bookings::LoadUpcoming;
 use app::model::UpcomingView;
 use app::server::aura::wire::ServiceCatalog;
 use server::sandbox::SandboxConfig;
@@ -75,17 +77,9 @@ async fn the_exports_hold_what_the_page_lists_quoted_for_a_spreadsheet() {
     .await
     .expect("booked");
     let reason = "Site closed, for \"good\".\nSecond line — ünïcode";
-    let r = dash
-        .http
-        .post(dash.url(CancelBooking::PATH))
-        .form(&[
-            ("id", dropped.booking_id.to_string()),
-            ("reason", reason.into()),
-        ])
-        .send()
+    cancel_as(&dash.http, &dash.url(""), dropped.booking_id, reason, &[])
         .await
-        .expect("cancel");
-    assert!(r.status().is_success());
+        .expect("cancelled");
 
     let r = dash
         .http

@@ -8,10 +8,9 @@ use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
 
 use crate::common::{
-    Dashboard, book_as, decode, draft, london_site, start_dashboard, start_sandbox,
+    Dashboard, book_as, cancel_as, decode, draft, london_site, start_dashboard, start_sandbox,
 };
 use app::api::accounts::{LoadAccount, StartFeed, StopFeed};
-use app::api::bookings::CancelBooking;
 use app::domain::{BookingDraft, RepeatKind};
 use app::model::AccountView;
 use app::server::aura::wire::ServiceCatalog;
@@ -100,17 +99,15 @@ async fn a_feed_is_shown_once_replaced_and_turned_off_and_holds_the_viewers_book
     )
     .await
     .expect("booked");
-    let r = dash
-        .http
-        .post(dash.url(CancelBooking::PATH))
-        .form(&[
-            ("id", dropped.booking_id.to_string()),
-            ("reason", "Not needed".into()),
-        ])
-        .send()
-        .await
-        .expect("cancel");
-    assert!(r.status().is_success(), "{}", r.status());
+    cancel_as(
+        &dash.http,
+        &dash.url(""),
+        dropped.booking_id,
+        "Not needed",
+        &[],
+    )
+    .await
+    .expect("cancelled");
     let b = dash.signed_in(&dash.people.customer_b).await;
     let b_site = app::server::db::sites_for_customer(&dash.state.pool, dash.b.id)
         .await

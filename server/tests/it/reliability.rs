@@ -12,7 +12,7 @@ use crate::common::{
     Dashboard, RunningSandbox, book_as, decode, draft, london_site, start_dashboard_with,
     start_sandbox,
 };
-use app::api::bookings::{CancelBooking, LoadAttention, LoadBooking, ResolveBooking};
+use app::api::bookings::{LoadAttention, LoadBooking, ResolveBooking};
 use app::domain::Field;
 use app::error::AppError;
 use app::model::{AttentionView, BookingDetail, BookingResult, EventKind, SyncStatus};
@@ -41,18 +41,7 @@ async fn book(dash: &Dashboard, key: &str, site: i64) -> BookingResult {
 }
 
 async fn cancel_as(http: &reqwest::Client, dash: &Dashboard, id: i64) -> Result<(), AppError> {
-    let form = [
-        ("id", id.to_string()),
-        ("reason", "No longer needed".into()),
-    ];
-    decode(
-        http.post(dash.url(CancelBooking::PATH))
-            .form(&form)
-            .send()
-            .await
-            .expect("cancel"),
-    )
-    .await
+    crate::common::cancel_as(http, &dash.url(""), id, "No longer needed", &[]).await
 }
 
 async fn detail_as(http: &reqwest::Client, dash: &Dashboard, id: i64) -> BookingDetail {
