@@ -8,10 +8,10 @@ use app::model::Role;
 use app::server::AppState;
 use app::server::auth::Viewer;
 use app::server::bookings;
+use app::server::db::Db;
 use app::server::db::{self, CustomerFacts, CustomerRow, CustomerScope, DbError, NewSite, NewUser};
 use app::server::zone::Zone;
 use chrono::{Duration, NaiveDate, Utc, Weekday};
-use sqlx::SqlitePool;
 
 pub const DEMO_CUSTOMER_AURA_ID: i64 = 178921;
 pub const DEMO_CUSTOMER_NAME: &str = "Northwind Estates";
@@ -35,7 +35,7 @@ fn place(address: &str, latitude: f64, longitude: f64) -> Location {
     }
 }
 
-async fn ensure_site(pool: &SqlitePool, site: NewSite<'_>) -> Result<(), DbError> {
+async fn ensure_site(pool: &Db, site: NewSite<'_>) -> Result<(), DbError> {
     let exists = db::sites_for_customer(pool, site.customer_id)
         .await?
         .iter()
@@ -48,7 +48,7 @@ async fn ensure_site(pool: &SqlitePool, site: NewSite<'_>) -> Result<(), DbError
 
 /// The demo customers and their sites, created if missing: Northwind Estates (London and Brooklyn)
 /// and Harbourside Lofts (Manchester).
-pub async fn ensure_customers(pool: &SqlitePool) -> Result<(CustomerRow, CustomerRow), DbError> {
+pub async fn ensure_customers(pool: &Db) -> Result<(CustomerRow, CustomerRow), DbError> {
     let now = Utc::now();
     let northwind = db::upsert_customer(
         pool,
@@ -117,7 +117,7 @@ pub struct DemoAccount {
 /// Creates the three demo accounts, or resets their password (and ends their old sessions) when
 /// they exist. Demo mode only: a real deployment creates accounts with `server user add`.
 pub async fn ensure_users(
-    pool: &SqlitePool,
+    pool: &Db,
     password: &str,
     northwind: &CustomerRow,
     harbourside: &CustomerRow,
@@ -192,7 +192,7 @@ pub async fn ensure_users(
 }
 
 /// The person a demo booking is made by, as the booking flow sees them.
-async fn demo_viewer(pool: &SqlitePool, email: &str) -> Result<Viewer, String> {
+async fn demo_viewer(pool: &Db, email: &str) -> Result<Viewer, String> {
     let user = db::user_by_email(pool, email)
         .await
         .map_err(|e| e.to_string())?
@@ -217,7 +217,7 @@ pub async fn seed_bookings(
     northwind: &CustomerRow,
     harbourside: &CustomerRow,
 ) -> Result<usize, String> {
-    let pool = &state.pool;
+    let pool = &state.db;
     let everyone = CustomerScope::All;
     let existing = db::active_bookings(pool, &everyone)
         .await

@@ -3,4 +3,5 @@
 pub mod config;
 pub mod demo;
 pub mod sandbox;
+pub mod sessions;
 pub mod web;

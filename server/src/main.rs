@@ -201,7 +201,7 @@ async fn serve_sandbox(addr: SocketAddr, config: sandbox::SandboxConfig) -> Resu
 }
 
 /// The database named by the configuration, created and migrated.
-async fn open_database(database: &DatabaseArgs) -> Result<sqlx::SqlitePool, String> {
+async fn open_database(database: &DatabaseArgs) -> Result<db::Db, String> {
     if database.database_url.is_none() {
         std::fs::create_dir_all(&database.data_dir).map_err(|e| {
             format!(
@@ -332,6 +332,12 @@ async fn backup(database: &DatabaseArgs, path: &std::path::Path) -> Result<(), S
         .to_str()
         .ok_or_else(|| format!("{} is not a UTF-8 path", path.display()))?;
     let url = database.url();
+    if db::is_postgres(&url) {
+        return Err(
+            "server backup copies a SQLite database; back up PostgreSQL with pg_dump (see the README)"
+                .into(),
+        );
+    }
     let pool = db::open_existing(&url)
         .await
         .map_err(|e| format!("database {url}: {e}"))?;
@@ -390,7 +396,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .build();
     let state = AppState {
         leptos_options,
-        pool,
+        db: pool,
         aura: Arc::new(aura),
         services: Arc::new(config.services.clone()),
         sign_in_limiter: Arc::new(SignInLimiter::default()),
@@ -404,7 +410,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     if let Some(sandbox) = &sandbox {
         restore_sandbox(sandbox, &state).await;
     }
-    let app = web::router(state.clone(), sandbox.clone());
+    let app = web::router(state.clone(), sandbox.clone())?;
     let listener = tokio::net::TcpListener::bind(config.site_addr)
         .await
         .map_err(|e| {
@@ -425,7 +431,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     });
     let worker = tokio::spawn(supervise_worker(state.clone(), worker_stop));
 
-    tokio::spawn(delete_expired_sessions(state.pool.clone()));
+    tokio::spawn(delete_expired_sessions(state.db.clone()));
     if let Some((northwind, harbourside, _)) = &demo {
         match demo::seed_bookings(&state, northwind, harbourside).await {
             Ok(0) => {}
@@ -466,7 +472,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     {
         tracing::warn!("the sending worker did not stop in time; its lease will expire");
     }
-    state.pool.close().await;
+    state.db.close().await;
     tracing::info!("stopped");
     served
         .map_err(|e| e.to_string())?
@@ -476,7 +482,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
 /// The embedded sandbox starts with empty memory; teach it the bookings this database says AURA
 /// confirmed, so they can still be cancelled after a restart.
 async fn restore_sandbox(sandbox: &Sandbox, state: &AppState) {
-    let active = match db::active_bookings(&state.pool, &db::CustomerScope::All).await {
+    let active = match db::active_bookings(&state.db, &db::CustomerScope::All).await {
         Ok(active) => active,
         Err(e) => {
             tracing::warn!("could not read bookings to restore the sandbox: {e}");
@@ -508,9 +514,15 @@ async fn restore_sandbox(sandbox: &Sandbox, state: &AppState) {
 }
 
 /// Removes expired sessions from the database once an hour.
-async fn delete_expired_sessions(pool: sqlx::SqlitePool) {
+async fn delete_expired_sessions(db: db::Db) {
     use tower_sessions::ExpiredDeletion;
-    let store = tower_sessions_sqlx_store::SqliteStore::new(pool);
+    let store = match server::sessions::Store::new(&db) {
+        Ok(store) => store,
+        Err(e) => {
+            tracing::error!("expired sessions will not be deleted: {e}");
+            return;
+        }
+    };
     let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         every_hour.tick().await;

@@ -15,9 +15,9 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::cookie::time::Duration;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::sandbox::{self, Sandbox};
+use crate::sessions;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "aura_session";
@@ -26,7 +26,7 @@ pub const SESSION_IDLE: Duration = Duration::hours(12);
 
 /// Pages, server functions and static files behind sessions and the request guard; the embedded
 /// sandbox under `/sandbox` (outside both: it stands in for AURA) if given.
-pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Router {
+pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Result<Router, String> {
     let routes = routes();
     let options = state.leptos_options.clone();
     // For load balancers and service managers: outside sessions and the guard.
@@ -34,7 +34,7 @@ pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .with_state(state.clone());
-    let sessions = SessionManagerLayer::new(SqliteStore::new(state.pool.clone()))
+    let sessions = SessionManagerLayer::new(sessions::Store::new(&state.db)?)
         .with_name(SESSION_COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
@@ -67,7 +67,7 @@ pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Router {
         router = router.nest("/sandbox", sandbox::router(sandbox));
     }
     router = router.merge(probes);
-    router
+    Ok(router
         .layer(axum::middleware::from_fn(bounded_body))
         .layer(
             TraceLayer::new_for_http()
@@ -76,7 +76,7 @@ pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Router {
                 // sandbox was told to answer is not one.
                 .on_failure(()),
         )
-        .layer(CompressionLayer::new())
+        .layer(CompressionLayer::new()))
 }
 
 /// The app's routes, generated once per process. Generating them sets a process-wide flag in
@@ -260,7 +260,7 @@ struct Readiness {
 /// Ready to serve: the database takes a write, and an AURA token can be had (the cached one, or a
 /// fresh one). 503 with the reason when not.
 async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
-    let database = db::check_writable(&state.pool, chrono::Utc::now())
+    let database = db::check_writable(&state.db, chrono::Utc::now())
         .await
         .map_err(|e| format!("not writable: {e}"));
     let aura =

@@ -60,7 +60,7 @@ pub async fn sign_in(
     errors.into_result()?;
     let attempt = match state
         .sign_in_limiter
-        .begin(&state.pool, email, address, now)
+        .begin(&state.db, email, address, now)
         .await?
     {
         Begun::Counted(attempt) => attempt,
@@ -74,7 +74,7 @@ pub async fn sign_in(
         .into());
         }
     };
-    let user = db::user_by_email(&state.pool, email).await?;
+    let user = db::user_by_email(&state.db, email).await?;
     let matches = password_matches(password, user.as_ref().map(|u| u.password_hash.clone())).await;
     let user = match user {
         Some(u) if matches && u.disabled_at.is_none() => u,
@@ -85,7 +85,7 @@ pub async fn sign_in(
     };
     state
         .sign_in_limiter
-        .succeeded(&state.pool, email, &attempt)
+        .succeeded(&state.db, email, &attempt)
         .await?;
     auth::start_session(&auth::session().await?, &user).await?;
     tracing::info!(user = user.id, "signed in");
@@ -135,7 +135,7 @@ pub async fn change_own_password(
     errors.into_result()?;
     let attempt = match state
         .sign_in_limiter
-        .begin(&state.pool, &viewer.email, address, now)
+        .begin(&state.db, &viewer.email, address, now)
         .await?
     {
         Begun::Counted(attempt) => attempt,
@@ -148,7 +148,7 @@ pub async fn change_own_password(
             .into());
         }
     };
-    let me = db::user_by_id(&state.pool, viewer.user_id)
+    let me = db::user_by_id(&state.db, viewer.user_id)
         .await?
         .ok_or(AppError::Unauthorized)?;
     if !password_matches(current, Some(me.password_hash.clone())).await {
@@ -156,10 +156,10 @@ pub async fn change_own_password(
     }
     state
         .sign_in_limiter
-        .succeeded(&state.pool, &viewer.email, &attempt)
+        .succeeded(&state.db, &viewer.email, &attempt)
         .await?;
     let hash = hash_password(new).await?;
-    db::set_password(&state.pool, me.id, &hash).await?;
+    db::set_password(&state.db, me.id, &hash).await?;
     keep_own_session(state, viewer, me.id).await?;
     tracing::info!(user = me.id, "password changed by its owner");
     Ok(Done::to(
@@ -227,7 +227,7 @@ pub async fn create_user(
         role: input.role,
         customer_id,
     };
-    db::insert_user(&state.pool, &new, now)
+    db::insert_user(&state.db, &new, now)
         .await
         .map_err(user_write_problem)?;
     tracing::info!(by = viewer.user_id, role = %input.role, "user created");
@@ -250,14 +250,14 @@ async fn keep_own_session(
     if user_id != viewer.user_id {
         return Ok(());
     }
-    let me = db::user_by_id(&state.pool, user_id)
+    let me = db::user_by_id(&state.db, user_id)
         .await?
         .ok_or(AppError::Unauthorized)?;
     auth::start_session(&auth::session().await?, &me).await
 }
 
 async fn existing_user(state: &AppState, user_id: i64) -> Result<UserRow, ServerError> {
-    Ok(db::user_by_id(&state.pool, user_id)
+    Ok(db::user_by_id(&state.db, user_id)
         .await?
         .ok_or_else(|| AppError::NotFound("No such user.".into()))?)
 }
@@ -278,7 +278,7 @@ pub async fn change_role(
         )
         .into());
     }
-    db::set_user_role(&state.pool, user.id, role, customer_id)
+    db::set_user_role(&state.db, user.id, role, customer_id)
         .await
         .map_err(user_write_problem)?;
     keep_own_session(state, viewer, user.id).await?;
@@ -301,7 +301,7 @@ pub async fn set_disabled(
     if user.id == viewer.user_id && disabled {
         return Err(AppError::Conflict("You cannot disable your own account.".into()).into());
     }
-    db::set_user_disabled(&state.pool, user.id, disabled, now).await?;
+    db::set_user_disabled(&state.db, user.id, disabled, now).await?;
     tracing::info!(
         by = viewer.user_id,
         user = user.id,
@@ -328,7 +328,7 @@ pub async fn reset_password(
     let user = existing_user(state, user_id).await?;
     check_new_password(&password)?;
     let hash = hash_password(password).await?;
-    db::set_password(&state.pool, user.id, &hash).await?;
+    db::set_password(&state.db, user.id, &hash).await?;
     keep_own_session(state, viewer, user.id).await?;
     tracing::info!(by = viewer.user_id, user = user.id, "password reset");
     Ok(Done::to(
@@ -346,8 +346,8 @@ pub async fn users_view(
     flash: Option<FormFlash>,
 ) -> Result<AdminUsersView, ServerError> {
     viewer.require_admin()?;
-    let assignments = db::all_assignments(&state.pool).await?;
-    let users = db::all_users(&state.pool)
+    let assignments = db::all_assignments(&state.db).await?;
+    let users = db::all_users(&state.db)
         .await?
         .into_iter()
         .map(|u| UserListItem {
@@ -367,7 +367,7 @@ pub async fn users_view(
         .collect();
     Ok(AdminUsersView {
         users,
-        customers: customer_options(&db::all_customers(&state.pool).await?),
+        customers: customer_options(&db::all_customers(&state.db).await?),
         flash,
     })
 }
@@ -444,7 +444,7 @@ pub async fn create_customer(
 ) -> Result<Done, ServerError> {
     viewer.require_admin()?;
     let facts = parse_customer(input)?;
-    let customer = db::insert_customer(&state.pool, &facts, now)
+    let customer = db::insert_customer(&state.db, &facts, now)
         .await
         .map_err(customer_write_problem)?;
     tracing::info!(
@@ -470,7 +470,7 @@ pub async fn update_customer(
     viewer.require_admin()?;
     let id = viewer.customer(customer_id)?.id;
     let facts = parse_customer(input)?;
-    db::update_customer(&state.pool, id, &facts)
+    db::update_customer(&state.db, id, &facts)
         .await
         .map_err(customer_write_problem)?;
     Ok(Done::to(
@@ -503,7 +503,7 @@ pub async fn assign_manager(
         .into());
     };
     let user = manager(state, user_id).await?;
-    db::assign_customer(&state.pool, user.id, id).await?;
+    db::assign_customer(&state.db, user.id, id).await?;
     Ok(Done::to(
         format!("/admin/customers/{id}"),
         format!("{} now looks after this customer.", user.name),
@@ -519,7 +519,7 @@ pub async fn unassign_manager(
     viewer.require_admin()?;
     let id = viewer.customer(customer_id)?.id;
     let user = manager(state, user_id).await?;
-    db::unassign_customer(&state.pool, user.id, id).await?;
+    db::unassign_customer(&state.db, user.id, id).await?;
     Ok(Done::to(
         format!("/admin/customers/{id}"),
         format!("{} no longer looks after this customer.", user.name),
@@ -532,10 +532,10 @@ pub async fn customers_view(
     flash: Option<FormFlash>,
 ) -> Result<AdminCustomersView, ServerError> {
     viewer.require_admin()?;
-    let counts = db::customer_counts(&state.pool).await?;
-    let assignments = db::all_assignments(&state.pool).await?;
-    let managers = db::account_managers(&state.pool).await?;
-    let customers = db::all_customers(&state.pool)
+    let counts = db::customer_counts(&state.db).await?;
+    let assignments = db::all_assignments(&state.db).await?;
+    let managers = db::account_managers(&state.db).await?;
+    let customers = db::all_customers(&state.db)
         .await?
         .into_iter()
         .map(|c| {
@@ -575,18 +575,18 @@ pub async fn customer_view(
 ) -> Result<AdminCustomerView, ServerError> {
     viewer.require_admin()?;
     let customer = viewer.customer(customer_id)?.clone();
-    let sites = db::sites_for_customer(&state.pool, customer.id)
+    let sites = db::sites_for_customer(&state.db, customer.id)
         .await?
         .into_iter()
         .map(SiteView::from)
         .collect();
-    let assigned: Vec<i64> = db::all_assignments(&state.pool)
+    let assigned: Vec<i64> = db::all_assignments(&state.db)
         .await?
         .into_iter()
         .filter(|(_, c, _)| *c == customer.id)
         .map(|(u, _, _)| u)
         .collect();
-    let (managers, other_managers): (Vec<_>, Vec<_>) = db::account_managers(&state.pool)
+    let (managers, other_managers): (Vec<_>, Vec<_>) = db::account_managers(&state.db)
         .await?
         .into_iter()
         .map(|m| {

@@ -57,7 +57,7 @@ fn new_token() -> Secret {
 
 /// The account page's view of the person's feed.
 pub async fn feed_view(state: &AppState, viewer: &Viewer) -> Result<FeedView, ServerError> {
-    let row = db::feed_of_user(&state.pool, viewer.user_id).await?;
+    let row = db::feed_of_user(&state.db, viewer.user_id).await?;
     Ok(FeedView {
         active: row.is_some(),
         created: row
@@ -80,10 +80,8 @@ pub async fn start_feed(
     let token = new_token();
     let hash = token_hash(token.expose())
         .ok_or_else(|| ServerError::internal("a new feed secret is not well formed"))?;
-    let replaced = db::feed_of_user(&state.pool, viewer.user_id)
-        .await?
-        .is_some();
-    db::replace_feed(&state.pool, viewer.user_id, &hash, now).await?;
+    let replaced = db::feed_of_user(&state.db, viewer.user_id).await?.is_some();
+    db::replace_feed(&state.db, viewer.user_id, &hash, now).await?;
     tracing::info!(
         user = viewer.user_id,
         replaced,
@@ -98,7 +96,7 @@ pub async fn start_feed(
 }
 
 pub async fn stop_feed(state: &AppState, viewer: &Viewer) -> Result<Done, ServerError> {
-    let had = db::delete_feed(&state.pool, viewer.user_id).await?;
+    let had = db::delete_feed(&state.db, viewer.user_id).await?;
     tracing::info!(user = viewer.user_id, had, "calendar feed turned off");
     Ok(Done::to(
         "/account",
@@ -119,14 +117,14 @@ pub async fn feed_calendar(
         .strip_suffix(".ics")
         .and_then(token_hash)
         .ok_or_else(not_found)?;
-    let user_id = db::read_feed(&state.pool, &hash, now)
+    let user_id = db::read_feed(&state.db, &hash, now)
         .await?
         .ok_or_else(not_found)?;
-    let user = db::user_by_id(&state.pool, user_id)
+    let user = db::user_by_id(&state.db, user_id)
         .await?
         .filter(|u| u.disabled_at.is_none())
         .ok_or_else(not_found)?;
-    let viewer = Viewer::of_user(&state.pool, user, None).await?;
+    let viewer = Viewer::of_user(&state.db, user, None).await?;
     let from = now - Duration::hours(FEED_PAST_HOURS);
     let to = now + Duration::days(FEED_DAYS);
     // Everything on the calendar, and cancellations.
@@ -134,7 +132,7 @@ pub async fn feed_calendar(
         .into_iter()
         .chain([SyncStatus::Cancelled])
         .collect();
-    let bookings = db::bookings_between(&state.pool, &viewer.scope(), &statuses, from, to).await?;
+    let bookings = db::bookings_between(&state.db, &viewer.scope(), &statuses, from, to).await?;
     let title = format!("AURA services · {}", viewer.showing_for());
     EXPANSION
         .run(move || calendar_text(&bookings, &title, origin.as_deref(), from, to, now))

@@ -144,7 +144,7 @@ fn later(now: DateTime<Utc>, wait: Duration) -> DateTime<Utc> {
 }
 
 async fn load(state: &AppState, id: i64) -> Result<Booking, ServerError> {
-    db::booking_in_scope(&state.pool, &CustomerScope::All, id)
+    db::booking_in_scope(&state.db, &CustomerScope::All, id)
         .await?
         .ok_or_else(|| ServerError::internal(format!("claimed booking {id} vanished")))
 }
@@ -161,7 +161,7 @@ async fn ready_to_call(
         return Ok(Err(e));
     }
     claim.until = later(Utc::now(), state.outbox.policy.lease);
-    if !db::renew_lease(&state.pool, id, claim.lease()).await? {
+    if !db::renew_lease(&state.db, id, claim.lease()).await? {
         tracing::warn!(
             booking = id,
             "claim was taken over before calling AURA; nothing sent"
@@ -213,7 +213,7 @@ pub async fn send_create(
 ) -> Result<Option<(i64, SyncStatus)>, ServerError> {
     let now = Utc::now();
     let mut claim = Claim::new(state, now);
-    let Some(id) = db::claim(&state.pool, Work::Create, claim.lease(), now, only).await? else {
+    let Some(id) = db::claim(&state.db, Work::Create, claim.lease(), now, only).await? else {
         return Ok(None);
     };
     let booking = load(state, id).await?;
@@ -314,8 +314,8 @@ async fn finish_send(
 ) -> Result<SyncStatus, ServerError> {
     let id = booking.id;
     let tz = booking.zone.tz();
-    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
-    let Some(status) = db::finish_send(&mut *tx, id, &claim.owner, result, at).await? else {
+    let mut tx = state.db.begin().await.map_err(DbError::from)?;
+    let Some(status) = db::finish_send(&mut tx, id, &claim.owner, result, at).await? else {
         let late = describe_send(result, tz);
         let settled = match result {
             SendResult::Confirmed {
@@ -327,7 +327,7 @@ async fn finish_send(
                     aura_id,
                     next_occurrence: *next_occurrence,
                 };
-                db::resolve_unknown(&mut *tx, id, &finding, at).await?
+                db::resolve_unknown(&mut tx, id, &finding, at).await?
             }
             _ => None,
         };
@@ -348,7 +348,7 @@ async fn finish_send(
         } else {
             EventKind::LateAnswer
         };
-        db::add_event(&mut *tx, id, at, kind, &aura(), &detail).await?;
+        db::add_event(&mut tx, id, at, kind, &aura(), &detail).await?;
         tx.commit().await.map_err(DbError::from)?;
         let now = load(state, id).await?;
         return Ok(now.status);
@@ -372,10 +372,10 @@ async fn finish_send(
         }
         _ => {}
     }
-    db::add_event(&mut *tx, id, at, kind, &actor, &detail).await?;
+    db::add_event(&mut tx, id, at, kind, &actor, &detail).await?;
     if status == SyncStatus::Cancelled {
         db::add_event(
-            &mut *tx,
+            &mut tx,
             id,
             at,
             EventKind::CancelledLocally,
@@ -424,7 +424,7 @@ pub async fn send_cancel(
 ) -> Result<Option<(i64, SyncStatus)>, ServerError> {
     let now = Utc::now();
     let mut claim = Claim::new(state, now);
-    let Some(id) = db::claim(&state.pool, Work::Cancel, claim.lease(), now, only).await? else {
+    let Some(id) = db::claim(&state.db, Work::Cancel, claim.lease(), now, only).await? else {
         return Ok(None);
     };
     let booking = load(state, id).await?;
@@ -482,8 +482,8 @@ pub async fn send_cancel(
             )
         }
     };
-    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
-    let status = db::finish_cancel(&mut *tx, id, &claim.owner, &result, at).await?;
+    let mut tx = state.db.begin().await.map_err(DbError::from)?;
+    let status = db::finish_cancel(&mut tx, id, &claim.owner, &result, at).await?;
     let (kind, detail) = match status {
         Some(SyncStatus::Unknown) => (
             kind,
@@ -502,7 +502,7 @@ pub async fn send_cancel(
             format!("This answer came after another attempt took over: {detail}"),
         ),
     };
-    db::add_event(&mut *tx, id, at, kind, &actor, &detail).await?;
+    db::add_event(&mut tx, id, at, kind, &actor, &detail).await?;
     tx.commit().await.map_err(DbError::from)?;
     if status == Some(SyncStatus::Cancelling) {
         state.outbox.wake();
@@ -514,11 +514,11 @@ pub async fn send_cancel(
 pub async fn expire_stale(state: &AppState) -> Result<usize, ServerError> {
     let now = Utc::now();
     let reason = "The dashboard stopped or stalled while sending this to AURA";
-    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
-    let ids = db::expire_sending(&mut *tx, reason, now).await?;
+    let mut tx = state.db.begin().await.map_err(DbError::from)?;
+    let ids = db::expire_sending(&mut tx, reason, now).await?;
     for id in &ids {
         db::add_event(
-            &mut *tx,
+            &mut tx,
             *id,
             now,
             EventKind::OutcomeUnknown,
@@ -570,7 +570,7 @@ pub async fn run_worker(state: AppState, mut stop: watch::Receiver<bool>) {
             break;
         }
         let wait = match drain(&state, &stop).await {
-            Ok(_) => match db::next_due(&state.pool).await {
+            Ok(_) => match db::next_due(&state.db).await {
                 Ok(Some(due)) => (due - Utc::now())
                     .to_std()
                     .unwrap_or(Duration::ZERO)

@@ -67,8 +67,8 @@ pub async fn sites_view(
         }
         Err(e) => return Err(e.into()),
     };
-    let in_use = db::sites_in_use(&state.pool, customer.id, now).await?;
-    let sites = db::sites_for_customer(&state.pool, customer.id)
+    let in_use = db::sites_in_use(&state.db, customer.id, now).await?;
+    let sites = db::sites_for_customer(&state.db, customer.id)
         .await?
         .into_iter()
         .map(|row| {
@@ -122,7 +122,7 @@ pub async fn add_site(
         location: &location,
         timezone,
     };
-    let site = db::insert_site(&state.pool, &site, now)
+    let site = db::insert_site(&state.db, &site, now)
         .await
         .map_err(name_problem)?;
     tracing::info!(by = viewer.user_id, site = site.id, "site added");
@@ -134,7 +134,7 @@ pub async fn add_site(
 
 /// A site whose customer is in reach; any other is "not found".
 async fn site_for(state: &AppState, viewer: &Viewer, site_id: i64) -> Result<SiteRow, ServerError> {
-    db::site_in_scope(&state.pool, &viewer.scope(), site_id)
+    db::site_in_scope(&state.db, &viewer.scope(), site_id)
         .await?
         .ok_or_else(|| {
             AppError::NotFound("No site with that number is yours to change.".into()).into()
@@ -150,7 +150,7 @@ pub async fn rename_site(
 ) -> Result<Done, ServerError> {
     let site = site_for(state, viewer, site_id).await?;
     let name = check_site_name(name)?;
-    db::rename_site(&state.pool, site.id, &name)
+    db::rename_site(&state.db, site.id, &name)
         .await
         .map_err(name_problem)?;
     tracing::info!(by = viewer.user_id, site = site.id, "site renamed");
@@ -171,8 +171,10 @@ pub async fn retire_site(
     now: DateTime<Utc>,
 ) -> Result<Done, ServerError> {
     let site = site_for(state, viewer, site_id).await?;
-    let mut conn = state.pool.acquire().await.map_err(DbError::from)?;
-    match db::retire_site(&mut conn, site.id, now).await? {
+    let mut tx = state.db.begin().await?;
+    let retired = db::retire_site(&mut tx, site.id, now).await?;
+    tx.commit().await?;
+    match retired {
         Retired::Done => {
             tracing::info!(by = viewer.user_id, site = site.id, "site retired");
             Ok(Done::to(
@@ -203,7 +205,7 @@ pub async fn restore_site(
     back: &str,
 ) -> Result<Done, ServerError> {
     let site = site_for(state, viewer, site_id).await?;
-    db::restore_site(&state.pool, site.id).await?;
+    db::restore_site(&state.db, site.id).await?;
     tracing::info!(by = viewer.user_id, site = site.id, "site restored");
     Ok(Done::to(
         back,

@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
+use super::db::Db;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
-use sqlx::SqlitePool;
 
 use super::aura::AuraClient;
 use super::aura::wire::ServiceCatalog;
@@ -15,7 +15,7 @@ use super::throttle::SignInLimiter;
 #[derive(Clone)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
-    pub pool: SqlitePool,
+    pub db: Db,
     pub aura: Arc<AuraClient>,
     pub services: Arc<ServiceCatalog>,
     /// Slows down repeated failed sign-ins.

@@ -2,10 +2,8 @@
 
 use std::time::Duration;
 
+use super::db::{Db, DbError, on_db, sql};
 use chrono::{DateTime, Utc};
-use sqlx::SqlitePool;
-
-use super::db::DbError;
 
 /// Counts sign-in attempts per account and per address over a sliding window, and across everyone
 /// over a shorter one (so many addresses, each within its limit, cannot guess without end), and
@@ -78,23 +76,19 @@ impl SignInLimiter {
     /// Starts an attempt: `Wait` if this account, this address or everyone is over its limit,
     /// otherwise the attempt is counted (as failed until `succeeded` says otherwise).
     ///
-    /// Counting and writing are one write transaction taken up front (`BEGIN IMMEDIATE`): attempts
-    /// made at the same moment, here or in another process on the same database, are counted one
-    /// after another, so together they never pass a limit.
+    /// Counting and writing are one transaction that starts by writing the one `sign_in_gate` row
+    /// (SQLite's write lock; a row lock on PostgreSQL): attempts made at the same moment, here or
+    /// in another process on the same database, are counted one after another, so together they
+    /// never pass a limit.
     pub async fn begin(
         &self,
-        pool: &SqlitePool,
+        db: &Db,
         email: &str,
         address: &str,
         now: DateTime<Utc>,
     ) -> Result<Begun, DbError> {
         let now_ms = now.timestamp_millis();
         let longest = self.window.max(self.everyone_window);
-        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::query("DELETE FROM sign_in_attempts WHERE at_ms <= ?")
-            .bind(now_ms - millis(longest))
-            .execute(&mut *tx)
-            .await?;
         let keys = [
             (Self::account_key(email), self.per_account, self.window),
             (Self::address_key(address), self.per_address, self.window),
@@ -104,62 +98,79 @@ impl SignInLimiter {
                 self.everyone_window,
             ),
         ];
-        let mut wait = None;
-        for (key, limit, window) in &keys {
-            // The attempts in the window, newest first, up to the limit.
-            let recent: Vec<i64> = sqlx::query_scalar(
-                "SELECT at_ms FROM sign_in_attempts WHERE scope_key = ? AND at_ms > ?
-                 ORDER BY at_ms DESC LIMIT ?",
-            )
-            .bind(key)
-            .bind(now_ms - millis(*window))
-            .bind(i64::try_from(*limit).unwrap_or(i64::MAX))
-            .fetch_all(&mut *tx)
-            .await?;
-            if recent.len() >= *limit
-                && let Some(oldest) = recent.last()
-            {
-                // Allowed again once the oldest attempt that keeps it at the limit leaves.
-                let left = millis(*window).saturating_sub(now_ms.saturating_sub(*oldest));
-                let left = Duration::from_millis(u64::try_from(left).unwrap_or(0));
-                wait = wait.max(Some(left));
+        let mut tx = db.begin().await?;
+        let begun = on_db!(&mut tx, |conn, d| {
+            sqlx::query(sql!(
+                d,
+                "UPDATE sign_in_gate SET turns = turns + 1 WHERE id = 1"
+            ))
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+            sqlx::query(sql!(d, "DELETE FROM sign_in_attempts WHERE at_ms <= ?"))
+                .bind(now_ms - millis(longest))
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+            let mut wait = None;
+            for (key, limit, window) in &keys {
+                // The attempts in the window, newest first, up to the limit.
+                let recent: Vec<i64> = sqlx::query_scalar(sql!(
+                    d,
+                    "SELECT at_ms FROM sign_in_attempts WHERE scope_key = ? AND at_ms > ?
+                     ORDER BY at_ms DESC LIMIT ?"
+                ))
+                .bind(key)
+                .bind(now_ms - millis(*window))
+                .bind(i64::try_from(*limit).unwrap_or(i64::MAX))
+                .fetch_all(&mut *conn)
+                .await?;
+                if recent.len() >= *limit
+                    && let Some(oldest) = recent.last()
+                {
+                    // Allowed again once the oldest attempt that keeps it at the limit leaves.
+                    let left = millis(*window).saturating_sub(now_ms.saturating_sub(*oldest));
+                    let left = Duration::from_millis(u64::try_from(left).unwrap_or(0));
+                    wait = wait.max(Some(left));
+                }
             }
-        }
-        if let Some(wait) = wait {
-            // Refused attempts are not counted.
-            tx.commit().await?;
-            return Ok(Begun::Wait(wait));
-        }
-        let attempt = uuid::Uuid::new_v4().simple().to_string();
-        for (key, _, _) in &keys {
-            sqlx::query(
-                "INSERT INTO sign_in_attempts (attempt, scope_key, at_ms) VALUES (?, ?, ?)",
-            )
-            .bind(&attempt)
-            .bind(key)
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await?;
-        }
+            match wait {
+                // Refused attempts are not counted.
+                Some(wait) => Begun::Wait(wait),
+                None => {
+                    let attempt = uuid::Uuid::new_v4().simple().to_string();
+                    for (key, _, _) in &keys {
+                        sqlx::query(sql!(
+                            d,
+                            "INSERT INTO sign_in_attempts (attempt, scope_key, at_ms) VALUES (?, ?, ?)"
+                        ))
+                        .bind(&attempt)
+                        .bind(key)
+                        .bind(now_ms)
+                        .execute(&mut *conn)
+                        .await?.rows_affected();
+                    }
+                    Begun::Counted(Attempt(attempt))
+                }
+            }
+        })?;
         tx.commit().await?;
-        Ok(Begun::Counted(Attempt(attempt)))
+        Ok(begun)
     }
 
     /// The attempt succeeded: the account starts afresh, and the address and everyone forget it.
-    pub async fn succeeded(
-        &self,
-        pool: &SqlitePool,
-        email: &str,
-        attempt: &Attempt,
-    ) -> Result<(), DbError> {
-        sqlx::query("DELETE FROM sign_in_attempts WHERE scope_key = ?")
+    pub async fn succeeded(&self, db: &Db, email: &str, attempt: &Attempt) -> Result<(), DbError> {
+        on_db!(db, |conn, d| {
+            sqlx::query(sql!(
+                d,
+                "DELETE FROM sign_in_attempts WHERE scope_key = ? OR attempt = ?"
+            ))
             .bind(Self::account_key(email))
-            .execute(pool)
-            .await?;
-        sqlx::query("DELETE FROM sign_in_attempts WHERE attempt = ?")
             .bind(&attempt.0)
-            .execute(pool)
-            .await?;
+            .execute(conn)
+            .await?
+            .rows_affected()
+        })?;
         Ok(())
     }
 }

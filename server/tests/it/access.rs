@@ -3,6 +3,7 @@
 //! and an administrator. Refusals are checked where they matter: in the database and at AURA
 //! (the sandbox's `_control/requests`), not only in the HTTP status.
 
+use app::{on_db, sql};
 use std::collections::HashMap;
 
 use crate::common::{
@@ -118,7 +119,7 @@ impl World {
     }
 
     async fn status_of(&self, id: i64) -> SyncStatus {
-        db::booking_in_scope(&self.dash.state.pool, &CustomerScope::All, id)
+        db::booking_in_scope(&self.dash.state.db, &CustomerScope::All, id)
             .await
             .expect("read")
             .expect("exists")
@@ -126,7 +127,7 @@ impl World {
     }
 
     async fn requests_of(&self, customer: i64) -> usize {
-        db::active_bookings(&self.dash.state.pool, &CustomerScope::Only(vec![customer]))
+        db::active_bookings(&self.dash.state.db, &CustomerScope::Only(vec![customer]))
             .await
             .expect("read")
             .len()
@@ -137,7 +138,7 @@ async fn world() -> World {
     let sb = start_sandbox(SandboxConfig::default()).await;
     let dash = start_dashboard(&sb.base_url(), ServiceCatalog::default()).await;
     let site = |customer| {
-        let pool = dash.state.pool.clone();
+        let pool = dash.state.db.clone();
         async move {
             db::sites_for_customer(&pool, customer)
                 .await
@@ -647,36 +648,40 @@ fn admin_calls(w: &World, target_user: &str) -> Vec<(&'static str, Vec<(&'static
 
 async fn admin_state(w: &World) -> String {
     // Everything administration can change, as one comparable text.
-    let rows: Option<String> = sqlx::query_scalar(
-        "SELECT group_concat(id || '|' || email || '|' || role || '|' || ifnull(customer_id, '') || '|'
+    let rows: Option<String> = on_db!(&w.dash.state.db, |conn, d| sqlx::query_scalar(sql!(d, "SELECT group_concat(id || '|' || email || '|' || role || '|' || ifnull(customer_id, '') || '|'
             || session_epoch || '|' || ifnull(disabled_at, '') || '|' || password_hash, ';')
-         FROM (SELECT * FROM users ORDER BY id)",
-    )
-    .fetch_one(&w.dash.state.pool)
-    .await
+         FROM (SELECT * FROM users ORDER BY id)"))
+    .fetch_one(conn).await?)
     .expect("users");
-    let customers: Vec<(i64, String, i64, String)> = sqlx::query_as(
-        "SELECT id, name, aura_customer_id, default_timezone FROM customers ORDER BY id",
-    )
-    .fetch_all(&w.dash.state.pool)
-    .await
-    .expect("customers");
-    let sites: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM sites ORDER BY id")
-        .fetch_all(&w.dash.state.pool)
-        .await
-        .expect("sites");
-    let assignments: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT user_id, customer_id FROM account_manager_customers ORDER BY 1, 2")
-            .fetch_all(&w.dash.state.pool)
-            .await
-            .expect("assignments");
+    let customers: Vec<(i64, String, i64, String)> =
+        on_db!(&w.dash.state.db, |conn, d| sqlx::query_as(sql!(
+            d,
+            "SELECT id, name, aura_customer_id, default_timezone FROM customers ORDER BY id"
+        ))
+        .fetch_all(conn)
+        .await?)
+        .expect("customers");
+    let sites: Vec<(i64, String)> = on_db!(&w.dash.state.db, |conn, d| sqlx::query_as(sql!(
+        d,
+        "SELECT id, name FROM sites ORDER BY id"
+    ))
+    .fetch_all(conn)
+    .await?)
+    .expect("sites");
+    let assignments: Vec<(i64, i64)> = on_db!(&w.dash.state.db, |conn, d| sqlx::query_as(sql!(
+        d,
+        "SELECT user_id, customer_id FROM account_manager_customers ORDER BY 1, 2"
+    ))
+    .fetch_all(conn)
+    .await?)
+    .expect("assignments");
     format!("{rows:?}{customers:?}{sites:?}{assignments:?}")
 }
 
 #[tokio::test]
 async fn administration_is_for_administrators_only() {
     let w = world().await;
-    let maya = db::user_by_email(&w.dash.state.pool, &w.dash.people.manager_of_a)
+    let maya = db::user_by_email(&w.dash.state.db, &w.dash.people.manager_of_a)
         .await
         .expect("read")
         .expect("maya");
@@ -787,7 +792,7 @@ async fn administrators_get_field_errors_and_keep_their_own_access() {
     .await
     .expect_err("email taken");
     assert!(matches!(taken, AppError::Invalid(e) if e.get(Field::Email).is_some()));
-    let me = db::user_by_email(&w.dash.state.pool, &w.dash.people.admin)
+    let me = db::user_by_email(&w.dash.state.db, &w.dash.people.admin)
         .await
         .expect("read")
         .expect("admin");
@@ -845,7 +850,7 @@ async fn a_browser_form_submit_comes_back_to_the_form_with_what_was_typed() {
 #[tokio::test]
 async fn disabled_users_lose_access_at_once() {
     let w = world().await;
-    let ann = db::user_by_email(&w.dash.state.pool, &w.dash.people.customer_a)
+    let ann = db::user_by_email(&w.dash.state.db, &w.dash.people.customer_a)
         .await
         .expect("read")
         .expect("ann");
@@ -1156,7 +1161,7 @@ async fn typed_text_is_inert_on_every_page() {
         ],
     )
     .await);
-    let x = db::customer_by_aura_id(&w.dash.state.pool, 424242)
+    let x = db::customer_by_aura_id(&w.dash.state.db, 424242)
         .await
         .expect("read")
         .expect("created");
@@ -1187,7 +1192,7 @@ async fn typed_text_is_inert_on_every_page() {
         ],
     )
     .await);
-    let manager = db::user_by_email(&w.dash.state.pool, "xss@staff.example")
+    let manager = db::user_by_email(&w.dash.state.db, "xss@staff.example")
         .await
         .expect("read")
         .expect("created")
@@ -1202,7 +1207,7 @@ async fn typed_text_is_inert_on_every_page() {
         .await);
     }
     let am = w.dash.signed_in("xss@staff.example").await;
-    let site = db::sites_for_customer(&w.dash.state.pool, x.id)
+    let site = db::sites_for_customer(&w.dash.state.db, x.id)
         .await
         .expect("sites")[0]
         .id;
@@ -1262,7 +1267,7 @@ async fn behind_https_the_cookie_is_secure_and_only_the_public_origin_may_post()
         trust_forwarded_for: true,
         secure_cookies: true,
     });
-    let addr = crate::common::serve(server::web::router(state, None)).await;
+    let addr = crate::common::serve(server::web::router(state, None).expect("router")).await;
     let sign_in = |origin: String| {
         reqwest::Client::new()
             .post(format!("http://{addr}{}", SignIn::PATH))
@@ -1390,7 +1395,7 @@ async fn signing_in_over_someone_elses_session_carries_nothing_over() {
 #[tokio::test]
 async fn an_account_manager_who_changes_role_loses_their_customers() {
     let w = world().await;
-    let maya = db::user_by_email(&w.dash.state.pool, &w.dash.people.manager_of_a)
+    let maya = db::user_by_email(&w.dash.state.db, &w.dash.people.manager_of_a)
         .await
         .expect("read")
         .expect("maya")
@@ -1407,7 +1412,7 @@ async fn an_account_manager_who_changes_role_loses_their_customers() {
             .await;
         assert!(r.status().is_success(), "{role}: {}", r.status());
     }
-    let customers = db::customers_of_manager(&w.dash.state.pool, maya.parse().expect("id"))
+    let customers = db::customers_of_manager(&w.dash.state.db, maya.parse().expect("id"))
         .await
         .expect("read");
     assert!(
@@ -1427,7 +1432,7 @@ async fn an_account_manager_who_changes_role_loses_their_customers() {
 #[tokio::test]
 async fn an_administrator_changing_their_own_password_stays_signed_in() {
     let w = world().await;
-    let me = db::user_by_email(&w.dash.state.pool, &w.dash.people.admin)
+    let me = db::user_by_email(&w.dash.state.db, &w.dash.people.admin)
         .await
         .expect("read")
         .expect("admin");
@@ -1607,11 +1612,14 @@ async fn values_no_form_sends_are_refused_as_malformed_before_anything_runs() {
 
 async fn site_row(w: &World, id: i64) -> (String, bool) {
     let (name, retired): (String, Option<String>) =
-        sqlx::query_as("SELECT name, retired_at FROM sites WHERE id = ?")
-            .bind(id)
-            .fetch_one(&w.dash.state.pool)
-            .await
-            .expect("site");
+        on_db!(&w.dash.state.db, |conn, d| sqlx::query_as(sql!(
+            d,
+            "SELECT name, retired_at FROM sites WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_one(conn)
+        .await?)
+        .expect("site");
     (name, retired.is_some())
 }
 
@@ -1697,12 +1705,15 @@ async fn sites_are_kept_by_whoever_reaches_their_customer() {
         }
     }
     assert_ne!(site_row(&w, w.site_a).await.0, original);
-    let added: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT id, name FROM sites WHERE customer_id = ? AND name LIKE 'Added by %' ORDER BY id",
-    )
+    let added: Vec<(i64, String)> = on_db!(&w.dash.state.db, |conn, d| {
+        sqlx::query_as(sql!(
+        d,
+        "SELECT id, name FROM sites WHERE customer_id = ? AND name LIKE 'Added by %' ORDER BY id"
+    ))
     .bind(w.dash.a.id)
-    .fetch_all(&w.dash.state.pool)
-    .await
+    .fetch_all(conn)
+    .await?
+    })
     .expect("added");
     let names: Vec<&str> = added.iter().map(|(_, n)| n.as_str()).collect();
     assert_eq!(
@@ -1858,16 +1869,22 @@ async fn a_calendar_feed_has_the_scope_of_its_person() {
     use app::api::accounts::StopFeed;
     let r = w.post_form(Who::SignedOut, StopFeed::PATH, &[]).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    let feeds: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM calendar_feeds")
-        .fetch_one(&w.dash.state.pool)
-        .await
-        .expect("count");
+    let feeds: i64 = on_db!(&w.dash.state.db, |conn, d| sqlx::query_scalar(sql!(
+        d,
+        "SELECT COUNT(*) FROM calendar_feeds"
+    ))
+    .fetch_one(conn)
+    .await?)
+    .expect("count");
     assert_eq!(feeds, 5);
     let r = w.post_form(Who::CustomerB, StopFeed::PATH, &[]).await;
     assert!(r.status().is_success());
-    let left: Vec<i64> = sqlx::query_scalar("SELECT user_id FROM calendar_feeds ORDER BY user_id")
-        .fetch_all(&w.dash.state.pool)
-        .await
-        .expect("left");
+    let left: Vec<i64> = on_db!(&w.dash.state.db, |conn, d| sqlx::query_scalar(sql!(
+        d,
+        "SELECT user_id FROM calendar_feeds ORDER BY user_id"
+    ))
+    .fetch_all(conn)
+    .await?)
+    .expect("left");
     assert_eq!(left.len(), 4, "only B's own feed ended");
 }

@@ -2,6 +2,7 @@
 //! bookings are warned about (and can still be made), and a lock is booked with its unlock the
 //! next morning as two linked AURA requests that can be cancelled together.
 
+use app::{on_db, sql};
 use chrono::{Datelike, NaiveDate};
 use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
@@ -55,7 +56,7 @@ async fn book_again_fills_in_every_field_of_the_earlier_booking() {
     .expect("form");
     let form = ready(start).expect("ready");
     let filled = form.prefill.expect("filled in");
-    let stored = db::booking_in_scope(&dash.state.pool, &CustomerScope::All, booked.booking_id)
+    let stored = db::booking_in_scope(&dash.state.db, &CustomerScope::All, booked.booking_id)
         .await
         .expect("read")
         .expect("stored");
@@ -156,7 +157,7 @@ async fn an_overlap_is_warned_about_and_can_still_be_booked() {
     })
     .await;
     assert!(p.overlaps.is_empty());
-    let elsewhere = db::sites_for_customer(&dash.state.pool, dash.a.id)
+    let elsewhere = db::sites_for_customer(&dash.state.db, dash.a.id)
         .await
         .expect("sites")
         .into_iter()
@@ -198,7 +199,7 @@ async fn a_lock_is_booked_with_its_unlock_and_cancelled_together() {
         .await
         .expect("same");
     assert_eq!(again.booking_id, booked.booking_id);
-    let all = db::active_bookings(&dash.state.pool, &CustomerScope::Only(vec![dash.a.id]))
+    let all = db::active_bookings(&dash.state.db, &CustomerScope::Only(vec![dash.a.id]))
         .await
         .expect("read");
     assert_eq!(all.len(), 2);
@@ -283,7 +284,7 @@ async fn a_lock_is_booked_with_its_unlock_and_cancelled_together() {
     let statuses: Vec<SyncStatus> = [locked.id, unlock.id]
         .iter()
         .map(|id| {
-            let pool = dash.state.pool.clone();
+            let pool = dash.state.db.clone();
             let id = *id;
             async move {
                 db::booking_in_scope(&pool, &CustomerScope::All, id)
@@ -322,7 +323,7 @@ async fn a_lock_is_booked_with_its_unlock_and_cancelled_together() {
     )
     .await
     .expect("the lock cancelled");
-    let active = db::active_bookings(&dash.state.pool, &CustomerScope::Only(vec![dash.a.id]))
+    let active = db::active_bookings(&dash.state.db, &CustomerScope::Only(vec![dash.a.id]))
         .await
         .expect("read");
     assert_eq!(active.len(), 1);
@@ -394,10 +395,12 @@ async fn a_lock_is_booked_with_its_unlock_and_cancelled_together() {
             .is_some(),
         "{e:?}"
     );
-    let saved: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM bookings WHERE idempotency_key LIKE 'pair-4%'")
-            .fetch_one(&dash.state.pool)
-            .await
-            .expect("count");
+    let saved: i64 = on_db!(&dash.state.db, |conn, d| sqlx::query_scalar(sql!(
+        d,
+        "SELECT COUNT(*) FROM bookings WHERE idempotency_key LIKE 'pair-4%'"
+    ))
+    .fetch_one(conn)
+    .await?)
+    .expect("count");
     assert_eq!(saved, 0);
 }

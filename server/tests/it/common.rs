@@ -1,5 +1,6 @@
 //! Shared test support: real sockets on ephemeral ports, the sandbox, and a whole dashboard.
 
+use app::server::db::Db;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -123,13 +124,14 @@ pub struct Dashboard {
     pub a: CustomerRow,
     pub b: CustomerRow,
     pub people: People,
+    database_url: String,
     _dir: tempdir::TempDir,
 }
 
 impl Dashboard {
     /// The database this dashboard serves, for a second process on it.
     pub fn database_url(&self) -> String {
-        format!("sqlite://{}", self._dir.path.join("test.db").display())
+        self.database_url.clone()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -186,7 +188,7 @@ async fn test_password_hash() -> String {
 }
 
 pub async fn add_user(
-    pool: &sqlx::SqlitePool,
+    pool: &Db,
     email: &str,
     name: &str,
     role: Role,
@@ -208,6 +210,17 @@ pub async fn add_user(
     .expect("user")
 }
 
+/// A new database for one test: a SQLite file in `dir`, or a database of its own on the PostgreSQL
+/// server `AURA_TEST_POSTGRES` names when it is set (`scripts/test` runs the suite both ways).
+pub async fn test_database(dir: &tempdir::TempDir) -> String {
+    match std::env::var(db::TEST_POSTGRES_ENV) {
+        Ok(server) => db::create_test_database(&server)
+            .await
+            .expect("a test database"),
+        Err(_) => format!("sqlite://{}", dir.path.join("test.db").display()),
+    }
+}
+
 pub async fn start_dashboard(aura_base_url: &str, services: ServiceCatalog) -> Dashboard {
     start_dashboard_with(aura_base_url, services, Duration::from_secs(5)).await
 }
@@ -219,9 +232,8 @@ pub async fn start_dashboard_with(
     aura_timeout: Duration,
 ) -> Dashboard {
     let dir = tempdir::TempDir::new();
-    let pool = db::connect(&format!("sqlite://{}", dir.path.join("test.db").display()))
-        .await
-        .expect("db");
+    let database_url = test_database(&dir).await;
+    let pool = db::connect(&database_url).await.expect("db");
     let (a, b) = server::demo::ensure_customers(&pool)
         .await
         .expect("customers");
@@ -282,7 +294,7 @@ pub async fn start_dashboard_with(
         leptos_options: LeptosOptions::builder()
             .output_name("aura-dashboard")
             .build(),
-        pool,
+        db: pool,
         aura: Arc::new(aura),
         services: Arc::new(services),
         sign_in_limiter: Arc::new(SignInLimiter::default()),
@@ -293,7 +305,7 @@ pub async fn start_dashboard_with(
             Duration::from_secs(1),
         ))),
     };
-    let addr = serve(web::router(state.clone(), None)).await;
+    let addr = serve(web::router(state.clone(), None).expect("router")).await;
     let mut dash = Dashboard {
         addr,
         state,
@@ -301,6 +313,7 @@ pub async fn start_dashboard_with(
         a,
         b,
         people,
+        database_url,
         _dir: dir,
     };
     dash.http = dash.signed_in(&dash.people.customer_a.clone()).await;
@@ -456,7 +469,7 @@ pub fn drawn_windows(view: &app::model::CalendarView) -> Vec<&app::model::Occurr
 
 /// Customer A's saved London site.
 pub async fn london_site(dash: &Dashboard) -> i64 {
-    db::sites_for_customer(&dash.state.pool, dash.a.id)
+    db::sites_for_customer(&dash.state.db, dash.a.id)
         .await
         .expect("sites")
         .iter()

@@ -94,7 +94,7 @@ async fn booking_is_saved_sent_and_confirmed() {
     assert_eq!(sent.name, "Night patrol");
     assert_eq!(sent.number_of_guards, 2);
     assert_eq!(sent.repeats_config.window_period_minutes, 90);
-    let row = db::booking_in_scope(&dash.state.pool, &CustomerScope::All, result.booking_id)
+    let row = db::booking_in_scope(&dash.state.db, &CustomerScope::All, result.booking_id)
         .await
         .expect("row")
         .expect("found");
@@ -160,7 +160,7 @@ async fn invalid_drafts_come_back_with_field_errors_and_nothing_is_saved() {
     );
 
     assert!(
-        db::active_bookings(&dash.state.pool, &CustomerScope::Only(vec![dash.a.id]))
+        db::active_bookings(&dash.state.db, &CustomerScope::Only(vec![dash.a.id]))
             .await
             .expect("rows")
             .is_empty()
@@ -176,11 +176,11 @@ async fn a_site_of_another_customer_cannot_be_used() {
         aura_customer_id: 5,
         default_timezone: "Europe/London".parse().expect("zone"),
     };
-    let other = db::upsert_customer(&dash.state.pool, &facts, chrono::Utc::now())
+    let other = db::upsert_customer(&dash.state.db, &facts, chrono::Utc::now())
         .await
         .expect("other");
     let site = db::insert_site(
-        &dash.state.pool,
+        &dash.state.db,
         &db::NewSite {
             customer_id: other.id,
             name: "Theirs",
@@ -438,7 +438,7 @@ async fn upcoming_and_month_views_list_windows_in_time_order() {
 #[tokio::test]
 async fn far_future_dates_are_refused_at_the_field() {
     let (sb, dash) = setup().await;
-    let site = db::sites_for_customer(&dash.state.pool, dash.a.id)
+    let site = db::sites_for_customer(&dash.state.db, dash.a.id)
         .await
         .expect("sites")
         .iter()
@@ -475,7 +475,7 @@ async fn far_future_dates_are_refused_at_the_field() {
     }
     assert_eq!(sb.control().await.calls.create, 0);
     assert!(
-        db::active_bookings(&dash.state.pool, &CustomerScope::All)
+        db::active_bookings(&dash.state.db, &CustomerScope::All)
             .await
             .expect("read")
             .is_empty()

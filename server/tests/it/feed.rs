@@ -2,6 +2,7 @@
 //! stops), turned off; parsed with the `icalendar` crate's own parser: events, zones, daylight
 //! saving and cancellations; and the same scope as the pages.
 
+use app::{on_db, sql};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Offset, TimeZone, Utc};
 use icalendar::{CalendarDateTime, Component, DatePerhapsTime, EventStatus};
 use leptos::server_fn::ServerFn;
@@ -109,7 +110,7 @@ async fn a_feed_is_shown_once_replaced_and_turned_off_and_holds_the_viewers_book
     .await
     .expect("cancelled");
     let b = dash.signed_in(&dash.people.customer_b).await;
-    let b_site = app::server::db::sites_for_customer(&dash.state.pool, dash.b.id)
+    let b_site = app::server::db::sites_for_customer(&dash.state.db, dash.b.id)
         .await
         .expect("sites")[0]
         .id;
@@ -196,10 +197,13 @@ async fn a_feed_is_shown_once_replaced_and_turned_off_and_holds_the_viewers_book
     assert_eq!(read_feed(&dash, &path).await.0, StatusCode::NOT_FOUND);
     assert_eq!(read_feed(&dash, &newer).await.0, StatusCode::OK);
     // Only a hash is stored.
-    let stored: String = sqlx::query_scalar("SELECT token_hash FROM calendar_feeds")
-        .fetch_one(&dash.state.pool)
-        .await
-        .expect("row");
+    let stored: String = on_db!(&dash.state.db, |conn, d| sqlx::query_scalar(sql!(
+        d,
+        "SELECT token_hash FROM calendar_feeds"
+    ))
+    .fetch_one(conn)
+    .await?)
+    .expect("row");
     let token = newer.trim_start_matches("/feeds/").trim_end_matches(".ics");
     assert!(!stored.contains(token) && !newer.contains(&stored));
 
@@ -223,11 +227,15 @@ async fn a_feed_is_shown_once_replaced_and_turned_off_and_holds_the_viewers_book
     assert_eq!(read_feed(&dash, &b_path).await.0, StatusCode::OK);
 
     // A disabled person's feed ends with the account.
-    sqlx::query("UPDATE users SET disabled_at = '2026-01-01T00:00:00Z' WHERE email = ?")
-        .bind(&dash.people.customer_b)
-        .execute(&dash.state.pool)
-        .await
-        .expect("disable");
+    on_db!(&dash.state.db, |conn, d| sqlx::query(sql!(
+        d,
+        "UPDATE users SET disabled_at = '2026-01-01T00:00:00Z' WHERE email = ?"
+    ))
+    .bind(&dash.people.customer_b)
+    .execute(conn)
+    .await?
+    .rows_affected())
+    .expect("disable");
     assert_eq!(read_feed(&dash, &b_path).await.0, StatusCode::NOT_FOUND);
 
     // Anything that is not a feed of ours is a plain 404, never a sign-in page.
@@ -250,7 +258,7 @@ async fn a_feed_is_shown_once_replaced_and_turned_off_and_holds_the_viewers_book
     // A password reset ends every session of the person, and the feed with them.
     let path = issue_feed(&dash, &dash.http).await;
     assert_eq!(read_feed(&dash, &path).await.0, StatusCode::OK);
-    let a_user = app::server::db::user_by_email(&dash.state.pool, &dash.people.customer_a)
+    let a_user = app::server::db::user_by_email(&dash.state.db, &dash.people.customer_a)
         .await
         .expect("read")
         .expect("A's user");
@@ -332,7 +340,7 @@ async fn windows_across_a_clock_change_keep_their_local_time() {
         .expect("booked");
     // Read as of a week before the change (the feed reaches 90 days ahead of its reader's now).
     let bookings = app::server::db::active_bookings(
-        &dash.state.pool,
+        &dash.state.db,
         &app::server::db::CustomerScope::Only(vec![dash.a.id]),
     )
     .await
@@ -455,7 +463,7 @@ async fn a_feed_too_large_keeps_the_soonest_windows_and_says_so() {
             .expect("booked");
     }
     let all = app::server::db::active_bookings(
-        &dash.state.pool,
+        &dash.state.db,
         &app::server::db::CustomerScope::Only(vec![dash.a.id]),
     )
     .await

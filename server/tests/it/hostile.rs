@@ -3,6 +3,7 @@
 //! control-character input. Each must be answered (no panic, no dropped connection) with a 4xx,
 //! never a 5xx; and one person's expensive requests must not hold up anybody else's page.
 
+use app::{on_db, sql};
 use std::time::{Duration, Instant};
 
 use crate::common::{RunningSandbox, book_as, decode, draft, start_dashboard, start_sandbox};
@@ -733,7 +734,7 @@ async fn pages(s: &mut Suite) {
 #[tokio::test]
 async fn hostile_input_gets_a_clean_refusal_everywhere() {
     let mut s = suite().await;
-    let site = app::server::db::sites_for_customer(&s.dash.state.pool, s.dash.a.id)
+    let site = app::server::db::sites_for_customer(&s.dash.state.db, s.dash.a.id)
         .await
         .expect("sites")[0]
         .id;
@@ -772,7 +773,7 @@ async fn hostile_input_gets_a_clean_refusal_everywhere() {
 async fn far_future_calendar_requests_do_not_delay_a_sign_in_page() {
     let sb = start_sandbox(SandboxConfig::default()).await;
     let dash = start_dashboard(&sb.base_url(), ServiceCatalog::default()).await;
-    let site = app::server::db::sites_for_customer(&dash.state.pool, dash.a.id)
+    let site = app::server::db::sites_for_customer(&dash.state.db, dash.a.id)
         .await
         .expect("sites")[0]
         .id;
@@ -783,15 +784,19 @@ async fn far_future_calendar_requests_do_not_delay_a_sign_in_page() {
             .await
             .expect("booked");
         let end = chrono::NaiveDate::from_ymd_opt(9999, 12, 31).expect("date");
-        sqlx::query("UPDATE bookings SET last_date = ?, date_to = ? WHERE id = ?")
-            .bind(StoredDate(end))
-            .bind(StoredInstant(
-                end.and_hms_opt(23, 59, 59).expect("time").and_utc(),
-            ))
-            .bind(booked.booking_id)
-            .execute(&dash.state.pool)
-            .await
-            .expect("reach 9999");
+        on_db!(&dash.state.db, |conn, d| sqlx::query(sql!(
+            d,
+            "UPDATE bookings SET last_date = ?, date_to = ? WHERE id = ?"
+        ))
+        .bind(StoredDate(end))
+        .bind(StoredInstant(
+            end.and_hms_opt(23, 59, 59).expect("time").and_utc(),
+        ))
+        .bind(booked.booking_id)
+        .execute(conn)
+        .await?
+        .rows_affected())
+        .expect("reach 9999");
     }
     let calendar = |month: &'static str| {
         let (client, url) = (dash.http.clone(), dash.url(LoadCalendar::PATH));

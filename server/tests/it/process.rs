@@ -1,6 +1,7 @@
 //! The `server` binary as an operator runs it: probes, SIGTERM, backup and restore, and a crash in
 //! the middle of 200 bookings.
 
+use app::{on_db, sql};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -196,17 +197,20 @@ async fn book(client: &reqwest::Client, dash: &Dashboard, key: &str) -> Option<B
     r.json().await.ok()
 }
 
-async fn pool(dir: &Path) -> sqlx::SqlitePool {
+async fn pool(dir: &Path) -> app::server::db::Db {
     app::server::db::connect(&format!("sqlite://{}", dir.join("dashboard.db").display()))
         .await
         .expect("db")
 }
 
-async fn rows(pool: &sqlx::SqlitePool) -> Vec<(i64, String, SyncStatus, Option<String>)> {
-    sqlx::query_as("SELECT id, name, status, aura_id FROM bookings ORDER BY id")
-        .fetch_all(pool)
-        .await
-        .expect("rows")
+async fn rows(pool: &app::server::db::Db) -> Vec<(i64, String, SyncStatus, Option<String>)> {
+    on_db!(pool, |conn, d| sqlx::query_as(sql!(
+        d,
+        "SELECT id, name, status, aura_id FROM bookings ORDER BY id"
+    ))
+    .fetch_all(conn)
+    .await?)
+    .expect("rows")
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@
 //! - every booking shown confirmed is scheduled at AURA;
 //! - no booking has two AURA requests.
 
+use app::{on_db, sql};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -97,7 +98,7 @@ pub async fn settle(dash: &Dashboard) {
             .expect("cancel")
             .is_some()
         {}
-        let waiting = db::active_bookings(&dash.state.pool, &CustomerScope::All)
+        let waiting = db::active_bookings(&dash.state.db, &CustomerScope::All)
             .await
             .expect("bookings")
             .iter()
@@ -124,12 +125,12 @@ pub async fn settle(dash: &Dashboard) {
 /// The invariant, by booking name (each test booking has its own).
 async fn assert_agree(sb: &RunningSandbox, dash: &Dashboard) {
     let held = sb.control().await.requests;
-    let bookings = db::active_bookings(&dash.state.pool, &CustomerScope::All)
+    let bookings = db::active_bookings(&dash.state.db, &CustomerScope::All)
         .await
         .expect("active")
         .into_iter()
         .chain(
-            db::cancelled_bookings(&dash.state.pool, &CustomerScope::All, 1000)
+            db::cancelled_bookings(&dash.state.db, &CustomerScope::All, 1000)
                 .await
                 .expect("cancelled"),
         )
@@ -145,7 +146,7 @@ async fn assert_agree(sb: &RunningSandbox, dash: &Dashboard) {
     }
     for r in held.iter().filter(|r| r.status == RequestStatus::Scheduled) {
         let name = &r.scheduled_request_config.name;
-        let b = db::active_bookings(&dash.state.pool, &CustomerScope::All)
+        let b = db::active_bookings(&dash.state.db, &CustomerScope::All)
             .await
             .expect("active")
             .into_iter()
@@ -557,10 +558,11 @@ async fn a_booking_is_not_sent_once_its_first_window_is_too_near() {
     let result = book(&dash, "too-near", site).await;
     assert_eq!(result.status, SyncStatus::NotSent);
     // Time passes: pretend the first window now opens in 3 minutes.
-    sqlx::query(
+    on_db!(&dash.state.db, |conn, d| sqlx::query(sql!(
+        d,
         "UPDATE bookings SET date_from = ?, first_date = ?, start_time = ?, repeat_type = 'daily',
-            days_of_week = '' WHERE id = ?",
-    )
+            days_of_week = '' WHERE id = ?"
+    ))
     .bind(app::server::db::StoredInstant(
         chrono::Utc::now() - chrono::Duration::hours(12),
     ))
@@ -569,8 +571,9 @@ async fn a_booking_is_not_sent_once_its_first_window_is_too_near() {
     ))
     .bind((chrono::Utc::now() + chrono::Duration::minutes(3)).time())
     .bind(result.booking_id)
-    .execute(&dash.state.pool)
-    .await
+    .execute(conn)
+    .await?
+    .rows_affected())
     .expect("shift");
     tokio::time::sleep(Duration::from_millis(1300)).await;
     settle(&dash).await;

@@ -24,7 +24,7 @@ async fn a_second_process_shares_sessions_and_sign_in_limits() {
     let sb = start_sandbox(SandboxConfig::default()).await;
     let first = start_dashboard(&sb.base_url(), ServiceCatalog::default()).await;
     let second_state = AppState {
-        pool: db::connect(&first.database_url())
+        db: db::connect(&first.database_url())
             .await
             .expect("second pool"),
         sign_in_limiter: Arc::new(SignInLimiter::default()),
@@ -35,7 +35,7 @@ async fn a_second_process_shares_sessions_and_sign_in_limits() {
         ))),
         ..first.state.clone()
     };
-    let second = serve(web::router(second_state, None)).await;
+    let second = serve(web::router(second_state, None).expect("router")).await;
     let on_second = |path: &str| format!("http://{second}{path}");
 
     // Signed in on the first, the session works on the second (cookies are per host, not port).

@@ -63,9 +63,9 @@ pub async fn guard(
     }
     let is_page = !path.starts_with("/api/");
     let loaded = async {
-        let mut viewer = load_viewer(&state.pool, &session).await?;
+        let mut viewer = load_viewer(&state.db, &session).await?;
         if is_page && let Some(v) = viewer.as_mut() {
-            v.count_attention(&state.pool).await?;
+            v.count_attention(&state.db).await?;
         }
         Ok::<_, ServerError>(viewer)
     };

@@ -1,8 +1,8 @@
 //! The session cookie's contents: who is signed in (under which grant), the switcher's customer,
 //! and the one-shot flash a plain form leaves for the page it redirects to.
 
+use crate::server::db::Db;
 use serde::{Deserialize, Serialize};
-use sqlx::SqlitePool;
 use tower_sessions::Session;
 
 use super::viewer::Viewer;
@@ -35,7 +35,7 @@ fn session_failed(e: tower_sessions::session::Error) -> ServerError {
 
 /// The person this session belongs to, if it is still valid.
 pub(super) async fn load_viewer(
-    pool: &SqlitePool,
+    pool: &Db,
     session: &Session,
 ) -> Result<Option<Viewer>, ServerError> {
     let Some(su) = session

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use sqlx::SqlitePool;
+use crate::server::db::Db;
 
 use crate::error::AppError;
 use crate::model::{CustomerOption, Role, SessionView};
@@ -145,7 +145,7 @@ impl Viewer {
     /// `user` with the customers their role reaches, and `selected` if it is one of them (only
     /// people acting for several customers select one).
     pub async fn of_user(
-        pool: &SqlitePool,
+        pool: &Db,
         user: UserRow,
         selected: Option<i64>,
     ) -> Result<Viewer, ServerError> {
@@ -174,7 +174,7 @@ impl Viewer {
 
     /// Counts the bookings in reach that need a person, for the navigation of account managers
     /// and administrators (pages only: server functions do not show it).
-    pub async fn count_attention(&mut self, pool: &SqlitePool) -> Result<(), ServerError> {
+    pub async fn count_attention(&mut self, pool: &Db) -> Result<(), ServerError> {
         if self.role.spans_customers() {
             self.needs_attention = Some(db::count_needing_attention(pool, &self.scope()).await?);
         }

@@ -44,7 +44,7 @@ pub async fn form_data(
         }
         Err(e) => return Err(e.into()),
     };
-    let sites: Vec<SiteView> = db::open_sites_for_customer(&state.pool, customer.id)
+    let sites: Vec<SiteView> = db::open_sites_for_customer(&state.db, customer.id)
         .await?
         .into_iter()
         .map(SiteView::from)
@@ -181,7 +181,7 @@ async fn resolve_place(
 ) -> Result<Resolved, ServerError> {
     match place {
         Place::SavedSite(site_id) => {
-            let site = db::site_of_customer(&state.pool, customer.id, *site_id)
+            let site = db::site_of_customer(&state.db, customer.id, *site_id)
                 .await?
                 .filter(|site| site.retired_at.is_none())
                 .ok_or_else(unknown_site)?;
@@ -219,7 +219,7 @@ async fn draft_zone(
     match draft.site_id {
         Some(site_id) => {
             let customer = customer.ok_or_else(unknown_site)?;
-            Ok(db::site_of_customer(&state.pool, customer.id, site_id)
+            Ok(db::site_of_customer(&state.db, customer.id, site_id)
                 .await?
                 .ok_or_else(unknown_site)?
                 .timezone)
@@ -316,7 +316,7 @@ async fn overlaps_at(
         return Ok(Vec::new());
     };
     let scope = db::CustomerScope::Only(vec![customer_id]);
-    let candidates: Vec<Booking> = db::active_bookings_between(&state.pool, &scope, from, to)
+    let candidates: Vec<Booking> = db::active_bookings_between(&state.db, &scope, from, to)
         .await?
         .into_iter()
         .filter(|b| b.service_type == service && b.site.as_ref().is_some_and(|s| s.id == site))
@@ -421,7 +421,7 @@ pub async fn book(
         }
     }
     let scope = db::CustomerScope::Only(vec![prepared.customer.id]);
-    let now = db::booking_in_scope(&state.pool, &scope, booking.id)
+    let now = db::booking_in_scope(&state.db, &scope, booking.id)
         .await?
         .unwrap_or(booking);
     Ok(result_of(&now))
@@ -546,12 +546,12 @@ async fn save(
     prepared: &Prepared,
     now: DateTime<Utc>,
 ) -> Result<Saved, ServerError> {
-    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
+    let mut tx = state.db.begin().await.map_err(DbError::from)?;
     let inserted = db::insert_booking(&mut tx, &prepared.new, now).await?;
     // The insert holds the write lock: a site retired since it was checked is seen now, and a
     // retire after this commit sees the booking (and refuses).
     if let (Inserted::New(_), Some(site)) = (inserted, prepared.new.site_id)
-        && db::site_is_retired(&mut *tx, site).await?
+        && db::site_is_retired(&mut tx, site).await?
     {
         return Err(unknown_site().into());
     }
@@ -565,7 +565,7 @@ async fn save(
             };
             db::link_pair(&mut tx, id, unlock_id).await?;
             db::add_event(
-                &mut *tx,
+                &mut tx,
                 unlock_id,
                 now,
                 EventKind::Saved,
@@ -583,19 +583,11 @@ async fn save(
             ),
             None => "Saved in the dashboard; to be sent to AURA.".to_string(),
         };
-        db::add_event(
-            &mut *tx,
-            id,
-            now,
-            EventKind::Saved,
-            &prepared.actor,
-            &detail,
-        )
-        .await?;
+        db::add_event(&mut tx, id, now, EventKind::Saved, &prepared.actor, &detail).await?;
     }
     let (Inserted::New(id) | Inserted::Existing(id)) = inserted;
     let scope = db::CustomerScope::Only(vec![prepared.customer.id]);
-    let booking = db::booking_in_scope(&mut *tx, &scope, id)
+    let booking = db::booking_in_scope(&mut tx, &scope, id)
         .await?
         .ok_or_else(|| ServerError::internal(format!("booking {id} vanished while being saved")))?;
     tx.commit().await.map_err(DbError::from)?;

@@ -47,15 +47,15 @@ pub async fn cancel(
         at: now,
         removed_occurrences: i64::try_from(future_windows(&booking, now)).unwrap_or(i64::MAX),
     };
-    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
-    let Some(status) = db::request_cancel(&mut *tx, id, &request).await? else {
+    let mut tx = state.db.begin().await.map_err(DbError::from)?;
+    let Some(status) = db::request_cancel(&mut tx, id, &request).await? else {
         return Err(changed_meanwhile());
     };
     let why = format!("Reason: {reason}");
     match status {
         SyncStatus::Cancelled => {
             db::add_event(
-                &mut *tx,
+                &mut tx,
                 id,
                 now,
                 EventKind::CancelledLocally,
@@ -63,7 +63,7 @@ pub async fn cancel(
                 "It never reached AURA, so it is cancelled here only: nothing is scheduled.",
             )
             .await?;
-            db::add_event(&mut *tx, id, now, EventKind::Cancelled, &actor, &why).await?;
+            db::add_event(&mut tx, id, now, EventKind::Cancelled, &actor, &why).await?;
         }
         _ => {
             let next = match status {
@@ -77,7 +77,7 @@ pub async fn cancel(
             };
             let detail = format!("{why}.{next}");
             db::add_event(
-                &mut *tx,
+                &mut tx,
                 id,
                 now,
                 EventKind::CancelRequested,

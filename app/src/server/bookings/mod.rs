@@ -57,7 +57,7 @@ fn schedule_from(booking: &Booking, first_date: NaiveDate) -> Schedule {
 /// A booking the viewer reaches. Out of reach and nonexistent look the same: nobody learns another
 /// customer's booking numbers.
 async fn booking_for(state: &AppState, viewer: &Viewer, id: i64) -> Result<Booking, ServerError> {
-    Ok(db::booking_in_scope(&state.pool, &viewer.scope(), id)
+    Ok(db::booking_in_scope(&state.db, &viewer.scope(), id)
         .await?
         .ok_or_else(|| AppError::NotFound("No such booking.".into()))?)
 }

@@ -88,8 +88,8 @@ pub async fn resolve(
             "AURA does not have it.".to_string(),
         )
     };
-    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
-    let status = match db::resolve_unknown(&mut *tx, id, &finding, now).await {
+    let mut tx = state.db.begin().await.map_err(DbError::from)?;
+    let status = match db::resolve_unknown(&mut tx, id, &finding, now).await {
         Ok(Some(status)) => status,
         Ok(None) => {
             return Err(changed_meanwhile());
@@ -111,7 +111,7 @@ pub async fn resolve(
         SyncStatus::Saved => " Sending it to AURA again.",
         _ => "",
     };
-    db::add_event(&mut *tx, id, now, kind, &actor, &format!("{detail}{then}")).await?;
+    db::add_event(&mut tx, id, now, kind, &actor, &format!("{detail}{then}")).await?;
     tx.commit().await.map_err(DbError::from)?;
     state.outbox.wake();
     Ok(match status {
@@ -158,8 +158,8 @@ pub async fn send_from_next_window(
     };
     let schedule = schedule_from(&booking, next.local_date);
     let actor = viewer.actor_for(&booking.customer.name);
-    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
-    if db::reschedule_lapsed(&mut *tx, id, next.local_date, schedule.date_from, now)
+    let mut tx = state.db.begin().await.map_err(DbError::from)?;
+    if db::reschedule_lapsed(&mut tx, id, next.local_date, schedule.date_from, now)
         .await?
         .is_none()
     {
@@ -169,7 +169,7 @@ pub async fn send_from_next_window(
         "Sending it to AURA from the window opening {}.",
         instant_label(next.opens, tz)
     );
-    db::add_event(&mut *tx, id, now, EventKind::Rescheduled, &actor, &detail).await?;
+    db::add_event(&mut tx, id, now, EventKind::Rescheduled, &actor, &detail).await?;
     tx.commit().await.map_err(DbError::from)?;
     if let Err(e) = outbox::send_now(state, db::Work::Create, id).await {
         let _ = e.reported();

@@ -29,7 +29,7 @@ pub async fn booking_detail(
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<BookingDetail, ServerError> {
-    let booking = db::booking_in_scope(&state.pool, &viewer.scope(), id)
+    let booking = db::booking_in_scope(&state.db, &viewer.scope(), id)
         .await?
         .ok_or_else(|| AppError::NotFound("No booking with that number is yours to see.".into()))?;
     let tz = booking.zone.tz();
@@ -47,7 +47,7 @@ pub async fn booking_detail(
     } else {
         (Vec::new(), 0)
     };
-    let events = db::events_of_booking(&state.pool, id)
+    let events = db::events_of_booking(&state.db, id)
         .await?
         .into_iter()
         .map(|e| EventView {
@@ -64,7 +64,7 @@ pub async fn booking_detail(
         Some(db::Pair {
             role,
             other: Some(other),
-        }) => db::booking_in_scope(&state.pool, &viewer.scope(), other)
+        }) => db::booking_in_scope(&state.db, &viewer.scope(), other)
             .await?
             .map(|o| PairView {
                 role,
@@ -148,7 +148,7 @@ pub async fn attention_view(
     state: &AppState,
     viewer: &Viewer,
 ) -> Result<AttentionView, ServerError> {
-    let items = db::bookings_needing_attention(&state.pool, &viewer.view_scope())
+    let items = db::bookings_needing_attention(&state.db, &viewer.view_scope())
         .await?
         .into_iter()
         .map(|b| {
@@ -241,7 +241,7 @@ pub async fn cancellation_ledger(
     state: &AppState,
     viewer: &Viewer,
 ) -> Result<Vec<db::Booking>, ServerError> {
-    Ok(db::cancelled_bookings(&state.pool, &viewer.view_scope(), CANCELLATIONS_LIMIT).await?)
+    Ok(db::cancelled_bookings(&state.db, &viewer.view_scope(), CANCELLATIONS_LIMIT).await?)
 }
 
 /// The upcoming list's windows: those opening in the next `days` days (1 to 366) of the bookings
@@ -268,7 +268,7 @@ pub async fn upcoming_windows(
 ) -> Result<UpcomingWindows, ServerError> {
     let days = days.clamp(1, 366);
     let to = now + Duration::days(i64::from(days));
-    let bookings = db::active_bookings_between(&state.pool, &viewer.view_scope(), now, to).await?;
+    let bookings = db::active_bookings_between(&state.db, &viewer.view_scope(), now, to).await?;
     EXPANSION
         .run(move || {
             let windows = soonest_windows(&bookings, now, to, UPCOMING_LIMIT, |o| o.opens >= now);

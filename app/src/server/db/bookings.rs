@@ -3,9 +3,10 @@
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use sqlx::types::Json;
-use sqlx::{SqliteConnection, SqliteExecutor};
 
-use super::{BindExt, CustomerScope, DbError, StoredDate, StoredInstant, in_scope, status_in};
+use super::{
+    BindExt, CustomerScope, DbError, Ex, StoredDate, StoredInstant, in_scope, on_db, sql, status_in,
+};
 use crate::domain::{
     ArmedPreference, Contact, Location, PairRole, Repeat, RepeatKind, Schedule, ServiceType,
 };
@@ -273,94 +274,107 @@ pub enum Inserted {
 }
 
 pub async fn insert_booking(
-    conn: &mut SqliteConnection,
+    ex: impl Into<Ex<'_>>,
     b: &NewBooking,
     now: DateTime<Utc>,
 ) -> Result<Inserted, DbError> {
     let coordinates = b.location.coordinates;
-    let id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO bookings (customer_id, site_id, idempotency_key, service_type, name, special_instructions,
-            number_of_guards, armed_preference, contacts, address, latitude, longitude, timezone, first_date,
-            last_date, date_from, date_to, repeat_type, days_of_week, start_time, window_minutes, status,
-            created_by_user_id, created_at, updated_at, next_attempt_at, pair_role)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (customer_id, idempotency_key) DO NOTHING
-         RETURNING id",
-    )
-    .bind(b.customer_id)
-    .bind(b.site_id)
-    .bind(&b.idempotency_key)
-    .bind(b.service_type)
-    .bind(&b.name)
-    .bind(&b.special_instructions)
-    .bind(i64::from(b.number_of_guards))
-    .bind(b.armed_preference)
-    .bind(Json(&b.contacts))
-    .bind(&b.location.address)
-    .bind(coordinates.map(|c| c.0))
-    .bind(coordinates.map(|c| c.1))
-    .bind(b.zone)
-    .bind(StoredDate(b.first_date))
-    .bind(StoredDate(b.last_date))
-    .bind(StoredInstant(b.schedule.date_from))
-    .bind(StoredInstant(b.schedule.date_to))
-    .bind(b.schedule.repeat.kind())
-    .bind(b.schedule.repeat.day_codes())
-    .bind(b.schedule.start_time)
-    .bind(i64::from(b.schedule.window_minutes))
-    .bind(SyncStatus::Saved)
-    .bind(b.created_by_user_id)
-    .bind(now)
-    .bind(now)
-    .bind(now)
-    .bind(b.pair_role)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if let Some(id) = id {
-        return Ok(Inserted::New(id));
-    }
-    let existing: i64 =
-        sqlx::query_scalar("SELECT id FROM bookings WHERE customer_id = ? AND idempotency_key = ?")
-            .bind(b.customer_id)
-            .bind(&b.idempotency_key)
-            .fetch_one(&mut *conn)
-            .await?;
-    Ok(Inserted::Existing(existing))
+    on_db!(ex, |conn, d| {
+        let id: Option<i64> = sqlx::query_scalar(sql!(
+            d,
+            "INSERT INTO bookings (customer_id, site_id, idempotency_key, service_type, name, special_instructions,
+                number_of_guards, armed_preference, contacts, address, latitude, longitude, timezone, first_date,
+                last_date, date_from, date_to, repeat_type, days_of_week, start_time, window_minutes, status,
+                created_by_user_id, created_at, updated_at, next_attempt_at, pair_role)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (customer_id, idempotency_key) DO NOTHING
+             RETURNING id"
+        ))
+        .bind(b.customer_id)
+        .bind(b.site_id)
+        .bind(&b.idempotency_key)
+        .bind(b.service_type)
+        .bind(&b.name)
+        .bind(&b.special_instructions)
+        .bind(i64::from(b.number_of_guards))
+        .bind(b.armed_preference)
+        .bind(Json(&b.contacts))
+        .bind(&b.location.address)
+        .bind(coordinates.map(|c| c.0))
+        .bind(coordinates.map(|c| c.1))
+        .bind(b.zone)
+        .bind(StoredDate(b.first_date))
+        .bind(StoredDate(b.last_date))
+        .bind(StoredInstant(b.schedule.date_from))
+        .bind(StoredInstant(b.schedule.date_to))
+        .bind(b.schedule.repeat.kind())
+        .bind(b.schedule.repeat.day_codes())
+        .bind(b.schedule.start_time)
+        .bind(i64::from(b.schedule.window_minutes))
+        .bind(SyncStatus::Saved)
+        .bind(b.created_by_user_id)
+        .bind(now)
+        .bind(now)
+        .bind(now)
+        .bind(b.pair_role)
+        .fetch_optional(&mut *conn)
+        .await?;
+        match id {
+            Some(id) => Inserted::New(id),
+            None => Inserted::Existing(
+                sqlx::query_scalar(sql!(
+                    d,
+                    "SELECT id FROM bookings WHERE customer_id = ? AND idempotency_key = ?"
+                ))
+                .bind(b.customer_id)
+                .bind(&b.idempotency_key)
+                .fetch_one(&mut *conn)
+                .await?,
+            ),
+        }
+    })
 }
 
 /// Links the two halves of a lock/unlock pair, each to the other.
-pub async fn link_pair(conn: &mut SqliteConnection, lock: i64, unlock: i64) -> Result<(), DbError> {
-    sqlx::query(
-        "UPDATE bookings SET paired_booking_id = CASE id WHEN ? THEN ? ELSE ? END WHERE id IN (?, ?)",
-    )
-    .bind(lock)
-    .bind(unlock)
-    .bind(lock)
-    .bind(lock)
-    .bind(unlock)
-    .execute(&mut *conn)
-    .await?;
+pub async fn link_pair(ex: impl Into<Ex<'_>>, lock: i64, unlock: i64) -> Result<(), DbError> {
+    on_db!(ex, |conn, d| {
+        sqlx::query(sql!(
+            d,
+            "UPDATE bookings SET paired_booking_id = CASE id WHEN ? THEN ? ELSE ? END WHERE id IN (?, ?)"
+        ))
+        .bind(lock)
+        .bind(unlock)
+        .bind(lock)
+        .bind(lock)
+        .bind(unlock)
+        .execute(conn)
+        .await?
+        .rows_affected()
+    })?;
     Ok(())
 }
 
 /// A booking, only if its customer is in scope.
 pub async fn booking_in_scope(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     scope: &CustomerScope,
     id: i64,
 ) -> Result<Option<Booking>, DbError> {
-    sqlx::query_as::<_, BookingRow>(select_bookings!("WHERE ", in_scope!(), " AND b.id = ?"))
-        .bind_scope(scope)
-        .bind(id)
-        .fetch_optional(ex)
-        .await?
-        .map(Booking::try_from)
-        .transpose()
+    on_db!(ex, |conn, d| sqlx::query_as::<_, BookingRow>(sql!(
+        d,
+        select_bookings!("WHERE ", in_scope!(), " AND b.id = ?")
+    ))
+    .bind_scope(scope)
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)?
+    .map(Booking::try_from)
+    .transpose()
 }
 
 /// Bookings whose windows belong on the calendar, oldest first.
 pub async fn active_bookings(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     scope: &CustomerScope,
 ) -> Result<Vec<Booking>, DbError> {
     bookings_with_status(ex, scope, &SyncStatus::ACTIVE).await
@@ -368,35 +382,38 @@ pub async fn active_bookings(
 
 /// Bookings a person has to look at (outcome unknown, or not sent), oldest first.
 pub async fn bookings_needing_attention(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     scope: &CustomerScope,
 ) -> Result<Vec<Booking>, DbError> {
     bookings_with_status(ex, scope, &SyncStatus::NEEDS_ATTENTION).await
 }
 
 async fn bookings_with_status(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     scope: &CustomerScope,
     statuses: &[SyncStatus],
 ) -> Result<Vec<Booking>, DbError> {
-    all_typed(
-        sqlx::query_as::<_, BookingRow>(select_bookings!(
-            "WHERE ",
-            in_scope!(),
-            " AND ",
-            status_in!(),
-            " ORDER BY b.id"
-        ))
-        .bind_scope(scope)
-        .bind_statuses(statuses)
-        .fetch_all(ex)
-        .await?,
+    all_typed(on_db!(ex, |conn, d| sqlx::query_as::<_, BookingRow>(
+        sql!(
+            d,
+            select_bookings!(
+                "WHERE ",
+                in_scope!(),
+                " AND ",
+                status_in!(),
+                " ORDER BY b.id"
+            )
+        )
     )
+    .bind_scope(scope)
+    .bind_statuses(statuses)
+    .fetch_all(conn)
+    .await?)?)
 }
 
 /// Active bookings with a window overlapping `[from, to)`: a coarse filter on the stored span.
 pub async fn active_bookings_between(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     scope: &CustomerScope,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -407,71 +424,81 @@ pub async fn active_bookings_between(
 /// Bookings in one of `statuses` with a window overlapping `[from, to)`: a coarse filter on the
 /// stored span.
 pub async fn bookings_between(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     scope: &CustomerScope,
     statuses: &[SyncStatus],
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<Booking>, DbError> {
-    all_typed(
-        sqlx::query_as::<_, BookingRow>(select_bookings!(
-            "WHERE ",
-            in_scope!(),
-            " AND ",
-            status_in!(),
-            " AND b.date_from < ? AND b.date_to >= ? ORDER BY b.id"
-        ))
-        .bind_scope(scope)
-        .bind_statuses(statuses)
-        .bind(StoredInstant(to))
-        .bind(StoredInstant(super::window_end_margin(from)))
-        .fetch_all(ex)
-        .await?,
+    all_typed(on_db!(ex, |conn, d| sqlx::query_as::<_, BookingRow>(
+        sql!(
+            d,
+            select_bookings!(
+                "WHERE ",
+                in_scope!(),
+                " AND ",
+                status_in!(),
+                " AND b.date_from < ? AND b.date_to >= ? ORDER BY b.id"
+            )
+        )
     )
+    .bind_scope(scope)
+    .bind_statuses(statuses)
+    .bind(StoredInstant(to))
+    .bind(StoredInstant(super::window_end_margin(from)))
+    .fetch_all(conn)
+    .await?)?)
 }
 
 /// The cancellation ledger, newest first.
 pub async fn cancelled_bookings(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     scope: &CustomerScope,
     limit: i64,
 ) -> Result<Vec<Booking>, DbError> {
-    all_typed(
-        sqlx::query_as::<_, BookingRow>(select_bookings!(
-            "WHERE ",
-            in_scope!(),
-            " AND ",
-            status_in!(),
-            " ORDER BY b.cancelled_at DESC, b.id DESC LIMIT ?"
-        ))
-        .bind_scope(scope)
-        .bind_statuses(&[SyncStatus::Cancelled])
-        .bind(limit)
-        .fetch_all(ex)
-        .await?,
+    all_typed(on_db!(ex, |conn, d| sqlx::query_as::<_, BookingRow>(
+        sql!(
+            d,
+            select_bookings!(
+                "WHERE ",
+                in_scope!(),
+                " AND ",
+                status_in!(),
+                " ORDER BY b.cancelled_at DESC, b.id DESC LIMIT ?"
+            )
+        )
     )
+    .bind_scope(scope)
+    .bind_statuses(&[SyncStatus::Cancelled])
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)?)
 }
 
 /// How many bookings in scope need a person (for the navigation's count).
 pub async fn count_needing_attention(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     scope: &CustomerScope,
 ) -> Result<i64, DbError> {
-    Ok(sqlx::query_scalar(concat!(
-        "SELECT COUNT(*) FROM bookings b WHERE ",
-        in_scope!(),
-        " AND ",
-        status_in!()
+    on_db!(ex, |conn, d| sqlx::query_scalar(sql!(
+        d,
+        concat!(
+            "SELECT COUNT(*) FROM bookings b WHERE ",
+            in_scope!(),
+            " AND ",
+            status_in!()
+        )
     ))
     .bind_scope(scope)
     .bind_statuses(&SyncStatus::NEEDS_ATTENTION)
-    .fetch_one(ex)
+    .fetch_one(conn)
     .await?)
 }
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::EventKind;
+    use crate::server::db::Db;
     use crate::server::db::test_support::{fresh, now};
     use crate::server::db::{
         Actor, CancelRequest, CancelResult, CustomerFacts, Finding, Lease, NewSite, SendResult,
@@ -480,17 +507,12 @@ mod tests {
         sites_for_customer, upsert_customer,
     };
     use chrono::Weekday;
-    use sqlx::SqlitePool;
-
-    async fn conn(pool: &SqlitePool) -> sqlx::pool::PoolConnection<sqlx::Sqlite> {
-        pool.acquire().await.expect("connection")
-    }
 
     fn london() -> Zone {
         "Europe/London".parse().expect("zone")
     }
 
-    async fn customer(pool: &SqlitePool, name: &str, aura_id: i64) -> i64 {
+    async fn customer(pool: &Db, name: &str, aura_id: i64) -> i64 {
         let facts = CustomerFacts {
             name: name.into(),
             aura_customer_id: aura_id,
@@ -541,14 +563,10 @@ mod tests {
     }
 
     /// Inserts a booking that must be new, returning its id.
-    async fn insert_new(pool: &SqlitePool, customer_id: i64, key: &str) -> i64 {
-        match insert_booking(
-            &mut *conn(pool).await,
-            &new_booking(customer_id, key),
-            now(),
-        )
-        .await
-        .expect("insert")
+    async fn insert_new(pool: &Db, customer_id: i64, key: &str) -> i64 {
+        match insert_booking(pool, &new_booking(customer_id, key), now())
+            .await
+            .expect("insert")
         {
             Inserted::New(id) => id,
             Inserted::Existing(id) => panic!("booking {id} already existed"),
@@ -560,10 +578,7 @@ mod tests {
         let pool = fresh().await;
         let c = customer(&pool, "Acme", 1).await;
         let new = new_booking(c, "k1");
-        let Inserted::New(id) = insert_booking(&mut *conn(&pool).await, &new, now())
-            .await
-            .expect("insert")
-        else {
+        let Inserted::New(id) = insert_booking(&pool, &new, now()).await.expect("insert") else {
             panic!("not new")
         };
         let b = booking_in_scope(&pool, &CustomerScope::Only(vec![c]), id)
@@ -584,11 +599,15 @@ mod tests {
         let pool = fresh().await;
         let c = customer(&pool, "Acme", 1).await;
         let id = insert_new(&pool, c, "k").await;
-        sqlx::query("UPDATE bookings SET days_of_week = 'MON,XYZ' WHERE id = ?")
-            .bind(id)
-            .execute(&pool)
-            .await
-            .expect("update");
+        on_db!(&pool, |conn, d| sqlx::query(sql!(
+            d,
+            "UPDATE bookings SET days_of_week = 'MON,XYZ' WHERE id = ?"
+        ))
+        .bind(id)
+        .execute(conn)
+        .await?
+        .rows_affected())
+        .expect("update");
         let e = booking_in_scope(&pool, &CustomerScope::All, id)
             .await
             .expect_err("corrupt");
@@ -602,17 +621,17 @@ mod tests {
     async fn the_same_form_key_inserts_once() {
         let pool = fresh().await;
         let c = customer(&pool, "Acme", 1).await;
-        let first = insert_booking(&mut *conn(&pool).await, &new_booking(c, "k1"), now())
+        let first = insert_booking(&pool, &new_booking(c, "k1"), now())
             .await
             .expect("insert");
-        let again = insert_booking(&mut *conn(&pool).await, &new_booking(c, "k1"), now())
+        let again = insert_booking(&pool, &new_booking(c, "k1"), now())
             .await
             .expect("insert");
         let Inserted::New(id) = first else {
             panic!("first insert must be new")
         };
         assert_eq!(again, Inserted::Existing(id));
-        let other = insert_booking(&mut *conn(&pool).await, &new_booking(c, "k2"), now())
+        let other = insert_booking(&pool, &new_booking(c, "k2"), now())
             .await
             .expect("insert");
         assert!(matches!(other, Inserted::New(o) if o != id));
@@ -657,7 +676,7 @@ mod tests {
         }
     }
 
-    async fn status_of(pool: &SqlitePool, id: i64) -> Booking {
+    async fn status_of(pool: &Db, id: i64) -> Booking {
         booking_in_scope(pool, &CustomerScope::All, id)
             .await
             .expect("read")
@@ -979,7 +998,7 @@ mod tests {
     #[tokio::test]
     async fn the_outbox_migration_never_resends_what_aura_may_hold() {
         let pool = crate::server::db::test_support::empty().await;
-        let mut before = sqlx::migrate!("../migrations");
+        let mut before = sqlx::migrate!("../migrations/sqlite");
         before.migrations = before
             .migrations
             .iter()
@@ -988,7 +1007,7 @@ mod tests {
             .collect::<Vec<_>>()
             .into();
         before.run(&pool).await.expect("old schema");
-        let c = customer(&pool, "Acme", 1).await;
+        let c = customer(&Db::Sqlite(pool.clone()), "Acme", 1).await;
         // (name, old status, AURA id, last error, cancelled)
         type OldRow = (
             &'static str,
@@ -1031,16 +1050,14 @@ mod tests {
             ("confirmed", "confirmed", Some("sr_2"), None, false),
         ];
         for (name, status, aura_id, error, cancelled) in rows {
-            sqlx::query(
-                "INSERT INTO bookings (customer_id, idempotency_key, service_type, name, number_of_guards,
+            on_db!(&pool, |conn, d| sqlx::query(sql!(d, "INSERT INTO bookings (customer_id, idempotency_key, service_type, name, number_of_guards,
                     armed_preference, address, timezone, first_date, last_date, date_from, date_to,
                     repeat_type, start_time, window_minutes, aura_id, status, sync_error, created_at,
                     updated_at, cancelled_at, cancel_reason, cancelled_by)
                  VALUES (?, ?, 'patrol', ?, 1, 'unarmed', '1 High St', 'Europe/London', '2026-12-01',
                     '2026-12-01', '2026-12-01T00:00:00+00:00', '2026-12-01T23:59:59+00:00', 'single',
                     '22:00:00', 60, ?, ?, ?, '2026-11-26T12:00:00+00:00', '2026-11-26T12:00:00+00:00',
-                    ?, ?, ?)",
-            )
+                    ?, ?, ?)"))
             .bind(c)
             .bind(name)
             .bind(name)
@@ -1050,11 +1067,12 @@ mod tests {
             .bind(cancelled.then_some("2026-11-26T13:00:00+00:00"))
             .bind(cancelled.then_some("No longer needed"))
             .bind(cancelled.then_some("Ann"))
-            .execute(&pool)
-            .await
+            .execute(conn).await?.rows_affected())
             .expect("old row");
         }
-        crate::server::db::migrate(&pool).await.expect("migrate");
+        crate::server::db::migrate_sqlite(&pool)
+            .await
+            .expect("migrate");
         let all = CustomerScope::All;
         let mut seen = Vec::new();
         for id in 1..=7 {
@@ -1111,7 +1129,7 @@ mod tests {
     #[tokio::test]
     async fn the_dates_migration_keeps_every_booking_in_date_order() {
         let pool = crate::server::db::test_support::empty().await;
-        let mut before = sqlx::migrate!("../migrations");
+        let mut before = sqlx::migrate!("../migrations/sqlite");
         before.migrations = before
             .migrations
             .iter()
@@ -1120,7 +1138,7 @@ mod tests {
             .collect::<Vec<_>>()
             .into();
         before.run(&pool).await.expect("old schema");
-        let c = customer(&pool, "Acme", 1).await;
+        let c = customer(&Db::Sqlite(pool.clone()), "Acme", 1).await;
         // (name, first date, last date, date from, date to, next occurrence)
         let rows = [
             (
@@ -1141,15 +1159,13 @@ mod tests {
             ),
         ];
         for (name, first, last, from, to, next) in rows {
-            sqlx::query(
-                "INSERT INTO bookings (customer_id, idempotency_key, service_type, name, number_of_guards,
+            on_db!(&pool, |conn, d| sqlx::query(sql!(d, "INSERT INTO bookings (customer_id, idempotency_key, service_type, name, number_of_guards,
                     armed_preference, address, timezone, first_date, last_date, date_from, date_to,
                     repeat_type, start_time, window_minutes, aura_id, next_occurrence, status, created_at,
                     updated_at)
                  VALUES (?, ?, 'patrol', ?, 1, 'unarmed', '1 High St', 'Europe/London', ?, ?, ?, ?,
                     'daily', '22:00:00', 60, ?, ?, 'confirmed', '2026-11-26T12:00:00+00:00',
-                    '2026-11-26T12:00:00+00:00')",
-            )
+                    '2026-11-26T12:00:00+00:00')"))
             .bind(c)
             .bind(name)
             .bind(name)
@@ -1159,11 +1175,12 @@ mod tests {
             .bind(to)
             .bind(format!("aura-{name}"))
             .bind(next)
-            .execute(&pool)
-            .await
+            .execute(conn).await?.rows_affected())
             .expect("old row");
         }
-        crate::server::db::migrate(&pool).await.expect("migrate");
+        crate::server::db::migrate_sqlite(&pool)
+            .await
+            .expect("migrate");
         let all = CustomerScope::All;
         let december = booking_in_scope(&pool, &all, 1)
             .await

@@ -1,9 +1,8 @@
 //! Customers the dashboard books for; `aura_customer_id` is AURA's `customerId`.
 
 use chrono::{DateTime, Utc};
-use sqlx::SqliteExecutor;
 
-use super::DbError;
+use super::{DbError, Ex, on_db, sql};
 use crate::model::CustomerOption;
 use crate::server::zone::Zone;
 
@@ -41,7 +40,7 @@ pub struct CustomerFacts {
 
 /// Creates the customer with this AURA id, or updates its name and zone; returns the row.
 pub async fn upsert_customer(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     facts: &CustomerFacts,
     now: DateTime<Utc>,
 ) -> Result<CustomerRow, DbError> {
@@ -50,7 +49,7 @@ pub async fn upsert_customer(
 
 /// Creates a customer; another with the same AURA id is `DbError::Taken`.
 pub async fn insert_customer(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     facts: &CustomerFacts,
     now: DateTime<Utc>,
 ) -> Result<CustomerRow, DbError> {
@@ -63,113 +62,132 @@ enum OnConflict {
 }
 
 async fn write_customer(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     facts: &CustomerFacts,
     now: DateTime<Utc>,
     on_conflict: OnConflict,
 ) -> Result<CustomerRow, DbError> {
-    let sql = match on_conflict {
-        OnConflict::Update => concat!(
-            "INSERT INTO customers (name, aura_customer_id, default_timezone, created_at) VALUES (?, ?, ?, ?)
-             ON CONFLICT (aura_customer_id) DO UPDATE SET name = excluded.name,
-                default_timezone = excluded.default_timezone
-             RETURNING ",
-            customer_columns!()
-        ),
-        OnConflict::Refuse => concat!(
-            "INSERT INTO customers (name, aura_customer_id, default_timezone, created_at) VALUES (?, ?, ?, ?)
-             RETURNING ",
-            customer_columns!()
-        ),
-    };
-    Ok(sqlx::query_as::<_, CustomerRow>(sql)
-        .bind(&facts.name)
-        .bind(facts.aura_customer_id)
-        .bind(facts.default_timezone)
-        .bind(now)
-        .fetch_one(ex)
-        .await?)
+    on_db!(ex, |conn, d| {
+        let text = match on_conflict {
+            OnConflict::Update => sql!(
+                d,
+                "INSERT INTO customers (name, aura_customer_id, default_timezone, created_at) VALUES (?, ?, ?, ?)
+                 ON CONFLICT (aura_customer_id) DO UPDATE SET name = excluded.name,
+                    default_timezone = excluded.default_timezone
+                 RETURNING ",
+                customer_columns!()
+            ),
+            OnConflict::Refuse => sql!(
+                d,
+                "INSERT INTO customers (name, aura_customer_id, default_timezone, created_at) VALUES (?, ?, ?, ?)
+                 RETURNING ",
+                customer_columns!()
+            ),
+        };
+        sqlx::query_as::<_, CustomerRow>(text)
+            .bind(&facts.name)
+            .bind(facts.aura_customer_id)
+            .bind(facts.default_timezone)
+            .bind(now)
+            .fetch_one(conn)
+            .await?
+    })
 }
 
 pub async fn update_customer(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     id: i64,
     facts: &CustomerFacts,
 ) -> Result<bool, DbError> {
-    let done = sqlx::query(
-        "UPDATE customers SET name = ?, aura_customer_id = ?, default_timezone = ? WHERE id = ?",
-    )
+    let done = on_db!(ex, |conn, d| sqlx::query(sql!(
+        d,
+        "UPDATE customers SET name = ?, aura_customer_id = ?, default_timezone = ? WHERE id = ?"
+    ))
     .bind(&facts.name)
     .bind(facts.aura_customer_id)
     .bind(facts.default_timezone)
     .bind(id)
-    .execute(ex)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .execute(conn)
+    .await?
+    .rows_affected())?;
+    Ok(done == 1)
 }
 
 pub async fn customer_by_aura_id(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     aura_customer_id: i64,
 ) -> Result<Option<CustomerRow>, DbError> {
-    Ok(sqlx::query_as::<_, CustomerRow>(concat!(
-        "SELECT ",
-        customer_columns!(),
-        " FROM customers c WHERE c.aura_customer_id = ?"
+    on_db!(ex, |conn, d| sqlx::query_as::<_, CustomerRow>(sql!(
+        d,
+        concat!(
+            "SELECT ",
+            customer_columns!(),
+            " FROM customers c WHERE c.aura_customer_id = ?"
+        )
     ))
     .bind(aura_customer_id)
-    .fetch_optional(ex)
+    .fetch_optional(conn)
     .await?)
 }
 
 pub async fn customer_by_id(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     id: i64,
 ) -> Result<Option<CustomerRow>, DbError> {
-    Ok(sqlx::query_as::<_, CustomerRow>(concat!(
-        "SELECT ",
-        customer_columns!(),
-        " FROM customers c WHERE c.id = ?"
+    on_db!(ex, |conn, d| sqlx::query_as::<_, CustomerRow>(sql!(
+        d,
+        concat!(
+            "SELECT ",
+            customer_columns!(),
+            " FROM customers c WHERE c.id = ?"
+        )
     ))
     .bind(id)
-    .fetch_optional(ex)
+    .fetch_optional(conn)
     .await?)
 }
 
-pub async fn all_customers(ex: impl SqliteExecutor<'_>) -> Result<Vec<CustomerRow>, DbError> {
-    Ok(sqlx::query_as::<_, CustomerRow>(concat!(
-        "SELECT ",
-        customer_columns!(),
-        " FROM customers c ORDER BY c.name COLLATE NOCASE, c.id"
+pub async fn all_customers(ex: impl Into<Ex<'_>>) -> Result<Vec<CustomerRow>, DbError> {
+    on_db!(ex, |conn, d| sqlx::query_as::<_, CustomerRow>(sql!(
+        d,
+        concat!(
+            "SELECT ",
+            customer_columns!(),
+            " FROM customers c ORDER BY lower(c.name), c.id"
+        )
     ))
-    .fetch_all(ex)
+    .fetch_all(conn)
     .await?)
 }
 
 /// The customers an account manager looks after.
 pub async fn customers_of_manager(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     user_id: i64,
 ) -> Result<Vec<CustomerRow>, DbError> {
-    Ok(sqlx::query_as::<_, CustomerRow>(concat!(
-        "SELECT ",
-        customer_columns!(),
-        " FROM customers c JOIN account_manager_customers a ON a.customer_id = c.id
-         WHERE a.user_id = ? ORDER BY c.name COLLATE NOCASE, c.id"
+    on_db!(ex, |conn, d| sqlx::query_as::<_, CustomerRow>(sql!(
+        d,
+        concat!(
+            "SELECT ",
+            customer_columns!(),
+            " FROM customers c JOIN account_manager_customers a ON a.customer_id = c.id
+         WHERE a.user_id = ? ORDER BY lower(c.name), c.id"
+        )
     ))
     .bind(user_id)
-    .fetch_all(ex)
+    .fetch_all(conn)
     .await?)
 }
 
 /// Counts per customer for the administrators' list: (customer id, sites, customer users).
-pub async fn customer_counts(ex: impl SqliteExecutor<'_>) -> Result<Vec<(i64, i64, i64)>, DbError> {
-    Ok(sqlx::query_as::<_, (i64, i64, i64)>(
+pub async fn customer_counts(ex: impl Into<Ex<'_>>) -> Result<Vec<(i64, i64, i64)>, DbError> {
+    on_db!(ex, |conn, d| sqlx::query_as::<_, (i64, i64, i64)>(sql!(
+        d,
         "SELECT c.id,
             (SELECT COUNT(*) FROM sites s WHERE s.customer_id = c.id),
             (SELECT COUNT(*) FROM users u WHERE u.customer_id = c.id)
-         FROM customers c",
-    )
-    .fetch_all(ex)
+         FROM customers c"
+    ))
+    .fetch_all(conn)
     .await?)
 }

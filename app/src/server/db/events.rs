@@ -1,9 +1,8 @@
 //! What happened to a booking, in order: the history shown on its page.
 
 use chrono::{DateTime, Utc};
-use sqlx::SqliteExecutor;
 
-use super::DbError;
+use super::{DbError, Ex, on_db, sql};
 use crate::model::EventKind;
 
 /// Who did something: a signed-in person (and the customer they acted for, when acting on a
@@ -37,17 +36,16 @@ pub struct EventRow {
 }
 
 pub async fn add_event(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     booking_id: i64,
     at: DateTime<Utc>,
     kind: EventKind,
     actor: &Actor,
     detail: &str,
 ) -> Result<(), DbError> {
-    sqlx::query(
-        "INSERT INTO booking_events (booking_id, at, kind, actor, actor_user_id, on_behalf_of, detail)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
-    )
+    on_db!(ex, |conn, d| {
+        sqlx::query(sql!(d, "INSERT INTO booking_events (booking_id, at, kind, actor, actor_user_id, on_behalf_of, detail)
+         VALUES (?, ?, ?, ?, ?, ?, ?)"))
     .bind(booking_id)
     .bind(at)
     .bind(kind)
@@ -55,20 +53,21 @@ pub async fn add_event(
     .bind(actor.user_id)
     .bind(&actor.on_behalf_of)
     .bind(detail)
-    .execute(ex)
-    .await?;
+    .execute(conn).await?.rows_affected()
+    })?;
     Ok(())
 }
 
 pub async fn events_of_booking(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     booking_id: i64,
 ) -> Result<Vec<EventRow>, DbError> {
-    Ok(sqlx::query_as::<_, EventRow>(
+    on_db!(ex, |conn, d| sqlx::query_as::<_, EventRow>(sql!(
+        d,
         "SELECT id, booking_id, at, kind, actor, on_behalf_of, detail FROM booking_events
-         WHERE booking_id = ? ORDER BY id",
-    )
+         WHERE booking_id = ? ORDER BY id"
+    ))
     .bind(booking_id)
-    .fetch_all(ex)
+    .fetch_all(conn)
     .await?)
 }

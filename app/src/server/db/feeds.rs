@@ -2,9 +2,8 @@
 //! never stored).
 
 use chrono::{DateTime, Utc};
-use sqlx::SqliteExecutor;
 
-use super::DbError;
+use super::{DbError, Ex, on_db, sql};
 
 /// A person's feed as their account page shows it.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -24,63 +23,71 @@ macro_rules! current_epoch {
 /// Gives `user_id` a feed with this secret's hash, replacing any earlier one (whose address then
 /// stops working).
 pub async fn replace_feed(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     user_id: i64,
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
     // Issued under the person's current session epoch (see `read_feed`).
-    sqlx::query(
+    on_db!(ex, |conn, d| sqlx::query(sql!(
+        d,
         "INSERT INTO calendar_feeds (user_id, token_hash, created_at, session_epoch)
          SELECT id, ?, ?, session_epoch FROM users WHERE id = ?
          ON CONFLICT (user_id) DO UPDATE SET token_hash = excluded.token_hash,
             created_at = excluded.created_at, session_epoch = excluded.session_epoch,
-            last_read_at = NULL",
-    )
+            last_read_at = NULL"
+    ))
     .bind(token_hash)
     .bind(now)
     .bind(user_id)
-    .execute(ex)
-    .await?;
+    .execute(conn)
+    .await?
+    .rows_affected())?;
     Ok(())
 }
 
 /// Ends `user_id`'s feed; whether there was one.
-pub async fn delete_feed(ex: impl SqliteExecutor<'_>, user_id: i64) -> Result<bool, DbError> {
-    Ok(sqlx::query("DELETE FROM calendar_feeds WHERE user_id = ?")
-        .bind(user_id)
-        .execute(ex)
-        .await?
-        .rows_affected()
+pub async fn delete_feed(ex: impl Into<Ex<'_>>, user_id: i64) -> Result<bool, DbError> {
+    Ok(on_db!(ex, |conn, d| sqlx::query(sql!(
+        d,
+        "DELETE FROM calendar_feeds WHERE user_id = ?"
+    ))
+    .bind(user_id)
+    .execute(conn)
+    .await?
+    .rows_affected())?
         > 0)
 }
 
-pub async fn feed_of_user(
-    ex: impl SqliteExecutor<'_>,
-    user_id: i64,
-) -> Result<Option<FeedRow>, DbError> {
-    Ok(sqlx::query_as::<_, FeedRow>(concat!(
-        "SELECT created_at, last_read_at FROM calendar_feeds WHERE user_id = ? AND ",
-        current_epoch!()
+pub async fn feed_of_user(ex: impl Into<Ex<'_>>, user_id: i64) -> Result<Option<FeedRow>, DbError> {
+    on_db!(ex, |conn, d| sqlx::query_as::<_, FeedRow>(sql!(
+        d,
+        concat!(
+            "SELECT created_at, last_read_at FROM calendar_feeds WHERE user_id = ? AND ",
+            current_epoch!()
+        )
     ))
     .bind(user_id)
-    .fetch_optional(ex)
+    .fetch_optional(conn)
     .await?)
 }
 
 /// The person whose feed has this secret's hash, noting that it was read.
 pub async fn read_feed(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<i64>, DbError> {
-    Ok(sqlx::query_scalar(concat!(
-        "UPDATE calendar_feeds SET last_read_at = ? WHERE token_hash = ? AND ",
-        current_epoch!(),
-        " RETURNING user_id"
+    on_db!(ex, |conn, d| sqlx::query_scalar(sql!(
+        d,
+        concat!(
+            "UPDATE calendar_feeds SET last_read_at = ? WHERE token_hash = ? AND ",
+            current_epoch!(),
+            " RETURNING user_id"
+        )
     ))
     .bind(now)
     .bind(token_hash)
-    .fetch_optional(ex)
+    .fetch_optional(conn)
     .await?)
 }

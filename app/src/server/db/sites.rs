@@ -1,9 +1,8 @@
 //! Saved locations of a customer, each in its IANA zone.
 
 use chrono::{DateTime, Utc};
-use sqlx::SqliteExecutor;
 
-use super::DbError;
+use super::{DbError, Ex, on_db, sql};
 use crate::domain::Location;
 use crate::model::SiteView;
 use crate::server::zone::Zone;
@@ -57,15 +56,18 @@ macro_rules! site_columns {
 }
 
 pub async fn insert_site(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     site: &NewSite<'_>,
     now: DateTime<Utc>,
 ) -> Result<SiteRow, DbError> {
     let coordinates = site.location.coordinates;
-    Ok(sqlx::query_as::<_, SiteRow>(concat!(
+    on_db!(ex, |conn, d| sqlx::query_as::<_, SiteRow>(sql!(
+        d,
+        concat!(
         "INSERT INTO sites (customer_id, name, address, latitude, longitude, timezone, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING ",
         site_columns!()
+    )
     ))
     .bind(site.customer_id)
     .bind(site.name)
@@ -74,13 +76,13 @@ pub async fn insert_site(
     .bind(coordinates.map(|c| c.1))
     .bind(site.timezone)
     .bind(now)
-    .fetch_one(ex)
+    .fetch_one(conn)
     .await?)
 }
 
 /// Every site of a customer (retired ones too), by name.
 pub async fn sites_for_customer(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     customer_id: i64,
 ) -> Result<Vec<SiteRow>, DbError> {
     customer_sites(ex, customer_id, true).await
@@ -88,80 +90,90 @@ pub async fn sites_for_customer(
 
 /// The sites that can be booked at (not retired), by name.
 pub async fn open_sites_for_customer(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     customer_id: i64,
 ) -> Result<Vec<SiteRow>, DbError> {
     customer_sites(ex, customer_id, false).await
 }
 
 async fn customer_sites(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     customer_id: i64,
     retired_too: bool,
 ) -> Result<Vec<SiteRow>, DbError> {
-    Ok(sqlx::query_as::<_, SiteRow>(concat!(
+    on_db!(ex, |conn, d| {
+        sqlx::query_as::<_, SiteRow>(sql!(d, concat!(
         "SELECT ",
         site_columns!(),
-        " FROM sites WHERE customer_id = ? AND (? OR retired_at IS NULL) ORDER BY name COLLATE NOCASE"
-    ))
+        " FROM sites WHERE customer_id = ? AND (? OR retired_at IS NULL) ORDER BY lower(name)"
+    )))
     .bind(customer_id)
     .bind(retired_too)
-    .fetch_all(ex)
-    .await?)
+    .fetch_all(conn).await?
+    })
 }
 
 /// A site, only if it belongs to this customer (retired or not).
 pub async fn site_of_customer(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     customer_id: i64,
     site_id: i64,
 ) -> Result<Option<SiteRow>, DbError> {
-    Ok(sqlx::query_as::<_, SiteRow>(concat!(
-        "SELECT ",
-        site_columns!(),
-        " FROM sites WHERE customer_id = ? AND id = ?"
+    on_db!(ex, |conn, d| sqlx::query_as::<_, SiteRow>(sql!(
+        d,
+        concat!(
+            "SELECT ",
+            site_columns!(),
+            " FROM sites WHERE customer_id = ? AND id = ?"
+        )
     ))
     .bind(customer_id)
     .bind(site_id)
-    .fetch_optional(ex)
+    .fetch_optional(conn)
     .await?)
 }
 
 /// Every site of the customers in `scope`, by name.
 pub async fn sites_in_scope(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     scope: &super::CustomerScope,
 ) -> Result<Vec<SiteRow>, DbError> {
     use super::{BindExt, in_scope};
-    Ok(sqlx::query_as::<_, SiteRow>(concat!(
-        "SELECT ",
-        site_columns!(),
-        " FROM sites b WHERE ",
-        in_scope!(),
-        " ORDER BY name COLLATE NOCASE, id"
+    on_db!(ex, |conn, d| sqlx::query_as::<_, SiteRow>(sql!(
+        d,
+        concat!(
+            "SELECT ",
+            site_columns!(),
+            " FROM sites b WHERE ",
+            in_scope!(),
+            " ORDER BY lower(name), id"
+        )
     ))
     .bind_scope(scope)
-    .fetch_all(ex)
+    .fetch_all(conn)
     .await?)
 }
 
 /// A site, only if its customer is in `scope`.
 pub async fn site_in_scope(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     scope: &super::CustomerScope,
     site_id: i64,
 ) -> Result<Option<SiteRow>, DbError> {
     use super::{BindExt, in_scope};
-    Ok(sqlx::query_as::<_, SiteRow>(concat!(
-        "SELECT ",
-        site_columns!(),
-        " FROM sites b WHERE ",
-        in_scope!(),
-        " AND id = ?"
+    on_db!(ex, |conn, d| sqlx::query_as::<_, SiteRow>(sql!(
+        d,
+        concat!(
+            "SELECT ",
+            site_columns!(),
+            " FROM sites b WHERE ",
+            in_scope!(),
+            " AND id = ?"
+        )
     ))
     .bind_scope(scope)
     .bind(site_id)
-    .fetch_optional(ex)
+    .fetch_optional(conn)
     .await?)
 }
 
@@ -175,33 +187,34 @@ macro_rules! still_to_happen {
 
 /// How many bookings still to happen name each site of a customer: such a site cannot be retired.
 pub async fn sites_in_use(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     customer_id: i64,
     now: DateTime<Utc>,
 ) -> Result<Vec<(i64, i64)>, DbError> {
     use super::BindExt;
-    Ok(sqlx::query_as::<_, (i64, i64)>(concat!(
+    on_db!(ex, |conn, d| {
+        sqlx::query_as::<_, (i64, i64)>(sql!(d, concat!(
         "SELECT b.site_id, COUNT(*) FROM bookings b WHERE b.customer_id = ? AND b.site_id IS NOT NULL AND ",
         still_to_happen!(),
         " GROUP BY b.site_id"
-    ))
+    )))
     .bind(customer_id)
     .bind_statuses(&crate::model::SyncStatus::ACTIVE)
     .bind(super::StoredInstant(super::window_end_margin(now)))
-    .fetch_all(ex)
-    .await?)
+    .fetch_all(conn).await?
+    })
 }
 
-pub async fn rename_site(
-    ex: impl SqliteExecutor<'_>,
-    site_id: i64,
-    name: &str,
-) -> Result<(), DbError> {
-    sqlx::query("UPDATE sites SET name = ? WHERE id = ?")
-        .bind(name)
-        .bind(site_id)
-        .execute(ex)
-        .await?;
+pub async fn rename_site(ex: impl Into<Ex<'_>>, site_id: i64, name: &str) -> Result<(), DbError> {
+    on_db!(ex, |conn, d| sqlx::query(sql!(
+        d,
+        "UPDATE sites SET name = ? WHERE id = ?"
+    ))
+    .bind(name)
+    .bind(site_id)
+    .execute(conn)
+    .await?
+    .rows_affected())?;
     Ok(())
 }
 
@@ -216,55 +229,67 @@ pub enum Retired {
 /// Retires a site unless a booking still to happen names it: checked and written in one
 /// statement, so a booking saved meanwhile cannot slip between the check and the write.
 pub async fn retire_site(
-    conn: &mut sqlx::SqliteConnection,
+    tx: &mut super::Tx,
     site_id: i64,
     now: DateTime<Utc>,
 ) -> Result<Retired, DbError> {
     use super::BindExt;
     let margin = super::StoredInstant(super::window_end_margin(now));
-    let changed = sqlx::query(concat!(
-        "UPDATE sites SET retired_at = COALESCE(retired_at, ?) WHERE id = ? AND NOT EXISTS (
+    let changed = on_db!(&mut *tx, |conn, d| sqlx::query(sql!(
+        d,
+        concat!(
+            "UPDATE sites SET retired_at = COALESCE(retired_at, ?) WHERE id = ? AND NOT EXISTS (
             SELECT 1 FROM bookings b WHERE b.site_id = sites.id AND ",
-        still_to_happen!(),
-        ")"
+            still_to_happen!(),
+            ")"
+        )
     ))
     .bind(now)
     .bind(site_id)
     .bind_statuses(&crate::model::SyncStatus::ACTIVE)
     .bind(margin)
-    .execute(&mut *conn)
+    .execute(conn)
     .await?
-    .rows_affected();
+    .rows_affected())?;
     if changed == 1 {
         return Ok(Retired::Done);
     }
-    let in_use: i64 = sqlx::query_scalar(concat!(
-        "SELECT COUNT(*) FROM bookings b WHERE b.site_id = ? AND ",
-        still_to_happen!()
+    let in_use: i64 = on_db!(&mut *tx, |conn, d| sqlx::query_scalar(sql!(
+        d,
+        concat!(
+            "SELECT COUNT(*) FROM bookings b WHERE b.site_id = ? AND ",
+            still_to_happen!()
+        )
     ))
     .bind(site_id)
     .bind_statuses(&crate::model::SyncStatus::ACTIVE)
     .bind(margin)
-    .fetch_one(&mut *conn)
-    .await?;
+    .fetch_one(conn)
+    .await?)?;
     Ok(Retired::InUse(in_use))
 }
 
 /// Whether the site is retired (read inside a booking's transaction: see `bookings::save`).
-pub async fn site_is_retired(ex: impl SqliteExecutor<'_>, site_id: i64) -> Result<bool, DbError> {
-    let retired: Option<Option<DateTime<Utc>>> =
-        sqlx::query_scalar("SELECT retired_at FROM sites WHERE id = ?")
-            .bind(site_id)
-            .fetch_optional(ex)
-            .await?;
+pub async fn site_is_retired(ex: impl Into<Ex<'_>>, site_id: i64) -> Result<bool, DbError> {
+    let retired: Option<Option<DateTime<Utc>>> = on_db!(ex, |conn, d| sqlx::query_scalar(sql!(
+        d,
+        "SELECT retired_at FROM sites WHERE id = ?"
+    ))
+    .bind(site_id)
+    .fetch_optional(conn)
+    .await?)?;
     Ok(!matches!(retired, Some(None)))
 }
 
 /// Offers a retired site for booking again.
-pub async fn restore_site(ex: impl SqliteExecutor<'_>, site_id: i64) -> Result<(), DbError> {
-    sqlx::query("UPDATE sites SET retired_at = NULL WHERE id = ?")
-        .bind(site_id)
-        .execute(ex)
-        .await?;
+pub async fn restore_site(ex: impl Into<Ex<'_>>, site_id: i64) -> Result<(), DbError> {
+    on_db!(ex, |conn, d| sqlx::query(sql!(
+        d,
+        "UPDATE sites SET retired_at = NULL WHERE id = ?"
+    ))
+    .bind(site_id)
+    .execute(conn)
+    .await?
+    .rows_affected())?;
     Ok(())
 }

@@ -9,9 +9,10 @@
 //! lease that expires.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::SqliteExecutor;
 
-use super::{Actor, BindExt, DbError, StoredDate, StoredInstant, status_in};
+use super::{
+    Actor, BindExt, DbError, Dialect, Ex, StoredDate, StoredInstant, on_db, sql, status_in,
+};
 use crate::model::SyncStatus;
 
 /// Which kind of call a claim is for.
@@ -34,7 +35,7 @@ pub struct Lease<'a> {
 /// claim moves the booking to `sending` in the same statement: the attempt is recorded as started
 /// before AURA is called, so after a crash it is known that it may have been sent.
 pub async fn claim(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     work: Work,
     lease: Lease<'_>,
     now: DateTime<Utc>,
@@ -44,49 +45,69 @@ pub async fn claim(
         Work::Create => (&SyncStatus::TO_SEND, SyncStatus::Sending),
         Work::Cancel => (&[SyncStatus::Cancelling], SyncStatus::Cancelling),
     };
-    Ok(sqlx::query_scalar(concat!(
-        "UPDATE bookings SET status = ?, lease_owner = ?, lease_until = ?, attempts = attempts + 1,
-            updated_at = ?
-         WHERE id = (SELECT b.id FROM bookings b WHERE ",
-        status_in!(),
-        " AND (b.next_attempt_at IS NULL OR b.next_attempt_at <= ?)
-              AND (b.lease_until IS NULL OR b.lease_until < ?)
-              AND (? IS NULL OR b.id = ?)
-            ORDER BY b.next_attempt_at, b.id LIMIT 1)
-         RETURNING id"
-    ))
-    .bind(to)
-    .bind(lease.owner)
-    .bind(lease.until)
-    .bind(now)
-    .bind_statuses(from)
-    .bind(now)
-    .bind(now)
-    .bind(only)
-    .bind(only)
-    .fetch_optional(ex)
-    .await?)
+    /// The claim, with PostgreSQL's row lock where `$lock` goes; the lease is checked again on the
+    /// row being updated, so a row another process claimed meanwhile is never taken twice.
+    macro_rules! claim_sql {
+        ($lock:literal) => {
+            concat!(
+                "UPDATE bookings SET status = ?, lease_owner = ?, lease_until = ?,
+                    attempts = attempts + 1, updated_at = ?
+                 WHERE id = (SELECT b.id FROM bookings b WHERE ",
+                status_in!(),
+                " AND (b.next_attempt_at IS NULL OR b.next_attempt_at <= ?)
+                      AND (b.lease_until IS NULL OR b.lease_until < ?)
+                      AND (? IS NULL OR b.id = ?)
+                    ORDER BY b.next_attempt_at, b.id LIMIT 1",
+                $lock,
+                ")
+                 AND (lease_until IS NULL OR lease_until < ?)
+                 RETURNING id"
+            )
+        };
+    }
+    on_db!(ex, |conn, d| {
+        let text = match d {
+            // One writer at a time: the subquery and the update see the same rows.
+            Dialect::Sqlite => sql!(d, claim_sql!("")),
+            // Several processes claim at once: each skips the rows another is claiming.
+            Dialect::Postgres => sql!(d, claim_sql!(" FOR UPDATE SKIP LOCKED")),
+        };
+        sqlx::query_scalar(text)
+            .bind(to)
+            .bind(lease.owner)
+            .bind(lease.until)
+            .bind(now)
+            .bind_statuses(from)
+            .bind(now)
+            .bind(now)
+            .bind(only)
+            .bind(only)
+            .bind(now)
+            .fetch_optional(conn)
+            .await?
+    })
 }
 
 /// Bookings whose create attempt started under a lease that has expired (its process died or hung
 /// mid-call) become `unknown`: AURA may have them. Returns their ids.
 pub async fn expire_sending(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<i64>, DbError> {
-    Ok(sqlx::query_scalar(
+    on_db!(ex, |conn, d| sqlx::query_scalar(sql!(
+        d,
         "UPDATE bookings SET status = ?, sync_error = ?, lease_owner = NULL, lease_until = NULL,
             updated_at = ?
          WHERE status = ? AND lease_until < ?
-         RETURNING id",
-    )
+         RETURNING id"
+    ))
     .bind(SyncStatus::Unknown)
     .bind(reason)
     .bind(now)
     .bind(SyncStatus::Sending)
     .bind(now)
-    .fetch_all(ex)
+    .fetch_all(conn)
     .await?)
 }
 
@@ -119,7 +140,7 @@ pub enum SendResult<'a> {
 
 /// Records a create attempt's result, if `owner` still holds the booking's `sending` lease.
 pub async fn finish_send(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     id: i64,
     owner: &str,
     result: &SendResult<'_>,
@@ -177,15 +198,14 @@ pub async fn finish_send(
             None,
         ),
     };
-    Ok(sqlx::query_scalar(
-        "UPDATE bookings SET
+    on_db!(ex, |conn, d| {
+        sqlx::query_scalar(sql!(d, "UPDATE bookings SET
             status = CASE WHEN cancel_requested_at IS NULL THEN ? ELSE ? END,
             cancelled_at = CASE WHEN cancel_requested_at IS NOT NULL AND ? = 'cancelled' THEN ? END,
             aura_id = COALESCE(?, aura_id), next_occurrence = ?, next_occurrence_ours = ?,
             sync_error = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?
          WHERE id = ? AND status = ? AND lease_owner = ?
-         RETURNING status",
-    )
+         RETURNING status"))
     .bind(plain)
     .bind(wished)
     .bind(wished)
@@ -199,8 +219,8 @@ pub async fn finish_send(
     .bind(id)
     .bind(SyncStatus::Sending)
     .bind(owner)
-    .fetch_optional(ex)
-    .await?)
+    .fetch_optional(conn).await?
+    })
 }
 
 /// What a cancel attempt came to.
@@ -223,61 +243,66 @@ pub enum CancelResult<'a> {
 
 /// Records a cancel attempt's result, if `owner` still holds the booking's lease.
 pub async fn finish_cancel(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     id: i64,
     owner: &str,
     result: &CancelResult<'_>,
     now: DateTime<Utc>,
 ) -> Result<Option<SyncStatus>, DbError> {
-    let query = match result {
-        CancelResult::Done => sqlx::query_scalar(
-            "UPDATE bookings SET status = ?, cancelled_at = ?, next_occurrence = NULL, sync_error = NULL,
-                next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL, updated_at = ?
-             WHERE id = ? AND status = ? AND lease_owner = ? RETURNING status",
-        )
-        .bind(SyncStatus::Cancelled)
-        .bind(now)
-        .bind(now),
-        CancelResult::Retry {
-            reason,
-            retry_at,
-            outcome_unknown,
-        } => sqlx::query_scalar(
-            "UPDATE bookings SET status = ?, sync_error = ?, next_attempt_at = ?,
-                cancel_outcome_unknown = MAX(cancel_outcome_unknown, ?), lease_owner = NULL,
-                lease_until = NULL, updated_at = ?
-             WHERE id = ? AND status = ? AND lease_owner = ? RETURNING status",
-        )
-        .bind(SyncStatus::Cancelling)
-        .bind(*reason)
-        .bind(*retry_at)
-        .bind(*outcome_unknown)
-        .bind(now),
-        CancelResult::Refused { message } => sqlx::query_scalar(
-            "UPDATE bookings SET
-                status = CASE WHEN cancel_outcome_unknown = 1 THEN ? ELSE ? END,
-                sync_error = ?,
-                cancel_requested_at = CASE WHEN cancel_outcome_unknown = 1 THEN cancel_requested_at END,
-                cancel_reason = CASE WHEN cancel_outcome_unknown = 1 THEN cancel_reason END,
-                cancelled_by = CASE WHEN cancel_outcome_unknown = 1 THEN cancelled_by END,
-                cancelled_by_user_id = CASE WHEN cancel_outcome_unknown = 1 THEN cancelled_by_user_id END,
-                cancelled_on_behalf_of = CASE WHEN cancel_outcome_unknown = 1 THEN cancelled_on_behalf_of END,
-                removed_occurrences = CASE WHEN cancel_outcome_unknown = 1 THEN removed_occurrences END,
-                cancel_outcome_unknown = 0, next_attempt_at = NULL, lease_owner = NULL,
-                lease_until = NULL, updated_at = ?
-             WHERE id = ? AND status = ? AND lease_owner = ? RETURNING status",
-        )
-        .bind(SyncStatus::Unknown)
-        .bind(SyncStatus::Confirmed)
-        .bind(*message)
-        .bind(now),
-    };
-    Ok(query
-        .bind(id)
-        .bind(SyncStatus::Cancelling)
-        .bind(owner)
-        .fetch_optional(ex)
-        .await?)
+    on_db!(ex, |conn, d| {
+        let query = match result {
+            CancelResult::Done => sqlx::query_scalar(sql!(
+                d,
+                "UPDATE bookings SET status = ?, cancelled_at = ?, next_occurrence = NULL, sync_error = NULL,
+                    next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL, updated_at = ?
+                 WHERE id = ? AND status = ? AND lease_owner = ? RETURNING status"
+            ))
+            .bind(SyncStatus::Cancelled)
+            .bind(now)
+            .bind(now),
+            CancelResult::Retry {
+                reason,
+                retry_at,
+                outcome_unknown,
+            } => sqlx::query_scalar(sql!(
+                d,
+                "UPDATE bookings SET status = ?, sync_error = ?, next_attempt_at = ?,
+                    cancel_outcome_unknown = (cancel_outcome_unknown OR ?), lease_owner = NULL,
+                    lease_until = NULL, updated_at = ?
+                 WHERE id = ? AND status = ? AND lease_owner = ? RETURNING status"
+            ))
+            .bind(SyncStatus::Cancelling)
+            .bind(*reason)
+            .bind(*retry_at)
+            .bind(*outcome_unknown)
+            .bind(now),
+            CancelResult::Refused { message } => sqlx::query_scalar(sql!(
+                d,
+                "UPDATE bookings SET
+                    status = CASE WHEN cancel_outcome_unknown THEN ? ELSE ? END,
+                    sync_error = ?,
+                    cancel_requested_at = CASE WHEN cancel_outcome_unknown THEN cancel_requested_at END,
+                    cancel_reason = CASE WHEN cancel_outcome_unknown THEN cancel_reason END,
+                    cancelled_by = CASE WHEN cancel_outcome_unknown THEN cancelled_by END,
+                    cancelled_by_user_id = CASE WHEN cancel_outcome_unknown THEN cancelled_by_user_id END,
+                    cancelled_on_behalf_of = CASE WHEN cancel_outcome_unknown THEN cancelled_on_behalf_of END,
+                    removed_occurrences = CASE WHEN cancel_outcome_unknown THEN removed_occurrences END,
+                    cancel_outcome_unknown = FALSE, next_attempt_at = NULL, lease_owner = NULL,
+                    lease_until = NULL, updated_at = ?
+                 WHERE id = ? AND status = ? AND lease_owner = ? RETURNING status"
+            ))
+            .bind(SyncStatus::Unknown)
+            .bind(SyncStatus::Confirmed)
+            .bind(*message)
+            .bind(now),
+        };
+        query
+            .bind(id)
+            .bind(SyncStatus::Cancelling)
+            .bind(owner)
+            .fetch_optional(conn)
+            .await?
+    })
 }
 
 /// A wish to cancel: why, who, when, and how many future windows it removes.
@@ -296,34 +321,37 @@ pub struct CancelRequest<'a> {
 /// Returns the status it left, or `None` if the booking cannot be cancelled (already cancelled
 /// or asked, refused by AURA).
 pub async fn request_cancel(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     id: i64,
     c: &CancelRequest<'_>,
 ) -> Result<Option<SyncStatus>, DbError> {
     // Known never to have reached AURA: cancelled here at once.
     let never_sent = [SyncStatus::Saved, SyncStatus::NotSent, SyncStatus::Lapsed];
-    Ok(sqlx::query_scalar(concat!(
-        "UPDATE bookings AS b SET
+    on_db!(ex, |conn, d| sqlx::query_scalar(sql!(
+        d,
+        concat!(
+            "UPDATE bookings AS b SET
             status = CASE
                 WHEN b.status = ? THEN ?
                 WHEN ",
-        status_in!(),
-        " THEN ?
+            status_in!(),
+            " THEN ?
                 ELSE b.status END,
             cancelled_at = CASE WHEN ",
-        status_in!(),
-        " THEN ? END,
+            status_in!(),
+            " THEN ? END,
             next_occurrence = CASE WHEN ",
-        status_in!(),
-        " THEN NULL
+            status_in!(),
+            " THEN NULL
                 ELSE b.next_occurrence END,
             next_attempt_at = CASE WHEN b.status = ? THEN ? ELSE b.next_attempt_at END,
             cancel_requested_at = ?, cancel_reason = ?, cancelled_by = ?, cancelled_by_user_id = ?,
-            cancelled_on_behalf_of = ?, removed_occurrences = ?, cancel_outcome_unknown = 0,
+            cancelled_on_behalf_of = ?, removed_occurrences = ?, cancel_outcome_unknown = FALSE,
             updated_at = ?
          WHERE b.id = ? AND b.cancel_requested_at IS NULL AND ",
-        status_in!(),
-        " RETURNING status"
+            status_in!(),
+            " RETURNING status"
+        )
     ))
     .bind(SyncStatus::Confirmed)
     .bind(SyncStatus::Cancelling)
@@ -343,7 +371,7 @@ pub async fn request_cancel(
     .bind(c.at)
     .bind(id)
     .bind_statuses(&SyncStatus::CANCELLABLE)
-    .fetch_optional(ex)
+    .fetch_optional(conn)
     .await?)
 }
 
@@ -360,7 +388,7 @@ pub enum Finding<'a> {
 }
 
 pub async fn resolve_unknown(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     id: i64,
     finding: &Finding<'_>,
     now: DateTime<Utc>,
@@ -378,15 +406,16 @@ pub async fn resolve_unknown(
         ),
         Finding::NotHeld => (SyncStatus::Saved, SyncStatus::Cancelled, None, None, false),
     };
-    Ok(sqlx::query_scalar(
+    on_db!(ex, |conn, d| sqlx::query_scalar(sql!(
+        d,
         "UPDATE bookings SET
             status = CASE WHEN cancel_requested_at IS NULL THEN ? ELSE ? END,
             cancelled_at = CASE WHEN cancel_requested_at IS NOT NULL AND ? = 'cancelled' THEN ? END,
             aura_id = ?, next_occurrence = ?, next_occurrence_ours = ?, sync_error = NULL,
-            cancel_outcome_unknown = 0, next_attempt_at = ?, updated_at = ?
+            cancel_outcome_unknown = FALSE, next_attempt_at = ?, updated_at = ?
          WHERE id = ? AND status = ?
-         RETURNING status",
-    )
+         RETURNING status"
+    ))
     .bind(plain)
     .bind(wished)
     .bind(wished)
@@ -398,24 +427,25 @@ pub async fn resolve_unknown(
     .bind(now)
     .bind(id)
     .bind(SyncStatus::Unknown)
-    .fetch_optional(ex)
+    .fetch_optional(conn)
     .await?)
 }
 
 /// A lapsed repeating booking sent again from a later first date.
 pub async fn reschedule_lapsed(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     id: i64,
     first_date: NaiveDate,
     date_from: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<Option<SyncStatus>, DbError> {
-    Ok(sqlx::query_scalar(
+    on_db!(ex, |conn, d| sqlx::query_scalar(sql!(
+        d,
         "UPDATE bookings SET status = ?, first_date = ?, date_from = ?, sync_error = NULL,
             next_attempt_at = ?, updated_at = ?
          WHERE id = ? AND status = ? AND cancel_requested_at IS NULL
-         RETURNING status",
-    )
+         RETURNING status"
+    ))
     .bind(SyncStatus::Saved)
     .bind(StoredDate(first_date))
     .bind(StoredInstant(date_from))
@@ -423,33 +453,37 @@ pub async fn reschedule_lapsed(
     .bind(now)
     .bind(id)
     .bind(SyncStatus::Lapsed)
-    .fetch_optional(ex)
+    .fetch_optional(conn)
     .await?)
 }
 
 /// Extends a claim just before calling AURA, if `owner` still holds it. A claim that was taken
 /// over (its booking handed to a person as `unknown`, which clears the owner) sends nothing.
 pub async fn renew_lease(
-    ex: impl SqliteExecutor<'_>,
+    ex: impl Into<Ex<'_>>,
     id: i64,
     lease: Lease<'_>,
 ) -> Result<bool, DbError> {
-    let renewed: Option<i64> = sqlx::query_scalar(
-        "UPDATE bookings SET lease_until = ? WHERE id = ? AND lease_owner = ? RETURNING id",
-    )
+    let renewed: Option<i64> = on_db!(ex, |conn, d| sqlx::query_scalar(sql!(
+        d,
+        "UPDATE bookings SET lease_until = ? WHERE id = ? AND lease_owner = ? RETURNING id"
+    ))
     .bind(lease.until)
     .bind(id)
     .bind(lease.owner)
-    .fetch_optional(ex)
-    .await?;
+    .fetch_optional(conn)
+    .await?)?;
     Ok(renewed.is_some())
 }
 
 /// When the next booking becomes due for the worker (to sleep until then).
-pub async fn next_due(ex: impl SqliteExecutor<'_>) -> Result<Option<DateTime<Utc>>, DbError> {
-    Ok(sqlx::query_scalar(concat!(
-        "SELECT MIN(COALESCE(b.lease_until, b.next_attempt_at)) FROM bookings b WHERE ",
-        status_in!()
+pub async fn next_due(ex: impl Into<Ex<'_>>) -> Result<Option<DateTime<Utc>>, DbError> {
+    on_db!(ex, |conn, d| sqlx::query_scalar(sql!(
+        d,
+        concat!(
+            "SELECT MIN(COALESCE(b.lease_until, b.next_attempt_at)) FROM bookings b WHERE ",
+            status_in!()
+        )
     ))
     .bind_statuses(&[
         SyncStatus::Saved,
@@ -457,6 +491,6 @@ pub async fn next_due(ex: impl SqliteExecutor<'_>) -> Result<Option<DateTime<Utc
         SyncStatus::Sending,
         SyncStatus::Cancelling,
     ])
-    .fetch_one(ex)
+    .fetch_one(conn)
     .await?)
 }
