@@ -63,6 +63,14 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Copy this SQLite deployment into an empty PostgreSQL database (migrated first), then serve
+    /// with DATABASE_URL set to it. Stop the dashboard first; everyone signs in again afterwards.
+    MigrateTo {
+        /// The PostgreSQL database: postgres://user:password@host:port/database
+        postgres_url: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -176,6 +184,10 @@ fn main() -> ExitCode {
                     },
             } => add_customer(&database, &name, aura_id, &timezone).await,
             Command::Backup { path, database } => backup(&database, &path).await,
+            Command::MigrateTo {
+                postgres_url,
+                database,
+            } => migrate_to(&database, &postgres_url).await,
         }
     });
     match result {
@@ -315,6 +327,38 @@ async fn add_customer(
     println!(
         "Customer {} (AURA customerId {aura_id}) is saved. Add sites and account managers in the dashboard under Customers.",
         customer.name
+    );
+    Ok(())
+}
+
+/// Copies the SQLite database into PostgreSQL: both migrated first, then every row in one
+/// transaction on the PostgreSQL side.
+async fn migrate_to(database: &DatabaseArgs, postgres_url: &str) -> Result<(), String> {
+    let from_url = database.url();
+    if db::is_postgres(&from_url) || !db::is_postgres(postgres_url) {
+        return Err(
+            "server migrate-to copies the SQLite database (DATA_DIR or DATABASE_URL) into a postgres:// database"
+                .into(),
+        );
+    }
+    let (db::Db::Sqlite(from), db::Db::Postgres(to)) = (
+        db::connect(&from_url)
+            .await
+            .map_err(|e| format!("database {from_url}: {e}"))?,
+        db::connect(postgres_url)
+            .await
+            .map_err(|e| format!("PostgreSQL: {e}"))?,
+    ) else {
+        return Err("the two databases did not open as SQLite and PostgreSQL".into());
+    };
+    let copied = db::copy_sqlite_to_postgres(&from, &to)
+        .await
+        .map_err(|e| format!("nothing was copied: {e}"))?;
+    for (table, rows) in copied {
+        println!("{table}: {rows} rows");
+    }
+    println!(
+        "Copied {from_url} into PostgreSQL. Start the dashboard with DATABASE_URL set to it; everyone signs in again."
     );
     Ok(())
 }

@@ -43,7 +43,7 @@ pub fn token_hash(token: &str) -> Option<String> {
     well_formed.then(|| hex(&Sha256::digest(token.as_bytes())))
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -19,7 +19,7 @@ use crate::model::{EventKind, SyncStatus};
 use crate::server::aura::{AuraError, CancelOutcome, Created};
 use crate::server::bookings::create_body_for;
 use crate::server::db::{
-    self, Actor, Booking, CancelResult, CustomerScope, DbError, Lease, SendResult, Work,
+    self, Actor, Booking, CancelResult, CustomerScope, Lease, SendResult, Work,
 };
 use crate::server::error::ServerError;
 use crate::server::present::instant_label;
@@ -314,7 +314,7 @@ async fn finish_send(
 ) -> Result<SyncStatus, ServerError> {
     let id = booking.id;
     let tz = booking.zone.tz();
-    let mut tx = state.db.begin().await.map_err(DbError::from)?;
+    let mut tx = state.db.begin().await?;
     let Some(status) = db::finish_send(&mut tx, id, &claim.owner, result, at).await? else {
         let late = describe_send(result, tz);
         let settled = match result {
@@ -349,7 +349,7 @@ async fn finish_send(
             EventKind::LateAnswer
         };
         db::add_event(&mut tx, id, at, kind, &aura(), &detail).await?;
-        tx.commit().await.map_err(DbError::from)?;
+        tx.commit().await?;
         let now = load(state, id).await?;
         return Ok(now.status);
     };
@@ -384,7 +384,7 @@ async fn finish_send(
         )
         .await?;
     }
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(status)
 }
 
@@ -482,7 +482,7 @@ pub async fn send_cancel(
             )
         }
     };
-    let mut tx = state.db.begin().await.map_err(DbError::from)?;
+    let mut tx = state.db.begin().await?;
     let status = db::finish_cancel(&mut tx, id, &claim.owner, &result, at).await?;
     let (kind, detail) = match status {
         Some(SyncStatus::Unknown) => (
@@ -503,7 +503,7 @@ pub async fn send_cancel(
         ),
     };
     db::add_event(&mut tx, id, at, kind, &actor, &detail).await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     if status == Some(SyncStatus::Cancelling) {
         state.outbox.wake();
     }
@@ -514,7 +514,7 @@ pub async fn send_cancel(
 pub async fn expire_stale(state: &AppState) -> Result<usize, ServerError> {
     let now = Utc::now();
     let reason = "The dashboard stopped or stalled while sending this to AURA";
-    let mut tx = state.db.begin().await.map_err(DbError::from)?;
+    let mut tx = state.db.begin().await?;
     let ids = db::expire_sending(&mut tx, reason, now).await?;
     for id in &ids {
         db::add_event(
@@ -529,7 +529,7 @@ pub async fn expire_stale(state: &AppState) -> Result<usize, ServerError> {
         )
         .await?;
     }
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     for id in &ids {
         tracing::error!(
             booking = id,

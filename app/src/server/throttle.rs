@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use super::db::{Db, DbError, on_db, sql};
 use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
 
 /// Counts sign-in attempts per account and per address over a sliding window, and across everyone
 /// over a shorter one (so many addresses, each within its limit, cannot guess without end), and
@@ -63,8 +64,11 @@ impl SignInLimiter {
         }
     }
 
+    /// An account's key: a digest of the address as typed (trimmed, any case), so whatever was
+    /// typed is stored as plain hex (PostgreSQL text takes no NUL) at a bounded length.
     fn account_key(email: &str) -> String {
-        format!("account:{}", email.trim().to_lowercase())
+        let digest = Sha256::digest(email.trim().to_lowercase().as_bytes());
+        format!("account:{}", super::feed::hex(&digest))
     }
 
     fn address_key(address: &str) -> String {

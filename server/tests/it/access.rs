@@ -648,10 +648,22 @@ fn admin_calls(w: &World, target_user: &str) -> Vec<(&'static str, Vec<(&'static
 
 async fn admin_state(w: &World) -> String {
     // Everything administration can change, as one comparable text.
-    let rows: Option<String> = on_db!(&w.dash.state.db, |conn, d| sqlx::query_scalar(sql!(d, "SELECT group_concat(id || '|' || email || '|' || role || '|' || ifnull(customer_id, '') || '|'
-            || session_epoch || '|' || ifnull(disabled_at, '') || '|' || password_hash, ';')
-         FROM (SELECT * FROM users ORDER BY id)"))
-    .fetch_one(conn).await?)
+    type UserState = (
+        i64,
+        String,
+        app::model::Role,
+        Option<i64>,
+        i64,
+        Option<chrono::DateTime<chrono::Utc>>,
+        String,
+    );
+    let rows: Vec<UserState> = on_db!(&w.dash.state.db, |conn, d| sqlx::query_as(sql!(
+        d,
+        "SELECT id, email, role, customer_id, session_epoch, disabled_at, password_hash
+         FROM users ORDER BY id"
+    ))
+    .fetch_all(conn)
+    .await?)
     .expect("users");
     let customers: Vec<(i64, String, i64, String)> =
         on_db!(&w.dash.state.db, |conn, d| sqlx::query_as(sql!(
@@ -1611,15 +1623,14 @@ async fn values_no_form_sends_are_refused_as_malformed_before_anything_runs() {
 }
 
 async fn site_row(w: &World, id: i64) -> (String, bool) {
-    let (name, retired): (String, Option<String>) =
-        on_db!(&w.dash.state.db, |conn, d| sqlx::query_as(sql!(
-            d,
-            "SELECT name, retired_at FROM sites WHERE id = ?"
-        ))
-        .bind(id)
-        .fetch_one(conn)
-        .await?)
-        .expect("site");
+    let (name, retired): (String, Option<chrono::DateTime<chrono::Utc>>) = on_db!(
+        &w.dash.state.db,
+        |conn, d| sqlx::query_as(sql!(d, "SELECT name, retired_at FROM sites WHERE id = ?"))
+            .bind(id)
+            .fetch_one(conn)
+            .await?
+    )
+    .expect("site");
     (name, retired.is_some())
 }
 

@@ -562,3 +562,260 @@ async fn parallel_sign_ins_stay_within_the_memory_bound() {
         mib(at_rest)
     );
 }
+
+/// Runs a `server` command on the database `database_url`.
+fn run_on(database_url: &str, args: &[&str], stdin: &str) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("stdin");
+    let out = child.wait_with_output().expect("wait");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A client without a fixed origin: each request names the dashboard it is sent to (the cookie, a
+/// host's, goes to both).
+fn shared_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+async fn book_on(client: &reqwest::Client, dash: &Dashboard, key: &str) -> Option<BookingResult> {
+    let r = client
+        .post(dash.url(BookService::PATH))
+        .header(reqwest::header::ORIGIN, format!("http://{}", dash.addr))
+        .json(&json!({ "draft": booking(key) }))
+        .send()
+        .await
+        .ok()?;
+    if !r.status().is_success() {
+        return None;
+    }
+    r.json().await.ok()
+}
+
+/// Two dashboard processes on one PostgreSQL database and one standalone sandbox: a session made
+/// on one works on the other, a booking made on one shows on the other, and 200 bookings spread
+/// over both while one is killed (SIGKILL) leave every booking the user was told was saved, none
+/// doubled at AURA, and the survivor finishing the dead one's claims once their lease expired.
+/// PostgreSQL pass only (`AURA_TEST_POSTGRES`).
+#[tokio::test]
+async fn two_replicas_share_everything_and_survive_losing_one() {
+    let Ok(server) = std::env::var(app::server::db::TEST_POSTGRES_ENV) else {
+        eprintln!("AURA_TEST_POSTGRES is not set: this test runs in the PostgreSQL pass");
+        return;
+    };
+    let url = app::server::db::create_test_database(&server)
+        .await
+        .expect("database");
+    run_on(
+        &url,
+        &["customer", "add", "--name", "Acme", "--aura-id", "5150"],
+        "",
+    );
+    run_on(
+        &url,
+        &[
+            "user",
+            "add",
+            "--email",
+            EMAIL,
+            "--role",
+            "customer",
+            "--customer",
+            "5150",
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    let sb: RunningSandbox = start_sandbox(SandboxConfig::default()).await;
+    let (dir_a, dir_b) = (TempDir::new(), TempDir::new());
+    let env = [("DATABASE_URL", url.as_str())];
+    let mut a = Dashboard::start_with(&dir_a.path, &sb.base_url(), &env).await;
+    let b = Dashboard::start_with(&dir_b.path, &sb.base_url(), &env).await;
+
+    // Signed in on A, the same session on B.
+    let client = shared_client();
+    let r = client
+        .post(a.url(<app::api::accounts::SignIn as ServerFn>::PATH))
+        .header(reqwest::header::ORIGIN, format!("http://{}", a.addr))
+        .form(&[("email", EMAIL), ("password", PASSWORD), ("next", "/")])
+        .send()
+        .await
+        .expect("sign in");
+    assert!(r.status().is_success(), "{}", r.status());
+    let page = client.get(b.url("/upcoming")).send().await.expect("page");
+    assert_eq!(
+        page.status(),
+        reqwest::StatusCode::OK,
+        "B knows A's session"
+    );
+    // Booked on A, seen on B.
+    let first = book_on(&client, &a, "replica-first")
+        .await
+        .expect("booked on A");
+    let on_b = client
+        .get(b.url(&format!("/bookings/{}", first.booking_id)))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(on_b.status(), reqwest::StatusCode::OK);
+    assert!(on_b.text().await.expect("text").contains("replica-first"));
+
+    // The first 50 creates stall at AURA (not done); every later one is done but answered late.
+    sb.post_control(
+        "/_control/faults",
+        json!({"operation": "create", "mode": "stall", "delayMs": 100, "count": 50}),
+    )
+    .await;
+    sb.post_control(
+        "/_control/faults",
+        json!({"operation": "create", "mode": "delay", "delayMs": 400, "count": 1000}),
+    )
+    .await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..200 {
+        let client = client.clone();
+        let (url, origin) = match i % 2 {
+            0 => (a.url(BookService::PATH), format!("http://{}", a.addr)),
+            _ => (b.url(BookService::PATH), format!("http://{}", b.addr)),
+        };
+        tasks.spawn(async move {
+            let key = format!("replica-{i:03}");
+            let answer = client
+                .post(url)
+                .header(reqwest::header::ORIGIN, origin)
+                .json(&json!({ "draft": booking(&key) }))
+                .send()
+                .await
+                .ok()?;
+            if !answer.status().is_success() {
+                return None;
+            }
+            let result: BookingResult = answer.json().await.ok()?;
+            Some((key, result))
+        });
+    }
+    let mut told = vec![("replica-first".to_string(), first)];
+    while let Some(done) = tasks.join_next().await {
+        if let Some(result) = done.expect("join") {
+            told.push(result);
+        }
+        if told.len() == 60 {
+            a.child.kill().expect("SIGKILL");
+            let _ = a.child.wait();
+            break;
+        }
+    }
+    while let Some(done) = tasks.join_next().await {
+        if let Some(result) = done.expect("join") {
+            told.push(result);
+        }
+    }
+    // Every booking sent to B was answered; some sent to A were not.
+    assert!(told.len() > 100 && told.len() < 201, "{}", told.len());
+    sb.post_control("/_control/faults/clear", json!({})).await;
+
+    // B alone finishes: nothing left to send, no lease of A's left behind.
+    let pool = app::server::db::connect(&url).await.expect("db");
+    let leases = |pool: app::server::db::Db| async move {
+        on_db!(&pool, |conn, d| sqlx::query_scalar::<_, i64>(sql!(
+            d,
+            "SELECT COUNT(*) FROM bookings WHERE lease_owner IS NOT NULL"
+        ))
+        .fetch_one(conn)
+        .await?)
+        .expect("leases")
+    };
+    let mut settled = false;
+    for _ in 0..400 {
+        let waiting = rows(&pool).await.iter().any(|r| {
+            matches!(
+                r.2,
+                SyncStatus::Saved | SyncStatus::Sending | SyncStatus::NotSent
+            )
+        });
+        if !waiting && leases(pool.clone()).await == 0 {
+            settled = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(settled, "B settled everything: {:?}", rows(&pool).await);
+    let stored = rows(&pool).await;
+    let count = |s: SyncStatus| stored.iter().filter(|r| r.2 == s).count();
+    eprintln!(
+        "told saved: {}, stored: {}, confirmed: {}, unknown: {}, held at AURA: {}",
+        told.len(),
+        stored.len(),
+        count(SyncStatus::Confirmed),
+        count(SyncStatus::Unknown),
+        sb.control().await.requests.len()
+    );
+    for (key, result) in &told {
+        let row = stored
+            .iter()
+            .find(|r| r.0 == result.booking_id)
+            .unwrap_or_else(|| panic!("{key} was reported saved but is missing"));
+        assert_eq!(&row.1, key);
+    }
+    let held = sb.control().await.requests;
+    for r in &held {
+        let name = &r.scheduled_request_config.name;
+        assert_eq!(
+            held.iter()
+                .filter(|o| &o.scheduled_request_config.name == name)
+                .count(),
+            1,
+            "{name} is doubled at AURA"
+        );
+        let row = stored
+            .iter()
+            .find(|b| &b.1 == name)
+            .unwrap_or_else(|| panic!("AURA holds {name}, the dashboard has no booking"));
+        assert!(
+            matches!(row.2, SyncStatus::Confirmed | SyncStatus::Unknown),
+            "AURA holds {name}; the dashboard says {:?}",
+            row.2
+        );
+    }
+    for row in &stored {
+        assert!(
+            matches!(row.2, SyncStatus::Confirmed | SyncStatus::Unknown),
+            "{} ended {:?}",
+            row.1,
+            row.2
+        );
+        if row.2 == SyncStatus::Confirmed {
+            assert!(
+                held.iter().any(|r| Some(&r.id) == row.3.as_ref()),
+                "{} confirmed but not at AURA",
+                row.1
+            );
+        }
+    }
+    // The stalled creates were never done at AURA: B sent them again, A's among them.
+    assert!(
+        count(SyncStatus::Confirmed) >= 50,
+        "{}",
+        count(SyncStatus::Confirmed)
+    );
+    drop(b);
+}

@@ -16,7 +16,7 @@ use crate::model::{
 };
 use crate::server::aura::wire::{self, CreateScheduledRequest};
 use crate::server::auth::Viewer;
-use crate::server::db::{self, Actor, Booking, CustomerRow, DbError, Inserted, NewBooking};
+use crate::server::db::{self, Actor, Booking, CustomerRow, Inserted, NewBooking};
 use crate::server::error::ServerError;
 use crate::server::outbox;
 use crate::server::present::{date_label, occurrence_notes, window_label};
@@ -546,7 +546,7 @@ async fn save(
     prepared: &Prepared,
     now: DateTime<Utc>,
 ) -> Result<Saved, ServerError> {
-    let mut tx = state.db.begin().await.map_err(DbError::from)?;
+    let mut tx = state.db.begin().await?;
     let inserted = db::insert_booking(&mut tx, &prepared.new, now).await?;
     // The insert holds the write lock: a site retired since it was checked is seen now, and a
     // retire after this commit sees the booking (and refuses).
@@ -590,7 +590,7 @@ async fn save(
     let booking = db::booking_in_scope(&mut tx, &scope, id)
         .await?
         .ok_or_else(|| ServerError::internal(format!("booking {id} vanished while being saved")))?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(match inserted {
         Inserted::New(_) => Saved::New(booking, unlock),
         Inserted::Existing(_) => Saved::Existing(booking),

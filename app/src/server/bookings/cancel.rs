@@ -8,7 +8,7 @@ use crate::domain::check_cancel_reason;
 use crate::error::AppError;
 use crate::model::{EventKind, SyncStatus};
 use crate::server::auth::Viewer;
-use crate::server::db::{self, CancelRequest, DbError};
+use crate::server::db::{self, CancelRequest};
 use crate::server::error::ServerError;
 use crate::server::outbox;
 use crate::server::state::AppState;
@@ -47,7 +47,7 @@ pub async fn cancel(
         at: now,
         removed_occurrences: i64::try_from(future_windows(&booking, now)).unwrap_or(i64::MAX),
     };
-    let mut tx = state.db.begin().await.map_err(DbError::from)?;
+    let mut tx = state.db.begin().await?;
     let Some(status) = db::request_cancel(&mut tx, id, &request).await? else {
         return Err(changed_meanwhile());
     };
@@ -87,7 +87,7 @@ pub async fn cancel(
             .await?;
         }
     }
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     if status == SyncStatus::Cancelling
         && let Err(e) = outbox::send_now(state, db::Work::Cancel, id).await
     {

@@ -88,7 +88,7 @@ pub async fn resolve(
             "AURA does not have it.".to_string(),
         )
     };
-    let mut tx = state.db.begin().await.map_err(DbError::from)?;
+    let mut tx = state.db.begin().await?;
     let status = match db::resolve_unknown(&mut tx, id, &finding, now).await {
         Ok(Some(status)) => status,
         Ok(None) => {
@@ -112,7 +112,7 @@ pub async fn resolve(
         _ => "",
     };
     db::add_event(&mut tx, id, now, kind, &actor, &format!("{detail}{then}")).await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     state.outbox.wake();
     Ok(match status {
         SyncStatus::Confirmed => "Recorded: AURA has this booking. It is confirmed.".into(),
@@ -158,7 +158,7 @@ pub async fn send_from_next_window(
     };
     let schedule = schedule_from(&booking, next.local_date);
     let actor = viewer.actor_for(&booking.customer.name);
-    let mut tx = state.db.begin().await.map_err(DbError::from)?;
+    let mut tx = state.db.begin().await?;
     if db::reschedule_lapsed(&mut tx, id, next.local_date, schedule.date_from, now)
         .await?
         .is_none()
@@ -170,7 +170,7 @@ pub async fn send_from_next_window(
         instant_label(next.opens, tz)
     );
     db::add_event(&mut tx, id, now, EventKind::Rescheduled, &actor, &detail).await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     if let Err(e) = outbox::send_now(state, db::Work::Create, id).await {
         let _ = e.reported();
         state.outbox.wake();

@@ -16,6 +16,7 @@ use crate::model::SyncStatus;
 
 mod backend;
 mod bookings;
+mod copy;
 mod customers;
 mod dates;
 mod events;
@@ -26,6 +27,7 @@ mod users;
 
 pub use backend::*;
 pub use bookings::*;
+pub use copy::*;
 pub use customers::*;
 pub use dates::{StoredDate, StoredInstant};
 pub use events::*;
@@ -45,6 +47,9 @@ pub enum DbError {
     /// A UNIQUE constraint refused the write.
     #[error("already taken: {0:?}")]
     Taken(Unique),
+    /// Not done, for the reason given (e.g. copying into a database that has data).
+    #[error("{0}")]
+    Refused(String),
     /// A foreign key named a row that does not exist.
     #[error("a row it refers to does not exist")]
     MissingReference,
@@ -331,7 +336,7 @@ pub async fn create_test_database(server_url: &str) -> Result<String, DbError> {
         .await?;
     conn.close().await?;
     let mut url = url::Url::parse(server_url)
-        .map_err(|e| DbError::Corrupt(format!("test server URL: {e}")))?;
+        .map_err(|e| DbError::Refused(format!("test server URL: {e}")))?;
     url.set_path(&name);
     Ok(url.to_string())
 }

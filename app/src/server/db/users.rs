@@ -57,6 +57,10 @@ pub async fn insert_user(
 }
 
 pub async fn user_by_email(ex: impl Into<Ex<'_>>, email: &str) -> Result<Option<UserRow>, DbError> {
+    // No account's address holds a control character (and PostgreSQL text cannot hold NUL).
+    if email.chars().any(char::is_control) {
+        return Ok(None);
+    }
     Ok(on_db!(ex, |conn, d| sqlx::query_as::<_, UserRow>(sql!(
         d,
         select_users!("WHERE lower(u.email) = lower(?)")
