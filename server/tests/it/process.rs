@@ -332,18 +332,10 @@ async fn a_backup_taken_while_running_restores() {
     );
 }
 
-/// 200 bookings at once, the server killed (SIGKILL) in the middle, then restarted: every booking
-/// the user was told was saved exists, none is doubled at AURA, and once the worker has settled
-/// each is confirmed (and held by AURA) or clearly "outcome unknown".
-#[tokio::test]
-async fn a_crash_mid_way_loses_nothing_and_doubles_nothing() {
-    let sb: RunningSandbox = start_sandbox(SandboxConfig::default()).await;
-    let dir = prepared();
-    let mut dash = Dashboard::start(&dir.path, &sb.base_url()).await;
-    let client = dash.signed_in().await;
-    // The first 50 creates stall at AURA and are not done (not delivered: sent again after the
-    // restart); every later one is done but answered late, so many are in flight when the server
-    // dies (outcome unknown).
+/// The faults of a crash test: the first 50 creates stall at AURA and are not done (not delivered:
+/// sent again later); every later one is done but answered late, so many are in flight when a
+/// process dies (outcome unknown).
+async fn stall_then_answer_late(sb: &RunningSandbox) {
     sb.post_control(
         "/_control/faults",
         json!({"operation": "create", "mode": "stall", "delayMs": 100, "count": 50}),
@@ -354,14 +346,32 @@ async fn a_crash_mid_way_loses_nothing_and_doubles_nothing() {
         json!({"operation": "create", "mode": "delay", "delayMs": 400, "count": 1000}),
     )
     .await;
+}
+
+/// A dashboard a booking is sent to: its server-function address and its origin.
+type Target = (String, String);
+
+fn target(dash: &Dashboard) -> Target {
+    (dash.url(BookService::PATH), format!("http://{}", dash.addr))
+}
+
+/// 200 bookings at once (`key-000`…), the i-th sent to `targets[i % len]`; `kill` runs once 60
+/// have been answered. Returns the bookings the user was told were saved.
+async fn burst_with_a_kill(
+    client: &reqwest::Client,
+    targets: &[Target],
+    key: &str,
+    kill: impl FnOnce(),
+) -> Vec<(String, BookingResult)> {
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..200 {
         let client = client.clone();
-        let url = dash.url(BookService::PATH);
+        let (url, origin) = targets[i % targets.len()].clone();
+        let key = format!("{key}-{i:03}");
         tasks.spawn(async move {
-            let key = format!("crash-{i:03}");
             let answer = client
                 .post(url)
+                .header(reqwest::header::ORIGIN, origin)
                 .json(&json!({ "draft": booking(&key) }))
                 .send()
                 .await
@@ -373,45 +383,55 @@ async fn a_crash_mid_way_loses_nothing_and_doubles_nothing() {
             Some((key, result))
         });
     }
-    // Kill once some have been answered and others are still under way.
     let mut told = Vec::new();
+    let mut kill = Some(kill);
     while let Some(done) = tasks.join_next().await {
         if let Some(result) = done.expect("join") {
             told.push(result);
         }
-        if told.len() == 60 {
-            dash.child.kill().expect("SIGKILL");
-            let _ = dash.child.wait();
-            break;
+        if told.len() == 60
+            && let Some(kill) = kill.take()
+        {
+            kill();
         }
     }
-    while let Some(done) = tasks.join_next().await {
-        if let Some(result) = done.expect("join") {
-            told.push(result);
-        }
-    }
-    assert!(told.len() >= 60 && told.len() < 200, "{}", told.len());
-    sb.post_control("/_control/faults/clear", json!({})).await;
+    told
+}
 
-    let dash = Dashboard::start(&dir.path, &sb.base_url()).await;
-    let pool = pool(&dir.path).await;
-    // Settled: nothing left to send (the dead process's claims expire after its lease).
+/// Waits until nothing is left to send and no lease is held, then checks the dashboard against
+/// AURA: every booking the user was told was saved exists, nothing is doubled at AURA, everything
+/// AURA holds is confirmed or "outcome unknown" here, everything confirmed is held, and the 50
+/// creates that stalled were sent again and confirmed.
+async fn assert_settled_and_true(
+    pool: &app::server::db::Db,
+    sb: &RunningSandbox,
+    told: &[(String, BookingResult)],
+) {
+    let leases = || async {
+        on_db!(pool, |conn, d| sqlx::query_scalar::<_, i64>(sql!(
+            d,
+            "SELECT COUNT(*) FROM bookings WHERE lease_owner IS NOT NULL"
+        ))
+        .fetch_one(conn)
+        .await?)
+        .expect("leases")
+    };
     let mut settled = false;
-    for _ in 0..300 {
-        let waiting = rows(&pool).await.iter().any(|r| {
+    for _ in 0..400 {
+        let waiting = rows(pool).await.iter().any(|r| {
             matches!(
                 r.2,
                 SyncStatus::Saved | SyncStatus::Sending | SyncStatus::NotSent
             )
         });
-        if !waiting {
+        if !waiting && leases().await == 0 {
             settled = true;
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(settled, "the worker settled: {:?}", rows(&pool).await);
-    let stored = rows(&pool).await;
+    assert!(settled, "the worker settled: {:?}", rows(pool).await);
+    let stored = rows(pool).await;
     let count = |s: SyncStatus| stored.iter().filter(|r| r.2 == s).count();
     eprintln!(
         "told saved: {}, stored: {}, confirmed: {}, unknown: {}, held at AURA: {}",
@@ -421,7 +441,7 @@ async fn a_crash_mid_way_loses_nothing_and_doubles_nothing() {
         count(SyncStatus::Unknown),
         sb.control().await.requests.len()
     );
-    for (key, result) in &told {
+    for (key, result) in told {
         let row = stored
             .iter()
             .find(|r| r.0 == result.booking_id)
@@ -449,7 +469,7 @@ async fn a_crash_mid_way_loses_nothing_and_doubles_nothing() {
             row.2
         );
     }
-    // The 50 that stalled were never done at AURA: sent again after the restart, and confirmed.
+    // The 50 that stalled were never done at AURA: sent again, and confirmed.
     assert!(
         count(SyncStatus::Confirmed) >= 50,
         "{}",
@@ -470,6 +490,28 @@ async fn a_crash_mid_way_loses_nothing_and_doubles_nothing() {
             );
         }
     }
+}
+
+/// 200 bookings at once, the server killed (SIGKILL) in the middle, then restarted: every booking
+/// the user was told was saved exists, none is doubled at AURA, and once the worker has settled
+/// each is confirmed (and held by AURA) or clearly "outcome unknown".
+#[tokio::test]
+async fn a_crash_mid_way_loses_nothing_and_doubles_nothing() {
+    let sb: RunningSandbox = start_sandbox(SandboxConfig::default()).await;
+    let dir = prepared();
+    let mut dash = Dashboard::start(&dir.path, &sb.base_url()).await;
+    let client = dash.signed_in().await;
+    stall_then_answer_late(&sb).await;
+    let told = burst_with_a_kill(&client, &[target(&dash)], "crash", || {
+        dash.child.kill().expect("SIGKILL");
+        let _ = dash.child.wait();
+    })
+    .await;
+    assert!(told.len() >= 60 && told.len() < 200, "{}", told.len());
+    sb.post_control("/_control/faults/clear", json!({})).await;
+    // Restarted: the dead process's claims expire after its lease.
+    let dash = Dashboard::start(&dir.path, &sb.base_url()).await;
+    assert_settled_and_true(&pool(&dir.path).await, &sb, &told).await;
     drop(dash);
 }
 
@@ -679,143 +721,18 @@ async fn two_replicas_share_everything_and_survive_losing_one() {
     assert_eq!(on_b.status(), reqwest::StatusCode::OK);
     assert!(on_b.text().await.expect("text").contains("replica-first"));
 
-    // The first 50 creates stall at AURA (not done); every later one is done but answered late.
-    sb.post_control(
-        "/_control/faults",
-        json!({"operation": "create", "mode": "stall", "delayMs": 100, "count": 50}),
-    )
+    stall_then_answer_late(&sb).await;
+    let mut told = burst_with_a_kill(&client, &[target(&a), target(&b)], "replica", || {
+        a.child.kill().expect("SIGKILL");
+        let _ = a.child.wait();
+    })
     .await;
-    sb.post_control(
-        "/_control/faults",
-        json!({"operation": "create", "mode": "delay", "delayMs": 400, "count": 1000}),
-    )
-    .await;
-    let mut tasks = tokio::task::JoinSet::new();
-    for i in 0..200 {
-        let client = client.clone();
-        let (url, origin) = match i % 2 {
-            0 => (a.url(BookService::PATH), format!("http://{}", a.addr)),
-            _ => (b.url(BookService::PATH), format!("http://{}", b.addr)),
-        };
-        tasks.spawn(async move {
-            let key = format!("replica-{i:03}");
-            let answer = client
-                .post(url)
-                .header(reqwest::header::ORIGIN, origin)
-                .json(&json!({ "draft": booking(&key) }))
-                .send()
-                .await
-                .ok()?;
-            if !answer.status().is_success() {
-                return None;
-            }
-            let result: BookingResult = answer.json().await.ok()?;
-            Some((key, result))
-        });
-    }
-    let mut told = vec![("replica-first".to_string(), first)];
-    while let Some(done) = tasks.join_next().await {
-        if let Some(result) = done.expect("join") {
-            told.push(result);
-        }
-        if told.len() == 60 {
-            a.child.kill().expect("SIGKILL");
-            let _ = a.child.wait();
-            break;
-        }
-    }
-    while let Some(done) = tasks.join_next().await {
-        if let Some(result) = done.expect("join") {
-            told.push(result);
-        }
-    }
     // Every booking sent to B was answered; some sent to A were not.
-    assert!(told.len() > 100 && told.len() < 201, "{}", told.len());
+    assert!(told.len() > 100 && told.len() < 200, "{}", told.len());
+    told.push(("replica-first".to_string(), first));
     sb.post_control("/_control/faults/clear", json!({})).await;
-
-    // B alone finishes: nothing left to send, no lease of A's left behind.
+    // B alone settles everything, A's claims among them once their lease expired.
     let pool = app::server::db::connect(&url).await.expect("db");
-    let leases = |pool: app::server::db::Db| async move {
-        on_db!(&pool, |conn, d| sqlx::query_scalar::<_, i64>(sql!(
-            d,
-            "SELECT COUNT(*) FROM bookings WHERE lease_owner IS NOT NULL"
-        ))
-        .fetch_one(conn)
-        .await?)
-        .expect("leases")
-    };
-    let mut settled = false;
-    for _ in 0..400 {
-        let waiting = rows(&pool).await.iter().any(|r| {
-            matches!(
-                r.2,
-                SyncStatus::Saved | SyncStatus::Sending | SyncStatus::NotSent
-            )
-        });
-        if !waiting && leases(pool.clone()).await == 0 {
-            settled = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(settled, "B settled everything: {:?}", rows(&pool).await);
-    let stored = rows(&pool).await;
-    let count = |s: SyncStatus| stored.iter().filter(|r| r.2 == s).count();
-    eprintln!(
-        "told saved: {}, stored: {}, confirmed: {}, unknown: {}, held at AURA: {}",
-        told.len(),
-        stored.len(),
-        count(SyncStatus::Confirmed),
-        count(SyncStatus::Unknown),
-        sb.control().await.requests.len()
-    );
-    for (key, result) in &told {
-        let row = stored
-            .iter()
-            .find(|r| r.0 == result.booking_id)
-            .unwrap_or_else(|| panic!("{key} was reported saved but is missing"));
-        assert_eq!(&row.1, key);
-    }
-    let held = sb.control().await.requests;
-    for r in &held {
-        let name = &r.scheduled_request_config.name;
-        assert_eq!(
-            held.iter()
-                .filter(|o| &o.scheduled_request_config.name == name)
-                .count(),
-            1,
-            "{name} is doubled at AURA"
-        );
-        let row = stored
-            .iter()
-            .find(|b| &b.1 == name)
-            .unwrap_or_else(|| panic!("AURA holds {name}, the dashboard has no booking"));
-        assert!(
-            matches!(row.2, SyncStatus::Confirmed | SyncStatus::Unknown),
-            "AURA holds {name}; the dashboard says {:?}",
-            row.2
-        );
-    }
-    for row in &stored {
-        assert!(
-            matches!(row.2, SyncStatus::Confirmed | SyncStatus::Unknown),
-            "{} ended {:?}",
-            row.1,
-            row.2
-        );
-        if row.2 == SyncStatus::Confirmed {
-            assert!(
-                held.iter().any(|r| Some(&r.id) == row.3.as_ref()),
-                "{} confirmed but not at AURA",
-                row.1
-            );
-        }
-    }
-    // The stalled creates were never done at AURA: B sent them again, A's among them.
-    assert!(
-        count(SyncStatus::Confirmed) >= 50,
-        "{}",
-        count(SyncStatus::Confirmed)
-    );
+    assert_settled_and_true(&pool, &sb, &told).await;
     drop(b);
 }
