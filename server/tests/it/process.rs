@@ -27,12 +27,22 @@ fn free_addr() -> SocketAddr {
         .expect("addr")
 }
 
+/// Runs a `server` command on the SQLite database in `dir`.
 fn run(dir: &Path, args: &[&str], stdin: &str) {
+    run_command(
+        Command::new(env!("CARGO_BIN_EXE_server"))
+            .env("DATA_DIR", dir)
+            .env_remove("DATABASE_URL"),
+        args,
+        stdin,
+    );
+}
+
+/// Runs `command` with `args`, `stdin` as its input, and asserts it succeeded.
+fn run_command(command: &mut Command, args: &[&str], stdin: &str) {
     use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+    let mut child = command
         .args(args)
-        .env("DATA_DIR", dir)
-        .env_remove("DATABASE_URL")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -607,26 +617,10 @@ async fn parallel_sign_ins_stay_within_the_memory_bound() {
 
 /// Runs a `server` command on the database `database_url`.
 fn run_on(database_url: &str, args: &[&str], stdin: &str) {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .args(args)
-        .env("DATABASE_URL", database_url)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("stdin");
-    let out = child.wait_with_output().expect("wait");
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
+    run_command(
+        Command::new(env!("CARGO_BIN_EXE_server")).env("DATABASE_URL", database_url),
+        args,
+        stdin,
     );
 }
 

@@ -91,12 +91,15 @@ async fn copy_table(
     .bind(table)
     .fetch_all(&mut *target)
     .await?;
-    let later: Vec<&str> = SELF_REFERENCES
+    let names: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
+    let at = |column: &str| names.iter().position(|n| *n == column);
+    let id_at = at("id");
+    // Columns referring to their own table: written NULL, then set once every row is in.
+    let later: Vec<(usize, &str)> = SELF_REFERENCES
         .iter()
         .filter(|(t, _)| *t == table)
-        .map(|(_, c)| *c)
+        .filter_map(|(_, c)| Some((at(c)?, *c)))
         .collect();
-    let names: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
     let select = format!("SELECT {} FROM {table}", quoted(&names));
     let insert = format!(
         "INSERT INTO {table} ({}) VALUES ({})",
@@ -104,10 +107,7 @@ async fn copy_table(
         columns
             .iter()
             .enumerate()
-            .map(|(i, (name, ty))| match later.contains(&name.as_str()) {
-                true => "NULL".to_string(),
-                false => format!("CAST(${} AS {ty})", i + 1),
-            })
+            .map(|(i, (_, ty))| format!("CAST(${} AS {ty})", i + 1))
             .collect::<Vec<_>>()
             .join(", ")
     );
@@ -120,25 +120,20 @@ async fn copy_table(
                 DbError::Refused(format!("{table}.{}: {e}", row.columns()[i].name()))
             })?);
         }
-        let mut query = sqlx::query(&insert);
-        for (value, (name, _)) in values.iter().zip(&columns) {
-            if later.contains(&name.as_str()) {
-                query = query.bind(None::<String>);
-            } else {
-                query = query.bind(value.as_deref());
+        for (i, column) in &later {
+            if let (Some(value), Some(id)) =
+                (values[*i].take(), id_at.and_then(|j| values[j].clone()))
+            {
+                pending.push((*column, value, id));
             }
+        }
+        let mut query = sqlx::query(&insert);
+        for value in &values {
+            query = query.bind(value.as_deref());
         }
         query.execute(&mut *target).await.map_err(|e| {
             DbError::Refused(format!("{table}: a row PostgreSQL did not take: {e}"))
         })?;
-        for column in &later {
-            let at = |c: &str| names.iter().position(|n| *n == c);
-            if let (Some(i), Some(id)) = (at(column), at("id"))
-                && let (Some(value), Some(id)) = (&values[i], &values[id])
-            {
-                pending.push((*column, value.clone(), id.clone()));
-            }
-        }
     }
     for (column, value, id) in pending {
         sqlx::query(&format!(
@@ -149,7 +144,7 @@ async fn copy_table(
         .execute(&mut *target)
         .await?;
     }
-    if names.contains(&"id") {
+    if id_at.is_some() {
         // New rows continue after the copied ones.
         sqlx::query(&format!(
             "SELECT setval(pg_get_serial_sequence('{table}', 'id'),

@@ -61,23 +61,23 @@ pub async fn user_by_email(ex: impl Into<Ex<'_>>, email: &str) -> Result<Option<
     if email.chars().any(char::is_control) {
         return Ok(None);
     }
-    Ok(on_db!(ex, |conn, d| sqlx::query_as::<_, UserRow>(sql!(
+    on_db!(ex, |conn, d| sqlx::query_as::<_, UserRow>(sql!(
         d,
         select_users!("WHERE lower(u.email) = lower(?)")
     ))
     .bind(email.trim())
     .fetch_optional(conn)
-    .await?)?)
+    .await?)
 }
 
 pub async fn user_by_id(ex: impl Into<Ex<'_>>, id: i64) -> Result<Option<UserRow>, DbError> {
-    Ok(on_db!(ex, |conn, d| sqlx::query_as::<_, UserRow>(sql!(
+    on_db!(ex, |conn, d| sqlx::query_as::<_, UserRow>(sql!(
         d,
         select_users!("WHERE u.id = ?")
     ))
     .bind(id)
     .fetch_optional(conn)
-    .await?)?)
+    .await?)
 }
 
 pub async fn all_users(ex: impl Into<Ex<'_>>) -> Result<Vec<UserRow>, DbError> {
