@@ -101,3 +101,49 @@ wait_for() {
   echo "timed out waiting for $url" >&2
   return 1
 }
+
+# PostgreSQL's server programs (Debian's packages: the tests run a second time on PostgreSQL).
+# Sets PG_BIN. Installed without the default cluster: the scripts make throwaway ones.
+ensure_postgres() {
+  PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)"
+  if [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ] || [ ! -x "$PG_BIN/pg_ctl" ]; then
+    say "Installing Debian's PostgreSQL server"
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo mkdir -p /etc/postgresql-common
+    echo "create_main_cluster = false" | $sudo tee /etc/postgresql-common/createcluster.conf >/dev/null
+    local install=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -o Dpkg::Options::=--force-confold postgresql)
+    $sudo "${install[@]}" >/dev/null 2>&1 || { $sudo apt-get update >/dev/null && $sudo "${install[@]}" >/dev/null; }
+    PG_BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
+  fi
+}
+
+# Starts a throwaway PostgreSQL cluster on a free port in a new temporary folder, with any extra
+# server options given (e.g. `-c fsync=off`). Sets PG_URL (a superuser's URL) and PG_DIR; stop it
+# with stop_postgres. Run as root, the cluster runs as the `postgres` user (initdb refuses root).
+start_postgres() {
+  ensure_postgres
+  PG_DIR="$(mktemp -d)"
+  PG_AS=()
+  if [ "$(id -u)" -eq 0 ]; then
+    chown postgres "$PG_DIR"
+    PG_AS=(runuser -u postgres --)
+  fi
+  local port
+  port="$(free_port)"
+  if ! "${PG_AS[@]}" "$PG_BIN/initdb" -A trust -U postgres -D "$PG_DIR/data" >"$PG_DIR/initdb.log" 2>&1; then
+    cat "$PG_DIR/initdb.log" >&2
+    return 1
+  fi
+  "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w \
+    -o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=300 $*" start >/dev/null
+  PG_URL="postgres://postgres@127.0.0.1:$port/postgres"
+}
+
+stop_postgres() {
+  if [ -n "${PG_DIR:-}" ]; then
+    "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$PG_DIR"
+    PG_DIR=""
+  fi
+}
