@@ -3,9 +3,13 @@
 // then checks that every booking a user was told about exists, is confirmed, and is held exactly
 // once by the sandbox. Exits non-zero on any 5xx, transport error or lost/doubled booking.
 //
-//   node bench/load.mjs DASHBOARD_URL SANDBOX_URL USERS SECONDS
+//   node bench/load.mjs DASHBOARD_URL[,DASHBOARD_URL…] SANDBOX_URL USERS SECONDS
+//
+// With several dashboard addresses (processes sharing one database), each user signs in on one and
+// sends each following request to the next in turn, with the same session cookie.
 
-const [base, sandbox, usersArg, secondsArg] = process.argv.slice(2);
+const [basesArg, sandbox, usersArg, secondsArg] = process.argv.slice(2);
+const BASES = basesArg.split(',');
 const USERS = Number(usersArg ?? 20);
 const SECONDS = Number(secondsArg ?? 30);
 const RUN = `load-${Date.now()}`;
@@ -51,7 +55,14 @@ async function timed(kind, run) {
   return response;
 }
 
+/// The address of user i's n-th request, and the headers that go with it there.
+function at(i, n, cookie) {
+  const base = BASES[(i + n) % BASES.length];
+  return { base, headers: { origin: base, cookie } };
+}
+
 async function signIn(i) {
+  const base = at(i, 0).base;
   const r = await fetch(`${base}/api/sign_in`, {
     method: 'POST',
     headers: { origin: base, 'content-type': 'application/x-www-form-urlencoded' },
@@ -59,15 +70,15 @@ async function signIn(i) {
     redirect: 'manual',
   });
   if (!r.ok) throw new Error(`sign-in ${i}: ${r.status} ${await r.text()}`);
-  const cookie = r.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  return { origin: base, cookie };
+  return r.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
 }
 
 async function user(i, until) {
-  const headers = await signIn(i);
+  const cookie = await signIn(i);
   let n = 0;
   while (performance.now() < until) {
     n += 1;
+    const { base, headers } = at(i, n, cookie);
     const pick = n % 4;
     if (pick === 0) {
       const key = `${RUN}-u${i}-${n}`;
@@ -90,7 +101,7 @@ async function user(i, until) {
       if (r) await r.text();
     }
   }
-  return headers;
+  return cookie;
 }
 
 function percentile(sorted, p) {
@@ -123,7 +134,8 @@ console.log(
 let lost = 0;
 let unconfirmed = 0;
 for (const t of told) {
-  const r = await fetch(`${base}/api/load_booking?id=${t.id}`, { headers: sessions[t.user - 1] });
+  const { base, headers } = at(t.user, 0, sessions[t.user - 1]);
+  const r = await fetch(`${base}/api/load_booking?id=${t.id}`, { headers });
   if (!r.ok) { lost += 1; continue; }
   const detail = await r.json();
   if (detail.name !== t.key) lost += 1;
