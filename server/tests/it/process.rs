@@ -411,12 +411,12 @@ async fn burst_with_a_kill(
 /// Waits until nothing is left to send and no lease is held, then checks the dashboard against
 /// AURA: every booking the user was told was saved exists, nothing is doubled at AURA, everything
 /// AURA holds is confirmed or "outcome unknown" here, everything confirmed is held, and the 50
-/// creates that stalled were sent again and confirmed.
+/// creates that stalled were sent again and confirmed. Returns the bookings as stored.
 async fn assert_settled_and_true(
     pool: &app::server::db::Db,
     sb: &RunningSandbox,
     told: &[(String, BookingResult)],
-) {
+) -> Vec<(i64, String, SyncStatus, Option<String>)> {
     let leases = || async {
         on_db!(pool, |conn, d| sqlx::query_scalar::<_, i64>(sql!(
             d,
@@ -500,6 +500,7 @@ async fn assert_settled_and_true(
             );
         }
     }
+    stored
 }
 
 /// 200 bookings at once, the server killed (SIGKILL) in the middle, then restarted: every booking
@@ -727,6 +728,12 @@ async fn two_replicas_share_everything_and_survive_losing_one() {
     sb.post_control("/_control/faults/clear", json!({})).await;
     // B alone settles everything, A's claims among them once their lease expired.
     let pool = app::server::db::connect(&url).await.expect("db");
-    assert_settled_and_true(&pool, &sb, &told).await;
+    let stored = assert_settled_and_true(&pool, &sb, &told).await;
+    // A died in the middle of AURA calls; B took those bookings over when A's lease expired and
+    // handed them to a person ("outcome unknown"), as one process does after a restart.
+    assert!(
+        stored.iter().any(|r| r.2 == SyncStatus::Unknown),
+        "no booking of A's was taken over: {stored:?}"
+    );
     drop(b);
 }
