@@ -127,7 +127,8 @@ start_postgres() {
   PG_AS=()
   if [ "$(id -u)" -eq 0 ]; then
     chown postgres "$PG_DIR"
-    PG_AS=(runuser -u postgres --)
+    # util-linux's runuser lives in sbin, which a non-login root PATH may lack.
+    PG_AS=("$(PATH="$PATH:/usr/sbin:/sbin" command -v runuser)" -u postgres --)
   fi
   local port
   port="$(free_port)"
