@@ -86,6 +86,32 @@ ensure_end2end_deps() {
   fi
 }
 
+# Debian's faketime (libfaketime), for running the suite at a chosen moment (scripts/test --at).
+ensure_faketime() {
+  FAKETIME_LIB="$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 2>/dev/null | head -1 || true)"
+  if [ -z "$FAKETIME_LIB" ]; then
+    say "Installing Debian's faketime"
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get install -y faketime >/dev/null 2>&1 || { $sudo apt-get update >/dev/null && $sudo apt-get install -y faketime >/dev/null; }
+    FAKETIME_LIB="$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 | head -1)"
+  fi
+}
+
+# Sets CLOCK_ENV, the environment that makes a process tree's clock read MOMENT (anything
+# `date -d` takes) now and run on from there: every process started with it shares one clock, the
+# real one plus a fixed offset. Empty when no moment is given. File times and the monotonic clock
+# stay real, so builds and timeouts are not disturbed.
+clock_at() {
+  CLOCK_ENV=()
+  [ -z "${1:-}" ] && return 0
+  local target offset
+  target="$(date -u -d "$1" +%s)"
+  offset=$((target - $(date -u +%s)))
+  CLOCK_ENV=(env "LD_PRELOAD=$FAKETIME_LIB" "FAKETIME=$(printf '%+d' "$offset")"
+    NO_FAKE_STAT=1 FAKETIME_DONT_FAKE_MONOTONIC=1)
+}
+
 # A free TCP port on 127.0.0.1.
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
@@ -123,6 +149,7 @@ ensure_postgres() {
 # with stop_postgres. Run as root, the cluster runs as the `postgres` user (initdb refuses root).
 start_postgres() {
   ensure_postgres
+  # Started with CLOCK_ENV: on a chosen moment's run the database's clock reads it too.
   PG_DIR="$(mktemp -d)"
   PG_AS=()
   if [ "$(id -u)" -eq 0 ]; then
@@ -136,7 +163,7 @@ start_postgres() {
     cat "$PG_DIR/initdb.log" >&2
     return 1
   fi
-  "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w \
+  "${PG_AS[@]}" "${CLOCK_ENV[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w \
     -o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=300 $*" start >/dev/null
   PG_URL="postgres://postgres@127.0.0.1:$port/postgres"
 }

@@ -96,10 +96,19 @@ test('phones open the calendar on the agenda; the choice of view stays in the UR
   await page.getByRole('navigation', { name: 'Calendar view' }).getByRole('link', { name: 'Week' }).click();
   await expect(page).toHaveURL(/view=week/);
   await expect(page.locator('.calendar[data-view="week"]')).toHaveCount(1);
-  await page.getByRole('link', { name: 'Next week' }).click();
+  // Each step waits for its page to arrive: going back while the next week is still loading would
+  // go back from a page that is being replaced.
+  const thisWeek = page.url();
+  const nextWeek = page.getByRole('link', { name: 'Next week' });
+  const nextUrl = new URL(await nextWeek.getAttribute('href'), thisWeek).href;
+  await nextWeek.click();
+  await page.waitForURL(nextUrl);
+  await expect(page.locator('.calendar[data-view="week"]')).toHaveCount(1);
   await page.goBack();
+  await page.waitForURL(thisWeek);
   await expect(page.locator('.calendar[data-view="week"]')).toHaveCount(1);
   await page.reload();
+  await expect(page).toHaveURL(thisWeek);
   await expect(page.locator('.calendar[data-view="week"]')).toHaveCount(1);
 });
 

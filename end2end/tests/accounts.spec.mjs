@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { USERS, actFor, localParts, open, pageErrors, signIn } from './helpers.mjs';
+import { USERS, actFor, dayAhead, open, pageErrors, signIn } from './helpers.mjs';
 
 /** The page fits the screen's width: nothing makes a phone scroll sideways. */
 async function expectFitsScreen(page, path) {
@@ -78,7 +78,7 @@ test('a customer cannot reach another customer\'s booking by its address', async
 
 test('an account manager switches customer, books and cancels on its behalf, and the record names both', async ({ page }, info) => {
   const name = `On behalf ${info.project.name} ${Date.now()}`;
-  const tomorrow = localParts(new Date(Date.now() + 24 * 3600 * 1000), 'Europe/London');
+  const tomorrow = dayAhead('Europe/London', 1);
   await signIn(page, USERS.manager);
   await open(page, '/book');
   await expect(page.getByText('Which customer is this for?')).toBeVisible();

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { LONDON_SITE, USERS, addDays, localParts, open, pageErrors, sandboxRequests, signIn } from './helpers.mjs';
+import { LONDON_SITE, USERS, addDays, dayAhead, isRepeatedWallTime, localParts, open, pageErrors, sandboxRequests, signIn } from './helpers.mjs';
 
 // The customer's own user books and cancels here; accounts.spec.mjs covers the other roles.
 test.beforeEach(async ({ page }) => {
@@ -12,7 +12,7 @@ test.afterEach(async ({ page }) => {
 
 test('book a weekly patrol, find it on the calendar, cancel it and find it in cancellations', async ({ page, request }, info) => {
   const name = `Weekly patrol ${info.project.name} ${Date.now()}`;
-  const tomorrow = localParts(new Date(Date.now() + 24 * 3600 * 1000), 'Europe/London');
+  const tomorrow = dayAhead('Europe/London', 1);
 
   await open(page, '/book');
   await page.getByLabel('Service type').selectOption('patrol');
@@ -112,9 +112,15 @@ test('a booking two minutes ahead is refused at the date/time field', async ({ p
 });
 
 test('a window opening within half an hour shows a countdown to the booking deadline', async ({ page }) => {
-  const soon = localParts(new Date(Date.now() + 20 * 60 * 1000), 'Europe/London');
+  // A wall time the clocks are repeating (London's hour after they go back) is read as its first
+  // reading, an hour earlier: then the New York site, whose clocks change at another hour.
+  const at = new Date(Date.now() + 20 * 60 * 1000);
+  const [zone, site] = isRepeatedWallTime(at, 'Europe/London')
+    ? ['America/New_York', 'Brooklyn office (America/New_York)']
+    : ['Europe/London', LONDON_SITE];
+  const soon = localParts(at, zone);
   await open(page, '/book');
-  await page.getByLabel('Site').selectOption({ label: LONDON_SITE });
+  await page.getByLabel('Site').selectOption({ label: site });
   await page.getByLabel('Date', { exact: true }).fill(soon.date);
   await page.getByLabel('Start time').fill(soon.time);
   const countdown = page.locator('.countdown');
@@ -139,7 +145,7 @@ test('missing fields are reported next to each field', async ({ page }) => {
 
 test('a booking made while AURA is down shows "not yet sent", then is confirmed on its own', async ({ page, request }, info) => {
   const name = `AURA down ${info.project.name} ${Date.now()}`;
-  const tomorrow = localParts(new Date(Date.now() + 24 * 3600 * 1000), 'America/New_York');
+  const tomorrow = dayAhead('America/New_York', 1);
   // AURA is down for the form's attempt and the worker's first retry.
   const fault = await request.post('/sandbox/_control/faults', { data: { operation: 'create', status: 503, count: 2 } });
   expect(fault.ok()).toBeTruthy();
@@ -174,7 +180,7 @@ test('a booking made while AURA is down shows "not yet sent", then is confirmed 
 
 test('an outcome-unknown booking is shown as such and resolved by an account manager', async ({ page, browser, request }, info) => {
   const name = `Lost answer ${info.project.name} ${Date.now()}`;
-  const tomorrow = localParts(new Date(Date.now() + 24 * 3600 * 1000), 'Europe/London');
+  const tomorrow = dayAhead('Europe/London', 1);
   // AURA books it, but the answer is lost on the way back.
   const fault = await request.post('/sandbox/_control/faults', { data: { operation: 'create', mode: 'drop', count: 1 } });
   expect(fault.ok()).toBeTruthy();
@@ -219,7 +225,7 @@ test('an outcome-unknown booking is shown as such and resolved by an account man
 
 test('a booking is cancelled from a browser without JavaScript', async ({ page, browser, baseURL }, info) => {
   const name = `No script ${info.project.name} ${Date.now()}`;
-  const tomorrow = localParts(new Date(Date.now() + 24 * 3600 * 1000), 'Europe/London');
+  const tomorrow = dayAhead('Europe/London', 1);
   await open(page, '/book');
   await page.getByLabel('Name', { exact: true }).fill(name);
   await page.getByLabel('Site').selectOption({ label: LONDON_SITE });

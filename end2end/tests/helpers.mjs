@@ -21,6 +21,28 @@ export function localParts(instant, timeZone) {
   };
 }
 
+/** The date `days` days after today in `timeZone`, with its weekday ("Mon"): what "tomorrow" means
+ * on a calendar, whatever the hour and across clock changes (unlike now + 24 hours). */
+export function dayAhead(timeZone, days, now = new Date()) {
+  const date = addDays(localParts(now, timeZone).date, days);
+  return { date, weekday: localParts(new Date(`${date}T12:00:00Z`), 'UTC').weekday };
+}
+
+/** Whether the wall time of `instant` in `timeZone` is the second reading of an hour the clocks
+ * repeat (after they go back): such a time names two instants and is read as the earlier. */
+export function isRepeatedWallTime(instant, timeZone) {
+  const at = localParts(instant, timeZone);
+  const hourBefore = localParts(new Date(instant.getTime() - 3600 * 1000), timeZone);
+  return at.date === hourBefore.date && at.time === hourBefore.time;
+}
+
+/** The month `n` months after a "YYYY-MM" month. */
+export function addMonths(ym, n) {
+  const [y, m] = ym.split('-').map(Number);
+  const d = new Date(Date.UTC(y, m - 1 + n, 1));
+  return d.toISOString().slice(0, 7);
+}
+
 export function addDays(ymd, days) {
   const d = new Date(`${ymd}T12:00:00Z`);
   d.setUTCDate(d.getUTCDate() + days);
@@ -36,6 +58,13 @@ export async function open(page, path) {
     page.on('console', (m) => m.type() === 'error' && console.log(`[console] ${m.text()}`));
   }
   await page.goto(path);
+  // A phone asking for the calendar without a view is sent on to the agenda by a line of script
+  // while the first page loads: wait for the agenda, so nothing acts on the page being replaced.
+  const landed = new URL(page.url());
+  if (landed.pathname === '/' && !landed.searchParams.has('view') && !landed.searchParams.has('month')
+      && (page.viewportSize()?.width ?? Infinity) <= 600) {
+    await page.waitForURL((u) => u.searchParams.get('view') === 'agenda');
+  }
   // Only the forms are islands (hydrated); other pages are plain server-rendered HTML.
   if ((await page.locator('leptos-island').count()) > 0) {
     await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);

@@ -3,7 +3,8 @@
 // and the customer's own sites.
 import { test, expect, request as playwrightRequest } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
-import { LONDON_SITE, USERS, addDays, localParts, open, pageErrors, sandboxRequests, signIn } from './helpers.mjs';
+import { inflateSync } from 'node:zlib';
+import { LONDON_SITE, USERS, actFor, addDays, addMonths, dayAhead, localParts, open, pageErrors, sandboxRequests, signIn } from './helpers.mjs';
 
 test.beforeEach(async ({ page }) => {
   await signIn(page, USERS.customer);
@@ -12,6 +13,68 @@ test.beforeEach(async ({ page }) => {
 test.afterEach(async ({ page }) => {
   expect(pageErrors(page), 'uncaught errors in the page').toEqual([]);
 });
+
+/** A4 in PDF points (MediaBox width x height). */
+const A4_PORTRAIT = '595x842';
+const A4_LANDSCAPE = '842x595';
+
+/** The size of each page of a PDF Chromium wrote, rounded to points. */
+function pdfPages(pdf) {
+  const text = pdf.toString('latin1');
+  return [...text.matchAll(/\/Type\s*\/Page[^s][\s\S]*?\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/g)]
+    .map((m) => `${Math.round(Number(m[1]))}x${Math.round(Number(m[2]))}`);
+}
+
+/** How many points one CSS pixel became on each page: 0.75 (72 / 96) when printed at full size,
+ * less when Chromium shrank the page to fit something too wide. Read from the first two scale
+ * transforms of each page's content stream (Skia's own units, then pixels). */
+function pdfPixelScales(pdf) {
+  const text = pdf.toString('latin1');
+  const scales = [];
+  for (const m of text.matchAll(/stream\r?\n/g)) {
+    const start = m.index + m[0].length;
+    let content;
+    try {
+      content = inflateSync(pdf.subarray(start, text.indexOf('endstream', start))).toString('latin1');
+    } catch {
+      continue; // not a compressed content stream (fonts, images)
+    }
+    const cm = [...content.matchAll(/([-\d.]+) 0 0 [-\d.]+ [-\d.]+ [-\d.]+ cm/g)].slice(0, 2);
+    if (cm.length === 2) scales.push(Math.round(Number(cm[0][1]) * Number(cm[1][1]) * 1000) / 1000);
+  }
+  return scales;
+}
+
+/** Names as long as the fields take (120 and 100 characters), to be cut short in print. */
+const LONG_NAME = 'Overnight perimeter patrol of the loading bays, the car park, the roof access and every shutter';
+const LONG_SITE = 'Riverside distribution centre, north gate, warehouse block C and the covered yard';
+const LONG_CUSTOMER = 'Consolidated Riverside Logistics and Warehousing Holdings (United Kingdom) Limited';
+
+/** The customer with long names for the month print, made once per server (kept across runs). */
+async function ensureLongCustomer(page) {
+  await open(page, '/admin/customers');
+  const link = page.locator('main a', { hasText: LONG_CUSTOMER });
+  if ((await link.count()) === 0) {
+    const form = page.getByRole('region', { name: 'Add a customer' });
+    await form.getByLabel('Name', { exact: true }).fill(LONG_CUSTOMER);
+    await form.getByLabel('AURA customerId').fill('990117');
+    await form.getByLabel('Default time zone').fill('Europe/London');
+    // Added, it opens on its own page.
+    await form.getByRole('button', { name: 'Add customer' }).click();
+  } else {
+    await link.click();
+  }
+  await expect(page).toHaveURL(/\/admin\/customers\/\d+$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(LONG_CUSTOMER);
+  if ((await page.getByText(LONG_SITE).count()) === 0) {
+    await page.getByLabel('Site name').fill(LONG_SITE);
+    await page.getByLabel('Address', { exact: true }).fill('Riverside Way, Dartford DA1 5PZ');
+    await page.getByLabel('Time zone', { exact: true }).fill('Europe/London');
+    await page.getByRole('button', { name: 'Add site' }).click();
+    await expect(page.getByText(LONG_SITE).first()).toBeVisible();
+  }
+  await actFor(page, LONG_CUSTOMER);
+}
 
 /** Reads RFC 4180 text into rows (quotes, doubled quotes, line breaks inside quotes). */
 function readCsv(text) {
@@ -35,7 +98,7 @@ function readCsv(text) {
 
 /** Books a weekly service at the London site through the form and returns its page's URL. */
 async function bookWeekly(page, { name, service = 'patrol', instructions = '', time = '21:30', days = 20 }) {
-  const tomorrow = localParts(new Date(Date.now() + 24 * 3600 * 1000), 'Europe/London');
+  const tomorrow = dayAhead('Europe/London', 1);
   await open(page, '/book');
   await page.getByLabel('Service type').selectOption(service);
   await page.getByLabel('Name', { exact: true }).fill(name);
@@ -118,16 +181,24 @@ test('the upcoming list and the cancellations download as CSV a spreadsheet read
   expect(row[5]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
   expect(row[7]).toBe('Europe/London');
 
-  const [upcoming] = await Promise.all([
-    page.waitForEvent('download'),
-    page.locator('.section-head', { has: page.locator('#upcoming-h') }).getByRole('link', { name: 'Download as CSV' }).click(),
-  ]);
-  expect(upcoming.suggestedFilename()).toBe('upcoming-30-days.csv');
-  const listed = readCsv((await readFile(await upcoming.path())).toString('utf8').slice(1));
-  expect(listed[0].slice(0, 4)).toEqual(['Date', 'Opens', 'Closes', 'Time zone']);
-  // The rows are the page's windows, in order.
-  const shown = await page.locator('.agenda-item .what > a').allTextContents();
-  expect(listed.slice(1).map((r) => r[6])).toEqual(shown);
+  // The rows are the page's windows, in order. Page and download each list from their own "now":
+  // when a minute that changes the list passed between the two, the page reads differently a
+  // moment later, and both are read again.
+  const windows = () => page.locator('.agenda-item .what > a').allTextContents();
+  for (;;) {
+    const shown = await windows();
+    const [upcoming] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('.section-head', { has: page.locator('#upcoming-h') }).getByRole('link', { name: 'Download as CSV' }).click(),
+    ]);
+    expect(upcoming.suggestedFilename()).toBe('upcoming-30-days.csv');
+    const listed = readCsv((await readFile(await upcoming.path())).toString('utf8').slice(1));
+    expect(listed[0].slice(0, 4)).toEqual(['Date', 'Opens', 'Closes', 'Time zone']);
+    await open(page, '/upcoming');
+    if (JSON.stringify(await windows()) !== JSON.stringify(shown)) continue;
+    expect(listed.slice(1).map((r) => r[6])).toEqual(shown);
+    break;
+  }
 });
 
 test('a booking prints as one A4 site sheet and the month prints on one page', async ({ page }, info) => {
@@ -153,16 +224,97 @@ test('a booking prints as one A4 site sheet and the month prints on one page', a
   const shot = await page.screenshot({ fullPage: true });
   expect(shot.readUInt32BE(20), 'screenshot height').toBeLessThanOrEqual(1123);
   const pdf = await page.pdf({ format: 'A4', preferCSSPageSize: true });
-  expect(pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g)).toHaveLength(1);
+  expect(pdfPages(pdf)).toEqual([A4_PORTRAIT]);
+  expect(pdfPixelScales(pdf), 'printed at full size').toEqual([0.75]);
+});
 
-  const today = localParts(new Date(), 'Europe/London').date;
-  await page.emulateMedia({ media: 'screen' });
-  await open(page, `/?view=month&date=${today}`);
-  await page.emulateMedia({ media: 'print' });
-  await expect(page.locator('.month-grid')).toBeVisible();
-  await expect(page.locator('.calendar-options')).toBeHidden();
-  const month = await page.pdf({ format: 'A4', preferCSSPageSize: true });
-  expect(month.toString('latin1').match(/\/Type\s*\/Page[^s]/g)).toHaveLength(1);
+test('every month prints on one landscape A4 page, every day full and every name long, in both themes', async ({ page, context, baseURL, request }) => {
+  test.setTimeout(240_000);
+  // A customer of its own, so these windows crowd no other test's calendar. Every day from tomorrow
+  // to the end of the eleventh month ahead gets four windows (three drawn and "+1 more", or more
+  // where other bookings fall), each with long names. Any eleven months in a row hold a month of
+  // six week rows; February 2027 has four.
+  await page.context().clearCookies();
+  await signIn(page, USERS.admin);
+  const now = new Date();
+  const today = localParts(now, 'Europe/London');
+  const tomorrow = addDays(today.date, 1);
+  const months = Array.from({ length: 12 }, (_, i) => addMonths(today.month, i));
+  const lastDate = addDays(`${addMonths(today.month, 12)}-01`, -1);
+  await ensureLongCustomer(page);
+  const booked = (await sandboxRequests(request)).requests
+    .filter((r) => r.status !== 'cancelled')
+    .map((r) => r.scheduledRequestConfig.name);
+  const services = ['escort', 'guarding', 'vacantProperty', 'occupiedInspection'];
+  for (const [i, service] of services.entries()) {
+    const name = `${LONG_NAME} ${i + 1} through ${months[11]}`;
+    if (booked.includes(name)) continue;
+    await open(page, '/book');
+    await page.getByLabel('Service type').selectOption(service);
+    await page.getByLabel('Name', { exact: true }).fill(name);
+    await page.getByLabel('Site').selectOption({ label: `${LONG_SITE} (Europe/London)` });
+    await page.getByLabel('Repeats').selectOption('daily');
+    await page.getByLabel('First date').fill(tomorrow);
+    await page.getByLabel('Last date').fill(lastDate);
+    await page.getByLabel('Start time').fill(`${String(6 + 4 * i).padStart(2, '0')}:00`);
+    await page.getByLabel('Window length (minutes)').fill('60');
+    await page.getByRole('button', { name: 'Book service' }).click();
+    await expect(page).toHaveURL(/\/bookings\/\d+$/);
+  }
+  // The administrator sees every customer, so each window also names its customer.
+  await page.getByLabel('Acting for').selectOption({ label: 'All customers' });
+  await page.getByRole('button', { name: 'Switch' }).click();
+
+  const rowsSeen = new Set();
+  for (const theme of ['light', 'dark']) {
+    await context.addCookies([{ name: 'aura_theme', value: theme, url: baseURL }]);
+    for (const month of months) {
+      await page.emulateMedia({ media: 'screen' });
+      await open(page, `/?view=month&date=${month}-01`);
+      await expect(page.locator('html')).toHaveAttribute('data-theme', theme);
+      await page.emulateMedia({ media: 'print' });
+      await expect(page.locator('.calendar-options')).toBeHidden();
+      const rows = await page.locator('.month-grid tbody tr').count();
+      rowsSeen.add(rows);
+      // Every day from tomorrow on shows three windows, each cut to one line, and its "+N more",
+      // all inside the day's box: nothing is hidden by the fixed heights.
+      const days = await page.locator('.month-grid td:not(.outside)').evaluateAll((cells, from) =>
+        cells.filter((td) => td.dataset.date >= from).map((td) => {
+          const box = td.getBoundingClientRect();
+          const inside = (el) => {
+            const r = el.getBoundingClientRect();
+            return r.height > 0 && r.top >= box.top - 0.5 && r.bottom <= box.bottom + 0.5;
+          };
+          const chips = [...td.querySelectorAll('.occ')];
+          const more = td.querySelector('.more');
+          return {
+            date: td.dataset.date,
+            chips: chips.length,
+            chipsInside: chips.every(inside),
+            oneLine: chips.every((c) => getComputedStyle(c).whiteSpace === 'nowrap' && c.scrollWidth > c.clientWidth),
+            ellipsis: chips.every((c) => getComputedStyle(c).textOverflow === 'ellipsis'),
+            more: more ? more.textContent.trim() : null,
+            moreInside: !!more && inside(more),
+          };
+        }), tomorrow);
+      for (const day of days) {
+        expect(day, `${theme} ${month}: ${day.date}`).toEqual({
+          date: day.date,
+          chips: 3,
+          chipsInside: true,
+          oneLine: true,
+          ellipsis: true,
+          more: expect.stringMatching(/^\+\d+ more/),
+          moreInside: true,
+        });
+      }
+      const pdf = await page.pdf({ format: 'A4', preferCSSPageSize: true });
+      expect(pdfPages(pdf), `${theme} ${month} (${rows} week rows)`).toEqual([A4_LANDSCAPE]);
+      // Not shrunk to fit: the fixed heights hold on paper, and the text is the size it was given.
+      expect(pdfPixelScales(pdf), `${theme} ${month}: printed at full size`).toEqual([0.75]);
+    }
+  }
+  expect(rowsSeen.has(5) && rowsSeen.has(6), `week rows seen: ${[...rowsSeen]}`).toBeTruthy();
 });
 
 test('book again fills in every field; an overlap is warned about and can still be booked', async ({ page, request }, info) => {

@@ -1110,6 +1110,27 @@ mod tests {
         assert!(check_date_range(&far, today).is_err());
     }
 
+    #[test]
+    fn the_date_range_holds_across_a_year_end_and_from_a_leap_day() {
+        let day = |s: &str| s.parse::<NaiveDate>().expect("date");
+        // Five years from a leap day end on the 28th: that year has no 29 February.
+        assert_eq!(latest_date(day("2028-02-29")), day("2033-02-28"));
+        assert_eq!(latest_date(day("2026-12-31")), day("2031-12-31"));
+        assert_eq!(latest_date(day("2027-02-28")), day("2032-02-28"));
+        let when = |first: &str, last: &str| ValidWhen {
+            first_date: first.parse().expect("first"),
+            last_date: last.parse().expect("last"),
+            repeat: Repeat::Daily,
+            start_time: NaiveTime::from_hms_opt(22, 0, 0).expect("time"),
+            window_minutes: 60,
+        };
+        // Yesterday across the year's end, and the leap day itself as yesterday.
+        assert!(check_date_range(&when("2026-12-31", "2027-01-31"), day("2027-01-01")).is_ok());
+        assert!(check_date_range(&when("2026-12-30", "2027-01-31"), day("2027-01-01")).is_err());
+        assert!(check_date_range(&when("2028-02-29", "2033-02-28"), day("2028-03-01")).is_ok());
+        assert!(check_date_range(&when("2028-02-29", "2033-03-01"), day("2028-02-29")).is_err());
+    }
+
     fn good_draft() -> BookingDraft {
         BookingDraft {
             idempotency_key: "k1".into(),

@@ -12,7 +12,11 @@ use server::sandbox::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxConfig};
 
 /// A daily booking whose first window opens `minutes` from now in London.
 fn request(name: &str, minutes: i64) -> CreateScheduledRequest {
-    let at = crate::common::local_in("Europe/London", minutes);
+    request_at(name, crate::common::local_in("Europe/London", minutes))
+}
+
+/// A daily booking whose first window opens at `at` (London).
+fn request_at(name: &str, at: crate::common::LocalMoment) -> CreateScheduledRequest {
     let schedule = Schedule {
         date_from: at.midnight_utc.parse().expect("rfc3339"),
         date_to: "2099-12-31T23:59:59Z".parse().expect("rfc3339"),
@@ -154,7 +158,10 @@ async fn aura_400_message_is_kept() {
     let sb = start_sandbox(SandboxConfig::default()).await;
     let client = client_for(&sb.base_url(), DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET);
     let err = client
-        .create("patrol", &request("Too soon", 2))
+        .create(
+            "patrol",
+            &request_at("Too soon", crate::common::local_at_most("Europe/London", 2)),
+        )
         .await
         .expect_err("too soon");
     match err {

@@ -9,7 +9,8 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::common::{
-    book_as, cancel_as, decode, draft, london_site, ready, start_dashboard, start_sandbox,
+    LocalMoment, book_as, cancel_as, decode, draft, draft_at, local_in, london_site, ready,
+    start_dashboard, start_sandbox,
 };
 use app::api::bookings::{LoadBooking, LoadBookingForm, PreviewSchedule};
 use app::domain::{BookingDraft, Field, PairRole, RepeatKind, ServiceType};
@@ -121,10 +122,21 @@ async fn an_overlap_is_warned_about_and_can_still_be_booked() {
     let sb = start_sandbox(SandboxConfig::default()).await;
     let dash = start_dashboard(&sb.base_url(), ServiceCatalog::default()).await;
     let site = london_site(&dash).await;
+    // Fixed local times on a day at least a day ahead: no window nears midnight or a clock change,
+    // and every draft reads the same day.
+    let day = local_in("Europe/London", 60 * 24).date;
+    let at = |key: &str, name: &str, time: &str| {
+        let moment = LocalMoment {
+            date: day.clone(),
+            time: time.into(),
+            midnight_utc: String::new(),
+        };
+        draft_at(key, name, site, moment)
+    };
     let first = book_as(
         &dash.http,
         &dash.url(""),
-        &draft("ov-1", "Night patrol", site, 600),
+        &at("ov-1", "Day patrol", "12:00"),
     )
     .await
     .expect("booked");
@@ -144,7 +156,7 @@ async fn an_overlap_is_warned_about_and_can_still_be_booked() {
         }
     };
     // The same windows, same service, same site: all four overlap.
-    let same = draft("ov-2", "Second patrol", site, 630);
+    let same = at("ov-2", "Second patrol", "12:30");
     let p = preview(same.clone()).await;
     assert_eq!(p.overlaps.len(), 1, "{p:?}");
     assert_eq!(p.overlaps[0].booking_id, first.booking_id);
@@ -172,7 +184,7 @@ async fn an_overlap_is_warned_about_and_can_still_be_booked() {
     .await;
     assert!(p.overlaps.iter().all(|o| o.booking_id != first.booking_id));
     // A window that ends when the other opens does not overlap.
-    let p = preview(draft("ov-3", "Earlier", site, 600 - 90)).await;
+    let p = preview(at("ov-3", "Earlier", "10:30")).await;
     assert!(p.overlaps.is_empty(), "{p:?}");
     // A warning, not a block.
     let second = book_as(&dash.http, &dash.url(""), &same)
@@ -330,22 +342,29 @@ async fn a_lock_is_booked_with_its_unlock_and_cancelled_together() {
     assert!(active[0].name.ends_with("(unlock)"));
 
     // The unlock after a lock on the latest date that can be booked would fall after it.
-    let latest = app::domain::latest_date(
+    // The server reads London's today as well: asked again in the rare run where midnight passed
+    // between our reading and its, so both read the same day.
+    let london_today = || {
         chrono::Utc::now()
             .with_timezone(&chrono_tz::Europe::London)
-            .date_naive(),
-    );
-    let late = BookingDraft {
-        idempotency_key: "pair-late".into(),
-        repeat: RepeatKind::Single,
-        days: Vec::new(),
-        first_date: latest.to_string(),
-        last_date: latest.to_string(),
-        ..lock.clone()
+            .date_naive()
     };
-    let e = book_as(&dash.http, &dash.url(""), &late)
-        .await
-        .expect_err("refused");
+    let e = loop {
+        let today = london_today();
+        let latest = app::domain::latest_date(today);
+        let late = BookingDraft {
+            idempotency_key: format!("pair-late-{today}"),
+            repeat: RepeatKind::Single,
+            days: Vec::new(),
+            first_date: latest.to_string(),
+            last_date: latest.to_string(),
+            ..lock.clone()
+        };
+        let answer = book_as(&dash.http, &dash.url(""), &late).await;
+        if london_today() == today {
+            break answer.expect_err("refused");
+        }
+    };
     assert!(
         e.field_errors()
             .and_then(|f| f.get(Field::UnlockTime))

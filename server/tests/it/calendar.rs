@@ -10,6 +10,7 @@ use app::domain::{BookingDraft, RepeatKind, ServiceType};
 use app::error::AppError;
 use app::model::{CalendarBody, CalendarMode, CalendarView, StatusGroup};
 use app::server::aura::wire::ServiceCatalog;
+use chrono::{TimeZone, Timelike};
 use leptos::server_fn::ServerFn;
 use server::sandbox::SandboxConfig;
 
@@ -101,9 +102,26 @@ async fn one_booking_shows_the_same_in_month_week_and_agenda() {
             );
             assert!(parts[0].into_next_day && !parts[0].from_previous_day);
         } else if day.date > first_date {
-            // The morning part of the night before, and this evening's.
+            // The morning part of the night before, and this evening's. The night's two hours
+            // end at 01:00, or at 02:00 when the clocks go forward that night.
             assert_eq!(parts.len(), 2, "{:?}", day.date);
-            assert_eq!((parts[0].start_minute, parts[0].end_minute), (0, 60));
+            let evening = (day.date - chrono::Duration::days(1))
+                .and_hms_opt(23, 0, 0)
+                .expect("23:00");
+            let ends = (chrono_tz::Europe::London
+                .from_local_datetime(&evening)
+                .single()
+                .expect("23:00 is never repeated or skipped in London")
+                + chrono::Duration::minutes(120))
+            .naive_local()
+            .time();
+            let end_minute = u16::try_from(ends.hour() * 60 + ends.minute()).expect("minute");
+            assert_eq!(
+                (parts[0].start_minute, parts[0].end_minute),
+                (0, end_minute),
+                "{:?}",
+                day.date
+            );
             assert!(parts[0].from_previous_day);
             assert_eq!(parts[1].start_minute, 23 * 60);
         }

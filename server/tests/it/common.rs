@@ -344,18 +344,44 @@ pub mod tempdir {
     }
 }
 
-/// The local date and time `minutes` from now in `zone`, and that date's local midnight as RFC 3339
-/// UTC: what a booking opening then is made of.
+/// A local date and time in a zone, and that date's local midnight as RFC 3339 UTC: what a booking
+/// opening then is made of.
 pub struct LocalMoment {
     pub date: String,
     pub time: String,
     pub midnight_utc: String,
 }
 
+/// The local date and time at least `minutes` from now in `zone`, whatever the day. A wall time the
+/// zone repeats (the hour after clocks go back) names two instants and a schedule reads it as the
+/// earlier, an hour too soon: such a minute is moved on to the first one after the repeated hour,
+/// so a booking made of it opens at least `minutes` from now.
 pub fn local_in(zone: &str, minutes: i64) -> LocalMoment {
+    use chrono::TimeZone;
     let tz: chrono_tz::Tz = zone.parse().expect("zone");
-    let at = (chrono::Utc::now() + chrono::Duration::minutes(minutes)).with_timezone(&tz);
-    let (midnight, _) = app::domain::local_date_span(&tz, at.date_naive(), at.date_naive());
+    let mut at = (chrono::Utc::now() + chrono::Duration::minutes(minutes)).with_timezone(&tz);
+    while !matches!(
+        tz.from_local_datetime(&at.naive_local()),
+        chrono::LocalResult::Single(_)
+    ) {
+        at += chrono::Duration::minutes(1);
+    }
+    moment(&tz, at)
+}
+
+/// The local date and time `minutes` from now in `zone`, read by a schedule as at most that: for
+/// "too soon" checks. In the repeated hour after clocks go back it is read as the earlier
+/// instant, in the past, which is too soon as well.
+pub fn local_at_most(zone: &str, minutes: i64) -> LocalMoment {
+    let tz: chrono_tz::Tz = zone.parse().expect("zone");
+    moment(
+        &tz,
+        (chrono::Utc::now() + chrono::Duration::minutes(minutes)).with_timezone(&tz),
+    )
+}
+
+fn moment(tz: &chrono_tz::Tz, at: chrono::DateTime<chrono_tz::Tz>) -> LocalMoment {
+    let (midnight, _) = app::domain::local_date_span(tz, at.date_naive(), at.date_naive());
     LocalMoment {
         date: at.format("%Y-%m-%d").to_string(),
         time: at.format("%H:%M").to_string(),
@@ -365,7 +391,11 @@ pub fn local_in(zone: &str, minutes: i64) -> LocalMoment {
 
 /// A weekly patrol at a saved London site, first window `minutes` from now.
 pub fn draft(key: &str, name: &str, site_id: i64, minutes: i64) -> BookingDraft {
-    let at = local_in("Europe/London", minutes);
+    draft_at(key, name, site_id, local_in("Europe/London", minutes))
+}
+
+/// A weekly patrol at a saved London site, first window at `at` (London).
+pub fn draft_at(key: &str, name: &str, site_id: i64, at: LocalMoment) -> BookingDraft {
     let first = chrono::NaiveDate::parse_from_str(&at.date, "%Y-%m-%d").expect("date");
     let weekday = first.weekday();
     BookingDraft {

@@ -1,8 +1,8 @@
 //! Server-function and page tests: the whole dashboard over HTTP, against a sandbox on its own port.
 
 use crate::common::{
-    Dashboard, RunningSandbox, decode, draft, drawn_windows, london_site, start_dashboard,
-    start_sandbox,
+    Dashboard, RunningSandbox, decode, draft, draft_at, drawn_windows, local_at_most, london_site,
+    start_dashboard, start_sandbox,
 };
 use app::api::bookings::{
     BookService, CancelBooking, LoadBooking, LoadCalendar, LoadUpcoming, PreviewSchedule,
@@ -122,7 +122,7 @@ async fn the_same_form_submitted_twice_books_once() {
 async fn invalid_drafts_come_back_with_field_errors_and_nothing_is_saved() {
     let (sb, dash) = setup().await;
     let site = london_site(&dash).await;
-    let too_soon = draft("soon", "Too soon", site, 2);
+    let too_soon = draft_at("soon", "Too soon", site, local_at_most("Europe/London", 2));
     let too_soon = BookingDraft {
         repeat: RepeatKind::Single,
         ..too_soon
@@ -503,7 +503,7 @@ async fn preview_shows_first_windows_and_the_lead_time_problem() {
 
     let soon = BookingDraft {
         repeat: RepeatKind::Single,
-        ..draft("p2", "P", site, 1)
+        ..draft_at("p2", "P", site, local_at_most("Europe/London", 1))
     };
     let p: SchedulePreview = decode(
         dash.http

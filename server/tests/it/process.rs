@@ -276,7 +276,15 @@ async fn sigterm_finishes_what_is_under_way() {
                 .await
         }
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // SIGTERM once AURA holds the call: the booking is under way.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while sb.control().await.calls.create == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the booking never reached AURA"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     dash.terminate();
     let answered = request.await.expect("join").expect("answered");
     assert!(answered.status().is_success(), "{}", answered.status());

@@ -557,19 +557,20 @@ async fn a_booking_is_not_sent_once_its_first_window_is_too_near() {
     fault(&sb, json!({"operation": "create", "status": 503})).await;
     let result = book(&dash, "too-near", site).await;
     assert_eq!(result.status, SyncStatus::NotSent);
-    // Time passes: pretend the first window now opens in 3 minutes.
+    // Time passes: pretend the first window now opens in 3 minutes (London, the site's zone).
+    let soon = crate::common::local_at_most("Europe/London", 3);
     on_db!(&dash.state.db, |conn, d| sqlx::query(sql!(
         d,
         "UPDATE bookings SET date_from = ?, first_date = ?, start_time = ?, repeat_type = 'daily',
             days_of_week = '' WHERE id = ?"
     ))
     .bind(app::server::db::StoredInstant(
-        chrono::Utc::now() - chrono::Duration::hours(12),
+        soon.midnight_utc.parse().expect("rfc3339"),
     ))
     .bind(app::server::db::StoredDate(
-        (chrono::Utc::now() - chrono::Duration::hours(12)).date_naive(),
+        soon.date.parse().expect("date"),
     ))
-    .bind((chrono::Utc::now() + chrono::Duration::minutes(3)).time())
+    .bind(chrono::NaiveTime::parse_from_str(&soon.time, "%H:%M").expect("time"))
     .bind(result.booking_id)
     .execute(conn)
     .await?

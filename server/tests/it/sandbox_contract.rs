@@ -304,8 +304,7 @@ async fn every_rule_is_a_400_with_a_message() {
 async fn the_first_window_must_open_at_least_five_minutes_ahead() {
     let sb = sandbox().await;
     let t = token(&sb).await;
-    let single_at = |minutes: i64| {
-        let at = crate::common::local_in("Europe/London", minutes);
+    let single_at = |at: crate::common::LocalMoment| {
         let mut b = body(24);
         b["scheduledRequestConfig"]["dateFrom"] = json!(at.midnight_utc);
         b["scheduledRequestConfig"]["repeatsConfig"]["type"] = json!("single");
@@ -313,7 +312,8 @@ async fn the_first_window_must_open_at_least_five_minutes_ahead() {
         b
     };
     for minutes in [-60, 0, 2, 4] {
-        let (status, answer) = create(&sb, &t, "patrol", &single_at(minutes)).await;
+        let at = crate::common::local_at_most("Europe/London", minutes);
+        let (status, answer) = create(&sb, &t, "patrol", &single_at(at)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{minutes} minutes ahead");
         assert!(
             answer["message"]
@@ -322,7 +322,8 @@ async fn the_first_window_must_open_at_least_five_minutes_ahead() {
                 .contains("at least 5 minutes")
         );
     }
-    let (status, _) = create(&sb, &t, "patrol", &single_at(7)).await;
+    let at = crate::common::local_in("Europe/London", 7);
+    let (status, _) = create(&sb, &t, "patrol", &single_at(at)).await;
     assert_eq!(status, StatusCode::CREATED, "7 minutes ahead is accepted");
 }
 
