@@ -1082,16 +1082,20 @@ mod tests {
         assert!(check_name("Zoë's café — night patrol").is_ok());
     }
 
-    #[test]
-    fn dates_run_from_yesterday_to_five_years_ahead() {
-        let today = NaiveDate::from_ymd_opt(2026, 11, 27).expect("date");
-        let when = |first: &str, last: &str| ValidWhen {
+    /// Daily at 22:00 for an hour, from `first` to `last`.
+    fn when(first: &str, last: &str) -> ValidWhen {
+        ValidWhen {
             first_date: first.parse().expect("first"),
             last_date: last.parse().expect("last"),
             repeat: Repeat::Daily,
             start_time: NaiveTime::from_hms_opt(22, 0, 0).expect("time"),
             window_minutes: 60,
-        };
+        }
+    }
+
+    #[test]
+    fn dates_run_from_yesterday_to_five_years_ahead() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 27).expect("date");
         assert!(check_date_range(&when("2026-11-26", "2031-11-27"), today).is_ok());
         let errors =
             check_date_range(&when("2026-11-25", "2031-11-28"), today).expect_err("both ends");
@@ -1117,13 +1121,6 @@ mod tests {
         assert_eq!(latest_date(day("2028-02-29")), day("2033-02-28"));
         assert_eq!(latest_date(day("2026-12-31")), day("2031-12-31"));
         assert_eq!(latest_date(day("2027-02-28")), day("2032-02-28"));
-        let when = |first: &str, last: &str| ValidWhen {
-            first_date: first.parse().expect("first"),
-            last_date: last.parse().expect("last"),
-            repeat: Repeat::Daily,
-            start_time: NaiveTime::from_hms_opt(22, 0, 0).expect("time"),
-            window_minutes: 60,
-        };
         // Yesterday across the year's end, and the leap day itself as yesterday.
         assert!(check_date_range(&when("2026-12-31", "2027-01-31"), day("2027-01-01")).is_ok());
         assert!(check_date_range(&when("2026-12-30", "2027-01-31"), day("2027-01-01")).is_err());

@@ -1106,13 +1106,19 @@ mod tests {
             .map(|(n, s, f)| ((*n).to_string(), *s, *f))
             .collect();
         assert_eq!(seen, expected);
-        // Only the two provably undelivered bookings are picked up to be sent.
+        // Only the two provably undelivered bookings are picked up to be sent. The migration made
+        // them due "now" by the database's own clock, the real one: claim after it as well as after
+        // this test's fixed moments, whatever today is.
+        let when = at(60 * 24 * 365).max(Utc::now() + chrono::Duration::days(1));
         let mut sent = Vec::new();
         while let Some(id) = claim(
             &pool,
             Work::Create,
-            lease("p1", 60 * 24 * 400),
-            at(60 * 24 * 365),
+            Lease {
+                owner: "p1",
+                until: when + chrono::Duration::days(35),
+            },
+            when,
             None,
         )
         .await
