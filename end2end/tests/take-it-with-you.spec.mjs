@@ -45,7 +45,7 @@ function pdfPixelScales(pdf) {
   return scales;
 }
 
-/** Names as long as the fields take (120 and 100 characters), to be cut short in print. */
+/** Names near the fields' limits (a booking's 120 characters, a site's 100), to be cut short in print. */
 const LONG_NAME = 'Overnight perimeter patrol of the loading bays, the car park, the roof access and every shutter';
 const LONG_SITE = 'Riverside distribution centre, north gate, warehouse block C and the covered yard';
 const LONG_CUSTOMER = 'Consolidated Riverside Logistics and Warehousing Holdings (United Kingdom) Limited';
