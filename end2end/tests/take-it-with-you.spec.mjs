@@ -238,7 +238,7 @@ test('every month prints on one landscape A4 page, every day full and every name
   await signIn(page, USERS.admin);
   const now = new Date();
   const today = localParts(now, 'Europe/London');
-  const tomorrow = addDays(today.date, 1);
+  const tomorrow = dayAhead('Europe/London', 1, now).date;
   const months = Array.from({ length: 12 }, (_, i) => addMonths(today.month, i));
   const lastDate = addDays(`${addMonths(today.month, 12)}-01`, -1);
   await ensureLongCustomer(page);

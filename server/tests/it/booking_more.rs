@@ -9,8 +9,8 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::common::{
-    LocalMoment, book_as, cancel_as, decode, draft, draft_at, local_in, london_site, ready,
-    start_dashboard, start_sandbox,
+    book_as, cancel_as, decode, draft, draft_at, local_in, london_site, ready, start_dashboard,
+    start_sandbox,
 };
 use app::api::bookings::{LoadBooking, LoadBookingForm, PreviewSchedule};
 use app::domain::{BookingDraft, Field, PairRole, RepeatKind, ServiceType};
@@ -125,14 +125,7 @@ async fn an_overlap_is_warned_about_and_can_still_be_booked() {
     // Fixed local times on a day at least a day ahead: no window nears midnight or a clock change,
     // and every draft reads the same day.
     let day = local_in("Europe/London", 60 * 24).date;
-    let at = |key: &str, name: &str, time: &str| {
-        let moment = LocalMoment {
-            date: day.clone(),
-            time: time.into(),
-            midnight_utc: String::new(),
-        };
-        draft_at(key, name, site, moment)
-    };
+    let at = |key: &str, name: &str, time: &str| draft_at(key, name, site, &day, time);
     let first = book_as(
         &dash.http,
         &dash.url(""),

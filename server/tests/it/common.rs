@@ -391,12 +391,14 @@ fn moment(tz: &chrono_tz::Tz, at: chrono::DateTime<chrono_tz::Tz>) -> LocalMomen
 
 /// A weekly patrol at a saved London site, first window `minutes` from now.
 pub fn draft(key: &str, name: &str, site_id: i64, minutes: i64) -> BookingDraft {
-    draft_at(key, name, site_id, local_in("Europe/London", minutes))
+    let at = local_in("Europe/London", minutes);
+    draft_at(key, name, site_id, &at.date, &at.time)
 }
 
-/// A weekly patrol at a saved London site, first window at `at` (London).
-pub fn draft_at(key: &str, name: &str, site_id: i64, at: LocalMoment) -> BookingDraft {
-    let first = chrono::NaiveDate::parse_from_str(&at.date, "%Y-%m-%d").expect("date");
+/// A weekly patrol at a saved London site, first window on the local `date` ("YYYY-MM-DD") at
+/// `time` ("HH:MM", London).
+pub fn draft_at(key: &str, name: &str, site_id: i64, date: &str, time: &str) -> BookingDraft {
+    let first = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").expect("date");
     let weekday = first.weekday();
     BookingDraft {
         idempotency_key: key.into(),
@@ -410,13 +412,13 @@ pub fn draft_at(key: &str, name: &str, site_id: i64, at: LocalMoment) -> Booking
             mobile: "+44 7700 900123".into(),
         }],
         site_id: Some(site_id),
-        first_date: at.date.clone(),
+        first_date: date.into(),
         last_date: (first + chrono::Duration::days(27))
             .format("%Y-%m-%d")
             .to_string(),
         repeat: RepeatKind::Weekly,
         days: vec![weekday],
-        start_time: at.time,
+        start_time: time.into(),
         window_minutes: "90".into(),
         ..BookingDraft::default()
     }

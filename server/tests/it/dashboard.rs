@@ -122,7 +122,8 @@ async fn the_same_form_submitted_twice_books_once() {
 async fn invalid_drafts_come_back_with_field_errors_and_nothing_is_saved() {
     let (sb, dash) = setup().await;
     let site = london_site(&dash).await;
-    let too_soon = draft_at("soon", "Too soon", site, local_at_most("Europe/London", 2));
+    let soon = local_at_most("Europe/London", 2);
+    let too_soon = draft_at("soon", "Too soon", site, &soon.date, &soon.time);
     let too_soon = BookingDraft {
         repeat: RepeatKind::Single,
         ..too_soon
@@ -501,9 +502,10 @@ async fn preview_shows_first_windows_and_the_lead_time_problem() {
     assert_eq!(p.occurrences.len(), 4);
     assert!(p.errors.is_empty());
 
+    let at = local_at_most("Europe/London", 1);
     let soon = BookingDraft {
         repeat: RepeatKind::Single,
-        ..draft_at("p2", "P", site, local_at_most("Europe/London", 1))
+        ..draft_at("p2", "P", site, &at.date, &at.time)
     };
     let p: SchedulePreview = decode(
         dash.http
