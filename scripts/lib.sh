@@ -86,6 +86,22 @@ ensure_end2end_deps() {
   fi
 }
 
+# Two strict iCalendar parsers from PyPI (vobject, used by CalDAV tools, and icalendar), in a
+# private virtual environment: the feed tests read every feed with both. Sets AURA_TEST_PYTHON.
+PY_TOOLS="vobject==0.9.9 icalendar==6.1.0"
+ensure_python_tools() {
+  local venv="$TOOLS_DIR/py"
+  if [ ! -f "$venv/.installed" ] || [ "$(cat "$venv/.installed")" != "$PY_TOOLS" ]; then
+    say "Installing the strict iCalendar parsers ($PY_TOOLS) into $venv"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    # shellcheck disable=SC2086
+    "$venv/bin/pip" install --quiet --disable-pip-version-check $PY_TOOLS
+    echo "$PY_TOOLS" >"$venv/.installed"
+  fi
+  export AURA_TEST_PYTHON="$venv/bin/python"
+}
+
 # Debian's faketime (libfaketime), for running the suite at a chosen moment (scripts/test --at).
 ensure_faketime() {
   FAKETIME_LIB="$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 2>/dev/null | head -1 || true)"

@@ -617,8 +617,16 @@ pub fn check_required(
     }
 }
 
+/// Line breaks as one character: a carriage return with or without a line feed (Windows textareas,
+/// old Macs, crafted requests) becomes a line feed. Every multi-line text is stored this way, so
+/// nothing written from it later (a calendar feed, a spreadsheet, AURA) meets a lone `\r`.
+pub fn normalise_line_breaks(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
 pub fn check_cancel_reason(reason: &str) -> Result<String, Violation> {
-    let reason = reason.trim();
+    let reason = normalise_line_breaks(reason.trim());
+    let reason = reason.as_str();
     check_visible(Field::CancelReason, reason, true)?;
     if reason.is_empty() {
         Err(Violation::CancelReasonMissing)
@@ -872,7 +880,8 @@ pub fn validate_draft(
         &mut errors,
     );
     let name = ok(check_name(&draft.name), &mut errors);
-    let instructions = draft.special_instructions.trim();
+    let instructions = normalise_line_breaks(draft.special_instructions.trim());
+    let instructions = instructions.as_str();
     if instructions.chars().count() > MAX_INSTRUCTIONS_CHARS {
         errors.add(Violation::InstructionsTooLong);
     } else if let Err(v) = check_visible(Field::SpecialInstructions, instructions, true) {

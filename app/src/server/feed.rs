@@ -152,7 +152,7 @@ pub fn calendar_text(
 ) -> String {
     let mut calendar = Calendar::new();
     calendar
-        .name(title)
+        .name(&feed_text(title))
         .append_property(("REFRESH-INTERVAL;VALUE=DURATION", "PT1H"))
         .append_property(("X-PUBLISHED-TTL", "PT1H"));
     // One more than shown tells whether any were left out.
@@ -245,9 +245,9 @@ fn event(
             o.local_date.format("%Y%m%d")
         ))
         .timestamp(now)
-        .summary(&summary)
-        .description(&description.join("\n"))
-        .location(&location_text(booking))
+        .summary(&feed_text(&summary))
+        .description(&feed_text(&description.join("\n")))
+        .location(&feed_text(&location_text(booking)))
         .status(status)
         .starts(local(o.opens))
         .ends(local(o.closes));
@@ -255,6 +255,24 @@ fn event(
         event.url(url);
     }
     event.done()
+}
+
+/// Text as a feed may carry it. The `icalendar` crate escapes line feeds, commas, semicolons and
+/// backslashes, but RFC 5545 allows no control character in text other than a tab, and some
+/// readers split lines at a carriage return or at any Unicode line break, so a lone `\r` could end
+/// the event and start another. Line breaks of every kind (CR LF, CR, VT, FF, NEL, U+2028, U+2029)
+/// become a line feed, which the crate writes as `\n`; any other control character becomes
+/// U+FFFD, visibly there and harmless.
+pub fn feed_text(text: &str) -> String {
+    let text = text.replace("\r\n", "\n");
+    text.chars()
+        .map(|c| match c {
+            '\n' | '\t' => c,
+            '\r' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}' => '\n',
+            c if c.is_control() => '\u{FFFD}',
+            c => c,
+        })
+        .collect()
 }
 
 /// An instant as the feed writes it: local time in the zone (`TZID`); but where that local time

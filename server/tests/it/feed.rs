@@ -491,3 +491,199 @@ async fn a_feed_too_large_keeps_the_soonest_windows_and_says_so() {
         "no note"
     );
 }
+
+/// What a strict parser found in a feed: each event's UID, SUMMARY, DESCRIPTION and LOCATION.
+#[derive(serde::Deserialize, Debug)]
+struct StrictEvent {
+    uid: Option<String>,
+    summary: Option<String>,
+    description: Option<String>,
+    location: Option<String>,
+}
+
+/// Reads `text` with two strict iCalendar parsers from PyPI, `vobject` (used by CalDAV tools) and
+/// `icalendar`, through `strict_ical.py` and the Python `scripts/test` prepares
+/// (`AURA_TEST_PYTHON`; plain `python3` with both installed works too). Each parser's events.
+fn strict_parsers(text: &str) -> Vec<(String, Vec<StrictEvent>)> {
+    let dir = crate::common::tempdir::TempDir::new();
+    let file = dir.path.join("feed.ics");
+    std::fs::write(&file, text).expect("write feed");
+    let python = std::env::var("AURA_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/strict_ical.py");
+    let out = std::process::Command::new(&python)
+        .arg(script)
+        .arg(&file)
+        .output()
+        .unwrap_or_else(|e| panic!("{python} did not run: {e}"));
+    assert!(
+        out.status.success(),
+        "the strict parsers did not run ({python}; scripts/test installs vobject and icalendar): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let found: std::collections::BTreeMap<String, serde_json::Value> =
+        serde_json::from_slice(&out.stdout).expect("parser output");
+    found
+        .into_iter()
+        .map(|(parser, events)| {
+            let events = serde_json::from_value(events.clone())
+                .unwrap_or_else(|_| panic!("{parser} refused the feed: {events}\n{text}"));
+            (parser, events)
+        })
+        .collect()
+}
+
+/// Every control character and every form of line break, in every text a feed carries: typed
+/// through the forms where the forms take them (line breaks and tabs in instructions, Unicode line
+/// separators anywhere), and written straight into the database for the rest (text stored before
+/// the rules, or by hand). Two strict parsers read the customer's and the account manager's feeds
+/// and find exactly the events booked, with the text as typed (line breaks as line feeds).
+#[tokio::test]
+async fn strict_parsers_find_exactly_the_events_booked_whatever_the_text() {
+    let sb = start_sandbox(SandboxConfig::default()).await;
+    let dash = start_dashboard(&sb.base_url(), ServiceCatalog::default()).await;
+    let site = london_site(&dash).await;
+    let forged = "x\rEND:VEVENT\rBEGIN:VEVENT\rUID:injected@evil\rSUMMARY:INJECTED\r\
+                  DTSTART:20270101T000000Z\rDTEND:20270101T010000Z\rEND:VEVENT\rBEGIN:VEVENT\rX:";
+    let textarea =
+        "Ring first\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:second@evil\r\n\r\nthen wait\ttab";
+    let mut typed = draft("strict-1", "Gate\u{2028}END:VEVENT\u{2029}North", site, 600);
+    typed.special_instructions = forged.into();
+    let first = book_as(&dash.http, &dash.url(""), &typed)
+        .await
+        .expect("booked");
+    let mut typed = draft("strict-2", "Back door; lock, \\ check", site, 700);
+    typed.special_instructions = textarea.into();
+    let second = book_as(&dash.http, &dash.url(""), &typed)
+        .await
+        .expect("booked");
+    // Stored with line feeds only.
+    let stored: Vec<String> = on_db!(&dash.state.db, |conn, d| sqlx::query_scalar(sql!(
+        d,
+        "SELECT special_instructions FROM bookings ORDER BY id"
+    ))
+    .fetch_all(conn)
+    .await?)
+    .expect("read");
+    assert_eq!(stored[0], forged.replace('\r', "\n"));
+    assert_eq!(
+        stored[1],
+        "Ring first\nEND:VEVENT\nBEGIN:VEVENT\nUID:second@evil\n\nthen wait\ttab"
+    );
+    // Every control character (PostgreSQL text holds no NUL), straight into the database.
+    let postgres = matches!(dash.state.db, app::server::db::Db::Postgres(_));
+    let every: String = (0u32..0x20)
+        .chain([0x7f])
+        .chain(0x80..0xa0)
+        .chain([0x2028, 0x2029])
+        .filter(|c| !(postgres && *c == 0))
+        .filter_map(char::from_u32)
+        .map(|c| format!("{c}END:VEVENT{c}BEGIN:VEVENT{c}UID:c{:x}@evil{c}", c as u32))
+        .collect();
+    let third = book_as(
+        &dash.http,
+        &dash.url(""),
+        &draft("strict-3", "Raw text", site, 800),
+    )
+    .await
+    .expect("booked");
+    on_db!(&dash.state.db, |conn, d| sqlx::query(sql!(
+        d,
+        "UPDATE bookings SET name = ?, special_instructions = ?, address = ? WHERE id = ?"
+    ))
+    .bind(format!("Raw{every}"))
+    .bind(&every)
+    .bind(&every)
+    .bind(third.booking_id)
+    .execute(conn)
+    .await?
+    .rows_affected())
+    .expect("raw text");
+
+    let booked = [first.booking_id, second.booking_id, third.booking_id];
+    let customer_feed = read_feed(&dash, &issue_feed(&dash, &dash.http).await).await;
+    let manager = dash.signed_in(&dash.people.manager_of_a).await;
+    let manager_feed = read_feed(&dash, &issue_feed(&dash, &manager).await).await;
+    for (who, (status, text)) in [("customer", customer_feed), ("manager", manager_feed)] {
+        assert_eq!(status, StatusCode::OK, "{text}");
+        assert!(
+            !text.contains("\r\nUID:injected") && !text.contains("\nUID:second@evil"),
+            "{text}"
+        );
+        for (parser, events) in strict_parsers(&text) {
+            let context = format!("{who}'s feed read by {parser}");
+            let mut uids: Vec<&str> = events.iter().filter_map(|e| e.uid.as_deref()).collect();
+            assert_eq!(
+                uids.len(),
+                events.len(),
+                "{context}: an event without a UID"
+            );
+            uids.sort_unstable();
+            uids.dedup();
+            assert_eq!(uids.len(), events.len(), "{context}: UIDs repeat");
+            for id in booked {
+                let mine: Vec<&StrictEvent> = events
+                    .iter()
+                    .filter(|e| {
+                        e.uid
+                            .as_deref()
+                            .is_some_and(|u| u.starts_with(&format!("booking-{id}-")))
+                    })
+                    .collect();
+                assert_eq!(mine.len(), 4, "{context}: booking {id}");
+            }
+            assert_eq!(events.len(), 12, "{context}: exactly the events booked");
+            for e in &events {
+                for text in [&e.summary, &e.description, &e.location]
+                    .into_iter()
+                    .flatten()
+                {
+                    assert!(
+                        !text
+                            .chars()
+                            .any(|c| c.is_control() && !matches!(c, '\n' | '\t')),
+                        "{context}: a control character came through in {text:?}"
+                    );
+                }
+            }
+            let of = |id: i64| {
+                events
+                    .iter()
+                    .find(|e| {
+                        e.uid
+                            .as_deref()
+                            .is_some_and(|u| u.starts_with(&format!("booking-{id}-")))
+                    })
+                    .expect("event")
+            };
+            let description = |id| of(id).description.clone().unwrap_or_default();
+            assert!(
+                description(first.booking_id)
+                    .contains(&format!("Instructions: {}", forged.replace('\r', "\n"))),
+                "{context}: {:?}",
+                description(first.booking_id)
+            );
+            assert!(
+                description(second.booking_id).contains(
+                    "Instructions: Ring first\nEND:VEVENT\nBEGIN:VEVENT\nUID:second@evil\n\nthen wait\ttab"
+                ),
+                "{context}: {:?}",
+                description(second.booking_id)
+            );
+            assert!(
+                of(first.booking_id)
+                    .summary
+                    .as_deref()
+                    .is_some_and(|s| s.starts_with("Gate\nEND:VEVENT\nNorth")),
+                "{context}: {:?}",
+                of(first.booking_id).summary
+            );
+            assert!(
+                of(second.booking_id)
+                    .summary
+                    .as_deref()
+                    .is_some_and(|s| s.starts_with("Back door; lock, \\ check")),
+                "{context}"
+            );
+        }
+    }
+}

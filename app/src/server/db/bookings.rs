@@ -1129,6 +1129,67 @@ mod tests {
         assert_eq!(sent, vec![3, 4]);
     }
 
+    /// Text stored before line breaks were normalised: a carriage return, alone or before a line
+    /// feed, becomes one line feed in instructions and cancel reasons; other text is untouched.
+    #[tokio::test]
+    async fn the_line_break_migration_leaves_only_line_feeds() {
+        let pool = crate::server::db::test_support::empty().await;
+        let mut before = sqlx::migrate!("../migrations/sqlite");
+        before.migrations = before
+            .migrations
+            .iter()
+            .filter(|m| m.version < 20261204000001)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into();
+        before.run(&pool).await.expect("old schema");
+        let c = customer(&Db::Sqlite(pool.clone()), "Acme", 1).await;
+        let rows = [
+            (
+                "a\r\nb\rEND:VEVENT\r\n\r\nc",
+                Some("x\ry"),
+                "a\nb\nEND:VEVENT\n\nc",
+                Some("x\ny"),
+            ),
+            ("plain\nlines", None, "plain\nlines", None),
+        ];
+        for (i, (instructions, reason, _, _)) in rows.iter().enumerate() {
+            on_db!(&pool, |conn, d| sqlx::query(sql!(d, "INSERT INTO bookings (customer_id, idempotency_key, service_type, name, special_instructions,
+                    number_of_guards, armed_preference, address, timezone, first_date, last_date,
+                    date_from, date_to, repeat_type, start_time, window_minutes, status, created_at,
+                    updated_at, cancel_requested_at, cancel_reason, cancelled_by)
+                 VALUES (?, ?, 'patrol', 'Name\ron one line', ?, 1, 'unarmed', '1 High St', 'Europe/London',
+                    20788, 20788, 1796083200, 1796169599, 'single', '22:00:00', 60, 'saved',
+                    '2026-11-26T12:00:00+00:00', '2026-11-26T12:00:00+00:00', ?, ?, ?)"))
+            .bind(c)
+            .bind(format!("key-{i}"))
+            .bind(*instructions)
+            .bind(reason.map(|_| "2026-11-26T13:00:00+00:00"))
+            .bind(*reason)
+            .bind(reason.map(|_| "Ann"))
+            .execute(conn).await?.rows_affected())
+            .expect("old row");
+        }
+        crate::server::db::migrate_sqlite(&pool)
+            .await
+            .expect("migrate");
+        for (i, (_, _, instructions, reason)) in rows.iter().enumerate() {
+            let id = i64::try_from(i).expect("small") + 1;
+            let (kept_instructions, kept_reason, name): (Option<String>, Option<String>, String) =
+                on_db!(&pool, |conn, d| sqlx::query_as(sql!(
+                    d,
+                    "SELECT special_instructions, cancel_reason, name FROM bookings WHERE id = ?"
+                ))
+                .bind(id)
+                .fetch_one(conn)
+                .await)
+                .expect("read");
+            assert_eq!(kept_instructions.as_deref(), Some(*instructions));
+            assert_eq!(kept_reason.as_deref(), *reason);
+            assert_eq!(name, "Name\ron one line", "only multi-line text changes");
+        }
+    }
+
     /// Bookings stored with text dates: converted to integers, in order at any year. A date past
     /// 9999 (stored before dates had a range) is kept at the end of 9999 with a history entry, and
     /// the booking shows in the months it covers (as text it sorted before "2026").
