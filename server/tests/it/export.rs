@@ -15,6 +15,12 @@ use server::sandbox::SandboxConfig;
 /// Reads RFC 4180 text into rows of fields (an independent reader: quotes, doubled quotes, line
 /// breaks inside quotes).
 fn read_csv(text: &str) -> Vec<Vec<String>> {
+    read_with(text, ',')
+}
+
+/// [`read_csv`] with another separator: how a spreadsheet whose list separator is `;` (German,
+/// French locales) reads the same file.
+fn read_with(text: &str, separator: char) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
     let (mut row, mut field, mut quoted, mut chars) =
         (Vec::new(), String::new(), false, text.chars().peekable());
@@ -27,7 +33,7 @@ fn read_csv(text: &str) -> Vec<Vec<String>> {
             (true, '"') => quoted = false,
             (true, c) => field.push(c),
             (false, '"') => quoted = true,
-            (false, ',') => row.push(std::mem::take(&mut field)),
+            (false, c) if c == separator => row.push(std::mem::take(&mut field)),
             (false, '\r') => {}
             (false, '\n') => {
                 row.push(std::mem::take(&mut field));
@@ -188,4 +194,118 @@ async fn the_exports_hold_what_the_page_lists_quoted_for_a_spreadsheet() {
         .await
         .expect("csv");
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}
+
+/// Whether a spreadsheet would run `cell` as a formula: it starts (behind spaces or quotes) with
+/// `=` or `@`, or with `+` or `-` and is not just a number.
+fn starts_formula(cell: &str) -> bool {
+    let cell = cell.trim_start_matches([' ', '"']);
+    let mut chars = cell.chars();
+    match chars.next() {
+        Some('=' | '@') => true,
+        Some('+' | '-') => !chars
+            .as_str()
+            .trim_end_matches('"')
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '.' | ',')),
+        _ => false,
+    }
+}
+
+/// Every way a spreadsheet might cut the file into cells: by the RFC with `,` or `;` as the
+/// separator, and naively (quotes ignored) by `,`, `;`, tab and line breaks.
+fn every_cell(text: &str) -> Vec<String> {
+    let text = text.trim_start_matches('\u{feff}');
+    let mut cells: Vec<String> = [',', ';']
+        .into_iter()
+        .flat_map(|separator| read_with(text, separator).into_iter().flatten())
+        .collect();
+    cells.extend(text.split([',', ';', '\t', '\n', '\r']).map(str::to_string));
+    cells
+}
+
+/// Names, places and reasons crafted to become formulas wherever a spreadsheet could start a cell:
+/// the exports read with `,` and with `;` as the separator (and naively) hold no cell that starts a
+/// formula, and the RFC reading with `,` still gives back the text as typed, guarded.
+#[tokio::test]
+async fn no_reading_of_the_exports_finds_a_cell_that_starts_a_formula() {
+    let sb = start_sandbox(SandboxConfig::default()).await;
+    let dash = start_dashboard(&sb.base_url(), ServiceCatalog::default()).await;
+    let site = london_site(&dash).await;
+    let hostile = [
+        "x;=1+1;@SUM(1+1)",
+        "a,+1+A1;-2-B2",
+        "=cmd|' /C calc'!A0",
+        "ok; \"=1+1\"",
+        "@x,-y",
+    ];
+    let mut booked = Vec::new();
+    for (i, name) in hostile.iter().enumerate() {
+        let minutes = 600 + 60 * i64::try_from(i).expect("small");
+        let mut d = draft(&format!("formula-{i}"), name, site, minutes);
+        if i == 0 {
+            // A new place whose address is hostile too.
+            d.site_id = None;
+            d.address = "1 High St;=2+2,@A1".into();
+            d.timezone = "Europe/London".into();
+        }
+        booked.push(
+            book_as(&dash.http, &dash.url(""), &d)
+                .await
+                .expect("booked"),
+        );
+    }
+    let reason = "Not needed\n=cmd|' /C calc'!A0;-1+A1\t@x";
+    cancel_as(&dash.http, &dash.url(""), booked[1].booking_id, reason, &[])
+        .await
+        .expect("cancelled");
+    for path in ["/upcoming.csv?days=60", "/cancellations.csv"] {
+        let r = dash.http.get(dash.url(path)).send().await.expect("csv");
+        assert_eq!(r.status(), StatusCode::OK);
+        let text = r.text().await.expect("body");
+        let formulas: Vec<String> = every_cell(&text)
+            .into_iter()
+            .filter(|c| starts_formula(c))
+            .collect();
+        assert!(formulas.is_empty(), "{path}: {formulas:?}\n{text}");
+        // Read as written, every text field is quoted and the text is there, guarded.
+        let rows = read_csv(text.trim_start_matches('\u{feff}'));
+        let named = |name: &str| {
+            rows.iter()
+                .find(|row| {
+                    row.iter()
+                        .any(|cell| cell.replace('\'', "") == name.replace('\'', ""))
+                })
+                .is_some()
+        };
+        if path.starts_with("/upcoming") {
+            // All but the cancelled one.
+            assert!(
+                hostile.iter().enumerate().all(|(i, n)| i == 1 || named(n)),
+                "{rows:?}"
+            );
+            assert!(
+                rows.iter().flatten().any(|c| c == "x;'=1+1;'@SUM(1+1)"),
+                "{rows:?}"
+            );
+        } else {
+            assert!(named(hostile[1]), "{rows:?}");
+            assert!(
+                rows.iter()
+                    .flatten()
+                    .any(|c| c == "Not needed\n'=cmd|' /C calc'!A0;'-1+A1\t'@x"),
+                "{rows:?}"
+            );
+        }
+        for line in text
+            .trim_start_matches('\u{feff}')
+            .split("\r\n")
+            .filter(|l| !l.is_empty())
+        {
+            assert!(
+                line.starts_with('"') || line.starts_with(|c: char| c.is_ascii_digit()),
+                "{line}"
+            );
+        }
+    }
 }

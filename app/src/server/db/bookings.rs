@@ -1182,7 +1182,7 @@ mod tests {
                 ))
                 .bind(id)
                 .fetch_one(conn)
-                .await)
+                .await?)
                 .expect("read");
             assert_eq!(kept_instructions.as_deref(), Some(*instructions));
             assert_eq!(kept_reason.as_deref(), *reason);
