@@ -125,6 +125,13 @@ pub struct ServeArgs {
     /// Behind a reverse proxy: take client addresses from `X-Forwarded-For`.
     #[arg(long, env = "DASHBOARD_TRUST_PROXY", value_parser = flag, action = ArgAction::Set, default_value = "0")]
     pub trust_proxy: bool,
+    /// Seconds a client has to send a request's head (line and headers), counted from when the
+    /// server starts waiting for it; an idle kept-alive connection is closed after as long.
+    #[arg(long, env = "DASHBOARD_HEADER_TIMEOUT_SECS", default_value_t = crate::listen::HEADER_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub header_timeout_secs: u64,
+    /// The most client connections open at once; more wait until one closes.
+    #[arg(long, env = "DASHBOARD_MAX_CONNECTIONS", default_value_t = crate::listen::MAX_CONNECTIONS as u64, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_connections: u64,
     #[command(flatten)]
     pub sandbox: SandboxArgs,
 }
@@ -172,6 +179,7 @@ pub struct Config {
     /// The demo accounts' password (demo mode only); random per start when unset.
     pub demo_password: Option<String>,
     pub sandbox: SandboxConfig,
+    pub connections: crate::listen::ConnectionLimits,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -225,6 +233,11 @@ impl Config {
             demo: args.demo,
             demo_password: args.demo_password,
             sandbox: sandbox_config(&args.credentials, &args.sandbox),
+            connections: crate::listen::ConnectionLimits {
+                header_timeout: Duration::from_secs(args.header_timeout_secs),
+                max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+                ..Default::default()
+            },
         })
     }
 

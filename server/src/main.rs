@@ -206,10 +206,14 @@ async fn serve_sandbox(addr: SocketAddr, config: sandbox::SandboxConfig) -> Resu
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     println!("AURA sandbox listening at http://{addr}/panic-api/v2 (state in memory)");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| e.to_string())
+    server::listen::serve(
+        listener,
+        app,
+        server::listen::ConnectionLimits::default(),
+        shutdown_signal(),
+    )
+    .await
+    .map_err(|e| e.to_string())
 }
 
 /// The database named by the configuration, created and migrated.
@@ -464,14 +468,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             )
         })?;
     let (stop_worker, worker_stop) = tokio::sync::watch::channel(false);
+    let limits = config.connections;
     let server = tokio::spawn(async move {
-        // Client addresses are needed for sign-in throttling.
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+        server::listen::serve(listener, app, limits, shutdown_signal()).await
     });
     let worker = tokio::spawn(supervise_worker(state.clone(), worker_stop));
 

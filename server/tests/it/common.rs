@@ -38,9 +38,11 @@ pub async fn serve(router: Router) -> SocketAddr {
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {
-        axum::serve(
+        server::listen::serve(
             listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
+            router,
+            server::listen::ConnectionLimits::default(),
+            std::future::pending(),
         )
         .await
         .expect("serve")

@@ -838,3 +838,137 @@ async fn far_future_calendar_requests_do_not_delay_a_sign_in_page() {
         "the sign-in page took {took:?} behind far-future calendar requests"
     );
 }
+
+/// Reads `socket` until the server closes it; how long that took, or `None` after `limit`.
+async fn closed_within(socket: &mut tokio::net::TcpStream, limit: Duration) -> Option<Duration> {
+    use tokio::io::AsyncReadExt;
+    let started = Instant::now();
+    let mut sink = Vec::new();
+    match tokio::time::timeout(limit, socket.read_to_end(&mut sink)).await {
+        // End of stream or a reset: closed either way.
+        Ok(_) => Some(started.elapsed()),
+        Err(_) => None,
+    }
+}
+
+/// Slowloris: a connection that never sends a byte, one that trickles its request head a byte
+/// every two seconds, and a kept-alive one left idle after its answer are each closed by the
+/// dashboard's own listener (its default limits) within 30 s, while ordinary requests go on being
+/// answered meanwhile.
+#[tokio::test]
+async fn silent_trickling_and_idle_connections_are_closed_while_others_are_served() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let sb = start_sandbox(SandboxConfig::default()).await;
+    let dash = start_dashboard(&sb.base_url(), ServiceCatalog::default()).await;
+    let limit = Duration::from_secs(30);
+    let connect = || tokio::net::TcpStream::connect(dash.addr);
+
+    let mut silent = connect().await.expect("connect");
+    let silent = tokio::spawn(async move { closed_within(&mut silent, limit).await });
+
+    let trickled = connect().await.expect("connect");
+    let trickled = tokio::spawn(async move {
+        let (mut read, mut write) = trickled.into_split();
+        let writer = tokio::spawn(async move {
+            for byte in b"GET /sign-in HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ".iter() {
+                if write.write_all(&[*byte]).await.is_err() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+        });
+        let started = Instant::now();
+        let mut sink = Vec::new();
+        let closed = tokio::time::timeout(limit, read.read_to_end(&mut sink))
+            .await
+            .ok()
+            .map(|_| started.elapsed());
+        writer.abort();
+        closed
+    });
+
+    let mut idle = connect().await.expect("connect");
+    idle.write_all(
+        format!(
+            "GET /healthz HTTP/1.1\r\nHost: {}\r\nConnection: keep-alive\r\n\r\n",
+            dash.addr
+        )
+        .as_bytes(),
+    )
+    .await
+    .expect("request");
+    let mut answer = [0u8; 512];
+    let n = idle.read(&mut answer).await.expect("answer");
+    assert!(
+        String::from_utf8_lossy(&answer[..n]).starts_with("HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&answer[..n])
+    );
+    let idle = tokio::spawn(async move { closed_within(&mut idle, limit).await });
+
+    // Meanwhile, everyone else is answered.
+    let client = dash.anonymous();
+    let mut served = 0;
+    while !(silent.is_finished() && trickled.is_finished() && idle.is_finished()) {
+        let page = client
+            .get(dash.url("/sign-in"))
+            .send()
+            .await
+            .expect("sign-in page");
+        assert_eq!(page.status(), StatusCode::OK);
+        served += 1;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    for (what, closed) in [("silent", silent), ("trickled", trickled), ("idle", idle)] {
+        let closed = closed.await.expect("task");
+        assert!(
+            closed.is_some(),
+            "the {what} connection was still open after {limit:?}"
+        );
+    }
+    assert!(served > 1, "ordinary requests were answered meanwhile");
+}
+
+/// The listener holds at most `max_connections` open: with two silent connections in, a third
+/// client is answered only once one of them goes.
+#[tokio::test]
+async fn open_connections_are_capped() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let router = axum::Router::new().route("/healthz", axum::routing::get(|| async { "ok\n" }));
+    let limits = server::listen::ConnectionLimits {
+        header_timeout: Duration::from_secs(300),
+        max_connections: 2,
+        ..Default::default()
+    };
+    tokio::spawn(server::listen::serve(
+        listener,
+        router,
+        limits,
+        std::future::pending(),
+    ));
+    let first = tokio::net::TcpStream::connect(addr).await.expect("first");
+    let _second = tokio::net::TcpStream::connect(addr).await.expect("second");
+    let third = tokio::spawn(async move {
+        let mut socket = tokio::net::TcpStream::connect(addr).await.expect("third");
+        socket
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await
+            .expect("request");
+        let mut answer = Vec::new();
+        socket.read_to_end(&mut answer).await.expect("answer");
+        String::from_utf8_lossy(&answer).to_string()
+    });
+    // Not answered while two are open (it cannot be: the listener does not take it).
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!third.is_finished(), "a third connection was served");
+    drop(first);
+    let answer = tokio::time::timeout(Duration::from_secs(30), third)
+        .await
+        .expect("answered once a place is free")
+        .expect("task");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
