@@ -44,6 +44,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         .is_none_or(|parts| has_islands(parts.uri.path()));
     #[cfg(not(feature = "ssr"))]
     let islands = true;
+    let nonce = leptos::nonce::use_nonce();
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(policy) = axum::http::HeaderValue::from_str(&page_csp(nonce.as_deref()))
+    {
+        response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, policy);
+    }
     view! {
         <!DOCTYPE html>
         <html lang="en" data-theme=chosen>
@@ -55,7 +62,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone() />
                 {islands.then(|| view! { <HydrationScripts options islands=true /> })}
                 <MetaTags />
-                <script inner_html=REMEMBER_BROWSER_ZONE></script>
+                <script nonce=nonce inner_html=REMEMBER_BROWSER_ZONE></script>
             </head>
             <body>
                 <App />
@@ -67,7 +74,27 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// Tells the server the browser's time zone (a cookie), for the calendar's "times in my zone".
 const REMEMBER_BROWSER_ZONE: &str = "try{var z=encodeURIComponent(Intl.DateTimeFormat().resolvedOptions().timeZone);\
 if(z&&document.cookie.indexOf('aura_zone='+z)<0)\
-document.cookie='aura_zone='+z+';path=/;max-age=31536000;samesite=lax';}catch(e){}";
+document.cookie='aura_zone='+z+';path=/;max-age=31536000;samesite=lax'+(location.protocol=='https:'?';secure':'');}catch(e){}";
+
+/// The Content-Security-Policy of every page. Scripts: the site's own files (the browser bundle),
+/// the inline scripts that carry this response's `nonce` (leptos's hydration and streaming
+/// scripts, and ours), and WebAssembly compilation: no `'unsafe-inline'`, no `eval`. Styles: the
+/// site's stylesheet; inline `style` attributes only (the week view places windows with CSS
+/// variables), no `<style>` elements. Nothing from elsewhere, no plugins, no `<base>`, forms post
+/// only here, and no page may be framed.
+pub fn page_csp(nonce: Option<&str>) -> String {
+    let nonce = nonce.map(|n| format!(" 'nonce-{n}'")).unwrap_or_default();
+    format!(
+        "default-src 'self'; script-src 'self'{nonce} 'wasm-unsafe-eval'; style-src 'self'; \
+         style-src-attr 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// The Content-Security-Policy of every answer that is not a page (data, files, errors): nothing
+/// may run or load, and nothing may frame it.
+pub const NOTHING_CSP: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /// The pages that hold an island, the only code the browser runs: the booking form (`/book`) and a
 /// booking's cancel form (`/bookings/:id`). Every other page is plain HTML and loads no WASM.

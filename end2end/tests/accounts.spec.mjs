@@ -1,5 +1,22 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures.mjs';
 import { USERS, actFor, dayAhead, open, pageErrors, signIn } from './helpers.mjs';
+
+test('the Content-Security-Policy refuses a script the page did not send, and the watch on it sees that', async ({ page, cspViolations }) => {
+  await signIn(page, USERS.customer);
+  await open(page, '/upcoming');
+  const ran = await page.evaluate(async () => {
+    const s = document.createElement('script');
+    s.textContent = 'window.__injected = true;';
+    document.body.append(s);
+    await new Promise((r) => setTimeout(r, 50));
+    return window.__injected === true;
+  });
+  expect(ran).toBe(false);
+  await expect.poll(() => cspViolations.length).toBeGreaterThan(0);
+  expect(cspViolations[0]).toContain('script-src');
+  // Provoked on purpose: not a failure of this test.
+  cspViolations.length = 0;
+});
 
 /** The page fits the screen's width: nothing makes a phone scroll sideways. */
 async function expectFitsScreen(page, path) {

@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures.mjs';
 import { LONDON_SITE, USERS, addDays, dayAhead, isRepeatedWallTime, localParts, open, pageErrors, sandboxRequests, signIn } from './helpers.mjs';
 
 // The customer's own user books and cancels here; accounts.spec.mjs covers the other roles.

@@ -1,7 +1,8 @@
 // Taking the schedule along and booking the common cases faster: the private calendar feed, CSV
 // downloads, the printed site sheet and month, "book again", overlap warnings, lock/unlock pairs
 // and the customer's own sites.
-import { test, expect, request as playwrightRequest } from '@playwright/test';
+import { request as playwrightRequest } from '@playwright/test';
+import { test, expect } from './fixtures.mjs';
 import { readFile } from 'node:fs/promises';
 import { inflateSync } from 'node:zlib';
 import { LONDON_SITE, USERS, actFor, addDays, addMonths, dayAhead, localParts, open, pageErrors, sandboxRequests, signIn } from './helpers.mjs';

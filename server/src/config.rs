@@ -50,6 +50,49 @@ fn public_origin(url: &str) -> Result<Origin, String> {
     Ok(parsed.origin())
 }
 
+/// Host names as `DASHBOARD_ALLOWED_HOSTS` lists them: `name` (any port) or `name:port`, lower
+/// case, comma-separated.
+#[derive(Debug, Clone)]
+pub struct HostList(pub Vec<String>);
+
+fn host_list(text: &str) -> Result<HostList, String> {
+    let hosts: Vec<String> = text
+        .split(',')
+        .map(|h| h.trim().to_ascii_lowercase())
+        .filter(|h| !h.is_empty())
+        .collect();
+    for host in &hosts {
+        let parsed = Url::parse(&format!("http://{host}/"));
+        if !parsed
+            .is_ok_and(|u| u.host_str().is_some() && u.path() == "/" && u.username().is_empty())
+        {
+            return Err(format!(
+                "{host:?}: give host names, e.g. dash.example.com,10.0.0.5:3000"
+            ));
+        }
+    }
+    Ok(HostList(hosts))
+}
+
+/// The hosts answered to when `DASHBOARD_ALLOWED_HOSTS` is not set: with a public URL, none but
+/// its own; without, this machine's names and the address listened on.
+fn default_hosts(public_url: Option<&Origin>, site_addr: SocketAddr) -> Vec<String> {
+    if public_url.is_some() {
+        return Vec::new();
+    }
+    let mut hosts: Vec<String> = SecurityConfig::LOCAL_HOSTS
+        .iter()
+        .map(|h| h.to_string())
+        .collect();
+    if !site_addr.ip().is_unspecified() && !site_addr.ip().is_loopback() {
+        hosts.push(match site_addr {
+            SocketAddr::V4(a) => a.ip().to_string(),
+            SocketAddr::V6(a) => format!("[{}]", a.ip()),
+        });
+    }
+    hosts
+}
+
 fn service_catalog(spec: &str) -> Result<ServiceCatalog, String> {
     ServiceCatalog::parse(spec)
 }
@@ -117,8 +160,11 @@ pub struct ServeArgs {
     #[arg(long, env = "AURA_RETRY_MAX_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86400))]
     pub aura_retry_max_secs: u64,
     /// The address people open, e.g. `https://dash.example.com`.
-    #[arg(long, env = "DASHBOARD_PUBLIC_URL", value_parser = public_origin)]
+    #[arg(long, env = "PUBLIC_URL", value_parser = public_origin)]
     pub public_url: Option<Origin>,
+    /// The `Host` names the dashboard answers to (comma-separated, `name` or `name:port`).
+    #[arg(long, env = "DASHBOARD_ALLOWED_HOSTS", value_parser = host_list)]
+    pub allowed_hosts: Option<HostList>,
     /// Force the session cookie's `Secure` flag on or off (default: on behind an https public URL).
     #[arg(long, env = "DASHBOARD_SECURE_COOKIES", value_parser = flag)]
     pub secure_cookies: Option<bool>,
@@ -210,9 +256,24 @@ impl Config {
                 ));
             }
         };
+        // The old name of PUBLIC_URL still works.
+        let public_url = match args.public_url {
+            Some(url) => Some(url),
+            None => std::env::var("DASHBOARD_PUBLIC_URL")
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| {
+                    public_origin(&v).map_err(|e| ConfigError(format!("DASHBOARD_PUBLIC_URL: {e}")))
+                })
+                .transpose()?,
+        };
         let secure_cookies = args.secure_cookies.unwrap_or_else(
-            || matches!(&args.public_url, Some(Origin::Tuple(scheme, _, _)) if scheme == "https"),
+            || matches!(&public_url, Some(Origin::Tuple(scheme, _, _)) if scheme == "https"),
         );
+        let allowed_hosts = match args.allowed_hosts {
+            Some(HostList(hosts)) => hosts,
+            None => default_hosts(public_url.as_ref(), args.site_addr),
+        };
         Ok(Config {
             site_addr: args.site_addr,
             site_root: args.site_root,
@@ -226,9 +287,11 @@ impl Config {
             retry_max: Duration::from_secs(args.aura_retry_max_secs),
             services: args.credentials.services.clone().unwrap_or_default(),
             security: SecurityConfig {
-                public_origin: args.public_url,
+                public_origin: public_url,
                 trust_forwarded_for: args.trust_proxy,
                 secure_cookies,
+                allowed_hosts,
+                forwarded_untrusted: Default::default(),
             },
             demo: args.demo,
             demo_password: args.demo_password,

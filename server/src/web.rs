@@ -69,6 +69,7 @@ pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Result<Router, Strin
     router = router.merge(probes);
     Ok(router
         .layer(axum::middleware::from_fn(bounded_body))
+        .layer(axum::middleware::from_fn(security_headers))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)
@@ -119,6 +120,45 @@ async fn bounded_body(request: Request, next: axum::middleware::Next) -> axum::r
         Ok(Err(_)) => refuse(StatusCode::BAD_REQUEST, parts.uri.path()),
         Err(_) => refuse(StatusCode::REQUEST_TIMEOUT, parts.uri.path()),
     }
+}
+
+/// Headers every answer carries: no sniffing of types, no framing (clickjacking), no full address
+/// sent to other sites, and a Content-Security-Policy. Pages set their own (with the nonce of
+/// their inline scripts, see `app::page_csp`); any other answer gets one that allows nothing, and
+/// an HTML answer without one gets the pages' policy without a nonce (no inline script runs).
+async fn security_headers(
+    request: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::HeaderValue;
+    use axum::http::header;
+    let mut response = next.run(request).await;
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        let policy = if html {
+            app::page_csp(None)
+        } else {
+            app::NOTHING_CSP.to_string()
+        };
+        if let Ok(policy) = HeaderValue::from_str(&policy) {
+            headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+        }
+    }
+    response
 }
 
 fn refuse(status: StatusCode, path: &str) -> axum::response::Response {
@@ -255,7 +295,13 @@ struct Readiness {
     ready: bool,
     database: String,
     aura: String,
+    /// Deployment problems that do not stop serving but need a person: e.g. requests carrying
+    /// `X-Forwarded-For` while proxy trust is off.
+    warnings: Vec<String>,
 }
+
+/// The warning `/readyz` carries once a request came with `X-Forwarded-For` and proxy trust off.
+pub const UNTRUSTED_PROXY_WARNING: &str = "requests carry X-Forwarded-For but DASHBOARD_TRUST_PROXY is off: behind a reverse proxy every person shares its address for sign-in throttling (set DASHBOARD_TRUST_PROXY=1 if the proxy sets that header)";
 
 /// Ready to serve: the database takes a write, and an AURA token can be had (the cached one, or a
 /// fresh one). 503 with the reason when not.
@@ -278,12 +324,21 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) 
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
+    let mut warnings = Vec::new();
+    if state
+        .security
+        .forwarded_untrusted
+        .load(std::sync::atomic::Ordering::Relaxed)
+    {
+        warnings.push(UNTRUSTED_PROXY_WARNING.to_string());
+    }
     (
         status,
         Json(Readiness {
             ready,
             database: word(database),
             aura: word(aura),
+            warnings,
         }),
     )
 }

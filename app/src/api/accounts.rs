@@ -149,14 +149,12 @@ pub async fn change_password(
     use crate::server::{app_state, auth};
     let outcome = async {
         let state = app_state()?;
-        let address = auth::client_address(&state.security).await;
         change_own_password(
             &state,
             &*auth::viewer()?,
             current,
             password,
             &repeat,
-            &address,
             chrono::Utc::now(),
         )
         .await

@@ -35,7 +35,7 @@ pub fn CalendarPage() -> impl IntoView {
 
     view! {
         <Title text="Calendar" />
-        <script inner_html=PHONES_OPEN_ON_THE_AGENDA></script>
+        <script nonce=leptos::nonce::use_nonce() inner_html=PHONES_OPEN_ON_THE_AGENDA></script>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match data.await {
@@ -292,7 +292,7 @@ fn MonthGrid(title: String, weeks: Vec<Vec<MonthDay>>, show_customer: bool) -> i
                     .collect_view()}
             </tbody>
         </table>
-        <script inner_html=MONTH_ARROW_KEYS></script>
+        <script nonce=leptos::nonce::use_nonce() inner_html=MONTH_ARROW_KEYS></script>
     }
 }
 

@@ -11,7 +11,7 @@ use super::db::{self, CustomerFacts, CustomerRow, DbError, NewUser, Unique, User
 use super::error::{ServerError, set_retry_after};
 use super::forms::{Done, checked, kept, zone_at};
 use super::state::AppState;
-use super::throttle::Begun;
+use super::throttle::{Begun, SignInLimiter};
 use super::zone::zone_names;
 use crate::domain::{
     Field, FieldErrors, MAX_AURA_CUSTOMER_ID, Violation, check_email, check_new_password,
@@ -85,7 +85,7 @@ pub async fn sign_in(
     };
     state
         .sign_in_limiter
-        .succeeded(&state.db, email, &attempt)
+        .succeeded(&state.db, email, address, &attempt)
         .await?;
     auth::start_session(&auth::session().await?, &user).await?;
     tracing::info!(user = user.id, "signed in");
@@ -111,15 +111,15 @@ pub async fn switch_customer(
     Ok(Done::go(auth::local_path(back)))
 }
 
-/// Anyone signed in changes their own password: the current one first (throttled like sign-in, so
-/// a left-open session cannot be used to guess it), then the new one twice.
+/// Anyone signed in changes their own password: the current one first (its own count per person,
+/// so a left-open session cannot be used to guess it and nobody's sign-in failures hold it up),
+/// then the new one twice.
 pub async fn change_own_password(
     state: &AppState,
     viewer: &Viewer,
     current: String,
     new: String,
     repeated: &str,
-    address: &str,
     now: DateTime<Utc>,
 ) -> Result<Done, ServerError> {
     let mut errors = FieldErrors::default();
@@ -133,12 +133,12 @@ pub async fn change_own_password(
         errors.add(Violation::PasswordsDiffer);
     }
     errors.into_result()?;
-    let attempt = match state
+    match state
         .sign_in_limiter
-        .begin(&state.db, &viewer.email, address, now)
+        .begin_change(&state.db, viewer.user_id, now)
         .await?
     {
-        Begun::Counted(attempt) => attempt,
+        Begun::Counted(_) => {}
         Begun::Wait(wait) => {
             set_retry_after(wait);
             return Err(AppError::TooManyAttempts(format!(
@@ -156,7 +156,7 @@ pub async fn change_own_password(
     }
     state
         .sign_in_limiter
-        .succeeded(&state.db, &viewer.email, &attempt)
+        .change_succeeded(&state.db, viewer.user_id)
         .await?;
     let hash = hash_password(new).await?;
     db::set_password(&state.db, me.id, &hash).await?;
@@ -302,6 +302,10 @@ pub async fn set_disabled(
         return Err(AppError::Conflict("You cannot disable your own account.".into()).into());
     }
     db::set_user_disabled(&state.db, user.id, disabled, now).await?;
+    if !disabled {
+        // Enabled again: whatever failed sign-ins were counted on the account are forgotten.
+        SignInLimiter::lift(&state.db, &user.email, user.id).await?;
+    }
     tracing::info!(
         by = viewer.user_id,
         user = user.id,
@@ -329,6 +333,8 @@ pub async fn reset_password(
     check_new_password(&password)?;
     let hash = hash_password(password).await?;
     db::set_password(&state.db, user.id, &hash).await?;
+    // The sign-in page tells a locked-out person to ask for a reset: the reset lifts the lock.
+    SignInLimiter::lift(&state.db, &user.email, user.id).await?;
     keep_own_session(state, viewer, user.id).await?;
     tracing::info!(by = viewer.user_id, user = user.id, "password reset");
     Ok(Done::to(

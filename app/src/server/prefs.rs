@@ -70,11 +70,13 @@ pub fn keep_times_in(times_in: TimesIn) {
     );
 }
 
-/// Sets a cookie for a year, or clears it.
+/// Sets a cookie for a year, or clears it; `Secure` where the session cookie is.
 fn keep(name: &str, value: Option<&str>) {
+    let secure = super::state::app_state().is_ok_and(|s| s.security.secure_cookies);
+    let secure = if secure { "; Secure" } else { "" };
     let value = match value {
-        None => format!("{name}=; Path=/; Max-Age=0; SameSite=Lax"),
-        Some(v) => format!("{name}={v}; Path=/; Max-Age=31536000; SameSite=Lax"),
+        None => format!("{name}=; Path=/; Max-Age=0; SameSite=Lax{secure}"),
+        Some(v) => format!("{name}={v}; Path=/; Max-Age=31536000; SameSite=Lax{secure}"),
     };
     if let (Some(response), Ok(value)) = (
         leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),

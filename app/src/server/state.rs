@@ -26,7 +26,7 @@ pub struct AppState {
 }
 
 /// What the request guard and the session cookie need to know about the deployment.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SecurityConfig {
     /// The dashboard's public origin (e.g. `https://dash.example.com`); without it, a request's own
     /// `Host` is the origin.
@@ -35,6 +35,74 @@ pub struct SecurityConfig {
     pub trust_forwarded_for: bool,
     /// Mark the session cookie `Secure` (the dashboard is served over HTTPS).
     pub secure_cookies: bool,
+    /// The `Host` names the dashboard answers to besides the public origin's: `name` (any port)
+    /// or `name:port`, lower case. See [`SecurityConfig::answers_to`].
+    pub allowed_hosts: Vec<String>,
+    /// Set once a request carried `X-Forwarded-For` while `trust_forwarded_for` is off (a proxy
+    /// in front that the dashboard does not know about): logged once, and shown by `/readyz`.
+    pub forwarded_untrusted: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// Plain HTTP on this machine: no public origin, the local host names.
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        SecurityConfig {
+            public_origin: None,
+            trust_forwarded_for: false,
+            secure_cookies: false,
+            allowed_hosts: Self::LOCAL_HOSTS.iter().map(|h| h.to_string()).collect(),
+            forwarded_untrusted: Default::default(),
+        }
+    }
+}
+
+impl SecurityConfig {
+    /// The host names answered to when none are configured: this machine's own.
+    pub const LOCAL_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
+
+    /// Whether a request whose `Host` header is `host` is for this dashboard: the public origin's
+    /// host and port, or an entry of `allowed_hosts`. Anything else (a DNS-rebinding page's name,
+    /// say) is refused before it reaches a page.
+    pub fn answers_to(&self, host: &str) -> bool {
+        let host = host.trim().to_ascii_lowercase();
+        let Ok(url) = url::Url::parse(&format!("http://{host}")) else {
+            return false;
+        };
+        let (Some(name), port) = (url.host_str(), url.port()) else {
+            return false;
+        };
+        if let Some(url::Origin::Tuple(scheme, public_host, public_port)) = &self.public_origin {
+            let default = if scheme == "https" { 443 } else { 80 };
+            if name == public_host.to_string() && port.unwrap_or(default) == *public_port {
+                return true;
+            }
+        }
+        // An entry's port, if it has one ("[::1]" has none; "[::1]:3000" has).
+        let split = |allowed: &str| match allowed.rsplit_once(':') {
+            Some((n, p)) if !allowed.ends_with(']') && p.parse::<u16>().is_ok() => {
+                (n.to_string(), p.parse::<u16>().ok())
+            }
+            _ => (allowed.to_string(), None),
+        };
+        self.allowed_hosts
+            .iter()
+            .any(|allowed| match split(allowed) {
+                (allowed_name, Some(allowed_port)) => {
+                    allowed_name == name && port == Some(allowed_port)
+                }
+                (allowed_name, None) => allowed_name == name,
+            })
+    }
+
+    /// The scheme people reach the dashboard by: the public origin's, else `https` when cookies are
+    /// marked secure (TLS ends at a proxy in front), else `http` (what this process serves).
+    pub fn scheme(&self) -> &str {
+        match &self.public_origin {
+            Some(url::Origin::Tuple(scheme, _, _)) => scheme,
+            _ if self.secure_cookies => "https",
+            _ => "http",
+        }
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

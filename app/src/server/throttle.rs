@@ -6,26 +6,44 @@ use super::db::{Db, DbError, on_db, sql};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-/// Counts sign-in attempts per account and per address over a sliding window, and across everyone
-/// over a shorter one (so many addresses, each within its limit, cannot guess without end), and
-/// says how long to wait once too many failed. Each attempt is counted as a failure *before* the
-/// password is checked (and forgiven if it succeeds), so a burst of parallel guesses cannot slip
-/// past the limit. The counts live in the database (`sign_in_attempts`): every process serving it
-/// shares them, and a restart forgets nothing.
+/// Counts password attempts and says how long to wait once too many failed, so that guessing is
+/// slow but nobody can use the limits to lock somebody else out:
+/// - per account *and* source address (5 in 15 minutes): one place's guesses at one account. Only
+///   that address waits; the right password from anywhere else goes on;
+/// - per source address (20 in 15 minutes): one place guessing at many accounts;
+/// - per account from anywhere (10 a minute): guesses spread over many addresses. The pause is
+///   brief by design: at most a minute, and only while such guessing goes on;
+/// - across everyone (300 a minute): many addresses and accounts at once;
+/// - a signed-in person's password change has its own count (5 in 15 minutes, per person), so a
+///   left-open session cannot be used to guess, and nobody's sign-in failures hold it up.
+///
+/// Each attempt is counted as a failure *before* the password is checked (and forgiven if it
+/// succeeds), so a burst of parallel guesses cannot slip past a limit. The counts live in the
+/// database (`sign_in_attempts`): every process serving it shares them, and a restart forgets
+/// nothing. An administrator's password reset or re-enabling an account lifts every count on it
+/// ([`SignInLimiter::lift`]).
 pub struct SignInLimiter {
     window: Duration,
-    per_account: usize,
+    per_pair: usize,
     per_address: usize,
+    per_account: usize,
+    account_window: Duration,
     everyone: usize,
     everyone_window: Duration,
+    per_change: usize,
 }
 
 impl Default for SignInLimiter {
     fn default() -> Self {
         SignInLimiter::new(Duration::from_secs(15 * 60), 5, 20)
+            .with_account(ACCOUNT_PER_MINUTE, Duration::from_secs(60))
             .with_everyone(EVERYONE_PER_MINUTE, Duration::from_secs(60))
     }
 }
+
+/// Failed sign-ins per minute at one account from all addresses together, by default: more than
+/// one address reaches it only with its own 5 failures each.
+pub const ACCOUNT_PER_MINUTE: usize = 10;
 
 /// Failed (or still running) sign-ins per minute across every account and address, by default.
 /// Far above what a morning of real sign-ins fails, far below what a guessing botnet would want.
@@ -44,14 +62,31 @@ pub enum Begun {
     Wait(Duration),
 }
 
+/// A count: its key, its limit and its window.
+type Limit = (String, usize, Duration);
+
 impl SignInLimiter {
-    pub fn new(window: Duration, per_account: usize, per_address: usize) -> Self {
+    /// `per_pair` attempts per account and address and `per_address` per address in `window`
+    /// (the per-account and everyone limits off, password changes as `per_pair`).
+    pub fn new(window: Duration, per_pair: usize, per_address: usize) -> Self {
         SignInLimiter {
             window,
-            per_account,
+            per_pair,
             per_address,
+            per_account: usize::MAX,
+            account_window: window,
             everyone: usize::MAX,
             everyone_window: window,
+            per_change: per_pair,
+        }
+    }
+
+    /// Also limits attempts at one account from all addresses to `limit` per `window`.
+    pub fn with_account(self, limit: usize, window: Duration) -> Self {
+        SignInLimiter {
+            per_account: limit,
+            account_window: window,
+            ..self
         }
     }
 
@@ -64,26 +99,33 @@ impl SignInLimiter {
         }
     }
 
-    /// An account's key: a digest of the address as typed (trimmed, any case), so whatever was
-    /// typed is stored as plain hex (PostgreSQL text takes no NUL) at a bounded length.
+    /// A digest of the address as typed (trimmed, any case), so whatever was typed is stored as
+    /// plain hex (PostgreSQL text takes no NUL) at a bounded length.
+    fn account_digest(email: &str) -> String {
+        hex(&Sha256::digest(email.trim().to_lowercase().as_bytes()))
+    }
+
     fn account_key(email: &str) -> String {
-        let digest = Sha256::digest(email.trim().to_lowercase().as_bytes());
-        format!("account:{}", super::feed::hex(&digest))
+        format!("account:{}", Self::account_digest(email))
+    }
+
+    fn pair_key(email: &str, address: &str) -> String {
+        format!("pair:{}:{address}", Self::account_digest(email))
     }
 
     fn address_key(address: &str) -> String {
         format!("address:{address}")
     }
 
+    fn change_key(user_id: i64) -> String {
+        format!("change:{user_id}")
+    }
+
     const EVERYONE_KEY: &str = "everyone";
 
-    /// Starts an attempt: `Wait` if this account, this address or everyone is over its limit,
-    /// otherwise the attempt is counted (as failed until `succeeded` says otherwise).
-    ///
-    /// Counting and writing are one transaction that starts by writing the one `sign_in_gate` row
-    /// (SQLite's write lock; a row lock on PostgreSQL): attempts made at the same moment, here or
-    /// in another process on the same database, are counted one after another, so together they
-    /// never pass a limit.
+    /// Starts a sign-in attempt: `Wait` if this account from this address, this address, this
+    /// account from everywhere or everyone is over its limit, otherwise the attempt is counted (as
+    /// failed until `succeeded` says otherwise).
     pub async fn begin(
         &self,
         db: &Db,
@@ -91,17 +133,45 @@ impl SignInLimiter {
         address: &str,
         now: DateTime<Utc>,
     ) -> Result<Begun, DbError> {
-        let now_ms = now.timestamp_millis();
-        let longest = self.window.max(self.everyone_window);
-        let keys = [
-            (Self::account_key(email), self.per_account, self.window),
+        let limits = [
+            (Self::pair_key(email, address), self.per_pair, self.window),
             (Self::address_key(address), self.per_address, self.window),
+            (
+                Self::account_key(email),
+                self.per_account,
+                self.account_window,
+            ),
             (
                 Self::EVERYONE_KEY.to_string(),
                 self.everyone,
                 self.everyone_window,
             ),
         ];
+        self.count(db, &limits, now).await
+    }
+
+    /// Starts a signed-in person's check of their current password (to change it): its own count,
+    /// untouched by anybody's sign-ins.
+    pub async fn begin_change(
+        &self,
+        db: &Db,
+        user_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Begun, DbError> {
+        let limits = [(Self::change_key(user_id), self.per_change, self.window)];
+        self.count(db, &limits, now).await
+    }
+
+    /// Counting and writing are one transaction that starts by writing the one `sign_in_gate` row
+    /// (SQLite's write lock; a row lock on PostgreSQL): attempts made at the same moment, here or
+    /// in another process on the same database, are counted one after another, so together they
+    /// never pass a limit.
+    async fn count(&self, db: &Db, limits: &[Limit], now: DateTime<Utc>) -> Result<Begun, DbError> {
+        let now_ms = now.timestamp_millis();
+        let longest = self
+            .window
+            .max(self.account_window)
+            .max(self.everyone_window);
         let mut tx = db.begin().await?;
         let begun = on_db!(&mut tx, |conn, d| {
             sqlx::query(sql!(
@@ -117,7 +187,7 @@ impl SignInLimiter {
                 .await?
                 .rows_affected();
             let mut wait = None;
-            for (key, limit, window) in &keys {
+            for (key, limit, window) in limits {
                 // The attempts in the window, newest first, up to the limit.
                 let recent: Vec<i64> = sqlx::query_scalar(sql!(
                     d,
@@ -143,7 +213,7 @@ impl SignInLimiter {
                 Some(wait) => Begun::Wait(wait),
                 None => {
                     let attempt = uuid::Uuid::new_v4().simple().to_string();
-                    for (key, _, _) in &keys {
+                    for (key, _, _) in limits {
                         sqlx::query(sql!(
                             d,
                             "INSERT INTO sign_in_attempts (attempt, scope_key, at_ms) VALUES (?, ?, ?)"
@@ -162,14 +232,22 @@ impl SignInLimiter {
         Ok(begun)
     }
 
-    /// The attempt succeeded: the account starts afresh, and the address and everyone forget it.
-    pub async fn succeeded(&self, db: &Db, email: &str, attempt: &Attempt) -> Result<(), DbError> {
+    /// The sign-in succeeded: the account starts afresh from this address and from everywhere,
+    /// and the address and everyone forget this attempt.
+    pub async fn succeeded(
+        &self,
+        db: &Db,
+        email: &str,
+        address: &str,
+        attempt: &Attempt,
+    ) -> Result<(), DbError> {
         on_db!(db, |conn, d| {
             sqlx::query(sql!(
                 d,
-                "DELETE FROM sign_in_attempts WHERE scope_key = ? OR attempt = ?"
+                "DELETE FROM sign_in_attempts WHERE scope_key = ? OR scope_key = ? OR attempt = ?"
             ))
             .bind(Self::account_key(email))
+            .bind(Self::pair_key(email, address))
             .bind(&attempt.0)
             .execute(conn)
             .await?
@@ -177,6 +255,43 @@ impl SignInLimiter {
         })?;
         Ok(())
     }
+
+    /// The password check of a change succeeded: the person's count starts afresh.
+    pub async fn change_succeeded(&self, db: &Db, user_id: i64) -> Result<(), DbError> {
+        on_db!(db, |conn, d| {
+            sqlx::query(sql!(d, "DELETE FROM sign_in_attempts WHERE scope_key = ?"))
+                .bind(Self::change_key(user_id))
+                .execute(conn)
+                .await?
+                .rows_affected()
+        })?;
+        Ok(())
+    }
+
+    /// An administrator reset the password or enabled the account: every count on it is lifted,
+    /// from every address (the address counts, shared with other accounts, stay).
+    pub async fn lift(db: &Db, email: &str, user_id: i64) -> Result<(), DbError> {
+        let digest = Self::account_digest(email);
+        on_db!(db, |conn, d| {
+            sqlx::query(sql!(
+                d,
+                "DELETE FROM sign_in_attempts
+                 WHERE scope_key = ? OR scope_key = ? OR substr(scope_key, 1, ?) = ?"
+            ))
+            .bind(Self::account_key(email))
+            .bind(Self::change_key(user_id))
+            .bind(i64::try_from(digest.len() + 6).unwrap_or(i64::MAX))
+            .bind(format!("pair:{digest}:"))
+            .execute(conn)
+            .await?
+            .rows_affected()
+        })?;
+        Ok(())
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn millis(d: Duration) -> i64 {
@@ -200,7 +315,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn repeated_failures_are_slowed_down_per_account_and_per_address() {
+    async fn failures_wait_per_account_and_address_never_for_another_address() {
         let pool = fresh().await;
         let limiter = SignInLimiter::new(Duration::from_secs(600), 3, 5);
         for i in 0..3 {
@@ -211,15 +326,22 @@ mod tests {
                     .expect("db"),
             );
         }
-        // Counted up front: the fourth attempt waits, from any address, whatever its password.
+        // Counted up front: the fourth attempt from that address waits, whatever its password ...
         assert_eq!(
             limiter
-                .begin(&pool, "ann@x.test", "2.2.2.2", at(10))
+                .begin(&pool, "ann@x.test", "1.1.1.1", at(10))
                 .await
                 .expect("db"),
             Begun::Wait(Duration::from_secs(590))
         );
-        // Another account from the same address goes on ...
+        // ... but not from another address: somebody else's failures lock nobody out.
+        counted(
+            limiter
+                .begin(&pool, "ann@x.test", "2.2.2.2", at(10))
+                .await
+                .expect("db"),
+        );
+        // Another account from the first address goes on ...
         counted(
             limiter
                 .begin(&pool, "bob@x.test", "1.1.1.1", at(10))
@@ -243,7 +365,36 @@ mod tests {
         // The window slides.
         counted(
             limiter
-                .begin(&pool, "ann@x.test", "3.3.3.3", at(603))
+                .begin(&pool, "ann@x.test", "1.1.1.1", at(603))
+                .await
+                .expect("db"),
+        );
+    }
+
+    #[tokio::test]
+    async fn guesses_from_many_addresses_slow_an_account_only_briefly() {
+        let pool = fresh().await;
+        let limiter = SignInLimiter::new(Duration::from_secs(900), 5, 20)
+            .with_account(4, Duration::from_secs(60));
+        for i in 0..4i64 {
+            counted(
+                limiter
+                    .begin(&pool, "ann@x.test", &format!("10.0.0.{i}"), at(i))
+                    .await
+                    .expect("db"),
+            );
+        }
+        // A fifth address waits until the first of those leaves the minute: under a minute.
+        assert_eq!(
+            limiter
+                .begin(&pool, "ann@x.test", "10.0.0.9", at(10))
+                .await
+                .expect("db"),
+            Begun::Wait(Duration::from_secs(50))
+        );
+        counted(
+            limiter
+                .begin(&pool, "ann@x.test", "10.0.0.9", at(60))
                 .await
                 .expect("db"),
         );
@@ -272,7 +423,7 @@ mod tests {
                 .expect("db"),
         );
         limiter
-            .succeeded(&pool, "ann@x.test", &third)
+            .succeeded(&pool, "ann@x.test", "1.1.1.1", &third)
             .await
             .expect("db");
         // Two failures remain on the address, none on the account.
@@ -289,6 +440,51 @@ mod tests {
                 .expect("db"),
             Begun::Wait(Duration::from_secs(596))
         );
+    }
+
+    #[tokio::test]
+    async fn an_administrator_lifts_every_count_on_an_account_and_changes_count_apart() {
+        let pool = fresh().await;
+        let limiter = SignInLimiter::default();
+        for i in 0..5 {
+            counted(
+                limiter
+                    .begin(&pool, "ann@x.test", "1.1.1.1", at(i))
+                    .await
+                    .expect("db"),
+            );
+        }
+        assert!(matches!(
+            limiter
+                .begin(&pool, "ann@x.test", "1.1.1.1", at(10))
+                .await
+                .expect("db"),
+            Begun::Wait(_)
+        ));
+        // Ann's own password change, signed in, is not held up by those ...
+        for i in 0..5 {
+            counted(
+                limiter
+                    .begin_change(&pool, 7, at(10 + i))
+                    .await
+                    .expect("db"),
+            );
+        }
+        // ... and has its own limit.
+        assert!(matches!(
+            limiter.begin_change(&pool, 7, at(20)).await.expect("db"),
+            Begun::Wait(_)
+        ));
+        SignInLimiter::lift(&pool, " ANN@x.test", 7)
+            .await
+            .expect("db");
+        counted(
+            limiter
+                .begin(&pool, "ann@x.test", "1.1.1.1", at(21))
+                .await
+                .expect("db"),
+        );
+        counted(limiter.begin_change(&pool, 7, at(21)).await.expect("db"));
     }
 
     #[tokio::test]
@@ -314,7 +510,7 @@ mod tests {
         );
         // A success gives its place back.
         limiter
-            .succeeded(&pool, "u3@x.test", &last.expect("fourth"))
+            .succeeded(&pool, "u3@x.test", "10.0.0.3", &last.expect("fourth"))
             .await
             .expect("db");
         counted(
@@ -341,7 +537,10 @@ mod tests {
     #[tokio::test]
     async fn parallel_attempts_never_pass_a_limit_together() {
         let pool = crate::server::db::test_support::fresh_shared().await;
-        let limiter = std::sync::Arc::new(SignInLimiter::new(Duration::from_secs(600), 5, 100));
+        let limiter = std::sync::Arc::new(
+            SignInLimiter::new(Duration::from_secs(600), 5, 100)
+                .with_account(5, Duration::from_secs(600)),
+        );
         let tries = (0..20).map(|i| {
             let (pool, limiter) = (pool.clone(), limiter.clone());
             tokio::spawn(async move {

@@ -11,9 +11,9 @@ use crate::common::{
     start_dashboard, start_sandbox,
 };
 use app::api::accounts::{
-    AssignManager, ChangeRole, CreateCustomer, CreateUser, LoadAdminCustomer, LoadAdminCustomers,
-    LoadAdminUsers, ResetPassword, SetUserDisabled, SignIn, SignOut, SwitchCustomer,
-    UnassignManager, UpdateCustomer,
+    AssignManager, ChangePassword, ChangeRole, CreateCustomer, CreateUser, LoadAdminCustomer,
+    LoadAdminCustomers, LoadAdminUsers, ResetPassword, SetUserDisabled, SignIn, SignOut,
+    SwitchCustomer, UnassignManager, UpdateCustomer,
 };
 use app::api::bookings::{
     BookService, CancelBooking, LoadAttention, LoadBooking, LoadBookingForm, LoadCalendar,
@@ -1276,11 +1276,24 @@ async fn behind_https_the_cookie_is_secure_and_only_the_public_origin_may_post()
         ),
         trust_forwarded_for: true,
         secure_cookies: true,
+        allowed_hosts: Vec::new(),
+        forwarded_untrusted: Default::default(),
     });
     let addr = crate::common::serve(server::web::router(state, None).expect("router")).await;
+    // Only the public host is answered to: not the address the proxy reaches, not another name.
+    for host in [addr.to_string(), "evil.example".into()] {
+        let r = reqwest::Client::new()
+            .get(format!("http://{addr}/sign-in"))
+            .header("host", host.as_str())
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(r.status(), StatusCode::MISDIRECTED_REQUEST, "{host}");
+    }
     let sign_in = |origin: String| {
         reqwest::Client::new()
             .post(format!("http://{addr}{}", SignIn::PATH))
+            .header("host", "dash.example.com")
             .header("origin", origin)
             .header("x-forwarded-for", "203.0.113.9")
             .form(&[
@@ -1896,4 +1909,151 @@ async fn a_calendar_feed_has_the_scope_of_its_person() {
     .await?)
     .expect("left");
     assert_eq!(left.len(), 4, "only B's own feed ended");
+}
+
+/// A client like [`Dashboard::anonymous`] whose connections come from `from` (another loopback
+/// address: another place on the network, as the dashboard sees it).
+fn client_from(dash: &Dashboard, from: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::ORIGIN,
+        reqwest::header::HeaderValue::from_str(&format!("http://{}", dash.addr)).expect("origin"),
+    );
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(headers)
+        .local_address(from.parse::<std::net::IpAddr>().expect("address"))
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(90))
+        .build()
+        .expect("client")
+}
+
+/// Nobody can lock a person out: twenty wrong passwords for an account from one address make that
+/// address wait, but the right password from another address signs in at once; the person's own
+/// password change in a session is not held up; an administrator's reset, and enabling the
+/// account, lift the wait at the first address too.
+#[tokio::test]
+async fn failed_sign_ins_from_one_place_lock_nobody_out() {
+    let w = world().await;
+    let victim = w.dash.people.manager_of_b.clone();
+    let sign_in = |client: reqwest::Client, password: &'static str| {
+        let (url, victim) = (w.url(SignIn::PATH), victim.clone());
+        async move {
+            client
+                .post(url)
+                .form(&[
+                    ("email", victim.as_str()),
+                    ("password", password),
+                    ("next", "/"),
+                ])
+                .send()
+                .await
+                .expect("post")
+                .status()
+        }
+    };
+    // Signed in before the attack, from elsewhere.
+    let session = client_from(&w.dash, "127.0.0.3");
+    assert_eq!(sign_in(session.clone(), PASSWORD).await, StatusCode::OK);
+    let attacker = client_from(&w.dash, "127.0.0.2");
+    let mut statuses = Vec::new();
+    for _ in 0..20 {
+        statuses.push(sign_in(attacker.clone(), "guess guess guess").await);
+    }
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::FORBIDDEN)
+            .count(),
+        5,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses[5..]
+            .iter()
+            .all(|s| *s == StatusCode::TOO_MANY_REQUESTS)
+    );
+    // The attacker's address waits, even with the right password ...
+    assert_eq!(
+        sign_in(attacker.clone(), PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // ... the person, from their own address, does not.
+    let own = client_from(&w.dash, "127.0.0.4");
+    assert_eq!(sign_in(own.clone(), PASSWORD).await, StatusCode::OK);
+    // Their password change in a session has its own count, untouched by the attack.
+    let r = session
+        .post(w.url(ChangePassword::PATH))
+        .form(&[
+            ("current", PASSWORD),
+            ("password", PASSWORD),
+            ("repeat", PASSWORD),
+        ])
+        .send()
+        .await
+        .expect("change");
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
+    // ... which is limited too: five wrong current passwords, then a wait. (The change signed out
+    // the person's other sessions; this one is kept.)
+    let mut changes = Vec::new();
+    for _ in 0..6 {
+        let r = session
+            .post(w.url(ChangePassword::PATH))
+            .form(&[
+                ("current", "not my password"),
+                ("password", "a brand new password"),
+                ("repeat", "a brand new password"),
+            ])
+            .send()
+            .await
+            .expect("change");
+        changes.push(r.status());
+    }
+    assert_eq!(changes[5], StatusCode::TOO_MANY_REQUESTS, "{changes:?}");
+    assert!(
+        changes[..5]
+            .iter()
+            .all(|s| s.is_client_error() && *s != StatusCode::TOO_MANY_REQUESTS)
+    );
+
+    // An administrator's reset lifts the wait at the attacker's address too (the person may be
+    // behind it: one office, one address).
+    let user = db::user_by_email(&w.dash.state.db, &victim)
+        .await
+        .expect("db")
+        .expect("user");
+    let r = w
+        .post_form(
+            Who::Admin,
+            ResetPassword::PATH,
+            &[("user", &user.id.to_string()), ("password", PASSWORD)],
+        )
+        .await;
+    assert!(r.status().is_success(), "{}", r.status());
+    assert_eq!(sign_in(attacker.clone(), PASSWORD).await, StatusCode::OK);
+    // So does enabling the account after it was disabled.
+    for _ in 0..5 {
+        sign_in(attacker.clone(), "guess guess guess").await;
+    }
+    assert_eq!(
+        sign_in(attacker.clone(), PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    for disabled in ["true", "false"] {
+        let r = w
+            .post_form(
+                Who::Admin,
+                SetUserDisabled::PATH,
+                &[("user", &user.id.to_string()), ("disabled", disabled)],
+            )
+            .await;
+        assert!(r.status().is_success(), "{}", r.status());
+    }
+    assert_eq!(sign_in(attacker, PASSWORD).await, StatusCode::OK);
 }

@@ -972,3 +972,143 @@ async fn open_connections_are_capped() {
         .expect("task");
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
+
+/// Every answer carries the security headers; a page's policy allows only the inline scripts that
+/// carry its own nonce (a new one each time), never `'unsafe-inline'` scripts, and no framing.
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    let sb = start_sandbox(SandboxConfig::default()).await;
+    let dash = start_dashboard(&sb.base_url(), ServiceCatalog::default()).await;
+    let header = |r: &reqwest::Response, name: &str| {
+        r.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let mut nonces = Vec::new();
+    for path in [
+        "/",
+        "/book",
+        "/sign-in",
+        "/upcoming",
+        "/account",
+        "/no-such-page",
+    ] {
+        let client = if path == "/sign-in" {
+            dash.anonymous()
+        } else {
+            dash.http.clone()
+        };
+        let r = client.get(dash.url(path)).send().await.expect("page");
+        assert!(
+            r.status().is_success() || r.status() == StatusCode::NOT_FOUND,
+            "{path}"
+        );
+        let csp = header(&r, "content-security-policy");
+        assert_eq!(header(&r, "x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(header(&r, "referrer-policy"), "same-origin", "{path}");
+        assert_eq!(header(&r, "x-frame-options"), "DENY", "{path}");
+        let html = r.text().await.expect("html");
+        let script_src = csp
+            .split(';')
+            .map(str::trim)
+            .find(|d| d.starts_with("script-src "))
+            .unwrap_or_else(|| panic!("{path}: no script-src in {csp:?}"));
+        assert!(!script_src.contains("unsafe-inline"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        let nonce = script_src
+            .split_whitespace()
+            .find_map(|s| s.strip_prefix("'nonce-")?.strip_suffix('\''))
+            .unwrap_or_else(|| panic!("{path}: no nonce in {csp:?}"))
+            .to_string();
+        // Every inline script carries it.
+        let scripts = html.matches("<script").count();
+        assert!(scripts >= 1, "{path}: the zone script at least");
+        assert_eq!(
+            html.matches(&format!("<script nonce=\"{nonce}\"")).count()
+                + html
+                    .matches(&format!("<script type=\"module\" nonce=\"{nonce}\""))
+                    .count(),
+            scripts,
+            "{path}: {html}"
+        );
+        nonces.push(nonce);
+    }
+    let n = nonces.len();
+    nonces.sort();
+    nonces.dedup();
+    assert_eq!(nonces.len(), n, "a new nonce for every page");
+
+    // Data, files and probes: nothing may run or frame them.
+    for path in [
+        "/api/load_upcoming?days=7".to_string(),
+        "/upcoming.csv".into(),
+        "/cancellations.csv".into(),
+        "/feeds/not-a-feed.ics".into(),
+        "/healthz".into(),
+    ] {
+        let r = dash.http.get(dash.url(&path)).send().await.expect("get");
+        assert_eq!(header(&r, "x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(
+            header(&r, "content-security-policy"),
+            app::NOTHING_CSP,
+            "{path}"
+        );
+    }
+}
+
+/// DNS rebinding and forged origins: a request for another host name is refused before it reaches
+/// a page, and a change whose origin is not the dashboard as served (another host, or https on the
+/// plain-HTTP service) is refused too.
+#[tokio::test]
+async fn other_hosts_and_origins_are_refused() {
+    let sb = start_sandbox(SandboxConfig::default()).await;
+    let dash = start_dashboard(&sb.base_url(), ServiceCatalog::default()).await;
+    let sign_in = |host: &str, origin: &str| {
+        reqwest::Client::new()
+            .post(dash.url(<app::api::accounts::SignIn as ServerFn>::PATH))
+            .header("host", host)
+            .header("origin", origin)
+            .form(&[
+                ("email", dash.people.customer_a.as_str()),
+                ("password", crate::common::PASSWORD),
+                ("next", "/"),
+            ])
+            .send()
+    };
+    let own = dash.addr.to_string();
+    let served = format!("http://{own}");
+    let cases = [
+        (own.as_str(), served.as_str(), StatusCode::OK),
+        (
+            own.as_str(),
+            &*format!("https://{own}"),
+            StatusCode::FORBIDDEN,
+        ),
+        (own.as_str(), "http://evil.example", StatusCode::FORBIDDEN),
+        (
+            "evil.example",
+            "http://evil.example",
+            StatusCode::MISDIRECTED_REQUEST,
+        ),
+        (
+            &*format!("localhost:{}", dash.addr.port()),
+            &*format!("http://localhost:{}", dash.addr.port()),
+            StatusCode::OK,
+        ),
+    ];
+    for (host, origin, expected) in cases {
+        let r = sign_in(host, origin).await.expect("post");
+        assert_eq!(r.status(), expected, "Host {host}, Origin {origin}");
+    }
+    // Reading pages under another name is refused too (a rebound page would read them).
+    let r = dash
+        .http
+        .get(dash.url("/upcoming"))
+        .header("host", "evil.example")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::MISDIRECTED_REQUEST);
+}

@@ -231,7 +231,30 @@ async fn probes_report_readiness_with_the_reason() {
     let r = reqwest::get(dash.url("/readyz")).await.expect("readyz");
     assert_eq!(r.status(), reqwest::StatusCode::OK);
     let body: Value = r.json().await.expect("json");
-    assert_eq!(body, json!({"ready": true, "database": "ok", "aura": "ok"}));
+    assert_eq!(
+        body,
+        json!({"ready": true, "database": "ok", "aura": "ok", "warnings": []})
+    );
+    // A proxy in front that the dashboard was not told about: still ready, with a warning.
+    let r = reqwest::Client::new()
+        .get(dash.url("/sign-in"))
+        .header("x-forwarded-for", "203.0.113.7")
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    let body: Value = reqwest::get(dash.url("/readyz"))
+        .await
+        .expect("readyz")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(body["ready"], true);
+    assert_eq!(
+        body["warnings"],
+        json!([server::web::UNTRUSTED_PROXY_WARNING]),
+        "{body}"
+    );
     drop(dash);
 
     // AURA unreachable: up, but not ready, and it says why.

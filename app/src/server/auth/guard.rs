@@ -16,8 +16,9 @@ use super::viewer::CurrentViewer;
 use crate::server::error::ServerError;
 use crate::server::state::{AppState, SecurityConfig};
 
-/// Every request except static files and the embedded sandbox passes here:
-/// 1. a state-changing request from another origin is refused (cross-site request forgery);
+/// Every request except the probes and the embedded sandbox passes here:
+/// 1. a request for a host the dashboard does not answer to is refused (DNS rebinding), and a
+///    state-changing request from another origin too (cross-site request forgery);
 /// 2. the session's person is resolved (disabled accounts and changed grants end at once) and
 ///    left as `CurrentViewer` for pages and server functions;
 /// 3. pages need someone signed in: anyone else goes to the sign-in page.
@@ -28,6 +29,23 @@ pub async fn guard(
     next: Next,
 ) -> Response {
     let path = req.uri().path().to_string();
+    note_untrusted_proxy(&state.security, req.headers());
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()));
+    if !host.is_some_and(|h| state.security.answers_to(h)) {
+        tracing::warn!(
+            host = host.unwrap_or("(none)"),
+            "refused a request for another host"
+        );
+        return (
+            StatusCode::MISDIRECTED_REQUEST,
+            "This dashboard does not answer to that address. Use its own address (PUBLIC_URL, or one of DASHBOARD_ALLOWED_HOSTS).",
+        )
+            .into_response();
+    }
     // Browsers resolve "." and ".." before sending; only a crafted request carries them, and what
     // the guard decides must be about the path that will be served.
     if has_dot_segment(&path) {
@@ -51,9 +69,7 @@ pub async fn guard(
         );
         return response;
     }
-    if is_state_changing(req.method())
-        && !same_origin(req.headers(), state.security.public_origin.as_ref())
-    {
+    if is_state_changing(req.method()) && !same_origin(req.headers(), &state.security) {
         tracing::warn!(%path, "refused a cross-site request");
         return (
             StatusCode::FORBIDDEN,
@@ -106,10 +122,28 @@ fn is_state_changing(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
+/// Logs, once per process, that requests carry `X-Forwarded-For` while proxy trust is off: behind
+/// a proxy every person then shares its address for sign-in throttling. `/readyz` says so too.
+fn note_untrusted_proxy(security: &SecurityConfig, headers: &HeaderMap) {
+    use std::sync::atomic::Ordering;
+    if !security.trust_forwarded_for
+        && headers.contains_key("x-forwarded-for")
+        && !security.forwarded_untrusted.swap(true, Ordering::Relaxed)
+    {
+        tracing::warn!(
+            "requests carry X-Forwarded-For but DASHBOARD_TRUST_PROXY is off: behind a reverse \
+             proxy every person shares its address, and 20 failed sign-ins from anyone pause \
+             sign-in for everyone there. Set DASHBOARD_TRUST_PROXY=1 if the proxy sets that header."
+        );
+    }
+}
+
 /// Whether the request's `Origin` (or, lacking that header, its `Referer`'s origin) is the dashboard
 /// itself: scheme, host and port exactly. Browsers send `Origin` with every POST; `Origin: null`
-/// and a request with neither header are refused.
-fn same_origin(headers: &HeaderMap, public_origin: Option<&Origin>) -> bool {
+/// and a request with neither header are refused. Without a configured public origin, the origin's
+/// scheme must be the one people reach the dashboard by ([`SecurityConfig::scheme`]) and its host
+/// this request's `Host`, one the dashboard answers to.
+fn same_origin(headers: &HeaderMap, security: &SecurityConfig) -> bool {
     let header_url = |name| -> Option<Url> { Url::parse(headers.get(name)?.to_str().ok()?).ok() };
     let claimed = match headers.get(header::ORIGIN) {
         Some(_) => header_url(header::ORIGIN),
@@ -119,13 +153,15 @@ fn same_origin(headers: &HeaderMap, public_origin: Option<&Origin>) -> bool {
     let Some(ref claimed @ Origin::Tuple(ref scheme, _, _)) = claimed else {
         return false;
     };
-    match public_origin {
+    match &security.public_origin {
         Some(origin) => claimed == origin,
         None => {
-            // No configured address: the dashboard is wherever this request was sent (its Host).
+            // No configured address: the dashboard is wherever this request was sent (its Host),
+            // by the scheme it is served with.
             let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
             let own = host.and_then(|h| Url::parse(&format!("{scheme}://{h}")).ok());
-            matches!(scheme.as_str(), "http" | "https")
+            scheme == security.scheme()
+                && host.is_some_and(|h| security.answers_to(h))
                 && own.is_some_and(|own| &own.origin() == claimed)
         }
     }
@@ -224,18 +260,25 @@ mod tests {
     #[test]
     fn only_the_dashboards_own_origin_may_change_things() {
         let host = (header::HOST, "dash.local:3000");
-        let origin = |url: &str| Url::parse(url).expect("url").origin();
+        let local = SecurityConfig {
+            allowed_hosts: vec!["dash.local".into()],
+            ..SecurityConfig::default()
+        };
+        let public = |url: &str| SecurityConfig {
+            public_origin: Some(Url::parse(url).expect("url").origin()),
+            ..SecurityConfig::default()
+        };
         assert!(same_origin(
             &headers(&[host.clone(), (header::ORIGIN, "http://dash.local:3000")]),
-            None
+            &local
         ));
         assert!(!same_origin(
             &headers(&[host.clone(), (header::ORIGIN, "http://evil.example")]),
-            None
+            &local
         ));
         assert!(!same_origin(
             &headers(&[host.clone(), (header::ORIGIN, "null")]),
-            None
+            &local
         ));
         // No Origin: the Referer's origin counts.
         assert!(same_origin(
@@ -243,19 +286,19 @@ mod tests {
                 host.clone(),
                 (header::REFERER, "http://dash.local:3000/book")
             ]),
-            None
+            &local
         ));
         assert!(!same_origin(
             &headers(&[
                 host.clone(),
                 (header::REFERER, "http://dash.local:3000.evil.example/")
             ]),
-            None
+            &local
         ));
         // Another scheme on the same host and port is another origin.
         assert!(!same_origin(
             &headers(&[host.clone(), (header::ORIGIN, "evil://dash.local:3000")]),
-            None
+            &local
         ));
         // An opaque origin does not fall back to the Referer.
         assert!(!same_origin(
@@ -264,22 +307,78 @@ mod tests {
                 (header::ORIGIN, "null"),
                 (header::REFERER, "http://dash.local:3000/book")
             ]),
-            None
+            &local
         ));
-        assert!(!same_origin(&headers(&[host]), None), "neither header");
+        assert!(
+            !same_origin(&headers(&[host.clone()]), &local),
+            "neither header"
+        );
+        // Served over plain HTTP: an https Origin on the same host is another origin.
+        assert!(!same_origin(
+            &headers(&[host.clone(), (header::ORIGIN, "https://dash.local:3000")]),
+            &local
+        ));
+        // DNS rebinding: the attacker's name as both Host and Origin.
+        let rebound = headers(&[
+            (header::HOST, "evil.example"),
+            (header::ORIGIN, "http://evil.example"),
+        ]);
+        assert!(!same_origin(&rebound, &local));
         // Behind a proxy the configured origin decides, not Host.
         let proxied = headers(&[
             (header::HOST, "127.0.0.1:3000"),
             (header::ORIGIN, "https://dash.example.com"),
         ]);
-        assert!(same_origin(
-            &proxied,
-            Some(&origin("https://dash.example.com/"))
-        ));
-        assert!(!same_origin(
-            &proxied,
-            Some(&origin("https://other.example.com"))
-        ));
+        assert!(same_origin(&proxied, &public("https://dash.example.com/")));
+        assert!(!same_origin(&proxied, &public("https://other.example.com")));
+    }
+
+    #[test]
+    fn the_dashboard_answers_only_to_its_own_hosts() {
+        let local = SecurityConfig {
+            allowed_hosts: SecurityConfig::LOCAL_HOSTS
+                .iter()
+                .map(|h| h.to_string())
+                .chain(["dash.lan:8080".to_string()])
+                .collect(),
+            ..SecurityConfig::default()
+        };
+        for host in [
+            "127.0.0.1:3000",
+            "localhost:3000",
+            "[::1]:3000",
+            "LOCALHOST",
+            "dash.lan:8080",
+        ] {
+            assert!(local.answers_to(host), "{host}");
+        }
+        for host in [
+            "evil.example",
+            "evil.example:3000",
+            "dash.lan:8081",
+            "dash.lan",
+            "",
+            "a b",
+            "127.0.0.1.evil.example",
+        ] {
+            assert!(!local.answers_to(host), "{host}");
+        }
+        let public = SecurityConfig {
+            public_origin: Some(
+                Url::parse("https://dash.example.com")
+                    .expect("url")
+                    .origin(),
+            ),
+            allowed_hosts: Vec::new(),
+            ..SecurityConfig::default()
+        };
+        assert!(public.answers_to("dash.example.com"));
+        assert!(public.answers_to("dash.example.com:443"));
+        assert!(!public.answers_to("dash.example.com:8443"));
+        assert!(!public.answers_to("127.0.0.1:3000"));
+        assert!(!public.answers_to("evil.example"));
+        assert_eq!(public.scheme(), "https");
+        assert_eq!(local.scheme(), "http");
     }
 
     #[test]
