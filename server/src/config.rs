@@ -175,6 +175,9 @@ pub struct ServeArgs {
     /// server starts waiting for it; an idle kept-alive connection is closed after as long.
     #[arg(long, env = "DASHBOARD_HEADER_TIMEOUT_SECS", default_value_t = crate::listen::HEADER_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..=300))]
     pub header_timeout_secs: u64,
+    /// The most bookings one customer may save in a minute (everyone acting for it together).
+    #[arg(long, env = "DASHBOARD_BOOKINGS_PER_MINUTE", default_value_t = app::server::state::BOOKINGS_PER_MINUTE, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub bookings_per_minute: u32,
     /// The most client connections open at once; more wait until one closes.
     #[arg(long, env = "DASHBOARD_MAX_CONNECTIONS", default_value_t = crate::listen::MAX_CONNECTIONS as u64, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub max_connections: u64,
@@ -292,6 +295,7 @@ impl Config {
                 secure_cookies,
                 allowed_hosts,
                 forwarded_untrusted: Default::default(),
+                bookings_per_minute: args.bookings_per_minute,
             },
             demo: args.demo,
             demo_password: args.demo_password,

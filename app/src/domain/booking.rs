@@ -20,6 +20,12 @@ pub const LOCK_SUFFIX: &str = " (lock)";
 pub const UNLOCK_SUFFIX: &str = " (unlock)";
 pub const MAX_ADDRESS_CHARS: usize = 300;
 pub const MAX_CONTACTS: usize = 10;
+/// An on-site contact's name (AURA passes it to the responding guards).
+pub const MAX_CONTACT_NAME_CHARS: usize = 100;
+/// A mobile number as typed, spaces and punctuation included.
+pub const MAX_MOBILE_CHARS: usize = 32;
+/// An email address (RFC 5321's limit), also when signing in.
+pub const MAX_EMAIL_CHARS: usize = 254;
 pub const MAX_GUARDS: u32 = 50;
 pub const MAX_CANCEL_REASON_CHARS: usize = 500;
 /// AURA's customerId is a 32-bit signed integer in every example and in its sandbox; a larger
@@ -584,7 +590,7 @@ pub fn check_email(email: &str) -> Result<String, Violation> {
         && !domain.contains('@')
         && !email.chars().any(char::is_whitespace)
         && !has_hidden_characters(email, false)
-        && email.chars().count() <= 254;
+        && email.chars().count() <= MAX_EMAIL_CHARS;
     if plausible {
         Ok(email.to_string())
     } else {
@@ -656,6 +662,13 @@ pub fn check_window(minutes: i64) -> Result<u32, Violation> {
 
 pub fn check_mobile(mobile: &str) -> Result<String, Violation> {
     let mobile = mobile.trim();
+    if mobile.chars().count() > MAX_MOBILE_CHARS {
+        return Err(Violation::TooLong {
+            field: Field::Contacts,
+            what: "the mobile number".into(),
+            max: MAX_MOBILE_CHARS,
+        });
+    }
     let allowed = mobile
         .chars()
         .all(|c| c.is_ascii_digit() || " +-().".contains(c));
@@ -911,6 +924,15 @@ pub fn validate_draft(
             errors.push(Field::ContactName(i), &Violation::ContactNameMissing);
         } else if let Err(v) = check_visible(Field::ContactName(i), name, false) {
             errors.push(Field::ContactName(i), &v);
+        } else if name.chars().count() > MAX_CONTACT_NAME_CHARS {
+            errors.push(
+                Field::ContactName(i),
+                &Violation::TooLong {
+                    field: Field::ContactName(i),
+                    what: "the contact's name".into(),
+                    max: MAX_CONTACT_NAME_CHARS,
+                },
+            );
         }
         match check_mobile(&c.mobile) {
             Ok(mobile) if !name.is_empty() => contacts.push(Contact {

@@ -11,9 +11,9 @@ use crate::components::form::{SelectField, TextAreaField, TextField};
 use crate::components::service::WindowItem;
 use crate::domain::{
     ArmedPreference, BookingDraft, ContactDraft, Field, FieldErrors, LEAD_TIME_MINUTES,
-    MAX_ADDRESS_CHARS, MAX_CONTACTS, MAX_INSTRUCTIONS_CHARS, MAX_NAME_CHARS, RepeatKind,
-    ServiceType, WEEKDAYS, iso_date, validate_draft, weekday_code, weekday_from_code,
-    weekday_short_name,
+    MAX_ADDRESS_CHARS, MAX_CONTACT_NAME_CHARS, MAX_CONTACTS, MAX_INSTRUCTIONS_CHARS,
+    MAX_MOBILE_CHARS, MAX_NAME_CHARS, RepeatKind, ServiceType, WEEKDAYS, iso_date, validate_draft,
+    weekday_code, weekday_from_code, weekday_short_name,
 };
 use crate::error::FIELDS_NEED_ATTENTION;
 use crate::model::{
@@ -512,6 +512,7 @@ fn ContactsFieldset(form: FormState, errors: Memo<FieldErrors>) -> impl IntoView
                                 label=Signal::derive(move || format!("Contact {} name", index() + 1))
                                 value=row.name
                                 error=Signal::derive(move || error_at(errors, Field::ContactName(index())).get())
+                                max=MAX_CONTACT_NAME_CHARS
                             />
                             <TextField
                                 id=Signal::derive(move || Field::ContactMobile(index()).name())
@@ -519,6 +520,7 @@ fn ContactsFieldset(form: FormState, errors: Memo<FieldErrors>) -> impl IntoView
                                 value=row.mobile
                                 error=Signal::derive(move || error_at(errors, Field::ContactMobile(index())).get())
                                 kind="tel"
+                                max=MAX_MOBILE_CHARS
                             />
                             <button
                                 type="button"

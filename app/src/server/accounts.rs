@@ -14,8 +14,8 @@ use super::state::AppState;
 use super::throttle::{Begun, SignInLimiter};
 use super::zone::zone_names;
 use crate::domain::{
-    Field, FieldErrors, MAX_AURA_CUSTOMER_ID, Violation, check_email, check_new_password,
-    check_required,
+    Field, FieldErrors, MAX_AURA_CUSTOMER_ID, MAX_EMAIL_CHARS, PASSWORD_MAX_CHARS, Violation,
+    check_email, check_new_password, check_required,
 };
 use crate::error::AppError;
 use crate::model::{
@@ -56,6 +56,17 @@ pub async fn sign_in(
             field: Field::Password,
             what: "your password".into(),
         });
+    }
+    // No account has a longer address or password: refused before any work (no hashing).
+    if email.chars().count() > MAX_EMAIL_CHARS {
+        errors.add(Violation::TooLong {
+            field: Field::Email,
+            what: "the email address".into(),
+            max: MAX_EMAIL_CHARS,
+        });
+    }
+    if password.chars().count() > PASSWORD_MAX_CHARS {
+        errors.add(Violation::PasswordTooLong);
     }
     errors.into_result()?;
     let attempt = match state
@@ -128,6 +139,8 @@ pub async fn change_own_password(
             field: Field::CurrentPassword,
             what: "your current password".into(),
         });
+    } else if current.chars().count() > PASSWORD_MAX_CHARS {
+        errors.push(Field::CurrentPassword, &Violation::PasswordTooLong);
     }
     if checked(&mut errors, check_new_password(&new)).is_some() && new != repeated {
         errors.add(Violation::PasswordsDiffer);

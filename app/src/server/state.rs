@@ -41,7 +41,14 @@ pub struct SecurityConfig {
     /// Set once a request carried `X-Forwarded-For` while `trust_forwarded_for` is off (a proxy
     /// in front that the dashboard does not know about): logged once, and shown by `/readyz`.
     pub forwarded_untrusted: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// The most bookings one customer may save in a minute, from everyone acting for it together;
+    /// more are answered 429 with `Retry-After`, before anything is saved or sent to AURA.
+    pub bookings_per_minute: u32,
 }
+
+/// [`SecurityConfig::bookings_per_minute`] by default: a busy morning's bookings for one customer
+/// are a handful a minute; a runaway script is stopped within a minute.
+pub const BOOKINGS_PER_MINUTE: u32 = 60;
 
 /// Plain HTTP on this machine: no public origin, the local host names.
 impl Default for SecurityConfig {
@@ -52,6 +59,7 @@ impl Default for SecurityConfig {
             secure_cookies: false,
             allowed_hosts: Self::LOCAL_HOSTS.iter().map(|h| h.to_string()).collect(),
             forwarded_untrusted: Default::default(),
+            bookings_per_minute: BOOKINGS_PER_MINUTE,
         }
     }
 }

@@ -50,6 +50,10 @@ impl fmt::Display for Zone {
 pub fn check_zone(name: &str) -> Result<Zone, Violation> {
     match name.trim() {
         "" => Err(Violation::TimezoneMissing),
+        // No IANA name is this long; the message would only repeat a paste.
+        name if name.chars().count() > 64 => Err(Violation::TimezoneUnknown(
+            name.chars().take(40).chain("…".chars()).collect(),
+        )),
         name => name
             .parse()
             .map_err(|_| Violation::TimezoneUnknown(name.to_string())),

@@ -1277,7 +1277,7 @@ async fn behind_https_the_cookie_is_secure_and_only_the_public_origin_may_post()
         trust_forwarded_for: true,
         secure_cookies: true,
         allowed_hosts: Vec::new(),
-        forwarded_untrusted: Default::default(),
+        ..Default::default()
     });
     let addr = crate::common::serve(server::web::router(state, None).expect("router")).await;
     // Only the public host is answered to: not the address the proxy reaches, not another name.

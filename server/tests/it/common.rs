@@ -233,6 +233,22 @@ pub async fn start_dashboard_with(
     services: ServiceCatalog,
     aura_timeout: Duration,
 ) -> Dashboard {
+    start_dashboard_secured(
+        aura_base_url,
+        services,
+        aura_timeout,
+        SecurityConfig::default(),
+    )
+    .await
+}
+
+/// A dashboard deployed with `security` (origins, hosts, the booking rate).
+pub async fn start_dashboard_secured(
+    aura_base_url: &str,
+    services: ServiceCatalog,
+    aura_timeout: Duration,
+    security: SecurityConfig,
+) -> Dashboard {
     let dir = tempdir::TempDir::new();
     let database_url = test_database(&dir).await;
     let pool = db::connect(&database_url).await.expect("db");
@@ -300,7 +316,7 @@ pub async fn start_dashboard_with(
         aura: Arc::new(aura),
         services: Arc::new(services),
         sign_in_limiter: Arc::new(SignInLimiter::default()),
-        security: Arc::new(SecurityConfig::default()),
+        security: Arc::new(security),
         outbox: Arc::new(Outbox::new(SendPolicy::new(
             aura_timeout,
             Duration::from_millis(200),

@@ -1112,3 +1112,148 @@ async fn other_hosts_and_origins_are_refused() {
         .expect("get");
     assert_eq!(r.status(), StatusCode::MISDIRECTED_REQUEST);
 }
+
+/// Every typed field of the booking form has a length limit, refused at its own field (and so
+/// never sent to AURA): contact names, mobiles, the zone; and the sign-in form's fields.
+#[tokio::test]
+async fn oversized_fields_are_refused_at_their_field() {
+    let sb = start_sandbox(SandboxConfig::default()).await;
+    let dash = start_dashboard(&sb.base_url(), ServiceCatalog::default()).await;
+    let site = app::server::db::sites_for_customer(&dash.state.db, dash.a.id)
+        .await
+        .expect("sites")[0]
+        .id;
+    let huge = "N".repeat(6_000);
+    let mut oversized = draft("huge-contact", "Huge", site, 600);
+    oversized.contacts[0].name = huge.clone();
+    oversized.contacts.push(app::domain::ContactDraft {
+        name: "Sam".into(),
+        mobile: format!("+44 7700{}900123", " ".repeat(40)),
+    });
+    let err = book_as(&dash.http, &dash.url(""), &oversized)
+        .await
+        .expect_err("refused");
+    let app::error::AppError::Invalid(errors) = err else {
+        panic!("not a field error: {err:?}")
+    };
+    assert_eq!(
+        errors.get(app::domain::Field::ContactName(0)),
+        Some("Keep the contact's name to 100 characters or fewer.")
+    );
+    assert!(errors.get(app::domain::Field::ContactMobile(1)).is_some());
+    let mut zone = draft("huge-zone", "Huge zone", site, 600);
+    zone.site_id = None;
+    zone.address = "1 High St".into();
+    zone.timezone = huge.clone();
+    let err = book_as(&dash.http, &dash.url(""), &zone)
+        .await
+        .expect_err("refused");
+    let app::error::AppError::Invalid(errors) = err else {
+        panic!("not a field error: {err:?}")
+    };
+    let message = errors
+        .get(app::domain::Field::Timezone)
+        .expect("at the zone");
+    assert!(message.len() < 200, "{message}");
+    assert!(
+        sb.control().await.requests.is_empty(),
+        "nothing reached AURA"
+    );
+    // Signing in: refused at the field, before any password is checked.
+    let r = dash
+        .anonymous()
+        .post(dash.url(<app::api::accounts::SignIn as ServerFn>::PATH))
+        .form(&[
+            ("email", format!("{huge}@x.example").as_str()),
+            ("password", huge.as_str()),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}
+
+/// A burst of bookings for one customer: the first `bookings_per_minute` are saved and sent; the
+/// rest are answered 429 with `Retry-After`, saved nowhere and never sent to AURA. Another customer
+/// books meanwhile.
+#[tokio::test]
+async fn a_burst_of_bookings_is_stopped_before_aura() {
+    let sb = start_sandbox(SandboxConfig::default()).await;
+    let security = app::server::state::SecurityConfig {
+        bookings_per_minute: 5,
+        ..Default::default()
+    };
+    let dash = crate::common::start_dashboard_secured(
+        &sb.base_url(),
+        ServiceCatalog::default(),
+        Duration::from_secs(5),
+        security,
+    )
+    .await;
+    let site = app::server::db::sites_for_customer(&dash.state.db, dash.a.id)
+        .await
+        .expect("sites")[0]
+        .id;
+    let burst: Vec<_> = (0..12)
+        .map(|i| {
+            let (client, url) = (dash.http.clone(), dash.url(BookService::PATH));
+            let d = draft(&format!("burst-{i}"), &format!("Burst {i}"), site, 600 + i);
+            tokio::spawn(async move {
+                let r = client
+                    .post(url)
+                    .json(&json!({ "draft": d }))
+                    .send()
+                    .await
+                    .expect("post");
+                let retry_after = r
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+                (r.status(), retry_after)
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for b in burst {
+        answers.push(b.await.expect("task"));
+    }
+    let booked = answers.iter().filter(|(s, _)| s.is_success()).count();
+    let refused: Vec<_> = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::TOO_MANY_REQUESTS)
+        .collect();
+    assert_eq!((booked, refused.len()), (5, 7), "{answers:?}");
+    assert!(
+        refused
+            .iter()
+            .all(|(_, wait)| wait.is_some_and(|w| (1..=60).contains(&w))),
+        "{answers:?}"
+    );
+    let saved: i64 = on_db!(&dash.state.db, |conn, d| sqlx::query_scalar(sql!(
+        d,
+        "SELECT COUNT(*) FROM bookings WHERE customer_id = ?"
+    ))
+    .bind(dash.a.id)
+    .fetch_one(conn)
+    .await?)
+    .expect("count");
+    assert_eq!(saved, 5);
+    assert_eq!(
+        sb.control().await.requests.len(),
+        5,
+        "only those reached AURA"
+    );
+    // The same form again is not a new booking: still answered.
+    let again = draft("burst-0", "Burst 0", site, 600);
+    assert!(book_as(&dash.http, &dash.url(""), &again).await.is_ok());
+    // Another customer is not held up.
+    let b = dash.signed_in(&dash.people.customer_b).await;
+    let b_site = app::server::db::sites_for_customer(&dash.state.db, dash.b.id)
+        .await
+        .expect("sites")[0]
+        .id;
+    book_as(&b, &dash.url(""), &draft("b-1", "Bravo", b_site, 600))
+        .await
+        .expect("B books");
+}

@@ -547,6 +547,7 @@ async fn save(
     now: DateTime<Utc>,
 ) -> Result<Saved, ServerError> {
     let mut tx = state.db.begin().await?;
+    db::lock_customer(&mut tx, prepared.customer.id).await?;
     let inserted = db::insert_booking(&mut tx, &prepared.new, now).await?;
     // The insert holds the write lock: a site retired since it was checked is seen now, and a
     // retire after this commit sees the booking (and refuses).
@@ -577,6 +578,7 @@ async fn save(
             .await?;
             unlock = Some(unlock_id);
         }
+        check_booking_rate(&mut tx, state, prepared.customer.id, now).await?;
         let detail = match unlock {
             Some(u) => format!(
                 "Saved in the dashboard with its unlock the next morning (booking #{u}); to be sent to AURA."
@@ -595,6 +597,34 @@ async fn save(
         Inserted::New(_) => Saved::New(booking, unlock),
         Inserted::Existing(_) => Saved::Existing(booking),
     })
+}
+
+/// Refuses (429 with `Retry-After`; the transaction, and so the booking just inserted, is dropped)
+/// when the customer has now saved more than its bookings per minute. Counted inside the booking's
+/// transaction with the customer's row taken, so bookings saved at once are counted one by one.
+async fn check_booking_rate(
+    tx: &mut db::Tx,
+    state: &AppState,
+    customer_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), ServerError> {
+    let limit = state.security.bookings_per_minute;
+    let minute = chrono::Duration::minutes(1);
+    let saved = db::bookings_saved_since(&mut *tx, customer_id, now - minute, limit + 1).await?;
+    let Some(oldest) = saved.get(usize::try_from(limit).unwrap_or(usize::MAX)) else {
+        return Ok(());
+    };
+    let wait = (minute - (now - *oldest))
+        .to_std()
+        .unwrap_or_default()
+        .max(std::time::Duration::from_secs(1));
+    crate::server::error::set_retry_after(wait);
+    tracing::warn!(customer = customer_id, limit, "booking rate reached");
+    Err(AppError::TooManyAttempts(format!(
+        "This customer has booked {limit} services in the last minute, the most allowed. Nothing was saved or sent: wait {} seconds and book again.",
+        wait.as_secs().max(1)
+    ))
+    .into())
 }
 
 fn result_of(booking: &Booking) -> BookingResult {

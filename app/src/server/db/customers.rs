@@ -191,3 +191,37 @@ pub async fn customer_counts(ex: impl Into<Ex<'_>>) -> Result<Vec<(i64, i64, i64
     .fetch_all(conn)
     .await?)
 }
+
+/// Takes the customer's row for the rest of the transaction (SQLite's write lock; a row lock on
+/// PostgreSQL): bookings for one customer saved at the same moment are counted one after another.
+pub async fn lock_customer(ex: impl Into<Ex<'_>>, customer_id: i64) -> Result<(), DbError> {
+    on_db!(ex, |conn, d| sqlx::query(sql!(
+        d,
+        "UPDATE customers SET id = id WHERE id = ?"
+    ))
+    .bind(customer_id)
+    .execute(conn)
+    .await?
+    .rows_affected())?;
+    Ok(())
+}
+
+/// When the customer's newest bookings saved after `since` were saved, newest first, at most
+/// `limit` of them.
+pub async fn bookings_saved_since(
+    ex: impl Into<Ex<'_>>,
+    customer_id: i64,
+    since: DateTime<Utc>,
+    limit: u32,
+) -> Result<Vec<DateTime<Utc>>, DbError> {
+    Ok(on_db!(ex, |conn, d| sqlx::query_scalar(sql!(
+        d,
+        "SELECT created_at FROM bookings WHERE customer_id = ? AND created_at > ?
+         ORDER BY created_at DESC LIMIT ?"
+    ))
+    .bind(customer_id)
+    .bind(since)
+    .bind(i64::from(limit))
+    .fetch_all(conn)
+    .await?)?)
+}

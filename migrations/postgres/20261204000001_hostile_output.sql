@@ -9,3 +9,6 @@ UPDATE bookings
 UPDATE booking_events
    SET detail = REPLACE(REPLACE(detail, chr(13) || chr(10), chr(10)), chr(13), chr(10))
  WHERE strpos(detail, chr(13)) > 0;
+
+-- The per-customer booking rate counts the bookings a customer saved in the last minute.
+CREATE INDEX bookings_customer_created ON bookings (customer_id, created_at);
