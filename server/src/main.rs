@@ -406,7 +406,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let pool = open_database(&database).await?;
     if config.security.public_origin.is_some() && !config.security.trust_forwarded_for {
         tracing::warn!(
-            "DASHBOARD_PUBLIC_URL is set but DASHBOARD_TRUST_PROXY is not: behind a reverse proxy every \
+            "PUBLIC_URL is set but DASHBOARD_TRUST_PROXY is not: behind a reverse proxy every \
              user shares the proxy's address, so 20 failed sign-ins by anyone pause sign-in for all"
         );
     }

@@ -310,7 +310,7 @@ mod tests {
             &local
         ));
         assert!(
-            !same_origin(&headers(&[host.clone()]), &local),
+            !same_origin(&headers(std::slice::from_ref(&host)), &local),
             "neither header"
         );
         // Served over plain HTTP: an https Origin on the same host is another origin.
