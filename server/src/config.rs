@@ -405,4 +405,33 @@ mod tests {
         let c = serve(&["--demo"]).expect("demo flag");
         assert!(c.demo);
     }
+
+    #[test]
+    fn the_hosts_answered_to_follow_the_public_url_and_the_listen_address() {
+        let local = ["localhost", "127.0.0.1", "[::1]"];
+        let c = serve(&[]).expect("defaults");
+        assert_eq!(c.security.allowed_hosts, local);
+        assert_eq!(c.security.bookings_per_minute, 60);
+        assert_eq!(c.connections.header_timeout, Duration::from_secs(15));
+        let c = serve(&["--site-addr", "10.0.0.5:3000"]).expect("lan");
+        assert_eq!(c.security.allowed_hosts[3], "10.0.0.5");
+        let c = serve(&["--site-addr", "0.0.0.0:3000"]).expect("any");
+        assert_eq!(c.security.allowed_hosts, local);
+        let c = serve(&["--public-url", "https://dash.example.com"]).expect("public");
+        assert!(c.security.allowed_hosts.is_empty(), "only the public host");
+        assert!(c.security.answers_to("dash.example.com"));
+        assert!(!c.security.answers_to("127.0.0.1:3000"));
+        let c = serve(&["--allowed-hosts", "dash.lan:8080, Other.Example ,"]).expect("list");
+        assert_eq!(c.security.allowed_hosts, ["dash.lan:8080", "other.example"]);
+        for bad in ["http://x/y", "a b", "x/y", "user@x"] {
+            let Err(e) = serve(&["--allowed-hosts", bad]) else {
+                panic!("{bad}: accepted")
+            };
+            assert!(e.contains("host names"), "{e}");
+        }
+        let Err(e) = serve(&["--header-timeout-secs", "0"]) else {
+            panic!("a zero timeout: accepted")
+        };
+        assert!(e.contains("header-timeout"), "{e}");
+    }
 }

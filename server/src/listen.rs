@@ -37,8 +37,9 @@ pub struct ConnectionLimits {
 
 /// Request heads are a few hundred bytes; a browser sends one at once.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(15);
-/// Far above what the dashboard's people keep open (a browser opens about six each).
-pub const MAX_CONNECTIONS: usize = 512;
+/// Far above what the dashboard's people keep open (a browser opens about six each); lowered at
+/// start to what the process's open-file limit allows (raised to its hard limit first).
+pub const MAX_CONNECTIONS: usize = 1024;
 
 impl Default for ConnectionLimits {
     fn default() -> Self {

@@ -128,6 +128,37 @@ fn return_large_blocks_on_free() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn return_large_blocks_on_free() {}
 
+/// Every client connection is an open file. The soft limit is often 1,024 while the hard one is far
+/// higher: raise it to the hard limit, and say how many files may be open (`None`: not known).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn raise_open_file_limit() -> Option<u64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit read and write only the struct passed, which lives here.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return None;
+        }
+        if limit.rlim_cur < limit.rlim_max {
+            let raised = libc::rlimit {
+                rlim_cur: limit.rlim_max,
+                rlim_max: limit.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                limit = raised;
+            }
+        }
+    }
+    Some(limit.rlim_cur)
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn raise_open_file_limit() -> Option<u64> {
+    None
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -468,7 +499,20 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             )
         })?;
     let (stop_worker, worker_stop) = tokio::sync::watch::channel(false);
-    let limits = config.connections;
+    let mut limits = config.connections;
+    // Room for the database, AURA calls and the like besides client connections.
+    if let Some(files) = raise_open_file_limit() {
+        let room = usize::try_from(files.saturating_sub(128))
+            .unwrap_or(usize::MAX)
+            .max(16);
+        if limits.max_connections > room {
+            tracing::warn!(
+                open_files = files,
+                "DASHBOARD_MAX_CONNECTIONS lowered to {room}: the process may open only {files} files"
+            );
+            limits.max_connections = room;
+        }
+    }
     let server = tokio::spawn(async move {
         server::listen::serve(listener, app, limits, shutdown_signal()).await
     });

@@ -280,7 +280,8 @@ impl SignInLimiter {
             ))
             .bind(Self::account_key(email))
             .bind(Self::change_key(user_id))
-            .bind(i64::try_from(digest.len() + 6).unwrap_or(i64::MAX))
+            // An INTEGER, as PostgreSQL's substr takes it.
+            .bind(i32::try_from(digest.len() + 6).unwrap_or(i32::MAX))
             .bind(format!("pair:{digest}:"))
             .execute(conn)
             .await?

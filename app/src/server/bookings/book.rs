@@ -610,7 +610,9 @@ async fn check_booking_rate(
 ) -> Result<(), ServerError> {
     let limit = state.security.bookings_per_minute;
     let minute = chrono::Duration::minutes(1);
-    let saved = db::bookings_saved_since(&mut *tx, customer_id, now - minute, limit + 1).await?;
+    let saved =
+        db::bookings_saved_since(&mut *tx, customer_id, now - minute, limit.saturating_add(1))
+            .await?;
     let Some(oldest) = saved.get(usize::try_from(limit).unwrap_or(usize::MAX)) else {
         return Ok(());
     };
