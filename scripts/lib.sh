@@ -88,15 +88,24 @@ ensure_end2end_deps() {
 
 # Two strict iCalendar parsers from PyPI (vobject, used by CalDAV tools, and icalendar), in a
 # private virtual environment: the feed tests read every feed with both. Sets AURA_TEST_PYTHON.
-PY_TOOLS="vobject==0.9.9 icalendar==6.1.0"
+PY_TOOLS="vobject==0.9.9 icalendar==6.1.0 python-dateutil==4.0.0 pytz==2026.6 six==1.17.0 tzdata==2026.6"
 ensure_python_tools() {
   local venv="$TOOLS_DIR/py"
   if [ ! -f "$venv/.installed" ] || [ "$(cat "$venv/.installed")" != "$PY_TOOLS" ]; then
-    say "Installing the strict iCalendar parsers ($PY_TOOLS) into $venv"
+    say "Installing the strict iCalendar parsers (vobject, icalendar) into $venv"
     rm -rf "$venv"
-    python3 -m venv "$venv"
     # shellcheck disable=SC2086
-    "$venv/bin/pip" install --quiet --disable-pip-version-check $PY_TOOLS
+    if python3 -m venv "$venv" 2>/dev/null; then
+      "$venv/bin/pip" install --quiet --disable-pip-version-check $PY_TOOLS
+    else
+      # No venv module (Debian without python3-venv): the packages in a folder of their own, and
+      # a python that finds them.
+      rm -rf "$venv"
+      python3 -m pip install --quiet --disable-pip-version-check --target "$venv/lib" $PY_TOOLS
+      mkdir -p "$venv/bin"
+      printf '#!/bin/sh\nPYTHONPATH="%s/lib${PYTHONPATH:+:$PYTHONPATH}" exec python3 "$@"\n' "$venv" >"$venv/bin/python"
+      chmod +x "$venv/bin/python"
+    fi
     echo "$PY_TOOLS" >"$venv/.installed"
   fi
   export AURA_TEST_PYTHON="$venv/bin/python"
