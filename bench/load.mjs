@@ -6,7 +6,9 @@
 //   node bench/load.mjs DASHBOARD_URL[,DASHBOARD_URL…] SANDBOX_URL USERS SECONDS
 //
 // With several dashboard addresses (processes sharing one database), each user signs in on one and
-// sends each following request to the next in turn, with the same session cookie.
+// sends each kind of request to every process in turn, with the same session cookie: bookings,
+// pages and lists all meet sessions and data another process made. Any answer other than the one
+// expected (a 5xx, a 4xx, a redirect to the sign-in page) counts as a failure.
 
 const [basesArg, sandbox, usersArg, secondsArg] = process.argv.slice(2);
 const BASES = basesArg.split(',');
@@ -51,11 +53,16 @@ async function timed(kind, run) {
   }
   const ms = performance.now() - started;
   (samples[kind] ??= []).push(ms);
-  if (response.status >= 500) failures.push({ kind, status: response.status, body: await response.text() });
+  if (response.status >= 300) {
+    const where = response.headers.get('location');
+    failures.push({ kind, status: response.status, body: where ? `to ${where}` : await response.text() });
+    return null;
+  }
   return response;
 }
 
-/// The address of user i's n-th request, and the headers that go with it there.
+/// The address of a user's request (the user's `n`-th of its kind), and the headers that go with it
+/// there: each kind of request goes to every process in turn.
 function at(i, n, cookie) {
   const base = BASES[(i + n) % BASES.length];
   return { base, headers: { origin: base, cookie } };
@@ -75,29 +82,33 @@ async function signIn(i) {
 
 async function user(i, until) {
   const cookie = await signIn(i);
+  const sent = [0, 0, 0, 0]; // requests of each kind so far
   let n = 0;
   while (performance.now() < until) {
     n += 1;
-    const { base, headers } = at(i, n, cookie);
-    const pick = n % 4;
+    const mine = told.filter((t) => t.user === i);
+    // A booking's page once the user has a booking; the calendar page until then.
+    const pick = n % 4 === 3 && !mine.length ? 1 : n % 4;
+    sent[pick] += 1;
+    const { base, headers } = at(i, sent[pick], cookie);
+    // Redirects are not followed: one to the sign-in page means the session was not known there.
+    const get = (path) => fetch(`${base}${path}`, { headers, redirect: 'manual' });
     if (pick === 0) {
       const key = `${RUN}-u${i}-${n}`;
       const r = await timed('book', () => fetch(`${base}/api/book_service`, {
         method: 'POST', headers: { ...headers, 'content-type': 'application/json' },
-        body: JSON.stringify({ draft: draft(key) }),
+        body: JSON.stringify({ draft: draft(key) }), redirect: 'manual',
       }));
-      if (r?.ok) told.push({ user: i, key, id: (await r.json()).booking_id });
-      else if (r) failures.push({ kind: 'book', status: r.status, body: await r.text() });
+      if (r) told.push({ user: i, key, id: (await r.json()).booking_id });
     } else if (pick === 1) {
-      const r = await timed('calendar page', () => fetch(`${base}/`, { headers }));
+      const r = await timed('calendar page', () => get('/'));
       if (r) await r.text();
     } else if (pick === 2) {
-      const r = await timed('upcoming', () => fetch(`${base}/api/load_upcoming?days=30`, { headers }));
+      const r = await timed('upcoming', () => get('/api/load_upcoming?days=30'));
       if (r) await r.text();
     } else {
-      const mine = told.filter((t) => t.user === i);
-      const id = mine.length ? mine[mine.length - 1].id : 1;
-      const r = await timed('booking page', () => fetch(`${base}/bookings/${id}`, { headers }));
+      const id = mine[mine.length - 1].id;
+      const r = await timed('booking page', () => get(`/bookings/${id}`));
       if (r) await r.text();
     }
   }

@@ -35,8 +35,8 @@ impl Slots {
             .map_err(|e| ServerError::internal(format!("{} failed: {e}", self.what)))
     }
 
-    /// Takes every slot (tests: to show that work waits for one).
-    #[cfg(test)]
+    /// Takes every slot until the permit is dropped: work of this kind waits meanwhile (the tests
+    /// use it to show that work waits for a slot, and that nothing else does).
     pub async fn take_all(&'static self, at_once: u32) -> tokio::sync::SemaphorePermit<'static> {
         self.semaphore
             .acquire_many(at_once)

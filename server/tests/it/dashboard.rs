@@ -20,6 +20,20 @@ use reqwest::StatusCode;
 use serde_json::json;
 use server::sandbox::SandboxConfig;
 
+/// A refusal left nothing behind: no booking row of any status, no call to AURA.
+async fn nothing_saved_or_sent(sb: &RunningSandbox, dash: &Dashboard) {
+    let rows: i64 = app::on_db!(&dash.state.db, |conn, d| sqlx::query_scalar(app::sql!(
+        d,
+        "SELECT COUNT(*) FROM bookings"
+    ))
+    .fetch_one(conn)
+    .await?)
+    .expect("count");
+    assert_eq!(rows, 0, "a refused booking was saved");
+    let calls = sb.control().await.calls;
+    assert_eq!(calls.create, 0, "a refused booking reached AURA");
+}
+
 async fn setup() -> (RunningSandbox, Dashboard) {
     let sb = start_sandbox(SandboxConfig::default()).await;
     let dash = start_dashboard(&sb.base_url(), ServiceCatalog::default()).await;
@@ -160,18 +174,12 @@ async fn invalid_drafts_come_back_with_field_errors_and_nothing_is_saved() {
             .is_some_and(|m| m.contains("Mars/Base"))
     );
 
-    assert!(
-        db::active_bookings(&dash.state.db, &CustomerScope::Only(vec![dash.a.id]))
-            .await
-            .expect("rows")
-            .is_empty()
-    );
-    assert_eq!(sb.control().await.calls.create, 0);
+    nothing_saved_or_sent(&sb, &dash).await;
 }
 
 #[tokio::test]
 async fn a_site_of_another_customer_cannot_be_used() {
-    let (_sb, dash) = setup().await;
+    let (sb, dash) = setup().await;
     let facts = db::CustomerFacts {
         name: "Other".into(),
         aura_customer_id: 5,
@@ -204,6 +212,7 @@ async fn a_site_of_another_customer_cannot_be_used() {
             .is_some(),
         "{err:?}"
     );
+    nothing_saved_or_sent(&sb, &dash).await;
 }
 
 #[tokio::test]
@@ -312,6 +321,11 @@ async fn cancel_requires_a_reason_then_cancels_at_aura_and_in_the_ledger() {
             .is_some()
     );
     assert_eq!(sb.control().await.calls.cancel, 0);
+    let kept = detail(&dash, id).await.expect("detail");
+    assert!(
+        kept.cancellation.is_none() && kept.can_cancel,
+        "the refused cancel saved nothing"
+    );
 
     cancel(&dash, id, "Site closed").await.expect("cancelled");
     let snapshot = sb.control().await;
@@ -333,6 +347,17 @@ async fn cancel_requires_a_reason_then_cancels_at_aura_and_in_the_ledger() {
 
     let err = cancel(&dash, id, "Again").await.expect_err("twice");
     assert!(matches!(err, AppError::Conflict(_)));
+    assert_eq!(
+        sb.control().await.calls.cancel,
+        1,
+        "the second was not sent"
+    );
+    let kept = detail(&dash, id).await.expect("detail");
+    assert_eq!(
+        kept.cancellation.expect("cancellation").reason,
+        "Site closed",
+        "the second reason was not saved"
+    );
 
     let view: UpcomingView = decode(
         dash.http

@@ -404,13 +404,18 @@ async fn windows_across_a_clock_change_keep_their_local_time() {
         Some(DatePerhapsTime::DateTime(CalendarDateTime::Utc(at))) => at,
         other => panic!("{other:?}"),
     };
-    let stored = bookings
-        .iter()
-        .find(|b| b.id == night.booking_id)
-        .expect("night");
-    let windows: Vec<_> = stored
-        .schedule
-        .occurrences_between(&tz, now, now + Duration::days(90))
+    // Expected without the app's schedule code: each night from `first`, 00:30 London (never in a
+    // gap or a repeat: London changes at 01:00 UTC), for 120 minutes of real time.
+    let windows: Vec<(DateTime<Utc>, DateTime<Utc>)> = (0..5)
+        .map(|i| {
+            let date = first + Duration::days(i);
+            let opens = tz
+                .from_local_datetime(&date.and_hms_opt(0, 30, 0).expect("time"))
+                .single()
+                .expect("00:30 is one instant in London")
+                .with_timezone(&Utc);
+            (opens, opens + Duration::minutes(120))
+        })
         .collect();
     let mut read: Vec<(DateTime<Utc>, DateTime<Utc>)> = calendar
         .events()
@@ -421,12 +426,14 @@ async fn windows_across_a_clock_change_keep_their_local_time() {
         .map(|e| (instant(e.get_start()), instant(e.get_end())))
         .collect();
     read.sort();
+    assert_eq!(read, windows);
+    // The night of the change, by hand: two hours from 00:30 end at 03:30 when the clocks go
+    // forward, at 01:30 (the second time) when they go back.
+    let spring = after.local_minus_utc() > before.local_minus_utc();
+    let (_, closes) = read[2];
     assert_eq!(
-        read,
-        windows
-            .iter()
-            .map(|o| (o.opens, o.closes))
-            .collect::<Vec<_>>()
+        closes.with_timezone(&tz).format("%H:%M").to_string(),
+        if spring { "03:30" } else { "01:30" }
     );
     assert_eq!(read.len(), 5);
     assert!(change_day.year() >= 2026);

@@ -3,6 +3,7 @@
 
 mod access;
 mod aura_client;
+mod aura_stub;
 mod booking_more;
 mod calendar;
 mod cli;
