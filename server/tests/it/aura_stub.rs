@@ -226,14 +226,13 @@ async fn both_token_casings_are_read() {
     );
 }
 
+/// What a create answer says of the next window: not said, said none, or said when.
+type NextOccurrence = Option<Option<chrono::DateTime<chrono::Utc>>>;
+
 #[tokio::test]
 async fn both_create_shapes_and_every_id_are_read() {
     let at = |s: &str| Some(Some(s.parse().expect("instant")));
-    let cases: [(
-        &'static str,
-        &str,
-        Option<Option<chrono::DateTime<chrono::Utc>>>,
-    ); 6] = [
+    let cases: [(&'static str, &str, NextOccurrence); 6] = [
         // Shape A, the concept page's envelope.
         (
             r#"{"message": "Scheduled request created.",
