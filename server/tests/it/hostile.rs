@@ -370,20 +370,28 @@ impl Suite {
     }
 }
 
-async fn suite() -> Suite {
-    let sb = start_sandbox(SandboxConfig::default()).await;
-    // Extreme but sound bookings are saved by the dozen here: the booking rate has its own test.
+/// A dashboard on `sb` whose customers may each book `per_minute` services a minute.
+async fn dashboard_booking_at_most(
+    sb: &RunningSandbox,
+    per_minute: u32,
+) -> crate::common::Dashboard {
     let security = app::server::state::SecurityConfig {
-        bookings_per_minute: 100_000,
+        bookings_per_minute: per_minute,
         ..Default::default()
     };
-    let dash = crate::common::start_dashboard_secured(
+    crate::common::start_dashboard_secured(
         &sb.base_url(),
         ServiceCatalog::default(),
         Duration::from_secs(5),
         security,
     )
-    .await;
+    .await
+}
+
+async fn suite() -> Suite {
+    let sb = start_sandbox(SandboxConfig::default()).await;
+    // Extreme but sound bookings are saved by the dozen here: the booking rate has its own test.
+    let dash = dashboard_booking_at_most(&sb, 100_000).await;
     let admin = dash.signed_in(&dash.people.admin).await;
     // Signed in before the suite's wrong passwords use up this address's sign-in attempts.
     let leaving = dash.signed_in(&dash.people.customer_b).await;
@@ -1230,17 +1238,7 @@ async fn oversized_fields_are_refused_at_their_field() {
 #[tokio::test]
 async fn a_burst_of_bookings_is_stopped_before_aura() {
     let sb = start_sandbox(SandboxConfig::default()).await;
-    let security = app::server::state::SecurityConfig {
-        bookings_per_minute: 5,
-        ..Default::default()
-    };
-    let dash = crate::common::start_dashboard_secured(
-        &sb.base_url(),
-        ServiceCatalog::default(),
-        Duration::from_secs(5),
-        security,
-    )
-    .await;
+    let dash = dashboard_booking_at_most(&sb, 5).await;
     let site = app::server::db::sites_for_customer(&dash.state.db, dash.a.id)
         .await
         .expect("sites")[0]

@@ -992,21 +992,28 @@ mod tests {
         );
     }
 
-    /// Bookings stored before the outbox migration: only calls whose error proves nothing reached
-    /// AURA stay "not sent"; the others, and bookings left mid-call, become "unknown" with a history
-    /// entry — including ones cancelled "here only" after such a call, which keep the wish.
-    #[tokio::test]
-    async fn the_outbox_migration_never_resends_what_aura_may_hold() {
+    /// A SQLite database migrated up to, not including, the migration `version`: the schema that
+    /// rows stored before it were written in.
+    async fn schema_before(version: i64) -> sqlx::SqlitePool {
         let pool = crate::server::db::test_support::empty().await;
         let mut before = sqlx::migrate!("../migrations/sqlite");
         before.migrations = before
             .migrations
             .iter()
-            .filter(|m| m.version < 20261127000002)
+            .filter(|m| m.version < version)
             .cloned()
             .collect::<Vec<_>>()
             .into();
         before.run(&pool).await.expect("old schema");
+        pool
+    }
+
+    /// Bookings stored before the outbox migration: only calls whose error proves nothing reached
+    /// AURA stay "not sent"; the others, and bookings left mid-call, become "unknown" with a history
+    /// entry — including ones cancelled "here only" after such a call, which keep the wish.
+    #[tokio::test]
+    async fn the_outbox_migration_never_resends_what_aura_may_hold() {
+        let pool = schema_before(20261127000002).await;
         let c = customer(&Db::Sqlite(pool.clone()), "Acme", 1).await;
         // (name, old status, AURA id, last error, cancelled)
         type OldRow = (
@@ -1133,16 +1140,7 @@ mod tests {
     /// feed, becomes one line feed in instructions and cancel reasons; other text is untouched.
     #[tokio::test]
     async fn the_line_break_migration_leaves_only_line_feeds() {
-        let pool = crate::server::db::test_support::empty().await;
-        let mut before = sqlx::migrate!("../migrations/sqlite");
-        before.migrations = before
-            .migrations
-            .iter()
-            .filter(|m| m.version < 20261204000001)
-            .cloned()
-            .collect::<Vec<_>>()
-            .into();
-        before.run(&pool).await.expect("old schema");
+        let pool = schema_before(20261204000001).await;
         let c = customer(&Db::Sqlite(pool.clone()), "Acme", 1).await;
         let rows = [
             (
@@ -1195,16 +1193,7 @@ mod tests {
     /// the booking shows in the months it covers (as text it sorted before "2026").
     #[tokio::test]
     async fn the_dates_migration_keeps_every_booking_in_date_order() {
-        let pool = crate::server::db::test_support::empty().await;
-        let mut before = sqlx::migrate!("../migrations/sqlite");
-        before.migrations = before
-            .migrations
-            .iter()
-            .filter(|m| m.version < 20261127000003)
-            .cloned()
-            .collect::<Vec<_>>()
-            .into();
-        before.run(&pool).await.expect("old schema");
+        let pool = schema_before(20261127000003).await;
         let c = customer(&Db::Sqlite(pool.clone()), "Acme", 1).await;
         // (name, first date, last date, date from, date to, next occurrence)
         let rows = [
