@@ -240,7 +240,8 @@ async fn every_create_fault_leaves_an_honest_status() {
         ids.push(result.booking_id);
         assert_agree(&sb, &dash).await;
     }
-    tokio::time::sleep(Duration::from_millis(LATE_MS)).await;
+    // No waiting for the late answers: a delay fault does the work first (AURA holds the request,
+    // or has cancelled it), and `settle` waits for what the dashboard shows.
     settle(&dash).await;
     for ((key, _, _, settled), id) in cases.iter().zip(&ids) {
         assert_eq!(status(&dash, *id).await, *settled, "{key}: after retries");
@@ -353,7 +354,8 @@ async fn every_cancel_fault_leaves_an_honest_status() {
         assert_agree(&sb, &dash).await;
         ids.push(id);
     }
-    tokio::time::sleep(Duration::from_millis(LATE_MS)).await;
+    // No waiting for the late answers: a delay fault does the work first (AURA holds the request,
+    // or has cancelled it), and `settle` waits for what the dashboard shows.
     settle(&dash).await;
     for ((key, _, _, settled), id) in cases.iter().zip(&ids) {
         assert_eq!(status(&dash, *id).await, *settled, "{key}: after retries");
@@ -576,7 +578,8 @@ async fn a_booking_is_not_sent_once_its_first_window_is_too_near() {
     .await?
     .rows_affected())
     .expect("shift");
-    tokio::time::sleep(Duration::from_millis(1300)).await;
+    // `settle` runs the worker until nothing waits: once the retry is due, it finds the window too
+    // near and lapses the booking.
     settle(&dash).await;
     let seen = detail_as(&dash.http, &dash, result.booking_id).await;
     assert_eq!(seen.status, SyncStatus::Lapsed, "{:?}", seen.events);
