@@ -344,7 +344,11 @@ async fn a_lock_is_booked_with_its_unlock_and_cancelled_together() {
     };
     let e = loop {
         let today = london_today();
-        let latest = app::domain::latest_date(today);
+        // The latest date that can be booked: five years from today (the same day of the month,
+        // or the month's last day).
+        let latest = today
+            .checked_add_months(chrono::Months::new(60))
+            .expect("a date");
         let late = BookingDraft {
             idempotency_key: format!("pair-late-{today}"),
             repeat: RepeatKind::Single,

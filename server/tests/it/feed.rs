@@ -449,6 +449,8 @@ async fn a_feed_too_large_keeps_the_soonest_windows_and_says_so() {
     let max = app::server::feed::MAX_FEED_EVENTS;
     // Daily for 90 days: enough bookings for more windows than a feed holds.
     let bookings = max / 90 + 2;
+    // Each booking's first date and start time, as booked.
+    let mut booked = Vec::new();
     for n in 0..bookings {
         let d = draft(
             &format!("big-{n}"),
@@ -457,6 +459,8 @@ async fn a_feed_too_large_keeps_the_soonest_windows_and_says_so() {
             600 + n as i64,
         );
         let first = NaiveDate::parse_from_str(&d.first_date, "%Y-%m-%d").expect("d");
+        let start = chrono::NaiveTime::parse_from_str(&d.start_time, "%H:%M").expect("t");
+        booked.push((first, start));
         let daily = BookingDraft {
             repeat: RepeatKind::Daily,
             days: Vec::new(),
@@ -480,17 +484,22 @@ async fn a_feed_too_large_keeps_the_soonest_windows_and_says_so() {
     let starts: Vec<chrono::NaiveDateTime> = calendar.events().map(|e| start_of(e).0).collect();
     assert_eq!(starts.len(), max);
     let latest = starts.iter().max().expect("some");
-    // Every window of every booking opening before the latest shown is in the feed.
+    // Every window of every booking opening before the latest shown is in the feed. Counted from
+    // what was booked, without the app's schedule code: each of the 90 days at its start time (all
+    // within the 90 days read: the first opens at least ten hours from now), as London's clock
+    // shows it — a start in the spring-forward gap opens an hour later by the clock.
     let tz = chrono_tz::Europe::London;
-    let earlier: usize = all
+    let earlier = booked
         .iter()
-        .map(|b| {
-            b.schedule
-                .occurrences_between(&tz, now, to)
-                .filter(|o| o.opens.with_timezone(&tz).naive_local() < *latest)
-                .count()
+        .flat_map(|(first, start)| {
+            (0..90).map(move |d| (*first + Duration::days(d)).and_time(*start))
         })
-        .sum();
+        .map(|local| match tz.from_local_datetime(&local).earliest() {
+            Some(_) => local,
+            None => local + Duration::hours(1),
+        })
+        .filter(|local| local < latest)
+        .count();
     let shown_earlier = starts.iter().filter(|s| *s < latest).count();
     assert_eq!(shown_earlier, earlier);
     assert!(
