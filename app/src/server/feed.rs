@@ -40,11 +40,7 @@ pub fn token_hash(token: &str) -> Option<String> {
         && token
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    well_formed.then(|| hex(&Sha256::digest(token.as_bytes())))
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    well_formed.then(|| format!("{:x}", Sha256::digest(token.as_bytes())))
 }
 
 fn new_token() -> Secret {

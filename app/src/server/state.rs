@@ -86,20 +86,19 @@ impl SecurityConfig {
             }
         }
         // An entry's port, if it has one ("[::1]" has none; "[::1]:3000" has).
-        let split = |allowed: &str| match allowed.rsplit_once(':') {
-            Some((n, p)) if !allowed.ends_with(']') && p.parse::<u16>().is_ok() => {
-                (n.to_string(), p.parse::<u16>().ok())
+        fn split(allowed: &str) -> (&str, Option<u16>) {
+            match allowed.rsplit_once(':') {
+                Some((n, p)) if !allowed.ends_with(']') => match p.parse::<u16>() {
+                    Ok(p) => (n, Some(p)),
+                    Err(_) => (allowed, None),
+                },
+                _ => (allowed, None),
             }
-            _ => (allowed.to_string(), None),
-        };
-        self.allowed_hosts
-            .iter()
-            .any(|allowed| match split(allowed) {
-                (allowed_name, Some(allowed_port)) => {
-                    allowed_name == name && port == Some(allowed_port)
-                }
-                (allowed_name, None) => allowed_name == name,
-            })
+        }
+        self.allowed_hosts.iter().any(|allowed| {
+            let (allowed_name, allowed_port) = split(allowed);
+            allowed_name == name && allowed_port.is_none_or(|p| port == Some(p))
+        })
     }
 
     /// The scheme people reach the dashboard by: the public origin's, else `https` when cookies are

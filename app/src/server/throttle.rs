@@ -102,7 +102,10 @@ impl SignInLimiter {
     /// A digest of the address as typed (trimmed, any case), so whatever was typed is stored as
     /// plain hex (PostgreSQL text takes no NUL) at a bounded length.
     fn account_digest(email: &str) -> String {
-        hex(&Sha256::digest(email.trim().to_lowercase().as_bytes()))
+        format!(
+            "{:x}",
+            Sha256::digest(email.trim().to_lowercase().as_bytes())
+        )
     }
 
     fn account_key(email: &str) -> String {
@@ -289,10 +292,6 @@ impl SignInLimiter {
         })?;
         Ok(())
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn millis(d: Duration) -> i64 {
