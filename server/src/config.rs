@@ -80,10 +80,7 @@ fn default_hosts(public_url: Option<&Origin>, site_addr: SocketAddr) -> Vec<Stri
     if public_url.is_some() {
         return Vec::new();
     }
-    let mut hosts: Vec<String> = SecurityConfig::LOCAL_HOSTS
-        .iter()
-        .map(|h| h.to_string())
-        .collect();
+    let mut hosts = SecurityConfig::default().allowed_hosts;
     if !site_addr.ip().is_unspecified() && !site_addr.ip().is_loopback() {
         hosts.push(match site_addr {
             SocketAddr::V4(a) => a.ip().to_string(),

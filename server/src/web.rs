@@ -300,8 +300,9 @@ struct Readiness {
     warnings: Vec<String>,
 }
 
-/// The warning `/readyz` carries once a request came with `X-Forwarded-For` and proxy trust off.
-pub const UNTRUSTED_PROXY_WARNING: &str = "requests carry X-Forwarded-For but DASHBOARD_TRUST_PROXY is off: behind a reverse proxy every person shares its address for sign-in throttling (set DASHBOARD_TRUST_PROXY=1 if the proxy sets that header)";
+/// The warning `/readyz` carries once a request came with `X-Forwarded-For` and proxy trust off
+/// (the guard logs the same words once).
+pub use app::server::auth::UNTRUSTED_PROXY_WARNING;
 
 /// Ready to serve: the database takes a write, and an AURA token can be had (the cached one, or a
 /// fresh one). 503 with the reason when not.

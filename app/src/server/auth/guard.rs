@@ -122,6 +122,10 @@ fn is_state_changing(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
+/// What the log (once) and `/readyz` (from then on) say when requests carry `X-Forwarded-For`
+/// while proxy trust is off.
+pub const UNTRUSTED_PROXY_WARNING: &str = "requests carry X-Forwarded-For but DASHBOARD_TRUST_PROXY is off: behind a reverse proxy every person shares its address for sign-in throttling, and 20 failed sign-ins from anyone pause sign-in for everyone there (set DASHBOARD_TRUST_PROXY=1 if the proxy sets that header)";
+
 /// Logs, once per process, that requests carry `X-Forwarded-For` while proxy trust is off: behind
 /// a proxy every person then shares its address for sign-in throttling. `/readyz` says so too.
 fn note_untrusted_proxy(security: &SecurityConfig, headers: &HeaderMap) {
@@ -130,11 +134,7 @@ fn note_untrusted_proxy(security: &SecurityConfig, headers: &HeaderMap) {
         && headers.contains_key("x-forwarded-for")
         && !security.forwarded_untrusted.swap(true, Ordering::Relaxed)
     {
-        tracing::warn!(
-            "requests carry X-Forwarded-For but DASHBOARD_TRUST_PROXY is off: behind a reverse \
-             proxy every person shares its address, and 20 failed sign-ins from anyone pause \
-             sign-in for everyone there. Set DASHBOARD_TRUST_PROXY=1 if the proxy sets that header."
-        );
+        tracing::warn!("{UNTRUSTED_PROXY_WARNING}");
     }
 }
 

@@ -6,7 +6,10 @@ pub mod passwords;
 pub mod session;
 pub mod viewer;
 
-pub use guard::{accepts_html, client_address, guard, local_path, own_origin, sign_in_then};
+pub use guard::{
+    UNTRUSTED_PROXY_WARNING, accepts_html, client_address, guard, local_path, own_origin,
+    sign_in_then,
+};
 pub use passwords::{hash_password, password_matches};
 pub use session::{end_session, select_customer, session, set_flash, start_session, take_flash};
 pub use viewer::{CurrentViewer, Viewer, session_view, viewer};
