@@ -121,8 +121,8 @@ test('the theme switch is kept across pages and visits', async ({ page }) => {
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
   await signIn(page, USERS.customer);
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
-  const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
-  expect(background).toBe('rgb(17, 20, 24)');
+  // Read through a locator: signing in lands on a page that may still be arriving (no body yet).
+  await expect(page.locator('body')).toHaveCSS('background-color', 'rgb(17, 20, 24)');
   await page.getByRole('button', { name: 'Light theme' }).click();
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
 });
