@@ -116,11 +116,13 @@ pub fn App() -> impl IntoView {
             <main id="main">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=CalendarPage ssr=SsrMode::Async />
-                    <Route path=path!("/book") view=BookPage />
-                    <Route path=path!("/upcoming") view=UpcomingPage />
-                    <Route path=path!("/attention") view=AttentionPage />
-                    // Pages with plain forms render whole before they are sent, so they work
-                    // without JavaScript (streamed fragments would need it to appear).
+                    // Every page renders whole before it is sent: its HTTP status is then the
+                    // one its data set (a booking to book again that is not there is a 404),
+                    // never a race with the first streamed chunk; and pages with plain forms
+                    // work without JavaScript (streamed fragments would need it to appear).
+                    <Route path=path!("/book") view=BookPage ssr=SsrMode::Async />
+                    <Route path=path!("/upcoming") view=UpcomingPage ssr=SsrMode::Async />
+                    <Route path=path!("/attention") view=AttentionPage ssr=SsrMode::Async />
                     <Route path=path!("/bookings/:id") view=BookingPage ssr=SsrMode::Async />
                     <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />

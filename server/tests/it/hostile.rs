@@ -787,6 +787,8 @@ fn page_answer(page: &str, query: &str, who: &str) -> Expect {
         ("/", _) if ["month=%2B262142-12", "month=0000-01"].contains(&query) => {
             status(StatusCode::NOT_FOUND)
         }
+        // A booking to book again that is not there.
+        ("/book", _) if query == "again=-1" => status(StatusCode::NOT_FOUND),
         ("/upcoming.csv", _) if ["days=-1", "days=4294967296"].contains(&query) => {
             status(StatusCode::BAD_REQUEST)
         }
