@@ -142,9 +142,13 @@ pub struct ServeArgs {
     pub site_root: String,
     #[command(flatten)]
     pub database: DatabaseArgs,
-    /// AURA API base, ending in `/panic-api/v2`; unset: the built-in sandbox at `/sandbox`.
+    /// AURA API base, ending in `/panic-api/v2`.
     #[arg(long, env = "AURA_BASE_URL")]
     pub aura_base_url: Option<String>,
+    /// Serve the built-in AURA sandbox under `/sandbox` and send AURA calls to it (demo mode does
+    /// so too). Without this, demo mode or `AURA_BASE_URL` the server refuses to start.
+    #[arg(long, env = "AURA_SANDBOX", value_parser = flag, action = ArgAction::Set, default_value = "0", num_args = 0..=1, default_missing_value = "1")]
+    pub sandbox: bool,
     #[command(flatten)]
     pub credentials: CredentialArgs,
     /// Timeout of each AURA call, in seconds.
@@ -179,7 +183,7 @@ pub struct ServeArgs {
     #[arg(long, env = "DASHBOARD_MAX_CONNECTIONS", default_value_t = crate::listen::MAX_CONNECTIONS as u64, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub max_connections: u64,
     #[command(flatten)]
-    pub sandbox: SandboxArgs,
+    pub sandbox_settings: SandboxArgs,
 }
 
 /// The sandbox's own settings (standalone, or embedded in `serve`).
@@ -232,11 +236,23 @@ pub struct Config {
 #[error("configuration: {0}")]
 pub struct ConfigError(pub String);
 
+/// Why a server with neither a real AURA nor the sandbox asked for does not start: the sandbox's
+/// control routes show every booking it holds to anyone, so it runs only when someone chose it.
+pub const NO_AURA: &str = "no AURA to send bookings to: set AURA_BASE_URL, AURA_CLIENT_ID and \
+AURA_CLIENT_SECRET for AURA, or AURA_SANDBOX=1 (or --demo) for the built-in sandbox, which lets \
+anyone read what it holds at /sandbox/_control";
+
+/// The sandbox and a real AURA are never served side by side.
+pub const BOTH_AURAS: &str = "AURA_SANDBOX and AURA_BASE_URL are both set: choose one (the \
+built-in sandbox is never served beside a real AURA)";
+
 impl Config {
     pub fn new(args: ServeArgs) -> Result<Config, ConfigError> {
-        let aura = match args.aura_base_url {
-            Some(base_url) => AuraTarget::Remote { base_url },
-            None => AuraTarget::Embedded,
+        let aura = match (args.aura_base_url, args.sandbox || args.demo) {
+            (Some(_), _) if args.sandbox => return Err(ConfigError(BOTH_AURAS.into())),
+            (Some(base_url), _) => AuraTarget::Remote { base_url },
+            (None, true) => AuraTarget::Embedded,
+            (None, false) => return Err(ConfigError(NO_AURA.into())),
         };
         let credentials = args.credentials.clone();
         let (client_id, client_secret) = match (
@@ -296,7 +312,7 @@ impl Config {
             },
             demo: args.demo,
             demo_password: args.demo_password,
-            sandbox: sandbox_config(&args.credentials, &args.sandbox),
+            sandbox: sandbox_config(&args.credentials, &args.sandbox_settings),
             connections: crate::listen::ConnectionLimits {
                 header_timeout: Duration::from_secs(args.header_timeout_secs),
                 max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
@@ -349,6 +365,11 @@ mod tests {
         Config::new(parsed.args).map_err(|e| e.to_string())
     }
 
+    /// `serve` with the built-in sandbox chosen.
+    fn sandboxed(args: &[&str]) -> Result<Config, String> {
+        serve(&[&["--sandbox"], args].concat())
+    }
+
     #[test]
     fn the_public_url_is_reduced_to_its_origin() {
         let origin = |url| public_origin(url).expect("ok").ascii_serialization();
@@ -372,12 +393,12 @@ mod tests {
 
     #[test]
     fn options_are_checked_together() {
-        let c = serve(&["--public-url", "https://dash.example.com/x"]).expect("config");
+        let c = sandboxed(&["--public-url", "https://dash.example.com/x"]).expect("config");
         assert!(
             c.security.secure_cookies,
             "https public URL: Secure cookies"
         );
-        let c = serve(&[
+        let c = sandboxed(&[
             "--public-url",
             "https://dash.example.com",
             "--secure-cookies",
@@ -391,42 +412,75 @@ mod tests {
             panic!("creds: accepted")
         };
         assert!(e.contains("AURA_CLIENT_ID and AURA_CLIENT_SECRET"), "{e}");
-        let Err(e) = serve(&["--site-addr", "nowhere"]) else {
+        let Err(e) = sandboxed(&["--site-addr", "nowhere"]) else {
             panic!("address: accepted")
         };
         assert!(e.contains("nowhere"), "{e}");
-        let Err(e) = serve(&["--aura-service-types", "patrol,teleport"]) else {
+        let Err(e) = sandboxed(&["--aura-service-types", "patrol,teleport"]) else {
             panic!("types: accepted")
         };
         assert!(e.contains("teleport"), "{e}");
         let c = serve(&["--demo"]).expect("demo flag");
         assert!(c.demo);
+        assert!(
+            matches!(c.aura, AuraTarget::Embedded),
+            "demo mode brings the sandbox"
+        );
+    }
+
+    #[test]
+    fn the_sandbox_runs_only_when_asked_and_never_beside_a_real_aura() {
+        let Err(e) = serve(&[]) else {
+            panic!("no AURA at all: accepted")
+        };
+        assert!(
+            e.contains("AURA_BASE_URL") && e.contains("AURA_SANDBOX=1"),
+            "{e}"
+        );
+        let c = serve(&["--sandbox"]).expect("sandbox");
+        assert!(matches!(c.aura, AuraTarget::Embedded));
+        let real = [
+            "--aura-base-url",
+            "https://aura.test/panic-api/v2",
+            "--aura-client-id",
+            "id",
+            "--aura-client-secret",
+            "secret",
+        ];
+        let c = serve(&real).expect("real AURA");
+        assert!(matches!(c.aura, AuraTarget::Remote { .. }));
+        let c = serve(&[&real[..], &["--demo"]].concat()).expect("demo data on a real AURA");
+        assert!(matches!(c.aura, AuraTarget::Remote { .. }));
+        let Err(e) = serve(&[&real[..], &["--sandbox"]].concat()) else {
+            panic!("both: accepted")
+        };
+        assert_eq!(e, format!("configuration: {BOTH_AURAS}"));
     }
 
     #[test]
     fn the_hosts_answered_to_follow_the_public_url_and_the_listen_address() {
         let local = ["localhost", "127.0.0.1", "[::1]"];
-        let c = serve(&[]).expect("defaults");
+        let c = sandboxed(&[]).expect("defaults");
         assert_eq!(c.security.allowed_hosts, local);
         assert_eq!(c.security.bookings_per_minute, 60);
         assert_eq!(c.connections.header_timeout, Duration::from_secs(15));
-        let c = serve(&["--site-addr", "10.0.0.5:3000"]).expect("lan");
+        let c = sandboxed(&["--site-addr", "10.0.0.5:3000"]).expect("lan");
         assert_eq!(c.security.allowed_hosts[3], "10.0.0.5");
-        let c = serve(&["--site-addr", "0.0.0.0:3000"]).expect("any");
+        let c = sandboxed(&["--site-addr", "0.0.0.0:3000"]).expect("any");
         assert_eq!(c.security.allowed_hosts, local);
-        let c = serve(&["--public-url", "https://dash.example.com"]).expect("public");
+        let c = sandboxed(&["--public-url", "https://dash.example.com"]).expect("public");
         assert!(c.security.allowed_hosts.is_empty(), "only the public host");
         assert!(c.security.answers_to("dash.example.com"));
         assert!(!c.security.answers_to("127.0.0.1:3000"));
-        let c = serve(&["--allowed-hosts", "dash.lan:8080, Other.Example ,"]).expect("list");
+        let c = sandboxed(&["--allowed-hosts", "dash.lan:8080, Other.Example ,"]).expect("list");
         assert_eq!(c.security.allowed_hosts, ["dash.lan:8080", "other.example"]);
         for bad in ["http://x/y", "a b", "x/y", "user@x"] {
-            let Err(e) = serve(&["--allowed-hosts", bad]) else {
+            let Err(e) = sandboxed(&["--allowed-hosts", bad]) else {
                 panic!("{bad}: accepted")
             };
             assert!(e.contains("host names"), "{e}");
         }
-        let Err(e) = serve(&["--header-timeout-secs", "0"]) else {
+        let Err(e) = sandboxed(&["--header-timeout-secs", "0"]) else {
             panic!("a zero timeout: accepted")
         };
         assert!(e.contains("header-timeout"), "{e}");

@@ -225,6 +225,46 @@ async fn rows(pool: &app::server::db::Db) -> Vec<(i64, String, SyncStatus, Optio
     .expect("rows")
 }
 
+/// The built-in sandbox (and its control routes, which show anyone every booking it holds) runs
+/// only when asked for: without AURA settings and without that choice the server does not start,
+/// and beside a real AURA the routes are not there.
+#[tokio::test]
+async fn the_sandbox_runs_only_when_asked_for() {
+    let dir = TempDir::new();
+    let out = Command::new(env!("CARGO_BIN_EXE_server"))
+        .arg("serve")
+        .env("DATA_DIR", &dir.path)
+        .env("LEPTOS_SITE_ADDR", free_addr().to_string())
+        .env_remove("DATABASE_URL")
+        .env_remove("AURA_BASE_URL")
+        .env_remove("AURA_SANDBOX")
+        .env_remove("DEMO")
+        .output()
+        .expect("run");
+    assert!(!out.status.success(), "started without any AURA");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains(server::config::NO_AURA), "{said}");
+
+    let control = "/sandbox/_control/requests";
+    let stranger = shared_client();
+    let real = Dashboard::start(&dir.path, "http://127.0.0.1:9/panic-api/v2").await;
+    let answer = stranger.get(real.url(control)).send().await.expect("get");
+    // Not a route: a private page's path, for which a stranger is sent to sign in.
+    assert_eq!(answer.status(), reqwest::StatusCode::SEE_OTHER);
+    drop(real);
+
+    // An empty AURA_BASE_URL counts as unset.
+    let sandboxed = Dashboard::start_with(&dir.path, "", &[("AURA_SANDBOX", "1")]).await;
+    let answer = stranger
+        .get(sandboxed.url(control))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(answer.status(), reqwest::StatusCode::OK);
+    let held: serde_json::Value = answer.json().await.expect("the sandbox's JSON");
+    assert!(held["requests"].is_array(), "{held}");
+}
+
 #[tokio::test]
 async fn probes_report_readiness_with_the_reason() {
     let sb = start_sandbox(SandboxConfig::default()).await;
