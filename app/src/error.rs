@@ -1,73 +1,41 @@
-//! The one error type of the dashboard, shared by server functions and the browser.
-//!
-//! Internal causes are logged on the server and never sent; the variants carry only what a user
-//! should read and act on.
+//! The error every server function answers with: the person-facing [`AppError`] of the `domain`
+//! crate, carried as JSON between the server and the browser.
+
+use std::ops::Deref;
 
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::FieldErrors;
+pub use domain::error::{AppError, FIELDS_NEED_ATTENTION};
 
-/// What a form says above its fields when any of them has a problem.
-pub const FIELDS_NEED_ATTENTION: &str =
-    "Some fields need attention: see the messages next to them.";
-
+/// [`AppError`] as a server function's error (the wrapper only adds how Leptos carries it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
-pub enum AppError {
-    /// Input broke a rule; each problem belongs to a form field.
-    #[error("{FIELDS_NEED_ATTENTION}")]
-    Invalid(FieldErrors),
-    /// The request itself is malformed (a value no form of ours sends, a broken body): nothing a
-    /// person typed, so no field to point at.
-    #[error("This request is malformed and was refused: {0}")]
-    BadRequest(String),
-    #[error("{0}")]
-    NotFound(String),
-    /// Nobody is signed in (or the session ended, e.g. the account was disabled).
-    #[error("Please sign in to continue.")]
-    Unauthorized,
-    /// Signed in, but this person may not do this (or a sign-in was refused).
-    #[error("{0}")]
-    Forbidden(String),
-    /// Too many attempts (sign-in throttling); the text says how long to wait.
-    #[error("{0}")]
-    TooManyAttempts(String),
-    /// The action is not possible in the current state (e.g. cancelling twice).
-    #[error("{0}")]
-    Conflict(String),
-    /// AURA could not take the action; the text says what happened and what to do.
-    #[error("{0}")]
-    Aura(String),
-    #[error("Something went wrong on our side and has been logged. Please try again in a moment.")]
-    Internal,
-    /// The call itself failed (network, encoding) before reaching our code.
-    #[error("The dashboard could not be reached: {0}")]
-    Transport(String),
-}
+#[serde(transparent)]
+#[error(transparent)]
+pub struct ApiError(pub AppError);
 
-impl AppError {
-    pub fn field_errors(&self) -> Option<&FieldErrors> {
-        match self {
-            AppError::Invalid(errors) => Some(errors),
-            _ => None,
-        }
+impl Deref for ApiError {
+    type Target = AppError;
+
+    fn deref(&self) -> &AppError {
+        &self.0
     }
 }
 
-impl From<crate::domain::Violation> for AppError {
-    fn from(v: crate::domain::Violation) -> Self {
-        AppError::Invalid(v.into())
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        ApiError(e)
     }
 }
 
-impl FromServerFnError for AppError {
+impl FromServerFnError for ApiError {
     type Encoder = JsonEncoding;
 
     /// On the server these errors come from decoding a request's arguments: the caller sent what no
     /// page of ours sends, which is a 400. In the browser they are failures of the call itself.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        match value {
+        ApiError(match value {
             #[cfg(feature = "ssr")]
             ServerFnErrorErr::Args(why) | ServerFnErrorErr::Deserialization(why) => {
                 // server_fn answers every error 500; the status it cannot know is set here. The
@@ -77,6 +45,6 @@ impl FromServerFnError for AppError {
                 AppError::BadRequest(why)
             }
             other => AppError::Transport(other.to_string()),
-        }
+        })
     }
 }

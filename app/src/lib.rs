@@ -3,10 +3,7 @@
 
 pub mod api;
 pub mod components;
-pub mod domain;
 pub mod error;
-pub mod keyed;
-pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
@@ -35,9 +32,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     let theme = server::prefs::current_theme();
     #[cfg(not(feature = "ssr"))]
-    let theme = model::Theme::System;
+    let theme = domain::model::Theme::System;
     provide_context(theme);
-    let chosen = (theme != model::Theme::System).then(|| theme.key());
+    let chosen = (theme != domain::model::Theme::System).then(|| theme.key());
     // Only pages with an island load the browser bundle; the others are plain HTML.
     #[cfg(feature = "ssr")]
     let islands = use_context::<axum::http::request::Parts>()
@@ -156,10 +153,10 @@ fn page_title(text: String) -> String {
 
 /// The signed-in person. Pages outside islands render only on the server, where the request guard
 /// has resolved who is asking; in the browser this is never called.
-pub fn signed_in() -> Option<model::SessionView> {
+pub fn signed_in() -> Option<domain::model::SessionView> {
     #[cfg(feature = "ssr")]
     {
-        server::auth::session_view()
+        server::context::session_view()
     }
     #[cfg(not(feature = "ssr"))]
     {

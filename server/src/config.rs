@@ -5,9 +5,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use app::server::aura::secret::Secret;
-use app::server::aura::wire::{AnswerShape, ServiceCatalog};
-use app::server::state::SecurityConfig;
+use backend::aura::secret::Secret;
+use backend::aura::wire::{AnswerShape, ServiceCatalog};
+use backend::state::SecurityConfig;
 use clap::{ArgAction, Args};
 use url::{Origin, Url};
 
@@ -177,7 +177,7 @@ pub struct ServeArgs {
     #[arg(long, env = "DASHBOARD_HEADER_TIMEOUT_SECS", default_value_t = crate::listen::HEADER_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..=300))]
     pub header_timeout_secs: u64,
     /// The most bookings one customer may save in a minute (everyone acting for it together).
-    #[arg(long, env = "DASHBOARD_BOOKINGS_PER_MINUTE", default_value_t = app::server::state::BOOKINGS_PER_MINUTE, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    #[arg(long, env = "DASHBOARD_BOOKINGS_PER_MINUTE", default_value_t = backend::state::BOOKINGS_PER_MINUTE, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub bookings_per_minute: u32,
     /// The most client connections open at once; more wait until one closes.
     #[arg(long, env = "DASHBOARD_MAX_CONNECTIONS", default_value_t = crate::listen::MAX_CONNECTIONS as u64, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]

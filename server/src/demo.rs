@@ -2,16 +2,16 @@
 //! each role, and a few future bookings made through the real booking flow (so they reach the
 //! sandbox). Only ever run in demo mode.
 
-use app::domain::Location;
-use app::domain::{ArmedPreference, BookingDraft, ContactDraft, RepeatKind, ServiceType};
-use app::model::Role;
-use app::server::AppState;
-use app::server::auth::Viewer;
-use app::server::bookings;
-use app::server::db::Db;
-use app::server::db::{self, CustomerFacts, CustomerRow, CustomerScope, DbError, NewSite, NewUser};
-use app::server::zone::Zone;
+use backend::AppState;
+use backend::auth::Viewer;
+use backend::bookings;
+use backend::db::Db;
+use backend::db::{self, CustomerFacts, CustomerRow, CustomerScope, DbError, NewSite, NewUser};
+use backend::zone::Zone;
 use chrono::{Duration, NaiveDate, Utc, Weekday};
+use domain::Location;
+use domain::model::Role;
+use domain::{ArmedPreference, BookingDraft, ContactDraft, RepeatKind, ServiceType};
 
 pub const DEMO_CUSTOMER_AURA_ID: i64 = 178921;
 pub const DEMO_CUSTOMER_NAME: &str = "Northwind Estates";
@@ -122,7 +122,7 @@ pub async fn ensure_users(
     northwind: &CustomerRow,
     harbourside: &CustomerRow,
 ) -> Result<Vec<DemoAccount>, String> {
-    let hash = app::server::auth::hash_password(password.to_string())
+    let hash = backend::auth::hash_password(password.to_string())
         .await
         .map_err(|e| e.to_string())?;
     let accounts = [

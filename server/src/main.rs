@@ -2,16 +2,16 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use app::domain::check_new_password;
-use app::model::{Role, SyncStatus};
-use app::server::AppState;
-use app::server::aura::{AuraClient, AuraConfig};
-use app::server::db::CustomerFacts;
-use app::server::outbox::{self, Outbox, SendPolicy};
-use app::server::throttle::SignInLimiter;
-use app::server::zone::Zone;
-use app::server::{auth, bookings, db};
+use backend::AppState;
+use backend::aura::{AuraClient, AuraConfig};
+use backend::db::CustomerFacts;
+use backend::outbox::{self, Outbox, SendPolicy};
+use backend::throttle::SignInLimiter;
+use backend::zone::Zone;
+use backend::{auth, bookings, db};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use domain::check_new_password;
+use domain::model::{Role, SyncStatus};
 use leptos::config::LeptosOptions;
 use server::config::{
     AuraTarget, Config, CredentialArgs, DatabaseArgs, SandboxArgs, ServeArgs, sandbox_config,
@@ -314,7 +314,7 @@ async fn add_user(
         (_, Some(_)) => return Err("--customer is only for --role customer".into()),
         (_, None) => None,
     };
-    let email = app::domain::check_email(email)
+    let email = domain::check_email(email)
         .map_err(|_| format!("--email {email:?} is not an email address like name@example.com"))?;
     let email = email.as_str();
     let password = read_new_password()?;
@@ -474,7 +474,6 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .site_addr(config.site_addr)
         .build();
     let state = AppState {
-        leptos_options,
         db: pool,
         aura: Arc::new(aura),
         services: Arc::new(config.services.clone()),
@@ -489,7 +488,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     if let Some(sandbox) = &sandbox {
         restore_sandbox(sandbox, &state).await;
     }
-    let app = web::router(state.clone(), sandbox.clone())?;
+    let app = web::router(state.clone(), leptos_options, sandbox.clone())?;
     let listener = tokio::net::TcpListener::bind(config.site_addr)
         .await
         .map_err(|e| {

@@ -1,5 +1,5 @@
 //! The built-in AURA sandbox: a faithful local stand-in for the scheduled-services API, following
-//! `docs/aura-contract.md` with the same wire types (`app::server::aura::wire`) and the same domain rules
+//! `docs/aura-contract.md` with the same wire types (`backend::aura::wire`) and the same domain rules
 //! as the dashboard. State is in memory.
 //!
 //! Served standalone (`server sandbox --addr …`) at `/panic-api/v2/...`, or nested by the dashboard
@@ -9,11 +9,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use app::domain::{Violation, check_timing};
-use app::server::aura::wire::{
-    AnswerShape, CreateScheduledRequest, ErrorBody, FlatAnswer, RequestStatus, ScheduledRequestDto,
-    ScheduledRequestEnvelope, ServiceCatalog, TokenRequest, TokenResponse, check_create,
-};
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
@@ -21,8 +16,13 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use backend::aura::wire::{
+    AnswerShape, CreateScheduledRequest, ErrorBody, FlatAnswer, RequestStatus, ScheduledRequestDto,
+    ScheduledRequestEnvelope, ServiceCatalog, TokenRequest, TokenResponse, check_create,
+};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use domain::{Violation, check_timing};
 use serde::{Deserialize, Serialize};
 
 pub const DEFAULT_CLIENT_ID: &str = "sandbox-client";
@@ -126,7 +126,7 @@ pub struct ControlSnapshot {
 
 struct StoredRequest {
     dto: ScheduledRequestDto,
-    schedule: app::domain::Schedule,
+    schedule: domain::Schedule,
     tz: Tz,
 }
 

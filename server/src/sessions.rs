@@ -2,8 +2,8 @@
 //! it can read a session another one wrote. Both stores keep the table `tower_sessions` created by
 //! our own migrations (id, data, expiry_date).
 
-use app::server::db::Db;
 use async_trait::async_trait;
+use backend::db::Db;
 use sqlx::PgPool;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};

@@ -1,14 +1,16 @@
 //! The HTTP router, built by a function so tests drive it without a socket.
 
-use app::server::AppState;
-use app::server::auth;
-use app::server::db;
 use app::{App, shell};
-use axum::extract::{MatchedPath, Path, Request, State};
+use axum::extract::{FromRef, MatchedPath, Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::Redirect;
 use axum::routing::get;
 use axum::{Json, Router};
+use backend::AppState;
+use backend::auth;
+use backend::db;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
@@ -26,9 +28,16 @@ pub const SESSION_IDLE: Duration = Duration::hours(12);
 
 /// Pages, server functions and static files behind sessions and the request guard; the embedded
 /// sandbox under `/sandbox` (outside both: it stands in for AURA) if given.
-pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Result<Router, String> {
+pub fn router(
+    state: AppState,
+    options: LeptosOptions,
+    sandbox: Option<Sandbox>,
+) -> Result<Router, String> {
     let routes = routes();
-    let options = state.leptos_options.clone();
+    let web = WebState {
+        app: state.clone(),
+        leptos: options.clone(),
+    };
     // For load balancers and service managers: outside sessions and the guard.
     let probes = Router::new()
         .route("/healthz", get(healthz))
@@ -55,14 +64,31 @@ pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Result<Router, Strin
             .route("/feeds/{file}", get(calendar_feed))
             .route("/upcoming.csv", get(upcoming_csv))
             .route("/cancellations.csv", get(cancellations_csv))
-            .leptos_routes(&state, routes, move || shell(options.clone()))
-            .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+            .leptos_routes_with_context(
+                &web,
+                routes,
+                {
+                    let state = state.clone();
+                    move || provide_context(state.clone())
+                },
+                move || shell(options.clone()),
+            )
+            .fallback(leptos_axum::file_and_error_handler_with_context::<
+                WebState,
+                _,
+            >(
+                {
+                    let state = state.clone();
+                    move || provide_context(state.clone())
+                },
+                shell,
+            ))
             .layer(axum::middleware::from_fn_with_state(
                 state.clone(),
                 auth::guard,
             ))
             .layer(sessions)
-            .with_state(state);
+            .with_state(web);
     if let Some(sandbox) = sandbox {
         router = router.nest("/sandbox", sandbox::router(sandbox));
     }
@@ -78,6 +104,25 @@ pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Result<Router, Strin
                 .on_failure(()),
         )
         .layer(CompressionLayer::new()))
+}
+
+/// What the router's handlers share: the app's state, and Leptos's options for rendering pages.
+#[derive(Clone)]
+pub struct WebState {
+    pub app: AppState,
+    pub leptos: LeptosOptions,
+}
+
+impl FromRef<WebState> for AppState {
+    fn from_ref(web: &WebState) -> AppState {
+        web.app.clone()
+    }
+}
+
+impl FromRef<WebState> for LeptosOptions {
+    fn from_ref(web: &WebState) -> LeptosOptions {
+        web.leptos.clone()
+    }
 }
 
 /// The app's routes, generated once per process. Generating them sets a process-wide flag in
@@ -199,7 +244,7 @@ async fn calendar_feed(
     use axum::http::header;
     use axum::response::IntoResponse;
     let origin = auth::own_origin(&state.security, &headers);
-    match app::server::feed::feed_calendar(&state, &file, origin, chrono::Utc::now()).await {
+    match backend::feed::feed_calendar(&state, &file, origin, chrono::Utc::now()).await {
         Ok(text) => (
             [
                 (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
@@ -229,9 +274,9 @@ async fn upcoming_csv(
 ) -> axum::response::Response {
     let days = query.days.unwrap_or(30);
     let Some(viewer) = viewer else {
-        return csv_answer(Err(app::error::AppError::Unauthorized.into()), "");
+        return csv_answer(Err(domain::error::AppError::Unauthorized.into()), "");
     };
-    let csv = app::server::export::upcoming_csv(&state, &viewer, days, chrono::Utc::now()).await;
+    let csv = backend::export::upcoming_csv(&state, &viewer, days, chrono::Utc::now()).await;
     csv_answer(csv, &format!("upcoming-{days}-days.csv"))
 }
 
@@ -241,16 +286,13 @@ async fn cancellations_csv(
     axum::Extension(auth::CurrentViewer(viewer)): axum::Extension<auth::CurrentViewer>,
 ) -> axum::response::Response {
     let Some(viewer) = viewer else {
-        return csv_answer(Err(app::error::AppError::Unauthorized.into()), "");
+        return csv_answer(Err(domain::error::AppError::Unauthorized.into()), "");
     };
-    let csv = app::server::export::cancellations_csv(&state, &viewer).await;
+    let csv = backend::export::cancellations_csv(&state, &viewer).await;
     csv_answer(csv, "cancellations.csv")
 }
 
-fn csv_answer(
-    csv: Result<String, app::server::ServerError>,
-    file: &str,
-) -> axum::response::Response {
+fn csv_answer(csv: Result<String, backend::ServerError>, file: &str) -> axum::response::Response {
     use axum::http::header;
     use axum::response::IntoResponse;
     match csv {
@@ -270,11 +312,11 @@ fn csv_answer(
 }
 
 /// A failure as a plain-text answer with its status (logged when it is ours).
-fn plain_error(e: app::server::ServerError) -> axum::response::Response {
+fn plain_error(e: backend::ServerError) -> axum::response::Response {
     use axum::response::IntoResponse;
     let e = e.reported();
     (
-        app::server::error::status_of(&e),
+        backend::error::status_of(&e),
         [(
             axum::http::header::CONTENT_TYPE,
             "text/plain; charset=utf-8",
@@ -302,7 +344,7 @@ struct Readiness {
 
 /// The warning `/readyz` carries once a request came with `X-Forwarded-For` and proxy trust off
 /// (the guard logs the same words once).
-pub use app::server::auth::UNTRUSTED_PROXY_WARNING;
+pub use backend::auth::UNTRUSTED_PROXY_WARNING;
 
 /// Ready to serve: the database takes a write, and an AURA token can be had (the cached one, or a
 /// fresh one). 503 with the reason when not.

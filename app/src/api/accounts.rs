@@ -6,19 +6,21 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
-use crate::error::AppError;
-use crate::model::{
+use crate::error::ApiError;
+#[cfg(feature = "ssr")]
+use crate::server::context;
+use domain::model::{
     AccountView, AdminCustomerView, AdminCustomersView, AdminUsersView, OptionalId, Role,
     SignInView,
 };
 
 #[server(input = GetUrl, endpoint = "load_sign_in")]
-pub async fn load_sign_in() -> Result<SignInView, AppError> {
-    use crate::server::{auth, with_status};
+pub async fn load_sign_in() -> Result<SignInView, ApiError> {
+    use crate::server::with_status;
     with_status(
         async {
             Ok(SignInView {
-                flash: auth::take_flash().await?,
+                flash: context::take_flash().await?,
             })
         }
         .await,
@@ -26,15 +28,18 @@ pub async fn load_sign_in() -> Result<SignInView, AppError> {
 }
 
 #[server(endpoint = "sign_in")]
-pub async fn sign_in(email: String, password: String, next: String) -> Result<(), AppError> {
-    use crate::server::accounts::sign_in;
-    use crate::server::forms::{finish_form, kept};
-    use crate::server::{app_state, auth};
+pub async fn sign_in(email: String, password: String, next: String) -> Result<(), ApiError> {
+    use crate::server::app_state;
+    use crate::server::forms::finish_form;
+    use backend::accounts::sign_in;
+    use backend::auth;
+    use backend::forms::kept;
     let outcome = async {
         let state = app_state()?;
-        let address = auth::client_address(&state.security).await;
+        let address = context::client_address(&state.security).await;
         sign_in(
             &state,
+            &context::session().await?,
             &email,
             password,
             &next,
@@ -54,33 +59,43 @@ pub async fn sign_in(email: String, password: String, next: String) -> Result<()
 }
 
 #[server(endpoint = "sign_out")]
-pub async fn sign_out() -> Result<(), AppError> {
-    use crate::server::accounts::sign_out;
+pub async fn sign_out() -> Result<(), ApiError> {
     use crate::server::forms::finish_form;
-    finish_form("sign-in", "/sign-in", Default::default(), sign_out().await).await
+    use backend::accounts::sign_out;
+    let outcome = async { sign_out(&context::session().await?).await }.await;
+    finish_form("sign-in", "/sign-in", Default::default(), outcome).await
 }
 
 /// Keeps the colour theme chosen in the header (a cookie) and goes back to the page.
 #[server(endpoint = "set_theme")]
-pub async fn set_theme(theme: crate::model::Theme, back: String) -> Result<(), AppError> {
+pub async fn set_theme(theme: domain::model::Theme, back: String) -> Result<(), ApiError> {
     crate::server::prefs::keep_theme(theme);
     crate::server::forms::back_to("theme", &back).await
 }
 
 /// Keeps whose zone the calendar shows times in (a cookie) and goes back to the page.
 #[server(endpoint = "set_times_in")]
-pub async fn set_times_in(times_in: crate::model::TimesIn, back: String) -> Result<(), AppError> {
+pub async fn set_times_in(times_in: domain::model::TimesIn, back: String) -> Result<(), ApiError> {
     crate::server::prefs::keep_times_in(times_in);
     crate::server::forms::back_to("times", &back).await
 }
 
 /// `customer` is a customer id, or empty for all of the viewer's customers.
 #[server(endpoint = "switch_customer")]
-pub async fn switch_customer(customer: OptionalId, back: String) -> Result<(), AppError> {
-    use crate::server::accounts::switch_customer;
-    use crate::server::auth;
+pub async fn switch_customer(customer: OptionalId, back: String) -> Result<(), ApiError> {
     use crate::server::forms::finish_form;
-    let outcome = async { switch_customer(&*auth::viewer()?, customer.0, &back).await }.await;
+    use backend::accounts::switch_customer;
+    use backend::auth;
+    let outcome = async {
+        switch_customer(
+            &*context::viewer()?,
+            &context::session().await?,
+            customer.0,
+            &back,
+        )
+        .await
+    }
+    .await;
     finish_form(
         "switcher",
         &auth::local_path(&back),
@@ -91,19 +106,20 @@ pub async fn switch_customer(customer: OptionalId, back: String) -> Result<(), A
 }
 
 #[server(input = GetUrl, endpoint = "load_account")]
-pub async fn load_account() -> Result<AccountView, AppError> {
-    use crate::server::{auth, with_status};
+pub async fn load_account() -> Result<AccountView, ApiError> {
+    use crate::server::with_status;
+    use backend::auth;
     with_status(
         async {
-            let (state, viewer) = (crate::server::app_state()?, auth::viewer()?);
+            let (state, viewer) = (crate::server::app_state()?, context::viewer()?);
             let headers = use_context::<axum::http::request::Parts>()
                 .map(|p| p.headers)
                 .unwrap_or_default();
             Ok(AccountView {
                 session: viewer.session_view(),
-                feed: crate::server::feed::feed_view(&state, &viewer).await?,
+                feed: backend::feed::feed_view(&state, &viewer).await?,
                 origin: auth::own_origin(&state.security, &headers).unwrap_or_default(),
-                flash: auth::take_flash().await?,
+                flash: context::take_flash().await?,
             })
         }
         .await,
@@ -113,11 +129,12 @@ pub async fn load_account() -> Result<AccountView, AppError> {
 /// Issues the person's calendar feed address (replacing any earlier one); shown once on the
 /// account page.
 #[server(endpoint = "start_feed")]
-pub async fn start_feed() -> Result<(), AppError> {
+pub async fn start_feed() -> Result<(), ApiError> {
+    use crate::server::app_state;
     use crate::server::forms::finish_form;
-    use crate::server::{app_state, auth, feed};
+    use backend::feed;
     let outcome = async {
-        let (state, viewer) = (app_state()?, auth::viewer()?);
+        let (state, viewer) = (app_state()?, context::viewer()?);
         feed::start_feed(&state, &viewer, chrono::Utc::now()).await
     }
     .await;
@@ -126,11 +143,12 @@ pub async fn start_feed() -> Result<(), AppError> {
 
 /// Turns the person's calendar feed off: its address stops working.
 #[server(endpoint = "stop_feed")]
-pub async fn stop_feed() -> Result<(), AppError> {
+pub async fn stop_feed() -> Result<(), ApiError> {
+    use crate::server::app_state;
     use crate::server::forms::finish_form;
-    use crate::server::{app_state, auth, feed};
+    use backend::feed;
     let outcome = async {
-        let (state, viewer) = (app_state()?, auth::viewer()?);
+        let (state, viewer) = (app_state()?, context::viewer()?);
         feed::stop_feed(&state, &viewer).await
     }
     .await;
@@ -143,15 +161,17 @@ pub async fn change_password(
     current: String,
     password: String,
     repeat: String,
-) -> Result<(), AppError> {
-    use crate::server::accounts::change_own_password;
+) -> Result<(), ApiError> {
     use crate::server::forms::finish_form;
-    use crate::server::{app_state, auth};
+    use backend::accounts::change_own_password;
+
+    use crate::server::app_state;
     let outcome = async {
         let state = app_state()?;
         change_own_password(
             &state,
-            &*auth::viewer()?,
+            &*context::viewer()?,
+            &context::session().await?,
             current,
             password,
             &repeat,
@@ -164,13 +184,14 @@ pub async fn change_password(
 }
 
 #[server(input = GetUrl, endpoint = "load_admin_users")]
-pub async fn load_admin_users() -> Result<AdminUsersView, AppError> {
-    use crate::server::{accounts, app_state, auth, with_status};
+pub async fn load_admin_users() -> Result<AdminUsersView, ApiError> {
+    use crate::server::{app_state, with_status};
+    use backend::accounts;
     with_status(
         async {
-            let viewer = auth::viewer()?;
+            let viewer = context::viewer()?;
             viewer.require_admin()?;
-            accounts::users_view(&app_state()?, &viewer, auth::take_flash().await?).await
+            accounts::users_view(&app_state()?, &viewer, context::take_flash().await?).await
         }
         .await,
     )
@@ -183,10 +204,12 @@ pub async fn create_user(
     role: Role,
     customer: OptionalId,
     password: String,
-) -> Result<(), AppError> {
-    use crate::server::accounts::{UserInput, create_user};
-    use crate::server::forms::{finish_form, kept};
-    use crate::server::{app_state, auth};
+) -> Result<(), ApiError> {
+    use crate::server::forms::finish_form;
+    use backend::accounts::{UserInput, create_user};
+    use backend::forms::kept;
+
+    use crate::server::app_state;
     let input = UserInput {
         email: &email,
         name: &name,
@@ -196,7 +219,7 @@ pub async fn create_user(
     let outcome = async {
         create_user(
             &app_state()?,
-            &*auth::viewer()?,
+            &*context::viewer()?,
             &input,
             password,
             chrono::Utc::now(),
@@ -215,12 +238,24 @@ pub async fn create_user(
 }
 
 #[server(endpoint = "change_role")]
-pub async fn change_role(user: i64, role: Role, customer: OptionalId) -> Result<(), AppError> {
-    use crate::server::accounts::change_role;
-    use crate::server::forms::{finish_form, kept};
-    use crate::server::{app_state, auth};
-    let outcome =
-        async { change_role(&app_state()?, &*auth::viewer()?, user, role, customer.0).await }.await;
+pub async fn change_role(user: i64, role: Role, customer: OptionalId) -> Result<(), ApiError> {
+    use crate::server::forms::finish_form;
+    use backend::accounts::change_role;
+    use backend::forms::kept;
+
+    use crate::server::app_state;
+    let outcome = async {
+        change_role(
+            &app_state()?,
+            &*context::viewer()?,
+            &context::session().await?,
+            user,
+            role,
+            customer.0,
+        )
+        .await
+    }
+    .await;
     let customer = customer.text();
     let values = kept(&[("role", role.key()), ("customer", &customer)]);
     finish_form(&format!("user-{user}"), "/admin/users", values, outcome).await
@@ -228,14 +263,15 @@ pub async fn change_role(user: i64, role: Role, customer: OptionalId) -> Result<
 
 /// `disabled`: true disables the account, false enables it again.
 #[server(endpoint = "set_user_disabled")]
-pub async fn set_user_disabled(user: i64, disabled: bool) -> Result<(), AppError> {
-    use crate::server::accounts::set_disabled;
+pub async fn set_user_disabled(user: i64, disabled: bool) -> Result<(), ApiError> {
     use crate::server::forms::finish_form;
-    use crate::server::{app_state, auth};
+    use backend::accounts::set_disabled;
+
+    use crate::server::app_state;
     let outcome = async {
         set_disabled(
             &app_state()?,
-            &*auth::viewer()?,
+            &*context::viewer()?,
             user,
             disabled,
             chrono::Utc::now(),
@@ -253,12 +289,22 @@ pub async fn set_user_disabled(user: i64, disabled: bool) -> Result<(), AppError
 }
 
 #[server(endpoint = "reset_password")]
-pub async fn reset_password(user: i64, password: String) -> Result<(), AppError> {
-    use crate::server::accounts::reset_password;
+pub async fn reset_password(user: i64, password: String) -> Result<(), ApiError> {
     use crate::server::forms::finish_form;
-    use crate::server::{app_state, auth};
-    let outcome =
-        async { reset_password(&app_state()?, &*auth::viewer()?, user, password).await }.await;
+    use backend::accounts::reset_password;
+
+    use crate::server::app_state;
+    let outcome = async {
+        reset_password(
+            &app_state()?,
+            &*context::viewer()?,
+            &context::session().await?,
+            user,
+            password,
+        )
+        .await
+    }
+    .await;
     finish_form(
         &format!("user-{user}"),
         "/admin/users",
@@ -269,26 +315,28 @@ pub async fn reset_password(user: i64, password: String) -> Result<(), AppError>
 }
 
 #[server(input = GetUrl, endpoint = "load_admin_customers")]
-pub async fn load_admin_customers() -> Result<AdminCustomersView, AppError> {
-    use crate::server::{accounts, app_state, auth, with_status};
+pub async fn load_admin_customers() -> Result<AdminCustomersView, ApiError> {
+    use crate::server::{app_state, with_status};
+    use backend::accounts;
     with_status(
         async {
-            let viewer = auth::viewer()?;
+            let viewer = context::viewer()?;
             viewer.require_admin()?;
-            accounts::customers_view(&app_state()?, &viewer, auth::take_flash().await?).await
+            accounts::customers_view(&app_state()?, &viewer, context::take_flash().await?).await
         }
         .await,
     )
 }
 
 #[server(input = GetUrl, endpoint = "load_admin_customer")]
-pub async fn load_admin_customer(id: i64) -> Result<AdminCustomerView, AppError> {
-    use crate::server::{accounts, app_state, auth, with_status};
+pub async fn load_admin_customer(id: i64) -> Result<AdminCustomerView, ApiError> {
+    use crate::server::{app_state, with_status};
+    use backend::accounts;
     with_status(
         async {
-            let viewer = auth::viewer()?;
+            let viewer = context::viewer()?;
             viewer.require_admin()?;
-            accounts::customer_view(&app_state()?, &viewer, id, auth::take_flash().await?).await
+            accounts::customer_view(&app_state()?, &viewer, id, context::take_flash().await?).await
         }
         .await,
     )
@@ -299,17 +347,24 @@ pub async fn create_customer(
     name: String,
     aura_customer_id: String,
     default_timezone: String,
-) -> Result<(), AppError> {
-    use crate::server::accounts::{CustomerInput, create_customer};
+) -> Result<(), ApiError> {
     use crate::server::forms::finish_form;
-    use crate::server::{app_state, auth};
+    use backend::accounts::{CustomerInput, create_customer};
+
+    use crate::server::app_state;
     let input = CustomerInput {
         name: &name,
         aura_customer_id: &aura_customer_id,
         default_timezone: &default_timezone,
     };
     let outcome = async {
-        create_customer(&app_state()?, &*auth::viewer()?, &input, chrono::Utc::now()).await
+        create_customer(
+            &app_state()?,
+            &*context::viewer()?,
+            &input,
+            chrono::Utc::now(),
+        )
+        .await
     }
     .await;
     let values = input.kept();
@@ -322,17 +377,19 @@ pub async fn update_customer(
     name: String,
     aura_customer_id: String,
     default_timezone: String,
-) -> Result<(), AppError> {
-    use crate::server::accounts::{CustomerInput, update_customer};
+) -> Result<(), ApiError> {
     use crate::server::forms::finish_form;
-    use crate::server::{app_state, auth};
+    use backend::accounts::{CustomerInput, update_customer};
+
+    use crate::server::app_state;
     let input = CustomerInput {
         name: &name,
         aura_customer_id: &aura_customer_id,
         default_timezone: &default_timezone,
     };
     let outcome =
-        async { update_customer(&app_state()?, &*auth::viewer()?, customer, &input).await }.await;
+        async { update_customer(&app_state()?, &*context::viewer()?, customer, &input).await }
+            .await;
     let values = input.kept();
     let back = format!("/admin/customers/{customer}");
     finish_form("customer", &back, values, outcome).await
@@ -340,24 +397,29 @@ pub async fn update_customer(
 
 /// `manager` may be left on the empty choice (and is then asked for).
 #[server(endpoint = "assign_manager")]
-pub async fn assign_manager(customer: i64, manager: OptionalId) -> Result<(), AppError> {
-    use crate::server::accounts::assign_manager;
-    use crate::server::forms::{finish_form, kept};
-    use crate::server::{app_state, auth};
+pub async fn assign_manager(customer: i64, manager: OptionalId) -> Result<(), ApiError> {
+    use crate::server::forms::finish_form;
+    use backend::accounts::assign_manager;
+    use backend::forms::kept;
+
+    use crate::server::app_state;
     let outcome =
-        async { assign_manager(&app_state()?, &*auth::viewer()?, customer, manager.0).await }.await;
+        async { assign_manager(&app_state()?, &*context::viewer()?, customer, manager.0).await }
+            .await;
     let back = format!("/admin/customers/{customer}");
     let manager = manager.text();
     finish_form("assign", &back, kept(&[("manager", &manager)]), outcome).await
 }
 
 #[server(endpoint = "unassign_manager")]
-pub async fn unassign_manager(customer: i64, manager: i64) -> Result<(), AppError> {
-    use crate::server::accounts::unassign_manager;
+pub async fn unassign_manager(customer: i64, manager: i64) -> Result<(), ApiError> {
     use crate::server::forms::finish_form;
-    use crate::server::{app_state, auth};
+    use backend::accounts::unassign_manager;
+
+    use crate::server::app_state;
     let outcome =
-        async { unassign_manager(&app_state()?, &*auth::viewer()?, customer, manager).await }.await;
+        async { unassign_manager(&app_state()?, &*context::viewer()?, customer, manager).await }
+            .await;
     let back = format!("/admin/customers/{customer}");
     finish_form("assign", &back, Default::default(), outcome).await
 }

@@ -3,9 +3,11 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
 
-use crate::domain::BookingDraft;
-use crate::error::AppError;
-use crate::model::{
+use crate::error::ApiError;
+#[cfg(feature = "ssr")]
+use crate::server::context;
+use domain::BookingDraft;
+use domain::model::{
     AttentionView, BookingDetail, BookingResult, BookingStart, CalendarView, SchedulePreview,
     UpcomingView,
 };
@@ -17,11 +19,12 @@ pub const PREVIEW_OCCURRENCES: usize = 5;
 #[server(input = GetUrl, endpoint = "load_booking_form")]
 pub async fn load_booking_form(
     #[server(default)] again: Option<i64>,
-) -> Result<BookingStart, AppError> {
-    use crate::server::{app_state, auth, bookings, with_status};
+) -> Result<BookingStart, ApiError> {
+    use crate::server::{app_state, with_status};
+    use backend::bookings;
     with_status(
         async {
-            let (state, viewer) = (app_state()?, auth::viewer()?);
+            let (state, viewer) = (app_state()?, context::viewer()?);
             bookings::form_data(&state, &viewer, again, chrono::Utc::now()).await
         }
         .await,
@@ -30,13 +33,14 @@ pub async fn load_booking_form(
 
 /// The first windows of a draft in its zone; problems come back inside the preview.
 #[server(input = Json, endpoint = "preview_schedule")]
-pub async fn preview_schedule(draft: BookingDraft) -> Result<SchedulePreview, AppError> {
-    use crate::server::{app_state, auth, bookings, with_status};
+pub async fn preview_schedule(draft: BookingDraft) -> Result<SchedulePreview, ApiError> {
+    use crate::server::{app_state, with_status};
+    use backend::bookings;
     with_status(
         async {
             bookings::preview(
                 &app_state()?,
-                &*auth::viewer()?,
+                &*context::viewer()?,
                 &draft,
                 chrono::Utc::now(),
                 PREVIEW_OCCURRENCES,
@@ -48,25 +52,33 @@ pub async fn preview_schedule(draft: BookingDraft) -> Result<SchedulePreview, Ap
 }
 
 #[server(input = Json, endpoint = "book_service")]
-pub async fn book_service(draft: BookingDraft) -> Result<BookingResult, AppError> {
-    use crate::server::{app_state, auth, bookings, with_status};
+pub async fn book_service(draft: BookingDraft) -> Result<BookingResult, ApiError> {
+    use crate::server::{app_state, with_status};
+    use backend::bookings;
     with_status(
         async {
-            bookings::book(&app_state()?, &*auth::viewer()?, &draft, chrono::Utc::now()).await
+            bookings::book(
+                &app_state()?,
+                &*context::viewer()?,
+                &draft,
+                chrono::Utc::now(),
+            )
+            .await
         }
         .await,
     )
 }
 
 #[server(input = GetUrl, endpoint = "load_booking")]
-pub async fn load_booking(id: i64) -> Result<BookingDetail, AppError> {
-    use crate::server::{app_state, auth, bookings, with_status};
+pub async fn load_booking(id: i64) -> Result<BookingDetail, ApiError> {
+    use crate::server::{app_state, with_status};
+    use backend::bookings;
     with_status(
         async {
-            let (state, viewer) = (app_state()?, auth::viewer()?);
+            let (state, viewer) = (app_state()?, context::viewer()?);
             let detail = bookings::booking_detail(&state, &viewer, id, chrono::Utc::now()).await?;
             Ok(BookingDetail {
-                flash: auth::take_flash().await?,
+                flash: context::take_flash().await?,
                 ..detail
             })
         }
@@ -82,12 +94,14 @@ pub async fn cancel_booking(
     id: i64,
     reason: String,
     #[server(default)] also_pair: bool,
-) -> Result<(), AppError> {
-    use crate::server::forms::{Done, finish_form, kept};
-    use crate::server::{app_state, auth, bookings};
+) -> Result<(), ApiError> {
+    use crate::server::app_state;
+    use crate::server::forms::finish_form;
+    use backend::bookings;
+    use backend::forms::{Done, kept};
     let page = format!("/bookings/{id}");
     let outcome = async {
-        let (state, viewer) = (app_state()?, auth::viewer()?);
+        let (state, viewer) = (app_state()?, context::viewer()?);
         let now = chrono::Utc::now();
         let told = bookings::cancel_with_pair(&state, &viewer, id, &reason, also_pair, now).await?;
         Ok(Done::to(page.clone(), told))
@@ -99,12 +113,14 @@ pub async fn cancel_booking(
 /// Records what an account manager or administrator found at AURA for a booking whose outcome was
 /// unknown: `held` with AURA's id, or not held. A plain form post; back to the booking's page.
 #[server(endpoint = "resolve_booking")]
-pub async fn resolve_booking(id: i64, held: bool, aura_id: String) -> Result<(), AppError> {
-    use crate::server::forms::{Done, finish_form, kept};
-    use crate::server::{app_state, auth, bookings};
+pub async fn resolve_booking(id: i64, held: bool, aura_id: String) -> Result<(), ApiError> {
+    use crate::server::app_state;
+    use crate::server::forms::finish_form;
+    use backend::bookings;
+    use backend::forms::{Done, kept};
     let page = format!("/bookings/{id}");
     let outcome = async {
-        let (state, viewer) = (app_state()?, auth::viewer()?);
+        let (state, viewer) = (app_state()?, context::viewer()?);
         let told =
             bookings::resolve(&state, &viewer, id, held, &aura_id, chrono::Utc::now()).await?;
         Ok(Done::to(page.clone(), told))
@@ -115,12 +131,14 @@ pub async fn resolve_booking(id: i64, held: bool, aura_id: String) -> Result<(),
 
 /// Sends a lapsed repeating booking again from its next window. A plain form post.
 #[server(endpoint = "send_booking_again")]
-pub async fn send_booking_again(id: i64) -> Result<(), AppError> {
-    use crate::server::forms::{Done, finish_form};
-    use crate::server::{app_state, auth, bookings};
+pub async fn send_booking_again(id: i64) -> Result<(), ApiError> {
+    use crate::server::app_state;
+    use crate::server::forms::finish_form;
+    use backend::bookings;
+    use backend::forms::Done;
     let page = format!("/bookings/{id}");
     let outcome = async {
-        let (state, viewer) = (app_state()?, auth::viewer()?);
+        let (state, viewer) = (app_state()?, context::viewer()?);
         let told = bookings::send_from_next_window(&state, &viewer, id, chrono::Utc::now()).await?;
         Ok(Done::to(page.clone(), told))
     }
@@ -130,9 +148,10 @@ pub async fn send_booking_again(id: i64) -> Result<(), AppError> {
 
 /// The bookings a person has to look at (outcome unknown, lapsed unsent).
 #[server(input = GetUrl, endpoint = "load_attention")]
-pub async fn load_attention() -> Result<AttentionView, AppError> {
-    use crate::server::{app_state, auth, bookings, with_status};
-    with_status(async { bookings::attention_view(&app_state()?, &*auth::viewer()?).await }.await)
+pub async fn load_attention() -> Result<AttentionView, ApiError> {
+    use crate::server::{app_state, with_status};
+    use backend::bookings;
+    with_status(async { bookings::attention_view(&app_state()?, &*context::viewer()?).await }.await)
 }
 
 /// The calendar, as the page's URL asks for it: `view` month, week or agenda; `date` YYYY-MM-DD
@@ -147,9 +166,10 @@ pub async fn load_calendar(
     #[server(default)] service: String,
     #[server(default)] status: String,
     #[server(default)] customer: String,
-) -> Result<CalendarView, AppError> {
-    use crate::server::bookings::{CalendarQuery, RawCalendarQuery, calendar_view};
-    use crate::server::{app_state, auth, with_status};
+) -> Result<CalendarView, ApiError> {
+    use backend::bookings::{CalendarQuery, RawCalendarQuery, calendar_view};
+
+    use crate::server::{app_state, with_status};
     with_status(
         async {
             let query = CalendarQuery::parse(&RawCalendarQuery {
@@ -164,7 +184,7 @@ pub async fn load_calendar(
             let zones = crate::server::prefs::current_viewer_zones();
             calendar_view(
                 &app_state()?,
-                &*auth::viewer()?,
+                &*context::viewer()?,
                 query,
                 zones,
                 chrono::Utc::now(),
@@ -176,12 +196,18 @@ pub async fn load_calendar(
 }
 
 #[server(input = GetUrl, endpoint = "load_upcoming")]
-pub async fn load_upcoming(days: u32) -> Result<UpcomingView, AppError> {
-    use crate::server::{app_state, auth, bookings, with_status};
+pub async fn load_upcoming(days: u32) -> Result<UpcomingView, ApiError> {
+    use crate::server::{app_state, with_status};
+    use backend::bookings;
     with_status(
         async {
-            bookings::upcoming_view(&app_state()?, &*auth::viewer()?, days, chrono::Utc::now())
-                .await
+            bookings::upcoming_view(
+                &app_state()?,
+                &*context::viewer()?,
+                days,
+                chrono::Utc::now(),
+            )
+            .await
         }
         .await,
     )

@@ -4,16 +4,19 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
-use crate::error::AppError;
-use crate::model::SitesStart;
+use crate::error::ApiError;
+#[cfg(feature = "ssr")]
+use crate::server::context;
+use domain::model::SitesStart;
 
 #[server(input = GetUrl, endpoint = "load_sites")]
-pub async fn load_sites() -> Result<SitesStart, AppError> {
-    use crate::server::{app_state, auth, sites, with_status};
+pub async fn load_sites() -> Result<SitesStart, ApiError> {
+    use crate::server::{app_state, with_status};
+    use backend::sites;
     with_status(
         async {
-            let (state, viewer) = (app_state()?, auth::viewer()?);
-            let flash = auth::take_flash().await?;
+            let (state, viewer) = (app_state()?, context::viewer()?);
+            let flash = context::take_flash().await?;
             sites::sites_view(&state, &viewer, flash, chrono::Utc::now()).await
         }
         .await,
@@ -29,10 +32,11 @@ pub async fn add_site(
     longitude: String,
     timezone: String,
     back: String,
-) -> Result<(), AppError> {
+) -> Result<(), ApiError> {
+    use crate::server::app_state;
     use crate::server::forms::finish_form;
-    use crate::server::sites::{SiteInput, add_site};
-    use crate::server::{app_state, auth};
+    use backend::auth;
+    use backend::sites::{SiteInput, add_site};
     let input = SiteInput {
         name: &name,
         address: &address,
@@ -42,7 +46,7 @@ pub async fn add_site(
     };
     let back = auth::local_path(&back);
     let outcome = async {
-        let (state, viewer) = (app_state()?, auth::viewer()?);
+        let (state, viewer) = (app_state()?, context::viewer()?);
         add_site(&state, &viewer, customer, &input, &back, chrono::Utc::now()).await
     }
     .await;
@@ -50,12 +54,14 @@ pub async fn add_site(
 }
 
 #[server(endpoint = "rename_site")]
-pub async fn rename_site(site: i64, name: String, back: String) -> Result<(), AppError> {
-    use crate::server::forms::{finish_form, kept};
-    use crate::server::{app_state, auth, sites};
+pub async fn rename_site(site: i64, name: String, back: String) -> Result<(), ApiError> {
+    use crate::server::app_state;
+    use crate::server::forms::finish_form;
+    use backend::forms::kept;
+    use backend::{auth, sites};
     let back = auth::local_path(&back);
     let outcome = async {
-        let (state, viewer) = (app_state()?, auth::viewer()?);
+        let (state, viewer) = (app_state()?, context::viewer()?);
         sites::rename_site(&state, &viewer, site, &name, &back).await
     }
     .await;
@@ -64,12 +70,13 @@ pub async fn rename_site(site: i64, name: String, back: String) -> Result<(), Ap
 }
 
 #[server(endpoint = "retire_site")]
-pub async fn retire_site(site: i64, back: String) -> Result<(), AppError> {
+pub async fn retire_site(site: i64, back: String) -> Result<(), ApiError> {
+    use crate::server::app_state;
     use crate::server::forms::finish_form;
-    use crate::server::{app_state, auth, sites};
+    use backend::{auth, sites};
     let back = auth::local_path(&back);
     let outcome = async {
-        let (state, viewer) = (app_state()?, auth::viewer()?);
+        let (state, viewer) = (app_state()?, context::viewer()?);
         sites::retire_site(&state, &viewer, site, &back, chrono::Utc::now()).await
     }
     .await;
@@ -78,12 +85,13 @@ pub async fn retire_site(site: i64, back: String) -> Result<(), AppError> {
 }
 
 #[server(endpoint = "restore_site")]
-pub async fn restore_site(site: i64, back: String) -> Result<(), AppError> {
+pub async fn restore_site(site: i64, back: String) -> Result<(), ApiError> {
+    use crate::server::app_state;
     use crate::server::forms::finish_form;
-    use crate::server::{app_state, auth, sites};
+    use backend::{auth, sites};
     let back = auth::local_path(&back);
     let outcome = async {
-        let (state, viewer) = (app_state()?, auth::viewer()?);
+        let (state, viewer) = (app_state()?, context::viewer()?);
         sites::restore_site(&state, &viewer, site, &back).await
     }
     .await;

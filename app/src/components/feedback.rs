@@ -1,11 +1,11 @@
 use leptos::prelude::*;
 
-use crate::error::AppError;
+use crate::error::{ApiError, AppError};
 
 /// A page-level problem, phrased for the reader.
 #[component]
-pub fn ErrorNotice(error: AppError) -> impl IntoView {
-    let title = match &error {
+pub fn ErrorNotice(error: ApiError) -> impl IntoView {
+    let title = match &error.0 {
         AppError::NotFound(_) => "Not found",
         AppError::Aura(_) => "AURA could not do that",
         AppError::Transport(_) => "Connection problem",

@@ -8,9 +8,9 @@
 use leptos::prelude::*;
 
 use crate::components::feedback::FieldMessage;
-use crate::domain::Field;
 use crate::error::FIELDS_NEED_ATTENTION;
-use crate::model::FormFlash;
+use domain::Field;
+use domain::model::FormFlash;
 
 /// What just happened: a success line, or a problem that belongs to no one field.
 #[component]

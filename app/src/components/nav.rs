@@ -4,7 +4,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 
 use crate::api::accounts::{SignOut, SwitchCustomer};
-use crate::model::{Role, SessionView};
+use domain::model::{Role, SessionView};
 
 #[component]
 pub fn Header() -> impl IntoView {
@@ -110,7 +110,7 @@ fn CustomerSwitcher(session: SessionView) -> impl IntoView {
 #[component]
 fn ThemeSwitch() -> impl IntoView {
     use crate::api::accounts::SetTheme;
-    use crate::model::Theme;
+    use domain::model::Theme;
     let current = use_context::<Theme>().unwrap_or_default();
     let back = this_page();
     view! {

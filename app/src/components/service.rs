@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
-use crate::domain::{LATE_CANCEL_NOTICE_HOURS, ServiceType};
-use crate::model::{CancellationInfo, SyncStatus};
+use domain::model::{CancellationInfo, SyncStatus};
+use domain::{LATE_CANCEL_NOTICE_HOURS, ServiceType};
 
 /// A coloured tag naming the service type (colour is never the only signal: the text is there).
 #[component]

@@ -5,8 +5,8 @@ use leptos_meta::Title;
 use crate::api::accounts::{ChangePassword, StartFeed, StopFeed, load_account};
 use crate::components::feedback::{ErrorNotice, Loading};
 use crate::components::form::{FlashNotice, TextField, field_id};
-use crate::domain::Field;
-use crate::model::{AccountView, FeedView, FormFlash, flash_for};
+use domain::Field;
+use domain::model::{AccountView, FeedView, FormFlash, flash_for};
 
 /// The signed-in person: who they are, what they may do, and changing their password.
 #[component]

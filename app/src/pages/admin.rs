@@ -13,8 +13,8 @@ use crate::api::accounts::{
 use crate::api::sites::AddSite;
 use crate::components::feedback::{ErrorNotice, Loading};
 use crate::components::form::{FlashNotice, SelectField, TextField, ZoneList, field_id};
-use crate::domain::Field;
-use crate::model::{
+use domain::Field;
+use domain::model::{
     AdminCustomerView, AdminCustomersView, AdminUsersView, CustomerOption, FormFlash, Role,
     UserListItem, flash_for,
 };

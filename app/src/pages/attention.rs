@@ -8,7 +8,7 @@ use leptos_meta::Title;
 use crate::api::bookings::load_attention;
 use crate::components::feedback::{ErrorNotice, Loading};
 use crate::components::service::{ServiceBadge, StatusBadge};
-use crate::model::{AttentionItem, AttentionView, SyncStatus};
+use domain::model::{AttentionItem, AttentionView, SyncStatus};
 
 #[component]
 pub fn AttentionPage() -> impl IntoView {

@@ -9,17 +9,17 @@ use crate::api::bookings::{BookService, load_booking_form};
 use crate::components::feedback::{ErrorNotice, FieldMessage, Loading};
 use crate::components::form::{SelectField, TextAreaField, TextField};
 use crate::components::service::WindowItem;
-use crate::domain::{
+use crate::error::FIELDS_NEED_ATTENTION;
+use crate::use_hydrated;
+use domain::model::{
+    BookingFormData, BookingStart, CustomerOption, Overlap, SchedulePreview, SiteView, SyncStatus,
+};
+use domain::{
     ArmedPreference, BookingDraft, ContactDraft, Field, FieldErrors, LEAD_TIME_MINUTES,
     MAX_ADDRESS_CHARS, MAX_CONTACT_NAME_CHARS, MAX_CONTACTS, MAX_INSTRUCTIONS_CHARS,
     MAX_MOBILE_CHARS, MAX_NAME_CHARS, RepeatKind, ServiceType, WEEKDAYS, iso_date, validate_draft,
     weekday_code, weekday_from_code, weekday_short_name,
 };
-use crate::error::FIELDS_NEED_ATTENTION;
-use crate::model::{
-    BookingFormData, BookingStart, CustomerOption, Overlap, SchedulePreview, SiteView, SyncStatus,
-};
-use crate::use_hydrated;
 
 const NEW_SITE: &str = "new";
 #[cfg(feature = "hydrate")]
@@ -725,7 +725,7 @@ fn PreviewPanel(
                 }
                 Some(p) => {
                     let more = p.total.saturating_sub(p.occurrences.len());
-                    let total = if p.total >= crate::model::PREVIEW_COUNT_CAP {
+                    let total = if p.total >= domain::model::PREVIEW_COUNT_CAP {
                         format!("{}+ windows in all", p.total)
                     } else {
                         format!("{} window{} in all", p.total, if p.total == 1 { "" } else { "s" })

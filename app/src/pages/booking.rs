@@ -7,8 +7,8 @@ use crate::api::bookings::{CancelBooking, ResolveBooking, SendBookingAgain, load
 use crate::components::feedback::{ErrorNotice, Loading};
 use crate::components::form::{FlashNotice, TextAreaField, TextField, field_id};
 use crate::components::service::{CancellationFacts, ServiceBadge, StatusBadge, WindowItem};
-use crate::domain::{Field, MAX_CANCEL_REASON_CHARS};
-use crate::model::{BookingDetail, FormFlash, PairView, SyncStatus, flash_for};
+use domain::model::{BookingDetail, FormFlash, PairView, SyncStatus, flash_for};
+use domain::{Field, MAX_CANCEL_REASON_CHARS};
 
 #[component]
 pub fn BookingPage() -> impl IntoView {

@@ -9,7 +9,7 @@ use leptos_meta::Title;
 use crate::api::accounts::SetTimesIn;
 use crate::api::bookings::load_calendar;
 use crate::components::feedback::{ErrorNotice, Loading};
-use crate::model::{
+use domain::model::{
     AgendaDay, CalendarBody, CalendarLink, CalendarView, Filter, MonthDay, OccurrenceView,
     SyncStatus, TimesIn, WeekDay, WeekItem,
 };

@@ -11,11 +11,11 @@ pub mod sign_in;
 pub mod sites;
 pub mod upcoming;
 
-use crate::error::AppError;
+use crate::error::{ApiError, AppError};
 
 /// The page's `:id` is not a number at all: the same 404 as a number that names nothing.
-pub(crate) fn not_a_number(what: &str) -> AppError {
+pub(crate) fn not_a_number(what: &str) -> ApiError {
     #[cfg(feature = "ssr")]
     crate::server::error::set_status(axum::http::StatusCode::NOT_FOUND);
-    AppError::NotFound(format!("That is not a {what} number."))
+    ApiError(AppError::NotFound(format!("That is not a {what} number.")))
 }

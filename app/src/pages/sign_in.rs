@@ -6,8 +6,8 @@ use leptos_router::hooks::use_query_map;
 use crate::api::accounts::{SignIn, load_sign_in};
 use crate::components::feedback::{ErrorNotice, Loading};
 use crate::components::form::{FlashNotice, TextField, field_id};
-use crate::domain::Field;
-use crate::model::flash_for;
+use domain::Field;
+use domain::model::flash_for;
 
 #[component]
 pub fn SignInPage() -> impl IntoView {

@@ -8,10 +8,10 @@ use leptos_meta::Title;
 use crate::api::sites::{AddSite, RenameSite, RestoreSite, RetireSite, load_sites};
 use crate::components::feedback::{ErrorNotice, Loading};
 use crate::components::form::{TextField, ZoneList, field_id};
-use crate::domain::{Field, MAX_SITE_NAME_CHARS};
-use crate::model::{FormFlash, SiteItem, SitesStart, SitesView, flash_for};
 use crate::pages::admin::page_flash;
 use crate::pages::book::ChooseCustomer;
+use domain::model::{FormFlash, SiteItem, SitesStart, SitesView, flash_for};
+use domain::{Field, MAX_SITE_NAME_CHARS};
 
 const BACK: &str = "/sites";
 

@@ -6,7 +6,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::bookings::load_upcoming;
 use crate::components::feedback::{ErrorNotice, Loading};
 use crate::components::service::{CancellationFacts, ServiceBadge, StatusBadge};
-use crate::model::{CancellationView, OccurrenceView, UpcomingView};
+use domain::model::{CancellationView, OccurrenceView, UpcomingView};
 
 const RANGES: [u32; 2] = [7, 30];
 

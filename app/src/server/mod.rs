@@ -1,23 +1,12 @@
-//! Server-only code: state, storage, accounts and access, the AURA client and the booking flow.
+//! What the server side of the app needs from Leptos's request context: the shared state, the
+//! session and the signed-in person (`context`), an error's HTTP status (`error`), ending a plain
+//! form in a redirect (`forms`) and the browser's kept choices (`prefs`). Everything else is in the
+//! `backend` crate.
 
-pub mod accounts;
-pub mod aura;
-pub mod auth;
-pub mod blocking;
-pub mod bookings;
-pub mod db;
+pub mod context;
 pub mod error;
-pub mod export;
-pub mod feed;
 pub mod forms;
-pub mod outbox;
 pub mod prefs;
-pub mod present;
-pub mod secret;
-pub mod sites;
-pub mod state;
-pub mod throttle;
-pub mod zone;
 
-pub use error::{ServerError, with_status};
-pub use state::{AppState, app_state};
+pub use context::app_state;
+pub use error::with_status;

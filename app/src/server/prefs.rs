@@ -5,9 +5,9 @@
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue};
 
-use crate::model::{Theme, TimesIn};
-use crate::server::bookings::ViewerZones;
-use crate::server::zone::Zone;
+use backend::bookings::ViewerZones;
+use backend::zone::Zone;
+use domain::model::{Theme, TimesIn};
 
 pub const THEME_COOKIE: &str = "aura_theme";
 pub const TIMES_COOKIE: &str = "aura_times";
@@ -72,7 +72,7 @@ pub fn keep_times_in(times_in: TimesIn) {
 
 /// Sets a cookie for a year, or clears it; `Secure` where the session cookie is.
 fn keep(name: &str, value: Option<&str>) {
-    let secure = super::state::app_state().is_ok_and(|s| s.security.secure_cookies);
+    let secure = super::app_state().is_ok_and(|s| s.security.secure_cookies);
     let secure = if secure { "; Secure" } else { "" };
     let value = match value {
         None => format!("{name}=; Path=/; Max-Age=0; SameSite=Lax{secure}"),

@@ -3,7 +3,7 @@
 //! and an administrator. Refusals are checked where they matter: in the database and at AURA
 //! (the sandbox's `_control/requests`), not only in the HTTP status.
 
-use app::{on_db, sql};
+use backend::{on_db, sql};
 use std::collections::HashMap;
 
 use crate::common::{
@@ -20,15 +20,15 @@ use app::api::bookings::{
     LoadUpcoming, PreviewSchedule, ResolveBooking, SendBookingAgain,
 };
 use app::api::sites::{AddSite, LoadSites, RenameSite, RestoreSite, RetireSite};
-use app::domain::Field;
-use app::error::AppError;
-use app::model::{
+use backend::accounts::SIGN_IN_REFUSED;
+use backend::aura::wire::ServiceCatalog;
+use backend::db::{self, CustomerScope};
+use domain::Field;
+use domain::error::AppError;
+use domain::model::{
     AttentionView, BookingDetail, BookingResult, BookingStart, CalendarView, SchedulePreview,
     SyncStatus, UpcomingView,
 };
-use app::server::accounts::SIGN_IN_REFUSED;
-use app::server::aura::wire::ServiceCatalog;
-use app::server::db::{self, CustomerScope};
 use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -396,8 +396,8 @@ async fn cancelling_needs_reach_and_a_refusal_changes_nothing() {
     .await
     .expect("detail");
     for kind in [
-        app::model::EventKind::CancelRequested,
-        app::model::EventKind::Cancelled,
+        domain::model::EventKind::CancelRequested,
+        domain::model::EventKind::Cancelled,
     ] {
         let event = detail
             .events
@@ -649,7 +649,7 @@ async fn admin_state(w: &World) -> String {
     type UserState = (
         i64,
         String,
-        app::model::Role,
+        domain::model::Role,
         Option<i64>,
         i64,
         Option<chrono::DateTime<chrono::Utc>>,
@@ -1268,7 +1268,7 @@ async fn typed_text_is_inert_on_every_page() {
 async fn behind_https_the_cookie_is_secure_and_only_the_public_origin_may_post() {
     let w = world().await;
     let mut state = w.dash.state.clone();
-    state.security = std::sync::Arc::new(app::server::state::SecurityConfig {
+    state.security = std::sync::Arc::new(backend::state::SecurityConfig {
         public_origin: Some(
             url::Url::parse("https://dash.example.com")
                 .expect("url")
@@ -1279,7 +1279,10 @@ async fn behind_https_the_cookie_is_secure_and_only_the_public_origin_may_post()
         allowed_hosts: Vec::new(),
         ..Default::default()
     });
-    let addr = crate::common::serve(server::web::router(state, None).expect("router")).await;
+    let addr = crate::common::serve(
+        server::web::router(state, crate::common::site_options(), None).expect("router"),
+    )
+    .await;
     // Only the public host is answered to: not the address the proxy reaches, not another name.
     for host in [addr.to_string(), "evil.example".into()] {
         let r = reqwest::Client::new()
@@ -1394,7 +1397,7 @@ async fn signing_in_over_someone_elses_session_carries_nothing_over() {
         .await
         .expect("sign in");
     assert!(r.status().is_success());
-    let view: app::model::SignInView = decode(
+    let view: domain::model::SignInView = decode(
         shared
             .get(w.url(app::api::accounts::LoadSignIn::PATH))
             .send()
@@ -1784,11 +1787,11 @@ async fn sites_are_kept_by_whoever_reaches_their_customer() {
         "{e:?}"
     );
     // The sites page lists it as retired; B's person does not see it at all.
-    match decode::<app::model::SitesStart>(w.get(Who::CustomerA, LoadSites::PATH).await)
+    match decode::<domain::model::SitesStart>(w.get(Who::CustomerA, LoadSites::PATH).await)
         .await
         .expect("sites")
     {
-        app::model::SitesStart::Ready(view) => {
+        domain::model::SitesStart::Ready(view) => {
             let item = view
                 .sites
                 .iter()
@@ -1804,11 +1807,11 @@ async fn sites_are_kept_by_whoever_reaches_their_customer() {
         }
         other => panic!("{other:?}"),
     }
-    match decode::<app::model::SitesStart>(w.get(Who::CustomerB, LoadSites::PATH).await)
+    match decode::<domain::model::SitesStart>(w.get(Who::CustomerB, LoadSites::PATH).await)
         .await
         .expect("sites")
     {
-        app::model::SitesStart::Ready(view) => {
+        domain::model::SitesStart::Ready(view) => {
             assert!(
                 view.sites
                     .iter()
@@ -1873,7 +1876,7 @@ async fn a_calendar_feed_has_the_scope_of_its_person() {
             continue;
         }
         assert!(r.status().is_success(), "{who:?}: {}", r.status());
-        let view: app::model::AccountView = decode(w.get(who, LoadAccount::PATH).await)
+        let view: domain::model::AccountView = decode(w.get(who, LoadAccount::PATH).await)
             .await
             .expect("account");
         let path = view.flash.and_then(|f| f.reveal).expect("address shown");

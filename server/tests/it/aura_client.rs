@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use crate::common::{client_for, start_sandbox};
-use app::domain::{Contact, Location, Repeat, Schedule};
-use app::server::aura::wire::{BodyParts, CreateScheduledRequest, create_body};
-use app::server::aura::{AuraError, CancelOutcome, NotDelivered};
+use backend::aura::wire::{BodyParts, CreateScheduledRequest, create_body};
+use backend::aura::{AuraError, CancelOutcome, NotDelivered};
+use domain::{Contact, Location, Repeat, Schedule};
 use serde_json::json;
 use server::sandbox::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxConfig};
 
@@ -38,7 +38,7 @@ fn request_at(name: &str, at: crate::common::LocalMoment) -> CreateScheduledRequ
             name,
             special_instructions: Some("Ring twice"),
             number_of_guards: 1,
-            armed_preference: app::domain::ArmedPreference::NoPreference,
+            armed_preference: domain::ArmedPreference::NoPreference,
             contacts: &contacts,
             location: &location,
             schedule: &schedule,
@@ -251,11 +251,11 @@ async fn failures_are_typed_and_never_show_the_secret() {
 }
 
 /// A client that gives up waiting for an answer after `millis`.
-fn impatient(sb: &crate::common::RunningSandbox, millis: u64) -> app::server::aura::AuraClient {
-    app::server::aura::AuraClient::new(app::server::aura::AuraConfig {
+fn impatient(sb: &crate::common::RunningSandbox, millis: u64) -> backend::aura::AuraClient {
+    backend::aura::AuraClient::new(backend::aura::AuraConfig {
         base_url: sb.base_url(),
         client_id: DEFAULT_CLIENT_ID.into(),
-        client_secret: app::server::aura::secret::Secret::new(DEFAULT_CLIENT_SECRET),
+        client_secret: backend::aura::secret::Secret::new(DEFAULT_CLIENT_SECRET),
         timeout: Duration::from_millis(millis),
     })
     .expect("client")
@@ -340,7 +340,7 @@ async fn revoked_tokens_are_renewed_once() {
 #[tokio::test]
 async fn the_reference_page_shape_confirms_and_cancels() {
     let sb = start_sandbox(SandboxConfig {
-        answer_shape: app::server::aura::wire::AnswerShape::Reference,
+        answer_shape: backend::aura::wire::AnswerShape::Reference,
         ..SandboxConfig::default()
     })
     .await;

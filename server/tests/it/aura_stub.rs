@@ -9,11 +9,11 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use app::server::aura::wire::CreateScheduledRequest;
-use app::server::aura::{AuraError, CancelOutcome, NotDelivered};
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use backend::aura::wire::CreateScheduledRequest;
+use backend::aura::{AuraError, CancelOutcome, NotDelivered};
 use serde_json::{Value, json};
 
 use crate::common::client_for;
@@ -156,7 +156,7 @@ fn body() -> CreateScheduledRequest {
     serde_json::from_value(documented_body()).expect("the documented body reads as ours")
 }
 
-async fn create_with(calls: Vec<Answer>) -> (Result<app::server::aura::Created, AuraError>, Stub) {
+async fn create_with(calls: Vec<Answer>) -> (Result<backend::aura::Created, AuraError>, Stub) {
     let (base, stub) = start(Vec::new(), calls).await;
     let client = client_for(&base, "stub-client", "stub-secret");
     (client.create("guarding", &body()).await, stub)

@@ -2,7 +2,7 @@
 //! bookings are warned about (and can still be made), and a lock is booked with its unlock the
 //! next morning as two linked AURA requests that can be cancelled together.
 
-use app::{on_db, sql};
+use backend::{on_db, sql};
 use chrono::{Datelike, NaiveDate};
 use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
@@ -13,10 +13,10 @@ use crate::common::{
     start_sandbox,
 };
 use app::api::bookings::{LoadBooking, LoadBookingForm, PreviewSchedule};
-use app::domain::{BookingDraft, Field, PairRole, RepeatKind, ServiceType};
-use app::model::{BookingDetail, BookingStart, SchedulePreview, SyncStatus};
-use app::server::aura::wire::{RequestStatus, ServiceCatalog};
-use app::server::db::{self, CustomerScope};
+use backend::aura::wire::{RequestStatus, ServiceCatalog};
+use backend::db::{self, CustomerScope};
+use domain::model::{BookingDetail, BookingStart, SchedulePreview, SyncStatus};
+use domain::{BookingDraft, Field, PairRole, RepeatKind, ServiceType};
 use server::sandbox::SandboxConfig;
 
 #[tokio::test]
@@ -26,13 +26,13 @@ async fn book_again_fills_in_every_field_of_the_earlier_booking() {
     let site = london_site(&dash).await;
     let original = BookingDraft {
         service_type: Some(ServiceType::Guarding),
-        armed_preference: app::domain::ArmedPreference::Armed,
+        armed_preference: domain::ArmedPreference::Armed,
         contacts: vec![
-            app::domain::ContactDraft {
+            domain::ContactDraft {
                 name: "Priya".into(),
                 mobile: "+44 7700 900123".into(),
             },
-            app::domain::ContactDraft {
+            domain::ContactDraft {
                 name: "Sam".into(),
                 mobile: "+44 7700 900456".into(),
             },
@@ -65,7 +65,7 @@ async fn book_again_fills_in_every_field_of_the_earlier_booking() {
     assert_eq!(filled.name, "Front gate guard");
     assert_eq!(filled.special_instructions, original.special_instructions);
     assert_eq!(filled.number_of_guards, "2");
-    assert_eq!(filled.armed_preference, app::domain::ArmedPreference::Armed);
+    assert_eq!(filled.armed_preference, domain::ArmedPreference::Armed);
     assert_eq!(
         filled
             .contacts
@@ -237,7 +237,7 @@ async fn a_lock_is_booked_with_its_unlock_and_cancelled_together() {
         .weekday();
     assert_eq!(
         unlock.schedule.repeat,
-        app::domain::Repeat::Weekly(vec![lock_day.succ()])
+        domain::Repeat::Weekly(vec![lock_day.succ()])
     );
     // Two AURA requests.
     let control = sb.control().await;

@@ -6,11 +6,11 @@ use crate::common::{
     start_dashboard, start_sandbox,
 };
 use app::api::bookings::LoadCalendar;
-use app::domain::{BookingDraft, RepeatKind, ServiceType};
-use app::error::AppError;
-use app::model::{CalendarBody, CalendarMode, CalendarView, StatusGroup};
-use app::server::aura::wire::ServiceCatalog;
+use backend::aura::wire::ServiceCatalog;
 use chrono::{TimeZone, Timelike};
+use domain::error::AppError;
+use domain::model::{CalendarBody, CalendarMode, CalendarView, StatusGroup};
+use domain::{BookingDraft, RepeatKind, ServiceType};
 use leptos::server_fn::ServerFn;
 use server::sandbox::SandboxConfig;
 
@@ -380,7 +380,7 @@ async fn times_can_be_shown_in_the_viewers_own_zone() {
         .expect("choose");
     assert!(chosen.status().is_success() || chosen.status().is_redirection());
     let mine = get(format!("view=agenda&date={day}")).await;
-    assert_eq!(mine.times_in, app::model::TimesIn::Mine);
+    assert_eq!(mine.times_in, domain::model::TimesIn::Mine);
     let CalendarBody::Agenda { days, .. } = &mine.body else {
         panic!("an agenda")
     };
@@ -396,7 +396,7 @@ async fn times_can_be_shown_in_the_viewers_own_zone() {
         "{:?}",
         w.site_time
     );
-    let detail: app::model::BookingDetail = decode(
+    let detail: domain::model::BookingDetail = decode(
         client
             .get(format!(
                 "{}?id={}",

@@ -4,9 +4,9 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 use crate::common::tempdir::TempDir;
-use app::model::Role;
-use app::server::auth;
-use app::server::db;
+use backend::auth;
+use backend::db;
+use domain::model::Role;
 
 fn server(dir: &TempDir, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_server"))

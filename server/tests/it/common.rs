@@ -1,27 +1,34 @@
 //! Shared test support: real sockets on ephemeral ports, the sandbox, and a whole dashboard.
 
-use app::server::db::Db;
+use backend::db::Db;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::domain::{ArmedPreference, BookingDraft, ContactDraft, RepeatKind, ServiceType};
-use app::error::AppError;
-use app::model::{BookingFormData, BookingStart, Role};
-use app::server::AppState;
-use app::server::aura::secret::Secret;
-use app::server::aura::wire::ServiceCatalog;
-use app::server::aura::{AuraClient, AuraConfig};
-use app::server::db::{self, CustomerRow};
-use app::server::outbox::{Outbox, SendPolicy};
-use app::server::state::SecurityConfig;
-use app::server::throttle::SignInLimiter;
 use axum::Router;
+use backend::AppState;
+use backend::aura::secret::Secret;
+use backend::aura::wire::ServiceCatalog;
+use backend::aura::{AuraClient, AuraConfig};
+use backend::db::{self, CustomerRow};
+use backend::outbox::{Outbox, SendPolicy};
+use backend::state::SecurityConfig;
+use backend::throttle::SignInLimiter;
 use chrono::Datelike;
+use domain::error::AppError;
+use domain::model::{BookingFormData, BookingStart, Role};
+use domain::{ArmedPreference, BookingDraft, ContactDraft, RepeatKind, ServiceType};
 use leptos::config::LeptosOptions;
 use serde::de::DeserializeOwned;
 use server::sandbox::{ControlSnapshot, Sandbox, SandboxConfig};
 use server::web;
+
+/// Leptos's options for a dashboard under test (no built browser files are served).
+pub fn site_options() -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("aura-dashboard")
+        .build()
+}
 
 /// The booking form, if the page offers one (a customer is chosen).
 pub fn ready(start: BookingStart) -> Option<BookingFormData> {
@@ -181,7 +188,7 @@ impl Dashboard {
 async fn test_password_hash() -> String {
     static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
     HASH.get_or_init(|| async {
-        app::server::auth::hash_password(PASSWORD.into())
+        backend::auth::hash_password(PASSWORD.into())
             .await
             .expect("hash")
     })
@@ -309,9 +316,6 @@ pub async fn start_dashboard_secured(
     })
     .expect("client");
     let state = AppState {
-        leptos_options: LeptosOptions::builder()
-            .output_name("aura-dashboard")
-            .build(),
         db: pool,
         aura: Arc::new(aura),
         services: Arc::new(services),
@@ -323,7 +327,7 @@ pub async fn start_dashboard_secured(
             Duration::from_secs(1),
         ))),
     };
-    let addr = serve(web::router(state.clone(), None).expect("router")).await;
+    let addr = serve(web::router(state.clone(), site_options(), None).expect("router")).await;
     let mut dash = Dashboard {
         addr,
         state,
@@ -399,7 +403,7 @@ pub fn local_at_most(zone: &str, minutes: i64) -> LocalMoment {
 }
 
 fn moment(tz: &chrono_tz::Tz, at: chrono::DateTime<chrono_tz::Tz>) -> LocalMoment {
-    let (midnight, _) = app::domain::local_date_span(tz, at.date_naive(), at.date_naive());
+    let (midnight, _) = domain::local_date_span(tz, at.date_naive(), at.date_naive());
     LocalMoment {
         date: at.format("%Y-%m-%d").to_string(),
         time: at.format("%H:%M").to_string(),
@@ -459,7 +463,7 @@ pub async fn book_as(
     client: &reqwest::Client,
     dash_url: &str,
     draft: &BookingDraft,
-) -> Result<app::model::BookingResult, AppError> {
+) -> Result<domain::model::BookingResult, AppError> {
     use leptos::server_fn::ServerFn;
     decode(
         client
@@ -505,8 +509,8 @@ pub async fn cancel_as(
 }
 
 /// Every window a calendar answer draws (a month day's shown ones, a week's items, an agenda's).
-pub fn drawn_windows(view: &app::model::CalendarView) -> Vec<&app::model::OccurrenceView> {
-    use app::model::CalendarBody;
+pub fn drawn_windows(view: &domain::model::CalendarView) -> Vec<&domain::model::OccurrenceView> {
+    use domain::model::CalendarBody;
     match &view.body {
         CalendarBody::Month(weeks) => weeks.iter().flatten().flat_map(|d| &d.shown).collect(),
         CalendarBody::Week(days) => days

@@ -7,14 +7,14 @@ use crate::common::{
 use app::api::bookings::{
     BookService, CancelBooking, LoadBooking, LoadCalendar, LoadUpcoming, PreviewSchedule,
 };
-use app::domain::{BookingDraft, Field, RepeatKind, ServiceType, Violation};
-use app::error::AppError;
-use app::model::{
+use backend::aura::wire::ServiceCatalog;
+use backend::db::{self, CustomerScope};
+use domain::error::AppError;
+use domain::model::{
     BookingDetail, BookingResult, CalendarBody, CalendarView, EventKind, SchedulePreview,
     SyncStatus, UpcomingView,
 };
-use app::server::aura::wire::ServiceCatalog;
-use app::server::db::{self, CustomerScope};
+use domain::{BookingDraft, Field, RepeatKind, ServiceType, Violation};
 use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -22,7 +22,7 @@ use server::sandbox::SandboxConfig;
 
 /// A refusal left nothing behind: no booking row of any status, no call to AURA.
 async fn nothing_saved_or_sent(sb: &RunningSandbox, dash: &Dashboard) {
-    let rows: i64 = app::on_db!(&dash.state.db, |conn, d| sqlx::query_scalar(app::sql!(
+    let rows: i64 = backend::on_db!(&dash.state.db, |conn, d| sqlx::query_scalar(backend::sql!(
         d,
         "SELECT COUNT(*) FROM bookings"
     ))
@@ -193,7 +193,7 @@ async fn a_site_of_another_customer_cannot_be_used() {
         &db::NewSite {
             customer_id: other.id,
             name: "Theirs",
-            location: &app::domain::Location {
+            location: &domain::Location {
                 address: Some("2 Road".into()),
                 coordinates: None,
             },
@@ -396,7 +396,7 @@ async fn a_cancel_aura_cannot_take_yet_is_finished_by_the_worker() {
     assert_eq!(asked.reason, "Try");
     assert_eq!(
         sb.control().await.requests[0].status,
-        app::server::aura::wire::RequestStatus::Scheduled
+        backend::aura::wire::RequestStatus::Scheduled
     );
     crate::reliability::settle(&dash).await;
     assert_eq!(
@@ -405,7 +405,7 @@ async fn a_cancel_aura_cannot_take_yet_is_finished_by_the_worker() {
     );
     assert_eq!(
         sb.control().await.requests[0].status,
-        app::server::aura::wire::RequestStatus::Cancelled
+        backend::aura::wire::RequestStatus::Cancelled
     );
 }
 

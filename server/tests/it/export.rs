@@ -8,8 +8,8 @@ use crate::common::{
     book_as, cancel_as, decode, draft, london_site, start_dashboard, start_sandbox,
 };
 use app::api::bookings::LoadUpcoming;
-use app::model::UpcomingView;
-use app::server::aura::wire::ServiceCatalog;
+use backend::aura::wire::ServiceCatalog;
+use domain::model::UpcomingView;
 use server::sandbox::SandboxConfig;
 
 /// Reads RFC 4180 text into rows of fields (an independent reader: quotes, doubled quotes, line

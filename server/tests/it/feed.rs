@@ -2,7 +2,7 @@
 //! stops), turned off; parsed with the `icalendar` crate's own parser: events, zones, daylight
 //! saving and cancellations; and the same scope as the pages.
 
-use app::{on_db, sql};
+use backend::{on_db, sql};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Offset, TimeZone, Utc};
 use icalendar::{CalendarDateTime, Component, DatePerhapsTime, EventStatus};
 use leptos::server_fn::ServerFn;
@@ -12,9 +12,9 @@ use crate::common::{
     Dashboard, book_as, cancel_as, decode, draft, london_site, start_dashboard, start_sandbox,
 };
 use app::api::accounts::{LoadAccount, StartFeed, StopFeed};
-use app::domain::{BookingDraft, RepeatKind};
-use app::model::AccountView;
-use app::server::aura::wire::ServiceCatalog;
+use backend::aura::wire::ServiceCatalog;
+use domain::model::AccountView;
+use domain::{BookingDraft, RepeatKind};
 use server::sandbox::SandboxConfig;
 
 /// The account page's data, as `client` sees it.
@@ -107,7 +107,7 @@ async fn a_feed_is_shown_once_replaced_and_turned_off_and_holds_the_viewers_book
     .await
     .expect("cancelled");
     let b = dash.signed_in(&dash.people.customer_b).await;
-    let b_site = app::server::db::sites_for_customer(&dash.state.db, dash.b.id)
+    let b_site = backend::db::sites_for_customer(&dash.state.db, dash.b.id)
         .await
         .expect("sites")[0]
         .id;
@@ -254,7 +254,7 @@ async fn a_feed_is_shown_once_replaced_and_turned_off_and_holds_the_viewers_book
     // A password reset ends every session of the person, and the feed with them.
     let path = issue_feed(&dash, &dash.http).await;
     assert_eq!(read_feed(&dash, &path).await.0, StatusCode::OK);
-    let a_user = app::server::db::user_by_email(&dash.state.db, &dash.people.customer_a)
+    let a_user = backend::db::user_by_email(&dash.state.db, &dash.people.customer_a)
         .await
         .expect("read")
         .expect("A's user");
@@ -337,21 +337,15 @@ async fn windows_across_a_clock_change_keep_their_local_time() {
         .await
         .expect("booked");
     // Read as of a week before the change (the feed reaches 90 days ahead of its reader's now).
-    let bookings = app::server::db::active_bookings(
+    let bookings = backend::db::active_bookings(
         &dash.state.db,
-        &app::server::db::CustomerScope::Only(vec![dash.a.id]),
+        &backend::db::CustomerScope::Only(vec![dash.a.id]),
     )
     .await
     .expect("read");
     let now = change - Duration::days(7);
-    let text = app::server::feed::calendar_text(
-        &bookings,
-        "Test",
-        None,
-        now,
-        now + Duration::days(90),
-        now,
-    );
+    let text =
+        backend::feed::calendar_text(&bookings, "Test", None, now, now + Duration::days(90), now);
     let calendar = parse(&text);
     let events: Vec<&icalendar::Event> = calendar
         .events()
@@ -446,7 +440,7 @@ async fn a_feed_too_large_keeps_the_soonest_windows_and_says_so() {
     let sb = start_sandbox(SandboxConfig::default()).await;
     let dash = start_dashboard(&sb.base_url(), ServiceCatalog::default()).await;
     let site = london_site(&dash).await;
-    let max = app::server::feed::MAX_FEED_EVENTS;
+    let max = backend::feed::MAX_FEED_EVENTS;
     // Daily for 90 days: enough bookings for more windows than a feed holds.
     let bookings = max / 90 + 2;
     // Each booking's first date and start time, as booked.
@@ -471,15 +465,15 @@ async fn a_feed_too_large_keeps_the_soonest_windows_and_says_so() {
             .await
             .expect("booked");
     }
-    let all = app::server::db::active_bookings(
+    let all = backend::db::active_bookings(
         &dash.state.db,
-        &app::server::db::CustomerScope::Only(vec![dash.a.id]),
+        &backend::db::CustomerScope::Only(vec![dash.a.id]),
     )
     .await
     .expect("read");
     let now = Utc::now();
     let to = now + Duration::days(90);
-    let text = app::server::feed::calendar_text(&all, "Test", None, now, to, now);
+    let text = backend::feed::calendar_text(&all, "Test", None, now, to, now);
     let calendar = parse(&text);
     let starts: Vec<chrono::NaiveDateTime> = calendar.events().map(|e| start_of(e).0).collect();
     assert_eq!(starts.len(), max);
@@ -586,7 +580,7 @@ async fn strict_parsers_find_exactly_the_events_booked_whatever_the_text() {
         "Ring first\nEND:VEVENT\nBEGIN:VEVENT\nUID:second@evil\n\nthen wait\ttab"
     );
     // Every control character (PostgreSQL text holds no NUL), straight into the database.
-    let postgres = matches!(dash.state.db, app::server::db::Db::Postgres(_));
+    let postgres = matches!(dash.state.db, backend::db::Db::Postgres(_));
     let every: String = (0u32..0x20)
         .chain([0x7f])
         .chain(0x80..0xa0)

@@ -3,14 +3,14 @@
 //! control-character input. Each must be answered (no panic, no dropped connection) with a 4xx,
 //! never a 5xx; and one person's expensive requests must not hold up anybody else's page.
 
-use app::{on_db, sql};
+use backend::{on_db, sql};
 use std::time::{Duration, Instant};
 
 use crate::common::{RunningSandbox, book_as, decode, draft, start_dashboard, start_sandbox};
 use app::api::bookings::{BookService, LoadCalendar};
-use app::model::CalendarView;
-use app::server::aura::wire::ServiceCatalog;
-use app::server::db::{StoredDate, StoredInstant};
+use backend::aura::wire::ServiceCatalog;
+use backend::db::{StoredDate, StoredInstant};
+use domain::model::CalendarView;
 use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -372,7 +372,7 @@ async fn dashboard_booking_at_most(
     sb: &RunningSandbox,
     per_minute: u32,
 ) -> crate::common::Dashboard {
-    let security = app::server::state::SecurityConfig {
+    let security = backend::state::SecurityConfig {
         bookings_per_minute: per_minute,
         ..Default::default()
     };
@@ -876,7 +876,7 @@ async fn pages(s: &mut Suite) {
 #[tokio::test]
 async fn hostile_input_gets_a_clean_refusal_everywhere() {
     let mut s = suite().await;
-    let site = app::server::db::sites_for_customer(&s.dash.state.db, s.dash.a.id)
+    let site = backend::db::sites_for_customer(&s.dash.state.db, s.dash.a.id)
         .await
         .expect("sites")[0]
         .id;
@@ -923,7 +923,7 @@ async fn hostile_input_gets_a_clean_refusal_everywhere() {
             .chain(config.contacts.iter().map(|c| c.name.as_str()));
         for text in texts {
             assert!(
-                !app::domain::has_hidden_characters(text, true),
+                !domain::has_hidden_characters(text, true),
                 "AURA got {text:?}"
             );
         }
@@ -952,13 +952,13 @@ async fn hostile_input_gets_a_clean_refusal_everywhere() {
 async fn far_future_calendar_requests_do_not_delay_a_sign_in_page() {
     let sb = start_sandbox(SandboxConfig::default()).await;
     let dash = start_dashboard(&sb.base_url(), ServiceCatalog::default()).await;
-    let site = app::server::db::sites_for_customer(&dash.state.db, dash.a.id)
+    let site = backend::db::sites_for_customer(&dash.state.db, dash.a.id)
         .await
         .expect("sites")[0]
         .id;
     for n in 0..5 {
         let mut d = draft(&format!("far-{n}"), "Far", site, 600 + n);
-        d.repeat = app::domain::RepeatKind::Daily;
+        d.repeat = domain::RepeatKind::Daily;
         let booked = book_as(&dash.http, &dash.url(""), &d)
             .await
             .expect("booked");
@@ -979,7 +979,7 @@ async fn far_future_calendar_requests_do_not_delay_a_sign_in_page() {
     }
     // Both expansion slots busy (held here, so nothing depends on how fast the machine is): the
     // far months' requests queue for them ...
-    let held = app::server::blocking::EXPANSION.take_all(2).await;
+    let held = backend::blocking::EXPANSION.take_all(2).await;
     let calendar = |month: &'static str| {
         let (client, url) = (dash.http.clone(), dash.url(LoadCalendar::PATH));
         tokio::spawn(async move {
@@ -1300,28 +1300,28 @@ async fn other_hosts_and_origins_are_refused() {
 async fn oversized_fields_are_refused_at_their_field() {
     let sb = start_sandbox(SandboxConfig::default()).await;
     let dash = start_dashboard(&sb.base_url(), ServiceCatalog::default()).await;
-    let site = app::server::db::sites_for_customer(&dash.state.db, dash.a.id)
+    let site = backend::db::sites_for_customer(&dash.state.db, dash.a.id)
         .await
         .expect("sites")[0]
         .id;
     let huge = "N".repeat(6_000);
     let mut oversized = draft("huge-contact", "Huge", site, 600);
     oversized.contacts[0].name = huge.clone();
-    oversized.contacts.push(app::domain::ContactDraft {
+    oversized.contacts.push(domain::ContactDraft {
         name: "Sam".into(),
         mobile: format!("+44 7700{}900123", " ".repeat(40)),
     });
     let err = book_as(&dash.http, &dash.url(""), &oversized)
         .await
         .expect_err("refused");
-    let app::error::AppError::Invalid(errors) = err else {
+    let domain::error::AppError::Invalid(errors) = err else {
         panic!("not a field error: {err:?}")
     };
     assert_eq!(
-        errors.get(app::domain::Field::ContactName(0)),
+        errors.get(domain::Field::ContactName(0)),
         Some("Keep the contact's name to 100 characters or fewer.")
     );
-    assert!(errors.get(app::domain::Field::ContactMobile(1)).is_some());
+    assert!(errors.get(domain::Field::ContactMobile(1)).is_some());
     let mut zone = draft("huge-zone", "Huge zone", site, 600);
     zone.site_id = None;
     zone.address = "1 High St".into();
@@ -1329,12 +1329,10 @@ async fn oversized_fields_are_refused_at_their_field() {
     let err = book_as(&dash.http, &dash.url(""), &zone)
         .await
         .expect_err("refused");
-    let app::error::AppError::Invalid(errors) = err else {
+    let domain::error::AppError::Invalid(errors) = err else {
         panic!("not a field error: {err:?}")
     };
-    let message = errors
-        .get(app::domain::Field::Timezone)
-        .expect("at the zone");
+    let message = errors.get(domain::Field::Timezone).expect("at the zone");
     assert!(message.len() < 200, "{message}");
     assert!(
         sb.control().await.requests.is_empty(),
@@ -1362,7 +1360,7 @@ async fn oversized_fields_are_refused_at_their_field() {
 async fn a_burst_of_bookings_is_stopped_before_aura() {
     let sb = start_sandbox(SandboxConfig::default()).await;
     let dash = dashboard_booking_at_most(&sb, 5).await;
-    let site = app::server::db::sites_for_customer(&dash.state.db, dash.a.id)
+    let site = backend::db::sites_for_customer(&dash.state.db, dash.a.id)
         .await
         .expect("sites")[0]
         .id;
@@ -1429,7 +1427,7 @@ async fn a_burst_of_bookings_is_stopped_before_aura() {
     assert!(book_as(&dash.http, &dash.url(""), &again).await.is_ok());
     // Another customer is not held up.
     let b = dash.signed_in(&dash.people.customer_b).await;
-    let b_site = app::server::db::sites_for_customer(&dash.state.db, dash.b.id)
+    let b_site = backend::db::sites_for_customer(&dash.state.db, dash.b.id)
         .await
         .expect("sites")[0]
         .id;

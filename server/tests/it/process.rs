@@ -1,7 +1,7 @@
 //! The `server` binary as an operator runs it: probes, SIGTERM, backup and restore, and a crash in
 //! the middle of 200 bookings.
 
-use app::{on_db, sql};
+use backend::{on_db, sql};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -10,9 +10,9 @@ use std::time::Duration;
 use crate::common::tempdir::TempDir;
 use crate::common::{RunningSandbox, start_sandbox};
 use app::api::bookings::BookService;
-use app::domain::{ArmedPreference, BookingDraft, RepeatKind, ServiceType};
-use app::model::{BookingResult, SyncStatus};
-use app::server::aura::wire::RequestStatus;
+use backend::aura::wire::RequestStatus;
+use domain::model::{BookingResult, SyncStatus};
+use domain::{ArmedPreference, BookingDraft, RepeatKind, ServiceType};
 use leptos::server_fn::ServerFn;
 use serde_json::{Value, json};
 use server::sandbox::SandboxConfig;
@@ -209,13 +209,13 @@ async fn book(client: &reqwest::Client, dash: &Dashboard, key: &str) -> Option<B
     r.json().await.ok()
 }
 
-async fn pool(dir: &Path) -> app::server::db::Db {
-    app::server::db::connect(&format!("sqlite://{}", dir.join("dashboard.db").display()))
+async fn pool(dir: &Path) -> backend::db::Db {
+    backend::db::connect(&format!("sqlite://{}", dir.join("dashboard.db").display()))
         .await
         .expect("db")
 }
 
-async fn rows(pool: &app::server::db::Db) -> Vec<(i64, String, SyncStatus, Option<String>)> {
+async fn rows(pool: &backend::db::Db) -> Vec<(i64, String, SyncStatus, Option<String>)> {
     on_db!(pool, |conn, d| sqlx::query_as(sql!(
         d,
         "SELECT id, name, status, aura_id FROM bookings ORDER BY id"
@@ -486,7 +486,7 @@ async fn burst_with_a_kill(
 /// AURA holds is confirmed or "outcome unknown" here, everything confirmed is held, and the 50
 /// creates that stalled were sent again and confirmed. Returns the bookings as stored.
 async fn assert_settled_and_true(
-    pool: &app::server::db::Db,
+    pool: &backend::db::Db,
     sb: &RunningSandbox,
     told: &[(String, BookingResult)],
 ) -> Vec<(i64, String, SyncStatus, Option<String>)> {
@@ -730,9 +730,9 @@ async fn book_on(client: &reqwest::Client, dash: &Dashboard, key: &str) -> Optio
 #[tokio::test]
 #[ignore = "needs PostgreSQL (AURA_TEST_POSTGRES): run in the PostgreSQL pass"]
 async fn two_replicas_share_everything_and_survive_losing_one() {
-    let server = std::env::var(app::server::db::TEST_POSTGRES_ENV)
+    let server = std::env::var(backend::db::TEST_POSTGRES_ENV)
         .expect("AURA_TEST_POSTGRES is not set: run this test in the PostgreSQL pass");
-    let url = app::server::db::create_test_database(&server)
+    let url = backend::db::create_test_database(&server)
         .await
         .expect("database");
     run_on(
@@ -799,7 +799,7 @@ async fn two_replicas_share_everything_and_survive_losing_one() {
     told.push(("replica-first".to_string(), first));
     sb.post_control("/_control/faults/clear", json!({})).await;
     // B alone settles everything, A's claims among them once their lease expired.
-    let pool = app::server::db::connect(&url).await.expect("db");
+    let pool = backend::db::connect(&url).await.expect("db");
     let stored = assert_settled_and_true(&pool, &sb, &told).await;
     // A died in the middle of AURA calls; B took those bookings over when A's lease expired and
     // handed them to a person ("outcome unknown"), as one process does after a restart.

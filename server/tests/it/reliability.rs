@@ -5,7 +5,7 @@
 //! - every booking shown confirmed is scheduled at AURA;
 //! - no booking has two AURA requests.
 
-use app::{on_db, sql};
+use backend::{on_db, sql};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -14,12 +14,12 @@ use crate::common::{
     start_sandbox,
 };
 use app::api::bookings::{LoadAttention, LoadBooking, ResolveBooking};
-use app::domain::Field;
-use app::error::AppError;
-use app::model::{AttentionView, BookingDetail, BookingResult, EventKind, SyncStatus};
-use app::server::aura::wire::{RequestStatus, ServiceCatalog};
-use app::server::db::{self, CustomerScope};
-use app::server::outbox;
+use backend::aura::wire::{RequestStatus, ServiceCatalog};
+use backend::db::{self, CustomerScope};
+use backend::outbox;
+use domain::Field;
+use domain::error::AppError;
+use domain::model::{AttentionView, BookingDetail, BookingResult, EventKind, SyncStatus};
 use leptos::server_fn::ServerFn;
 use serde_json::{Value, json};
 use server::sandbox::SandboxConfig;
@@ -566,12 +566,10 @@ async fn a_booking_is_not_sent_once_its_first_window_is_too_near() {
         "UPDATE bookings SET date_from = ?, first_date = ?, start_time = ?, repeat_type = 'daily',
             days_of_week = '' WHERE id = ?"
     ))
-    .bind(app::server::db::StoredInstant(
+    .bind(backend::db::StoredInstant(
         soon.midnight_utc.parse().expect("rfc3339"),
     ))
-    .bind(app::server::db::StoredDate(
-        soon.date.parse().expect("date"),
-    ))
+    .bind(backend::db::StoredDate(soon.date.parse().expect("date"),))
     .bind(chrono::NaiveTime::parse_from_str(&soon.time, "%H:%M").expect("time"))
     .bind(result.booking_id)
     .execute(conn)

@@ -10,12 +10,12 @@ use reqwest::StatusCode;
 
 use crate::common::{decode, serve, start_dashboard, start_sandbox};
 use app::api::accounts::{LoadAccount, SignIn};
-use app::model::AccountView;
-use app::server::AppState;
-use app::server::aura::wire::ServiceCatalog;
-use app::server::db;
-use app::server::outbox::{Outbox, SendPolicy};
-use app::server::throttle::SignInLimiter;
+use backend::AppState;
+use backend::aura::wire::ServiceCatalog;
+use backend::db;
+use backend::outbox::{Outbox, SendPolicy};
+use backend::throttle::SignInLimiter;
+use domain::model::AccountView;
 use server::sandbox::SandboxConfig;
 use server::web;
 
@@ -35,7 +35,9 @@ async fn a_second_process_shares_sessions_and_sign_in_limits() {
         ))),
         ..first.state.clone()
     };
-    let second = serve(web::router(second_state, None).expect("router")).await;
+    let second =
+        serve(web::router(second_state, crate::common::site_options(), None).expect("router"))
+            .await;
     let on_second = |path: &str| format!("http://{second}{path}");
 
     // Signed in on the first, the session works on the second (cookies are per host, not port).

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::common::{RunningSandbox, start_sandbox};
-use app::server::aura::wire::{AnswerShape, ServiceCatalog};
+use backend::aura::wire::{AnswerShape, ServiceCatalog};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use server::sandbox::SandboxConfig;

@@ -1,0 +1,693 @@
+//! AURA's wire format as this project models it: every [model] choice of `docs/aura-contract.md` lives
+//! here, so it can be changed in one place once AURA confirms the real shape. The AURA client and the
+//! built-in sandbox both use these types.
+
+use chrono::{DateTime, Utc};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::{Deserialize, Serialize};
+
+use domain::{
+    ArmedPreference, Contact, Location, Repeat, RepeatKind, Schedule, ServiceType, Violation,
+    check_guards, check_location, check_mobile, check_name, check_repeat, check_window,
+    format_start_time, parse_start_time, weekday_code, weekday_from_code,
+};
+
+/// Every path below is relative to the base URL, which ends in `/panic-api/v2` [doc].
+pub const TOKEN_PATH: &str = "/oauth/token";
+
+/// `POST /scheduled/{serviceType}`: the service type is a path segment [doc].
+pub fn create_path(slug: &str) -> String {
+    format!("/scheduled/{}", encode_segment(slug))
+}
+
+/// `DELETE /scheduled/{scheduledRequestId}`: the same position holds the id on cancel [doc]; kept
+/// apart from `create_path` on purpose.
+pub fn cancel_path(request_id: &str) -> String {
+    format!("/scheduled/{}", encode_segment(request_id))
+}
+
+/// A path segment keeps only RFC 3986's unreserved characters, so an opaque id cannot change the
+/// path (`/`, `?`, `#` and spaces are encoded).
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+fn encode_segment(s: &str) -> String {
+    utf8_percent_encode(s, PATH_SEGMENT).to_string()
+}
+
+/// Which service families a deployment offers and the AURA slug of each [model].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceCatalog {
+    entries: Vec<(ServiceType, String)>,
+}
+
+impl Default for ServiceCatalog {
+    fn default() -> Self {
+        ServiceCatalog {
+            entries: ServiceType::ALL
+                .iter()
+                .map(|t| (*t, t.key().to_string()))
+                .collect(),
+        }
+    }
+}
+
+impl ServiceCatalog {
+    /// Parses `patrol,guarding=guarding-v2,escort`: each item enables a family, optionally with its
+    /// own AURA slug (default: the family key).
+    pub fn parse(spec: &str) -> Result<Self, String> {
+        let mut entries: Vec<(ServiceType, String)> = Vec::new();
+        for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let (family, slug) = item.split_once('=').unwrap_or((item, item));
+            let family: ServiceType = family.trim().parse().map_err(|_| {
+                let known: Vec<&str> = ServiceType::ALL.iter().map(|t| t.key()).collect();
+                format!(
+                    "unknown service type {family:?} (known: {})",
+                    known.join(", ")
+                )
+            })?;
+            let slug = slug.trim();
+            if slug.is_empty()
+                || !slug
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
+            {
+                return Err(format!(
+                    "service slug {slug:?} must be letters, digits, '-' or '_'"
+                ));
+            }
+            if entries.iter().any(|(t, s)| *t == family || s == slug) {
+                return Err(format!("service type {item:?} is listed twice"));
+            }
+            entries.push((family, slug.to_string()));
+        }
+        if entries.is_empty() {
+            return Err("at least one service type must be enabled".into());
+        }
+        Ok(ServiceCatalog { entries })
+    }
+
+    pub fn enabled(&self) -> Vec<ServiceType> {
+        self.entries.iter().map(|(t, _)| *t).collect()
+    }
+
+    pub fn slug(&self, t: ServiceType) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|(e, _)| *e == t)
+            .map(|(_, s)| s.as_str())
+    }
+
+    pub fn by_slug(&self, slug: &str) -> Option<ServiceType> {
+        self.entries
+            .iter()
+            .find(|(_, s)| s == slug)
+            .map(|(t, _)| *t)
+    }
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenRequest {
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+impl std::fmt::Debug for TokenRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenRequest")
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// AURA's docs show both camelCase and snake_case token fields [doc]; accept either.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenResponse {
+    #[serde(alias = "access_token")]
+    pub access_token: String,
+    #[serde(alias = "token_type", default)]
+    pub token_type: Option<String>,
+    #[serde(alias = "expires_in")]
+    pub expires_in: u64,
+}
+
+impl std::fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("expires_in", &self.expires_in)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateScheduledRequest {
+    pub customer_id: i64,
+    pub scheduled_request_config: ScheduledRequestConfig,
+    pub initial_location: InitialLocation,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScheduledRequestConfig {
+    /// Defaulted when absent so a missing name gets AURA's "name" message, not a parse error.
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub special_instructions: Option<String>,
+    #[serde(default = "one")]
+    pub number_of_guards: i64,
+    #[serde(default = "no_preference")]
+    pub armed_preference: String,
+    #[serde(default)]
+    pub contacts: Vec<ContactDto>,
+    pub date_from: DateTime<Utc>,
+    pub date_to: DateTime<Utc>,
+    pub repeats_config: RepeatsConfig,
+}
+
+fn one() -> i64 {
+    1
+}
+
+fn no_preference() -> String {
+    ArmedPreference::NoPreference.key().to_string()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactDto {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub mobile: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RepeatsConfig {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub days_of_week: Vec<String>,
+    pub start_time: String,
+    pub window_period_minutes: i64,
+    pub timezone: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InitialLocation {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latitude: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub longitude: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub formatted_address: Option<String>,
+}
+
+impl From<&Location> for InitialLocation {
+    fn from(l: &Location) -> Self {
+        InitialLocation {
+            latitude: l.coordinates.map(|c| c.0),
+            longitude: l.coordinates.map(|c| c.1),
+            formatted_address: l.address.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RequestStatus {
+    Scheduled,
+    Cancelled,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScheduledRequestDto {
+    /// Opaque [model]: never parsed.
+    pub id: String,
+    pub service_type: String,
+    pub customer_id: i64,
+    pub status: RequestStatus,
+    pub next_occurrence: Option<DateTime<Utc>>,
+    pub scheduled_request_config: ScheduledRequestConfig,
+    pub initial_location: InitialLocation,
+}
+
+/// The body of a successful create (201) or cancel (200) [model].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScheduledRequestEnvelope {
+    #[serde(default)]
+    pub message: String,
+    pub scheduled_request: ScheduledRequestDto,
+}
+
+/// The reference page's create answer [doc]: `{"id": "<uuid>", "status": "scheduled"}`, nothing else.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FlatAnswer {
+    pub id: String,
+    pub status: RequestStatus,
+}
+
+/// Which documented shape a create or cancel answer takes: the concept page's envelope (our
+/// sandbox's default) or the reference page's flat `{id, status}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AnswerShape {
+    #[default]
+    Envelope,
+    Reference,
+}
+
+impl std::str::FromStr for AnswerShape {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "envelope" => Ok(AnswerShape::Envelope),
+            "reference" => Ok(AnswerShape::Reference),
+            other => Err(format!("{other:?}: use envelope or reference")),
+        }
+    }
+}
+
+/// What a successful create tells us, from either documented shape.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Created {
+    /// AURA's id, as text whatever its JSON type (string, number, UUID).
+    pub id: String,
+    /// `None` when AURA did not say (the reference shape): the caller computes it and says so.
+    pub next_occurrence: Option<Option<DateTime<Utc>>>,
+}
+
+/// A request record inside either shape: only what we rely on, everything else ignored.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AnswerRecord {
+    id: AnswerId,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    next_occurrence: Option<Option<DateTime<Utc>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum AnswerId {
+    Text(String),
+    Number(serde_json::Number),
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Answer {
+    Envelope {
+        #[serde(rename = "scheduledRequest")]
+        scheduled_request: AnswerRecord,
+    },
+    Flat(AnswerRecord),
+}
+
+/// A field that is present (even as `null`) becomes `Some(value)`; absent stays `None` (default).
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
+/// What either shape says about the request: its id, status and next window (if given).
+struct Record {
+    id: String,
+    status: Option<String>,
+    next_occurrence: Option<Option<DateTime<Utc>>>,
+}
+
+/// The record of a create or cancel answer, in whichever shape it came.
+fn read_record(body: &[u8]) -> Result<Record, String> {
+    let answer: Answer = serde_json::from_slice(body)
+        .map_err(|_| "the answer names no scheduled request".to_string())?;
+    let (Answer::Envelope {
+        scheduled_request: record,
+    }
+    | Answer::Flat(record)) = answer;
+    let id = match record.id {
+        AnswerId::Text(s) => s.trim().to_string(),
+        AnswerId::Number(n) => n.to_string(),
+    };
+    if id.is_empty() || id.chars().count() > MAX_ID_CHARS || id.chars().any(char::is_control) {
+        return Err("the answer carries no usable request id".into());
+    }
+    Ok(Record {
+        id,
+        status: record.status,
+        next_occurrence: record.next_occurrence,
+    })
+}
+
+/// Longer ids than this are not believed to be ids.
+const MAX_ID_CHARS: usize = 200;
+
+/// Reads a 2xx create answer. An error means the answer cannot be trusted to say what happened
+/// (AURA may still hold the request): the caller treats it as an unknown outcome, never as "not sent".
+pub fn read_created(body: &[u8]) -> Result<Created, String> {
+    let Record {
+        id,
+        status,
+        next_occurrence,
+    } = read_record(body)?;
+    match status.as_deref() {
+        None | Some("scheduled") => Ok(Created {
+            id,
+            next_occurrence,
+        }),
+        Some(other) => Err(format!(
+            "the answer gives request {id} the status {other:?}, not \"scheduled\""
+        )),
+    }
+}
+
+/// Reads a 2xx cancel answer: it must say the request is cancelled (either shape).
+pub fn read_cancelled(body: &[u8]) -> Result<(), String> {
+    let record = read_record(body)?;
+    match record.status.as_deref() {
+        Some("cancelled") => Ok(()),
+        status => Err(format!(
+            "the answer does not say request {} is cancelled (status {status:?})",
+            record.id
+        )),
+    }
+}
+
+/// Error bodies carry `message`; some clients see `error` [doc]: accept both.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl ErrorBody {
+    pub fn new(message: impl Into<String>) -> Self {
+        ErrorBody {
+            message: Some(message.into()),
+            error: None,
+        }
+    }
+
+    pub fn text(&self) -> Option<&str> {
+        self.message
+            .as_deref()
+            .or(self.error.as_deref())
+            .filter(|s| !s.trim().is_empty())
+    }
+}
+
+/// What a create body is made of, however the caller holds it.
+pub struct BodyParts<'a> {
+    pub name: &'a str,
+    pub special_instructions: Option<&'a str>,
+    pub number_of_guards: u32,
+    pub armed_preference: ArmedPreference,
+    pub contacts: &'a [Contact],
+    pub location: &'a Location,
+    pub schedule: &'a Schedule,
+    pub timezone: &'a str,
+}
+
+/// The `POST /scheduled/{serviceType}` body for a booking whose zone and date span are resolved.
+pub fn create_body(customer_id: i64, parts: &BodyParts<'_>) -> CreateScheduledRequest {
+    let schedule = parts.schedule;
+    let days_of_week = match &schedule.repeat {
+        Repeat::Weekly(days) => days.iter().map(|d| weekday_code(*d).to_string()).collect(),
+        _ => Vec::new(),
+    };
+    CreateScheduledRequest {
+        customer_id,
+        scheduled_request_config: ScheduledRequestConfig {
+            name: parts.name.to_string(),
+            special_instructions: parts.special_instructions.map(str::to_string),
+            number_of_guards: i64::from(parts.number_of_guards),
+            armed_preference: parts.armed_preference.key().to_string(),
+            contacts: parts
+                .contacts
+                .iter()
+                .map(|c| ContactDto {
+                    name: c.name.clone(),
+                    mobile: c.mobile.clone(),
+                })
+                .collect(),
+            date_from: schedule.date_from,
+            date_to: schedule.date_to,
+            repeats_config: RepeatsConfig {
+                kind: schedule.repeat.kind().key().to_string(),
+                days_of_week,
+                start_time: format_start_time(schedule.start_time),
+                window_period_minutes: i64::from(schedule.window_minutes),
+                timezone: parts.timezone.to_string(),
+            },
+        },
+        initial_location: InitialLocation::from(parts.location),
+    }
+}
+
+/// A create body that passed every zone-free rule, as the sandbox sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedCreate {
+    pub name: String,
+    pub number_of_guards: u32,
+    pub armed_preference: ArmedPreference,
+    pub contacts: Vec<Contact>,
+    pub location: Location,
+    pub schedule: Schedule,
+    pub timezone: String,
+}
+
+/// The zone-free rules applied to a wire body, first problem first. Zone lookup and the lead time
+/// are the caller's (they need the zone database and a clock).
+pub fn check_create(body: &CreateScheduledRequest) -> Result<CheckedCreate, Violation> {
+    let config = &body.scheduled_request_config;
+    let name = check_name(&config.name)?;
+    let location = check_location(
+        body.initial_location.formatted_address.as_deref(),
+        body.initial_location.latitude,
+        body.initial_location.longitude,
+    )?;
+    if config.date_to < config.date_from {
+        return Err(Violation::DatesReversed);
+    }
+    let repeats = &config.repeats_config;
+    let kind: RepeatKind = repeats
+        .kind
+        .parse()
+        .map_err(|_| Violation::RepeatUnknown(repeats.kind.clone()))?;
+    let days = repeats
+        .days_of_week
+        .iter()
+        .map(|code| weekday_from_code(code).ok_or_else(|| Violation::DayUnknown(code.clone())))
+        .collect::<Result<Vec<_>, _>>()?;
+    let repeat = check_repeat(kind, days)?;
+    let window_minutes = check_window(repeats.window_period_minutes)?;
+    let number_of_guards = check_guards(config.number_of_guards)?;
+    let armed_preference: ArmedPreference = config
+        .armed_preference
+        .parse()
+        .map_err(|_| Violation::ArmedPreferenceUnknown(config.armed_preference.clone()))?;
+    let contacts = config
+        .contacts
+        .iter()
+        .map(|c| {
+            let name = c.name.trim();
+            if name.is_empty() {
+                return Err(Violation::ContactNameMissing);
+            }
+            Ok(Contact {
+                name: name.to_string(),
+                mobile: check_mobile(&c.mobile)?,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if repeats.timezone.trim().is_empty() {
+        return Err(Violation::TimezoneMissing);
+    }
+    let start_time = parse_start_time(&repeats.start_time)?;
+    Ok(CheckedCreate {
+        name,
+        number_of_guards,
+        armed_preference,
+        contacts,
+        location,
+        schedule: Schedule {
+            date_from: config.date_from,
+            date_to: config.date_to,
+            repeat,
+            start_time,
+            window_minutes,
+        },
+        timezone: repeats.timezone.trim().to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_response_accepts_both_casings() {
+        let camel: TokenResponse =
+            serde_json::from_str(r#"{"accessToken":"a","tokenType":"Bearer","expiresIn":3600}"#)
+                .expect("camel");
+        let snake: TokenResponse =
+            serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer","expires_in":3600}"#)
+                .expect("snake");
+        assert_eq!(
+            (camel.access_token, camel.expires_in),
+            (snake.access_token, snake.expires_in)
+        );
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug_output() {
+        let r = TokenRequest {
+            client_id: "id".into(),
+            client_secret: "hunter2".into(),
+        };
+        assert!(!format!("{r:?}").contains("hunter2"));
+        let t = TokenResponse {
+            access_token: "jwt-secret".into(),
+            token_type: None,
+            expires_in: 1,
+        };
+        assert!(!format!("{t:?}").contains("jwt-secret"));
+    }
+
+    #[test]
+    fn a_create_answer_confirms_in_either_documented_shape() {
+        let envelope = br#"{"message":"Scheduled request created.","scheduledRequest":{"id":"sr_1",
+            "serviceType":"patrol","customerId":1,"status":"scheduled",
+            "nextOccurrence":"2026-12-01T22:00:00Z"}}"#;
+        let created = read_created(envelope).expect("envelope");
+        assert_eq!(created.id, "sr_1");
+        assert_eq!(
+            created.next_occurrence,
+            Some(Some("2026-12-01T22:00:00Z".parse().expect("time")))
+        );
+        let flat = br#"{"id":"0b6f4c1e-6d0e-4a5b-9c55-1a2b3c4d5e6f","status":"scheduled"}"#;
+        let created = read_created(flat).expect("flat");
+        assert_eq!(created.id, "0b6f4c1e-6d0e-4a5b-9c55-1a2b3c4d5e6f");
+        assert_eq!(created.next_occurrence, None, "not given: ours to compute");
+        let number = br#"{"id": 178921, "status": "scheduled"}"#;
+        assert_eq!(read_created(number).expect("number").id, "178921");
+        let none_left = br#"{"id":"x","status":"scheduled","nextOccurrence":null}"#;
+        assert_eq!(
+            read_created(none_left).expect("null").next_occurrence,
+            Some(None)
+        );
+        let no_status = br#"{"scheduledRequest":{"id":"x"}}"#;
+        assert!(read_created(no_status).is_ok());
+    }
+
+    #[test]
+    fn an_answer_that_names_no_scheduled_request_is_not_a_confirmation() {
+        for body in [
+            &b"<html>502</html>"[..],
+            b"",
+            b"{}",
+            br#"{"message":"ok"}"#,
+            br#"{"id":""}"#,
+            br#"{"id":null,"status":"scheduled"}"#,
+            br#"{"id":true}"#,
+            br#"{"id":"x","status":"cancelled"}"#,
+            br#"{"id":"x","nextOccurrence":"tomorrow"}"#,
+            br#"{"id":"a
+b"}"#,
+        ] {
+            assert!(
+                read_created(body).is_err(),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        let long = format!(r#"{{"id":"{}"}}"#, "x".repeat(201));
+        assert!(read_created(long.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn a_cancel_answer_must_say_cancelled() {
+        assert!(read_cancelled(br#"{"id":"x","status":"cancelled"}"#).is_ok());
+        assert!(read_cancelled(br#"{"scheduledRequest":{"id":"x","status":"cancelled"}}"#).is_ok());
+        assert!(read_cancelled(br#"{"id":"x","status":"scheduled"}"#).is_err());
+        assert!(read_cancelled(br#"{"id":"x"}"#).is_err());
+        assert!(read_cancelled(b"not json").is_err());
+    }
+
+    #[test]
+    fn paths_keep_service_type_and_id_apart_and_encoded() {
+        assert_eq!(create_path("guarding"), "/scheduled/guarding");
+        assert_eq!(cancel_path("a/b c"), "/scheduled/a%2Fb%20c");
+    }
+
+    #[test]
+    fn error_body_prefers_message_then_error() {
+        let e: ErrorBody = serde_json::from_str(r#"{"error":"nope"}"#).expect("json");
+        assert_eq!(e.text(), Some("nope"));
+        let e: ErrorBody =
+            serde_json::from_str(r#"{"message":"bad","error":"nope"}"#).expect("json");
+        assert_eq!(e.text(), Some("bad"));
+    }
+
+    #[test]
+    fn catalog_parses_families_and_slugs() {
+        let c = ServiceCatalog::parse("patrol, guarding=guarding-v2").expect("valid");
+        assert_eq!(
+            c.enabled(),
+            vec![ServiceType::Patrol, ServiceType::Guarding]
+        );
+        assert_eq!(c.slug(ServiceType::Guarding), Some("guarding-v2"));
+        assert_eq!(c.by_slug("patrol"), Some(ServiceType::Patrol));
+        assert_eq!(c.slug(ServiceType::Escort), None);
+        assert!(ServiceCatalog::parse("patrol,patrol").is_err());
+        assert!(ServiceCatalog::parse("rocket").is_err());
+        assert!(ServiceCatalog::parse("patrol=a/b").is_err());
+        assert!(ServiceCatalog::parse("").is_err());
+    }
+
+    #[test]
+    fn the_contract_example_body_parses_and_checks() {
+        let body = r#"{
+          "customerId": 178921,
+          "scheduledRequestConfig": {
+            "name": "Warehouse night patrol",
+            "specialInstructions": "Check the loading-bay shutters",
+            "numberOfGuards": 2,
+            "armedPreference": "unarmed",
+            "contacts": [ { "name": "Site manager", "mobile": "+447700900123" } ],
+            "dateFrom": "2026-12-01T00:00:00Z",
+            "dateTo": "2026-12-31T23:59:59Z",
+            "repeatsConfig": { "type": "weekly", "daysOfWeek": ["MON", "WED", "FRI"], "startTime": "22:00",
+                               "windowPeriodMinutes": 90, "timezone": "Europe/London" }
+          },
+          "initialLocation": { "latitude": 51.5072, "longitude": -0.1276, "formattedAddress": "1 Example Street, London" }
+        }"#;
+        let parsed: CreateScheduledRequest = serde_json::from_str(body).expect("contract example");
+        let checked = check_create(&parsed).expect("valid");
+        assert_eq!(
+            checked.schedule.repeat.describe(),
+            "Weekly on Mon, Wed, Fri"
+        );
+        assert_eq!(checked.number_of_guards, 2);
+        // Round trip: what we send is what we read.
+        let again: CreateScheduledRequest =
+            serde_json::from_str(&serde_json::to_string(&parsed).expect("ser")).expect("de");
+        assert_eq!(again, parsed);
+    }
+}

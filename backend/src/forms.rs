@@ -1,0 +1,61 @@
+//! What a form's flow ends with, and helpers for checking a form's fields: plain values that the
+//! app's server functions turn into a redirect (or an error with its fields).
+
+use std::collections::BTreeMap;
+
+use crate::zone::{Zone, check_zone};
+use domain::{Field, FieldErrors, Violation};
+
+/// Where a successful submit goes, and what to tell the person there.
+pub struct Done {
+    pub redirect: String,
+    pub success: Option<String>,
+    /// Something shown once on the next page and never again (a new feed address).
+    pub reveal: Option<String>,
+}
+
+impl Done {
+    pub fn to(redirect: impl Into<String>, success: impl Into<String>) -> Done {
+        Done {
+            redirect: redirect.into(),
+            success: Some(success.into()),
+            reveal: None,
+        }
+    }
+
+    /// Also shows `secret` once on the page it goes to.
+    pub fn revealing(self, secret: String) -> Done {
+        Done {
+            reveal: Some(secret),
+            ..self
+        }
+    }
+
+    /// Just go there.
+    pub fn go(redirect: impl Into<String>) -> Done {
+        Done {
+            redirect: redirect.into(),
+            success: None,
+            reveal: None,
+        }
+    }
+}
+
+/// Runs a rule, keeping its problem (if any) at its field.
+pub fn checked<T>(errors: &mut FieldErrors, rule: Result<T, Violation>) -> Option<T> {
+    rule.map_err(|v| errors.add(v)).ok()
+}
+
+/// A zone picked (or typed) in a form, its problem at this form's `field`.
+pub fn zone_at(errors: &mut FieldErrors, field: Field, name: &str) -> Option<Zone> {
+    check_zone(name).map_err(|v| errors.push(field, &v)).ok()
+}
+
+/// Keeps what a form sent, minus secrets, for the redirect back.
+pub fn kept(values: &[(&str, &str)]) -> BTreeMap<String, String> {
+    values
+        .iter()
+        .filter(|(k, _)| !k.contains("password"))
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect()
+}
