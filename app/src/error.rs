@@ -41,10 +41,18 @@ impl FromServerFnError for ApiError {
                 // server_fn answers every error 500; the status it cannot know is set here. The
                 // request's span names the server function.
                 tracing::debug!(error = %why, "malformed request refused");
-                crate::server::error::set_status(axum::http::StatusCode::BAD_REQUEST);
+                set_status(axum::http::StatusCode::BAD_REQUEST);
                 AppError::BadRequest(why)
             }
             other => AppError::Transport(other.to_string()),
         })
+    }
+}
+
+/// Sets the status of the server function's (or page's) HTTP answer.
+#[cfg(feature = "ssr")]
+pub fn set_status(status: axum::http::StatusCode) {
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(status);
     }
 }

@@ -163,7 +163,7 @@ pub async fn cancellations_csv(state: &AppState, viewer: &Viewer) -> Result<Stri
             &booking.name,
             &booking.customer.name,
             booking.service_type.label(),
-            &booking.place(),
+            &crate::present::place(&booking),
             &local_time(c.requested_at, tz),
             &c.done_at.map(|at| local_time(at, tz)).unwrap_or_default(),
             booking.zone.name(),

@@ -14,8 +14,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, watch};
 
-use crate::aura::{AuraError, CancelOutcome, Created};
-use crate::bookings::create_body_for;
+use crate::aura::{AuraError, CancelOutcome, Created, create_body_for};
 use crate::db::{self, Actor, Booking, CancelResult, CustomerScope, Lease, SendResult, Work};
 use crate::error::ServerError;
 use crate::present::instant_label;

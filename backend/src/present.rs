@@ -4,11 +4,23 @@
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 
+use crate::db::Booking;
 use domain::{Occurrence, format_start_time};
 
 /// e.g. "51.50720, -0.12760": coordinates as every page, list, export and feed shows them.
 pub fn coordinates_label((lat, lon): (f64, f64)) -> String {
     format!("{lat:.5}, {lon:.5}")
+}
+
+/// A label for where a booking happens: the saved site's name, else the address or coordinates.
+pub fn place(booking: &Booking) -> String {
+    booking
+        .site
+        .as_ref()
+        .map(|s| s.name.clone())
+        .or_else(|| booking.location.address.clone())
+        .or_else(|| booking.location.coordinates.map(coordinates_label))
+        .unwrap_or_default()
 }
 
 /// e.g. "Wed 2 Dec 2026"

@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod demo;
+pub mod guard;
 pub mod listen;
 pub mod sandbox;
 pub mod sessions;

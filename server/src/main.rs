@@ -8,7 +8,7 @@ use backend::db::CustomerFacts;
 use backend::outbox::{self, Outbox, SendPolicy};
 use backend::throttle::SignInLimiter;
 use backend::zone::Zone;
-use backend::{auth, bookings, db};
+use backend::{auth, db};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use domain::check_new_password;
 use domain::model::{Role, SyncStatus};
@@ -586,7 +586,7 @@ async fn restore_sandbox(sandbox: &Sandbox, state: &AppState) {
         ) else {
             continue;
         };
-        match sandbox.adopt(aura_id, slug, bookings::create_body_for(booking)) {
+        match sandbox.adopt(aura_id, slug, backend::aura::create_body_for(booking)) {
             Ok(()) => restored += 1,
             Err(e) => tracing::warn!(booking = booking.id, "not restored into the sandbox: {e}"),
         }

@@ -85,7 +85,7 @@ pub fn router(
             ))
             .layer(axum::middleware::from_fn_with_state(
                 state.clone(),
-                auth::guard,
+                crate::guard::guard,
             ))
             .layer(sessions)
             .with_state(web);
@@ -344,7 +344,7 @@ struct Readiness {
 
 /// The warning `/readyz` carries once a request came with `X-Forwarded-For` and proxy trust off
 /// (the guard logs the same words once).
-pub use backend::auth::UNTRUSTED_PROXY_WARNING;
+pub use crate::guard::UNTRUSTED_PROXY_WARNING;
 
 /// Ready to serve: the database takes a write, and an AURA token can be had (the cached one, or a
 /// fresh one). 503 with the reason when not.

@@ -16,6 +16,6 @@ use crate::error::{ApiError, AppError};
 /// The page's `:id` is not a number at all: the same 404 as a number that names nothing.
 pub(crate) fn not_a_number(what: &str) -> ApiError {
     #[cfg(feature = "ssr")]
-    crate::server::error::set_status(axum::http::StatusCode::NOT_FOUND);
+    crate::error::set_status(axum::http::StatusCode::NOT_FOUND);
     ApiError(AppError::NotFound(format!("That is not a {what} number.")))
 }

@@ -1,11 +1,10 @@
 //! A flow's error as the HTTP answer of a server function or page: its status, and `Retry-After`
 //! when the person is asked to wait.
 
-use axum::http::StatusCode;
 use backend::ServerError;
 use backend::error::status_of;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, set_status};
 
 /// Ends a server function: internal causes logged, and the HTTP answer given the status that
 /// matches the error (and `Retry-After` when it asks to wait).
@@ -27,12 +26,5 @@ fn set_retry_after(wait: std::time::Duration) {
         if let Ok(value) = axum::http::HeaderValue::from_str(&seconds) {
             response.insert_header(axum::http::header::RETRY_AFTER, value);
         }
-    }
-}
-
-/// Sets the status of the server function's (or page's) HTTP answer.
-pub fn set_status(status: StatusCode) {
-    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(status);
     }
 }

@@ -27,10 +27,7 @@ fn session_failed(e: tower_sessions::session::Error) -> ServerError {
 }
 
 /// The person this session belongs to, if it is still valid.
-pub(super) async fn load_viewer(
-    pool: &Db,
-    session: &Session,
-) -> Result<Option<Viewer>, ServerError> {
+pub async fn load_viewer(pool: &Db, session: &Session) -> Result<Option<Viewer>, ServerError> {
     let Some(su) = session
         .get::<SessionUser>(SESSION_USER)
         .await

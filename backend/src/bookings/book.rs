@@ -3,7 +3,6 @@
 use chrono::{DateTime, Utc};
 
 use super::unknown_site;
-use crate::aura::wire::{self, CreateScheduledRequest};
 use crate::auth::Viewer;
 use crate::db::{self, Actor, Booking, CustomerRow, Inserted, NewBooking};
 use crate::error::ServerError;
@@ -636,21 +635,6 @@ fn result_of(booking: &Booking) -> BookingResult {
         status: booking.status,
         message: booking.sync_error.clone(),
     }
-}
-
-/// The AURA create body for a stored booking.
-pub fn create_body_for(booking: &Booking) -> CreateScheduledRequest {
-    let parts = wire::BodyParts {
-        name: &booking.name,
-        special_instructions: booking.special_instructions.as_deref(),
-        number_of_guards: booking.number_of_guards,
-        armed_preference: booking.armed_preference,
-        contacts: &booking.contacts,
-        location: &booking.location,
-        schedule: &booking.schedule,
-        timezone: booking.zone.name(),
-    };
-    wire::create_body(booking.customer.aura_customer_id, &parts)
 }
 
 #[cfg(test)]

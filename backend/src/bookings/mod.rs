@@ -10,7 +10,7 @@ mod cancel;
 mod resolve;
 mod views;
 
-pub use book::{book, create_body_for, form_data, preview};
+pub use book::{book, form_data, preview};
 pub use calendar::{CalendarQuery, RawCalendarQuery, ViewerZones, calendar_view};
 pub use cancel::{cancel, cancel_with_pair};
 pub use resolve::{resolve, send_from_next_window};
@@ -112,7 +112,7 @@ fn occurrence_view_in(
         name: booking.name.clone(),
         service_type: booking.service_type,
         status: booking.status,
-        place: booking.place(),
+        place: crate::present::place(booking),
         timezone: zone.name().to_string(),
         local_date,
         opens: o.opens,

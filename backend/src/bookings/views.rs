@@ -159,7 +159,7 @@ pub async fn attention_view(
                 name: b.name.clone(),
                 service_type: b.service_type,
                 status: b.status,
-                place: b.place(),
+                place: crate::present::place(&b),
                 first_window: b
                     .schedule
                     .first_occurrence(tz)
@@ -208,7 +208,7 @@ pub async fn upcoming_view(
                 customer: booking.customer.name.clone(),
                 name: booking.name.clone(),
                 service_type: booking.service_type,
-                place: booking.place(),
+                place: crate::present::place(&booking),
                 cancellation,
             })
         })

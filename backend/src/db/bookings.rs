@@ -80,22 +80,6 @@ pub struct CancellationRecord {
     pub removed_occurrences: i64,
 }
 
-impl Booking {
-    /// A label for where it happens: the saved site's name, else the address or coordinates.
-    pub fn place(&self) -> String {
-        self.site
-            .as_ref()
-            .map(|s| s.name.clone())
-            .or_else(|| self.location.address.clone())
-            .or_else(|| {
-                self.location
-                    .coordinates
-                    .map(crate::present::coordinates_label)
-            })
-            .unwrap_or_default()
-    }
-}
-
 #[derive(sqlx::FromRow)]
 struct BookingRow {
     id: i64,
@@ -591,7 +575,7 @@ mod tests {
         assert_eq!(b.armed_preference, ArmedPreference::Unarmed);
         assert_eq!(b.zone, london());
         assert_eq!((b.first_date, b.last_date), (new.first_date, new.last_date));
-        assert_eq!(b.place(), "1 High St");
+        assert_eq!(b.location.address.as_deref(), Some("1 High St"));
     }
 
     #[tokio::test]

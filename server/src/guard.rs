@@ -1,5 +1,5 @@
-//! The guard every request passes (cross-site refusal, who is asking, sign-in redirect for pages),
-//! and what it reads off the request: origin, client address, whether a page is wanted.
+//! The guard every request passes (wrong host and cross-site refusal, who is asking, sign-in
+//! redirect for pages).
 
 use std::sync::Arc;
 
@@ -7,14 +7,12 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use backend::auth::{CurrentViewer, load_viewer, sign_in_then};
+use backend::error::status_of;
+use backend::state::{AppState, SecurityConfig};
+use backend::{ServerError, feed};
 use tower_sessions::Session;
 use url::{Origin, Url};
-
-use super::session::load_viewer;
-use super::viewer::CurrentViewer;
-use crate::error::ServerError;
-use crate::state::{AppState, SecurityConfig};
 
 /// Every request except the probes and the embedded sandbox passes here:
 /// 1. a request for a host the dashboard does not answer to is refused (DNS rebinding), and a
@@ -59,7 +57,7 @@ pub async fn guard(
         // The stylesheet and browser bundle: public, the same for everyone.
         return next.run(req).await;
     }
-    if path.starts_with(crate::feed::FEED_PATH) {
+    if path.starts_with(feed::FEED_PATH) {
         // Calendar feeds: their secret address is the credential (read by calendar apps, which
         // have no session). One person's data: never kept in shared caches.
         let mut response = next.run(req).await;
@@ -89,7 +87,7 @@ pub async fn guard(
         Ok(v) => v.map(Arc::new),
         Err(e) => {
             let e = e.reported();
-            return (crate::error::status_of(&e), e.to_string()).into_response();
+            return (status_of(&e), e.to_string()).into_response();
         }
     };
     if is_page && viewer.is_none() && path != "/sign-in" {
@@ -164,54 +162,6 @@ fn same_origin(headers: &HeaderMap, security: &SecurityConfig) -> bool {
                 && host.is_some_and(|h| security.answers_to(h))
                 && own.is_some_and(|own| &own.origin() == claimed)
         }
-    }
-}
-
-/// The dashboard's address as people reach it: the configured public origin, else this request's
-/// `Host` (over HTTPS when cookies are marked secure). For addresses handed out, like a calendar
-/// feed's.
-pub fn own_origin(security: &SecurityConfig, headers: &HeaderMap) -> Option<String> {
-    if let Some(origin) = &security.public_origin {
-        return Some(origin.ascii_serialization());
-    }
-    let host = headers.get(header::HOST)?.to_str().ok()?;
-    let scheme = if security.secure_cookies {
-        "https"
-    } else {
-        "http"
-    };
-    let url = Url::parse(&format!("{scheme}://{host}")).ok()?;
-    Some(url.origin().ascii_serialization())
-}
-
-/// What stays as it is in a query value carrying a local path: RFC 3986 unreserved characters and
-/// `/`, so `?next=/bookings/4` reads as it is.
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~')
-    .remove(b'/');
-
-/// The sign-in page, coming back to `wanted` afterwards.
-pub fn sign_in_then(wanted: &str) -> String {
-    format!(
-        "/sign-in?next={}",
-        utf8_percent_encode(&local_path(wanted), QUERY_VALUE)
-    )
-}
-
-/// Where to go after signing in: only a path on this site (`/…`, not `//host`), else home. Only
-/// printable ASCII passes, so the result is always a valid `Location` header.
-pub fn local_path(next: &str) -> String {
-    let next = next.trim();
-    if next.starts_with('/')
-        && !next.starts_with("//")
-        && next.chars().all(|c| c.is_ascii_graphic() && c != '\\')
-    {
-        next.to_string()
-    } else {
-        "/".to_string()
     }
 }
 
@@ -349,26 +299,5 @@ mod tests {
         assert!(!public.answers_to("evil.example"));
         assert_eq!(public.scheme(), "https");
         assert_eq!(local.scheme(), "http");
-    }
-
-    #[test]
-    fn sign_in_returns_only_to_local_paths() {
-        assert_eq!(local_path("/bookings/4?x=1"), "/bookings/4?x=1");
-        assert_eq!(local_path("//evil.example/"), "/");
-        assert_eq!(local_path("https://evil.example/"), "/");
-        assert_eq!(local_path("/\\evil.example"), "/");
-        assert_eq!(local_path(""), "/");
-        assert_eq!(local_path("/a\r\nSet-Cookie: x"), "/");
-        assert_eq!(local_path("/caf\u{e9}"), "/");
-    }
-
-    #[test]
-    fn the_sign_in_page_keeps_the_path_readable() {
-        assert_eq!(sign_in_then("/bookings/4"), "/sign-in?next=/bookings/4");
-        assert_eq!(
-            sign_in_then("/upcoming?days=30"),
-            "/sign-in?next=/upcoming%3Fdays%3D30"
-        );
-        assert_eq!(sign_in_then("//evil.example"), "/sign-in?next=/");
     }
 }
