@@ -6,7 +6,7 @@ use super::db::Db;
 
 use super::aura::AuraClient;
 use super::aura::wire::ServiceCatalog;
-use super::outbox::Outbox;
+use super::outbox::{Outbox, Sender, SystemClock};
 use super::throttle::SignInLimiter;
 
 #[derive(Clone)]
@@ -19,6 +19,19 @@ pub struct AppState {
     pub security: Arc<SecurityConfig>,
     /// Sending to AURA: the retry policy, this process's lease name, the worker's bell.
     pub outbox: Arc<Outbox>,
+}
+
+impl AppState {
+    /// Sending to AURA through this state's storage, client and outbox, on the real clock.
+    pub fn sender(&self) -> Sender<AuraClient> {
+        Sender {
+            db: self.db.clone(),
+            aura: self.aura.clone(),
+            clock: Arc::new(SystemClock),
+            services: self.services.clone(),
+            outbox: self.outbox.clone(),
+        }
+    }
 }
 
 /// What the request guard and the session cookie need to know about the deployment.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use backend::AppState;
 use backend::aura::{AuraClient, AuraConfig};
 use backend::db::CustomerFacts;
-use backend::outbox::{self, Outbox, SendPolicy};
+use backend::outbox::{Outbox, SendPolicy};
 use backend::throttle::SignInLimiter;
 use backend::zone::Zone;
 use backend::{auth, db};
@@ -621,7 +621,7 @@ async fn delete_expired_sessions(db: db::Db) {
 /// Runs the sending worker, and starts it again if it ever panics: without it nothing is retried.
 async fn supervise_worker(state: AppState, stop: tokio::sync::watch::Receiver<bool>) {
     loop {
-        let run = tokio::spawn(outbox::run_worker(state.clone(), stop.clone()));
+        let run = tokio::spawn(state.sender().run(stop.clone()));
         match run.await {
             Ok(()) => return,
             Err(e) => {

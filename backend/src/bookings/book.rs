@@ -6,7 +6,6 @@ use super::unknown_site;
 use crate::auth::Viewer;
 use crate::db::{self, Actor, Booking, CustomerRow, Inserted, NewBooking};
 use crate::error::ServerError;
-use crate::outbox;
 use crate::present::{date_label, occurrence_notes, window_label};
 use crate::state::AppState;
 use crate::zone::{Zone, check_zone, zone_names};
@@ -415,7 +414,7 @@ pub async fn book(
     // The person waits for AURA's answer. If the worker claimed it first, or the attempt could not
     // be recorded, the booking is still saved: report where it stands.
     for id in std::iter::once(booking.id).chain(unlock) {
-        if let Err(e) = outbox::send_now(state, db::Work::Create, id).await {
+        if let Err(e) = state.sender().send_now(db::Work::Create, id).await {
             let _ = e.reported();
         }
     }

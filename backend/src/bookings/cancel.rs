@@ -7,7 +7,6 @@ use super::{booking_for, changed_meanwhile, future_windows};
 use crate::auth::Viewer;
 use crate::db::{self, CancelRequest};
 use crate::error::ServerError;
-use crate::outbox;
 use crate::state::AppState;
 use domain::check_cancel_reason;
 use domain::error::AppError;
@@ -89,7 +88,7 @@ pub async fn cancel(
     }
     tx.commit().await?;
     if status == SyncStatus::Cancelling
-        && let Err(e) = outbox::send_now(state, db::Work::Cancel, id).await
+        && let Err(e) = state.sender().send_now(db::Work::Cancel, id).await
     {
         // The wish is saved; the worker sends it.
         let _ = e.reported();

@@ -8,7 +8,6 @@ use super::{booking_for, changed_meanwhile, schedule_from};
 use crate::auth::Viewer;
 use crate::db::{self, DbError, Finding, Unique};
 use crate::error::ServerError;
-use crate::outbox;
 use crate::present::instant_label;
 use crate::state::AppState;
 use domain::error::AppError;
@@ -171,7 +170,7 @@ pub async fn send_from_next_window(
     );
     db::add_event(&mut tx, id, now, EventKind::Rescheduled, &actor, &detail).await?;
     tx.commit().await?;
-    if let Err(e) = outbox::send_now(state, db::Work::Create, id).await {
+    if let Err(e) = state.sender().send_now(db::Work::Create, id).await {
         let _ = e.reported();
         state.outbox.wake();
     }

@@ -482,69 +482,14 @@ pub async fn count_needing_attention(
 mod tests {
     use super::*;
     use crate::db::Db;
-    use crate::db::test_support::{fresh, now};
+    use crate::db::test_support::{customer, fresh, london, new_booking, now};
     use crate::db::{
-        Actor, CancelRequest, CancelResult, CustomerFacts, Finding, Lease, NewSite, SendResult,
-        Work, add_event, claim, customer_by_aura_id, events_of_booking, expire_sending,
-        finish_cancel, finish_send, insert_site, request_cancel, resolve_unknown, site_of_customer,
-        sites_for_customer, upsert_customer,
+        Actor, CancelRequest, CancelResult, Finding, Lease, NewSite, SendResult, Work, add_event,
+        claim, customer_by_aura_id, events_of_booking, expire_sending, finish_cancel, finish_send,
+        insert_site, request_cancel, resolve_unknown, site_of_customer, sites_for_customer,
     };
-    use chrono::Weekday;
+
     use domain::model::EventKind;
-
-    fn london() -> Zone {
-        "Europe/London".parse().expect("zone")
-    }
-
-    async fn customer(pool: &Db, name: &str, aura_id: i64) -> i64 {
-        let facts = CustomerFacts {
-            name: name.into(),
-            aura_customer_id: aura_id,
-            default_timezone: london(),
-        };
-        upsert_customer(pool, &facts, now())
-            .await
-            .expect("customer")
-            .id
-    }
-
-    fn new_booking(customer_id: i64, key: &str) -> NewBooking {
-        let d = |day| NaiveDate::from_ymd_opt(2026, 12, day).expect("date");
-        NewBooking {
-            customer_id,
-            site_id: None,
-            idempotency_key: key.into(),
-            service_type: ServiceType::Patrol,
-            name: "Night patrol".into(),
-            special_instructions: Some("Check doors".into()),
-            number_of_guards: 2,
-            armed_preference: ArmedPreference::Unarmed,
-            contacts: vec![Contact {
-                name: "Ann".into(),
-                mobile: "+447700900123".into(),
-            }],
-            location: Location {
-                address: Some("1 High St".into()),
-                coordinates: Some((51.5, -0.12)),
-            },
-            zone: london(),
-            first_date: d(1),
-            last_date: d(31),
-            schedule: Schedule {
-                date_from: DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z")
-                    .expect("t")
-                    .with_timezone(&Utc),
-                date_to: DateTime::parse_from_rfc3339("2026-12-31T23:59:59Z")
-                    .expect("t")
-                    .with_timezone(&Utc),
-                repeat: Repeat::weekly([Weekday::Mon, Weekday::Fri]),
-                start_time: NaiveTime::from_hms_opt(22, 0, 0).expect("t"),
-                window_minutes: 90,
-            },
-            created_by_user_id: None,
-            pair_role: None,
-        }
-    }
 
     /// Inserts a booking that must be new, returning its id.
     async fn insert_new(pool: &Db, customer_id: i64, key: &str) -> i64 {

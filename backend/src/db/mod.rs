@@ -349,6 +349,10 @@ pub(crate) mod test_support {
     use std::str::FromStr;
 
     use super::Db;
+    use super::{CustomerFacts, NewBooking, upsert_customer};
+    use crate::zone::Zone;
+    use chrono::{NaiveDate, NaiveTime, Weekday};
+    use domain::{ArmedPreference, Contact, Location, Repeat, Schedule, ServiceType};
 
     /// A throwaway database with the real migrations: in memory on SQLite, or a new database on
     /// the PostgreSQL server `AURA_TEST_POSTGRES` names when it is set (`scripts/test` runs the
@@ -404,5 +408,59 @@ pub(crate) mod test_support {
         DateTime::parse_from_rfc3339("2026-11-26T12:00:00Z")
             .expect("time")
             .with_timezone(&Utc)
+    }
+
+    pub fn london() -> Zone {
+        "Europe/London".parse().expect("zone")
+    }
+
+    pub async fn customer(pool: &Db, name: &str, aura_id: i64) -> i64 {
+        let facts = CustomerFacts {
+            name: name.into(),
+            aura_customer_id: aura_id,
+            default_timezone: london(),
+        };
+        upsert_customer(pool, &facts, now())
+            .await
+            .expect("customer")
+            .id
+    }
+
+    pub fn new_booking(customer_id: i64, key: &str) -> NewBooking {
+        let d = |day| NaiveDate::from_ymd_opt(2026, 12, day).expect("date");
+        NewBooking {
+            customer_id,
+            site_id: None,
+            idempotency_key: key.into(),
+            service_type: ServiceType::Patrol,
+            name: "Night patrol".into(),
+            special_instructions: Some("Check doors".into()),
+            number_of_guards: 2,
+            armed_preference: ArmedPreference::Unarmed,
+            contacts: vec![Contact {
+                name: "Ann".into(),
+                mobile: "+447700900123".into(),
+            }],
+            location: Location {
+                address: Some("1 High St".into()),
+                coordinates: Some((51.5, -0.12)),
+            },
+            zone: london(),
+            first_date: d(1),
+            last_date: d(31),
+            schedule: Schedule {
+                date_from: DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z")
+                    .expect("t")
+                    .with_timezone(&Utc),
+                date_to: DateTime::parse_from_rfc3339("2026-12-31T23:59:59Z")
+                    .expect("t")
+                    .with_timezone(&Utc),
+                repeat: Repeat::weekly([Weekday::Mon, Weekday::Fri]),
+                start_time: NaiveTime::from_hms_opt(22, 0, 0).expect("t"),
+                window_minutes: 90,
+            },
+            created_by_user_id: None,
+            pair_role: None,
+        }
     }
 }

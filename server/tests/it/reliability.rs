@@ -16,7 +16,6 @@ use crate::common::{
 use app::api::bookings::{LoadAttention, LoadBooking, ResolveBooking};
 use backend::aura::wire::{RequestStatus, ServiceCatalog};
 use backend::db::{self, CustomerScope};
-use backend::outbox;
 use domain::Field;
 use domain::error::AppError;
 use domain::model::{AttentionView, BookingDetail, BookingResult, EventKind, SyncStatus};
@@ -87,17 +86,10 @@ async fn resolve(
 pub async fn settle(dash: &Dashboard) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     loop {
-        outbox::expire_stale(&dash.state).await.expect("expire");
-        while outbox::send_create(&dash.state, None)
-            .await
-            .expect("send")
-            .is_some()
-        {}
-        while outbox::send_cancel(&dash.state, None)
-            .await
-            .expect("cancel")
-            .is_some()
-        {}
+        let sender = dash.state.sender();
+        sender.expire_stale().await.expect("expire");
+        while sender.send_create(None).await.expect("send").is_some() {}
+        while sender.send_cancel(None).await.expect("cancel").is_some() {}
         let waiting = db::active_bookings(&dash.state.db, &CustomerScope::All)
             .await
             .expect("bookings")
