@@ -1,0 +1,11 @@
+//! Signing in and out, the customer switcher, your own password, and what administrators manage:
+//! users, customers and account-manager assignments. Every form here is a plain HTML form (see
+//! `forms`); inputs arrive typed except what a person types.
+
+mod customers;
+mod sign_in;
+mod users;
+
+pub use customers::*;
+pub use sign_in::*;
+pub use users::*;
