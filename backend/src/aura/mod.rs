@@ -1,6 +1,7 @@
 //! Talking to AURA: the wire format (every [model] choice), the mapping from a stored booking to
 //! AURA's request, and the HTTP client.
 
+pub mod catalog;
 pub mod client;
 pub mod request;
 pub mod wire;

@@ -2,14 +2,14 @@
 //! here, so it can be changed in one place once AURA confirms the real shape. The AURA client and the
 //! built-in sandbox both use these types.
 
+pub use super::catalog::ServiceCatalog;
+
 use chrono::{DateTime, Utc};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
 
 use domain::{
-    ArmedPreference, Contact, Location, Repeat, RepeatKind, Schedule, ServiceType, Violation,
-    check_guards, check_location, check_mobile, check_name, check_repeat, check_window,
-    format_start_time, parse_start_time, weekday_code, weekday_from_code,
+    ArmedPreference, Contact, Location, Repeat, Schedule, format_start_time, weekday_code,
 };
 
 /// Every path below is relative to the base URL, which ends in `/panic-api/v2` [doc].
@@ -36,77 +36,6 @@ const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 
 fn encode_segment(s: &str) -> String {
     utf8_percent_encode(s, PATH_SEGMENT).to_string()
-}
-
-/// Which service families a deployment offers and the AURA slug of each [model].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServiceCatalog {
-    entries: Vec<(ServiceType, String)>,
-}
-
-impl Default for ServiceCatalog {
-    fn default() -> Self {
-        ServiceCatalog {
-            entries: ServiceType::ALL
-                .iter()
-                .map(|t| (*t, t.key().to_string()))
-                .collect(),
-        }
-    }
-}
-
-impl ServiceCatalog {
-    /// Parses `patrol,guarding=guarding-v2,escort`: each item enables a family, optionally with its
-    /// own AURA slug (default: the family key).
-    pub fn parse(spec: &str) -> Result<Self, String> {
-        let mut entries: Vec<(ServiceType, String)> = Vec::new();
-        for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            let (family, slug) = item.split_once('=').unwrap_or((item, item));
-            let family: ServiceType = family.trim().parse().map_err(|_| {
-                let known: Vec<&str> = ServiceType::ALL.iter().map(|t| t.key()).collect();
-                format!(
-                    "unknown service type {family:?} (known: {})",
-                    known.join(", ")
-                )
-            })?;
-            let slug = slug.trim();
-            if slug.is_empty()
-                || !slug
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
-            {
-                return Err(format!(
-                    "service slug {slug:?} must be letters, digits, '-' or '_'"
-                ));
-            }
-            if entries.iter().any(|(t, s)| *t == family || s == slug) {
-                return Err(format!("service type {item:?} is listed twice"));
-            }
-            entries.push((family, slug.to_string()));
-        }
-        if entries.is_empty() {
-            return Err("at least one service type must be enabled".into());
-        }
-        Ok(ServiceCatalog { entries })
-    }
-
-    pub fn enabled(&self) -> Vec<ServiceType> {
-        self.entries.iter().map(|(t, _)| *t).collect()
-    }
-
-    pub fn slug(&self, t: ServiceType) -> Option<&str> {
-        self.entries
-            .iter()
-            .find(|(e, _)| *e == t)
-            .map(|(_, s)| s.as_str())
-    }
-
-    pub fn by_slug(&self, slug: &str) -> Option<ServiceType> {
-        self.entries
-            .iter()
-            .find(|(_, s)| s == slug)
-            .map(|(t, _)| *t)
-    }
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -458,83 +387,6 @@ pub fn create_body(customer_id: i64, parts: &BodyParts<'_>) -> CreateScheduledRe
         },
         initial_location: InitialLocation::from(parts.location),
     }
-}
-
-/// A create body that passed every zone-free rule, as the sandbox sees it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CheckedCreate {
-    pub name: String,
-    pub number_of_guards: u32,
-    pub armed_preference: ArmedPreference,
-    pub contacts: Vec<Contact>,
-    pub location: Location,
-    pub schedule: Schedule,
-    pub timezone: String,
-}
-
-/// The zone-free rules applied to a wire body, first problem first. Zone lookup and the lead time
-/// are the caller's (they need the zone database and a clock).
-pub fn check_create(body: &CreateScheduledRequest) -> Result<CheckedCreate, Violation> {
-    let config = &body.scheduled_request_config;
-    let name = check_name(&config.name)?;
-    let location = check_location(
-        body.initial_location.formatted_address.as_deref(),
-        body.initial_location.latitude,
-        body.initial_location.longitude,
-    )?;
-    if config.date_to < config.date_from {
-        return Err(Violation::DatesReversed);
-    }
-    let repeats = &config.repeats_config;
-    let kind: RepeatKind = repeats
-        .kind
-        .parse()
-        .map_err(|_| Violation::RepeatUnknown(repeats.kind.clone()))?;
-    let days = repeats
-        .days_of_week
-        .iter()
-        .map(|code| weekday_from_code(code).ok_or_else(|| Violation::DayUnknown(code.clone())))
-        .collect::<Result<Vec<_>, _>>()?;
-    let repeat = check_repeat(kind, days)?;
-    let window_minutes = check_window(repeats.window_period_minutes)?;
-    let number_of_guards = check_guards(config.number_of_guards)?;
-    let armed_preference: ArmedPreference = config
-        .armed_preference
-        .parse()
-        .map_err(|_| Violation::ArmedPreferenceUnknown(config.armed_preference.clone()))?;
-    let contacts = config
-        .contacts
-        .iter()
-        .map(|c| {
-            let name = c.name.trim();
-            if name.is_empty() {
-                return Err(Violation::ContactNameMissing);
-            }
-            Ok(Contact {
-                name: name.to_string(),
-                mobile: check_mobile(&c.mobile)?,
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    if repeats.timezone.trim().is_empty() {
-        return Err(Violation::TimezoneMissing);
-    }
-    let start_time = parse_start_time(&repeats.start_time)?;
-    Ok(CheckedCreate {
-        name,
-        number_of_guards,
-        armed_preference,
-        contacts,
-        location,
-        schedule: Schedule {
-            date_from: config.date_from,
-            date_to: config.date_to,
-            repeat,
-            start_time,
-            window_minutes,
-        },
-        timezone: repeats.timezone.trim().to_string(),
-    })
 }
 
 #[cfg(test)]

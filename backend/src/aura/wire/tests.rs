@@ -1,4 +1,5 @@
 use super::*;
+use domain::ServiceType;
 
 #[test]
 fn token_response_accepts_both_casings() {
@@ -117,34 +118,4 @@ fn catalog_parses_families_and_slugs() {
     assert!(ServiceCatalog::parse("rocket").is_err());
     assert!(ServiceCatalog::parse("patrol=a/b").is_err());
     assert!(ServiceCatalog::parse("").is_err());
-}
-
-#[test]
-fn the_contract_example_body_parses_and_checks() {
-    let body = r#"{
-      "customerId": 178921,
-      "scheduledRequestConfig": {
-        "name": "Warehouse night patrol",
-        "specialInstructions": "Check the loading-bay shutters",
-        "numberOfGuards": 2,
-        "armedPreference": "unarmed",
-        "contacts": [ { "name": "Site manager", "mobile": "+447700900123" } ],
-        "dateFrom": "2026-12-01T00:00:00Z",
-        "dateTo": "2026-12-31T23:59:59Z",
-        "repeatsConfig": { "type": "weekly", "daysOfWeek": ["MON", "WED", "FRI"], "startTime": "22:00",
-                           "windowPeriodMinutes": 90, "timezone": "Europe/London" }
-      },
-      "initialLocation": { "latitude": 51.5072, "longitude": -0.1276, "formattedAddress": "1 Example Street, London" }
-    }"#;
-    let parsed: CreateScheduledRequest = serde_json::from_str(body).expect("contract example");
-    let checked = check_create(&parsed).expect("valid");
-    assert_eq!(
-        checked.schedule.repeat.describe(),
-        "Weekly on Mon, Wed, Fri"
-    );
-    assert_eq!(checked.number_of_guards, 2);
-    // Round trip: what we send is what we read.
-    let again: CreateScheduledRequest =
-        serde_json::from_str(&serde_json::to_string(&parsed).expect("ser")).expect("de");
-    assert_eq!(again, parsed);
 }

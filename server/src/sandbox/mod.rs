@@ -5,6 +5,10 @@
 //! Served standalone (`server sandbox --addr …`) at `/panic-api/v2/...`, or nested by the dashboard
 //! under `/sandbox`. Control endpoints under `/_control/` serve tests and demos only.
 
+mod checks;
+
+pub use checks::{CheckedCreate, check_create};
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -18,7 +22,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use backend::aura::wire::{
     AnswerShape, CreateScheduledRequest, ErrorBody, FlatAnswer, RequestStatus, ScheduledRequestDto,
-    ScheduledRequestEnvelope, ServiceCatalog, TokenRequest, TokenResponse, check_create,
+    ScheduledRequestEnvelope, ServiceCatalog, TokenRequest, TokenResponse,
 };
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
