@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::db::{Db, DbError, on_db, sql};
+use super::db::{self, Counted, Db, DbError};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
@@ -175,64 +175,25 @@ impl SignInLimiter {
             .window
             .max(self.account_window)
             .max(self.everyone_window);
-        let mut tx = db.begin().await?;
-        let begun = on_db!(&mut tx, |conn, d| {
-            sqlx::query(sql!(
-                d,
-                "UPDATE sign_in_gate SET turns = turns + 1 WHERE id = 1"
-            ))
-            .execute(&mut *conn)
-            .await?
-            .rows_affected();
-            sqlx::query(sql!(d, "DELETE FROM sign_in_attempts WHERE at_ms <= ?"))
-                .bind(now_ms - millis(longest))
-                .execute(&mut *conn)
-                .await?
-                .rows_affected();
-            let mut wait = None;
-            for (key, limit, window) in limits {
-                // The attempts in the window, newest first, up to the limit.
-                let recent: Vec<i64> = sqlx::query_scalar(sql!(
-                    d,
-                    "SELECT at_ms FROM sign_in_attempts WHERE scope_key = ? AND at_ms > ?
-                     ORDER BY at_ms DESC LIMIT ?"
-                ))
-                .bind(key)
-                .bind(now_ms - millis(*window))
-                .bind(i64::try_from(*limit).unwrap_or(i64::MAX))
-                .fetch_all(&mut *conn)
-                .await?;
-                if recent.len() >= *limit
-                    && let Some(oldest) = recent.last()
-                {
-                    // Allowed again once the oldest attempt that keeps it at the limit leaves.
-                    let left = millis(*window).saturating_sub(now_ms.saturating_sub(*oldest));
-                    let left = Duration::from_millis(u64::try_from(left).unwrap_or(0));
-                    wait = wait.max(Some(left));
-                }
+        let counted = db::count_attempts(db, limits, now_ms - millis(longest), now_ms, || {
+            uuid::Uuid::new_v4().simple().to_string()
+        })
+        .await?;
+        Ok(match counted {
+            Counted::Recorded(attempt) => Begun::Counted(Attempt(attempt)),
+            Counted::Full { oldest } => {
+                // Allowed again once the oldest attempt that keeps a limit full leaves its window.
+                let wait = oldest
+                    .iter()
+                    .map(|(at_ms, window)| {
+                        let left = millis(*window).saturating_sub(now_ms.saturating_sub(*at_ms));
+                        Duration::from_millis(u64::try_from(left).unwrap_or(0))
+                    })
+                    .max()
+                    .unwrap_or_default();
+                Begun::Wait(wait)
             }
-            match wait {
-                // Refused attempts are not counted.
-                Some(wait) => Begun::Wait(wait),
-                None => {
-                    let attempt = uuid::Uuid::new_v4().simple().to_string();
-                    for (key, _, _) in limits {
-                        sqlx::query(sql!(
-                            d,
-                            "INSERT INTO sign_in_attempts (attempt, scope_key, at_ms) VALUES (?, ?, ?)"
-                        ))
-                        .bind(&attempt)
-                        .bind(key)
-                        .bind(now_ms)
-                        .execute(&mut *conn)
-                        .await?.rows_affected();
-                    }
-                    Begun::Counted(Attempt(attempt))
-                }
-            }
-        })?;
-        tx.commit().await?;
-        Ok(begun)
+        })
     }
 
     /// The sign-in succeeded: the account starts afresh from this address and from everywhere,
@@ -244,53 +205,21 @@ impl SignInLimiter {
         address: &str,
         attempt: &Attempt,
     ) -> Result<(), DbError> {
-        on_db!(db, |conn, d| {
-            sqlx::query(sql!(
-                d,
-                "DELETE FROM sign_in_attempts WHERE scope_key = ? OR scope_key = ? OR attempt = ?"
-            ))
-            .bind(Self::account_key(email))
-            .bind(Self::pair_key(email, address))
-            .bind(&attempt.0)
-            .execute(conn)
-            .await?
-            .rows_affected()
-        })?;
-        Ok(())
+        let keys = [Self::account_key(email), Self::pair_key(email, address)];
+        db::forget_attempts(db, &keys, Some(&attempt.0)).await
     }
 
     /// The password check of a change succeeded: the person's count starts afresh.
     pub async fn change_succeeded(&self, db: &Db, user_id: i64) -> Result<(), DbError> {
-        on_db!(db, |conn, d| {
-            sqlx::query(sql!(d, "DELETE FROM sign_in_attempts WHERE scope_key = ?"))
-                .bind(Self::change_key(user_id))
-                .execute(conn)
-                .await?
-                .rows_affected()
-        })?;
-        Ok(())
+        db::forget_attempts(db, &[Self::change_key(user_id)], None).await
     }
 
     /// An administrator reset the password or enabled the account: every count on it is lifted,
     /// from every address (the address counts, shared with other accounts, stay).
     pub async fn lift(db: &Db, email: &str, user_id: i64) -> Result<(), DbError> {
-        let digest = Self::account_digest(email);
-        on_db!(db, |conn, d| {
-            sqlx::query(sql!(
-                d,
-                "DELETE FROM sign_in_attempts
-                 WHERE scope_key = ? OR scope_key = ? OR substr(scope_key, 1, ?) = ?"
-            ))
-            .bind(Self::account_key(email))
-            .bind(Self::change_key(user_id))
-            // An INTEGER, as PostgreSQL's substr takes it.
-            .bind(i32::try_from(digest.len() + 6).unwrap_or(i32::MAX))
-            .bind(format!("pair:{digest}:"))
-            .execute(conn)
-            .await?
-            .rows_affected()
-        })?;
-        Ok(())
+        let keys = [Self::account_key(email), Self::change_key(user_id)];
+        let pairs = format!("pair:{}:", Self::account_digest(email));
+        db::lift_attempts(db, &keys, &pairs).await
     }
 }
 

@@ -33,9 +33,7 @@ impl Dialect {
 }
 
 /// A statement written with `?` placeholders, as the database behind `$dialect` reads it; the
-/// PostgreSQL translation is made once per call site.
-#[macro_export]
-#[doc(hidden)]
+/// PostgreSQL translation is made once per call site. Only the store (`db`) writes SQL.
 macro_rules! sql {
     ($dialect:expr, $($text:expr),+ $(,)?) => {{
         static POSTGRES: ::std::sync::OnceLock<String> = ::std::sync::OnceLock::new();
@@ -45,9 +43,7 @@ macro_rules! sql {
 
 /// Runs `$body` with `$conn` bound to a connection of whichever database `$ex` is on and `$dialect`
 /// to its `Dialect`; evaluates to `Result<body's value, DbError>`. A pool lends a connection for
-/// the body; a transaction lends its own.
-#[macro_export]
-#[doc(hidden)]
+/// the body; a transaction lends its own. Only the store (`db`) runs statements.
 macro_rules! on_db {
     ($ex:expr, |$conn:ident, $dialect:ident| $body:expr) => {{
         use $crate::db::{DbError as __DbError, Dialect as __Dialect, Ex as __Ex, Lent as __Lent};
@@ -86,7 +82,7 @@ macro_rules! on_db {
     }};
 }
 
-pub use crate::{on_db, sql};
+pub(super) use {on_db, sql};
 
 /// The dashboard's database: a pool of connections to SQLite or to PostgreSQL.
 #[derive(Debug, Clone)]

@@ -14,6 +14,7 @@ use sqlx::{PgPool, SqlitePool};
 
 use domain::model::SyncStatus;
 
+mod attempts;
 mod backend;
 mod bookings;
 mod copy;
@@ -25,6 +26,7 @@ mod sites;
 mod status;
 mod users;
 
+pub use attempts::*;
 pub use backend::*;
 pub use bookings::*;
 pub use copy::*;

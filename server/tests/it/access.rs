@@ -3,7 +3,7 @@
 //! and an administrator. Refusals are checked where they matter: in the database and at AURA
 //! (the sandbox's `_control/requests`), not only in the HTTP status.
 
-use backend::{on_db, sql};
+use crate::common::raw;
 use std::collections::HashMap;
 
 use crate::common::{
@@ -655,8 +655,7 @@ async fn admin_state(w: &World) -> String {
         Option<chrono::DateTime<chrono::Utc>>,
         String,
     );
-    let rows: Vec<UserState> = on_db!(&w.dash.state.db, |conn, d| sqlx::query_as(sql!(
-        d,
+    let rows: Vec<UserState> = raw!(&w.dash.state.db, |conn, d| sqlx::query_as(&d(
         "SELECT id, email, role, customer_id, session_epoch, disabled_at, password_hash
          FROM users ORDER BY id"
     ))
@@ -664,22 +663,19 @@ async fn admin_state(w: &World) -> String {
     .await?)
     .expect("users");
     let customers: Vec<(i64, String, i64, String)> =
-        on_db!(&w.dash.state.db, |conn, d| sqlx::query_as(sql!(
-            d,
+        raw!(&w.dash.state.db, |conn, d| sqlx::query_as(&d(
             "SELECT id, name, aura_customer_id, default_timezone FROM customers ORDER BY id"
         ))
         .fetch_all(conn)
         .await?)
         .expect("customers");
-    let sites: Vec<(i64, String)> = on_db!(&w.dash.state.db, |conn, d| sqlx::query_as(sql!(
-        d,
+    let sites: Vec<(i64, String)> = raw!(&w.dash.state.db, |conn, d| sqlx::query_as(&d(
         "SELECT id, name FROM sites ORDER BY id"
     ))
     .fetch_all(conn)
     .await?)
     .expect("sites");
-    let assignments: Vec<(i64, i64)> = on_db!(&w.dash.state.db, |conn, d| sqlx::query_as(sql!(
-        d,
+    let assignments: Vec<(i64, i64)> = raw!(&w.dash.state.db, |conn, d| sqlx::query_as(&d(
         "SELECT user_id, customer_id FROM account_manager_customers ORDER BY 1, 2"
     ))
     .fetch_all(conn)
@@ -1637,9 +1633,9 @@ async fn values_no_form_sends_are_refused_as_malformed_before_anything_runs() {
 }
 
 async fn site_row(w: &World, id: i64) -> (String, bool) {
-    let (name, retired): (String, Option<chrono::DateTime<chrono::Utc>>) = on_db!(
+    let (name, retired): (String, Option<chrono::DateTime<chrono::Utc>>) = raw!(
         &w.dash.state.db,
-        |conn, d| sqlx::query_as(sql!(d, "SELECT name, retired_at FROM sites WHERE id = ?"))
+        |conn, d| sqlx::query_as(&d("SELECT name, retired_at FROM sites WHERE id = ?"))
             .bind(id)
             .fetch_one(conn)
             .await?
@@ -1730,10 +1726,8 @@ async fn sites_are_kept_by_whoever_reaches_their_customer() {
         }
     }
     assert_ne!(site_row(&w, w.site_a).await.0, original);
-    let added: Vec<(i64, String)> = on_db!(&w.dash.state.db, |conn, d| {
-        sqlx::query_as(sql!(
-        d,
-        "SELECT id, name FROM sites WHERE customer_id = ? AND name LIKE 'Added by %' ORDER BY id"
+    let added: Vec<(i64, String)> = raw!(&w.dash.state.db, |conn, d| {
+        sqlx::query_as(&d("SELECT id, name FROM sites WHERE customer_id = ? AND name LIKE 'Added by %' ORDER BY id"
     ))
     .bind(w.dash.a.id)
     .fetch_all(conn)
@@ -1894,8 +1888,7 @@ async fn a_calendar_feed_has_the_scope_of_its_person() {
     use app::api::accounts::StopFeed;
     let r = w.post_form(Who::SignedOut, StopFeed::PATH, &[]).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    let feeds: i64 = on_db!(&w.dash.state.db, |conn, d| sqlx::query_scalar(sql!(
-        d,
+    let feeds: i64 = raw!(&w.dash.state.db, |conn, d| sqlx::query_scalar(&d(
         "SELECT COUNT(*) FROM calendar_feeds"
     ))
     .fetch_one(conn)
@@ -1904,8 +1897,7 @@ async fn a_calendar_feed_has_the_scope_of_its_person() {
     assert_eq!(feeds, 5);
     let r = w.post_form(Who::CustomerB, StopFeed::PATH, &[]).await;
     assert!(r.status().is_success());
-    let left: Vec<i64> = on_db!(&w.dash.state.db, |conn, d| sqlx::query_scalar(sql!(
-        d,
+    let left: Vec<i64> = raw!(&w.dash.state.db, |conn, d| sqlx::query_scalar(&d(
         "SELECT user_id FROM calendar_feeds ORDER BY user_id"
     ))
     .fetch_all(conn)

@@ -2,7 +2,7 @@
 //! bookings are warned about (and can still be made), and a lock is booked with its unlock the
 //! next morning as two linked AURA requests that can be cancelled together.
 
-use backend::{on_db, sql};
+use crate::common::raw;
 use chrono::{Datelike, NaiveDate};
 use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
@@ -411,8 +411,7 @@ async fn a_lock_is_booked_with_its_unlock_and_cancelled_together() {
             .is_some(),
         "{e:?}"
     );
-    let saved: i64 = on_db!(&dash.state.db, |conn, d| sqlx::query_scalar(sql!(
-        d,
+    let saved: i64 = raw!(&dash.state.db, |conn, d| sqlx::query_scalar(&d(
         "SELECT COUNT(*) FROM bookings WHERE idempotency_key LIKE 'pair-4%'"
     ))
     .fetch_one(conn)

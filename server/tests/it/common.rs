@@ -531,3 +531,53 @@ pub async fn london_site(dash: &Dashboard) -> i64 {
         .expect("london site")
         .id
 }
+
+/// The tests' own reading of the database (and writing, to set up a state no page makes), beside
+/// the store: a witness that does not go through the code under test. `$sql` turns a statement
+/// with `?` placeholders into the text this database reads (numbered for PostgreSQL). Evaluates to
+/// `Result<body's value, sqlx::Error>`.
+macro_rules! raw {
+    ($db:expr, |$conn:ident, $sql:ident| $body:expr) => {{
+        match $db {
+            backend::db::Db::Sqlite(pool) => {
+                async {
+                    let mut held = pool.acquire().await?;
+                    let $conn = &mut *held;
+                    let $sql = |text: &str| text.to_string();
+                    Ok::<_, sqlx::Error>($body)
+                }
+                .await
+            }
+            backend::db::Db::Postgres(pool) => {
+                async {
+                    let mut held = pool.acquire().await?;
+                    let $conn = &mut *held;
+                    let $sql = |text: &str| $crate::common::numbered(text);
+                    Ok::<_, sqlx::Error>($body)
+                }
+                .await
+            }
+        }
+    }};
+}
+pub(crate) use raw;
+
+/// `?` placeholders numbered `$1, $2, …` (outside quoted text), as PostgreSQL reads them.
+pub fn numbered(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let (mut n, mut quoted) = (0, false);
+    for c in text.chars() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                out.push(c);
+            }
+            '?' if !quoted => {
+                n += 1;
+                out.push_str(&format!("${n}"));
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}

@@ -1,5 +1,6 @@
 //! Server-function and page tests: the whole dashboard over HTTP, against a sandbox on its own port.
 
+use crate::common::raw;
 use crate::common::{
     Dashboard, RunningSandbox, decode, draft, draft_at, drawn_windows, local_at_most, london_site,
     start_dashboard, start_sandbox,
@@ -22,8 +23,7 @@ use server::sandbox::SandboxConfig;
 
 /// A refusal left nothing behind: no booking row of any status, no call to AURA.
 async fn nothing_saved_or_sent(sb: &RunningSandbox, dash: &Dashboard) {
-    let rows: i64 = backend::on_db!(&dash.state.db, |conn, d| sqlx::query_scalar(backend::sql!(
-        d,
+    let rows: i64 = raw!(&dash.state.db, |conn, d| sqlx::query_scalar(&d(
         "SELECT COUNT(*) FROM bookings"
     ))
     .fetch_one(conn)

@@ -2,7 +2,7 @@
 //! stops), turned off; parsed with the `icalendar` crate's own parser: events, zones, daylight
 //! saving and cancellations; and the same scope as the pages.
 
-use backend::{on_db, sql};
+use crate::common::raw;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Offset, TimeZone, Utc};
 use icalendar::{CalendarDateTime, Component, DatePerhapsTime, EventStatus};
 use leptos::server_fn::ServerFn;
@@ -193,8 +193,7 @@ async fn a_feed_is_shown_once_replaced_and_turned_off_and_holds_the_viewers_book
     assert_eq!(read_feed(&dash, &path).await.0, StatusCode::NOT_FOUND);
     assert_eq!(read_feed(&dash, &newer).await.0, StatusCode::OK);
     // Only a hash is stored.
-    let stored: String = on_db!(&dash.state.db, |conn, d| sqlx::query_scalar(sql!(
-        d,
+    let stored: String = raw!(&dash.state.db, |conn, d| sqlx::query_scalar(&d(
         "SELECT token_hash FROM calendar_feeds"
     ))
     .fetch_one(conn)
@@ -223,8 +222,7 @@ async fn a_feed_is_shown_once_replaced_and_turned_off_and_holds_the_viewers_book
     assert_eq!(read_feed(&dash, &b_path).await.0, StatusCode::OK);
 
     // A disabled person's feed ends with the account.
-    on_db!(&dash.state.db, |conn, d| sqlx::query(sql!(
-        d,
+    raw!(&dash.state.db, |conn, d| sqlx::query(&d(
         "UPDATE users SET disabled_at = '2026-01-01T00:00:00Z' WHERE email = ?"
     ))
     .bind(&dash.people.customer_b)
@@ -567,8 +565,7 @@ async fn strict_parsers_find_exactly_the_events_booked_whatever_the_text() {
         .await
         .expect("booked");
     // Stored with line feeds only.
-    let stored: Vec<String> = on_db!(&dash.state.db, |conn, d| sqlx::query_scalar(sql!(
-        d,
+    let stored: Vec<String> = raw!(&dash.state.db, |conn, d| sqlx::query_scalar(&d(
         "SELECT special_instructions FROM bookings ORDER BY id"
     ))
     .fetch_all(conn)
@@ -596,8 +593,7 @@ async fn strict_parsers_find_exactly_the_events_booked_whatever_the_text() {
     )
     .await
     .expect("booked");
-    on_db!(&dash.state.db, |conn, d| sqlx::query(sql!(
-        d,
+    raw!(&dash.state.db, |conn, d| sqlx::query(&d(
         "UPDATE bookings SET name = ?, special_instructions = ?, address = ? WHERE id = ?"
     ))
     .bind(format!("Raw{every}"))

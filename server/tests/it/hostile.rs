@@ -3,7 +3,7 @@
 //! control-character input. Each must be answered (no panic, no dropped connection) with a 4xx,
 //! never a 5xx; and one person's expensive requests must not hold up anybody else's page.
 
-use backend::{on_db, sql};
+use crate::common::raw;
 use std::time::{Duration, Instant};
 
 use crate::common::{RunningSandbox, book_as, decode, draft, start_dashboard, start_sandbox};
@@ -899,8 +899,7 @@ async fn hostile_input_gets_a_clean_refusal_everywhere() {
     let snapshot = s.sb.control().await;
     let mut held: Vec<String> = snapshot.requests.iter().map(|r| r.id.clone()).collect();
     held.sort();
-    let mut sent: Vec<String> = on_db!(&s.dash.state.db, |conn, d| sqlx::query_scalar(sql!(
-        d,
+    let mut sent: Vec<String> = raw!(&s.dash.state.db, |conn, d| sqlx::query_scalar(&d(
         "SELECT aura_id FROM bookings WHERE aura_id IS NOT NULL"
     ))
     .fetch_all(conn)
@@ -963,8 +962,7 @@ async fn far_future_calendar_requests_do_not_delay_a_sign_in_page() {
             .await
             .expect("booked");
         let end = chrono::NaiveDate::from_ymd_opt(9999, 12, 31).expect("date");
-        on_db!(&dash.state.db, |conn, d| sqlx::query(sql!(
-            d,
+        raw!(&dash.state.db, |conn, d| sqlx::query(&d(
             "UPDATE bookings SET last_date = ?, date_to = ? WHERE id = ?"
         ))
         .bind(StoredDate(end))
@@ -1399,8 +1397,7 @@ async fn a_burst_of_bookings_is_stopped_before_aura() {
             .all(|(_, wait, _)| wait.is_some_and(|w| (1..=60).contains(&w))),
         "{answers:?}"
     );
-    let saved: i64 = on_db!(&dash.state.db, |conn, d| sqlx::query_scalar(sql!(
-        d,
+    let saved: i64 = raw!(&dash.state.db, |conn, d| sqlx::query_scalar(&d(
         "SELECT COUNT(*) FROM bookings WHERE customer_id = ?"
     ))
     .bind(dash.a.id)

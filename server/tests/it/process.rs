@@ -1,7 +1,7 @@
 //! The `server` binary as an operator runs it: probes, SIGTERM, backup and restore, and a crash in
 //! the middle of 200 bookings.
 
-use backend::{on_db, sql};
+use crate::common::raw;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -216,8 +216,7 @@ async fn pool(dir: &Path) -> backend::db::Db {
 }
 
 async fn rows(pool: &backend::db::Db) -> Vec<(i64, String, SyncStatus, Option<String>)> {
-    on_db!(pool, |conn, d| sqlx::query_as(sql!(
-        d,
+    raw!(pool, |conn, d| sqlx::query_as(&d(
         "SELECT id, name, status, aura_id FROM bookings ORDER BY id"
     ))
     .fetch_all(conn)
@@ -491,8 +490,7 @@ async fn assert_settled_and_true(
     told: &[(String, BookingResult)],
 ) -> Vec<(i64, String, SyncStatus, Option<String>)> {
     let leases = || async {
-        on_db!(pool, |conn, d| sqlx::query_scalar::<_, i64>(sql!(
-            d,
+        raw!(pool, |conn, d| sqlx::query_scalar::<_, i64>(&d(
             "SELECT COUNT(*) FROM bookings WHERE lease_owner IS NOT NULL"
         ))
         .fetch_one(conn)

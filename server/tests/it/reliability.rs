@@ -5,7 +5,7 @@
 //! - every booking shown confirmed is scheduled at AURA;
 //! - no booking has two AURA requests.
 
-use backend::{on_db, sql};
+use crate::common::raw;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -553,8 +553,7 @@ async fn a_booking_is_not_sent_once_its_first_window_is_too_near() {
     assert_eq!(result.status, SyncStatus::NotSent);
     // Time passes: pretend the first window now opens in 3 minutes (London, the site's zone).
     let soon = crate::common::local_at_most("Europe/London", 3);
-    on_db!(&dash.state.db, |conn, d| sqlx::query(sql!(
-        d,
+    raw!(&dash.state.db, |conn, d| sqlx::query(&d(
         "UPDATE bookings SET date_from = ?, first_date = ?, start_time = ?, repeat_type = 'daily',
             days_of_week = '' WHERE id = ?"
     ))
