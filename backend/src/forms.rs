@@ -1,8 +1,6 @@
 //! What a form's flow ends with, and helpers for checking a form's fields: plain values that the
 //! app's server functions turn into a redirect (or an error with its fields).
 
-use std::collections::BTreeMap;
-
 use crate::zone::{Zone, check_zone};
 use domain::{Field, FieldErrors, Violation};
 
@@ -49,13 +47,4 @@ pub fn checked<T>(errors: &mut FieldErrors, rule: Result<T, Violation>) -> Optio
 /// A zone picked (or typed) in a form, its problem at this form's `field`.
 pub fn zone_at(errors: &mut FieldErrors, field: Field, name: &str) -> Option<Zone> {
     check_zone(name).map_err(|v| errors.push(field, &v)).ok()
-}
-
-/// Keeps what a form sent, minus secrets, for the redirect back.
-pub fn kept(values: &[(&str, &str)]) -> BTreeMap<String, String> {
-    values
-        .iter()
-        .filter(|(k, _)| !k.contains("password"))
-        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-        .collect()
 }

@@ -3,18 +3,16 @@
 //! customer's admin page). A site that bookings still to happen name cannot be retired; a retired
 //! site stays on the bookings that name it and is no longer offered when booking.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 
 use super::auth::Viewer;
 use super::db::{self, DbError, NewSite, Retired, SiteRow, Unique};
 use super::error::ServerError;
-use super::forms::{Done, checked, kept, zone_at};
+use super::forms::{Done, checked, zone_at};
 use super::state::AppState;
 use super::zone::zone_names;
 use domain::error::AppError;
-use domain::model::{CustomerOption, FormFlash, SiteItem, SitesStart, SitesView};
+use domain::model::{CustomerOption, FormFlash, Kept, SiteItem, SitesStart, SitesView};
 use domain::{Field, FieldErrors, MAX_SITE_NAME_CHARS, Violation, check_required, parse_location};
 
 /// The site form as typed.
@@ -28,13 +26,13 @@ pub struct SiteInput<'a> {
 
 impl SiteInput<'_> {
     /// What the form sent, kept for the redirect back to it.
-    pub fn kept(&self) -> BTreeMap<String, String> {
-        kept(&[
-            ("name", self.name),
-            ("address", self.address),
-            ("latitude", self.latitude),
-            ("longitude", self.longitude),
-            ("timezone", self.timezone),
+    pub fn kept(&self) -> Kept {
+        Kept::of(&[
+            (Field::Name, self.name),
+            (Field::Address, self.address),
+            (Field::Latitude, self.latitude),
+            (Field::Longitude, self.longitude),
+            (Field::Timezone, self.timezone),
         ])
     }
 }

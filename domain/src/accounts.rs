@@ -1,5 +1,7 @@
 //! The rules of accounts: passwords and email addresses.
 
+use serde::{Deserialize, Serialize};
+
 use crate::fields::{Field, Violation, has_hidden_characters};
 use crate::limits::{MAX_EMAIL_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 
@@ -39,5 +41,45 @@ pub fn check_email(email: &str) -> Result<String, Violation> {
         Ok(email.to_string())
     } else {
         Err(Violation::EmailInvalid)
+    }
+}
+
+/// A password as typed: carried from the form to the check or the hash, and nowhere else. It is
+/// not text (no `Display`, `Deref` or `AsRef<str>`), so it cannot be kept for a form's redirect
+/// ([`Kept`](crate::model::Kept) takes text only) or formatted into a log line; `Debug` hides it.
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Password(String);
+
+impl Password {
+    pub fn new(typed: impl Into<String>) -> Password {
+        Password(typed.into())
+    }
+
+    /// The password itself, for the check or the hash.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl From<&str> for Password {
+    fn from(typed: &str) -> Password {
+        Password::new(typed)
+    }
+}
+
+impl From<String> for Password {
+    fn from(typed: String) -> Password {
+        Password::new(typed)
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(…)")
     }
 }

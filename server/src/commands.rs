@@ -79,7 +79,7 @@ pub async fn add_user(
         .map_err(|_| format!("--email {email:?} is not an email address like name@example.com"))?;
     let email = email.as_str();
     let password = read_new_password()?;
-    let hash = auth::hash_password(password)
+    let hash = auth::hash_password(password.into())
         .await
         .map_err(|e| e.to_string())?;
     let new = db::NewUser {

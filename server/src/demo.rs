@@ -122,7 +122,7 @@ pub async fn ensure_users(
     northwind: &CustomerRow,
     harbourside: &CustomerRow,
 ) -> Result<Vec<DemoAccount>, String> {
-    let hash = backend::auth::hash_password(password.to_string())
+    let hash = backend::auth::hash_password(password.into())
         .await
         .map_err(|e| e.to_string())?;
     let accounts = [

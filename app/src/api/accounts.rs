@@ -9,9 +9,15 @@ use leptos::server_fn::codec::GetUrl;
 use crate::error::ApiError;
 #[cfg(feature = "ssr")]
 use crate::server::context;
+use domain::Password;
 use domain::model::{
     AccountView, AdminCustomerView, AdminCustomersView, AdminUsersView, OptionalId, Role,
     SignInView,
+};
+#[cfg(feature = "ssr")]
+use domain::{
+    Field,
+    model::{FormId, Kept},
 };
 
 #[server(input = GetUrl, endpoint = "load_sign_in")]
@@ -28,12 +34,11 @@ pub async fn load_sign_in() -> Result<SignInView, ApiError> {
 }
 
 #[server(endpoint = "sign_in")]
-pub async fn sign_in(email: String, password: String, next: String) -> Result<(), ApiError> {
+pub async fn sign_in(email: String, password: Password, next: String) -> Result<(), ApiError> {
     use crate::server::app_state;
     use crate::server::forms::finish_form;
     use backend::accounts::sign_in;
     use backend::auth;
-    use backend::forms::kept;
     let outcome = async {
         let state = app_state()?;
         let address = context::client_address(&state.security).await;
@@ -50,9 +55,9 @@ pub async fn sign_in(email: String, password: String, next: String) -> Result<()
     }
     .await;
     finish_form(
-        "sign-in",
+        FormId::SignIn,
         &auth::sign_in_then(&next),
-        kept(&[("email", &email), ("next", &next)]),
+        Kept::of(&[(Field::Email, &email)]),
         outcome,
     )
     .await
@@ -63,21 +68,21 @@ pub async fn sign_out() -> Result<(), ApiError> {
     use crate::server::forms::finish_form;
     use backend::accounts::sign_out;
     let outcome = async { sign_out(&context::session().await?).await }.await;
-    finish_form("sign-in", "/sign-in", Default::default(), outcome).await
+    finish_form(FormId::SignIn, "/sign-in", Default::default(), outcome).await
 }
 
 /// Keeps the colour theme chosen in the header (a cookie) and goes back to the page.
 #[server(endpoint = "set_theme")]
 pub async fn set_theme(theme: domain::model::Theme, back: String) -> Result<(), ApiError> {
     crate::server::prefs::keep_theme(theme);
-    crate::server::forms::back_to("theme", &back).await
+    crate::server::forms::back_to(FormId::Theme, &back).await
 }
 
 /// Keeps whose zone the calendar shows times in (a cookie) and goes back to the page.
 #[server(endpoint = "set_times_in")]
 pub async fn set_times_in(times_in: domain::model::TimesIn, back: String) -> Result<(), ApiError> {
     crate::server::prefs::keep_times_in(times_in);
-    crate::server::forms::back_to("times", &back).await
+    crate::server::forms::back_to(FormId::Times, &back).await
 }
 
 /// `customer` is a customer id, or empty for all of the viewer's customers.
@@ -97,7 +102,7 @@ pub async fn switch_customer(customer: OptionalId, back: String) -> Result<(), A
     }
     .await;
     finish_form(
-        "switcher",
+        FormId::Switcher,
         &auth::local_path(&back),
         Default::default(),
         outcome,
@@ -138,7 +143,7 @@ pub async fn start_feed() -> Result<(), ApiError> {
         feed::start_feed(&state, &viewer, chrono::Utc::now()).await
     }
     .await;
-    finish_form("feed", "/account", Default::default(), outcome).await
+    finish_form(FormId::Feed, "/account", Default::default(), outcome).await
 }
 
 /// Turns the person's calendar feed off: its address stops working.
@@ -152,15 +157,15 @@ pub async fn stop_feed() -> Result<(), ApiError> {
         feed::stop_feed(&state, &viewer).await
     }
     .await;
-    finish_form("feed", "/account", Default::default(), outcome).await
+    finish_form(FormId::Feed, "/account", Default::default(), outcome).await
 }
 
 /// `password` is the new password, `repeat` the same again.
 #[server(endpoint = "change_password")]
 pub async fn change_password(
-    current: String,
-    password: String,
-    repeat: String,
+    current: Password,
+    password: Password,
+    repeat: Password,
 ) -> Result<(), ApiError> {
     use crate::server::forms::finish_form;
     use backend::accounts::change_own_password;
@@ -174,13 +179,13 @@ pub async fn change_password(
             &context::session().await?,
             current,
             password,
-            &repeat,
+            repeat,
             chrono::Utc::now(),
         )
         .await
     }
     .await;
-    finish_form("password", "/account", Default::default(), outcome).await
+    finish_form(FormId::Password, "/account", Default::default(), outcome).await
 }
 
 #[server(input = GetUrl, endpoint = "load_admin_users")]
@@ -203,11 +208,10 @@ pub async fn create_user(
     name: String,
     role: Role,
     customer: OptionalId,
-    password: String,
+    password: Password,
 ) -> Result<(), ApiError> {
     use crate::server::forms::finish_form;
     use backend::accounts::{UserInput, create_user};
-    use backend::forms::kept;
 
     use crate::server::app_state;
     let input = UserInput {
@@ -228,20 +232,19 @@ pub async fn create_user(
     }
     .await;
     let customer = customer.text();
-    let values = kept(&[
-        ("email", &email),
-        ("name", &name),
-        ("role", role.key()),
-        ("customer", &customer),
+    let values = Kept::of(&[
+        (Field::Email, &email),
+        (Field::Name, &name),
+        (Field::Role, role.key()),
+        (Field::Customer, &customer),
     ]);
-    finish_form("new-user", "/admin/users", values, outcome).await
+    finish_form(FormId::NewUser, "/admin/users", values, outcome).await
 }
 
 #[server(endpoint = "change_role")]
 pub async fn change_role(user: i64, role: Role, customer: OptionalId) -> Result<(), ApiError> {
     use crate::server::forms::finish_form;
     use backend::accounts::change_role;
-    use backend::forms::kept;
 
     use crate::server::app_state;
     let outcome = async {
@@ -257,8 +260,8 @@ pub async fn change_role(user: i64, role: Role, customer: OptionalId) -> Result<
     }
     .await;
     let customer = customer.text();
-    let values = kept(&[("role", role.key()), ("customer", &customer)]);
-    finish_form(&format!("user-{user}"), "/admin/users", values, outcome).await
+    let values = Kept::of(&[(Field::Role, role.key()), (Field::Customer, &customer)]);
+    finish_form(FormId::User(user), "/admin/users", values, outcome).await
 }
 
 /// `disabled`: true disables the account, false enables it again.
@@ -280,7 +283,7 @@ pub async fn set_user_disabled(user: i64, disabled: bool) -> Result<(), ApiError
     }
     .await;
     finish_form(
-        &format!("user-{user}"),
+        FormId::User(user),
         "/admin/users",
         Default::default(),
         outcome,
@@ -289,7 +292,7 @@ pub async fn set_user_disabled(user: i64, disabled: bool) -> Result<(), ApiError
 }
 
 #[server(endpoint = "reset_password")]
-pub async fn reset_password(user: i64, password: String) -> Result<(), ApiError> {
+pub async fn reset_password(user: i64, password: Password) -> Result<(), ApiError> {
     use crate::server::forms::finish_form;
     use backend::accounts::reset_password;
 
@@ -306,7 +309,7 @@ pub async fn reset_password(user: i64, password: String) -> Result<(), ApiError>
     }
     .await;
     finish_form(
-        &format!("user-{user}"),
+        FormId::User(user),
         "/admin/users",
         Default::default(),
         outcome,
@@ -368,7 +371,7 @@ pub async fn create_customer(
     }
     .await;
     let values = input.kept();
-    finish_form("new-customer", "/admin/customers", values, outcome).await
+    finish_form(FormId::NewCustomer, "/admin/customers", values, outcome).await
 }
 
 #[server(endpoint = "update_customer")]
@@ -392,7 +395,7 @@ pub async fn update_customer(
             .await;
     let values = input.kept();
     let back = format!("/admin/customers/{customer}");
-    finish_form("customer", &back, values, outcome).await
+    finish_form(FormId::Customer, &back, values, outcome).await
 }
 
 /// `manager` may be left on the empty choice (and is then asked for).
@@ -400,7 +403,6 @@ pub async fn update_customer(
 pub async fn assign_manager(customer: i64, manager: OptionalId) -> Result<(), ApiError> {
     use crate::server::forms::finish_form;
     use backend::accounts::assign_manager;
-    use backend::forms::kept;
 
     use crate::server::app_state;
     let outcome =
@@ -408,7 +410,13 @@ pub async fn assign_manager(customer: i64, manager: OptionalId) -> Result<(), Ap
             .await;
     let back = format!("/admin/customers/{customer}");
     let manager = manager.text();
-    finish_form("assign", &back, kept(&[("manager", &manager)]), outcome).await
+    finish_form(
+        FormId::Assign,
+        &back,
+        Kept::of(&[(Field::Manager, &manager)]),
+        outcome,
+    )
+    .await
 }
 
 #[server(endpoint = "unassign_manager")]
@@ -421,5 +429,5 @@ pub async fn unassign_manager(customer: i64, manager: i64) -> Result<(), ApiErro
         async { unassign_manager(&app_state()?, &*context::viewer()?, customer, manager).await }
             .await;
     let back = format!("/admin/customers/{customer}");
-    finish_form("assign", &back, Default::default(), outcome).await
+    finish_form(FormId::Assign, &back, Default::default(), outcome).await
 }

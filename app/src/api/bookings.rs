@@ -7,6 +7,8 @@ use crate::error::ApiError;
 #[cfg(feature = "ssr")]
 use crate::server::context;
 use domain::BookingDraft;
+#[cfg(feature = "ssr")]
+use domain::model::FormId;
 use domain::model::{
     AttentionView, BookingDetail, BookingResult, BookingStart, CalendarView, SchedulePreview,
     UpcomingView,
@@ -98,7 +100,9 @@ pub async fn cancel_booking(
     use crate::server::app_state;
     use crate::server::forms::finish_form;
     use backend::bookings;
-    use backend::forms::{Done, kept};
+    use backend::forms::Done;
+    use domain::Field;
+    use domain::model::Kept;
     let page = format!("/bookings/{id}");
     let outcome = async {
         let (state, viewer) = (app_state()?, context::viewer()?);
@@ -107,7 +111,13 @@ pub async fn cancel_booking(
         Ok(Done::to(page.clone(), told))
     }
     .await;
-    finish_form("cancel", &page, kept(&[("reason", &reason)]), outcome).await
+    finish_form(
+        FormId::Cancel,
+        &page,
+        Kept::of(&[(Field::CancelReason, &reason)]),
+        outcome,
+    )
+    .await
 }
 
 /// Records what an account manager or administrator found at AURA for a booking whose outcome was
@@ -117,7 +127,9 @@ pub async fn resolve_booking(id: i64, held: bool, aura_id: String) -> Result<(),
     use crate::server::app_state;
     use crate::server::forms::finish_form;
     use backend::bookings;
-    use backend::forms::{Done, kept};
+    use backend::forms::Done;
+    use domain::Field;
+    use domain::model::Kept;
     let page = format!("/bookings/{id}");
     let outcome = async {
         let (state, viewer) = (app_state()?, context::viewer()?);
@@ -126,7 +138,13 @@ pub async fn resolve_booking(id: i64, held: bool, aura_id: String) -> Result<(),
         Ok(Done::to(page.clone(), told))
     }
     .await;
-    finish_form("resolve", &page, kept(&[("aura_id", &aura_id)]), outcome).await
+    finish_form(
+        FormId::Resolve,
+        &page,
+        Kept::of(&[(Field::AuraId, &aura_id)]),
+        outcome,
+    )
+    .await
 }
 
 /// Sends a lapsed repeating booking again from its next window. A plain form post.
@@ -143,7 +161,7 @@ pub async fn send_booking_again(id: i64) -> Result<(), ApiError> {
         Ok(Done::to(page.clone(), told))
     }
     .await;
-    finish_form("send-again", &page, Default::default(), outcome).await
+    finish_form(FormId::SendAgain, &page, Default::default(), outcome).await
 }
 
 /// The bookings a person has to look at (outcome unknown, lapsed unsent).

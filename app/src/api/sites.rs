@@ -7,6 +7,8 @@ use leptos::server_fn::codec::GetUrl;
 use crate::error::ApiError;
 #[cfg(feature = "ssr")]
 use crate::server::context;
+#[cfg(feature = "ssr")]
+use domain::model::FormId;
 use domain::model::SitesStart;
 
 #[server(input = GetUrl, endpoint = "load_sites")]
@@ -50,23 +52,29 @@ pub async fn add_site(
         add_site(&state, &viewer, customer, &input, &back, chrono::Utc::now()).await
     }
     .await;
-    finish_form("new-site", &back, input.kept(), outcome).await
+    finish_form(FormId::NewSite, &back, input.kept(), outcome).await
 }
 
 #[server(endpoint = "rename_site")]
 pub async fn rename_site(site: i64, name: String, back: String) -> Result<(), ApiError> {
     use crate::server::app_state;
     use crate::server::forms::finish_form;
-    use backend::forms::kept;
     use backend::{auth, sites};
+    use domain::Field;
+    use domain::model::Kept;
     let back = auth::local_path(&back);
     let outcome = async {
         let (state, viewer) = (app_state()?, context::viewer()?);
         sites::rename_site(&state, &viewer, site, &name, &back).await
     }
     .await;
-    let form = format!("site-{site}");
-    finish_form(&form, &back, kept(&[("name", &name)]), outcome).await
+    finish_form(
+        FormId::Site(site),
+        &back,
+        Kept::of(&[(Field::Name, &name)]),
+        outcome,
+    )
+    .await
 }
 
 #[server(endpoint = "retire_site")]
@@ -80,8 +88,7 @@ pub async fn retire_site(site: i64, back: String) -> Result<(), ApiError> {
         sites::retire_site(&state, &viewer, site, &back, chrono::Utc::now()).await
     }
     .await;
-    let form = format!("site-{site}");
-    finish_form(&form, &back, Default::default(), outcome).await
+    finish_form(FormId::Site(site), &back, Default::default(), outcome).await
 }
 
 #[server(endpoint = "restore_site")]
@@ -95,6 +102,5 @@ pub async fn restore_site(site: i64, back: String) -> Result<(), ApiError> {
         sites::restore_site(&state, &viewer, site, &back).await
     }
     .await;
-    let form = format!("site-{site}");
-    finish_form(&form, &back, Default::default(), outcome).await
+    finish_form(FormId::Site(site), &back, Default::default(), outcome).await
 }

@@ -11,6 +11,7 @@ use crate::components::feedback::FieldMessage;
 use crate::error::FIELDS_NEED_ATTENTION;
 use domain::Field;
 use domain::model::FormFlash;
+use domain::model::FormId;
 
 /// What just happened: a success line, or a problem that belongs to no one field.
 #[component]
@@ -24,8 +25,8 @@ pub fn FlashNotice(flash: FormFlash) -> impl IntoView {
 }
 
 /// The element id of `field` in the form `form`, on pages that hold several forms.
-pub fn field_id(form: &str, field: Field) -> String {
-    format!("{form}-{}", field.name())
+pub fn field_id(form: FormId, field: Field) -> String {
+    form.field_id(field)
 }
 
 /// `aria-describedby` of a field: its error, then its hint if it has one.

@@ -6,7 +6,7 @@ use crate::api::accounts::{ChangePassword, StartFeed, StopFeed, load_account};
 use crate::components::feedback::{ErrorNotice, Loading};
 use crate::components::form::{FlashNotice, TextField, field_id};
 use domain::Field;
-use domain::model::{AccountView, FeedView, FormFlash, flash_for};
+use domain::model::{AccountView, FeedView, FormFlash, FormId, flash_for};
 
 /// The signed-in person: who they are, what they may do, and changing their password.
 #[component]
@@ -34,8 +34,8 @@ fn Account(view: AccountView) -> impl IntoView {
         origin,
         flash,
     } = view;
-    let form = flash_for(&flash, "password");
-    let feed_flash = flash_for(&flash, "feed");
+    let form = flash_for(&flash, FormId::Password);
+    let feed_flash = flash_for(&flash, FormId::Feed);
     let customers = session
         .customers
         .iter()
@@ -59,7 +59,7 @@ fn Account(view: AccountView) -> impl IntoView {
             <h2 id="password-h">"Change your password"</h2>
             <form method="post" action=ChangePassword::PATH class="stack">
                 <TextField
-                    id=field_id("password", Field::CurrentPassword)
+                    id=field_id(FormId::Password, Field::CurrentPassword)
                     name=Field::CurrentPassword.name()
                     label="Current password"
                     kind="password"
@@ -68,7 +68,7 @@ fn Account(view: AccountView) -> impl IntoView {
                     required=true
                 />
                 <TextField
-                    id=field_id("password", Field::Password)
+                    id=field_id(FormId::Password, Field::Password)
                     name=Field::Password.name()
                     label="New password"
                     kind="password"
@@ -78,7 +78,7 @@ fn Account(view: AccountView) -> impl IntoView {
                     required=true
                 />
                 <TextField
-                    id=field_id("password", Field::RepeatPassword)
+                    id=field_id(FormId::Password, Field::RepeatPassword)
                     name=Field::RepeatPassword.name()
                     label="New password again"
                     kind="password"

@@ -15,7 +15,7 @@ use crate::components::feedback::{ErrorNotice, Loading};
 use crate::components::form::{FlashNotice, SelectField, TextField, ZoneList, field_id};
 use domain::Field;
 use domain::model::{
-    AdminCustomerView, AdminCustomersView, AdminUsersView, CustomerOption, FormFlash, Role,
+    AdminCustomerView, AdminCustomersView, AdminUsersView, CustomerOption, FormFlash, FormId, Role,
     UserListItem, flash_for,
 };
 
@@ -36,12 +36,12 @@ fn customer_options(customers: &[CustomerOption]) -> Vec<(String, String)> {
 /// show their own problem next to them instead.
 pub(crate) fn page_flash(
     flash: &Option<FormFlash>,
-    shown_at_form: fn(&str) -> bool,
+    shown_at_form: fn(FormId) -> bool,
 ) -> impl IntoView + use<> {
     let general = flash.clone().map(|f| FormFlash {
         // Field problems are shown at their form; here only the outcome.
         errors: Default::default(),
-        notice: f.notice.filter(|_| !shown_at_form(&f.form)),
+        notice: f.notice.filter(|_| !shown_at_form(f.form)),
         ..f
     });
     general.map(|flash| view! { <FlashNotice flash /> })
@@ -71,10 +71,10 @@ fn Users(view: AdminUsersView) -> impl IntoView {
         customers,
         flash,
     } = view;
-    let new = flash_for(&flash, "new-user");
+    let new = flash_for(&flash, FormId::NewUser);
     let new_has_errors = !new.errors.is_empty();
     view! {
-        {page_flash(&flash, |form| form.starts_with("user-"))}
+        {page_flash(&flash, |form| matches!(form, FormId::User(_)))}
         <table class="admin-table">
             <caption class="visually-hidden">"Everyone who can sign in"</caption>
             <thead>
@@ -91,7 +91,7 @@ fn Users(view: AdminUsersView) -> impl IntoView {
                 {users
                     .into_iter()
                     .map(|user| {
-                        let form = flash_for(&flash, &format!("user-{}", user.id));
+                        let form = flash_for(&flash, FormId::User(user.id));
                         view! { <UserRow user customers=customers.clone() flash=form /> }
                     })
                     .collect_view()}
@@ -103,13 +103,13 @@ fn Users(view: AdminUsersView) -> impl IntoView {
             <p class="hint">
                 "Set a first password and give it to the person; they can sign in straight away."
             </p>
-            {new_has_errors.then(|| view! { <FlashNotice flash=FormFlash { errors: new.errors.clone(), ..Default::default() } /> })}
+            {new_has_errors.then(|| view! { <FlashNotice flash=FormFlash { errors: new.errors.clone(), ..FormFlash::empty(FormId::NewUser) } /> })}
             <form method="post" action=CreateUser::PATH class="stack">
-                <TextField id=field_id("new-user", Field::Name) name=Field::Name.name() label="Name" value=RwSignal::new(new.value(Field::Name)) error=new.error(Field::Name) required=true />
-                <TextField id=field_id("new-user", Field::Email) name=Field::Email.name() label="Email" kind="email" value=RwSignal::new(new.value(Field::Email)) error=new.error(Field::Email) autocomplete="off" required=true />
-                <SelectField id=field_id("new-user", Field::Role) name=Field::Role.name() label="Role" options=role_options() value=RwSignal::new(new.value(Field::Role)) error=new.error(Field::Role) />
+                <TextField id=field_id(FormId::NewUser, Field::Name) name=Field::Name.name() label="Name" value=RwSignal::new(new.value(Field::Name)) error=new.error(Field::Name) required=true />
+                <TextField id=field_id(FormId::NewUser, Field::Email) name=Field::Email.name() label="Email" kind="email" value=RwSignal::new(new.value(Field::Email)) error=new.error(Field::Email) autocomplete="off" required=true />
+                <SelectField id=field_id(FormId::NewUser, Field::Role) name=Field::Role.name() label="Role" options=role_options() value=RwSignal::new(new.value(Field::Role)) error=new.error(Field::Role) />
                 <SelectField
-                    id=field_id("new-user", Field::Customer)
+                    id=field_id(FormId::NewUser, Field::Customer)
                     name=Field::Customer.name()
                     label="Customer"
                     hint="Customer users belong to exactly one customer; staff to none."
@@ -118,7 +118,7 @@ fn Users(view: AdminUsersView) -> impl IntoView {
                     error=new.error(Field::Customer)
                 />
                 <TextField
-                    id=field_id("new-user", Field::Password)
+                    id=field_id(FormId::NewUser, Field::Password)
                     name=Field::Password.name()
                     label="First password"
                     kind="password"
@@ -135,7 +135,7 @@ fn Users(view: AdminUsersView) -> impl IntoView {
 
 #[component]
 fn UserRow(user: UserListItem, customers: Vec<CustomerOption>, flash: FormFlash) -> impl IntoView {
-    let form = format!("user-{}", user.id);
+    let form = FormId::User(user.id);
     let open = flash.success.is_none() && (flash.notice.is_some() || !flash.errors.is_empty());
     let belongs = match user.role {
         Role::Customer => user.customer.clone().unwrap_or_default(),
@@ -143,12 +143,12 @@ fn UserRow(user: UserListItem, customers: Vec<CustomerOption>, flash: FormFlash)
         Role::AccountManager => format!("Looks after {}", user.looks_after.join(", ")),
         Role::Admin => "All".into(),
     };
-    let role_value = if flash.values.contains_key("role") {
+    let role_value = if flash.sent(Field::Role) {
         flash.value(Field::Role)
     } else {
         user.role.key().to_string()
     };
-    let customer_value = if flash.values.contains_key("customer") {
+    let customer_value = if flash.sent(Field::Customer) {
         flash.value(Field::Customer)
     } else {
         user.customer_id.map(|c| c.to_string()).unwrap_or_default()
@@ -167,13 +167,13 @@ fn UserRow(user: UserListItem, customers: Vec<CustomerOption>, flash: FormFlash)
                     {flash.notice.clone().map(|n| view! { <p class="notice notice-error" role="alert">{n}</p> })}
                     <form method="post" action=ChangeRole::PATH class="stack">
                         <input type="hidden" name="user" value=id.clone() />
-                        <SelectField id=field_id(&form, Field::Role) name=Field::Role.name() label="Role" options=role_options() value=RwSignal::new(role_value) error=flash.error(Field::Role) />
-                        <SelectField id=field_id(&form, Field::Customer) name=Field::Customer.name() label="Customer" options=customer_options(&customers) value=RwSignal::new(customer_value) error=flash.error(Field::Customer) />
+                        <SelectField id=field_id(form, Field::Role) name=Field::Role.name() label="Role" options=role_options() value=RwSignal::new(role_value) error=flash.error(Field::Role) />
+                        <SelectField id=field_id(form, Field::Customer) name=Field::Customer.name() label="Customer" options=customer_options(&customers) value=RwSignal::new(customer_value) error=flash.error(Field::Customer) />
                         <button type="submit">"Save role"</button>
                     </form>
                     <form method="post" action=ResetPassword::PATH class="stack">
                         <input type="hidden" name="user" value=id.clone() />
-                        <TextField id=field_id(&form, Field::Password) name=Field::Password.name() label="New password" kind="password" error=flash.error(Field::Password) autocomplete="new-password"  />
+                        <TextField id=field_id(form, Field::Password) name=Field::Password.name() label="New password" kind="password" error=flash.error(Field::Password) autocomplete="new-password"  />
                         <button type="submit">"Set password"</button>
                     </form>
                     <form method="post" action=SetUserDisabled::PATH>
@@ -213,7 +213,7 @@ fn Customers(view: AdminCustomersView) -> impl IntoView {
         time_zones,
         flash,
     } = view;
-    let new = flash_for(&flash, "new-customer");
+    let new = flash_for(&flash, FormId::NewCustomer);
     view! {
         {page_flash(&flash, |_| false)}
         {if customers.is_empty() {
@@ -256,9 +256,9 @@ fn Customers(view: AdminCustomersView) -> impl IntoView {
             <h2 id="new-customer-h">"Add a customer"</h2>
             <ZoneList zones=time_zones />
             <form method="post" action=CreateCustomer::PATH class="stack">
-                <TextField id=field_id("new-customer", Field::Name) name=Field::Name.name() label="Name" value=RwSignal::new(new.value(Field::Name)) error=new.error(Field::Name) required=true />
+                <TextField id=field_id(FormId::NewCustomer, Field::Name) name=Field::Name.name() label="Name" value=RwSignal::new(new.value(Field::Name)) error=new.error(Field::Name) required=true />
                 <TextField
-                    id=field_id("new-customer", Field::AuraCustomerId)
+                    id=field_id(FormId::NewCustomer, Field::AuraCustomerId)
                     name=Field::AuraCustomerId.name()
                     label="AURA customerId"
                     hint="The number AURA knows this customer by."
@@ -268,7 +268,7 @@ fn Customers(view: AdminCustomersView) -> impl IntoView {
                     required=true
                 />
                 <TextField
-                    id=field_id("new-customer", Field::DefaultTimezone)
+                    id=field_id(FormId::NewCustomer, Field::DefaultTimezone)
                     name=Field::DefaultTimezone.name()
                     label="Default time zone"
                     hint="IANA name, e.g. Europe/London."
@@ -318,9 +318,9 @@ fn CustomerAdmin(view: AdminCustomerView) -> impl IntoView {
         time_zones,
         flash,
     } = view;
-    let edit = flash_for(&flash, "customer");
-    let site = flash_for(&flash, "new-site");
-    let assign = flash_for(&flash, "assign");
+    let edit = flash_for(&flash, FormId::Customer);
+    let site = flash_for(&flash, FormId::NewSite);
+    let assign = flash_for(&flash, FormId::Assign);
     let kept_or = |f: &FormFlash, field: Field, current: String| {
         if f.sent(field) {
             f.value(field)
@@ -340,9 +340,9 @@ fn CustomerAdmin(view: AdminCustomerView) -> impl IntoView {
             <h2 id="edit-h">"Details"</h2>
             <form method="post" action=UpdateCustomer::PATH class="stack">
                 <input type="hidden" name="customer" value=customer.clone() />
-                <TextField id=field_id("customer", Field::Name) name=Field::Name.name() label="Name" value=RwSignal::new(kept_or(&edit, Field::Name, name.clone())) error=edit.error(Field::Name) required=true />
-                <TextField id=field_id("customer", Field::AuraCustomerId) name=Field::AuraCustomerId.name() label="AURA customerId" kind="number" value=RwSignal::new(kept_or(&edit, Field::AuraCustomerId, aura_customer_id.to_string())) error=edit.error(Field::AuraCustomerId) required=true />
-                <TextField id=field_id("customer", Field::DefaultTimezone) name=Field::DefaultTimezone.name() label="Default time zone" value=RwSignal::new(kept_or(&edit, Field::DefaultTimezone, default_timezone)) error=edit.error(Field::DefaultTimezone) list="zones" required=true />
+                <TextField id=field_id(FormId::Customer, Field::Name) name=Field::Name.name() label="Name" value=RwSignal::new(kept_or(&edit, Field::Name, name.clone())) error=edit.error(Field::Name) required=true />
+                <TextField id=field_id(FormId::Customer, Field::AuraCustomerId) name=Field::AuraCustomerId.name() label="AURA customerId" kind="number" value=RwSignal::new(kept_or(&edit, Field::AuraCustomerId, aura_customer_id.to_string())) error=edit.error(Field::AuraCustomerId) required=true />
+                <TextField id=field_id(FormId::Customer, Field::DefaultTimezone) name=Field::DefaultTimezone.name() label="Default time zone" value=RwSignal::new(kept_or(&edit, Field::DefaultTimezone, default_timezone)) error=edit.error(Field::DefaultTimezone) list="zones" required=true />
                 <button type="submit">"Save details"</button>
             </form>
         </section>
@@ -366,11 +366,11 @@ fn CustomerAdmin(view: AdminCustomerView) -> impl IntoView {
             <form method="post" action=AddSite::PATH class="stack">
                 <input type="hidden" name="customer" value=customer.clone() />
                 <input type="hidden" name="back" value=format!("/admin/customers/{id}") />
-                <TextField id=field_id("new-site", Field::Name) name=Field::Name.name() label="Site name" value=RwSignal::new(site.value(Field::Name)) error=site.error(Field::Name) required=true />
-                <TextField id=field_id("new-site", Field::Address) name=Field::Address.name() label="Address" value=RwSignal::new(site.value(Field::Address)) error=site.error(Field::Address) />
-                <TextField id=field_id("new-site", Field::Latitude) name=Field::Latitude.name() label="Latitude" hint="Optional with an address, e.g. 51.5034." value=RwSignal::new(site.value(Field::Latitude)) error=site.error(Field::Latitude) />
-                <TextField id=field_id("new-site", Field::Longitude) name=Field::Longitude.name() label="Longitude" value=RwSignal::new(site.value(Field::Longitude)) error=site.error(Field::Longitude) />
-                <TextField id=field_id("new-site", Field::Timezone) name=Field::Timezone.name() label="Time zone" value=RwSignal::new(site.value(Field::Timezone)) error=site.error(Field::Timezone) list="zones" required=true />
+                <TextField id=field_id(FormId::NewSite, Field::Name) name=Field::Name.name() label="Site name" value=RwSignal::new(site.value(Field::Name)) error=site.error(Field::Name) required=true />
+                <TextField id=field_id(FormId::NewSite, Field::Address) name=Field::Address.name() label="Address" value=RwSignal::new(site.value(Field::Address)) error=site.error(Field::Address) />
+                <TextField id=field_id(FormId::NewSite, Field::Latitude) name=Field::Latitude.name() label="Latitude" hint="Optional with an address, e.g. 51.5034." value=RwSignal::new(site.value(Field::Latitude)) error=site.error(Field::Latitude) />
+                <TextField id=field_id(FormId::NewSite, Field::Longitude) name=Field::Longitude.name() label="Longitude" value=RwSignal::new(site.value(Field::Longitude)) error=site.error(Field::Longitude) />
+                <TextField id=field_id(FormId::NewSite, Field::Timezone) name=Field::Timezone.name() label="Time zone" value=RwSignal::new(site.value(Field::Timezone)) error=site.error(Field::Timezone) list="zones" required=true />
                 <button type="submit">"Add site"</button>
             </form>
         </section>
@@ -412,7 +412,7 @@ fn CustomerAdmin(view: AdminCustomerView) -> impl IntoView {
                 view! {
                     <form method="post" action=AssignManager::PATH class="stack">
                         <input type="hidden" name="customer" value=customer.clone() />
-                        <SelectField id=field_id("assign", Field::Manager) name=Field::Manager.name() label="Assign an account manager" options value=RwSignal::new(assign.value(Field::Manager)) error=assign.error(Field::Manager) />
+                        <SelectField id=field_id(FormId::Assign, Field::Manager) name=Field::Manager.name() label="Assign an account manager" options value=RwSignal::new(assign.value(Field::Manager)) error=assign.error(Field::Manager) />
                         <button type="submit">"Assign"</button>
                     </form>
                 }

@@ -7,7 +7,7 @@ use crate::api::bookings::{CancelBooking, ResolveBooking, SendBookingAgain, load
 use crate::components::feedback::{ErrorNotice, Loading};
 use crate::components::form::{FlashNotice, TextAreaField, TextField, field_id};
 use crate::components::service::{CancellationFacts, ServiceBadge, StatusBadge, WindowItem};
-use domain::model::{BookingDetail, FormFlash, PairView, SyncStatus, flash_for};
+use domain::model::{BookingDetail, FormFlash, FormId, PairView, SyncStatus, flash_for};
 use domain::{Field, MAX_CANCEL_REASON_CHARS};
 
 #[component]
@@ -69,8 +69,8 @@ fn Detail(detail: BookingDetail) -> impl IntoView {
         map_url,
         pair,
     } = detail;
-    let flash = flash_for(&all_flash, "cancel");
-    let resolve_flash = flash_for(&all_flash, "resolve");
+    let flash = flash_for(&all_flash, FormId::Cancel);
+    let resolve_flash = flash_for(&all_flash, FormId::Resolve);
     let problem = sync_error.clone().unwrap_or_default();
     let retry = next_attempt
         .map(|at| format!(" Next attempt: {at}."))
@@ -121,10 +121,10 @@ fn Detail(detail: BookingDetail) -> impl IntoView {
     let shown = upcoming.len();
     let success_notice = all_flash
         .as_ref()
-        .and_then(|f| f.success.clone())
-        .map(|success| FormFlash {
+        .and_then(|f| f.success.clone().map(|success| (f.form, success)))
+        .map(|(form, success)| FormFlash {
             success: Some(success),
-            ..FormFlash::default()
+            ..FormFlash::empty(form)
         });
     view! {
         <Title text=name.clone() />
@@ -322,7 +322,7 @@ fn ResolveForms(id: i64, flash: FormFlash) -> impl IntoView {
                 <input type="hidden" name="id" value=id />
                 <input type="hidden" name="held" value="true" />
                 <TextField
-                    id=field_id("resolve", Field::AuraId)
+                    id=field_id(FormId::Resolve, Field::AuraId)
                     name=Field::AuraId.name()
                     label="AURA id of this booking"
                     value=RwSignal::new(flash.value(Field::AuraId))

@@ -7,7 +7,7 @@ use crate::api::accounts::{SignIn, load_sign_in};
 use crate::components::feedback::{ErrorNotice, Loading};
 use crate::components::form::{FlashNotice, TextField, field_id};
 use domain::Field;
-use domain::model::flash_for;
+use domain::model::{FormId, flash_for};
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
@@ -34,13 +34,13 @@ pub fn SignInPage() -> impl IntoView {
                     Suspend::new(async move {
                         match data.await {
                             Ok(view) => {
-                                let flash = flash_for(&view.flash, "sign-in");
+                                let flash = flash_for(&view.flash, FormId::SignIn);
                                 let email = flash.value(Field::Email);
                                 view! {
                                     <FlashNotice flash=flash.clone() />
                                     <form method="post" action=SignIn::PATH class="stack">
                                         <TextField
-                                            id=field_id("sign-in", Field::Email)
+                                            id=field_id(FormId::SignIn, Field::Email)
                                             name=Field::Email.name()
                                             label="Email"
                                             kind="email"
@@ -50,7 +50,7 @@ pub fn SignInPage() -> impl IntoView {
                                             required=true
                                         />
                                         <TextField
-                                            id=field_id("sign-in", Field::Password)
+                                            id=field_id(FormId::SignIn, Field::Password)
                                             name=Field::Password.name()
                                             label="Password"
                                             kind="password"

@@ -10,7 +10,7 @@ use crate::components::feedback::{ErrorNotice, Loading};
 use crate::components::form::{TextField, ZoneList, field_id};
 use crate::pages::admin::page_flash;
 use crate::pages::book::ChooseCustomer;
-use domain::model::{FormFlash, SiteItem, SitesStart, SitesView, flash_for};
+use domain::model::{FormFlash, FormId, SiteItem, SitesStart, SitesView, flash_for};
 use domain::{Field, MAX_SITE_NAME_CHARS};
 
 const BACK: &str = "/sites";
@@ -45,7 +45,7 @@ fn Sites(view: SitesView) -> impl IntoView {
         default_timezone,
         flash,
     } = view;
-    let new_site = flash_for(&flash, "new-site");
+    let new_site = flash_for(&flash, FormId::NewSite);
     let zone = if new_site.sent(Field::Timezone) {
         new_site.value(Field::Timezone)
     } else {
@@ -58,7 +58,7 @@ fn Sites(view: SitesView) -> impl IntoView {
             "The saved places of " <strong>{customer_name}</strong>
             ", each in its own time zone. Open sites are offered when booking; a retired site stays on its past bookings."
         </p>
-        {page_flash(&flash, |form| form.starts_with("site-") || form == "new-site")}
+        {page_flash(&flash, |form| matches!(form, FormId::Site(_) | FormId::NewSite))}
         <ZoneList zones=time_zones />
         <section aria-labelledby="open-sites-h">
             <h2 id="open-sites-h">"Open sites"</h2>
@@ -90,14 +90,14 @@ fn Sites(view: SitesView) -> impl IntoView {
             <form method="post" action=AddSite::PATH class="stack">
                 <input type="hidden" name="customer" value=customer_id />
                 <input type="hidden" name="back" value=BACK />
-                <TextField id=field_id("new-site", Field::Name) name=Field::Name.name() label="Site name" value=RwSignal::new(new_site.value(Field::Name)) error=new_site.error(Field::Name) required=true max=MAX_SITE_NAME_CHARS />
-                <TextField id=field_id("new-site", Field::Address) name=Field::Address.name() label="Address" value=RwSignal::new(new_site.value(Field::Address)) error=new_site.error(Field::Address) autocomplete="street-address" />
+                <TextField id=field_id(FormId::NewSite, Field::Name) name=Field::Name.name() label="Site name" value=RwSignal::new(new_site.value(Field::Name)) error=new_site.error(Field::Name) required=true max=MAX_SITE_NAME_CHARS />
+                <TextField id=field_id(FormId::NewSite, Field::Address) name=Field::Address.name() label="Address" value=RwSignal::new(new_site.value(Field::Address)) error=new_site.error(Field::Address) autocomplete="street-address" />
                 <p class="hint">"Coordinates are optional with an address, e.g. latitude 51.5034, longitude -0.1276."</p>
                 <div class="row">
-                    <TextField id=field_id("new-site", Field::Latitude) name=Field::Latitude.name() label="Latitude" value=RwSignal::new(new_site.value(Field::Latitude)) error=new_site.error(Field::Latitude) inputmode="decimal" />
-                    <TextField id=field_id("new-site", Field::Longitude) name=Field::Longitude.name() label="Longitude" value=RwSignal::new(new_site.value(Field::Longitude)) error=new_site.error(Field::Longitude) inputmode="decimal" />
+                    <TextField id=field_id(FormId::NewSite, Field::Latitude) name=Field::Latitude.name() label="Latitude" value=RwSignal::new(new_site.value(Field::Latitude)) error=new_site.error(Field::Latitude) inputmode="decimal" />
+                    <TextField id=field_id(FormId::NewSite, Field::Longitude) name=Field::Longitude.name() label="Longitude" value=RwSignal::new(new_site.value(Field::Longitude)) error=new_site.error(Field::Longitude) inputmode="decimal" />
                 </div>
-                <TextField id=field_id("new-site", Field::Timezone) name=Field::Timezone.name() label="Time zone" value=RwSignal::new(zone) error=new_site.error(Field::Timezone) list="zones" required=true />
+                <TextField id=field_id(FormId::NewSite, Field::Timezone) name=Field::Timezone.name() label="Time zone" value=RwSignal::new(zone) error=new_site.error(Field::Timezone) list="zones" required=true />
                 <button type="submit">"Add site"</button>
             </form>
         </section>
@@ -112,8 +112,8 @@ fn SiteCard(item: SiteItem, flash: Option<FormFlash>) -> impl IntoView {
         coordinates,
         bookings,
     } = item;
-    let form = format!("site-{}", site.id);
-    let mine = flash_for(&flash, &form);
+    let form = FormId::Site(site.id);
+    let mine = flash_for(&flash, form);
     let name = if mine.sent(Field::Name) {
         mine.value(Field::Name)
     } else {
@@ -140,7 +140,7 @@ fn SiteCard(item: SiteItem, flash: Option<FormFlash>) -> impl IntoView {
             <form method="post" action=RenameSite::PATH class="inline-form">
                 <input type="hidden" name="site" value=id />
                 <input type="hidden" name="back" value=BACK />
-                <TextField id=format!("{form}-name") name=Field::Name.name() label=format!("New name for {}", site.name) value=RwSignal::new(name) error=mine.error(Field::Name) required=true max=MAX_SITE_NAME_CHARS />
+                <TextField id=field_id(form, Field::Name) name=Field::Name.name() label=format!("New name for {}", site.name) value=RwSignal::new(name) error=mine.error(Field::Name) required=true max=MAX_SITE_NAME_CHARS />
                 <button type="submit">"Rename"</button>
             </form>
             {if site.retired {

@@ -1,15 +1,13 @@
 //! Plain HTML forms (no browser code needed): each submit ends in a redirect, to the result or back to
 //! the form with its problems and what was typed, kept for one page load in a session flash.
 
-use std::collections::BTreeMap;
-
 use backend::ServerError;
 use backend::auth;
 use backend::forms::Done;
 use domain::error::AppError;
 
 use crate::error::ApiError;
-use domain::model::FormFlash;
+use domain::model::{FormFlash, FormId, Kept};
 
 use super::context;
 use super::error::with_status;
@@ -18,18 +16,18 @@ use super::error::with_status;
 /// the form with the problems and what was typed (never passwords); signed-out people go to the
 /// sign-in page. Other callers (the islands, tests) get the error itself with its HTTP status.
 pub async fn finish_form(
-    form: &str,
+    form: FormId,
     back: &str,
-    values: BTreeMap<String, String>,
+    values: Kept,
     outcome: Result<Done, ServerError>,
 ) -> Result<(), ApiError> {
     with_status(finish(form, back, values, outcome).await)
 }
 
 async fn finish(
-    form: &str,
+    form: FormId,
     back: &str,
-    values: BTreeMap<String, String>,
+    values: Kept,
     outcome: Result<Done, ServerError>,
 ) -> Result<(), ServerError> {
     let html = context::accepts_html();
@@ -37,10 +35,9 @@ async fn finish(
         Ok(done) => {
             if let Some(success) = done.success {
                 let flash = FormFlash {
-                    form: form.into(),
                     success: Some(success),
                     reveal: done.reveal,
-                    ..FormFlash::default()
+                    ..FormFlash::empty(form)
                 };
                 auth::set_flash(&context::session().await?, &flash).await?;
             }
@@ -57,7 +54,7 @@ async fn finish(
                 other => (Default::default(), Some(other.to_string())),
             };
             let flash = FormFlash {
-                form: form.into(),
+                form,
                 values,
                 errors,
                 notice,
@@ -73,7 +70,7 @@ async fn finish(
 }
 
 /// Ends a form that only keeps a choice (in a cookie): back to the page it was sent from.
-pub async fn back_to(form: &str, back: &str) -> Result<(), ApiError> {
+pub async fn back_to(form: FormId, back: &str) -> Result<(), ApiError> {
     let back = auth::local_path(back);
     finish_form(form, &back, Default::default(), Ok(Done::go(back.clone()))).await
 }

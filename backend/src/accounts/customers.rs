@@ -1,17 +1,15 @@
 //! What administrators manage of customers: their facts, and which account managers serve them.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 
 use crate::auth::Viewer;
 use crate::db::{self, CustomerFacts, DbError, Unique, UserRow};
 use crate::error::ServerError;
-use crate::forms::{Done, checked, kept, zone_at};
+use crate::forms::{Done, checked, zone_at};
 use crate::state::AppState;
 use crate::zone::zone_names;
 use domain::model::{
-    AdminCustomerView, AdminCustomersView, CustomerListItem, FormFlash, ManagerOption, Role,
+    AdminCustomerView, AdminCustomersView, CustomerListItem, FormFlash, Kept, ManagerOption, Role,
     SiteView,
 };
 use domain::{Field, FieldErrors, MAX_AURA_CUSTOMER_ID, Violation, check_required};
@@ -25,11 +23,11 @@ pub struct CustomerInput<'a> {
 
 impl CustomerInput<'_> {
     /// What the form sent, kept for the redirect back to it.
-    pub fn kept(&self) -> BTreeMap<String, String> {
-        kept(&[
-            ("name", self.name),
-            ("aura_customer_id", self.aura_customer_id),
-            ("default_timezone", self.default_timezone),
+    pub fn kept(&self) -> Kept {
+        Kept::of(&[
+            (Field::Name, self.name),
+            (Field::AuraCustomerId, self.aura_customer_id),
+            (Field::DefaultTimezone, self.default_timezone),
         ])
     }
 }

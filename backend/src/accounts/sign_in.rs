@@ -12,7 +12,8 @@ use crate::state::AppState;
 use crate::throttle::Begun;
 use domain::error::AppError;
 use domain::{
-    Field, FieldErrors, MAX_EMAIL_CHARS, PASSWORD_MAX_CHARS, Violation, check_new_password,
+    Field, FieldErrors, MAX_EMAIL_CHARS, PASSWORD_MAX_CHARS, Password, Violation,
+    check_new_password,
 };
 
 /// "1 minute", "15 minutes": a throttling wait, rounded up.
@@ -29,7 +30,7 @@ pub async fn sign_in(
     state: &AppState,
     session: &Session,
     email: &str,
-    password: String,
+    password: Password,
     next: &str,
     address: &str,
     now: DateTime<Utc>,
@@ -42,7 +43,7 @@ pub async fn sign_in(
             what: "your email address".into(),
         });
     }
-    if password.is_empty() {
+    if password.expose().is_empty() {
         errors.add(Violation::Required {
             field: Field::Password,
             what: "your password".into(),
@@ -56,7 +57,7 @@ pub async fn sign_in(
             max: MAX_EMAIL_CHARS,
         });
     }
-    if password.chars().count() > PASSWORD_MAX_CHARS {
+    if password.expose().chars().count() > PASSWORD_MAX_CHARS {
         errors.add(Violation::PasswordTooLong);
     }
     errors.into_result()?;
@@ -122,21 +123,21 @@ pub async fn change_own_password(
     state: &AppState,
     viewer: &Viewer,
     session: &Session,
-    current: String,
-    new: String,
-    repeated: &str,
+    current: Password,
+    new: Password,
+    repeated: Password,
     now: DateTime<Utc>,
 ) -> Result<Done, ServerError> {
     let mut errors = FieldErrors::default();
-    if current.is_empty() {
+    if current.expose().is_empty() {
         errors.add(Violation::Required {
             field: Field::CurrentPassword,
             what: "your current password".into(),
         });
-    } else if current.chars().count() > PASSWORD_MAX_CHARS {
+    } else if current.expose().chars().count() > PASSWORD_MAX_CHARS {
         errors.push(Field::CurrentPassword, &Violation::PasswordTooLong);
     }
-    if checked(&mut errors, check_new_password(&new)).is_some() && new != repeated {
+    if checked(&mut errors, check_new_password(new.expose())).is_some() && new != repeated {
         errors.add(Violation::PasswordsDiffer);
     }
     errors.into_result()?;

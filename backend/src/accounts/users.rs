@@ -12,7 +12,9 @@ use crate::state::AppState;
 use crate::throttle::SignInLimiter;
 use domain::error::AppError;
 use domain::model::{AdminUsersView, CustomerOption, FormFlash, Role, UserListItem};
-use domain::{Field, FieldErrors, Violation, check_email, check_new_password, check_required};
+use domain::{
+    Field, FieldErrors, Password, Violation, check_email, check_new_password, check_required,
+};
 
 /// The form of a new user, as sent.
 pub struct UserInput<'a> {
@@ -47,7 +49,7 @@ pub async fn create_user(
     state: &AppState,
     viewer: &Viewer,
     input: &UserInput<'_>,
-    password: String,
+    password: Password,
     now: DateTime<Utc>,
 ) -> Result<Done, ServerError> {
     viewer.require_admin()?;
@@ -58,7 +60,7 @@ pub async fn create_user(
         check_required(Field::Name, input.name, "a name", 100),
     );
     let customer_id = checked(&mut errors, customer_for_role(input.role, input.customer));
-    checked(&mut errors, check_new_password(&password));
+    checked(&mut errors, check_new_password(password.expose()));
     errors.into_result()?;
     let (Some(email), Some(name), Some(customer_id)) = (email, name, customer_id) else {
         return Err(ServerError::internal("validated user input went missing"));
@@ -173,11 +175,11 @@ pub async fn reset_password(
     viewer: &Viewer,
     session: &Session,
     user_id: i64,
-    password: String,
+    password: Password,
 ) -> Result<Done, ServerError> {
     viewer.require_admin()?;
     let user = existing_user(state, user_id).await?;
-    check_new_password(&password)?;
+    check_new_password(password.expose())?;
     let hash = hash_password(password).await?;
     db::set_password(&state.db, user.id, &hash).await?;
     // The sign-in page tells a locked-out person to ask for a reset: the reset lifts the lock.

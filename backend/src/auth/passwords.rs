@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 
 use crate::blocking::Slots;
 use crate::error::ServerError;
-use domain::PASSWORD_MAX_CHARS;
+use domain::{PASSWORD_MAX_CHARS, Password};
 
 /// How many Argon2 computations may run at once. Each takes about 19 MiB and a core for a
 /// fraction of a second: the bound keeps memory flat under parallel sign-ins (the rest wait their
@@ -14,18 +14,18 @@ pub const ARGON2_AT_ONCE: usize = 2;
 static ARGON2: Slots = Slots::new(ARGON2_AT_ONCE, "password hashing");
 
 /// An Argon2id hash (with its own salt and parameters) of `password`. Slow on purpose.
-pub async fn hash_password(password: String) -> Result<String, ServerError> {
+pub async fn hash_password(password: Password) -> Result<String, ServerError> {
     ARGON2
-        .run(move || password_auth::generate_hash(password))
+        .run(move || password_auth::generate_hash(password.expose()))
         .await
 }
 
 /// Whether `password` matches `hash`. Without a hash (no such account) a dummy is checked, so
 /// answers take as long whether or not the email exists. Overlong input is refused without hashing
 /// it (hashing cost grows with length).
-pub async fn password_matches(password: String, hash: Option<String>) -> bool {
+pub async fn password_matches(password: Password, hash: Option<String>) -> bool {
     static DUMMY: OnceLock<String> = OnceLock::new();
-    if password.chars().count() > PASSWORD_MAX_CHARS {
+    if password.expose().chars().count() > PASSWORD_MAX_CHARS {
         return false;
     }
     ARGON2
@@ -37,7 +37,7 @@ pub async fn password_matches(password: String, hash: Option<String>) -> bool {
                     .clone()
             });
             // Verify first, always: an unknown email must cost the same Argon2 work as a known one.
-            let verified = password_auth::verify_password(password, &hash).is_ok();
+            let verified = password_auth::verify_password(password.expose(), &hash).is_ok();
             known && verified
         })
         .await

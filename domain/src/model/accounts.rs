@@ -1,12 +1,9 @@
 //! Wire types for signing in, the signed-in person, and the administrators' screens.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
-use super::SiteView;
+use super::{FormFlash, SiteView};
 use crate::keyed::keyed_enum;
-use crate::{Field, FieldErrors};
 
 keyed_enum! {
     /// What a person may do. Customers act for their own customer; account managers for the
@@ -51,47 +48,6 @@ pub struct SessionView {
     pub selected_customer: Option<i64>,
     /// Bookings in reach that need a person (shown to account managers and administrators).
     pub needs_attention: Option<i64>,
-}
-
-/// What a plain HTML form sent and what was wrong with it, kept in the session across the redirect
-/// back to the form so nothing typed is lost (passwords are never kept).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct FormFlash {
-    /// Which form on the page this belongs to, e.g. "new-user" or "site-12".
-    pub form: String,
-    pub values: BTreeMap<String, String>,
-    pub errors: FieldErrors,
-    /// A problem that belongs to no one field.
-    pub notice: Option<String>,
-    /// What just succeeded, e.g. "Ann Lee can now sign in."
-    pub success: Option<String>,
-    /// Shown on this page load only, then gone (a new calendar feed address).
-    pub reveal: Option<String>,
-}
-
-impl FormFlash {
-    /// What was typed into `field` (empty if nothing was kept).
-    pub fn value(&self, field: Field) -> String {
-        self.values.get(&field.name()).cloned().unwrap_or_default()
-    }
-
-    /// Whether the submit sent `field` at all.
-    pub fn sent(&self, field: Field) -> bool {
-        self.values.contains_key(&field.name())
-    }
-
-    pub fn error(&self, field: Field) -> Option<String> {
-        self.errors.get(field).map(str::to_string)
-    }
-}
-
-/// The flash for one form of a page, if the last submit was that form.
-pub fn flash_for(flash: &Option<FormFlash>, form: &str) -> FormFlash {
-    flash
-        .as_ref()
-        .filter(|f| f.form == form)
-        .cloned()
-        .unwrap_or_default()
 }
 
 /// The signed-in person's own page.

@@ -9,8 +9,10 @@ use crate::{BookingDraft, FieldErrors, PairRole, ServiceType};
 
 mod accounts;
 mod calendar;
+mod forms;
 pub use accounts::*;
 pub use calendar::*;
+pub use forms::*;
 
 keyed_enum! {
     /// Where a booking stands with AURA. Every status says what AURA holds, as far as we know it.
