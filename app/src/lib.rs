@@ -5,6 +5,7 @@ pub mod api;
 pub mod components;
 pub mod error;
 pub mod pages;
+pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod server;
 
@@ -93,11 +94,7 @@ pub fn page_csp(nonce: Option<&str>) -> String {
 pub const NOTHING_CSP: &str =
     "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-/// The pages that hold an island, the only code the browser runs: the booking form (`/book`) and a
-/// booking's cancel form (`/bookings/:id`). Every other page is plain HTML and loads no WASM.
-pub fn has_islands(path: &str) -> bool {
-    path == "/book" || path.starts_with("/bookings/")
-}
+pub use routes::has_islands;
 
 #[component]
 pub fn App() -> impl IntoView {

@@ -90,7 +90,7 @@ pub async fn guard(
             return (status_of(&e), e.to_string()).into_response();
         }
     };
-    if is_page && viewer.is_none() && path != "/sign-in" {
+    if is_page && viewer.is_none() && app::routes::needs_sign_in(&path) {
         let wanted = req
             .uri()
             .path_and_query()

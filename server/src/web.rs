@@ -385,3 +385,33 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) 
         }),
     )
 }
+
+#[cfg(test)]
+mod route_tests {
+    /// `app::routes::PAGES` (what the shell and the guard decide by) names exactly the pages
+    /// `App`'s router serves.
+    #[test]
+    fn the_route_table_lists_every_page_the_app_serves() {
+        let mut served: Vec<String> = super::routes()
+            .iter()
+            .map(|r| r.path().to_string())
+            .collect();
+        served.sort();
+        served.dedup();
+        let mut table: Vec<String> = app::routes::PAGES
+            .iter()
+            .map(|page| {
+                page.path
+                    .split('/')
+                    .map(|segment| match segment.strip_prefix(':') {
+                        Some(name) => format!("{{{name}}}"),
+                        None => segment.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .collect();
+        table.sort();
+        assert_eq!(served, table);
+    }
+}
