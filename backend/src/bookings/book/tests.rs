@@ -1,5 +1,7 @@
+use super::preview::overlapping;
 use super::*;
 use chrono::TimeZone;
+use domain::Occurrence;
 
 fn window(day: u32, from: u32, to: u32) -> Occurrence {
     let at = |h| {
