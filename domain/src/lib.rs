@@ -8,6 +8,7 @@ pub mod dates;
 pub mod error;
 pub mod fields;
 pub mod keyed;
+pub mod lifecycle;
 pub mod limits;
 pub mod model;
 pub mod schedule;

@@ -13,7 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::{
     Actor, BindExt, DbError, Dialect, Ex, StoredDate, StoredInstant, on_db, sql, status_in,
 };
-use domain::model::SyncStatus;
+use domain::lifecycle::{SendOutcome, SyncStatus};
 
 /// Which kind of call a claim is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,7 +138,21 @@ pub enum SendResult<'a> {
     },
 }
 
-/// Records a create attempt's result, if `owner` still holds the booking's `sending` lease.
+impl SendResult<'_> {
+    /// Its class, as the lifecycle knows it.
+    pub fn outcome(&self) -> SendOutcome {
+        match self {
+            SendResult::Confirmed { .. } => SendOutcome::Confirmed,
+            SendResult::NotDelivered { .. } => SendOutcome::NotDelivered,
+            SendResult::Refused { .. } => SendOutcome::Refused,
+            SendResult::Unknown { .. } => SendOutcome::Unknown,
+            SendResult::Lapsed { .. } => SendOutcome::Lapsed,
+        }
+    }
+}
+
+/// Records a create attempt's result, if `owner` still holds the booking's `sending` lease: the
+/// status it leaves is the lifecycle's ([`SendOutcome::leaves`]).
 pub async fn finish_send(
     ex: impl Into<Ex<'_>>,
     id: i64,
@@ -146,57 +160,20 @@ pub async fn finish_send(
     result: &SendResult<'_>,
     now: DateTime<Utc>,
 ) -> Result<Option<SyncStatus>, DbError> {
-    // (status without a cancel wish, status with one, aura id, next occurrence, ours, error, retry)
-    let (plain, wished, aura_id, next, ours, error, retry_at) = match result {
+    let (plain, wished) = result.outcome().leaves();
+    // (aura id, next occurrence, ours, error, retry)
+    let (aura_id, next, ours, error, retry_at) = match result {
         SendResult::Confirmed {
             aura_id,
             next_occurrence,
             ours,
-        } => (
-            SyncStatus::Confirmed,
-            SyncStatus::Cancelling,
-            Some(*aura_id),
-            *next_occurrence,
-            *ours,
-            None,
-            Some(now),
-        ),
-        SendResult::NotDelivered { reason, retry_at } => (
-            SyncStatus::NotSent,
-            SyncStatus::Cancelled,
-            None,
-            None,
-            false,
-            Some(*reason),
-            Some(*retry_at),
-        ),
-        SendResult::Refused { message } => (
-            SyncStatus::Rejected,
-            SyncStatus::Rejected,
-            None,
-            None,
-            false,
-            Some(*message),
-            None,
-        ),
-        SendResult::Unknown { reason } => (
-            SyncStatus::Unknown,
-            SyncStatus::Unknown,
-            None,
-            None,
-            false,
-            Some(*reason),
-            None,
-        ),
-        SendResult::Lapsed { reason } => (
-            SyncStatus::Lapsed,
-            SyncStatus::Cancelled,
-            None,
-            None,
-            false,
-            Some(*reason),
-            None,
-        ),
+        } => (Some(*aura_id), *next_occurrence, *ours, None, Some(now)),
+        SendResult::NotDelivered { reason, retry_at } => {
+            (None, None, false, Some(*reason), Some(*retry_at))
+        }
+        SendResult::Refused { message: reason }
+        | SendResult::Unknown { reason }
+        | SendResult::Lapsed { reason } => (None, None, false, Some(*reason), None),
     };
     on_db!(ex, |conn, d| {
         sqlx::query_scalar(sql!(d, "UPDATE bookings SET
@@ -326,7 +303,7 @@ pub async fn request_cancel(
     c: &CancelRequest<'_>,
 ) -> Result<Option<SyncStatus>, DbError> {
     // Known never to have reached AURA: cancelled here at once.
-    let never_sent = [SyncStatus::Saved, SyncStatus::NotSent, SyncStatus::Lapsed];
+    let never_sent = SyncStatus::NEVER_SENT;
     on_db!(ex, |conn, d| sqlx::query_scalar(sql!(
         d,
         concat!(

@@ -144,12 +144,12 @@ impl<A: Aura, C: Clock> Sender<A, C> {
             let now = self.load(id).await?;
             return Ok(now.status);
         };
-        let (kind, actor) = match result {
-            SendResult::Confirmed { .. } => (EventKind::Confirmed, aura()),
-            SendResult::NotDelivered { .. } => (EventKind::NotSent, dashboard()),
-            SendResult::Refused { .. } => (EventKind::Rejected, aura()),
-            SendResult::Unknown { .. } => (EventKind::OutcomeUnknown, dashboard()),
-            SendResult::Lapsed { .. } => (EventKind::Lapsed, dashboard()),
+        let outcome = result.outcome();
+        let kind = outcome.event();
+        let actor = if outcome.told_by_aura() {
+            aura()
+        } else {
+            dashboard()
         };
         let mut detail = describe_send(result, tz);
         // A cancel may have been asked while the call was under way (after `booking` was read).

@@ -1,0 +1,269 @@
+//! A booking's lifecycle in one place: every status (what AURA holds, as far as we know it), the
+//! groups pages and the worker read them by, every kind of history entry, and the transitions the
+//! sending worker's answers make: from an outcome class to the status it leaves and the entry it
+//! records. Storage (`backend::db::status`) applies a transition with one conditional `UPDATE`
+//! naming the statuses it starts from; adding a status or an event is a change here (and in the
+//! migrations' CHECK constraints).
+
+use crate::keyed::keyed_enum;
+
+keyed_enum! {
+    /// Where a booking stands with AURA. Every status says what AURA holds, as far as we know it.
+    pub enum SyncStatus {
+        /// Saved here; waiting for its turn to be sent (nothing has gone to AURA yet).
+        Saved = "saved",
+        /// A call to AURA has started; its answer is awaited.
+        Sending = "sending",
+        /// Every attempt so far did not reach AURA (or AURA answered it failed): sent again later.
+        NotSent = "not_sent",
+        /// A call went out and no usable answer came back: AURA may hold it. A person checks.
+        Unknown = "unknown",
+        /// AURA accepted it and gave it an id.
+        Confirmed = "confirmed",
+        /// AURA refused it; it is not scheduled.
+        Rejected = "rejected",
+        /// Not sent, and not going to be by itself: its first window came too near before it could
+        /// be sent (or its service is no longer offered). The reason is kept.
+        Lapsed = "lapsed",
+        /// Cancelled here; the cancel is being delivered to AURA, which still holds it until then.
+        Cancelling = "cancelling",
+        Cancelled = "cancelled",
+    }
+}
+
+impl SyncStatus {
+    /// The statuses whose windows belong on the calendar: everything AURA holds or may hold, and
+    /// everything still to be sent.
+    pub const ACTIVE: [SyncStatus; 6] = [
+        SyncStatus::Saved,
+        SyncStatus::Sending,
+        SyncStatus::NotSent,
+        SyncStatus::Unknown,
+        SyncStatus::Confirmed,
+        SyncStatus::Cancelling,
+    ];
+    /// The statuses the sending worker picks up to send a create.
+    pub const TO_SEND: [SyncStatus; 2] = [SyncStatus::Saved, SyncStatus::NotSent];
+    /// The statuses someone may ask to cancel from a booking's page.
+    pub const CANCELLABLE: [SyncStatus; 6] = [
+        SyncStatus::Saved,
+        SyncStatus::Sending,
+        SyncStatus::NotSent,
+        SyncStatus::Unknown,
+        SyncStatus::Confirmed,
+        SyncStatus::Lapsed,
+    ];
+    /// The statuses a person has to look at.
+    pub const NEEDS_ATTENTION: [SyncStatus; 2] = [SyncStatus::Unknown, SyncStatus::Lapsed];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SyncStatus::Saved => "Saved, sending to AURA",
+            SyncStatus::Sending => "Being sent to AURA",
+            SyncStatus::NotSent => "Saved, not yet sent to AURA (retrying)",
+            SyncStatus::Unknown => "AURA may have scheduled this — being checked",
+            SyncStatus::Confirmed => "Confirmed by AURA",
+            SyncStatus::Rejected => "Refused by AURA",
+            SyncStatus::Lapsed => "Not sent to AURA",
+            SyncStatus::Cancelling => "Cancelling at AURA",
+            SyncStatus::Cancelled => "Cancelled",
+        }
+    }
+
+    /// A word or two for tight spaces; empty for the normal case (confirmed).
+    pub fn short_label(self) -> &'static str {
+        match self {
+            SyncStatus::Saved | SyncStatus::Sending => "Sending to AURA",
+            SyncStatus::Confirmed => "",
+            SyncStatus::NotSent => "Not yet sent",
+            SyncStatus::Unknown => "AURA may have scheduled this — being checked",
+            SyncStatus::Rejected => "Refused",
+            SyncStatus::Lapsed => "Not sent",
+            SyncStatus::Cancelling => "Cancelling",
+            SyncStatus::Cancelled => "Cancelled",
+        }
+    }
+
+    /// Whether its windows belong on the calendar.
+    pub fn is_active(self) -> bool {
+        SyncStatus::ACTIVE.contains(&self)
+    }
+
+    /// Whether someone may ask to cancel it from its page.
+    pub fn is_cancellable(self) -> bool {
+        SyncStatus::CANCELLABLE.contains(&self)
+    }
+
+    pub fn needs_attention(self) -> bool {
+        SyncStatus::NEEDS_ATTENTION.contains(&self)
+    }
+}
+
+keyed_enum! {
+    /// What happened to a booking, as its history records it.
+    pub enum EventKind {
+        Saved = "saved",
+        Confirmed = "confirmed",
+        Rejected = "rejected",
+        /// An attempt that did not reach AURA (or AURA answered it failed); it is sent again.
+        NotSent = "not_sent",
+        /// An attempt that went out without a usable answer: AURA may hold it.
+        OutcomeUnknown = "unknown",
+        /// The first window passed before it could be sent.
+        Lapsed = "lapsed",
+        /// A person checked with AURA: AURA has it (with its id).
+        ResolvedHeld = "resolved_held",
+        /// A person checked with AURA: AURA does not have it.
+        ResolvedNotHeld = "resolved_not_held",
+        /// Sent again from a later first window.
+        Rescheduled = "rescheduled",
+        /// AURA answered after the booking had been handed to a person.
+        LateAnswer = "late_answer",
+        /// Someone asked to cancel; it is done once AURA confirms (or once it is known AURA never
+        /// had it).
+        CancelRequested = "cancel_requested",
+        /// Cancelled before it ever reached AURA.
+        CancelledLocally = "cancel",
+        /// AURA reported the booking cancelled on its side (e.g. already cancelled there).
+        AuraCancel = "aura_cancel",
+        /// A cancel attempt that did not get through; it is tried again.
+        CancelFailed = "cancel_failed",
+        /// AURA refused the cancel; the booking stays confirmed.
+        CancelRefused = "cancel_refused",
+        Cancelled = "cancelled",
+        /// Found on upgrade: dates beyond what the dashboard stores, kept at the nearest it does.
+        DatesKept = "dates_kept",
+    }
+}
+
+impl EventKind {
+    /// How the history names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            EventKind::Saved => "Saved",
+            EventKind::Confirmed => "Confirmed by AURA",
+            EventKind::Rejected => "Refused by AURA",
+            EventKind::NotSent => "Did not reach AURA",
+            EventKind::OutcomeUnknown => "No answer from AURA; it may have scheduled this",
+            EventKind::Lapsed => "Not sent to AURA",
+            EventKind::ResolvedHeld => "Checked with AURA: AURA has it",
+            EventKind::ResolvedNotHeld => "Checked with AURA: AURA does not have it",
+            EventKind::Rescheduled => "Sent again from a later window",
+            EventKind::LateAnswer => "Late answer from AURA",
+            EventKind::CancelRequested => "Cancel requested",
+            EventKind::CancelledLocally => "Cancelled before reaching AURA",
+            EventKind::AuraCancel => "Cancelled at AURA",
+            EventKind::CancelFailed => "Cancel did not reach AURA yet",
+            EventKind::CancelRefused => "AURA refused to cancel",
+            EventKind::Cancelled => "Cancelled",
+            EventKind::DatesKept => "Dates kept within the years 0 to 9999",
+        }
+    }
+}
+
+/// What one attempt to send a booking to AURA came to: AURA's three kinds of failure, success, or
+/// not sent at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendOutcome {
+    /// AURA holds it, under an id it gave.
+    Confirmed,
+    /// It did not reach AURA (or AURA answered it failed): safe to send again.
+    NotDelivered,
+    /// AURA understood and refused it: final.
+    Refused,
+    /// The call went out and no usable answer came back: AURA may hold it.
+    Unknown,
+    /// Not sent: its first window came too near, or its service is no longer offered.
+    Lapsed,
+}
+
+impl SendOutcome {
+    pub const ALL: [SendOutcome; 5] = [
+        SendOutcome::Confirmed,
+        SendOutcome::NotDelivered,
+        SendOutcome::Refused,
+        SendOutcome::Unknown,
+        SendOutcome::Lapsed,
+    ];
+
+    /// The status a `sending` booking is left in: without a cancel wish, and with one asked while
+    /// the call was under way. A wish on what AURA holds is sent next (`cancelling`); on what AURA
+    /// is known never to have had, it is done here (`cancelled`); on an unknown outcome it waits
+    /// with the booking for a person.
+    pub const fn leaves(self) -> (SyncStatus, SyncStatus) {
+        match self {
+            SendOutcome::Confirmed => (SyncStatus::Confirmed, SyncStatus::Cancelling),
+            SendOutcome::NotDelivered => (SyncStatus::NotSent, SyncStatus::Cancelled),
+            SendOutcome::Refused => (SyncStatus::Rejected, SyncStatus::Rejected),
+            SendOutcome::Unknown => (SyncStatus::Unknown, SyncStatus::Unknown),
+            SendOutcome::Lapsed => (SyncStatus::Lapsed, SyncStatus::Cancelled),
+        }
+    }
+
+    /// The history entry it records.
+    pub const fn event(self) -> EventKind {
+        match self {
+            SendOutcome::Confirmed => EventKind::Confirmed,
+            SendOutcome::NotDelivered => EventKind::NotSent,
+            SendOutcome::Refused => EventKind::Rejected,
+            SendOutcome::Unknown => EventKind::OutcomeUnknown,
+            SendOutcome::Lapsed => EventKind::Lapsed,
+        }
+    }
+
+    /// Whether AURA is the one who said so (else the dashboard records what it found).
+    pub const fn told_by_aura(self) -> bool {
+        matches!(self, SendOutcome::Confirmed | SendOutcome::Refused)
+    }
+}
+
+impl SyncStatus {
+    /// The statuses in which AURA is known never to have had the booking: a wish to cancel is done
+    /// here at once, with no call.
+    pub const NEVER_SENT: [SyncStatus; 3] =
+        [SyncStatus::Saved, SyncStatus::NotSent, SyncStatus::Lapsed];
+    /// The statuses in which a call's outcome is awaited or unknown: a wish to cancel is kept and
+    /// carried out once the outcome is known.
+    pub const WISH_WAITS: [SyncStatus; 2] = [SyncStatus::Sending, SyncStatus::Unknown];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every status is reachable, and no transition leaves a booking in `saved` or `sending` (those
+    /// are set by saving and claiming only).
+    #[test]
+    fn every_outcome_leaves_a_settled_status_and_records_its_own_entry() {
+        let mut events = Vec::new();
+        for outcome in SendOutcome::ALL {
+            let (plain, wished) = outcome.leaves();
+            for status in [plain, wished] {
+                assert!(
+                    !matches!(status, SyncStatus::Saved | SyncStatus::Sending),
+                    "{outcome:?}"
+                );
+            }
+            // A wish never undoes what AURA said: a refusal stays a refusal, an unknown stays
+            // unknown, and only what AURA holds is sent a cancel.
+            if wished == SyncStatus::Cancelling {
+                assert_eq!(plain, SyncStatus::Confirmed);
+            }
+            events.push(outcome.event());
+        }
+        events.sort_by_key(|e| e.key());
+        events.dedup();
+        assert_eq!(events.len(), SendOutcome::ALL.len(), "one entry each");
+        // The groups partition what a cancel wish does.
+        for status in SyncStatus::CANCELLABLE {
+            let never = SyncStatus::NEVER_SENT.contains(&status);
+            let waits = SyncStatus::WISH_WAITS.contains(&status);
+            let held = status == SyncStatus::Confirmed;
+            assert_eq!(
+                usize::from(never) + usize::from(waits) + usize::from(held),
+                1,
+                "{status:?}"
+            );
+        }
+    }
+}
