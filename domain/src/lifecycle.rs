@@ -217,6 +217,74 @@ impl SendOutcome {
     }
 }
 
+/// What one attempt to cancel a booking at AURA came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelOutcome {
+    /// AURA cancelled it, or had it cancelled already (409).
+    Done,
+    /// It did not reach AURA, or no usable answer came back: a cancel is safe to repeat.
+    NoAnswer,
+    /// AURA refused to cancel it.
+    Refused,
+}
+
+impl CancelOutcome {
+    pub const ALL: [CancelOutcome; 3] = [
+        CancelOutcome::Done,
+        CancelOutcome::NoAnswer,
+        CancelOutcome::Refused,
+    ];
+
+    /// The status a `cancelling` booking is left in. `earlier_unknown`: an earlier attempt got no
+    /// usable answer, so AURA may have cancelled it then; a refusal then cannot say AURA still
+    /// holds it, and a person checks.
+    pub const fn leaves(self, earlier_unknown: bool) -> SyncStatus {
+        match self {
+            CancelOutcome::Done => SyncStatus::Cancelled,
+            CancelOutcome::NoAnswer => SyncStatus::Cancelling,
+            CancelOutcome::Refused if earlier_unknown => SyncStatus::Unknown,
+            CancelOutcome::Refused => SyncStatus::Confirmed,
+        }
+    }
+
+    /// The history entry it records.
+    pub const fn event(self) -> EventKind {
+        match self {
+            CancelOutcome::Done => EventKind::Cancelled,
+            CancelOutcome::NoAnswer => EventKind::CancelFailed,
+            CancelOutcome::Refused => EventKind::CancelRefused,
+        }
+    }
+}
+
+/// What a person found when they checked with AURA about a booking whose outcome was unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checked {
+    /// AURA has it.
+    Held,
+    /// AURA does not have it.
+    NotHeld,
+}
+
+impl Checked {
+    /// The status an `unknown` booking is left in: without a cancel wish, and with one. What AURA
+    /// does not have is sent again (or, wished cancelled, is cancelled here).
+    pub const fn leaves(self) -> (SyncStatus, SyncStatus) {
+        match self {
+            Checked::Held => (SyncStatus::Confirmed, SyncStatus::Cancelling),
+            Checked::NotHeld => (SyncStatus::Saved, SyncStatus::Cancelled),
+        }
+    }
+
+    /// The history entry it records.
+    pub const fn event(self) -> EventKind {
+        match self {
+            Checked::Held => EventKind::ResolvedHeld,
+            Checked::NotHeld => EventKind::ResolvedNotHeld,
+        }
+    }
+}
+
 impl SyncStatus {
     /// The statuses in which AURA is known never to have had the booking: a wish to cancel is done
     /// here at once, with no call.
@@ -254,6 +322,19 @@ mod tests {
         events.sort_by_key(|e| e.key());
         events.dedup();
         assert_eq!(events.len(), SendOutcome::ALL.len(), "one entry each");
+        for outcome in CancelOutcome::ALL {
+            // Only AURA's word ends a cancel; nothing it answers sends a booking again.
+            for earlier_unknown in [false, true] {
+                let left = outcome.leaves(earlier_unknown);
+                assert_eq!(
+                    left == SyncStatus::Cancelled,
+                    outcome == CancelOutcome::Done
+                );
+                assert!(!SyncStatus::TO_SEND.contains(&left), "{outcome:?}");
+            }
+        }
+        assert_eq!(Checked::Held.leaves().0, SyncStatus::Confirmed);
+        assert!(SyncStatus::TO_SEND.contains(&Checked::NotHeld.leaves().0));
         // The groups partition what a cancel wish does.
         for status in SyncStatus::CANCELLABLE {
             let never = SyncStatus::NEVER_SENT.contains(&status);

@@ -61,7 +61,7 @@ pub async fn resolve(
     let tz = booking.zone.tz();
     let actor = viewer.actor_for(&booking.customer.name);
     let checked;
-    let (finding, kind, detail) = if held {
+    let (finding, detail) = if held {
         checked = check_aura_id(aura_id)?;
         let next_occurrence = booking.schedule.next_occurrence(tz, now);
         let next = next_occurrence
@@ -77,16 +77,12 @@ pub async fn resolve(
                 aura_id: &checked,
                 next_occurrence,
             },
-            EventKind::ResolvedHeld,
             format!("AURA has it under id {checked}.{next}"),
         )
     } else {
-        (
-            Finding::NotHeld,
-            EventKind::ResolvedNotHeld,
-            "AURA does not have it.".to_string(),
-        )
+        (Finding::NotHeld, "AURA does not have it.".to_string())
     };
+    let kind = finding.checked().event();
     let mut tx = state.db.begin().await?;
     let status = match db::resolve_unknown(&mut tx, id, &finding, now).await {
         Ok(Some(status)) => status,

@@ -13,7 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::{
     Actor, BindExt, DbError, Dialect, Ex, StoredDate, StoredInstant, on_db, sql, status_in,
 };
-use domain::lifecycle::{SendOutcome, SyncStatus};
+use domain::lifecycle::{CancelOutcome, Checked, SendOutcome, SyncStatus};
 
 /// Which kind of call a claim is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -218,7 +218,19 @@ pub enum CancelResult<'a> {
     Refused { message: &'a str },
 }
 
-/// Records a cancel attempt's result, if `owner` still holds the booking's lease.
+impl CancelResult<'_> {
+    /// Its class, as the lifecycle knows it.
+    pub fn outcome(&self) -> CancelOutcome {
+        match self {
+            CancelResult::Done => CancelOutcome::Done,
+            CancelResult::Retry { .. } => CancelOutcome::NoAnswer,
+            CancelResult::Refused { .. } => CancelOutcome::Refused,
+        }
+    }
+}
+
+/// Records a cancel attempt's result, if `owner` still holds the booking's lease: the status it
+/// leaves is the lifecycle's ([`CancelOutcome::leaves`]).
 pub async fn finish_cancel(
     ex: impl Into<Ex<'_>>,
     id: i64,
@@ -234,7 +246,7 @@ pub async fn finish_cancel(
                     next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL, updated_at = ?
                  WHERE id = ? AND status = ? AND lease_owner = ? RETURNING status"
             ))
-            .bind(SyncStatus::Cancelled)
+            .bind(CancelOutcome::Done.leaves(false))
             .bind(now)
             .bind(now),
             CancelResult::Retry {
@@ -248,7 +260,7 @@ pub async fn finish_cancel(
                     lease_until = NULL, updated_at = ?
                  WHERE id = ? AND status = ? AND lease_owner = ? RETURNING status"
             ))
-            .bind(SyncStatus::Cancelling)
+            .bind(CancelOutcome::NoAnswer.leaves(false))
             .bind(*reason)
             .bind(*retry_at)
             .bind(*outcome_unknown)
@@ -268,8 +280,8 @@ pub async fn finish_cancel(
                     lease_until = NULL, updated_at = ?
                  WHERE id = ? AND status = ? AND lease_owner = ? RETURNING status"
             ))
-            .bind(SyncStatus::Unknown)
-            .bind(SyncStatus::Confirmed)
+            .bind(CancelOutcome::Refused.leaves(true))
+            .bind(CancelOutcome::Refused.leaves(false))
             .bind(*message)
             .bind(now),
         };
@@ -364,24 +376,31 @@ pub enum Finding<'a> {
     NotHeld,
 }
 
+impl Finding<'_> {
+    /// Its class, as the lifecycle knows it.
+    pub fn checked(&self) -> Checked {
+        match self {
+            Finding::Held { .. } => Checked::Held,
+            Finding::NotHeld => Checked::NotHeld,
+        }
+    }
+}
+
+/// Records what a person found at AURA about a booking whose outcome was unknown: the status it
+/// leaves is the lifecycle's ([`Checked::leaves`]).
 pub async fn resolve_unknown(
     ex: impl Into<Ex<'_>>,
     id: i64,
     finding: &Finding<'_>,
     now: DateTime<Utc>,
 ) -> Result<Option<SyncStatus>, DbError> {
-    let (plain, wished, aura_id, next, ours) = match finding {
+    let (plain, wished) = finding.checked().leaves();
+    let (aura_id, next, ours) = match finding {
         Finding::Held {
             aura_id,
             next_occurrence,
-        } => (
-            SyncStatus::Confirmed,
-            SyncStatus::Cancelling,
-            Some(*aura_id),
-            *next_occurrence,
-            true,
-        ),
-        Finding::NotHeld => (SyncStatus::Saved, SyncStatus::Cancelled, None, None, false),
+        } => (Some(*aura_id), *next_occurrence, true),
+        Finding::NotHeld => (None, None, false),
     };
     on_db!(ex, |conn, d| sqlx::query_scalar(sql!(
         d,

@@ -31,10 +31,9 @@ impl<A: Aura, C: Clock> Sender<A, C> {
             .err()
             .map(ToString::to_string)
             .unwrap_or_default();
-        let (result, kind, actor, detail) = match &answer {
+        let (result, actor, detail) = match &answer {
             Ok(outcome) => (
                 CancelResult::Done,
-                EventKind::Cancelled,
                 requester(&booking),
                 match outcome {
                     CancelOutcome::Cancelled => "AURA confirmed the cancellation.",
@@ -42,12 +41,9 @@ impl<A: Aura, C: Clock> Sender<A, C> {
                 }
                 .to_string(),
             ),
-            Err(AuraError::Refused { message, .. }) => (
-                CancelResult::Refused { message },
-                EventKind::CancelRefused,
-                aura(),
-                message.clone(),
-            ),
+            Err(AuraError::Refused { message, .. }) => {
+                (CancelResult::Refused { message }, aura(), message.clone())
+            }
             Err(e) => {
                 tracing::warn!(booking = id, error = %e, "cancel not confirmed by AURA; will retry");
                 let retry_at = self
@@ -64,12 +60,12 @@ impl<A: Aura, C: Clock> Sender<A, C> {
                         retry_at,
                         outcome_unknown: matches!(e, AuraError::OutcomeUnknown(_)),
                     },
-                    EventKind::CancelFailed,
                     dashboard(),
                     detail,
                 )
             }
         };
+        let kind = result.outcome().event();
         let mut tx = self.db.begin().await?;
         let status = db::finish_cancel(&mut tx, id, &claim.owner, &result, at).await?;
         let (kind, detail) = match status {
