@@ -224,6 +224,47 @@ impl World {
         id
     }
 
+    /// Starts sending booking `id` on its own task, AURA holding its answer until the returned gate
+    /// is opened; returns once the call has reached AURA.
+    async fn create_held(
+        &self,
+        id: i64,
+        answer: Result<Created, AuraError>,
+    ) -> (
+        Arc<Notify>,
+        tokio::task::JoinHandle<Result<super::Sent, crate::error::ServerError>>,
+    ) {
+        let gate = Arc::new(Notify::new());
+        self.aura.on_create(Answer::After(gate.clone(), answer));
+        let sender = self.sender.clone();
+        let call = tokio::spawn(async move { sender.send_create(Some(id)).await });
+        self.reached_aura().await;
+        (gate, call)
+    }
+
+    /// Waits until a call has reached AURA.
+    async fn reached_aura(&self) {
+        while self.aura.calls().is_empty() {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    /// Sends the next create that is due and checks the status it left `id` in.
+    async fn create_leaves(&self, id: i64, status: SyncStatus) {
+        assert_eq!(
+            self.sender.send_create(None).await.expect("send"),
+            Some((id, status))
+        );
+    }
+
+    /// Sends the next cancel that is due and checks the status it left `id` in.
+    async fn cancel_leaves(&self, id: i64, status: SyncStatus) {
+        assert_eq!(
+            self.sender.send_cancel(None).await.expect("cancel"),
+            Some((id, status))
+        );
+    }
+
     async fn ask_cancel(&self, id: i64) -> Option<SyncStatus> {
         let by = Actor::system("Desk");
         let request = CancelRequest {
@@ -305,10 +346,7 @@ async fn a_refused_create_is_final_and_never_sent_again() {
     let id = w.booking("k").await;
     w.aura
         .on_create(Answer::Now(Err(refused("customerId is not known"))));
-    assert_eq!(
-        w.sender.send_create(None).await.expect("send"),
-        Some((id, SyncStatus::Rejected))
-    );
+    w.create_leaves(id, SyncStatus::Rejected).await;
     assert_eq!(w.last_detail(id).await, "customerId is not known");
     w.clock.advance(Duration::from_secs(86_400));
     assert_eq!(w.sender.send_create(None).await.expect("send"), None);
@@ -346,10 +384,7 @@ async fn a_create_that_did_not_reach_aura_is_sent_again_after_a_growing_wait() {
         );
     }
     w.aura.on_create(Answer::Now(Ok(created("A-1"))));
-    assert_eq!(
-        w.sender.send_create(None).await.expect("send"),
-        Some((id, SyncStatus::Confirmed))
-    );
+    w.create_leaves(id, SyncStatus::Confirmed).await;
     assert_eq!(
         w.kinds(id).await,
         [
@@ -398,10 +433,7 @@ async fn retry_after_from_aura_is_honoured() {
     assert_eq!(w.sender.send_create(None).await.expect("send"), None);
     w.clock.advance(Duration::from_secs(1));
     w.aura.on_create(Answer::Now(Ok(created("A-1"))));
-    assert_eq!(
-        w.sender.send_create(None).await.expect("send"),
-        Some((id, SyncStatus::Confirmed))
-    );
+    w.create_leaves(id, SyncStatus::Confirmed).await;
 }
 
 #[tokio::test]
@@ -409,10 +441,7 @@ async fn no_token_means_not_delivered_and_no_booking_is_sent() {
     let w = world().await;
     let id = w.booking("k").await;
     *w.aura.token.lock().expect("lock") = Some(unavailable(None));
-    assert_eq!(
-        w.sender.send_create(None).await.expect("send"),
-        Some((id, SyncStatus::NotSent))
-    );
+    w.create_leaves(id, SyncStatus::NotSent).await;
     assert!(w.aura.calls().is_empty(), "{:?}", w.aura.calls());
 }
 
@@ -421,10 +450,7 @@ async fn an_unknown_outcome_waits_for_a_person_and_is_sent_again_once_they_find_
     let w = world().await;
     let id = w.booking("k").await;
     w.aura.on_create(Answer::Now(Err(unknown())));
-    assert_eq!(
-        w.sender.send_create(None).await.expect("send"),
-        Some((id, SyncStatus::Unknown))
-    );
+    w.create_leaves(id, SyncStatus::Unknown).await;
     assert!(
         w.last_detail(id)
             .await
@@ -441,10 +467,7 @@ async fn an_unknown_outcome_waits_for_a_person_and_is_sent_again_once_they_find_
         .expect("resolve");
     assert_eq!(left, Some(SyncStatus::Saved));
     w.aura.on_create(Answer::Now(Ok(created("A-2"))));
-    assert_eq!(
-        w.sender.send_create(None).await.expect("send"),
-        Some((id, SyncStatus::Confirmed))
-    );
+    w.create_leaves(id, SyncStatus::Confirmed).await;
     assert_eq!(w.aura.calls().len(), 2);
 }
 
@@ -474,10 +497,7 @@ async fn a_call_past_the_call_limit_counts_as_sent_without_an_answer() {
     let w = world_with(policy).await;
     let id = w.booking("k").await;
     w.aura.on_create(Answer::Never);
-    assert_eq!(
-        w.sender.send_create(None).await.expect("send"),
-        Some((id, SyncStatus::Unknown))
-    );
+    w.create_leaves(id, SyncStatus::Unknown).await;
     assert!(w.last_detail(id).await.contains("no answer within"));
 }
 
@@ -487,10 +507,7 @@ async fn a_booking_whose_first_window_is_within_the_lead_time_lapses_without_a_c
     let id = w.booking("k").await;
     // Four minutes before the first window: AURA refuses anything under five.
     w.clock.set(first_window() - chrono::Duration::minutes(4));
-    assert_eq!(
-        w.sender.send_create(None).await.expect("send"),
-        Some((id, SyncStatus::Lapsed))
-    );
+    w.create_leaves(id, SyncStatus::Lapsed).await;
     assert!(w.aura.calls().is_empty());
     assert!(w.last_detail(id).await.contains("Nothing was sent to AURA"));
     // Six minutes before it, the same booking would have been sent.
@@ -498,10 +515,7 @@ async fn a_booking_whose_first_window_is_within_the_lead_time_lapses_without_a_c
     let id = w.booking("k").await;
     w.clock.set(first_window() - chrono::Duration::minutes(6));
     w.aura.on_create(Answer::Now(Ok(created("A-1"))));
-    assert_eq!(
-        w.sender.send_create(None).await.expect("send"),
-        Some((id, SyncStatus::Confirmed))
-    );
+    w.create_leaves(id, SyncStatus::Confirmed).await;
 }
 
 #[tokio::test]
@@ -509,10 +523,7 @@ async fn a_service_no_longer_offered_lapses_without_a_call() {
     let mut w = world().await;
     w.sender.services = Arc::new(ServiceCatalog::parse("guarding,escort").expect("catalogue"));
     let id = w.booking("k").await;
-    assert_eq!(
-        w.sender.send_create(None).await.expect("send"),
-        Some((id, SyncStatus::Lapsed))
-    );
+    w.create_leaves(id, SyncStatus::Lapsed).await;
     assert!(w.aura.calls().is_empty());
 }
 
@@ -553,13 +564,7 @@ async fn late_answers_after_a_takeover_settle_only_what_they_can() {
     ] {
         let w = world().await;
         let id = w.booking("k").await;
-        let gate = Arc::new(Notify::new());
-        w.aura.on_create(Answer::After(gate.clone(), answer));
-        let sender = w.sender.clone();
-        let call = tokio::spawn(async move { sender.send_create(Some(id)).await });
-        while w.aura.calls().is_empty() {
-            tokio::task::yield_now().await;
-        }
+        let (gate, call) = w.create_held(id, answer).await;
         // The lease runs out while AURA has not answered; the worker hands the booking on.
         let lease = w.sender.outbox.policy.lease;
         w.clock.advance(lease + Duration::from_secs(1));
@@ -599,10 +604,7 @@ async fn a_cancel_is_sent_and_recorded_as_the_requesters() {
         let id = w.confirmed("k").await;
         assert_eq!(w.ask_cancel(id).await, Some(SyncStatus::Cancelling));
         w.aura.on_cancel(Answer::Now(Ok(outcome)));
-        assert_eq!(
-            w.sender.send_cancel(None).await.expect("cancel"),
-            Some((id, SyncStatus::Cancelled))
-        );
+        w.cancel_leaves(id, SyncStatus::Cancelled).await;
         let events = db::events_of_booking(&w.db, id).await.expect("events");
         let last = events.iter().max_by_key(|e| e.id).expect("event");
         assert_eq!(
@@ -624,10 +626,7 @@ async fn a_refused_cancel_leaves_the_booking_scheduled() {
     w.ask_cancel(id).await;
     w.aura
         .on_cancel(Answer::Now(Err(refused("already started"))));
-    assert_eq!(
-        w.sender.send_cancel(None).await.expect("cancel"),
-        Some((id, SyncStatus::Confirmed))
-    );
+    w.cancel_leaves(id, SyncStatus::Confirmed).await;
     assert_eq!(w.kinds(id).await.last(), Some(&EventKind::CancelRefused));
     assert!(w.last_detail(id).await.contains("still scheduled at AURA"));
     assert_eq!(w.sender.send_cancel(None).await.expect("cancel"), None);
@@ -652,10 +651,7 @@ async fn a_cancel_without_an_answer_is_tried_again() {
         let due = w.load(id).await.next_attempt_at.expect("retry");
         w.clock.set(due);
         w.aura.on_cancel(Answer::Now(Ok(CancelOutcome::Cancelled)));
-        assert_eq!(
-            w.sender.send_cancel(None).await.expect("cancel"),
-            Some((id, SyncStatus::Cancelled))
-        );
+        w.cancel_leaves(id, SyncStatus::Cancelled).await;
     }
 }
 
@@ -684,13 +680,7 @@ async fn a_cancel_asked_mid_create_follows_the_creates_answer() {
     ] {
         let w = world().await;
         let id = w.booking("k").await;
-        let gate = Arc::new(Notify::new());
-        w.aura.on_create(Answer::After(gate.clone(), answer));
-        let sender = w.sender.clone();
-        let call = tokio::spawn(async move { sender.send_create(Some(id)).await });
-        while w.aura.calls().is_empty() {
-            tokio::task::yield_now().await;
-        }
+        let (gate, call) = w.create_held(id, answer).await;
         assert_eq!(
             w.ask_cancel(id).await,
             Some(SyncStatus::Sending),
@@ -703,10 +693,7 @@ async fn a_cancel_asked_mid_create_follows_the_creates_answer() {
         );
         if after_create == SyncStatus::Cancelling {
             w.aura.on_cancel(Answer::Now(Ok(CancelOutcome::Cancelled)));
-            assert_eq!(
-                w.sender.send_cancel(None).await.expect("cancel"),
-                Some((id, SyncStatus::Cancelled))
-            );
+            w.cancel_leaves(id, SyncStatus::Cancelled).await;
         }
         if after_create == SyncStatus::Unknown {
             assert!(
@@ -730,9 +717,7 @@ async fn the_worker_stops_between_calls() {
         .on_create(Answer::After(gate.clone(), Ok(created("A-1"))));
     let (stop, stopped) = watch::channel(false);
     let worker = tokio::spawn(w.sender.clone().run(stopped));
-    while w.aura.calls().is_empty() {
-        tokio::task::yield_now().await;
-    }
+    w.reached_aura().await;
     stop.send(true).expect("stop");
     gate.notify_one();
     tokio::time::timeout(Duration::from_secs(30), worker)
