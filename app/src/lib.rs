@@ -6,6 +6,7 @@ pub mod components;
 pub mod error;
 pub mod pages;
 pub mod routes;
+pub mod says;
 #[cfg(feature = "ssr")]
 pub mod server;
 

@@ -21,7 +21,7 @@ use super::present::instant_label;
 use super::secret::Secret;
 use super::state::AppState;
 use domain::error::AppError;
-use domain::model::{FeedView, SyncStatus};
+use domain::model::{FeedView, Outcome, SyncStatus};
 
 /// How far ahead the feed reaches.
 pub const FEED_DAYS: i64 = 90;
@@ -83,21 +83,14 @@ pub async fn start_feed(
         replaced,
         "calendar feed address issued"
     );
-    let success = if replaced {
-        "Your calendar feed has a new address; the old one no longer works. Copy the new one now: it is shown only once."
-    } else {
-        "Your calendar feed is on. Copy its address now: it is shown only once."
-    };
-    Ok(Done::to("/account", success).revealing(format!("{FEED_PATH}{}.ics", token.expose())))
+    Ok(Done::to("/account", Outcome::FeedOn { replaced })
+        .revealing(format!("{FEED_PATH}{}.ics", token.expose())))
 }
 
 pub async fn stop_feed(state: &AppState, viewer: &Viewer) -> Result<Done, ServerError> {
     let had = db::delete_feed(&state.db, viewer.user_id).await?;
     tracing::info!(user = viewer.user_id, had, "calendar feed turned off");
-    Ok(Done::to(
-        "/account",
-        "Your calendar feed is off: its address no longer works.",
-    ))
+    Ok(Done::to("/account", Outcome::FeedOff))
 }
 
 /// The feed at `/feeds/<file>`: its iCalendar text, or `NotFound` for an address that is not (or

@@ -2,21 +2,22 @@
 //! app's server functions turn into a redirect (or an error with its fields).
 
 use crate::zone::{Zone, check_zone};
+use domain::model::Outcome;
 use domain::{Field, FieldErrors, Violation};
 
-/// Where a successful submit goes, and what to tell the person there.
+/// Where a successful submit goes, and what it achieved (the page there says it).
 pub struct Done {
     pub redirect: String,
-    pub success: Option<String>,
+    pub success: Option<Outcome>,
     /// Something shown once on the next page and never again (a new feed address).
     pub reveal: Option<String>,
 }
 
 impl Done {
-    pub fn to(redirect: impl Into<String>, success: impl Into<String>) -> Done {
+    pub fn to(redirect: impl Into<String>, success: Outcome) -> Done {
         Done {
             redirect: redirect.into(),
-            success: Some(success.into()),
+            success: Some(success),
             reveal: None,
         }
     }

@@ -12,7 +12,7 @@ use super::forms::{Done, checked, zone_at};
 use super::state::AppState;
 use super::zone::zone_names;
 use domain::error::AppError;
-use domain::model::{CustomerOption, FormFlash, Kept, SiteItem, SitesStart, SitesView};
+use domain::model::{CustomerOption, FormFlash, Kept, Outcome, SiteItem, SitesStart, SitesView};
 use domain::{Field, FieldErrors, MAX_SITE_NAME_CHARS, Violation, check_required, parse_location};
 
 /// The site form as typed.
@@ -122,10 +122,7 @@ pub async fn add_site(
         .await
         .map_err(name_problem)?;
     tracing::info!(by = viewer.user_id, site = site.id, "site added");
-    Ok(Done::to(
-        back,
-        format!("{name} is saved; it can be chosen when booking."),
-    ))
+    Ok(Done::to(back, Outcome::SiteAdded { name }))
 }
 
 /// A site whose customer is in reach; any other is "not found".
@@ -152,10 +149,10 @@ pub async fn rename_site(
     tracing::info!(by = viewer.user_id, site = site.id, "site renamed");
     Ok(Done::to(
         back,
-        format!(
-            "{} is now called {name}. Its bookings show the new name.",
-            site.name
-        ),
+        Outcome::SiteRenamed {
+            was: site.name,
+            name,
+        },
     ))
 }
 
@@ -173,13 +170,7 @@ pub async fn retire_site(
     match retired {
         Retired::Done => {
             tracing::info!(by = viewer.user_id, site = site.id, "site retired");
-            Ok(Done::to(
-                back,
-                format!(
-                    "{} is retired: it is no longer offered when booking. Past bookings keep it.",
-                    site.name
-                ),
-            ))
+            Ok(Done::to(back, Outcome::SiteRetired { name: site.name }))
         }
         Retired::InUse(n) => Err(AppError::Conflict(format!(
             "{} cannot be retired: {n} booking{} still to happen {} it. Cancel {} first, or retire \
@@ -203,8 +194,5 @@ pub async fn restore_site(
     let site = site_for(state, viewer, site_id).await?;
     db::restore_site(&state.db, site.id).await?;
     tracing::info!(by = viewer.user_id, site = site.id, "site restored");
-    Ok(Done::to(
-        back,
-        format!("{} can be chosen when booking again.", site.name),
-    ))
+    Ok(Done::to(back, Outcome::SiteRestored { name: site.name }))
 }

@@ -293,6 +293,29 @@ impl SyncStatus {
     /// The statuses in which a call's outcome is awaited or unknown: a wish to cancel is kept and
     /// carried out once the outcome is known.
     pub const WISH_WAITS: [SyncStatus; 2] = [SyncStatus::Sending, SyncStatus::Unknown];
+
+    /// Where a wish to cancel takes a booking in this status: cancelled here at once (AURA is
+    /// known never to have had it), `cancelling` (AURA holds it: the cancel is sent), or unchanged
+    /// with the wish kept (a call's outcome is awaited or unknown). `None`: nothing to cancel.
+    pub const fn on_cancel_wish(self) -> Option<SyncStatus> {
+        match self {
+            SyncStatus::Saved | SyncStatus::NotSent | SyncStatus::Lapsed => {
+                Some(SyncStatus::Cancelled)
+            }
+            SyncStatus::Confirmed => Some(SyncStatus::Cancelling),
+            SyncStatus::Sending | SyncStatus::Unknown => Some(self),
+            SyncStatus::Rejected | SyncStatus::Cancelling | SyncStatus::Cancelled => None,
+        }
+    }
+}
+
+/// The history entry a wish to cancel records, by the status it left the booking in: done here
+/// (AURA never had it), or asked (sent to AURA, or waiting for a call's outcome).
+pub const fn cancel_wish_event(left: SyncStatus) -> EventKind {
+    match left {
+        SyncStatus::Cancelled => EventKind::CancelledLocally,
+        _ => EventKind::CancelRequested,
+    }
 }
 
 #[cfg(test)]
@@ -335,6 +358,33 @@ mod tests {
         }
         assert_eq!(Checked::Held.leaves().0, SyncStatus::Confirmed);
         assert!(SyncStatus::TO_SEND.contains(&Checked::NotHeld.leaves().0));
+        // A wish does what the groups say, and only on what may be cancelled.
+        for status in SyncStatus::ALL {
+            let left = status.on_cancel_wish();
+            assert_eq!(
+                left.is_some(),
+                SyncStatus::CANCELLABLE.contains(&status),
+                "{status:?}"
+            );
+            if SyncStatus::NEVER_SENT.contains(&status) {
+                assert_eq!(left, Some(SyncStatus::Cancelled));
+                assert_eq!(
+                    cancel_wish_event(SyncStatus::Cancelled),
+                    EventKind::CancelledLocally
+                );
+            }
+            if SyncStatus::WISH_WAITS.contains(&status) {
+                assert_eq!(left, Some(status));
+            }
+        }
+        assert_eq!(
+            SyncStatus::Confirmed.on_cancel_wish(),
+            Some(SyncStatus::Cancelling)
+        );
+        assert_eq!(
+            cancel_wish_event(SyncStatus::Cancelling),
+            EventKind::CancelRequested
+        );
         // The groups partition what a cancel wish does.
         for status in SyncStatus::CANCELLABLE {
             let never = SyncStatus::NEVER_SENT.contains(&status);

@@ -17,7 +17,7 @@ use domain::model::FormId;
 #[component]
 pub fn FlashNotice(flash: FormFlash) -> impl IntoView {
     view! {
-        {flash.success.map(|s| view! { <p class="notice notice-ok" role="status">{s}</p> })}
+        {flash.success.map(|s| view! { <p class="notice notice-ok" role="status">{crate::says::says(&s)}</p> })}
         {flash.notice.map(|n| view! { <p class="notice notice-error" role="alert">{n}</p> })}
         {(!flash.errors.is_empty())
             .then(|| view! { <p class="notice notice-error" role="alert">{FIELDS_NEED_ATTENTION}</p> })}

@@ -109,7 +109,7 @@ fn FeedSection(feed: FeedView, flash: FormFlash, origin: String) -> impl IntoVie
                 {feed.days}
                 " days, each in its site's time zone; cancelled ones show as cancelled. Anyone with its address can read it, so keep it private: replace it if it was shared by mistake."
             </p>
-            {success.map(|s| view! { <p class="notice notice-ok" role="status">{s}</p> })}
+            {success.map(|s| view! { <p class="notice notice-ok" role="status">{crate::says::says(&s)}</p> })}
             {notice.map(|n| view! { <p class="notice notice-error" role="alert">{n}</p> })}
             {revealed
                 .map(|url| {

@@ -9,8 +9,8 @@ use crate::forms::{Done, checked, zone_at};
 use crate::state::AppState;
 use crate::zone::zone_names;
 use domain::model::{
-    AdminCustomerView, AdminCustomersView, CustomerListItem, FormFlash, Kept, ManagerOption, Role,
-    SiteView,
+    AdminCustomerView, AdminCustomersView, CustomerListItem, FormFlash, Kept, ManagerOption,
+    Outcome, Role, SiteView,
 };
 use domain::{Field, FieldErrors, MAX_AURA_CUSTOMER_ID, Violation, check_required};
 
@@ -90,10 +90,9 @@ pub async fn create_customer(
     );
     Ok(Done::to(
         format!("/admin/customers/{}", customer.id),
-        format!(
-            "{} is added. Add its sites and assign an account manager below.",
-            customer.name
-        ),
+        Outcome::CustomerAdded {
+            name: customer.name,
+        },
     ))
 }
 
@@ -111,7 +110,7 @@ pub async fn update_customer(
         .map_err(customer_write_problem)?;
     Ok(Done::to(
         format!("/admin/customers/{id}"),
-        format!("{} is saved.", facts.name),
+        Outcome::CustomerSaved { name: facts.name },
     ))
 }
 
@@ -142,7 +141,7 @@ pub async fn assign_manager(
     db::assign_customer(&state.db, user.id, id).await?;
     Ok(Done::to(
         format!("/admin/customers/{id}"),
-        format!("{} now looks after this customer.", user.name),
+        Outcome::ManagerAssigned { name: user.name },
     ))
 }
 
@@ -158,7 +157,7 @@ pub async fn unassign_manager(
     db::unassign_customer(&state.db, user.id, id).await?;
     Ok(Done::to(
         format!("/admin/customers/{id}"),
-        format!("{} no longer looks after this customer.", user.name),
+        Outcome::ManagerUnassigned { name: user.name },
     ))
 }
 

@@ -1,6 +1,7 @@
 //! Signing in and out, the customer switcher, and changing one's own password.
 
 use chrono::{DateTime, Utc};
+use domain::model::Outcome;
 
 use tower_sessions::Session;
 
@@ -98,7 +99,7 @@ pub async fn sign_in(
 
 pub async fn sign_out(session: &Session) -> Result<Done, ServerError> {
     auth::end_session(session).await?;
-    Ok(Done::to("/sign-in", "You are signed out."))
+    Ok(Done::to("/sign-in", Outcome::SignedOut))
 }
 
 /// The customer switcher: one customer (views and bookings are for it) or all (`None`).
@@ -171,8 +172,5 @@ pub async fn change_own_password(
     db::set_password(&state.db, me.id, &hash).await?;
     super::users::keep_own_session(state, viewer, session, me.id).await?;
     tracing::info!(user = me.id, "password changed by its owner");
-    Ok(Done::to(
-        "/account",
-        "Your password is changed. Your other sessions are signed out.",
-    ))
+    Ok(Done::to("/account", Outcome::PasswordChanged))
 }

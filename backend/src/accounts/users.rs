@@ -11,7 +11,7 @@ use crate::forms::{Done, checked};
 use crate::state::AppState;
 use crate::throttle::SignInLimiter;
 use domain::error::AppError;
-use domain::model::{AdminUsersView, CustomerOption, FormFlash, Role, UserListItem};
+use domain::model::{AdminUsersView, CustomerOption, FormFlash, Outcome, Role, UserListItem};
 use domain::{
     Field, FieldErrors, Password, Violation, check_email, check_new_password, check_required,
 };
@@ -79,10 +79,11 @@ pub async fn create_user(
     tracing::info!(by = viewer.user_id, role = %input.role, "user created");
     Ok(Done::to(
         "/admin/users",
-        format!(
-            "{name} ({email}) can now sign in as {}.",
-            input.role.label().to_lowercase()
-        ),
+        Outcome::UserAdded {
+            name,
+            email,
+            role: input.role,
+        },
     ))
 }
 
@@ -133,7 +134,10 @@ pub async fn change_role(
     tracing::info!(by = viewer.user_id, user = user.id, %role, "role changed");
     Ok(Done::to(
         "/admin/users",
-        format!("{} is now {}.", user.name, role.label().to_lowercase()),
+        Outcome::RoleChanged {
+            name: user.name,
+            role,
+        },
     ))
 }
 
@@ -163,9 +167,9 @@ pub async fn set_disabled(
     Ok(Done::to(
         "/admin/users",
         if disabled {
-            format!("{} is disabled and signed out everywhere.", user.name)
+            Outcome::UserDisabled { name: user.name }
         } else {
-            format!("{} can sign in again.", user.name)
+            Outcome::UserEnabled { name: user.name }
         },
     ))
 }
@@ -188,10 +192,7 @@ pub async fn reset_password(
     tracing::info!(by = viewer.user_id, user = user.id, "password reset");
     Ok(Done::to(
         "/admin/users",
-        format!(
-            "{} has a new password; their other sessions are signed out.",
-            user.name
-        ),
+        Outcome::PasswordReset { name: user.name },
     ))
 }
 

@@ -86,10 +86,21 @@ pub async fn set_flash(session: &Session, flash: &FormFlash) -> Result<(), Serve
 
 /// The flash left by the last form submit, removed so it shows once.
 pub async fn take_flash(session: &Session) -> Result<Option<FormFlash>, ServerError> {
-    let flash = session
-        .get::<FormFlash>(SESSION_FLASH)
-        .await
-        .map_err(session_failed)?;
+    // A flash written by an earlier version in a shape this one does not read (left between a
+    // submit and the next page across an upgrade) is dropped, not an error: it only said once
+    // what a form did.
+    let flash = match session.get::<FormFlash>(SESSION_FLASH).await {
+        Ok(flash) => flash,
+        Err(tower_sessions::session::Error::SerdeJson(e)) => {
+            tracing::debug!(error = %e, "dropped a flash this version cannot read");
+            session
+                .remove_value(SESSION_FLASH)
+                .await
+                .map_err(session_failed)?;
+            None
+        }
+        Err(e) => return Err(session_failed(e)),
+    };
     if flash.is_some() {
         session
             .remove_value(SESSION_FLASH)

@@ -10,16 +10,17 @@ use crate::error::ServerError;
 use crate::state::AppState;
 use domain::check_cancel_reason;
 use domain::error::AppError;
-use domain::model::{EventKind, SyncStatus};
+use domain::lifecycle::cancel_wish_event;
+use domain::model::{EventKind, Outcome, SyncStatus};
 
-/// Asks to cancel a booking and returns what the person should be told.
+/// Asks to cancel a booking and returns what came of it.
 pub async fn cancel(
     state: &AppState,
     viewer: &Viewer,
     id: i64,
     reason: &str,
     now: DateTime<Utc>,
-) -> Result<String, ServerError> {
+) -> Result<Outcome, ServerError> {
     let booking = booking_for(state, viewer, id).await?;
     let reason = check_cancel_reason(reason)?;
     match booking.status {
@@ -57,7 +58,7 @@ pub async fn cancel(
                 &mut tx,
                 id,
                 now,
-                EventKind::CancelledLocally,
+                cancel_wish_event(status),
                 &actor,
                 "It never reached AURA, so it is cancelled here only: nothing is scheduled.",
             )
@@ -75,15 +76,7 @@ pub async fn cancel(
                 _ => " Sending the cancel to AURA.",
             };
             let detail = format!("{why}.{next}");
-            db::add_event(
-                &mut tx,
-                id,
-                now,
-                EventKind::CancelRequested,
-                &actor,
-                &detail,
-            )
-            .await?;
+            db::add_event(&mut tx, id, now, cancel_wish_event(status), &actor, &detail).await?;
         }
     }
     tx.commit().await?;
@@ -107,7 +100,7 @@ pub async fn cancel_with_pair(
     reason: &str,
     also_pair: bool,
     now: DateTime<Utc>,
-) -> Result<String, ServerError> {
+) -> Result<Outcome, ServerError> {
     let booking = booking_for(state, viewer, id).await?;
     let told = cancel(state, viewer, id, reason, now).await?;
     let other = booking
@@ -117,51 +110,31 @@ pub async fn cancel_with_pair(
     let Some((role, other)) = other else {
         return Ok(told);
     };
-    match cancel(state, viewer, other, reason, now).await {
-        Ok(also) => Ok(format!(
-            "{told} The {} (booking #{other}): {also}",
-            role.label()
-        )),
-        Err(ServerError::User(e)) => Ok(format!(
-            "{told} The {} (booking #{other}) was not cancelled: {e}",
-            role.label()
-        )),
-        Err(e) => Err(e),
-    }
+    let also = match cancel(state, viewer, other, reason, now).await {
+        Ok(also) => Ok(Box::new(also)),
+        Err(ServerError::User(e)) => Err(e),
+        Err(e) => return Err(e),
+    };
+    Ok(Outcome::PairCancelled {
+        first: Box::new(told),
+        role,
+        other,
+        also,
+    })
 }
 
-/// What the person is told, by what is now known.
-fn told(asked: SyncStatus, after: &db::Booking) -> Result<String, ServerError> {
-    Ok(match after.status {
-        SyncStatus::Cancelled if asked == SyncStatus::Cancelled => {
-            "The booking is cancelled. It never reached AURA, so nothing was scheduled there."
-                .into()
-        }
-        SyncStatus::Cancelled if asked == SyncStatus::Cancelling => {
-            "The booking is cancelled. AURA confirmed it.".into()
-        }
-        SyncStatus::Cancelled => "The booking is cancelled.".into(),
-        SyncStatus::Cancelling => "Cancel requested, but AURA has not confirmed it yet, so AURA \
-            may still send this service until it does. The booking shows \"Cancelling\" and the \
-            dashboard keeps trying."
-            .into(),
-        SyncStatus::Unknown => "Cancel requested. It is not known whether AURA scheduled this \
-            booking: its answer was lost. An account manager will check with AURA; the booking is \
-            then cancelled at AURA, or here if AURA never had it. Until then, treat it as possibly \
-            scheduled."
-            .into(),
-        SyncStatus::Sending => "Cancel requested. The booking is being sent to AURA right now; it \
-            is cancelled once AURA's answer is known (if the answer is lost, after someone has \
-            checked with AURA)."
-            .into(),
-        SyncStatus::Confirmed => {
-            return Err(AppError::Aura(format!(
-                "AURA refused to cancel: {} The booking is still scheduled.",
-                after.sync_error.clone().unwrap_or_default()
-            ))
-            .into());
-        }
-        other => format!("The booking is now: {}.", other.label()),
+/// What came of the cancel, by what is now known; a refusal from AURA is an error the person reads.
+fn told(asked: SyncStatus, after: &db::Booking) -> Result<Outcome, ServerError> {
+    if after.status == SyncStatus::Confirmed {
+        return Err(AppError::Aura(format!(
+            "AURA refused to cancel: {} The booking is still scheduled.",
+            after.sync_error.clone().unwrap_or_default()
+        ))
+        .into());
+    }
+    Ok(Outcome::CancelAsked {
+        asked,
+        now: after.status,
     })
 }
 

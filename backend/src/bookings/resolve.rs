@@ -11,7 +11,7 @@ use crate::error::ServerError;
 use crate::present::instant_label;
 use crate::state::AppState;
 use domain::error::AppError;
-use domain::model::{EventKind, Role, SyncStatus};
+use domain::model::{EventKind, Outcome, Role, SyncStatus};
 use domain::{Field, FieldErrors, LEAD_TIME_MINUTES};
 
 /// Longer ids than this are not believed to be AURA ids.
@@ -35,7 +35,7 @@ fn check_aura_id(text: &str) -> Result<String, FieldErrors> {
 }
 
 /// Records what a person found at AURA for a booking whose outcome was unknown: AURA has it (with
-/// its id) or it does not. Returns what the person is told.
+/// its id) or it does not. Returns what came of it.
 pub async fn resolve(
     state: &AppState,
     viewer: &Viewer,
@@ -43,7 +43,7 @@ pub async fn resolve(
     held: bool,
     aura_id: &str,
     now: DateTime<Utc>,
-) -> Result<String, ServerError> {
+) -> Result<Outcome, ServerError> {
     if viewer.role == Role::Customer {
         return Err(AppError::Forbidden(
             "Only account managers and administrators can record what AURA holds.".into(),
@@ -109,18 +109,7 @@ pub async fn resolve(
     db::add_event(&mut tx, id, now, kind, &actor, &format!("{detail}{then}")).await?;
     tx.commit().await?;
     state.outbox.wake();
-    Ok(match status {
-        SyncStatus::Confirmed => "Recorded: AURA has this booking. It is confirmed.".into(),
-        SyncStatus::Cancelling => {
-            "Recorded: AURA has this booking. The cancel that was asked for is being sent to AURA."
-                .into()
-        }
-        SyncStatus::Cancelled => {
-            "Recorded: AURA does not have this booking. It was asked to be cancelled, so it is cancelled here."
-                .into()
-        }
-        _ => "Recorded: AURA does not have this booking. It is being sent again.".into(),
-    })
+    Ok(Outcome::Checked { now: status })
 }
 
 /// Sends a lapsed repeating booking again, starting from its first window that can still be booked
@@ -130,7 +119,7 @@ pub async fn send_from_next_window(
     viewer: &Viewer,
     id: i64,
     now: DateTime<Utc>,
-) -> Result<String, ServerError> {
+) -> Result<Outcome, ServerError> {
     let booking = booking_for(state, viewer, id).await?;
     if booking.status != SyncStatus::Lapsed {
         return Err(AppError::Conflict(format!(
@@ -171,9 +160,8 @@ pub async fn send_from_next_window(
         state.outbox.wake();
     }
     let after = booking_for(state, viewer, id).await?;
-    Ok(format!(
-        "Sent again from the window opening {}. Now: {}.",
-        instant_label(next.opens, tz),
-        after.status.label()
-    ))
+    Ok(Outcome::SentAgain {
+        opens: instant_label(next.opens, tz),
+        now: after.status,
+    })
 }

@@ -302,7 +302,8 @@ pub struct CancelRequest<'a> {
     pub removed_occurrences: i64,
 }
 
-/// Records a wish to cancel. What it does depends on what AURA holds:
+/// Records a wish to cancel, as the lifecycle says ([`SyncStatus::on_cancel_wish`]). What it does
+/// depends on what AURA holds:
 /// - confirmed → `cancelling` (the cancel is sent to AURA);
 /// - saved, not yet sent, lapsed → `cancelled` here (AURA is known never to have had it);
 /// - sending, unknown → the wish is kept and applied once the outcome is known.

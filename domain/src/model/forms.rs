@@ -7,6 +7,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::Outcome;
 use crate::{Field, FieldErrors};
 
 /// A form of the dashboard. Its key (`site-12`, `new-user`) is the form's HTML id prefix and what
@@ -147,8 +148,8 @@ pub struct FormFlash {
     pub errors: FieldErrors,
     /// A problem that belongs to no one field.
     pub notice: Option<String>,
-    /// What just succeeded, e.g. "Ann Lee can now sign in."
-    pub success: Option<String>,
+    /// What just succeeded (the page says it in words).
+    pub success: Option<Outcome>,
     /// Shown on this page load only, then gone (a new calendar feed address).
     pub reveal: Option<String>,
 }

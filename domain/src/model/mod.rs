@@ -9,9 +9,11 @@ use crate::{BookingDraft, FieldErrors, PairRole, ServiceType};
 mod accounts;
 mod calendar;
 mod forms;
+mod outcome;
 pub use accounts::*;
 pub use calendar::*;
 pub use forms::*;
+pub use outcome::*;
 
 pub use crate::lifecycle::{EventKind, SyncStatus};
 

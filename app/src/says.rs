@@ -1,0 +1,114 @@
+//! The words for what a flow achieved: every success a page shows after a plain form's submit.
+
+use domain::lifecycle::SyncStatus;
+use domain::model::Outcome;
+
+/// What the page says about `outcome`.
+pub fn says(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::SignedOut => "You are signed out.".into(),
+        Outcome::PasswordChanged => {
+            "Your password is changed. Your other sessions are signed out.".into()
+        }
+        Outcome::FeedOn { replaced: true } => "Your calendar feed has a new address; the old one \
+            no longer works. Copy the new one now: it is shown only once."
+            .into(),
+        Outcome::FeedOn { replaced: false } => {
+            "Your calendar feed is on. Copy its address now: it is shown only once.".into()
+        }
+        Outcome::FeedOff => "Your calendar feed is off: its address no longer works.".into(),
+        Outcome::UserAdded { name, email, role } => format!(
+            "{name} ({email}) can now sign in as {}.",
+            role.label().to_lowercase()
+        ),
+        Outcome::RoleChanged { name, role } => {
+            format!("{name} is now {}.", role.label().to_lowercase())
+        }
+        Outcome::UserDisabled { name } => {
+            format!("{name} is disabled and signed out everywhere.")
+        }
+        Outcome::UserEnabled { name } => format!("{name} can sign in again."),
+        Outcome::PasswordReset { name } => {
+            format!("{name} has a new password; their other sessions are signed out.")
+        }
+        Outcome::CustomerAdded { name } => {
+            format!("{name} is added. Add its sites and assign an account manager below.")
+        }
+        Outcome::CustomerSaved { name } => format!("{name} is saved."),
+        Outcome::ManagerAssigned { name } => format!("{name} now looks after this customer."),
+        Outcome::ManagerUnassigned { name } => {
+            format!("{name} no longer looks after this customer.")
+        }
+        Outcome::SiteAdded { name } => format!("{name} is saved; it can be chosen when booking."),
+        Outcome::SiteRenamed { was, name } => {
+            format!("{was} is now called {name}. Its bookings show the new name.")
+        }
+        Outcome::SiteRetired { name } => format!(
+            "{name} is retired: it is no longer offered when booking. Past bookings keep it."
+        ),
+        Outcome::SiteRestored { name } => format!("{name} can be chosen when booking again."),
+        Outcome::CancelAsked { asked, now } => cancel_says(*asked, *now),
+        Outcome::PairCancelled {
+            first,
+            role,
+            other,
+            also,
+        } => match also {
+            Ok(also) => format!(
+                "{} The {} (booking #{other}): {}",
+                says(first),
+                role.label(),
+                says(also)
+            ),
+            Err(e) => format!(
+                "{} The {} (booking #{other}) was not cancelled: {e}",
+                says(first),
+                role.label()
+            ),
+        },
+        Outcome::Checked { now } => match now {
+            SyncStatus::Confirmed => "Recorded: AURA has this booking. It is confirmed.".into(),
+            SyncStatus::Cancelling => "Recorded: AURA has this booking. The cancel that was \
+                asked for is being sent to AURA."
+                .into(),
+            SyncStatus::Cancelled => "Recorded: AURA does not have this booking. It was asked \
+                to be cancelled, so it is cancelled here."
+                .into(),
+            _ => "Recorded: AURA does not have this booking. It is being sent again.".into(),
+        },
+        Outcome::SentAgain { opens, now } => {
+            format!(
+                "Sent again from the window opening {opens}. Now: {}.",
+                now.label()
+            )
+        }
+    }
+}
+
+/// A cancel, by where the wish took the booking (`asked`) and where it stands now.
+fn cancel_says(asked: SyncStatus, now: SyncStatus) -> String {
+    match now {
+        SyncStatus::Cancelled if asked == SyncStatus::Cancelled => {
+            "The booking is cancelled. It never reached AURA, so nothing was scheduled there."
+                .into()
+        }
+        SyncStatus::Cancelled if asked == SyncStatus::Cancelling => {
+            "The booking is cancelled. AURA confirmed it.".into()
+        }
+        SyncStatus::Cancelled => "The booking is cancelled.".into(),
+        SyncStatus::Cancelling => "Cancel requested, but AURA has not confirmed it yet, so AURA \
+            may still send this service until it does. The booking shows \"Cancelling\" and the \
+            dashboard keeps trying."
+            .into(),
+        SyncStatus::Unknown => "Cancel requested. It is not known whether AURA scheduled this \
+            booking: its answer was lost. An account manager will check with AURA; the booking is \
+            then cancelled at AURA, or here if AURA never had it. Until then, treat it as possibly \
+            scheduled."
+            .into(),
+        SyncStatus::Sending => "Cancel requested. The booking is being sent to AURA right now; it \
+            is cancelled once AURA's answer is known (if the answer is lost, after someone has \
+            checked with AURA)."
+            .into(),
+        other => format!("The booking is now: {}.", other.label()),
+    }
+}

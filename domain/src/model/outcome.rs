@@ -1,0 +1,86 @@
+//! What a flow achieved, as a value: the flow says what happened, the page it returns to says it in
+//! words (`app::says`). Dates arrive formatted in the zone they belong to, as everywhere on pages.
+
+use serde::{Deserialize, Serialize};
+
+use super::Role;
+use crate::PairRole;
+use crate::error::AppError;
+use crate::lifecycle::SyncStatus;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Outcome {
+    SignedOut,
+    PasswordChanged,
+    /// The calendar feed has an address: a first one, or a new one replacing the old.
+    FeedOn {
+        replaced: bool,
+    },
+    FeedOff,
+    UserAdded {
+        name: String,
+        email: String,
+        role: Role,
+    },
+    RoleChanged {
+        name: String,
+        role: Role,
+    },
+    UserDisabled {
+        name: String,
+    },
+    UserEnabled {
+        name: String,
+    },
+    PasswordReset {
+        name: String,
+    },
+    CustomerAdded {
+        name: String,
+    },
+    CustomerSaved {
+        name: String,
+    },
+    ManagerAssigned {
+        name: String,
+    },
+    ManagerUnassigned {
+        name: String,
+    },
+    SiteAdded {
+        name: String,
+    },
+    SiteRenamed {
+        was: String,
+        name: String,
+    },
+    SiteRetired {
+        name: String,
+    },
+    SiteRestored {
+        name: String,
+    },
+    /// A cancel was asked: `asked` is where the wish took the booking at once, `now` where it
+    /// stands after the call to AURA (if one was made).
+    CancelAsked {
+        asked: SyncStatus,
+        now: SyncStatus,
+    },
+    /// A cancel asked for both halves of a lock/unlock pair: this booking's outcome, and the other
+    /// half's (its role, its number, and what came of it).
+    PairCancelled {
+        first: Box<Outcome>,
+        role: PairRole,
+        other: i64,
+        also: Result<Box<Outcome>, AppError>,
+    },
+    /// What a person found at AURA is recorded; the booking now stands at `now`.
+    Checked {
+        now: SyncStatus,
+    },
+    /// Sent again from the window opening at `opens`; the booking now stands at `now`.
+    SentAgain {
+        opens: String,
+        now: SyncStatus,
+    },
+}
