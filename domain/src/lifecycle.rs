@@ -309,6 +309,29 @@ impl SyncStatus {
     }
 }
 
+/// A booking saved: `saved` (the worker sends it), recorded as saved.
+pub const SAVE: (SyncStatus, EventKind) = (SyncStatus::Saved, EventKind::Saved);
+
+/// A lapsed booking sent again from a later first window: from `lapsed` back to `saved` (the
+/// worker sends it), recorded as rescheduled.
+pub const RESCHEDULE: (SyncStatus, SyncStatus, EventKind) = (
+    SyncStatus::Lapsed,
+    SyncStatus::Saved,
+    EventKind::Rescheduled,
+);
+
+/// The history entry of an answer that came after its claim was handed on (the call outlived its
+/// lease): a confirmation that still settled the booking (an unknown outcome AURA turned out to
+/// hold) is recorded as confirmed; any other answer changes nothing and is kept as a late answer
+/// for the person who checks.
+pub const fn late_answer_event(settled: bool) -> EventKind {
+    if settled {
+        EventKind::Confirmed
+    } else {
+        EventKind::LateAnswer
+    }
+}
+
 /// The history entry a wish to cancel records, by the status it left the booking in: done here
 /// (AURA never had it), or asked (sent to AURA, or waiting for a call's outcome).
 pub const fn cancel_wish_event(left: SyncStatus) -> EventKind {
@@ -385,6 +408,9 @@ mod tests {
             cancel_wish_event(SyncStatus::Cancelling),
             EventKind::CancelRequested
         );
+        assert_eq!(RESCHEDULE.0.on_cancel_wish(), Some(SyncStatus::Cancelled));
+        assert!(SyncStatus::TO_SEND.contains(&RESCHEDULE.1));
+        assert_ne!(late_answer_event(false), late_answer_event(true));
         // The groups partition what a cancel wish does.
         for status in SyncStatus::CANCELLABLE {
             let never = SyncStatus::NEVER_SENT.contains(&status);

@@ -10,8 +10,9 @@ use crate::error::ServerError;
 use crate::state::AppState;
 use domain::check_cancel_reason;
 use domain::error::AppError;
+use domain::lifecycle::CancelOutcome;
 use domain::lifecycle::cancel_wish_event;
-use domain::model::{EventKind, Outcome, SyncStatus};
+use domain::model::{Outcome, SyncStatus};
 
 /// Asks to cancel a booking and returns what came of it.
 pub async fn cancel(
@@ -63,7 +64,7 @@ pub async fn cancel(
                 "It never reached AURA, so it is cancelled here only: nothing is scheduled.",
             )
             .await?;
-            db::add_event(&mut tx, id, now, EventKind::Cancelled, &actor, &why).await?;
+            db::add_event(&mut tx, id, now, CancelOutcome::Done.event(), &actor, &why).await?;
         }
         _ => {
             let next = match status {

@@ -11,7 +11,8 @@ use crate::error::ServerError;
 use crate::present::instant_label;
 use crate::state::AppState;
 use domain::error::AppError;
-use domain::model::{EventKind, Outcome, Role, SyncStatus};
+use domain::lifecycle::RESCHEDULE;
+use domain::model::{Outcome, Role, SyncStatus};
 use domain::{Field, FieldErrors, LEAD_TIME_MINUTES};
 
 /// Longer ids than this are not believed to be AURA ids.
@@ -153,7 +154,7 @@ pub async fn send_from_next_window(
         "Sending it to AURA from the window opening {}.",
         instant_label(next.opens, tz)
     );
-    db::add_event(&mut tx, id, now, EventKind::Rescheduled, &actor, &detail).await?;
+    db::add_event(&mut tx, id, now, RESCHEDULE.2, &actor, &detail).await?;
     tx.commit().await?;
     if let Err(e) = state.sender().send_now(db::Work::Create, id).await {
         let _ = e.reported();

@@ -13,7 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::{
     Actor, BindExt, DbError, Dialect, Ex, StoredDate, StoredInstant, on_db, sql, status_in,
 };
-use domain::lifecycle::{CancelOutcome, Checked, SendOutcome, SyncStatus};
+use domain::lifecycle::{CancelOutcome, Checked, RESCHEDULE, SendOutcome, SyncStatus};
 
 /// Which kind of call a claim is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -443,13 +443,13 @@ pub async fn reschedule_lapsed(
          WHERE id = ? AND status = ? AND cancel_requested_at IS NULL
          RETURNING status"
     ))
-    .bind(SyncStatus::Saved)
+    .bind(RESCHEDULE.1)
     .bind(StoredDate(first_date))
     .bind(StoredInstant(date_from))
     .bind(now)
     .bind(now)
     .bind(id)
-    .bind(SyncStatus::Lapsed)
+    .bind(RESCHEDULE.0)
     .fetch_optional(conn)
     .await?)
 }

@@ -5,7 +5,8 @@ use crate::aura::{AuraError, CancelOutcome};
 use crate::db::{self, CancelResult, Work};
 use crate::error::ServerError;
 use crate::present::instant_label;
-use domain::model::{EventKind, SyncStatus};
+use domain::lifecycle::late_answer_event;
+use domain::model::SyncStatus;
 
 impl<A: Aura, C: Clock> Sender<A, C> {
     /// Claims and sends the next cancel that is due (or only booking `only`).
@@ -82,7 +83,7 @@ impl<A: Aura, C: Clock> Sender<A, C> {
             ),
             Some(_) => (kind, detail),
             None => (
-                EventKind::LateAnswer,
+                late_answer_event(false),
                 format!("This answer came after another attempt took over: {detail}"),
             ),
         };

@@ -8,7 +8,9 @@ use crate::db::{self, Booking, CustomerScope, SendResult, Work};
 use crate::error::ServerError;
 use crate::present::instant_label;
 use domain::check_timing;
-use domain::model::{EventKind, SyncStatus};
+use domain::lifecycle::cancel_wish_event;
+use domain::lifecycle::late_answer_event;
+use domain::model::SyncStatus;
 
 impl<A: Aura, C: Clock> Sender<A, C> {
     /// Claims and sends the next create that is due (or only booking `only`). Returns the booking and
@@ -134,11 +136,7 @@ impl<A: Aura, C: Clock> Sender<A, C> {
                     )
                 }
             };
-            let kind = if settled.is_some() {
-                EventKind::Confirmed
-            } else {
-                EventKind::LateAnswer
-            };
+            let kind = late_answer_event(settled.is_some());
             db::add_event(&mut tx, id, at, kind, &aura(), &detail).await?;
             tx.commit().await?;
             let now = self.load(id).await?;
@@ -176,7 +174,7 @@ impl<A: Aura, C: Clock> Sender<A, C> {
                 &mut tx,
                 id,
                 at,
-                EventKind::CancelledLocally,
+                cancel_wish_event(SyncStatus::Cancelled),
                 &dashboard(),
                 "It never reached AURA, so the cancel asked for is done here: nothing is scheduled.",
             )

@@ -8,7 +8,7 @@ use tokio::sync::watch;
 use super::{Aura, Clock, Sender, dashboard};
 use crate::db;
 use crate::error::ServerError;
-use domain::model::EventKind;
+use domain::lifecycle::SendOutcome;
 
 impl<A: Aura, C: Clock> Sender<A, C> {
     /// Turns every create attempt whose lease expired mid-call into `unknown`, with its history.
@@ -22,7 +22,7 @@ impl<A: Aura, C: Clock> Sender<A, C> {
                 &mut tx,
                 *id,
                 now,
-                EventKind::OutcomeUnknown,
+                SendOutcome::Unknown.event(),
                 &dashboard(),
                 &format!(
                     "{reason}, so whether AURA has it is not known. It will not be sent again until someone checks with AURA."

@@ -1,6 +1,7 @@
 //! Making a booking: the form's data and live preview, then save → send → record.
 
 use chrono::{DateTime, Utc};
+use domain::lifecycle::SAVE;
 
 use super::unknown_site;
 use crate::auth::Viewer;
@@ -8,7 +9,7 @@ use crate::db::{self, Actor, Booking, CustomerRow, Inserted, NewBooking};
 use crate::error::ServerError;
 use crate::state::AppState;
 use domain::error::AppError;
-use domain::model::{BookingResult, EventKind};
+use domain::model::BookingResult;
 use domain::{
     BookingDraft, Field, FieldErrors, LOCK_SUFFIX, PairRole, UNLOCK_SUFFIX, ValidBooking,
     ValidWhen, Violation, check_date_range, check_timing, validate_draft,
@@ -204,7 +205,7 @@ async fn save(
                 &mut tx,
                 unlock_id,
                 now,
-                EventKind::Saved,
+                SAVE.1,
                 &prepared.actor,
                 &format!(
                     "Saved in the dashboard as the unlock of lock booking #{id}; to be sent to AURA."
@@ -220,7 +221,7 @@ async fn save(
             ),
             None => "Saved in the dashboard; to be sent to AURA.".to_string(),
         };
-        db::add_event(&mut tx, id, now, EventKind::Saved, &prepared.actor, &detail).await?;
+        db::add_event(&mut tx, id, now, SAVE.1, &prepared.actor, &detail).await?;
     }
     let (Inserted::New(id) | Inserted::Existing(id)) = inserted;
     let scope = db::CustomerScope::Only(vec![prepared.customer.id]);
