@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::{Db, DbError};
+use super::{BindExt, Db, DbError};
 use super::{on_db, sql};
 
 /// A limit on one scope: its key, how many attempts, in how long a window.
@@ -88,42 +88,33 @@ pub async fn count_attempts(
     Ok(counted)
 }
 
-/// Forgets every attempt under `keys`, and every scope's row of `attempt`.
+/// Forgets every attempt under `keys`, and every scope's row of `attempt`: one statement.
 pub async fn forget_attempts(
     db: &Db,
     keys: &[String],
     attempt: Option<&str>,
 ) -> Result<(), DbError> {
-    for key in keys {
-        on_db!(db, |conn, d| sqlx::query(sql!(
-            d,
-            "DELETE FROM sign_in_attempts WHERE scope_key = ?"
-        ))
-        .bind(key)
-        .execute(conn)
-        .await?
-        .rows_affected())?;
-    }
-    if let Some(attempt) = attempt {
-        on_db!(db, |conn, d| sqlx::query(sql!(
-            d,
-            "DELETE FROM sign_in_attempts WHERE attempt = ?"
-        ))
-        .bind(attempt)
-        .execute(conn)
-        .await?
-        .rows_affected())?;
-    }
+    on_db!(db, |conn, d| sqlx::query(sql!(
+        d,
+        "DELETE FROM sign_in_attempts
+         WHERE scope_key IN (SELECT value FROM json_each(?)) OR attempt = ?"
+    ))
+    .bind_json(key_list(keys))
+    .bind(attempt)
+    .execute(conn)
+    .await?
+    .rows_affected())?;
     Ok(())
 }
 
-/// Forgets every attempt under `keys` and under every key starting with `prefix`.
+/// Forgets every attempt under `keys` and under every key starting with `prefix`: one statement.
 pub async fn lift_attempts(db: &Db, keys: &[String], prefix: &str) -> Result<(), DbError> {
-    forget_attempts(db, keys, None).await?;
     on_db!(db, |conn, d| sqlx::query(sql!(
         d,
-        "DELETE FROM sign_in_attempts WHERE substr(scope_key, 1, ?) = ?"
+        "DELETE FROM sign_in_attempts
+         WHERE scope_key IN (SELECT value FROM json_each(?)) OR substr(scope_key, 1, ?) = ?"
     ))
+    .bind_json(key_list(keys))
     // An INTEGER, as PostgreSQL's substr takes it.
     .bind(i32::try_from(prefix.len()).unwrap_or(i32::MAX))
     .bind(prefix)
@@ -131,6 +122,11 @@ pub async fn lift_attempts(db: &Db, keys: &[String], prefix: &str) -> Result<(),
     .await?
     .rows_affected())?;
     Ok(())
+}
+
+/// Keys as one parameter (SQLite has no array parameters: a list travels as JSON).
+fn key_list(keys: &[String]) -> String {
+    serde_json::Value::from(keys.to_vec()).to_string()
 }
 
 fn millis(d: Duration) -> i64 {
