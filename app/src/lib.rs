@@ -23,9 +23,13 @@ use pages::{
     book::BookPage,
     booking::BookingPage,
     calendar::CalendarPage,
+    inbox::InboxPage,
+    mail::{DeliveryLogPage, MailCatcherPage},
     not_found::NotFound,
+    password::{ForgotPasswordPage, ResetPasswordPage},
     sign_in::SignInPage,
     sites::SitesPage,
+    unsubscribe::UnsubscribePage,
     upcoming::UpcomingPage,
 };
 
@@ -133,6 +137,20 @@ pub fn App() -> impl IntoView {
                         view=AdminCustomerPage
                         ssr=SsrMode::Async
                     />
+                    <Route path=path!("/inbox") view=InboxPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/mail") view=DeliveryLogPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/forgot-password")
+                        view=ForgotPasswordPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/reset-password")
+                        view=ResetPasswordPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/unsubscribe") view=UnsubscribePage ssr=SsrMode::Async />
+                    <Route path=path!("/mail") view=MailCatcherPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

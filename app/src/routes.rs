@@ -31,7 +31,7 @@ const fn page(path: &'static str, islands: bool, access: Access) -> Page {
 }
 
 /// Every page.
-pub const PAGES: [Page; 11] = [
+pub const PAGES: [Page; 17] = [
     page("/", false, Access::SignedIn),
     page("/book", true, Access::SignedIn),
     page("/upcoming", false, Access::SignedIn),
@@ -43,6 +43,12 @@ pub const PAGES: [Page; 11] = [
     page("/admin/users", false, Access::SignedIn),
     page("/admin/customers", false, Access::SignedIn),
     page("/admin/customers/:id", false, Access::SignedIn),
+    page("/inbox", false, Access::SignedIn),
+    page("/admin/mail", false, Access::SignedIn),
+    page("/forgot-password", false, Access::Anyone),
+    page("/reset-password", false, Access::Anyone),
+    page("/unsubscribe", false, Access::Anyone),
+    page("/mail", false, Access::Anyone),
 ];
 
 impl Page {

@@ -7,6 +7,13 @@ use domain::model::Outcome;
 pub fn says(outcome: &Outcome) -> String {
     match outcome {
         Outcome::SignedOut => "You are signed out.".into(),
+        Outcome::ResetMailed => "If an account has this address, a link to reset its password is on its way. It works once, for 30 minutes.".into(),
+        Outcome::PasswordResetByMail => "Your password is changed and every other session has ended. Sign in with the new password.".into(),
+        Outcome::NotificationsSaved => "Your notification choices are saved.".into(),
+        Outcome::MarkedRead { count: 0 } => "Nothing was unread.".into(),
+        Outcome::MarkedRead { count: 1 } => "Marked read.".into(),
+        Outcome::MarkedRead { count } => format!("{count} notices marked read."),
+        Outcome::Acknowledged { name } => format!("\"{name}\" is acknowledged: it leaves the calendar and the list of what needs attention."),
         Outcome::PasswordChanged => {
             "Your password is changed. Your other sessions are signed out.".into()
         }

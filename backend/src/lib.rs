@@ -13,6 +13,8 @@ pub mod error;
 pub mod export;
 pub mod feed;
 pub mod forms;
+pub mod inbox;
+pub mod mail;
 pub mod outbox;
 pub mod present;
 pub mod secret;

@@ -6,6 +6,7 @@ use super::db::Db;
 
 use super::aura::AuraClient;
 use super::aura::wire::ServiceCatalog;
+use super::mail::{MailConfig, Postman};
 use super::outbox::{Outbox, Sender, SystemClock};
 use super::throttle::SignInLimiter;
 
@@ -19,6 +20,8 @@ pub struct AppState {
     pub security: Arc<SecurityConfig>,
     /// Sending to AURA: the retry policy, this process's lease name, the worker's bell.
     pub outbox: Arc<Outbox>,
+    /// Where mail goes, from whom, and where its links point.
+    pub mail: Arc<MailConfig>,
 }
 
 impl AppState {
@@ -30,6 +33,20 @@ impl AppState {
             clock: Arc::new(SystemClock),
             services: self.services.clone(),
             outbox: self.outbox.clone(),
+        }
+    }
+}
+
+impl AppState {
+    /// The mail worker on this state's storage and mail settings, on the real clock, with the AURA
+    /// worker's retry policy.
+    pub fn postman(&self) -> Postman {
+        Postman {
+            db: self.db.clone(),
+            config: self.mail.clone(),
+            clock: Arc::new(SystemClock),
+            policy: self.outbox.policy.clone(),
+            poll: std::time::Duration::from_secs(2),
         }
     }
 }

@@ -49,6 +49,13 @@ pub const ACCOUNT_PER_MINUTE: usize = 10;
 /// Far above what a morning of real sign-ins fails, far below what a guessing botnet would want.
 pub const EVERYONE_PER_MINUTE: usize = 300;
 
+/// Password-reset mails per address typed in the throttle's window (15 minutes by default).
+pub const RESETS_PER_ACCOUNT: usize = 3;
+/// Password-reset requests per source address in the window.
+pub const RESETS_PER_ADDRESS: usize = 10;
+/// Password-reset requests across everyone in the window.
+pub const RESETS_EVERYONE: usize = 100;
+
 /// A counted attempt, to be forgiven if its password was right.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempt(String);
@@ -162,6 +169,33 @@ impl SignInLimiter {
         now: DateTime<Utc>,
     ) -> Result<Begun, DbError> {
         let limits = [(Self::change_key(user_id), self.per_change, self.window)];
+        self.count(db, &limits, now).await
+    }
+
+    /// Starts a password-reset request for `email` from `address`: at most
+    /// [`RESETS_PER_ACCOUNT`] per address typed, [`RESETS_PER_ADDRESS`] per source address and
+    /// [`RESETS_EVERYONE`] across everyone in the window, so the form can neither flood one
+    /// person's mailbox nor send mail in bulk. Counted whether or not the address has an account.
+    pub async fn begin_reset(
+        &self,
+        db: &Db,
+        email: &str,
+        address: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Begun, DbError> {
+        let limits = [
+            (
+                format!("reset:{}", Self::account_digest(email)),
+                RESETS_PER_ACCOUNT,
+                self.window,
+            ),
+            (
+                format!("reset-from:{address}"),
+                RESETS_PER_ADDRESS,
+                self.window,
+            ),
+            ("reset-everyone".to_string(), RESETS_EVERYONE, self.window),
+        ];
         self.count(db, &limits, now).await
     }
 

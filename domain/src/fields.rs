@@ -46,6 +46,11 @@ pub enum Field {
     AuraId,
     /// The unlock's start time, when a lock is booked with its unlock.
     UnlockTime,
+    /// Quiet hours: from, to (times of day in the person's zone).
+    QuietFrom,
+    QuietTo,
+    /// A password reset link's token.
+    ResetToken,
 }
 
 impl Field {
@@ -90,6 +95,9 @@ impl Field {
             Field::DefaultTimezone => "default_timezone",
             Field::AuraId => "aura_id",
             Field::UnlockTime => "unlock-time",
+            Field::QuietFrom => "quiet-from",
+            Field::QuietTo => "quiet-to",
+            Field::ResetToken => "token",
         }
     }
 }
@@ -176,6 +184,12 @@ pub enum Violation {
     AuraCustomerIdTaken,
     SiteNameTaken,
     NotAnAccountManager(String),
+    /// Not a time of day (HH:MM).
+    TimeOfDayInvalid(Field),
+    /// Quiet hours need both ends (or neither).
+    QuietHoursHalf,
+    /// A password reset link that is unknown, used or expired.
+    ResetLinkInvalid,
 }
 
 impl Violation {
@@ -286,6 +300,11 @@ impl Violation {
             }
             Violation::SiteNameTaken => "This customer already has a site with that name.".into(),
             Violation::NotAnAccountManager(name) => format!("{name} is not an account manager."),
+            Violation::TimeOfDayInvalid(_) => "Enter a time of day like 22:00.".into(),
+            Violation::QuietHoursHalf => {
+                "Give both ends of your quiet hours, or leave both empty for none.".into()
+            }
+            Violation::ResetLinkInvalid => "This reset link has expired or was already used. Ask for a new one: it works for 30 minutes, once.".into(),
         }
     }
 
@@ -334,6 +353,9 @@ impl Violation {
             }
             Violation::SiteNameTaken => Field::Name,
             Violation::NotAnAccountManager(_) => Field::Manager,
+            Violation::TimeOfDayInvalid(field) => *field,
+            Violation::QuietHoursHalf => Field::QuietTo,
+            Violation::ResetLinkInvalid => Field::ResetToken,
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod keyed;
 pub mod lifecycle;
 pub mod limits;
 pub mod model;
+pub mod notify;
 pub mod schedule;
 pub mod service;
 

@@ -53,8 +53,17 @@ impl SyncStatus {
         SyncStatus::Confirmed,
         SyncStatus::Lapsed,
     ];
-    /// The statuses a person has to look at.
-    pub const NEEDS_ATTENTION: [SyncStatus; 2] = [SyncStatus::Unknown, SyncStatus::Lapsed];
+    /// The statuses a person has to look at: an unknown outcome until someone checks; a refused or
+    /// lapsed booking until someone acknowledges it (see [`SyncStatus::UNTIL_ACKNOWLEDGED`]).
+    pub const NEEDS_ATTENTION: [SyncStatus; 3] = [
+        SyncStatus::Unknown,
+        SyncStatus::Lapsed,
+        SyncStatus::Rejected,
+    ];
+    /// The statuses in which nothing is scheduled and nobody may have noticed: they stay on the
+    /// calendar, the upcoming list and under "Needs attention", marked, until someone acknowledges
+    /// them.
+    pub const UNTIL_ACKNOWLEDGED: [SyncStatus; 2] = [SyncStatus::Rejected, SyncStatus::Lapsed];
 
     pub fn label(self) -> &'static str {
         match self {

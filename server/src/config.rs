@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use backend::aura::secret::Secret;
 use backend::aura::wire::{AnswerShape, ServiceCatalog};
+use backend::mail::{MailConfig, Transport};
 use backend::state::SecurityConfig;
 use clap::{ArgAction, Args};
 use url::{Origin, Url};
@@ -184,7 +185,28 @@ pub struct ServeArgs {
     pub max_connections: u64,
     #[command(flatten)]
     pub sandbox_settings: SandboxArgs,
+    #[command(flatten)]
+    pub mail: MailArgs,
 }
+
+/// Where mail goes and whom it is from.
+#[derive(Debug, Clone, Args)]
+pub struct MailArgs {
+    /// The SMTP server: `smtp://host:port` (plain, for a local relay), `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS) or `smtps://user:pass@host:465` (TLS). Unset: in demo mode the built-in catcher
+    /// (`/mail`); otherwise mail waits unsent and notices reach inboxes only.
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of every mail, e.g. `AURA dashboard <dashboard@example.com>`.
+    #[arg(long, env = "MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// The longest any one SMTP command may take, in seconds.
+    #[arg(long, env = "SMTP_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub smtp_timeout_secs: u64,
+}
+
+/// The sender when `MAIL_FROM` is not set (the catcher, or no mail at all).
+pub const DEFAULT_MAIL_FROM: &str = "AURA dashboard <dashboard@aura-dashboard.localhost>";
 
 /// The sandbox's own settings (standalone, or embedded in `serve`).
 #[derive(Debug, Clone, Args)]
@@ -230,6 +252,7 @@ pub struct Config {
     pub demo_password: Option<String>,
     pub sandbox: SandboxConfig,
     pub connections: crate::listen::ConnectionLimits,
+    pub mail: MailConfig,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -245,6 +268,45 @@ anyone read what it holds at /sandbox/_control";
 /// The sandbox and a real AURA are never served side by side.
 pub const BOTH_AURAS: &str = "AURA_SANDBOX and AURA_BASE_URL are both set: choose one (the \
 built-in sandbox is never served beside a real AURA)";
+
+/// Mail settings: SMTP when `SMTP_URL` is set (then `MAIL_FROM` too), the catcher in demo mode
+/// without it, else none. Links point to `PUBLIC_URL`, else the address listened on.
+fn mail_config(
+    args: &MailArgs,
+    demo: bool,
+    public_url: Option<&Origin>,
+    site_addr: SocketAddr,
+) -> Result<MailConfig, ConfigError> {
+    let transport = match &args.smtp_url {
+        Some(url) => Transport::smtp(url, Duration::from_secs(args.smtp_timeout_secs))
+            .map_err(ConfigError)?,
+        None if demo => Transport::Catcher,
+        None => Transport::Off,
+    };
+    let from = match (&args.mail_from, &transport) {
+        (Some(from), _) => from.trim().to_string(),
+        (None, Transport::Smtp(_)) => {
+            return Err(ConfigError(
+                "MAIL_FROM: set the sender of the dashboard's mail (e.g. AURA dashboard <dashboard@example.com>) with SMTP_URL".into(),
+            ));
+        }
+        (None, _) => DEFAULT_MAIL_FROM.to_string(),
+    };
+    let from = from.parse().map_err(|e| {
+        ConfigError(format!(
+            "MAIL_FROM: {from:?} is not an address ({e}); give e.g. AURA dashboard <dashboard@example.com>"
+        ))
+    })?;
+    let public_url = match public_url {
+        Some(origin) => origin.ascii_serialization(),
+        None => format!("http://{site_addr}"),
+    };
+    Ok(MailConfig {
+        from,
+        public_url,
+        transport,
+    })
+}
 
 impl Config {
     pub fn new(args: ServeArgs) -> Result<Config, ConfigError> {
@@ -290,7 +352,9 @@ impl Config {
             Some(HostList(hosts)) => hosts,
             None => default_hosts(public_url.as_ref(), args.site_addr),
         };
+        let mail = mail_config(&args.mail, args.demo, public_url.as_ref(), args.site_addr)?;
         Ok(Config {
+            mail,
             site_addr: args.site_addr,
             site_root: args.site_root,
             database_url: args.database.url(),

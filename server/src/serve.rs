@@ -135,6 +135,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
             config.retry_base,
             config.retry_max,
         ))),
+        mail: Arc::new(config.mail.clone()),
     };
     if let Some(sandbox) = &sandbox {
         restore_sandbox(sandbox, &state).await;
@@ -166,6 +167,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
     let server = tokio::spawn(async move {
         crate::listen::serve(listener, app, limits, shutdown_signal()).await
     });
+    let postman = tokio::spawn(state.postman().run(worker_stop.clone()));
     let worker = tokio::spawn(supervise_worker(state.clone(), worker_stop));
 
     tokio::spawn(delete_expired_sessions(state.db.clone()));
@@ -194,6 +196,16 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         ),
         AuraTarget::Remote { base_url } => println!("  AURA: {base_url}"),
     }
+    match &config.mail.transport {
+        backend::mail::Transport::Catcher => println!(
+            "  Mail: built-in catcher at http://{}/mail (demo mode; set SMTP_URL to send for real)",
+            config.site_addr
+        ),
+        backend::mail::Transport::Smtp(_) => println!("  Mail: SMTP, from {}", config.mail.from),
+        backend::mail::Transport::Off => {
+            println!("  Mail: off (set SMTP_URL and MAIL_FROM); notices reach inboxes only")
+        }
+    }
     println!("  Database: {}", config.database_url);
     println!();
 
@@ -208,6 +220,12 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         .is_err()
     {
         tracing::warn!("the sending worker did not stop in time; its lease will expire");
+    }
+    if tokio::time::timeout(state.outbox.policy.lease, postman)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the mail worker did not stop in time; its lease will expire");
     }
     state.db.close().await;
     tracing::info!("stopped");

@@ -20,6 +20,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::sandbox::{self, Sandbox};
 use crate::sessions;
+use backend::mail::UNSUBSCRIBE_PATH;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "aura_session";
@@ -64,6 +65,10 @@ pub fn router(
             .route("/feeds/{file}", get(calendar_feed))
             .route("/upcoming.csv", get(upcoming_csv))
             .route("/cancellations.csv", get(cancellations_csv))
+            // One-click unsubscribe (RFC 8058) and the unsubscribe page's button; the page itself
+            // (GET) is a Leptos route at the same path.
+            .route(UNSUBSCRIBE_PATH, axum::routing::post(unsubscribe))
+            .route("/mail/{id}/html", get(caught_html))
             .leptos_routes_with_context(
                 &web,
                 routes,
@@ -278,6 +283,69 @@ async fn upcoming_csv(
     };
     let csv = backend::export::upcoming_csv(&state, &viewer, days, chrono::Utc::now()).await;
     csv_answer(csv, &format!("upcoming-{days}-days.csv"))
+}
+
+/// The link's parts, as every unsubscribe link carries them.
+#[derive(serde::Deserialize)]
+struct UnsubscribeQuery {
+    #[serde(default)]
+    u: String,
+    #[serde(default)]
+    n: String,
+    #[serde(default)]
+    s: String,
+}
+
+/// Carries out a signed unsubscribe. A mail program's one-click POST (`List-Unsubscribe=One-Click`)
+/// gets a plain 200; the page's button (`confirm`) is sent back to the page, which says it is done.
+async fn unsubscribe(
+    State(state): State<AppState>,
+    axum::extract::Query(q): axum::extract::Query<UnsubscribeQuery>,
+    body: String,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match backend::inbox::unsubscribe(&state, &q.u, &q.n, &q.s).await {
+        Ok(_) if body.split('&').any(|pair| pair.starts_with("confirm=")) => Redirect::to(
+            &format!("{UNSUBSCRIBE_PATH}?u={}&n={}&s={}&done=1", q.u, q.n, q.s),
+        )
+        .into_response(),
+        Ok(link) => (
+            StatusCode::OK,
+            format!("Unsubscribed from: {}.", link.scope.label().to_lowercase()),
+        )
+            .into_response(),
+        Err(e) => {
+            let e = e.reported();
+            (backend::error::status_of(&e), e.to_string()).into_response()
+        }
+    }
+}
+
+/// One caught mail's HTML part (demo mode's catcher), shown as sent, in a sandbox: no script, no
+/// form, no request to anywhere.
+async fn caught_html(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    match backend::inbox::caught_html(&state, id).await {
+        Ok(html) => (
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (
+                    header::CONTENT_SECURITY_POLICY,
+                    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src 'none'",
+                ),
+            ],
+            html,
+        )
+            .into_response(),
+        Err(e) => {
+            let e = e.reported();
+            (backend::error::status_of(&e), e.to_string()).into_response()
+        }
+    }
 }
 
 /// The cancellation ledger as a spreadsheet, for the same customer choice as the page.

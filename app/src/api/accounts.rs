@@ -123,6 +123,7 @@ pub async fn load_account() -> Result<AccountView, ApiError> {
             Ok(AccountView {
                 session: viewer.session_view(),
                 feed: backend::feed::feed_view(&state, &viewer).await?,
+                notifications: backend::inbox::notifications_view(&state, &viewer).await?,
                 origin: auth::own_origin(&state.security, &headers).unwrap_or_default(),
                 flash: context::take_flash().await?,
             })

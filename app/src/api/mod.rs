@@ -3,4 +3,5 @@
 
 pub mod accounts;
 pub mod bookings;
+pub mod notices;
 pub mod sites;

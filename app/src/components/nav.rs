@@ -46,11 +46,23 @@ fn SignedInNav(session: SessionView) -> impl IntoView {
                         </A>
                     }
                 })}
+            {session
+                .unread
+                .map(|n| {
+                    let label = if n > 0 { format!("Inbox, {n} unread") } else { "Inbox".to_string() };
+                    view! {
+                        <A href="/inbox" attr:aria-label=label>
+                            "Inbox"
+                            {(n > 0).then(|| view! { " " <span class="count">{n}</span> })}
+                        </A>
+                    }
+                })}
             {is_admin
                 .then(|| {
                     view! {
                         <A href="/admin/users">"Users"</A>
                         <A href="/admin/customers">"Customers"</A>
+                        <A href="/admin/mail">"Mail"</A>
                     }
                 })}
         </nav>

@@ -3,10 +3,12 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
 use crate::api::accounts::{ChangePassword, StartFeed, StopFeed, load_account};
+use crate::api::notices::SaveNotifications;
 use crate::components::feedback::{ErrorNotice, Loading};
-use crate::components::form::{FlashNotice, TextField, field_id};
+use crate::components::form::{FlashNotice, TextField, ZoneList, field_id};
 use domain::Field;
-use domain::model::{AccountView, FeedView, FormFlash, FormId, flash_for};
+use domain::model::{AccountView, FeedView, FormFlash, FormId, NotificationsView, flash_for};
+use domain::notify::Delivery;
 
 /// The signed-in person: who they are, what they may do, and changing their password.
 #[component]
@@ -31,9 +33,11 @@ fn Account(view: AccountView) -> impl IntoView {
     let AccountView {
         session,
         feed,
+        notifications,
         origin,
         flash,
     } = view;
+    let notifications_flash = flash_for(&flash, FormId::Notifications);
     let form = flash_for(&flash, FormId::Password);
     let feed_flash = flash_for(&flash, FormId::Feed);
     let customers = session
@@ -54,6 +58,7 @@ fn Account(view: AccountView) -> impl IntoView {
             <dt>"Customers"</dt>
             <dd>{if customers.is_empty() { "None yet".to_string() } else { customers }}</dd>
         </dl>
+        <NotificationsSection view=notifications flash=notifications_flash />
         <FeedSection feed flash=feed_flash origin />
         <section aria-labelledby="password-h" class="admin-form">
             <h2 id="password-h">"Change your password"</h2>
@@ -148,6 +153,113 @@ fn FeedSection(feed: FeedView, flash: FormFlash, origin: String) -> impl IntoVie
                 }
                     .into_any()
             }}
+        </section>
+    }
+}
+
+/// How the person hears of what needs them: per kind of notice at once, in the morning digest or
+/// not by mail (the inbox has everything), the digest itself, their zone and quiet hours.
+#[component]
+fn NotificationsSection(view: NotificationsView, flash: FormFlash) -> impl IntoView {
+    let NotificationsView {
+        choices,
+        digest,
+        own_zone,
+        zone_used,
+        zones,
+        quiet_from,
+        quiet_to,
+    } = view;
+    // What was typed when a save was refused; else what is stored.
+    let kept = |field: Field, stored: Option<String>| {
+        if flash.sent(field) {
+            flash.value(field)
+        } else {
+            stored.unwrap_or_default()
+        }
+    };
+    let zone = kept(Field::Timezone, own_zone);
+    let from = kept(Field::QuietFrom, quiet_from);
+    let to = kept(Field::QuietTo, quiet_to);
+    view! {
+        <section aria-labelledby="notifications-h" class="admin-form" id="notifications">
+            <h2 id="notifications-h">"Notifications"</h2>
+            <p>
+                "Everything that needs you is in your "
+                <a href="/inbox">"inbox"</a>
+                ". Choose which of it also comes by mail, at once or in the morning digest (07:00 in your zone)."
+            </p>
+            <FlashNotice flash=flash.clone() />
+            <form method="post" action=SaveNotifications::PATH class="stack">
+                {choices
+                    .into_iter()
+                    .map(|c| {
+                        let name = format!("choice[{}]", c.notice.key());
+                        let legend_id = format!("notice-{}", c.notice.key());
+                        let labelled_by = legend_id.clone();
+                        view! {
+                            <fieldset class="choice-row" aria-labelledby=labelled_by>
+                                <legend id=legend_id>{c.notice.label()}</legend>
+                                {Delivery::ALL
+                                    .into_iter()
+                                    .map(|d| {
+                                        let id = format!("notice-{}-{}", c.notice.key(), d.key());
+                                        let label_for = id.clone();
+                                        view! {
+                                            <label class="inline-choice" for=label_for>
+                                                <input
+                                                    type="radio"
+                                                    id=id
+                                                    name=name.clone()
+                                                    value=d.key()
+                                                    checked=d == c.delivery
+                                                />
+                                                " "
+                                                {d.label()}
+                                            </label>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </fieldset>
+                        }
+                    })
+                    .collect_view()}
+                <div class="field">
+                    <label class="inline-choice" for="digest-on">
+                        <input type="checkbox" id="digest-on" name="digest" value="on" checked=digest />
+                        " Send me the morning digest: tomorrow's windows, what still needs action, what changed yesterday (nothing when there is nothing to say)"
+                    </label>
+                </div>
+                <ZoneList zones=zones />
+                <TextField
+                    id=field_id(FormId::Notifications, Field::Timezone)
+                    name=Field::Timezone.name()
+                    label="Your time zone"
+                    value=RwSignal::new(zone)
+                    error=flash.error(Field::Timezone)
+                    hint="For the digest and quiet hours. Empty: your customer's zone (now in use: see below)."
+                    list="zones"
+                />
+                <p class="hint">"In use now: " {zone_used}</p>
+                <TextField
+                    id=field_id(FormId::Notifications, Field::QuietFrom)
+                    name=Field::QuietFrom.name()
+                    label="Quiet hours from"
+                    kind="time"
+                    value=RwSignal::new(from)
+                    error=flash.error(Field::QuietFrom)
+                    hint="Mail due in your quiet hours waits until they end; the inbox has it at once. Leave both empty for none."
+                />
+                <TextField
+                    id=field_id(FormId::Notifications, Field::QuietTo)
+                    name=Field::QuietTo.name()
+                    label="Quiet hours until"
+                    kind="time"
+                    value=RwSignal::new(to)
+                    error=flash.error(Field::QuietTo)
+                />
+                <button type="submit" class="primary">"Save notification choices"</button>
+            </form>
         </section>
     }
 }

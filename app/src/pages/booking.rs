@@ -4,6 +4,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::bookings::{CancelBooking, ResolveBooking, SendBookingAgain, load_booking};
+use crate::api::notices::Acknowledge;
 use crate::components::feedback::{ErrorNotice, Loading};
 use crate::components::form::{FlashNotice, TextAreaField, TextField, field_id};
 use crate::components::service::{CancellationFacts, ServiceBadge, StatusBadge, WindowItem};
@@ -63,6 +64,8 @@ fn Detail(detail: BookingDetail) -> impl IntoView {
         can_cancel,
         can_resolve,
         can_send_again,
+        can_acknowledge,
+        acknowledged,
         next_attempt,
         attempts,
         flash: all_flash,
@@ -139,6 +142,19 @@ fn Detail(detail: BookingDetail) -> impl IntoView {
                     <StatusBadge status />
                 </p>
                 {status_note.map(|n| view! { <p class="notice notice-warn" role="status">{n}</p> })}
+                {can_acknowledge
+                    .then(|| {
+                        view! {
+                            <form method="post" action=Acknowledge::PATH class="inline no-print">
+                                <input type="hidden" name="id" value=id.to_string() />
+                                <button type="submit">"Acknowledge"</button>
+                                <span class="hint">
+                                    " It stays on the calendar and under Needs attention, marked, until someone acknowledges it."
+                                </span>
+                            </form>
+                        }
+                    })}
+                {acknowledged.map(|at| view! { <p class="hint">"Acknowledged " {at} "."</p> })}
                 {pair
                     .clone()
                     .map(|p| {

@@ -6,9 +6,13 @@ pub mod attention;
 pub mod book;
 pub mod booking;
 pub mod calendar;
+pub mod inbox;
+pub mod mail;
 pub mod not_found;
+pub mod password;
 pub mod sign_in;
 pub mod sites;
+pub mod unsubscribe;
 pub mod upcoming;
 
 use crate::error::{ApiError, AppError};

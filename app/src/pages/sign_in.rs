@@ -34,9 +34,11 @@ pub fn SignInPage() -> impl IntoView {
                     Suspend::new(async move {
                         match data.await {
                             Ok(view) => {
+                                let reset = flash_for(&view.flash, FormId::Reset).success;
                                 let flash = flash_for(&view.flash, FormId::SignIn);
                                 let email = flash.value(Field::Email);
                                 view! {
+                                    {reset.map(|s| view! { <p class="notice notice-ok" role="status">{crate::says::says(&s)}</p> })}
                                     <FlashNotice flash=flash.clone() />
                                     <form method="post" action=SignIn::PATH class="stack">
                                         <TextField
@@ -63,8 +65,8 @@ pub fn SignInPage() -> impl IntoView {
                                             "Sign in"
                                         </button>
                                     </form>
-                                    <p class="hint">
-                                        "Forgot your password? Ask your administrator to set a new one."
+                                    <p>
+                                        <a href="/forgot-password">"Forgot your password?"</a>
                                     </p>
                                 }
                                     .into_any()

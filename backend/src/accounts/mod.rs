@@ -3,9 +3,11 @@
 //! `forms`); inputs arrive typed except what a person types.
 
 mod customers;
+mod reset;
 mod sign_in;
 mod users;
 
 pub use customers::*;
+pub use reset::*;
 pub use sign_in::*;
 pub use users::*;

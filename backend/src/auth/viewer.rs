@@ -20,8 +20,10 @@ pub struct Viewer {
     pub customers: Vec<CustomerRow>,
     /// The customer picked in the switcher, if it is still in reach.
     pub selected: Option<i64>,
-    /// How many bookings in reach need a person (account managers and administrators, on pages).
+    /// How many bookings in reach need a person (on pages).
     pub needs_attention: Option<i64>,
+    /// How many notices in their inbox are unread (on pages).
+    pub unread: Option<i64>,
 }
 
 impl Viewer {
@@ -117,6 +119,7 @@ impl Viewer {
             customers: self.customers.iter().map(CustomerOption::from).collect(),
             selected_customer: self.selected,
             needs_attention: self.needs_attention,
+            unread: self.unread,
         }
     }
 }
@@ -153,15 +156,15 @@ impl Viewer {
             customers,
             selected,
             needs_attention: None,
+            unread: None,
         })
     }
 
-    /// Counts the bookings in reach that need a person, for the navigation of account managers
-    /// and administrators (pages only: server functions do not show it).
+    /// Counts the bookings in reach that need a person and the unread notices, for the
+    /// navigation (pages only: server functions do not show them).
     pub async fn count_attention(&mut self, pool: &Db) -> Result<(), ServerError> {
-        if self.role.spans_customers() {
-            self.needs_attention = Some(db::count_needing_attention(pool, &self.scope()).await?);
-        }
+        self.needs_attention = Some(db::count_needing_attention(pool, &self.scope()).await?);
+        self.unread = Some(db::count_unread(pool, self.user_id).await?);
         Ok(())
     }
 }

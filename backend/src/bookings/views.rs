@@ -134,6 +134,12 @@ pub async fn booking_detail(
         can_send_again: status == SyncStatus::Lapsed
             && booking.cancellation.is_none()
             && schedule.next_occurrence(tz, now).is_some(),
+        can_acknowledge: SyncStatus::UNTIL_ACKNOWLEDGED.contains(&status)
+            && booking.acknowledged_at.is_none(),
+        acknowledged: booking
+            .acknowledged_at
+            .filter(|_| SyncStatus::UNTIL_ACKNOWLEDGED.contains(&status))
+            .map(|at| instant_label(at, tz)),
         next_attempt: booking
             .next_attempt_at
             .filter(|_| matches!(status, SyncStatus::NotSent | SyncStatus::Cancelling))
@@ -174,6 +180,7 @@ pub async fn attention_view(
     Ok(AttentionView {
         showing_for: viewer.showing_for(),
         show_customer: viewer.sees_several(),
+        for_customer: viewer.role == Role::Customer,
         items,
     })
 }

@@ -5,7 +5,8 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use sqlx::types::Json;
 
 use super::{
-    BindExt, CustomerScope, DbError, Ex, StoredDate, StoredInstant, in_scope, on_db, sql, status_in,
+    BindExt, CustomerScope, DbError, Ex, StoredDate, StoredInstant, in_scope, needs_attention,
+    on_db, shown, sql, status_in,
 };
 use crate::zone::Zone;
 use domain::model::SyncStatus;
@@ -46,6 +47,8 @@ pub struct Booking {
     pub cancellation: Option<CancellationRecord>,
     /// Half of a lock/unlock pair: which half, and the other half's booking.
     pub pair: Option<Pair>,
+    /// When someone acknowledged that it was refused or not sent (it then leaves the calendar).
+    pub acknowledged_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,6 +125,7 @@ struct BookingRow {
     removed_occurrences: Option<i64>,
     pair_role: Option<PairRole>,
     paired_booking_id: Option<i64>,
+    acknowledged_at: Option<DateTime<Utc>>,
 }
 
 impl TryFrom<BookingRow> for Booking {
@@ -201,6 +205,7 @@ impl TryFrom<BookingRow> for Booking {
                 role,
                 other: r.paired_booking_id,
             }),
+            acknowledged_at: r.acknowledged_at,
         })
     }
 }
@@ -216,7 +221,8 @@ macro_rules! select_bookings {
                 b.days_of_week, b.start_time, b.window_minutes, b.aura_id, b.next_occurrence,
                 b.next_occurrence_ours, b.status, b.sync_error, b.attempts, b.next_attempt_at,
                 b.created_at, b.cancel_requested_at, b.cancelled_at, b.cancel_reason, b.cancelled_by,
-                b.cancelled_on_behalf_of, b.removed_occurrences, b.pair_role, b.paired_booking_id
+                b.cancelled_on_behalf_of, b.removed_occurrences, b.pair_role, b.paired_booking_id,
+                b.acknowledged_at
              FROM bookings b JOIN customers c ON c.id = b.customer_id LEFT JOIN sites s ON s.id = b.site_id ",
             $($rest)*
         )
@@ -356,26 +362,29 @@ pub async fn booking_in_scope(
     .transpose()
 }
 
-/// Bookings whose windows belong on the calendar, oldest first.
+/// Bookings whose windows belong on the calendar (and refused or lapsed ones not yet
+/// acknowledged, marked as such), oldest first.
 pub async fn active_bookings(
     ex: impl Into<Ex<'_>>,
     scope: &CustomerScope,
 ) -> Result<Vec<Booking>, DbError> {
-    bookings_with_status(ex, scope, &SyncStatus::ACTIVE).await
+    all_typed(on_db!(ex, |conn, d| sqlx::query_as::<_, BookingRow>(
+        sql!(
+            d,
+            select_bookings!("WHERE ", in_scope!(), " AND ", shown!(), " ORDER BY b.id")
+        )
+    )
+    .bind_scope(scope)
+    .bind_shown()
+    .fetch_all(conn)
+    .await?)?)
 }
 
-/// Bookings a person has to look at (outcome unknown, or not sent), oldest first.
+/// Bookings a person has to look at (outcome unknown; refused or not sent and not yet
+/// acknowledged), oldest first.
 pub async fn bookings_needing_attention(
     ex: impl Into<Ex<'_>>,
     scope: &CustomerScope,
-) -> Result<Vec<Booking>, DbError> {
-    bookings_with_status(ex, scope, &SyncStatus::NEEDS_ATTENTION).await
-}
-
-async fn bookings_with_status(
-    ex: impl Into<Ex<'_>>,
-    scope: &CustomerScope,
-    statuses: &[SyncStatus],
 ) -> Result<Vec<Booking>, DbError> {
     all_typed(on_db!(ex, |conn, d| sqlx::query_as::<_, BookingRow>(
         sql!(
@@ -384,15 +393,54 @@ async fn bookings_with_status(
                 "WHERE ",
                 in_scope!(),
                 " AND ",
-                status_in!(),
+                needs_attention!(),
                 " ORDER BY b.id"
             )
         )
     )
     .bind_scope(scope)
-    .bind_statuses(statuses)
+    .bind_attention()
     .fetch_all(conn)
     .await?)?)
+}
+
+/// Bookings shown on the calendar (see `active_bookings`) with a window overlapping `[from, to)`.
+pub async fn shown_bookings_between(
+    ex: impl Into<Ex<'_>>,
+    scope: &CustomerScope,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Booking>, DbError> {
+    all_typed(on_db!(ex, |conn, d| sqlx::query_as::<_, BookingRow>(
+        sql!(
+            d,
+            select_bookings!(
+                "WHERE ",
+                in_scope!(),
+                " AND ",
+                shown!(),
+                " AND b.date_from < ? AND b.date_to >= ? ORDER BY b.id"
+            )
+        )
+    )
+    .bind_scope(scope)
+    .bind_shown()
+    .bind(StoredInstant(to))
+    .bind(StoredInstant(super::window_end_margin(from)))
+    .fetch_all(conn)
+    .await?)?)
+}
+
+/// Bookings waiting to reach AURA after a failed attempt (a create or a cancel).
+pub async fn count_waiting(ex: impl Into<Ex<'_>>) -> Result<i64, DbError> {
+    on_db!(ex, |conn, d| {
+        sqlx::query_scalar(sql!(
+        d,
+        "SELECT COUNT(*) FROM bookings b WHERE b.status IN ('not_sent', 'cancelling') AND b.attempts > 0"
+    ))
+    .fetch_one(conn)
+    .await?
+    })
 }
 
 /// Active bookings with a window overlapping `[from, to)`: a coarse filter on the stored span.
@@ -402,7 +450,7 @@ pub async fn active_bookings_between(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<Booking>, DbError> {
-    bookings_between(ex, scope, &SyncStatus::ACTIVE, from, to).await
+    shown_bookings_between(ex, scope, from, to).await
 }
 
 /// Bookings in one of `statuses` with a window overlapping `[from, to)`: a coarse filter on the
@@ -470,11 +518,11 @@ pub async fn count_needing_attention(
             "SELECT COUNT(*) FROM bookings b WHERE ",
             in_scope!(),
             " AND ",
-            status_in!()
+            needs_attention!()
         )
     ))
     .bind_scope(scope)
-    .bind_statuses(&SyncStatus::NEEDS_ATTENTION)
+    .bind_attention()
     .fetch_one(conn)
     .await?)
 }

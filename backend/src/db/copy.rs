@@ -12,7 +12,7 @@ use sqlx::{Column, PgConnection, PgPool, Row, SqlitePool, TypeInfo, ValueRef};
 use super::DbError;
 
 /// The tables copied, each after the tables it refers to.
-const COPIED: [&str; 8] = [
+const COPIED: [&str; 14] = [
     "customers",
     "users",
     "account_manager_customers",
@@ -21,15 +21,22 @@ const COPIED: [&str; 8] = [
     "booking_events",
     "calendar_feeds",
     "sign_in_attempts",
+    "notification_prefs",
+    "notifications",
+    "password_resets",
+    "mail_outbox",
+    "caught_mail",
+    "app_secrets",
 ];
 
 /// Tables left behind: signed-in sessions (everyone signs in again on the new database), the
-/// readiness check's row and the sign-in gate (PostgreSQL's migrations make their own), and the
-/// migration history (each database keeps its own).
-const LEFT: [&str; 5] = [
+/// readiness check's row, the sign-in gate and AURA's reachability (PostgreSQL's migrations make
+/// their own), and the migration history (each database keeps its own).
+const LEFT: [&str; 6] = [
     "tower_sessions",
     "readiness",
     "sign_in_gate",
+    "aura_health",
     "_sqlx_migrations",
     "sqlite_sequence",
 ];
@@ -393,8 +400,9 @@ mod tests {
                 .await
                 .expect("plain"),
         );
+        let mut tx = from.begin().await.expect("tx");
         add_event(
-            &from,
+            &mut tx,
             lock,
             now(),
             EventKind::Saved,
@@ -403,6 +411,7 @@ mod tests {
         )
         .await
         .expect("event");
+        tx.commit().await.expect("commit");
 
         let copied = copy_sqlite_to_postgres(&lite, &pg).await.expect("copy");
         assert!(copied.contains(&("bookings", 3)), "{copied:?}");

@@ -2,8 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{DbError, Ex, on_db, sql};
+use super::{CustomerScope, DbError, Ex, Tx, on_db, sql};
 use domain::model::EventKind;
+use domain::notify::Notice;
 
 /// Who did something: a signed-in person (and the customer they acted for, when acting on a
 /// customer's behalf), or the system ("AURA", "Dashboard").
@@ -35,17 +36,20 @@ pub struct EventRow {
     pub detail: String,
 }
 
+/// Records a history entry, and in the same transaction the notices it gives (see
+/// `domain::notify`): everyone who must hear of it has it in their inbox, with its mail written,
+/// before the change that causes it is committed.
 pub async fn add_event(
-    ex: impl Into<Ex<'_>>,
+    tx: &mut Tx,
     booking_id: i64,
     at: DateTime<Utc>,
     kind: EventKind,
     actor: &Actor,
     detail: &str,
 ) -> Result<(), DbError> {
-    on_db!(ex, |conn, d| {
-        sqlx::query(sql!(d, "INSERT INTO booking_events (booking_id, at, kind, actor, actor_user_id, on_behalf_of, detail)
-         VALUES (?, ?, ?, ?, ?, ?, ?)"))
+    let event_id: i64 = on_db!(&mut *tx, |conn, d| {
+        sqlx::query_scalar(sql!(d, "INSERT INTO booking_events (booking_id, at, kind, actor, actor_user_id, on_behalf_of, detail)
+         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"))
     .bind(booking_id)
     .bind(at)
     .bind(kind)
@@ -53,8 +57,35 @@ pub async fn add_event(
     .bind(actor.user_id)
     .bind(&actor.on_behalf_of)
     .bind(detail)
-    .execute(conn).await?.rows_affected()
+    .fetch_one(conn).await?
     })?;
+    let on_behalf = actor.on_behalf_of.is_some();
+    if Notice::for_event(kind, on_behalf, true).is_empty() {
+        return Ok(());
+    }
+    let Some(booking) = super::booking_in_scope(&mut *tx, &CustomerScope::All, booking_id).await?
+    else {
+        return Ok(());
+    };
+    let late = matches!(
+        kind,
+        EventKind::CancelRequested | EventKind::CancelledLocally
+    ) && booking.schedule.is_late_cancel(booking.zone.tz(), at);
+    for notice in Notice::for_event(kind, on_behalf, late) {
+        super::write_notice(
+            tx,
+            &super::NewNotice {
+                notice,
+                customer_id: Some(booking.customer.id),
+                booking_id: Some(booking_id),
+                event_id: Some(event_id),
+                detail,
+                actor_user_id: actor.user_id,
+                at,
+            },
+        )
+        .await?;
+    }
     Ok(())
 }
 

@@ -22,6 +22,8 @@ mod customers;
 mod dates;
 mod events;
 mod feeds;
+mod mail;
+mod notices;
 mod sites;
 mod status;
 mod users;
@@ -34,6 +36,8 @@ pub use customers::*;
 pub use dates::{StoredDate, StoredInstant};
 pub use events::*;
 pub use feeds::*;
+pub use mail::*;
+pub use notices::*;
 pub use sites::*;
 pub use status::*;
 pub use users::*;
@@ -263,7 +267,24 @@ macro_rules! status_in {
     };
 }
 
-pub(crate) use {in_scope, status_in};
+/// `WHERE` fragment: shown on the calendar and the upcoming list: an active status, or one of
+/// `SyncStatus::UNTIL_ACKNOWLEDGED` not yet acknowledged (two `bind_statuses`, in that order).
+macro_rules! shown {
+    () => {
+        "(b.status IN (SELECT value FROM json_each(?))
+          OR (b.status IN (SELECT value FROM json_each(?)) AND b.acknowledged_at IS NULL))"
+    };
+}
+
+/// `WHERE` fragment: needs a person (bound by `BindExt::bind_attention`).
+macro_rules! needs_attention {
+    () => {
+        "(b.status IN (SELECT value FROM json_each(?))
+          AND (b.acknowledged_at IS NULL OR b.status NOT IN (SELECT value FROM json_each(?))))"
+    };
+}
+
+pub(crate) use {in_scope, needs_attention, shown, status_in};
 
 /// Binds for the fragments above: SQLite has no array parameters, so lists travel as JSON.
 pub trait BindExt: Sized {
@@ -282,6 +303,18 @@ pub trait BindExt: Sized {
     fn bind_statuses(self, statuses: &[SyncStatus]) -> Self {
         let keys: Vec<&str> = statuses.iter().map(|s| s.key()).collect();
         self.bind_json(serde_json::Value::from(keys).to_string())
+    }
+
+    /// Binds `shown!()`.
+    fn bind_shown(self) -> Self {
+        self.bind_statuses(&SyncStatus::ACTIVE)
+            .bind_statuses(&SyncStatus::UNTIL_ACKNOWLEDGED)
+    }
+
+    /// Binds `needs_attention!()`.
+    fn bind_attention(self) -> Self {
+        self.bind_statuses(&SyncStatus::NEEDS_ATTENTION)
+            .bind_statuses(&SyncStatus::UNTIL_ACKNOWLEDGED)
     }
 }
 

@@ -439,7 +439,7 @@ pub async fn reschedule_lapsed(
     on_db!(ex, |conn, d| sqlx::query_scalar(sql!(
         d,
         "UPDATE bookings SET status = ?, first_date = ?, date_from = ?, sync_error = NULL,
-            next_attempt_at = ?, updated_at = ?
+            next_attempt_at = ?, updated_at = ?, acknowledged_at = NULL, acknowledged_by = NULL
          WHERE id = ? AND status = ? AND cancel_requested_at IS NULL
          RETURNING status"
     ))

@@ -67,6 +67,7 @@ impl<A: Aura, C: Clock> Sender<A, C> {
             }
         };
         let kind = result.outcome().event();
+        let answered = result.outcome() != domain::lifecycle::CancelOutcome::NoAnswer;
         let mut tx = self.db.begin().await?;
         let status = db::finish_cancel(&mut tx, id, &claim.owner, &result, at).await?;
         let (kind, detail) = match status {
@@ -88,6 +89,9 @@ impl<A: Aura, C: Clock> Sender<A, C> {
             ),
         };
         db::add_event(&mut tx, id, at, kind, &actor, &detail).await?;
+        if answered {
+            db::aura_answered(&mut tx, at).await?;
+        }
         tx.commit().await?;
         if status == Some(SyncStatus::Cancelling) {
             self.outbox.wake();

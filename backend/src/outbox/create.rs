@@ -169,6 +169,9 @@ impl<A: Aura, C: Clock> Sender<A, C> {
             _ => {}
         }
         db::add_event(&mut tx, id, at, kind, &actor, &detail).await?;
+        if outcome.told_by_aura() {
+            db::aura_answered(&mut tx, at).await?;
+        }
         if status == SyncStatus::Cancelled {
             db::add_event(
                 &mut tx,

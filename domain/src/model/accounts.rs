@@ -46,8 +46,10 @@ pub struct SessionView {
     pub customers: Vec<CustomerOption>,
     /// The customer picked in the switcher; `None` means all of them.
     pub selected_customer: Option<i64>,
-    /// Bookings in reach that need a person (shown to account managers and administrators).
+    /// Bookings in reach that need a person.
     pub needs_attention: Option<i64>,
+    /// Unread notices in the person's inbox.
+    pub unread: Option<i64>,
 }
 
 /// The signed-in person's own page.
@@ -55,6 +57,8 @@ pub struct SessionView {
 pub struct AccountView {
     pub session: SessionView,
     pub feed: FeedView,
+    /// How the person hears of what needs them.
+    pub notifications: super::NotificationsView,
     /// The dashboard's own address (e.g. `https://dash.example.com`), for the feed's full address.
     pub origin: String,
     pub flash: Option<FormFlash>,

@@ -31,10 +31,15 @@ pub enum FormId {
     Cancel,
     Resolve,
     SendAgain,
+    Forgot,
+    Reset,
+    Notifications,
+    Inbox,
+    Acknowledge,
 }
 
 impl FormId {
-    const FIXED: [(FormId, &'static str); 14] = [
+    const FIXED: [(FormId, &'static str); 19] = [
         (FormId::SignIn, "sign-in"),
         (FormId::Theme, "theme"),
         (FormId::Times, "times"),
@@ -49,6 +54,11 @@ impl FormId {
         (FormId::Cancel, "cancel"),
         (FormId::Resolve, "resolve"),
         (FormId::SendAgain, "send-again"),
+        (FormId::Forgot, "forgot"),
+        (FormId::Reset, "reset"),
+        (FormId::Notifications, "notifications"),
+        (FormId::Inbox, "inbox"),
+        (FormId::Acknowledge, "acknowledge"),
     ];
 
     /// The form's key: `sign-in`, `user-4`, `site-12`, …

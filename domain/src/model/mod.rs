@@ -9,10 +9,12 @@ use crate::{BookingDraft, FieldErrors, PairRole, ServiceType};
 mod accounts;
 mod calendar;
 mod forms;
+mod notices;
 mod outcome;
 pub use accounts::*;
 pub use calendar::*;
 pub use forms::*;
+pub use notices::*;
 pub use outcome::*;
 
 pub use crate::lifecycle::{EventKind, SyncStatus};
@@ -183,6 +185,10 @@ pub struct BookingDetail {
     pub can_resolve: bool,
     /// A lapsed booking with a window left: it can be sent again from that window.
     pub can_send_again: bool,
+    /// Refused or not sent, and nobody has acknowledged it yet (it stays on the calendar until then).
+    pub can_acknowledge: bool,
+    /// Who acknowledged it and when.
+    pub acknowledged: Option<String>,
     /// When the worker tries again (not yet delivered, or cancelling).
     pub next_attempt: Option<String>,
     /// How many calls were made to AURA for it.
@@ -245,5 +251,7 @@ pub struct AttentionItem {
 pub struct AttentionView {
     pub showing_for: String,
     pub show_customer: bool,
+    /// A customer's own view: unknown outcomes are being checked by someone else.
+    pub for_customer: bool,
     pub items: Vec<AttentionItem>,
 }

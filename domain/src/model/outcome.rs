@@ -11,6 +11,19 @@ use crate::lifecycle::SyncStatus;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Outcome {
     SignedOut,
+    /// A reset link was asked for (whether or not the address has an account: the same answer).
+    ResetMailed,
+    /// A new password was set from a reset link; every other session ended.
+    PasswordResetByMail,
+    NotificationsSaved,
+    /// `count` notices marked read.
+    MarkedRead {
+        count: u64,
+    },
+    /// A refused or lapsed booking acknowledged: it leaves the calendar.
+    Acknowledged {
+        name: String,
+    },
     PasswordChanged,
     /// The calendar feed has an address: a first one, or a new one replacing the old.
     FeedOn {

@@ -326,6 +326,13 @@ pub async fn start_dashboard_secured(
             Duration::from_millis(200),
             Duration::from_secs(1),
         ))),
+        mail: Arc::new(backend::mail::MailConfig {
+            from: "AURA dashboard <dashboard@example.test>"
+                .parse()
+                .expect("sender"),
+            public_url: "http://dashboard.test".into(),
+            transport: backend::mail::Transport::Catcher,
+        }),
     };
     let addr = serve(web::router(state.clone(), site_options(), None).expect("router")).await;
     let mut dash = Dashboard {

@@ -747,8 +747,9 @@ async fn events_are_kept_in_order() {
     let pool = fresh().await;
     let c = customer(&pool, "Acme", 1).await;
     let id = insert_new(&pool, c, "k").await;
+    let mut tx = pool.begin().await.expect("tx");
     add_event(
-        &pool,
+        &mut tx,
         id,
         now(),
         EventKind::Saved,
@@ -758,7 +759,7 @@ async fn events_are_kept_in_order() {
     .await
     .expect("event");
     add_event(
-        &pool,
+        &mut tx,
         id,
         now(),
         EventKind::Confirmed,
@@ -767,6 +768,7 @@ async fn events_are_kept_in_order() {
     )
     .await
     .expect("event");
+    tx.commit().await.expect("commit");
     let kinds: Vec<EventKind> = events_of_booking(&pool, id)
         .await
         .expect("events")
