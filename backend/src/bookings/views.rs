@@ -275,7 +275,7 @@ pub async fn upcoming_windows(
 ) -> Result<UpcomingWindows, ServerError> {
     let days = days.clamp(1, 366);
     let to = now + Duration::days(i64::from(days));
-    let bookings = db::active_bookings_between(&state.db, &viewer.view_scope(), now, to).await?;
+    let bookings = db::shown_bookings_between(&state.db, &viewer.view_scope(), now, to).await?;
     EXPANSION
         .run(move || {
             let windows = soonest_windows(&bookings, now, to, UPCOMING_LIMIT, |o| o.opens >= now);

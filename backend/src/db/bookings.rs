@@ -362,8 +362,7 @@ pub async fn booking_in_scope(
     .transpose()
 }
 
-/// Bookings whose windows belong on the calendar (and refused or lapsed ones not yet
-/// acknowledged, marked as such), oldest first.
+/// Bookings AURA holds, may hold or will be sent, oldest first.
 pub async fn active_bookings(
     ex: impl Into<Ex<'_>>,
     scope: &CustomerScope,
@@ -371,11 +370,17 @@ pub async fn active_bookings(
     all_typed(on_db!(ex, |conn, d| sqlx::query_as::<_, BookingRow>(
         sql!(
             d,
-            select_bookings!("WHERE ", in_scope!(), " AND ", shown!(), " ORDER BY b.id")
+            select_bookings!(
+                "WHERE ",
+                in_scope!(),
+                " AND ",
+                status_in!(),
+                " ORDER BY b.id"
+            )
         )
     )
     .bind_scope(scope)
-    .bind_shown()
+    .bind_statuses(&SyncStatus::ACTIVE)
     .fetch_all(conn)
     .await?)?)
 }
@@ -404,7 +409,8 @@ pub async fn bookings_needing_attention(
     .await?)?)
 }
 
-/// Bookings shown on the calendar (see `active_bookings`) with a window overlapping `[from, to)`.
+/// Bookings shown on the calendar and the upcoming list (the active ones, and refused or lapsed
+/// ones not yet acknowledged, marked as such) with a window overlapping `[from, to)`.
 pub async fn shown_bookings_between(
     ex: impl Into<Ex<'_>>,
     scope: &CustomerScope,
@@ -450,7 +456,7 @@ pub async fn active_bookings_between(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<Booking>, DbError> {
-    shown_bookings_between(ex, scope, from, to).await
+    bookings_between(ex, scope, &SyncStatus::ACTIVE, from, to).await
 }
 
 /// Bookings in one of `statuses` with a window overlapping `[from, to)`: a coarse filter on the

@@ -70,6 +70,9 @@ keyed_enum! {
         BeingChecked = "unknown",
         /// Cancelled here; AURA still to confirm.
         Cancelling = "cancelling",
+        /// Refused by AURA or not sent in time: nothing is scheduled. Shown until someone
+        /// acknowledges it.
+        NotScheduled = "not_scheduled",
     }
 }
 
@@ -82,7 +85,8 @@ impl StatusGroup {
             }
             SyncStatus::Unknown => Some(StatusGroup::BeingChecked),
             SyncStatus::Cancelling => Some(StatusGroup::Cancelling),
-            SyncStatus::Rejected | SyncStatus::Lapsed | SyncStatus::Cancelled => None,
+            SyncStatus::Rejected | SyncStatus::Lapsed => Some(StatusGroup::NotScheduled),
+            SyncStatus::Cancelled => None,
         }
     }
 
@@ -92,6 +96,7 @@ impl StatusGroup {
             StatusGroup::NotYetSent => "Not yet sent to AURA",
             StatusGroup::BeingChecked => "Being checked with AURA",
             StatusGroup::Cancelling => "Cancelling at AURA",
+            StatusGroup::NotScheduled => "Refused or not sent: nothing scheduled",
         }
     }
 }

@@ -216,7 +216,7 @@ async fn a_site_of_another_customer_cannot_be_used() {
 }
 
 #[tokio::test]
-async fn aura_refusal_is_kept_as_rejected_with_its_message_and_off_the_calendar() {
+async fn aura_refusal_is_kept_as_rejected_with_its_message_and_shown_until_acknowledged() {
     // The dashboard offers escort; this AURA does not.
     let sb = start_sandbox(SandboxConfig {
         services: ServiceCatalog::parse("patrol").expect("c"),
@@ -241,18 +241,45 @@ async fn aura_refusal_is_kept_as_rejected_with_its_message_and_off_the_calendar(
     let detail = detail(&dash, result.booking_id).await.expect("detail");
     assert_eq!(detail.status, SyncStatus::Rejected);
     assert!(!detail.can_cancel);
-    // Its first window (a day ahead) would be in the coming week's agenda.
-    let agenda: CalendarView = decode(
-        dash.http
-            .get(format!("{}?view=agenda", dash.url(LoadCalendar::PATH)))
-            .send()
-            .await
-            .expect("agenda"),
-    )
-    .await
-    .expect("agenda");
-    assert_eq!(agenda.total, 0);
-    assert!(drawn_windows(&agenda).is_empty());
+    assert!(detail.can_acknowledge);
+    // Its first window (a day ahead) is in the coming week's agenda, marked refused, until someone
+    // acknowledges it: a patrol that will not come is never just gone.
+    let agenda = || async {
+        decode::<CalendarView>(
+            dash.http
+                .get(format!("{}?view=agenda", dash.url(LoadCalendar::PATH)))
+                .send()
+                .await
+                .expect("agenda"),
+        )
+        .await
+        .expect("agenda")
+    };
+    let shown = agenda().await;
+    let windows = drawn_windows(&shown);
+    assert!(!windows.is_empty());
+    assert!(
+        windows
+            .iter()
+            .all(|o| o.booking_id == result.booking_id && o.status == SyncStatus::Rejected),
+        "{windows:?}"
+    );
+    let r = dash
+        .http
+        .post(dash.url(<app::api::notices::Acknowledge as leptos::server_fn::ServerFn>::PATH))
+        .form(&[("id", result.booking_id.to_string())])
+        .send()
+        .await
+        .expect("acknowledge");
+    assert!(r.status().is_success());
+    let after = agenda().await;
+    assert_eq!(after.total, 0);
+    assert!(drawn_windows(&after).is_empty());
+    let detail = crate::dashboard::detail(&dash, result.booking_id)
+        .await
+        .expect("detail");
+    assert!(!detail.can_acknowledge);
+    assert!(detail.acknowledged.is_some());
     // A corrected form (new attempt key) books normally.
     let fixed = BookingDraft {
         service_type: Some(ServiceType::Patrol),

@@ -12,6 +12,7 @@ mod dashboard;
 mod export;
 mod feed;
 mod hostile;
+mod mail;
 mod process;
 mod reliability;
 mod replicas;

@@ -53,7 +53,7 @@ pub async fn calendar_view(
     let from = midnight(add_days(range.first, -2));
     let to = midnight(add_days(range.last, 3));
     let scope = viewer.view_scope();
-    let bookings = db::active_bookings_between(&state.db, &scope, from, to).await?;
+    let bookings = db::shown_bookings_between(&state.db, &scope, from, to).await?;
     let sites = db::sites_in_scope(&state.db, &scope).await?;
     let customers: Vec<(i64, String)> = viewer
         .customers
