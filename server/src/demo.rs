@@ -222,7 +222,7 @@ pub async fn seed_bookings(
     let existing = db::active_bookings(pool, &everyone)
         .await
         .map_err(|e| e.to_string())?;
-    let cancelled = db::cancelled_bookings(pool, &everyone, 1)
+    let cancelled = db::cancelled_bookings(pool, &everyone, 1, 0)
         .await
         .map_err(|e| e.to_string())?;
     if !existing.is_empty() || !cancelled.is_empty() {

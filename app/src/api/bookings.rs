@@ -214,7 +214,10 @@ pub async fn load_calendar(
 }
 
 #[server(input = GetUrl, endpoint = "load_upcoming")]
-pub async fn load_upcoming(days: u32) -> Result<UpcomingView, ApiError> {
+pub async fn load_upcoming(
+    days: u32,
+    #[server(default)] page: u32,
+) -> Result<UpcomingView, ApiError> {
     use crate::server::{app_state, with_status};
     use backend::bookings;
     with_status(
@@ -223,6 +226,7 @@ pub async fn load_upcoming(days: u32) -> Result<UpcomingView, ApiError> {
                 &app_state()?,
                 &*context::viewer()?,
                 days,
+                page,
                 chrono::Utc::now(),
             )
             .await

@@ -21,7 +21,17 @@ pub fn UpcomingPage() -> impl IntoView {
             .filter(|d| RANGES.contains(d))
             .unwrap_or(30)
     };
-    let data = Resource::new(days, load_upcoming);
+    let page = move || {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(0)
+    };
+    let data = Resource::new(
+        move || (days(), page()),
+        |(days, page)| load_upcoming(days, page),
+    );
 
     view! {
         <Title text="Upcoming & cancellations" />
@@ -43,9 +53,13 @@ fn Lists(view: UpcomingView) -> impl IntoView {
         days,
         occurrences,
         cancellations,
+        cancelled_total,
+        ledger_page,
+        ledger_pages,
         showing_for,
         show_customer,
     } = view;
+    let page_link = move |p: u32| format!("/upcoming?days={days}&page={p}#cancelled-h");
     view! {
         <p class="showing-for">"Showing " {showing_for}</p>
         <section aria-labelledby="upcoming-h">
@@ -91,12 +105,30 @@ fn Lists(view: UpcomingView) -> impl IntoView {
                 view! { <p class="empty">"Nothing has been cancelled."</p> }.into_any()
             } else {
                 view! {
+                    <p class="hint">
+                        {format!(
+                            "{cancelled_total} cancellation{} in all, newest first. Page {} of {ledger_pages}; the CSV has every one.",
+                            if cancelled_total == 1 { "" } else { "s" },
+                            ledger_page + 1,
+                        )}
+                    </p>
                     <ol class="ledger">
                         {cancellations
                             .into_iter()
                             .map(|c| view! { <CancellationRow c show_customer /> })
                             .collect_view()}
                     </ol>
+                    {(ledger_pages > 1)
+                        .then(|| {
+                            view! {
+                                <nav aria-label="Cancellation pages" class="pager">
+                                    {(ledger_page > 0)
+                                        .then(|| view! { <a href=page_link(ledger_page - 1)>"Newer cancellations"</a> })}
+                                    {(ledger_page + 1 < ledger_pages)
+                                        .then(|| view! { <a href=page_link(ledger_page + 1)>"Older cancellations"</a> })}
+                                </nav>
+                            }
+                        })}
                 }
                     .into_any()
             }}

@@ -16,8 +16,8 @@ pub use cancel::{cancel, cancel_with_pair};
 pub use resolve::{resolve, send_from_next_window};
 pub(crate) use views::soonest_windows;
 pub use views::{
-    UpcomingWindows, attention_view, booking_detail, cancellation_ledger, upcoming_view,
-    upcoming_windows,
+    LEDGER_PAGE, UpcomingWindows, attention_view, booking_detail, cancellation_ledger,
+    upcoming_view, upcoming_windows,
 };
 
 use chrono::{DateTime, NaiveDate, Utc};

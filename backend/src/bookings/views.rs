@@ -21,7 +21,8 @@ use domain::model::{
 
 const DETAIL_UPCOMING: usize = 20;
 const UPCOMING_LIMIT: usize = 500;
-const CANCELLATIONS_LIMIT: i64 = 200;
+/// Rows per page of the cancellation ledger (the CSV has every row).
+pub const LEDGER_PAGE: i64 = 100;
 
 pub async fn booking_detail(
     state: &AppState,
@@ -198,14 +199,20 @@ pub async fn upcoming_view(
     state: &AppState,
     viewer: &Viewer,
     days: u32,
+    ledger_page: u32,
     now: DateTime<Utc>,
 ) -> Result<UpcomingView, ServerError> {
+    let cancelled_total = db::count_cancelled(&state.db, &viewer.view_scope()).await?;
+    let ledger_pages = u32::try_from((cancelled_total + LEDGER_PAGE - 1) / LEDGER_PAGE)
+        .unwrap_or(u32::MAX)
+        .max(1);
+    let ledger_page = ledger_page.min(ledger_pages - 1);
     let upcoming = upcoming_windows(state, viewer, days, now).await?;
     let occurrences = upcoming
         .iter()
         .map(|(booking, o)| occurrence_view(booking, o))
         .collect();
-    let cancellations = cancellation_ledger(state, viewer)
+    let cancellations = cancellation_ledger(state, viewer, ledger_page)
         .await?
         .into_iter()
         .filter_map(|booking| {
@@ -226,6 +233,9 @@ pub async fn upcoming_view(
         show_customer: viewer.sees_several(),
         occurrences,
         cancellations,
+        cancelled_total,
+        ledger_page,
+        ledger_pages,
     })
 }
 
@@ -243,12 +253,14 @@ fn map_url(location: &domain::Location) -> Option<String> {
     Some(url.to_string())
 }
 
-/// The cancelled bookings the ledger lists (newest first), for the page and its export alike.
+/// One page of the cancelled bookings the ledger lists (newest first; pages count from 0).
 pub async fn cancellation_ledger(
     state: &AppState,
     viewer: &Viewer,
+    page: u32,
 ) -> Result<Vec<db::Booking>, ServerError> {
-    Ok(db::cancelled_bookings(&state.db, &viewer.view_scope(), CANCELLATIONS_LIMIT).await?)
+    let offset = i64::from(page).saturating_mul(LEDGER_PAGE);
+    Ok(db::cancelled_bookings(&state.db, &viewer.view_scope(), LEDGER_PAGE, offset).await?)
 }
 
 /// The upcoming list's windows: those opening in the next `days` days (1 to 366) of the bookings

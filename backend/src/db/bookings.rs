@@ -488,11 +488,12 @@ pub async fn bookings_between(
     .await?)?)
 }
 
-/// The cancellation ledger, newest first.
+/// A page of the cancellation ledger, newest first: `limit` rows after the first `offset`.
 pub async fn cancelled_bookings(
     ex: impl Into<Ex<'_>>,
     scope: &CustomerScope,
     limit: i64,
+    offset: i64,
 ) -> Result<Vec<Booking>, DbError> {
     all_typed(on_db!(ex, |conn, d| sqlx::query_as::<_, BookingRow>(
         sql!(
@@ -502,15 +503,33 @@ pub async fn cancelled_bookings(
                 in_scope!(),
                 " AND ",
                 status_in!(),
-                " ORDER BY b.cancelled_at DESC, b.id DESC LIMIT ?"
+                " ORDER BY b.cancelled_at DESC, b.id DESC LIMIT ? OFFSET ?"
             )
         )
     )
     .bind_scope(scope)
     .bind_statuses(&[SyncStatus::Cancelled])
     .bind(limit)
+    .bind(offset)
     .fetch_all(conn)
     .await?)?)
+}
+
+/// How many rows the cancellation ledger has in scope.
+pub async fn count_cancelled(ex: impl Into<Ex<'_>>, scope: &CustomerScope) -> Result<i64, DbError> {
+    on_db!(ex, |conn, d| sqlx::query_scalar(sql!(
+        d,
+        concat!(
+            "SELECT COUNT(*) FROM bookings b WHERE ",
+            in_scope!(),
+            " AND ",
+            status_in!()
+        )
+    ))
+    .bind_scope(scope)
+    .bind_statuses(&[SyncStatus::Cancelled])
+    .fetch_one(conn)
+    .await?)
 }
 
 /// How many bookings in scope need a person (for the navigation's count).

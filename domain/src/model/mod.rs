@@ -227,7 +227,13 @@ pub struct UpcomingView {
     pub showing_for: String,
     pub show_customer: bool,
     pub occurrences: Vec<OccurrenceView>,
+    /// One page of the cancellation ledger, newest first.
     pub cancellations: Vec<CancellationView>,
+    /// Every row of the ledger, on all pages.
+    pub cancelled_total: i64,
+    /// This page (from 0) and how many there are (at least 1).
+    pub ledger_page: u32,
+    pub ledger_pages: u32,
 }
 
 /// A booking a person has to look at: its outcome at AURA is unknown, or it lapsed unsent.

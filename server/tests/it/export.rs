@@ -309,3 +309,88 @@ async fn no_reading_of_the_exports_finds_a_cell_that_starts_a_formula() {
         }
     }
 }
+
+/// The ledger pages instead of stopping at a fixed number of rows, and says how many there are;
+/// the CSV has every row.
+#[tokio::test]
+async fn the_ledger_pages_through_every_cancellation_and_the_csv_has_them_all() {
+    use crate::common::raw;
+    let sb = start_sandbox(SandboxConfig::default()).await;
+    let dash = start_dashboard(&sb.base_url(), ServiceCatalog::default()).await;
+    let site = london_site(&dash).await;
+    let first = book_as(
+        &dash.http,
+        &dash.url(""),
+        &draft("l-0", "Ledger 0", site, 60 * 48),
+    )
+    .await
+    .expect("booked");
+    cancel_as(
+        &dash.http,
+        &dash.url(""),
+        first.booking_id,
+        "Not needed",
+        &[],
+    )
+    .await
+    .expect("cancelled");
+    // 229 more cancelled bookings like it.
+    const COLUMNS: &str = "customer_id, site_id, idempotency_key, service_type, name, \
+        special_instructions, number_of_guards, armed_preference, contacts, address, latitude, \
+        longitude, timezone, first_date, last_date, date_from, date_to, repeat_type, days_of_week, \
+        start_time, window_minutes, aura_id, next_occurrence, next_occurrence_ours, status, \
+        sync_error, attempts, cancel_outcome_unknown, created_by_user_id, created_at, updated_at, \
+        cancel_requested_at, cancel_reason, cancelled_by, cancelled_by_user_id, \
+        cancelled_on_behalf_of, removed_occurrences, cancelled_at";
+    let select = COLUMNS
+        .replace("idempotency_key", "?")
+        .replace("aura_id", "NULL")
+        .replace(" name,", " ? || name,");
+    for i in 1..230 {
+        raw!(&dash.state.db, |conn, d| sqlx::query(&d(&format!(
+            "INSERT INTO bookings ({COLUMNS}) SELECT {select} FROM bookings WHERE id = ?"
+        )))
+        .bind(format!("copy-{i}"))
+        .bind(format!("#{i} "))
+        .bind(first.booking_id)
+        .execute(conn)
+        .await?
+        .rows_affected())
+        .expect("copy");
+    }
+    let page = |n: u32| {
+        let url = dash.url(&format!("{}?days=30&page={n}", LoadUpcoming::PATH));
+        let http = dash.http.clone();
+        async move {
+            decode::<UpcomingView>(http.get(url).send().await.expect("page"))
+                .await
+                .expect("page")
+        }
+    };
+    let p0 = page(0).await;
+    assert_eq!(p0.cancelled_total, 230);
+    assert_eq!(p0.ledger_pages, 3);
+    assert_eq!(p0.cancellations.len(), 100);
+    let p2 = page(2).await;
+    assert_eq!(p2.ledger_page, 2);
+    assert_eq!(p2.cancellations.len(), 30);
+    // Past the end: the last page.
+    assert_eq!(page(9).await.ledger_page, 2);
+    let mut seen: Vec<i64> = Vec::new();
+    for n in 0..3 {
+        seen.extend(page(n).await.cancellations.iter().map(|c| c.booking_id));
+    }
+    seen.sort_unstable();
+    seen.dedup();
+    assert_eq!(seen.len(), 230, "every row on exactly one page");
+    let text = dash
+        .http
+        .get(dash.url("/cancellations.csv"))
+        .send()
+        .await
+        .expect("csv")
+        .text()
+        .await
+        .expect("body");
+    assert_eq!(read_csv(text.trim_start_matches('\u{feff}')).len(), 231);
+}

@@ -122,7 +122,7 @@ async fn assert_agree(sb: &RunningSandbox, dash: &Dashboard) {
         .expect("active")
         .into_iter()
         .chain(
-            db::cancelled_bookings(&dash.state.db, &CustomerScope::All, 1000)
+            db::cancelled_bookings(&dash.state.db, &CustomerScope::All, 1000, 0)
                 .await
                 .expect("cancelled"),
         )

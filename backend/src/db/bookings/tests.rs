@@ -243,7 +243,7 @@ async fn a_booking_is_claimed_once_confirmed_then_cancelled_at_aura() {
     assert_eq!(cancellation.done_at, Some(at(6)));
     assert_eq!(cancellation.on_behalf_of.as_deref(), Some("Acme"));
     assert_eq!(
-        cancelled_bookings(&pool, &CustomerScope::Only(vec![c]), 10)
+        cancelled_bookings(&pool, &CustomerScope::Only(vec![c]), 10, 0)
             .await
             .expect("ledger")
             .len(),
