@@ -55,6 +55,8 @@ pub struct SmtpSink {
     child: Option<std::process::Child>,
     pub port: u16,
     dir: TempDir,
+    /// How long each message waits for its answer, in milliseconds.
+    pub delay_ms: u64,
 }
 
 fn free_port() -> u16 {
@@ -72,6 +74,7 @@ impl SmtpSink {
             child: None,
             port: free_port(),
             dir: TempDir::new(),
+            delay_ms: 0,
         }
     }
 
@@ -88,6 +91,7 @@ impl SmtpSink {
             .arg(script)
             .arg(self.port.to_string())
             .arg(&self.dir.path)
+            .arg(self.delay_ms.to_string())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::inherit())
             .spawn()
@@ -167,13 +171,22 @@ impl Clock for TestClock {
 }
 
 fn postman<C: Clock>(dash: &Dashboard, sink: &SmtpSink, clock: Arc<C>) -> Postman<C> {
+    postman_on(dash.state.db.clone(), dash.url(""), sink, clock)
+}
+
+fn postman_on<C: Clock>(
+    db: db::Db,
+    public_url: String,
+    sink: &SmtpSink,
+    clock: Arc<C>,
+) -> Postman<C> {
     Postman {
-        db: dash.state.db.clone(),
+        db,
         config: Arc::new(MailConfig {
             from: "AURA dashboard <dashboard@example.test>"
                 .parse()
                 .expect("sender"),
-            public_url: dash.url(""),
+            public_url,
             transport: Transport::smtp(&sink.url(), Duration::from_secs(5)).expect("smtp"),
         }),
         clock,
@@ -934,4 +947,47 @@ async fn a_forgotten_password_is_reset_through_the_mailed_link() {
         .await
         .expect("reset again");
     assert_eq!(r.status(), 400);
+}
+
+/// Several processes' mail workers on one database: each mail goes out once.
+#[tokio::test]
+async fn two_workers_send_each_mail_once() {
+    let (sb, dash, site) = setup().await;
+    let sink = SmtpSink::started().await;
+    fault(
+        &sb,
+        json!({"operation": "create", "status": 400, "count": 10}),
+    )
+    .await;
+    for i in 0..10 {
+        book_as(
+            &dash.http,
+            &dash.url(""),
+            &draft(&format!("twice-{i}"), "Twice", site, 60 * 24),
+        )
+        .await
+        .expect("booked");
+    }
+    // A second process: its own pool on the same database.
+    let other = db::connect(&dash.database_url())
+        .await
+        .expect("second pool");
+    let (p1, p2) = (
+        postman(&dash, &sink, Arc::new(backend::outbox::SystemClock)),
+        postman_on(
+            other,
+            dash.url(""),
+            &sink,
+            Arc::new(backend::outbox::SystemClock),
+        ),
+    );
+    let (a, b) = tokio::join!(deliver(&p1), deliver(&p2));
+    assert_eq!(a.len() + b.len(), 20, "{a:?} {b:?}");
+    let received = sink.received();
+    assert_eq!(received.len(), 20);
+    let ids: BTreeSet<_> = received
+        .iter()
+        .map(|m| m.header("Message-ID").expect("id").to_string())
+        .collect();
+    assert_eq!(ids.len(), 20);
 }

@@ -813,3 +813,98 @@ async fn two_replicas_share_everything_and_survive_losing_one() {
     );
     drop(b);
 }
+
+/// SIGKILL while mail is being sent: nothing is lost. Forty refusals each owe the customer's user a
+/// mail; the SMTP server is slow, the dashboard is killed mid-way, started again, and every mail
+/// arrives: a mail the killed process had handed over without hearing back goes again under the
+/// same Message-ID, recognisable as the same mail.
+#[tokio::test]
+async fn a_sigkill_while_mail_is_being_sent_loses_none() {
+    let sb = start_sandbox(SandboxConfig::default()).await;
+    sb.post_control(
+        "/_control/faults",
+        json!({"operation": "create", "status": 400, "count": 1000}),
+    )
+    .await;
+    let mut sink = crate::mail::SmtpSink::down();
+    sink.delay_ms = 150;
+    sink.start().await;
+    let dir = prepared();
+    let mail_env = [
+        ("SMTP_URL", sink.url()),
+        (
+            "MAIL_FROM",
+            "Dashboard <dashboard@acme.example>".to_string(),
+        ),
+    ];
+    let env: Vec<(&str, &str)> = mail_env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut dash = Dashboard::start_with(&dir.path, &sb.base_url(), &env).await;
+    let client = dash.signed_in().await;
+    for i in 0..40 {
+        let r = book(&client, &dash, &format!("refused-{i}"))
+            .await
+            .expect("answered");
+        assert_eq!(r.status, SyncStatus::Rejected);
+    }
+    // Killed once some mail went out and the rest had not.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while sink.received().len() < 5 {
+        assert!(tokio::time::Instant::now() < deadline, "no mail went out");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    dash.child.kill().expect("SIGKILL");
+    dash.child.wait().expect("wait");
+    let at_kill = sink.received().len();
+    assert!(
+        at_kill < 40,
+        "the kill came too late to test anything: {at_kill}"
+    );
+
+    let _again = Dashboard::start_with(&dir.path, &sb.base_url(), &env).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    let ids = loop {
+        let ids: std::collections::BTreeSet<String> = sink
+            .received()
+            .iter()
+            .filter_map(|m| m.header("Message-ID").map(str::to_string))
+            .collect();
+        if ids.len() == 40 {
+            break ids;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "only {} of 40 mails arrived",
+            ids.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(
+        ids.iter()
+            .all(|id| id.starts_with("<notice-") && id.ends_with("@acme.example>"))
+    );
+    let received = sink.received();
+    assert!(
+        received.len() <= 41,
+        "at most the one mail under way at the kill goes twice: {}",
+        received.len()
+    );
+    assert!(received.iter().all(|m| m.to() == EMAIL));
+    // And the record says so (the last answer may still be on its way).
+    let pool = pool(&dir.path).await;
+    loop {
+        let sent: i64 = raw!(&pool, |conn, d| sqlx::query_scalar(&d(
+            "SELECT COUNT(*) FROM mail_outbox WHERE status = 'sent'"
+        ))
+        .fetch_one(conn)
+        .await?)
+        .expect("count");
+        if sent == 40 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{sent} of 40 recorded sent"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

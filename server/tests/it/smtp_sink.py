@@ -1,11 +1,12 @@
 """A real SMTP server for the mail tests (aiosmtpd, from PyPI via scripts/test).
 
-Usage: smtp_sink.py PORT OUT_DIR
+Usage: smtp_sink.py PORT OUT_DIR [DELAY_MS]
 
 Accepts every message and writes it to OUT_DIR as <n>.json: the envelope (mail from, recipients),
 every header as sent, and the plain-text and HTML parts decoded. Recipients starting "refuse" are
 refused for good (550); those starting "later" are refused for now (451). Prints "ready" once it
-listens, and runs until killed.
+listens, and runs until killed. With DELAY_MS, each message is written at once and answered that
+much later (a slow server: a sender killed meanwhile has sent it without knowing).
 """
 
 import asyncio
@@ -19,9 +20,10 @@ from aiosmtpd.controller import Controller
 
 
 class Sink:
-    def __init__(self, out):
+    def __init__(self, out, delay):
         self.out = out
         self.n = 0
+        self.delay = delay
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("refuse"):
@@ -51,14 +53,17 @@ class Sink:
         with open(path + ".tmp", "w", encoding="utf-8") as f:
             json.dump(record, f)
         os.replace(path + ".tmp", path)
+        if self.delay:
+            await asyncio.sleep(self.delay / 1000)
         return "250 2.0.0 Accepted as %d" % self.n
 
 
 def main():
     port, out = int(sys.argv[1]), sys.argv[2]
+    delay = int(sys.argv[3]) if len(sys.argv) > 3 else 0
     os.makedirs(out, exist_ok=True)
     existing = [f for f in os.listdir(out) if f.endswith(".json")]
-    sink = Sink(out)
+    sink = Sink(out, delay)
     sink.n = len(existing)
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
