@@ -33,6 +33,8 @@ for (const theme of ['light', 'dark']) {
     await setTheme(context, baseURL, theme);
     await open(page, '/sign-in');
     expect(await violations(page), 'sign-in').toEqual([]);
+    await open(page, '/forgot-password');
+    expect(await violations(page), 'forgot-password').toEqual([]);
     await signIn(page, USERS.admin);
     const today = localParts(new Date(), 'Europe/London').date;
     const pages = [
@@ -46,6 +48,9 @@ for (const theme of ['light', 'dark']) {
       '/sites',
       '/admin/users',
       '/admin/customers',
+      '/inbox',
+      '/admin/mail',
+      '/mail',
     ];
     for (const path of pages) {
       await open(page, path);

@@ -88,14 +88,14 @@ fn Item(item: AttentionItem, show_customer: bool, for_customer: bool) -> impl In
                 {settled_here
                     .then(|| {
                         view! {
-                            <p class="actions">
+                            <div class="actions">
                                 <a class="button secondary" href=format!("/book?again={id}")>"Book again"</a>
                                 " "
                                 <form method="post" action=Acknowledge::PATH class="inline">
                                     <input type="hidden" name="id" value=id.to_string() />
                                     <button type="submit">"Acknowledge"</button>
                                 </form>
-                            </p>
+                            </div>
                         }
                     })}
             </div>
