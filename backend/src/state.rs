@@ -41,13 +41,12 @@ impl AppState {
     /// The mail worker on this state's storage and mail settings, on the real clock, with the AURA
     /// worker's retry policy.
     pub fn postman(&self) -> Postman {
-        Postman {
-            db: self.db.clone(),
-            config: self.mail.clone(),
-            clock: Arc::new(SystemClock),
-            policy: self.outbox.policy.clone(),
-            poll: std::time::Duration::from_secs(2),
-        }
+        Postman::new(
+            self.db.clone(),
+            self.mail.clone(),
+            Arc::new(SystemClock),
+            self.outbox.policy.clone(),
+        )
     }
 }
 

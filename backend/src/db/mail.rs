@@ -82,23 +82,24 @@ macro_rules! select_mail {
     };
 }
 
-/// Claims the next mail due (or only mail `only`), counting the attempt; its lease ends before
-/// another process may take it.
+/// Claims up to `limit` mails due (or only mail `only`), counting an attempt on each; the lease
+/// ends before another process may take them.
 pub async fn claim_mail(
     ex: impl Into<Ex<'_>>,
     lease: Lease<'_>,
     now: DateTime<Utc>,
     only: Option<i64>,
-) -> Result<Option<MailRow>, DbError> {
+    limit: i64,
+) -> Result<Vec<MailRow>, DbError> {
     macro_rules! claim_sql {
         ($lock:literal) => {
             concat!(
                 "UPDATE mail_outbox SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
-                 WHERE id = (SELECT m.id FROM mail_outbox m
+                 WHERE id IN (SELECT m.id FROM mail_outbox m
                     WHERE m.status = 'pending' AND m.next_attempt_at <= ?
                       AND (m.lease_until IS NULL OR m.lease_until < ?)
                       AND (? IS NULL OR m.id = ?)
-                    ORDER BY m.next_attempt_at, m.id LIMIT 1",
+                    ORDER BY m.next_attempt_at, m.id LIMIT ?",
                 $lock,
                 ")
                  AND (lease_until IS NULL OR lease_until < ?)
@@ -108,7 +109,7 @@ pub async fn claim_mail(
             )
         };
     }
-    on_db!(ex, |conn, d| {
+    let mut rows = on_db!(ex, |conn, d| {
         let text = match d {
             Dialect::Sqlite => sql!(d, claim_sql!("")),
             Dialect::Postgres => sql!(d, claim_sql!(" FOR UPDATE SKIP LOCKED")),
@@ -120,10 +121,13 @@ pub async fn claim_mail(
             .bind(now)
             .bind(only)
             .bind(only)
+            .bind(limit)
             .bind(now)
-            .fetch_optional(conn)
+            .fetch_all(conn)
             .await?
-    })
+    })?;
+    rows.sort_by_key(|r| (r.next_attempt_at, r.id));
+    Ok(rows)
 }
 
 /// When the next pending mail is due.

@@ -219,7 +219,12 @@ pub struct Postman<C = SystemClock> {
     pub policy: SendPolicy,
     /// How often it looks for due mail (mail written by any process is found within this).
     pub poll: Duration,
+    /// The key unsubscribe links are signed with, read from the database once.
+    pub keys: Arc<tokio::sync::OnceCell<Vec<u8>>>,
 }
+
+/// How many mails one process hands to SMTP at once (each on its own SMTP connection).
+pub const SENDING_AT_ONCE: usize = 4;
 
 impl<C> Clone for Postman<C> {
     fn clone(&self) -> Self {
@@ -229,12 +234,33 @@ impl<C> Clone for Postman<C> {
             clock: self.clock.clone(),
             policy: self.policy.clone(),
             poll: self.poll,
+            keys: self.keys.clone(),
         }
     }
 }
 
 impl<C: Clock> Postman<C> {
+    /// A mail worker on `db` with `config`, on `clock`, retrying by `policy`.
+    pub fn new(db: Db, config: Arc<MailConfig>, clock: Arc<C>, policy: SendPolicy) -> Self {
+        Postman {
+            db,
+            config,
+            clock,
+            policy,
+            poll: Duration::from_secs(2),
+            keys: Default::default(),
+        }
+    }
+
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
+    }
+
+    /// The unsubscribe links' signing key.
+    async fn signing_key(&self) -> Result<&[u8], crate::db::DbError> {
+        self.keys
+            .get_or_try_init(|| signed::signing_key(&self.db))
+            .await
+            .map(Vec::as_slice)
     }
 }

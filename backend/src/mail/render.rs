@@ -155,14 +155,14 @@ impl<C: Clock> Postman<C> {
         }
         let zone = person.zone();
         let now = self.now();
-        let key = super::signed::signing_key(&self.db).await?;
+        let key = self.signing_key().await?;
         let prefs_url = self.link("/account#notifications");
         let unsubscribe = |scope: UnsubscribeScope| {
             let path = Unsubscribe {
                 user_id: person.id,
                 scope,
             }
-            .path(&key);
+            .path(key);
             self.link(&path)
         };
         let message_id = self.config.message_id(&row.message_id);

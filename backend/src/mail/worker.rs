@@ -10,7 +10,10 @@ use tokio::sync::watch;
 
 use super::render::Composed;
 use super::{Handed, Postman, hand_over};
-use crate::db::{self, Lease, MailResult, NewNotice};
+use crate::db::{self, Lease, MailResult, MailRow, NewNotice};
+
+/// How many due mails one claim takes (one write for them all), each then sent in turn.
+const CLAIM_AT_ONCE: i64 = 8;
 use crate::error::ServerError;
 use crate::outbox::Clock;
 use domain::notify::{Notice, UNREACHABLE_AFTER_MINUTES};
@@ -32,10 +35,24 @@ impl<C: Clock> Postman<C> {
         &self,
         only: Option<i64>,
     ) -> Result<Option<(i64, Delivered)>, ServerError> {
+        Ok(self.send_batch(only, 1).await?.into_iter().next())
+    }
+
+    /// Claims up to `limit` due mails (or mail `only`) in one statement and sends them one after
+    /// another; what each came to.
+    pub async fn send_batch(
+        &self,
+        only: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<(i64, Delivered)>, ServerError> {
         let now = self.now();
         let owner = format!("{}/{}", self.policy.owner, uuid::Uuid::new_v4().simple());
-        let until = later(now, self.policy.lease);
-        let Some(row) = db::claim_mail(
+        // Long enough for the whole batch: each mail's call is bounded by `call_limit`.
+        let until = later(
+            now,
+            self.policy.lease + self.policy.call_limit * u32::try_from(limit).unwrap_or(1),
+        );
+        let rows = db::claim_mail(
             &self.db,
             Lease {
                 owner: &owner,
@@ -43,12 +60,19 @@ impl<C: Clock> Postman<C> {
             },
             now,
             only,
+            limit,
         )
-        .await?
-        else {
-            return Ok(None);
-        };
-        let composed = match self.compose(&row).await {
+        .await?;
+        let mut done = Vec::with_capacity(rows.len());
+        for row in rows {
+            done.push((row.id, self.send_claimed(&row, &owner).await?));
+        }
+        Ok(done)
+    }
+
+    /// Composes, hands over and records one claimed mail.
+    async fn send_claimed(&self, row: &MailRow, owner: &str) -> Result<Delivered, ServerError> {
+        let composed = match self.compose(row).await {
             Ok(c) => c,
             Err(e) => {
                 // Not composable now (the database failed mid-way): try again later.
@@ -57,7 +81,7 @@ impl<C: Clock> Postman<C> {
                 db::finish_mail(
                     &self.db,
                     row.id,
-                    &owner,
+                    owner,
                     None,
                     &MailResult::Retry {
                         answer: &format!("could not be composed: {e}"),
@@ -66,7 +90,7 @@ impl<C: Clock> Postman<C> {
                     self.now(),
                 )
                 .await?;
-                return Ok(Some((row.id, Delivered::Retry)));
+                return Ok(Delivered::Retry);
             }
         };
         let (subject, result, delivered): (Option<String>, String, Delivered) = match composed {
@@ -98,9 +122,9 @@ impl<C: Clock> Postman<C> {
             Delivered::Skipped => MailResult::Skipped { why: &result },
             _ => MailResult::Failed { answer: &result },
         };
-        if !db::finish_mail(&self.db, row.id, &owner, subject.as_deref(), &outcome, now).await? {
+        if !db::finish_mail(&self.db, row.id, owner, subject.as_deref(), &outcome, now).await? {
             tracing::warn!(mail = row.id, "mail claim was taken over while sending");
-            return Ok(Some((row.id, Delivered::Lost)));
+            return Ok(Delivered::Lost);
         }
         match delivered {
             Delivered::Retry => {
@@ -109,7 +133,7 @@ impl<C: Clock> Postman<C> {
             Delivered::Failed => tracing::error!(mail = row.id, answer = %result, "mail not sent"),
             _ => {}
         }
-        Ok(Some((row.id, delivered)))
+        Ok(delivered)
     }
 
     /// Tells administrators once per outage when AURA has not answered for
@@ -149,20 +173,25 @@ impl<C: Clock> Postman<C> {
         Ok(true)
     }
 
-    /// One pass: every due mail, then today's digests and the outage check.
+    /// One pass: every due mail, [`super::SENDING_AT_ONCE`] at a time (each claim is its own, so
+    /// they never take the same mail). Returns how many were handled.
     pub async fn drain(&self, stop: &watch::Receiver<bool>) -> Result<usize, ServerError> {
-        let mut sent = 0;
         if matches!(self.config.transport, super::Transport::Off) {
             // Nowhere to send: mail waits, pending, until a transport is configured.
             return Ok(0);
         }
-        while !*stop.borrow() {
-            match self.send_next(None).await? {
-                Some(_) => sent += 1,
-                None => break,
+        let one = || async {
+            let mut sent = 0;
+            while !*stop.borrow() {
+                match self.send_batch(None, CLAIM_AT_ONCE).await?.len() {
+                    0 => break,
+                    n => sent += n,
+                }
             }
-        }
-        Ok(sent)
+            Ok::<usize, ServerError>(sent)
+        };
+        let (a, b, c, d) = tokio::join!(one(), one(), one(), one());
+        Ok(a? + b? + c? + d?)
     }
 
     /// The mail worker: sends what is due, plans digests and checks AURA's reachability about once

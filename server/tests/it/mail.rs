@@ -180,9 +180,9 @@ fn postman_on<C: Clock>(
     sink: &SmtpSink,
     clock: Arc<C>,
 ) -> Postman<C> {
-    Postman {
+    Postman::new(
         db,
-        config: Arc::new(MailConfig {
+        Arc::new(MailConfig {
             from: "AURA dashboard <dashboard@example.test>"
                 .parse()
                 .expect("sender"),
@@ -190,13 +190,12 @@ fn postman_on<C: Clock>(
             transport: Transport::smtp(&sink.url(), Duration::from_secs(5)).expect("smtp"),
         }),
         clock,
-        policy: SendPolicy::new(
+        SendPolicy::new(
             Duration::from_secs(2),
             Duration::from_millis(100),
             Duration::from_secs(1),
         ),
-        poll: Duration::from_millis(100),
-    }
+    )
 }
 
 /// Sends every mail due now; what each send came to.
@@ -722,9 +721,11 @@ async fn a_send_cut_short_goes_out_again_under_the_same_message_id() {
         },
         now,
         None,
+        1,
     )
     .await
     .expect("claim")
+    .pop()
     .expect("a mail");
     let clock = TestClock::at(now);
     let p = postman(&dash, &sink, clock.clone());
@@ -990,4 +991,31 @@ async fn two_workers_send_each_mail_once() {
         .map(|m| m.header("Message-ID").expect("id").to_string())
         .collect();
     assert_eq!(ids.len(), 20);
+}
+
+/// Reset links are throttled per address typed (and per source, and overall), whether or not the
+/// address has an account: the form can neither flood a mailbox nor tell who has an account.
+#[tokio::test]
+async fn reset_requests_are_throttled_per_address_the_same_for_strangers() {
+    let (_sb, dash, _site) = setup().await;
+    let stranger = dash.anonymous();
+    for email in ["ann@a.example", "nobody@a.example"] {
+        let mut statuses = Vec::new();
+        for _ in 0..backend::throttle::RESETS_PER_ACCOUNT + 1 {
+            let r = stranger
+                .post(dash.url(ForgotPassword::PATH))
+                .form(&[("email", email)])
+                .send()
+                .await
+                .expect("forgot");
+            statuses.push((r.status().as_u16(), r.headers().contains_key("retry-after")));
+        }
+        let mut expected = vec![(200, false); backend::throttle::RESETS_PER_ACCOUNT];
+        expected.push((429, true));
+        assert_eq!(statuses, expected, "{email}");
+    }
+    // Only the account's first three wrote mail.
+    let written = db::mail_log(&dash.state.db, None, 50).await.expect("log");
+    assert_eq!(written.len(), backend::throttle::RESETS_PER_ACCOUNT);
+    assert!(written.iter().all(|m| m.to_address == "ann@a.example"));
 }
