@@ -41,6 +41,39 @@ pub enum Transport {
     Off,
 }
 
+#[cfg(test)]
+mod tests {
+    use super::Transport;
+    use std::time::Duration;
+
+    // Building the transport starts its connection pool's task: inside a runtime, as `serve` is.
+    #[tokio::test]
+    async fn smtp_urls_are_read_or_refused_with_a_reason() {
+        let t = Duration::from_secs(5);
+        assert!(matches!(
+            Transport::smtp("smtp://127.0.0.1:2525", t),
+            Ok(Transport::Smtp(_))
+        ));
+        assert!(matches!(
+            Transport::smtp("smtp://user:p%40ss@mail.example.com:587", t),
+            Ok(Transport::Smtp(_))
+        ));
+        assert!(matches!(
+            Transport::smtp("smtps://user:pass@mail.example.com:465", t),
+            Ok(Transport::Smtp(_))
+        ));
+        for bad in [
+            "http://mail.example.com",
+            "mail.example.com:25",
+            "smtp://",
+            "",
+        ] {
+            let e = Transport::smtp(bad, t).err().unwrap_or_default();
+            assert!(e.starts_with("SMTP_URL"), "{bad}: {e}");
+        }
+    }
+}
+
 impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
@@ -54,7 +87,8 @@ impl std::fmt::Debug for Transport {
 impl Transport {
     /// The SMTP server `url` names: `smtp://host:port` (plain; for a local relay), with
     /// `?tls=required` for STARTTLS, or `smtps://` for TLS from the start; `user:password@` to
-    /// authenticate. Every command waits at most `timeout`.
+    /// authenticate (on `smtp://`, STARTTLS is then required unless `tls=` says otherwise). Every
+    /// command waits at most `timeout`.
     pub fn smtp(url: &str, timeout: Duration) -> Result<Transport, String> {
         let parsed = url::Url::parse(url.trim()).map_err(|e| format!("SMTP_URL: {e}"))?;
         if !matches!(parsed.scheme(), "smtp" | "smtps") || parsed.host_str().is_none() {
@@ -63,7 +97,16 @@ impl Transport {
                     .into(),
             );
         }
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.trim())
+        // A user and password never travel in clear: `smtp://` with credentials and no `tls`
+        // setting means STARTTLS, required (the usual submission port 587).
+        let mut effective = parsed.clone();
+        if parsed.scheme() == "smtp"
+            && !parsed.username().is_empty()
+            && !parsed.query_pairs().any(|(k, _)| k == "tls")
+        {
+            effective.query_pairs_mut().append_pair("tls", "required");
+        }
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(effective.as_str())
             .map_err(|e| format!("SMTP_URL: {e}"))?
             .timeout(Some(timeout));
         if !parsed.username().is_empty() {
