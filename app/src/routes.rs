@@ -48,7 +48,7 @@ pub const PAGES: [Page; 17] = [
     page("/forgot-password", false, Access::Anyone),
     page("/reset-password", false, Access::Anyone),
     page("/unsubscribe", false, Access::Anyone),
-    page("/mail", false, Access::Anyone),
+    page("/mail", false, Access::SignedIn),
 ];
 
 impl Page {

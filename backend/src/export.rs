@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::auth::Viewer;
-use super::bookings::{LEDGER_PAGE, cancellation_ledger, occurrence_view, upcoming_windows};
+use super::bookings::{occurrence_view, upcoming_windows};
 use super::error::ServerError;
 use super::state::AppState;
 
@@ -153,16 +153,8 @@ pub async fn cancellations_csv(state: &AppState, viewer: &Viewer) -> Result<Stri
         "Windows removed",
         "Late",
     ]);
-    // Every row, a page at a time.
-    let mut rows = Vec::new();
-    for page in 0.. {
-        let batch = cancellation_ledger(state, viewer, page).await?;
-        let last = batch.len() < usize::try_from(LEDGER_PAGE).unwrap_or(usize::MAX);
-        rows.extend(batch);
-        if last {
-            break;
-        }
-    }
+    // Every row, in one statement (pages read one after another could shift under a new cancel).
+    let rows = crate::db::cancelled_bookings(&state.db, &viewer.view_scope(), i64::MAX, 0).await?;
     for booking in rows {
         let Some(c) = &booking.cancellation else {
             continue;

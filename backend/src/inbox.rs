@@ -322,9 +322,13 @@ pub async fn delivery_log(
     })
 }
 
-/// What the built-in catcher caught (demo mode without SMTP_URL only; open to anyone, as the demo
-/// is, so a reset link can be followed signed out).
-pub async fn caught_mail(state: &AppState) -> Result<MailCatcherView, ServerError> {
+/// What the built-in catcher caught (demo mode without SMTP_URL only): administrators only, as
+/// everyone's mail is there, password reset links included.
+pub async fn caught_mail(
+    state: &AppState,
+    viewer: &Viewer,
+) -> Result<MailCatcherView, ServerError> {
+    viewer.require_admin()?;
     if !matches!(state.mail.transport, Transport::Catcher) {
         return Err(AppError::NotFound(
             "The mail catcher runs only in demo mode without SMTP_URL.".into(),
@@ -348,8 +352,13 @@ pub async fn caught_mail(state: &AppState) -> Result<MailCatcherView, ServerErro
     })
 }
 
-/// One caught mail's HTML part, as sent.
-pub async fn caught_html(state: &AppState, id: i64) -> Result<String, ServerError> {
+/// One caught mail's HTML part, as sent (administrators only).
+pub async fn caught_html(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+) -> Result<String, ServerError> {
+    viewer.require_admin()?;
     if !matches!(state.mail.transport, Transport::Catcher) {
         return Err(AppError::NotFound(
             "The mail catcher runs only in demo mode without SMTP_URL.".into(),

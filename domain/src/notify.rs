@@ -131,17 +131,19 @@ impl Notice {
         Notice::ALL.into_iter().filter(move |n| n.reaches(role))
     }
 
-    /// The notices a history entry gives. `on_behalf`: staff did it for the customer; `late`: a
-    /// cancel asked less than a day before a window.
-    pub fn for_event(kind: EventKind, on_behalf: bool, late: bool) -> Vec<Notice> {
+    /// The notices a history entry gives. `by_person`: a signed-in person made it (the dashboard's
+    /// own follow-up entries, such as a cancel carried out once AURA's answer came, tell nobody
+    /// again); `on_behalf`: staff did it for the customer; `late`: a cancel asked less than a day
+    /// before a window.
+    pub fn for_event(kind: EventKind, by_person: bool, on_behalf: bool, late: bool) -> Vec<Notice> {
         match kind {
             EventKind::Rejected => vec![Notice::Refused],
             EventKind::Lapsed => vec![Notice::Lapsed],
             EventKind::OutcomeUnknown => vec![Notice::Unknown],
             EventKind::ResolvedHeld | EventKind::ResolvedNotHeld => vec![Notice::Resolved],
             EventKind::CancelRefused => vec![Notice::CancelRefused],
-            EventKind::Saved if on_behalf => vec![Notice::OnBehalf],
-            EventKind::CancelRequested | EventKind::CancelledLocally => {
+            EventKind::Saved if by_person && on_behalf => vec![Notice::OnBehalf],
+            EventKind::CancelRequested | EventKind::CancelledLocally if by_person => {
                 let mut notices = Vec::new();
                 if on_behalf {
                     notices.push(Notice::OnBehalf);
@@ -309,28 +311,30 @@ mod tests {
     #[test]
     fn events_give_the_notices_the_issue_names() {
         assert_eq!(
-            Notice::for_event(EventKind::Rejected, false, false),
+            Notice::for_event(EventKind::Rejected, false, false, false),
             [Notice::Refused]
         );
         assert_eq!(
-            Notice::for_event(EventKind::Saved, false, false),
+            Notice::for_event(EventKind::Saved, true, false, false),
             Vec::<Notice>::new()
         );
         assert_eq!(
-            Notice::for_event(EventKind::Saved, true, false),
+            Notice::for_event(EventKind::Saved, true, true, false),
             [Notice::OnBehalf]
         );
         assert_eq!(
-            Notice::for_event(EventKind::CancelRequested, true, true),
+            Notice::for_event(EventKind::CancelRequested, true, true, true),
             [Notice::OnBehalf, Notice::LateCancel]
         );
         assert_eq!(
-            Notice::for_event(EventKind::CancelledLocally, false, true),
+            Notice::for_event(EventKind::CancelledLocally, true, false, true),
             [Notice::LateCancel]
         );
         // The worker's own entries after a cancel tell nobody again.
-        assert!(Notice::for_event(EventKind::Cancelled, true, true).is_empty());
-        assert!(Notice::for_event(EventKind::NotSent, false, false).is_empty());
+        assert!(Notice::for_event(EventKind::Cancelled, true, true, true).is_empty());
+        assert!(Notice::for_event(EventKind::NotSent, false, false, false).is_empty());
+        // The dashboard carrying out a cancel asked earlier: already told when it was asked.
+        assert!(Notice::for_event(EventKind::CancelledLocally, false, true, true).is_empty());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 // Telling people: what needs a person reaches them in the dashboard (inbox, Needs attention, the
 // calendar) and by mail. scripts/test runs the dashboard in demo mode without SMTP_URL, so mail
-// goes to the built-in catcher at /mail, which these tests read as a person reads their mailbox.
+// goes to the built-in catcher at /mail (administrators only), which these tests read, signed in
+// as the administrator in a window of their own, as a person reads their mailbox.
 import { test, expect } from './fixtures.mjs';
 import { LONDON_SITE, USERS, dayAhead, open, pageErrors, signIn } from './helpers.mjs';
 
@@ -41,7 +42,10 @@ async function bookRefused(page, request, name) {
 }
 
 /** The text of the newest caught mail to `to` whose text holds `holding`, once it has arrived. */
-async function caughtMail(page, to, holding) {
+async function caughtMail(browser, to, holding) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, USERS.admin);
   let text = '';
   await expect(async () => {
     await open(page, '/mail');
@@ -49,6 +53,7 @@ async function caughtMail(page, to, holding) {
     text = (await mail.locator('pre.mail-text').last().textContent({ timeout: 1000 })) ?? '';
     expect(text).toContain(holding);
   }).toPass({ timeout: 45_000, intervals: [1000] });
+  await context.close();
   return text;
 }
 
@@ -93,7 +98,7 @@ test('a customer sees a refused booking in their inbox and under Needs attention
   await expect(page.locator('.inbox-item', { hasText: name })).not.toContainText('New');
 });
 
-test('a forgotten password is reset through the link in the caught mail', async ({ page }, info) => {
+test('a forgotten password is reset through the link in the caught mail', async ({ page, browser }, info) => {
   const email = `reset.${info.project.name}.${Date.now()}@example.com`;
   await addCustomerUser(page, email, 'Robin Reset', 'Harbourside Lofts', 'the first password here');
 
@@ -103,7 +108,7 @@ test('a forgotten password is reset through the link in the caught mail', async 
   await page.getByRole('button', { name: 'Mail me a reset link' }).click();
   await expect(page.getByRole('status')).toContainText('If an account has this address');
 
-  const text = await caughtMail(page, email, 'Reset your password');
+  const text = await caughtMail(browser, email, 'Reset your password');
   const link = new URL(text.match(/https?:\/\/\S+\/reset-password\?token=[0-9a-f]+/)[0]);
   await open(page, link.pathname + link.search);
   await page.getByLabel('New password', { exact: true }).fill('a brand new passphrase');
@@ -131,7 +136,7 @@ test('unsubscribe from the link in a mail, signed out', async ({ page, browser, 
   await signIn(page, USERS.customer);
   await bookRefused(page, request, name);
 
-  const text = await caughtMail(page, email, name);
+  const text = await caughtMail(browser, email, name);
   const link = new URL(text.match(/https?:\/\/\S+\/unsubscribe\?u=\d+&n=refused&s=[0-9a-f]+/)[0]);
   const stranger = await browser.newContext();
   const mailbox = await stranger.newPage();

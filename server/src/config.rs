@@ -299,7 +299,20 @@ fn mail_config(
     })?;
     let public_url = match public_url {
         Some(origin) => origin.ascii_serialization(),
-        None => format!("http://{site_addr}"),
+        // Listening on every interface, this process knows no address a reader could open.
+        None if matches!(transport, Transport::Smtp(_)) && site_addr.ip().is_unspecified() => {
+            return Err(ConfigError(format!(
+                "PUBLIC_URL: set the address people open (e.g. https://dash.example.com): mail links (password reset, unsubscribe, bookings) cannot point to {site_addr}"
+            )));
+        }
+        None => {
+            if matches!(transport, Transport::Smtp(_)) {
+                tracing::warn!(
+                    "SMTP_URL is set but PUBLIC_URL is not: links in mail point to http://{site_addr}"
+                );
+            }
+            format!("http://{site_addr}")
+        }
     };
     Ok(MailConfig {
         from,

@@ -321,15 +321,19 @@ async fn unsubscribe(
     }
 }
 
-/// One caught mail's HTML part (demo mode's catcher), shown as sent, in a sandbox: no script, no
-/// form, no request to anywhere.
+/// One caught mail's HTML part (demo mode's catcher, administrators), shown as sent, in a
+/// sandbox: no script, no form, no request to anywhere.
 async fn caught_html(
     State(state): State<AppState>,
+    axum::Extension(auth::CurrentViewer(viewer)): axum::Extension<auth::CurrentViewer>,
     Path(id): Path<i64>,
 ) -> axum::response::Response {
     use axum::http::header;
     use axum::response::IntoResponse;
-    match backend::inbox::caught_html(&state, id).await {
+    let Some(viewer) = viewer else {
+        return (StatusCode::UNAUTHORIZED, "Sign in first.").into_response();
+    };
+    match backend::inbox::caught_html(&state, &viewer, id).await {
         Ok(html) => (
             [
                 (header::CONTENT_TYPE, "text/html; charset=utf-8"),

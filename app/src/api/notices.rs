@@ -220,9 +220,11 @@ pub async fn load_delivery_log(before: OptionalId) -> Result<DeliveryLogView, Ap
     )
 }
 
-/// What the built-in catcher caught (demo mode without SMTP_URL).
+/// What the built-in catcher caught (demo mode without SMTP_URL; administrators).
 #[server(input = GetUrl, endpoint = "load_mail_catcher")]
 pub async fn load_mail_catcher() -> Result<MailCatcherView, ApiError> {
     use crate::server::{app_state, with_status};
-    with_status(async { backend::inbox::caught_mail(&app_state()?).await }.await)
+    with_status(
+        async { backend::inbox::caught_mail(&app_state()?, &*context::viewer()?).await }.await,
+    )
 }

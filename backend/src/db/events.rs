@@ -59,8 +59,8 @@ pub async fn add_event(
     .bind(detail)
     .fetch_one(conn).await?
     })?;
-    let on_behalf = actor.on_behalf_of.is_some();
-    if Notice::for_event(kind, on_behalf, true).is_empty() {
+    let (by_person, on_behalf) = (actor.user_id.is_some(), actor.on_behalf_of.is_some());
+    if Notice::for_event(kind, by_person, on_behalf, true).is_empty() {
         return Ok(());
     }
     let Some(booking) = super::booking_in_scope(&mut *tx, &CustomerScope::All, booking_id).await?
@@ -71,7 +71,7 @@ pub async fn add_event(
         kind,
         EventKind::CancelRequested | EventKind::CancelledLocally
     ) && booking.schedule.is_late_cancel(booking.zone.tz(), at);
-    for notice in Notice::for_event(kind, on_behalf, late) {
+    for notice in Notice::for_event(kind, by_person, on_behalf, late) {
         super::write_notice(
             tx,
             &super::NewNotice {

@@ -130,14 +130,34 @@ pub async fn claim_mail(
     Ok(rows)
 }
 
-/// When the next pending mail is due.
-pub async fn next_mail_due(ex: impl Into<Ex<'_>>) -> Result<Option<DateTime<Utc>>, DbError> {
-    on_db!(ex, |conn, d| sqlx::query_scalar(sql!(
+/// Extends the lease on every mail `owner` still holds (a batch whose later mails would otherwise
+/// outlive it).
+pub async fn renew_mail_lease(
+    ex: impl Into<Ex<'_>>,
+    owner: &str,
+    until: DateTime<Utc>,
+) -> Result<u64, DbError> {
+    on_db!(ex, |conn, d| sqlx::query(sql!(
         d,
-        "SELECT MIN(next_attempt_at) FROM mail_outbox WHERE status = 'pending'"
+        "UPDATE mail_outbox SET lease_until = ? WHERE lease_owner = ? AND status = 'pending'"
+    ))
+    .bind(until)
+    .bind(owner)
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
+
+/// When the next pending mail is due (a claimed one: when its lease ends).
+pub async fn next_mail_due(ex: impl Into<Ex<'_>>) -> Result<Option<DateTime<Utc>>, DbError> {
+    on_db!(ex, |conn, d| {
+        sqlx::query_scalar(sql!(
+        d,
+        "SELECT MIN(COALESCE(lease_until, next_attempt_at)) FROM mail_outbox WHERE status = 'pending'"
     ))
     .fetch_one(conn)
-    .await?)
+    .await?
+    })
 }
 
 /// What one attempt to hand a mail to the SMTP server came to.

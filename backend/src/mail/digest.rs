@@ -20,6 +20,8 @@ use domain::notify::{DIGEST_AT, DIGEST_UNTIL};
 
 /// At most this many of tomorrow's windows are listed; the rest are counted, with a link.
 const LISTED_WINDOWS: usize = 60;
+/// At most this many bookings needing action are listed; the rest are counted, with a link.
+const LISTED_ATTENTION: usize = 30;
 
 /// What one planning pass wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -35,6 +37,10 @@ pub async fn plan_digests<C: Clock>(
 ) -> Result<DigestPlan, crate::ServerError> {
     let now = postman.now();
     let mut plan = DigestPlan::default();
+    if matches!(postman.config.transport, super::Transport::Off) {
+        // No mail goes anywhere: nothing to plan (a digest is for its morning only).
+        return Ok(plan);
+    }
     let mut after = 0;
     loop {
         let people = db::people_after(&postman.db, after, 500).await?;
@@ -81,7 +87,9 @@ pub async fn plan_digests<C: Clock>(
                     digest_date: Some(StoredDate(day).days()),
                     message_key: &key,
                     token: None,
-                    due: now,
+                    // Quiet hours that cover the morning hold the digest until they end.
+                    due: db::quiet_hours(person.quiet_from, person.quiet_to)
+                        .map_or(now, |q| q.release(person.zone().tz(), now)),
                     at: now,
                 },
             )
@@ -143,7 +151,7 @@ fn start_of(zone: &Zone, day: NaiveDate) -> DateTime<Utc> {
 }
 
 /// The customers a person sees.
-async fn scope_of<C: Clock>(
+pub(super) async fn scope_of<C: Clock>(
     postman: &Postman<C>,
     person: &Hearing,
 ) -> Result<CustomerScope, crate::ServerError> {
@@ -175,10 +183,20 @@ pub(super) async fn digest_context<C: Clock>(
         start_of(zone, tomorrow.succ_opt().unwrap_or(tomorrow)),
     );
     let bookings = db::shown_bookings_between(&postman.db, &scope, from, to).await?;
-    let windows = soonest_windows(&bookings, from, to, LISTED_WINDOWS + 1, |_| true);
-    let more = windows.len().saturating_sub(LISTED_WINDOWS);
+    let windows = soonest_windows(&bookings, from, to, LISTED_WINDOWS, |_| true);
+    // Every window of the day, to say how many are not listed (a day holds a window or two per
+    // booking: counting them all is cheap).
+    let all_windows: usize = bookings
+        .iter()
+        .map(|b| {
+            b.schedule
+                .occurrences_between(b.zone.tz(), from, to)
+                .count()
+        })
+        .sum();
+    let more = all_windows.saturating_sub(windows.len());
     let mut sites: Vec<Site> = Vec::new();
-    for (i, o) in windows.into_iter().take(LISTED_WINDOWS) {
+    for (i, o) in windows {
         let b = &bookings[i];
         let site = if several {
             format!("{} · {}", place(b), b.customer.name)
@@ -200,9 +218,11 @@ pub(super) async fn digest_context<C: Clock>(
             }),
         }
     }
-    let attention: Vec<Attention> = db::bookings_needing_attention(&postman.db, &scope)
-        .await?
+    let needing = db::bookings_needing_attention(&postman.db, &scope).await?;
+    let more_attention = needing.len().saturating_sub(LISTED_ATTENTION);
+    let attention: Vec<Attention> = needing
         .into_iter()
+        .take(LISTED_ATTENTION)
         .map(|b| Attention {
             link: postman.link(&format!("/bookings/{}", b.id)),
             customer: several.then(|| b.customer.name.clone()),
@@ -230,6 +250,7 @@ pub(super) async fn digest_context<C: Clock>(
     if sites.is_empty() && attention.is_empty() && changes.is_empty() {
         return Ok(None);
     }
+    let attention_total = attention.len() + more_attention;
     Ok(Some(context! {
         today => date_label(day),
         tomorrow => format!("{} ({})", date_label(tomorrow), zone.name()),
@@ -237,6 +258,9 @@ pub(super) async fn digest_context<C: Clock>(
         more => more,
         upcoming_url => postman.link("/upcoming"),
         attention => attention,
+        more_attention => more_attention,
+        attention_total => attention_total,
+        attention_url => postman.link("/attention"),
         changes => changes,
     }))
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::signed::{Unsubscribe, UnsubscribeScope};
 use super::{Outgoing, Postman};
-use crate::db::{self, Booking, CustomerScope, MailKind, MailRow};
+use crate::db::{self, Booking, MailKind, MailRow};
 use crate::outbox::Clock;
 use crate::present::{instant_label, place, window_label};
 use domain::notify::{Delivery, Notice};
@@ -174,8 +174,20 @@ impl<C: Clock> Postman<C> {
                 }) else {
                     return Ok(Composed::Void("its notice no longer exists".into()));
                 };
+                // Read in the person's own reach as it is now: someone no longer looking after
+                // the customer is not sent its booking.
                 let booking = match notice.booking_id {
-                    Some(id) => db::booking_in_scope(&self.db, &CustomerScope::All, id).await?,
+                    Some(id) => {
+                        let scope = super::digest::scope_of(self, &person).await?;
+                        match db::booking_in_scope(&self.db, &scope, id).await? {
+                            Some(b) => Some(b),
+                            None => {
+                                return Ok(Composed::Void(
+                                    "the booking is no longer in the person's reach".into(),
+                                ));
+                            }
+                        }
+                    }
                     None => None,
                 };
                 // The person may have turned this mail off since it was written.
@@ -269,6 +281,12 @@ impl<C: Clock> Postman<C> {
                 else {
                     return Ok(Composed::Void("it names no day".into()));
                 };
+                if day < now.with_timezone(zone.tz()).date_naive() {
+                    return Ok(Composed::Void(
+                        "the morning it was for has passed (the mail could not go out in time)"
+                            .into(),
+                    ));
+                }
                 let Some(ctx) = super::digest::digest_context(self, &person, &zone, day).await?
                 else {
                     return Ok(Composed::Nothing("nothing to say".into()));

@@ -47,11 +47,9 @@ impl<C: Clock> Postman<C> {
     ) -> Result<Vec<(i64, Delivered)>, ServerError> {
         let now = self.now();
         let owner = format!("{}/{}", self.policy.owner, uuid::Uuid::new_v4().simple());
-        // Long enough for the whole batch: each mail's call is bounded by `call_limit`.
-        let until = later(
-            now,
-            self.policy.lease + self.policy.call_limit * u32::try_from(limit).unwrap_or(1),
-        );
+        // As long as one call's lease: a process that dies leaves its batch to others soon. It is
+        // extended whenever the next call could outlast it.
+        let mut until = later(now, self.policy.lease);
         let rows = db::claim_mail(
             &self.db,
             Lease {
@@ -65,6 +63,11 @@ impl<C: Clock> Postman<C> {
         .await?;
         let mut done = Vec::with_capacity(rows.len());
         for row in rows {
+            let now = self.now();
+            if later(now, self.policy.call_limit) >= until {
+                until = later(now, self.policy.lease);
+                db::renew_mail_lease(&self.db, &owner, until).await?;
+            }
             done.push((row.id, self.send_claimed(&row, &owner).await?));
         }
         Ok(done)
@@ -217,6 +220,8 @@ impl<C: Clock> Postman<C> {
                 }
             }
             let wait = match self.drain(&stop).await {
+                // Nowhere to send: only digests and the outage check, once a poll.
+                Ok(_) if matches!(self.config.transport, super::Transport::Off) => self.poll,
                 Ok(_) => match db::next_mail_due(&self.db).await {
                     Ok(Some(due)) => (due - self.now())
                         .to_std()

@@ -1019,3 +1019,108 @@ async fn reset_requests_are_throttled_per_address_the_same_for_strangers() {
     assert_eq!(written.len(), backend::throttle::RESETS_PER_ACCOUNT);
     assert!(written.iter().all(|m| m.to_address == "ann@a.example"));
 }
+
+/// Who may do what with notices: the inbox and its marks are one's own; acknowledging needs the
+/// booking in reach; the delivery log is for administrators.
+#[tokio::test]
+async fn notices_are_each_persons_own_and_the_delivery_log_is_for_administrators() {
+    use app::api::notices::LoadDeliveryLog;
+    let (sb, dash, site) = setup().await;
+    fault(&sb, json!({"operation": "create", "status": 400})).await;
+    let refused = book_as(
+        &dash.http,
+        &dash.url(""),
+        &draft("own", "Own", site, 60 * 24),
+    )
+    .await
+    .expect("booked");
+    let stranger = dash.anonymous();
+    let status = |r: reqwest::Response| r.status().as_u16();
+    assert_eq!(
+        status(
+            stranger
+                .get(format!("{}?before=", dash.url(LoadInbox::PATH)))
+                .send()
+                .await
+                .expect("get")
+        ),
+        401
+    );
+    let acknowledge = |client: reqwest::Client| {
+        let url = dash.url(Acknowledge::PATH);
+        async move {
+            client
+                .post(url)
+                .form(&[("id", refused.booking_id.to_string())])
+                .send()
+                .await
+                .expect("post")
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(acknowledge(stranger.clone()).await, 401);
+    let bob = dash.signed_in(&dash.people.customer_b).await;
+    assert_eq!(acknowledge(bob.clone()).await, 404, "not in Bob's reach");
+    let nick = dash.signed_in(&dash.people.manager_of_b).await;
+    assert_eq!(acknowledge(nick.clone()).await, 404, "not in Nick's reach");
+    // Bob marking "all" read touches only his own (he has none); Ann's stay unread.
+    let r = bob
+        .post(dash.url(MarkRead::PATH))
+        .form(&[("id", ""), ("back", "/inbox")])
+        .send()
+        .await
+        .expect("mark");
+    assert!(r.status().is_success());
+    assert_eq!(inbox(&dash.http, &dash).await.unread, 1);
+    // Marking Ann's notice by its id as Bob changes nothing either.
+    let id = inbox(&dash.http, &dash).await.items[0].id.to_string();
+    bob.post(dash.url(MarkRead::PATH))
+        .form(&[("id", id.as_str()), ("back", "/inbox")])
+        .send()
+        .await
+        .expect("mark");
+    assert_eq!(inbox(&dash.http, &dash).await.unread, 1);
+    let log = |client: reqwest::Client| {
+        let url = format!("{}?before=", dash.url(LoadDeliveryLog::PATH));
+        async move { client.get(url).send().await.expect("log").status().as_u16() }
+    };
+    assert_eq!(log(dash.http.clone()).await, 403);
+    assert_eq!(
+        log(dash.signed_in(&dash.people.manager_of_a).await).await,
+        403
+    );
+    assert_eq!(log(dash.signed_in(&dash.people.admin).await).await, 200);
+    // The catcher holds everyone's mail, reset links included: administrators only.
+    let caught = |client: reqwest::Client| {
+        let url = dash.url(app::api::notices::LoadMailCatcher::PATH);
+        async move {
+            client
+                .get(url)
+                .send()
+                .await
+                .expect("caught")
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(caught(stranger.clone()).await, 401);
+    assert_eq!(caught(dash.http.clone()).await, 403);
+    assert_eq!(caught(dash.signed_in(&dash.people.admin).await).await, 200);
+    // A caught mail's HTML: signed out, sent to sign in; a customer is refused.
+    let html = stranger
+        .get(dash.url("/mail/1/html"))
+        .send()
+        .await
+        .expect("html");
+    assert_eq!(html.status().as_u16(), 303);
+    let html = dash
+        .http
+        .get(dash.url("/mail/1/html"))
+        .send()
+        .await
+        .expect("html");
+    assert_eq!(html.status().as_u16(), 403);
+    assert_eq!(acknowledge(dash.http.clone()).await, 200);
+    assert_eq!(acknowledge(dash.http.clone()).await, 409, "once");
+}
