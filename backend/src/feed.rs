@@ -13,13 +13,13 @@ use sha2::{Digest, Sha256};
 
 use super::auth::Viewer;
 use super::blocking::EXPANSION;
-use super::bookings::soonest_windows;
 use super::db::{self, Booking};
 use super::error::ServerError;
 use super::forms::Done;
 use super::present::instant_label;
 use super::secret::Secret;
 use super::state::AppState;
+use crate::windows::soonest_windows;
 use domain::error::AppError;
 use domain::model::{FeedView, Outcome, SyncStatus};
 

@@ -21,6 +21,7 @@ pub mod secret;
 pub mod sites;
 pub mod state;
 pub mod throttle;
+pub mod windows;
 pub mod zone;
 
 pub use error::ServerError;

@@ -15,7 +15,7 @@ use backend::db::{self, Actor, CustomerFacts, Db, NewBooking, NewUser};
 use backend::mail::{MailConfig, Postman, Transport, plan_digests};
 use backend::outbox::{Clock, SendPolicy, SystemClock};
 use backend::zone::Zone;
-use chrono::{DateTime, Duration as Span, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration as Span, NaiveDate, NaiveTime, Utc};
 use domain::model::{EventKind, Role};
 use domain::{ArmedPreference, Contact, Location, Repeat, Schedule, ServiceType};
 
@@ -36,20 +36,8 @@ fn arg(n: usize, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-fn start_of(zone: &Zone, day: NaiveDate) -> DateTime<Utc> {
-    zone.tz()
-        .from_local_datetime(&day.and_hms_opt(0, 0, 0).expect("midnight"))
-        .earliest()
-        .expect("midnight exists")
-        .with_timezone(&Utc)
-}
-
 fn at_local(zone: &Zone, day: NaiveDate, h: u32, m: u32) -> DateTime<Utc> {
-    zone.tz()
-        .from_local_datetime(&day.and_hms_opt(h, m, 0).expect("time"))
-        .earliest()
-        .expect("time exists")
-        .with_timezone(&Utc)
+    domain::resolve_local(zone.tz(), day.and_hms_opt(h, m, 0).expect("time")).0
 }
 
 /// The SMTP server, as the mail tests run it; the number of messages it took so far.
@@ -177,6 +165,7 @@ async fn main() {
         let (customer_id, zone) = customers[b % customers.len()];
         let today = now.with_timezone(zone.tz()).date_naive();
         let (first, last) = (today - Span::days(1), today + Span::days(30));
+        let span = domain::local_date_span(zone.tz(), first, last);
         let start = NaiveTime::from_hms_opt(u32::try_from(b % 24).unwrap_or(0), 0, 0).expect("t");
         let id = db::insert_booking(
             &db,
@@ -201,8 +190,8 @@ async fn main() {
                 first_date: first,
                 last_date: last,
                 schedule: Schedule {
-                    date_from: start_of(&zone, first),
-                    date_to: start_of(&zone, last + Span::days(1)) - Span::seconds(1),
+                    date_from: span.0,
+                    date_to: span.1,
                     repeat: Repeat::Daily,
                     start_time: start,
                     window_minutes: 60,

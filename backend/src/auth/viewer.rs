@@ -137,14 +137,7 @@ impl Viewer {
         selected: Option<i64>,
     ) -> Result<Viewer, ServerError> {
         let role = user.role;
-        let customers = match role {
-            Role::Customer => match user.customer_id {
-                Some(id) => db::customer_by_id(pool, id).await?.into_iter().collect(),
-                None => Vec::new(),
-            },
-            Role::AccountManager => db::customers_of_manager(pool, user.id).await?,
-            Role::Admin => db::all_customers(pool).await?,
-        };
+        let customers = db::customers_in_reach(pool, role, user.id, user.customer_id).await?;
         let selected = selected
             .filter(|_| role.spans_customers())
             .filter(|id| customers.iter().any(|c| c.id == *id));

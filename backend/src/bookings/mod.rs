@@ -14,7 +14,6 @@ pub use book::{book, form_data, preview};
 pub use calendar::{CalendarQuery, RawCalendarQuery, ViewerZones, calendar_view};
 pub use cancel::{cancel, cancel_with_pair};
 pub use resolve::{resolve, send_from_next_window};
-pub(crate) use views::soonest_windows;
 pub use views::{
     LEDGER_PAGE, UpcomingWindows, attention_view, booking_detail, cancellation_ledger,
     upcoming_view, upcoming_windows,

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::{DbError, Ex, on_db, sql};
 use crate::zone::Zone;
-use domain::model::CustomerOption;
+use domain::model::{CustomerOption, Role};
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct CustomerRow {
@@ -161,6 +161,24 @@ pub async fn all_customers(ex: impl Into<Ex<'_>>) -> Result<Vec<CustomerRow>, Db
 }
 
 /// The customers an account manager looks after.
+/// The customers a person's role reaches: their own (a customer user), the ones assigned to them
+/// (an account manager), every one (an administrator).
+pub async fn customers_in_reach(
+    db: &super::Db,
+    role: Role,
+    user_id: i64,
+    customer_id: Option<i64>,
+) -> Result<Vec<CustomerRow>, DbError> {
+    Ok(match role {
+        Role::Customer => match customer_id {
+            Some(id) => customer_by_id(db, id).await?.into_iter().collect(),
+            None => Vec::new(),
+        },
+        Role::AccountManager => customers_of_manager(db, user_id).await?,
+        Role::Admin => all_customers(db).await?,
+    })
+}
+
 pub async fn customers_of_manager(
     ex: impl Into<Ex<'_>>,
     user_id: i64,

@@ -38,7 +38,7 @@ impl Receiver {
 /// A person's zone as stored, UTC when none is set (or it is one this build does not know).
 pub fn zone_of(name: Option<&str>) -> Zone {
     name.and_then(|n| Zone::from_str(n).ok())
-        .unwrap_or(Zone(chrono_tz::UTC))
+        .unwrap_or(Zone::UTC)
 }
 
 /// Quiet hours as stored (minutes after midnight), when both ends are set.

@@ -5,15 +5,15 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use minijinja::{Value, context};
 use serde::Serialize;
 
 use super::Postman;
-use crate::bookings::soonest_windows;
 use crate::db::{self, CustomerScope, Hearing, MailKind, NewMail, StoredDate};
 use crate::outbox::Clock;
 use crate::present::{date_label, instant_label, place, window_label};
+use crate::windows::soonest_windows;
 use crate::zone::Zone;
 use domain::model::Role;
 use domain::notify::{DIGEST_AT, DIGEST_UNTIL};
@@ -136,36 +136,25 @@ struct Change {
     link: Option<String>,
 }
 
-/// The instant a local date begins in `zone` (its first existing minute on a clock-change day).
+/// The instant a local date begins in `zone` (its first instant on a day whose midnight a clock
+/// change skips).
 fn start_of(zone: &Zone, day: NaiveDate) -> DateTime<Utc> {
-    use chrono::TimeZone;
-    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-    (0..=3)
-        .find_map(|h| {
-            zone.tz()
-                .from_local_datetime(&(midnight + Duration::hours(h)))
-                .earliest()
-        })
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(|| midnight.and_utc())
+    domain::local_date_span(zone.tz(), day, day).0
 }
 
-/// The customers a person sees.
+/// The customers a person sees, as the dashboard shows them to that person.
 pub(super) async fn scope_of<C: Clock>(
     postman: &Postman<C>,
     person: &Hearing,
 ) -> Result<CustomerScope, crate::ServerError> {
-    Ok(match person.role {
-        Role::Admin => CustomerScope::All,
-        Role::Customer => CustomerScope::Only(person.customer_id.into_iter().collect()),
-        Role::AccountManager => CustomerScope::Only(
-            db::customers_of_manager(&postman.db, person.id)
-                .await?
-                .into_iter()
-                .map(|c| c.id)
-                .collect(),
-        ),
-    })
+    if person.role == Role::Admin {
+        return Ok(CustomerScope::All);
+    }
+    let reach =
+        db::customers_in_reach(&postman.db, person.role, person.id, person.customer_id).await?;
+    Ok(CustomerScope::Only(
+        reach.into_iter().map(|c| c.id).collect(),
+    ))
 }
 
 /// What `person`'s digest for `day` says, or `None` when there is nothing to say.

@@ -15,7 +15,7 @@ use crate::db::{self, Lease, MailResult, MailRow, NewNotice};
 /// How many due mails one claim takes (one write for them all), each then sent in turn.
 const CLAIM_AT_ONCE: i64 = 8;
 use crate::error::ServerError;
-use crate::outbox::Clock;
+use crate::outbox::{Clock, later};
 use domain::notify::{Notice, UNREACHABLE_AFTER_MINUTES};
 
 /// What one send came to (for tests and the log).
@@ -245,11 +245,4 @@ impl<C: Clock> Postman<C> {
         }
         tracing::info!("mail worker stopped");
     }
-}
-
-fn later(now: DateTime<Utc>, wait: Duration) -> DateTime<Utc> {
-    chrono::Duration::from_std(wait)
-        .ok()
-        .and_then(|w| now.checked_add_signed(w))
-        .unwrap_or(now)
 }

@@ -220,7 +220,7 @@ impl Claim {
 }
 
 /// `now + wait`, saturating at a day (no overflow whatever AURA asks for).
-fn later(now: DateTime<Utc>, wait: Duration) -> DateTime<Utc> {
+pub(crate) fn later(now: DateTime<Utc>, wait: Duration) -> DateTime<Utc> {
     let wait = chrono::Duration::from_std(wait.min(Duration::from_secs(86_400)))
         .unwrap_or(chrono::Duration::days(1));
     now.checked_add_signed(wait).unwrap_or(now)
