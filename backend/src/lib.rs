@@ -4,6 +4,7 @@
 //! in `app` and call in here; the server binary wires it up.
 
 pub mod accounts;
+pub mod api;
 pub mod aura;
 pub mod auth;
 pub mod blocking;
@@ -21,6 +22,7 @@ pub mod secret;
 pub mod sites;
 pub mod state;
 pub mod throttle;
+pub mod webhooks;
 pub mod windows;
 pub mod zone;
 

@@ -101,6 +101,18 @@ pub async fn add_site(
     back: &str,
     now: DateTime<Utc>,
 ) -> Result<Done, ServerError> {
+    let site = save_site(state, viewer, customer_id, input, now).await?;
+    Ok(Done::to(back, Outcome::SiteAdded { name: site.name }))
+}
+
+/// Checks and saves a new site for a customer in reach (the page's form and the API alike).
+pub async fn save_site(
+    state: &AppState,
+    viewer: &Viewer,
+    customer_id: i64,
+    input: &SiteInput<'_>,
+    now: DateTime<Utc>,
+) -> Result<SiteRow, ServerError> {
     let id = viewer.customer(customer_id)?.id;
     let mut errors = FieldErrors::default();
     let name = checked(&mut errors, check_site_name(input.name));
@@ -122,7 +134,7 @@ pub async fn add_site(
         .await
         .map_err(name_problem)?;
     tracing::info!(by = viewer.user_id, site = site.id, "site added");
-    Ok(Done::to(back, Outcome::SiteAdded { name }))
+    Ok(site)
 }
 
 /// A site whose customer is in reach; any other is "not found".

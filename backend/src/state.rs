@@ -4,11 +4,14 @@ use std::sync::Arc;
 
 use super::db::Db;
 
+use super::api::ApiConfig;
 use super::aura::AuraClient;
 use super::aura::wire::ServiceCatalog;
+use super::error::ServerError;
 use super::mail::{MailConfig, Postman};
 use super::outbox::{Outbox, Sender, SystemClock};
 use super::throttle::SignInLimiter;
+use super::webhooks::Courier;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -22,6 +25,8 @@ pub struct AppState {
     pub outbox: Arc<Outbox>,
     /// Where mail goes, from whom, and where its links point.
     pub mail: Arc<MailConfig>,
+    /// The public API's rate limit and where webhooks may go.
+    pub api: Arc<ApiConfig>,
 }
 
 impl AppState {
@@ -47,6 +52,22 @@ impl AppState {
             Arc::new(SystemClock),
             self.outbox.policy.clone(),
         )
+    }
+}
+
+impl AppState {
+    /// The webhook worker on this state's storage and settings, on the real clock, with the AURA
+    /// worker's retry policy.
+    pub fn courier(&self) -> Result<Courier, ServerError> {
+        Ok(Courier {
+            db: self.db.clone(),
+            client: crate::webhooks::client(self.api.allow_private_hooks)?,
+            allow_private: self.api.allow_private_hooks,
+            clock: Arc::new(SystemClock),
+            policy: self.outbox.policy.clone(),
+            poll: std::time::Duration::from_secs(1),
+            wake: self.api.bell(),
+        })
     }
 }
 

@@ -26,6 +26,24 @@ macro_rules! keyed_enum {
         #[cfg(feature = "sqlx")]
         $crate::keyed::stored_as_text!($name, key);
 
+        // In the public API's document: a string, one of the keys.
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($key),+]))
+                    .into()
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed(stringify!($name))
+            }
+        }
+
         impl $name {
             pub const ALL: [$name; keyed_enum!(@count $($variant)+)] = [$($name::$variant),+];
 

@@ -3,6 +3,7 @@
 //! values pages and server functions exchange (`model`), and the errors a person reads (`error`).
 
 pub mod accounts;
+pub mod api;
 pub mod booking;
 pub mod dates;
 pub mod error;

@@ -191,3 +191,107 @@ pub async fn backup(database: &DatabaseArgs, path: &std::path::Path) -> Result<(
     );
     Ok(())
 }
+
+/// `server api-key add`: the key is the last line printed, alone.
+pub async fn add_api_key(
+    database: &DatabaseArgs,
+    aura_id: i64,
+    name: &str,
+    scopes: &str,
+    expires: &str,
+) -> Result<(), String> {
+    use backend::api::keys::{KeyRequest, make_key};
+    let pool = open_database(database).await?;
+    let customer = db::customer_by_aura_id(&pool, aura_id)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| {
+            format!(
+                "no customer has AURA customerId {aura_id}; add it first with `server customer add`"
+            )
+        })?;
+    let request = KeyRequest {
+        name,
+        scopes,
+        expires_at: expires,
+    };
+    let made = make_key(
+        &pool,
+        &customer,
+        &request,
+        ("command line", None),
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(|e| match e.reported() {
+        domain::error::AppError::Invalid(fields) => fields
+            .0
+            .iter()
+            .map(|f| f.message.clone())
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => other.to_string(),
+    })?;
+    pool.close().await;
+    let scopes = made.row.scopes;
+    let expiry = made
+        .row
+        .expires_at
+        .map_or("never expires".to_string(), |at| {
+            format!("expires {}", at.to_rfc3339())
+        });
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let printed = writeln!(
+        out,
+        "API key {} for {} (AURA customerId {aura_id}): scopes {scopes}; {expiry}. Shown once, keep it now:",
+        made.row.id, customer.name
+    )
+    .and_then(|()| writeln!(out, "{}", made.secret.expose()))
+    .and_then(|()| out.flush());
+    printed.map_err(|e| format!("cannot print the key: {e}"))
+}
+
+pub async fn list_api_keys(database: &DatabaseArgs) -> Result<(), String> {
+    let pool = open_database(database).await?;
+    let keys = db::keys_of(&pool, &db::CustomerScope::All)
+        .await
+        .map_err(|e| e.to_string())?;
+    pool.close().await;
+    let now = chrono::Utc::now();
+    for k in keys {
+        let state = if k.revoked_at.is_some() {
+            "revoked"
+        } else if !k.usable_at(now) {
+            "expired"
+        } else {
+            "active"
+        };
+        println!(
+            "{}\t{}…\t{}\t{} (AURA {})\t{}\t{}\tlast used {}",
+            k.id,
+            k.prefix,
+            k.name,
+            k.customer_name,
+            k.aura_customer_id,
+            k.scopes,
+            state,
+            k.last_used_at.map_or("never".into(), |t| t.to_rfc3339())
+        );
+    }
+    Ok(())
+}
+
+pub async fn revoke_api_key(database: &DatabaseArgs, id: i64) -> Result<(), String> {
+    let pool = open_database(database).await?;
+    let revoked = db::revoke_key(&pool, id, chrono::Utc::now())
+        .await
+        .map_err(|e| e.to_string())?;
+    pool.close().await;
+    if revoked {
+        println!("API key {id} revoked.");
+        Ok(())
+    } else {
+        Err(format!("no active API key has number {id}"))
+    }
+}

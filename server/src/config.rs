@@ -183,6 +183,13 @@ pub struct ServeArgs {
     /// The most client connections open at once; more wait until one closes.
     #[arg(long, env = "DASHBOARD_MAX_CONNECTIONS", default_value_t = crate::listen::MAX_CONNECTIONS as u64, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub max_connections: u64,
+    /// The most requests one API key may make per minute, across every process (then 429 with
+    /// `Retry-After`).
+    #[arg(long, env = "API_RATE_PER_MINUTE", default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub api_rate_per_minute: u32,
+    /// Let webhooks go to loopback, private and link-local addresses (tests, private deployments).
+    #[arg(long, env = "WEBHOOK_ALLOW_PRIVATE", value_parser = flag, action = ArgAction::Set, default_value = "0")]
+    pub webhook_allow_private: bool,
     #[command(flatten)]
     pub sandbox_settings: SandboxArgs,
     #[command(flatten)]
@@ -253,6 +260,8 @@ pub struct Config {
     pub sandbox: SandboxConfig,
     pub connections: crate::listen::ConnectionLimits,
     pub mail: MailConfig,
+    pub api_rate_per_minute: u32,
+    pub webhook_allow_private: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -368,6 +377,8 @@ impl Config {
         let mail = mail_config(&args.mail, args.demo, public_url.as_ref(), args.site_addr)?;
         Ok(Config {
             mail,
+            api_rate_per_minute: args.api_rate_per_minute,
+            webhook_allow_private: args.webhook_allow_private,
             site_addr: args.site_addr,
             site_root: args.site_root,
             database_url: args.database.url(),

@@ -1,5 +1,6 @@
 //! The dashboard server: configuration, wiring, demo data and the built-in AURA sandbox.
 
+pub mod api;
 pub mod commands;
 pub mod config;
 pub mod demo;

@@ -2,7 +2,9 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
-use server::commands::{add_customer, add_user, backup, migrate_to};
+use server::commands::{
+    add_api_key, add_customer, add_user, backup, list_api_keys, migrate_to, revoke_api_key,
+};
 use server::config::{
     CredentialArgs, DatabaseArgs, SandboxArgs, ServeArgs, sandbox_config, without_empty_env,
 };
@@ -42,6 +44,11 @@ enum Command {
     Customer {
         #[command(subcommand)]
         command: CustomerCommand,
+    },
+    /// Manage API keys (people can also do this on the API keys page).
+    ApiKey {
+        #[command(subcommand)]
+        command: ApiKeyCommand,
     },
     /// Write a consistent copy of the database to PATH while the dashboard runs (see the README
     /// for restoring it).
@@ -93,6 +100,39 @@ enum CustomerCommand {
         /// IANA zone used for "today" and new locations.
         #[arg(long, default_value = "Europe/London")]
         timezone: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApiKeyCommand {
+    /// Make a key for a customer. It is printed once, alone on the last line; only its hash is
+    /// kept.
+    Add {
+        /// The AURA customerId of the customer the key acts for (which must exist).
+        #[arg(long)]
+        customer: i64,
+        /// What uses the key (shown on the API keys page).
+        #[arg(long)]
+        name: String,
+        /// What it may do: read, book, cancel, webhooks (comma-separated).
+        #[arg(long, default_value = "read,book,cancel,webhooks")]
+        scope: String,
+        /// When it stops working (RFC 3339, e.g. 2027-01-31T23:59:59Z); default: never.
+        #[arg(long)]
+        expires: Option<String>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// List every key (never the keys themselves).
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Revoke a key by its number (from `list`): refused at once, on every process.
+    Revoke {
+        id: i64,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -153,6 +193,26 @@ fn main() -> ExitCode {
                         database,
                     },
             } => add_customer(&database, &name, aura_id, &timezone).await,
+            Command::ApiKey { command } => match command {
+                ApiKeyCommand::Add {
+                    customer,
+                    name,
+                    scope,
+                    expires,
+                    database,
+                } => {
+                    add_api_key(
+                        &database,
+                        customer,
+                        &name,
+                        &scope,
+                        expires.as_deref().unwrap_or(""),
+                    )
+                    .await
+                }
+                ApiKeyCommand::List { database } => list_api_keys(&database).await,
+                ApiKeyCommand::Revoke { id, database } => revoke_api_key(&database, id).await,
+            },
             Command::Backup { path, database } => backup(&database, &path).await,
             Command::MigrateTo {
                 postgres_url,

@@ -10,6 +10,7 @@ use crate::config::{AuraTarget, Config, ServeArgs};
 use crate::sandbox::{self, Sandbox};
 use crate::{demo, web};
 use backend::AppState;
+use backend::api::ApiConfig;
 use backend::aura::{AuraClient, AuraConfig};
 use backend::db;
 use backend::outbox::{Outbox, SendPolicy};
@@ -136,6 +137,10 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
             config.retry_max,
         ))),
         mail: Arc::new(config.mail.clone()),
+        api: Arc::new(ApiConfig::new(
+            config.api_rate_per_minute,
+            config.webhook_allow_private,
+        )),
     };
     if let Some(sandbox) = &sandbox {
         restore_sandbox(sandbox, &state).await;
@@ -168,6 +173,12 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         crate::listen::serve(listener, app, limits, shutdown_signal()).await
     });
     let postman = tokio::spawn(state.postman().run(worker_stop.clone()));
+    let courier = tokio::spawn(
+        state
+            .courier()
+            .map_err(|e| e.to_string())?
+            .run(worker_stop.clone()),
+    );
     let worker = tokio::spawn(supervise_worker(state.clone(), worker_stop));
 
     tokio::spawn(delete_expired_sessions(state.db.clone()));
@@ -206,6 +217,10 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
             println!("  Mail: off (set SMTP_URL and MAIL_FROM); notices reach inboxes only")
         }
     }
+    println!(
+        "  API: http://{}/api/v1 (reference at /api/v1/docs; keys on the API keys page or `server api-key add`)",
+        config.site_addr
+    );
     println!("  Database: {}", config.database_url);
     println!();
 
@@ -226,6 +241,12 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         .is_err()
     {
         tracing::warn!("the mail worker did not stop in time; its lease will expire");
+    }
+    if tokio::time::timeout(state.outbox.policy.lease, courier)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the webhook worker did not stop in time; its lease will expire");
     }
     state.db.close().await;
     tracing::info!("stopped");

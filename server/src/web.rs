@@ -97,6 +97,8 @@ pub fn router(
     if let Some(sandbox) = sandbox {
         router = router.nest("/sandbox", sandbox::router(sandbox));
     }
+    // The public API: a key is its credential (no session, no cookie, no cross-site check).
+    router = router.nest(crate::api::API_PREFIX, crate::api::router(state.clone()));
     router = router.merge(probes);
     Ok(router
         .layer(axum::middleware::from_fn(bounded_body))
@@ -219,6 +221,9 @@ fn refuse(status: StatusCode, path: &str) -> axum::response::Response {
         _ => "The request could not be read.",
     };
     tracing::debug!(path, %status, "request refused: {message}");
+    if path.starts_with(crate::api::API_PREFIX) {
+        return crate::api::refusal(status, message);
+    }
     (
         status,
         [(

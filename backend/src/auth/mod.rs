@@ -11,4 +11,4 @@ pub use paths::{local_path, own_origin, sign_in_then};
 pub use session::{
     end_session, load_viewer, select_customer, set_flash, start_session, take_flash,
 };
-pub use viewer::{CurrentViewer, Viewer};
+pub use viewer::{CurrentViewer, KeyRef, Viewer};

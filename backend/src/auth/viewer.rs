@@ -6,12 +6,16 @@ use crate::db::Db;
 
 use crate::db::{self, Actor, CustomerRow, CustomerScope, UserRow};
 use crate::error::ServerError;
+use domain::api::Channel;
 use domain::error::AppError;
 use domain::model::{CustomerOption, Role, SessionView};
 
-/// The signed-in person and the customers they may act for, resolved once per request.
+/// The signed-in person and the customers they may act for, resolved once per request; or an API
+/// key, which acts as its customer's own (see `api::keys`).
 #[derive(Debug, Clone)]
 pub struct Viewer {
+    /// The person; for an API key, the person who made it (`None` when made on the command line:
+    /// then 0, and nothing a key reaches reads it but [`Viewer::person`]).
     pub user_id: i64,
     pub name: String,
     pub email: String,
@@ -24,6 +28,16 @@ pub struct Viewer {
     pub needs_attention: Option<i64>,
     /// How many notices in their inbox are unread (on pages).
     pub unread: Option<i64>,
+    /// The API key asking, if it is one.
+    pub key: Option<KeyRef>,
+}
+
+/// The API key a request came with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRef {
+    pub id: i64,
+    pub name: String,
+    pub created_by_user_id: Option<i64>,
 }
 
 impl Viewer {
@@ -101,6 +115,15 @@ impl Viewer {
     /// The audit-trail entry for this person acting for `customer`: staff acting for a customer
     /// are recorded with that customer as well.
     pub fn actor_for(&self, customer_name: &str) -> Actor {
+        if let Some(key) = &self.key {
+            // A key acts as its customer's own system: no person, nobody's behalf.
+            return Actor {
+                name: format!("API key \u{201c}{}\u{201d}", key.name),
+                user_id: None,
+                on_behalf_of: None,
+                channel: Channel::Api,
+            };
+        }
         Actor {
             name: self.name.clone(),
             user_id: Some(self.user_id),
@@ -108,6 +131,15 @@ impl Viewer {
                 .role
                 .spans_customers()
                 .then(|| customer_name.to_string()),
+            channel: Channel::Page,
+        }
+    }
+
+    /// The person asking (who made the key, for a key made on a page), for records that name one.
+    pub fn person(&self) -> Option<i64> {
+        match &self.key {
+            Some(key) => key.created_by_user_id,
+            None => Some(self.user_id),
         }
     }
 
@@ -150,6 +182,7 @@ impl Viewer {
             selected,
             needs_attention: None,
             unread: None,
+            key: None,
         })
     }
 

@@ -552,5 +552,63 @@ pub async fn count_needing_attention(
     .await?)
 }
 
+/// What the public API's booking list is narrowed to.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BookingFilter {
+    /// Any of these statuses (empty: any).
+    pub statuses: Vec<SyncStatus>,
+    pub service: Option<ServiceType>,
+    pub site: Option<i64>,
+    /// Bookings with a day on or after `from` and on or before `to`.
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+/// A page of customer `customer_id`'s bookings that `filter` keeps, newest first: `limit` of them
+/// with numbers below `before`.
+pub async fn bookings_page(
+    ex: impl Into<Ex<'_>>,
+    customer_id: i64,
+    filter: &BookingFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Booking>, DbError> {
+    let statuses = (!filter.statuses.is_empty()).then(|| {
+        serde_json::Value::from(filter.statuses.iter().map(|s| s.key()).collect::<Vec<_>>())
+            .to_string()
+    });
+    all_typed(on_db!(ex, |conn, d| sqlx::query_as::<_, BookingRow>(
+        sql!(
+            d,
+            select_bookings!(
+                "WHERE b.customer_id = ?
+               AND (? IS NULL OR b.status IN (SELECT value FROM json_each(?)))
+               AND (? IS NULL OR b.service_type = ?)
+               AND (? IS NULL OR b.site_id = ?)
+               AND (? IS NULL OR b.last_date >= ?)
+               AND (? IS NULL OR b.first_date <= ?)
+               AND (? IS NULL OR b.id < ?)
+             ORDER BY b.id DESC LIMIT ?"
+            )
+        )
+    )
+    .bind(customer_id)
+    .bind(statuses.clone())
+    .bind(statuses.unwrap_or_else(|| "[]".into()))
+    .bind(filter.service)
+    .bind(filter.service)
+    .bind(filter.site)
+    .bind(filter.site)
+    .bind(filter.from.map(StoredDate))
+    .bind(filter.from.map(StoredDate))
+    .bind(filter.to.map(StoredDate))
+    .bind(filter.to.map(StoredDate))
+    .bind(before)
+    .bind(before)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)?)
+}
+
 #[cfg(test)]
 mod tests;

@@ -12,7 +12,7 @@ use sqlx::{Column, PgConnection, PgPool, Row, SqlitePool, TypeInfo, ValueRef};
 use super::DbError;
 
 /// The tables copied, each after the tables it refers to.
-const COPIED: [&str; 14] = [
+const COPIED: [&str; 18] = [
     "customers",
     "users",
     "account_manager_customers",
@@ -27,13 +27,19 @@ const COPIED: [&str; 14] = [
     "mail_outbox",
     "caught_mail",
     "app_secrets",
+    "api_keys",
+    "api_idempotency",
+    "webhook_endpoints",
+    "webhook_deliveries",
 ];
 
 /// Tables left behind: signed-in sessions (everyone signs in again on the new database), the
 /// readiness check's row, the sign-in gate and AURA's reachability (PostgreSQL's migrations make
 /// their own), and the migration history (each database keeps its own).
-const LEFT: [&str; 6] = [
+const LEFT: [&str; 7] = [
     "tower_sessions",
+    // Requests per key per minute: a new minute starts soon enough.
+    "api_usage",
     "readiness",
     "sign_in_gate",
     "aura_health",

@@ -3,16 +3,18 @@
 use chrono::{DateTime, Utc};
 
 use super::{CustomerScope, DbError, Ex, Tx, on_db, sql};
+use domain::api::{Channel, HookEvent};
 use domain::model::EventKind;
 use domain::notify::Notice;
 
 /// Who did something: a signed-in person (and the customer they acted for, when acting on a
-/// customer's behalf), or the system ("AURA", "Dashboard").
+/// customer's behalf), an API key, or the system ("AURA", "Dashboard"); and through which door.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     pub name: String,
     pub user_id: Option<i64>,
     pub on_behalf_of: Option<String>,
+    pub channel: Channel,
 }
 
 impl Actor {
@@ -21,6 +23,7 @@ impl Actor {
             name: name.to_string(),
             user_id: None,
             on_behalf_of: None,
+            channel: Channel::Worker,
         }
     }
 }
@@ -37,8 +40,9 @@ pub struct EventRow {
 }
 
 /// Records a history entry, and in the same transaction the notices it gives (see
-/// `domain::notify`): everyone who must hear of it has it in their inbox, with its mail written,
-/// before the change that causes it is committed.
+/// `domain::notify`) and the webhooks it sends (see `domain::api::HookEvent`): everyone who must
+/// hear of it has it in their inbox, with its mail written, and every endpoint that takes it has
+/// its delivery written, before the change that causes it is committed.
 pub async fn add_event(
     tx: &mut Tx,
     booking_id: i64,
@@ -59,6 +63,9 @@ pub async fn add_event(
     .bind(detail)
     .fetch_one(conn).await?
     })?;
+    if let Some(event) = HookEvent::of(kind) {
+        super::enqueue_hooks(tx, event_id, booking_id, event, actor, at).await?;
+    }
     let (by_person, on_behalf) = (actor.user_id.is_some(), actor.on_behalf_of.is_some());
     if Notice::for_event(kind, by_person, on_behalf, true).is_empty() {
         return Ok(());

@@ -14,6 +14,7 @@ use sqlx::{PgPool, SqlitePool};
 
 use domain::model::SyncStatus;
 
+mod api;
 mod attempts;
 mod backend;
 mod bookings;
@@ -22,12 +23,14 @@ mod customers;
 mod dates;
 mod events;
 mod feeds;
+mod hooks;
 mod mail;
 mod notices;
 mod sites;
 mod status;
 mod users;
 
+pub use api::*;
 pub use attempts::*;
 pub use backend::*;
 pub use bookings::*;
@@ -36,6 +39,7 @@ pub use customers::*;
 pub use dates::{StoredDate, StoredInstant};
 pub use events::*;
 pub use feeds::*;
+pub use hooks::*;
 pub use mail::*;
 pub use notices::*;
 pub use sites::*;

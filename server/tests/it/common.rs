@@ -333,6 +333,7 @@ pub async fn start_dashboard_secured(
             public_url: "http://dashboard.test".into(),
             transport: backend::mail::Transport::Catcher,
         }),
+        api: Arc::new(backend::api::ApiConfig::new(600, true)),
     };
     let addr = serve(web::router(state.clone(), site_options(), None).expect("router")).await;
     let mut dash = Dashboard {

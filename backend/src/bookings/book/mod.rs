@@ -137,7 +137,7 @@ async fn prepare(
         first_date: valid.when.first_date,
         last_date: valid.when.last_date,
         schedule,
-        created_by_user_id: Some(viewer.user_id),
+        created_by_user_id: viewer.person(),
         pair_role,
     };
     let unlock = unlock_when.map(|when| NewBooking {

@@ -135,6 +135,7 @@ fn ann() -> Actor {
         name: "Ann".into(),
         user_id: None,
         on_behalf_of: Some("Acme".into()),
+        channel: domain::api::Channel::Page,
     }
 }
 
