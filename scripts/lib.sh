@@ -87,13 +87,14 @@ ensure_end2end_deps() {
 }
 
 # Two strict iCalendar parsers from PyPI (vobject, used by CalDAV tools, and icalendar), and a real
-# SMTP server (aiosmtpd), in a private virtual environment: the feed tests read every feed with
+# SMTP server (aiosmtpd) and the Standard Webhooks reference verifier, in a private virtual
+# environment: the feed tests read every feed with
 # both parsers; the mail tests send to the SMTP server. Sets AURA_TEST_PYTHON.
-PY_TOOLS="vobject==0.9.9 icalendar==6.1.0 python-dateutil==4.0.0 pytz==2026.6 six==1.17.0 tzdata==2026.6 aiosmtpd==1.4.6 atpublic==5.1 attrs==25.4.0"
+PY_TOOLS="vobject==0.9.9 icalendar==6.1.0 python-dateutil==4.0.0 pytz==2026.6 six==1.17.0 tzdata==2026.6 aiosmtpd==1.4.6 atpublic==5.1 attrs==25.4.0 standardwebhooks==1.3.0"
 ensure_python_tools() {
   local venv="$TOOLS_DIR/py"
   if [ ! -f "$venv/.installed" ] || [ "$(cat "$venv/.installed")" != "$PY_TOOLS" ]; then
-    say "Installing the strict iCalendar parsers (vobject, icalendar) and aiosmtpd into $venv"
+    say "Installing the strict iCalendar parsers (vobject, icalendar), aiosmtpd and standardwebhooks into $venv"
     rm -rf "$venv"
     # shellcheck disable=SC2086
     if python3 -m venv "$venv" 2>/dev/null; then

@@ -376,6 +376,32 @@ mod tests {
         assert_eq!(signature("not-whsec", "id", 1, "{}"), None);
     }
 
+    #[tokio::test]
+    async fn names_are_checked_after_they_resolve() {
+        use reqwest::dns::Resolve;
+        let name = |n: &str| n.parse::<reqwest::dns::Name>().expect("name");
+        let strict = GuardedResolver {
+            allow_private: false,
+        };
+        let refused = match strict.resolve(name("localhost")).await {
+            Ok(_) => panic!("localhost resolved for a strict worker"),
+            Err(e) => e.to_string(),
+        };
+        assert!(
+            refused.contains("loopback, private or link-local"),
+            "{refused}"
+        );
+        let lenient = GuardedResolver {
+            allow_private: true,
+        };
+        let found: Vec<SocketAddr> = lenient
+            .resolve(name("localhost"))
+            .await
+            .expect("resolves")
+            .collect();
+        assert!(found.iter().all(|a| a.ip().is_loopback()) && !found.is_empty());
+    }
+
     #[test]
     fn only_public_addresses_are_public() {
         for private in [

@@ -1,6 +1,9 @@
 -- Plugging in (issue 22): API keys per customer, the per-key rate limit every process shares,
 -- idempotent POSTs, and signed webhooks sent by the worker like mail.
 
+-- Through which door a wish to cancel came (page, api): the cancel AURA confirms later is theirs.
+ALTER TABLE bookings ADD COLUMN cancelled_via TEXT;
+
 -- A key acts for exactly one customer. Only its SHA-256 is kept (keys are 256 random bits: a
 -- fast hash is enough); `prefix` identifies it on pages. Revocation and expiry are read on every
 -- request, so they hold at once on every process.

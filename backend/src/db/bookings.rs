@@ -9,6 +9,7 @@ use super::{
     on_db, shown, sql, status_in,
 };
 use crate::zone::Zone;
+use domain::api::Channel;
 use domain::model::SyncStatus;
 use domain::{
     ArmedPreference, Contact, Location, PairRole, Repeat, RepeatKind, Schedule, ServiceType,
@@ -80,6 +81,8 @@ pub struct CancellationRecord {
     pub reason: String,
     pub by: String,
     pub on_behalf_of: Option<String>,
+    /// Through which door the wish came (not known for wishes older than the public API).
+    pub via: Option<Channel>,
     pub removed_occurrences: i64,
 }
 
@@ -122,6 +125,7 @@ struct BookingRow {
     cancel_reason: Option<String>,
     cancelled_by: Option<String>,
     cancelled_on_behalf_of: Option<String>,
+    cancelled_via: Option<Channel>,
     removed_occurrences: Option<i64>,
     pair_role: Option<PairRole>,
     paired_booking_id: Option<i64>,
@@ -149,6 +153,7 @@ impl TryFrom<BookingRow> for Booking {
                 reason: r.cancel_reason.unwrap_or_default(),
                 by: r.cancelled_by.unwrap_or_default(),
                 on_behalf_of: r.cancelled_on_behalf_of,
+                via: r.cancelled_via,
                 removed_occurrences: r.removed_occurrences.unwrap_or(0),
             }),
         };
@@ -221,7 +226,7 @@ macro_rules! select_bookings {
                 b.days_of_week, b.start_time, b.window_minutes, b.aura_id, b.next_occurrence,
                 b.next_occurrence_ours, b.status, b.sync_error, b.attempts, b.next_attempt_at,
                 b.created_at, b.cancel_requested_at, b.cancelled_at, b.cancel_reason, b.cancelled_by,
-                b.cancelled_on_behalf_of, b.removed_occurrences, b.pair_role, b.paired_booking_id,
+                b.cancelled_on_behalf_of, b.cancelled_via, b.removed_occurrences, b.pair_role, b.paired_booking_id,
                 b.acknowledged_at
              FROM bookings b JOIN customers c ON c.id = b.customer_id LEFT JOIN sites s ON s.id = b.site_id ",
             $($rest)*

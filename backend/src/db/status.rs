@@ -275,6 +275,7 @@ pub async fn finish_cancel(
                     cancelled_by = CASE WHEN cancel_outcome_unknown THEN cancelled_by END,
                     cancelled_by_user_id = CASE WHEN cancel_outcome_unknown THEN cancelled_by_user_id END,
                     cancelled_on_behalf_of = CASE WHEN cancel_outcome_unknown THEN cancelled_on_behalf_of END,
+                    cancelled_via = CASE WHEN cancel_outcome_unknown THEN cancelled_via END,
                     removed_occurrences = CASE WHEN cancel_outcome_unknown THEN removed_occurrences END,
                     cancel_outcome_unknown = FALSE, next_attempt_at = NULL, lease_owner = NULL,
                     lease_until = NULL, updated_at = ?
@@ -336,7 +337,8 @@ pub async fn request_cancel(
                 ELSE b.next_occurrence END,
             next_attempt_at = CASE WHEN b.status = ? THEN ? ELSE b.next_attempt_at END,
             cancel_requested_at = ?, cancel_reason = ?, cancelled_by = ?, cancelled_by_user_id = ?,
-            cancelled_on_behalf_of = ?, removed_occurrences = ?, cancel_outcome_unknown = FALSE,
+            cancelled_on_behalf_of = ?, cancelled_via = ?, removed_occurrences = ?,
+            cancel_outcome_unknown = FALSE,
             updated_at = ?
          WHERE b.id = ? AND b.cancel_requested_at IS NULL AND ",
             status_in!(),
@@ -357,6 +359,7 @@ pub async fn request_cancel(
     .bind(&c.by.name)
     .bind(c.by.user_id)
     .bind(&c.by.on_behalf_of)
+    .bind(c.by.channel)
     .bind(c.removed_occurrences)
     .bind(c.at)
     .bind(id)

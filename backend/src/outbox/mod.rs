@@ -193,8 +193,8 @@ fn requester(booking: &Booking) -> Actor {
         name: c.by.clone(),
         user_id: None,
         on_behalf_of: c.on_behalf_of.clone(),
-        // Their wish, carried out by the worker once AURA answered.
-        channel: domain::api::Channel::Worker,
+        // Their wish, carried out once AURA answered: it came through their door.
+        channel: c.via.unwrap_or(domain::api::Channel::Worker),
     })
 }
 

@@ -140,7 +140,7 @@ fn operation(out: &mut String, method: &str, path: &str, op: &Value) {
     out.push_str(&format!(
         "<section id=\"{}\"><h3><span class=\"method\">{}</span> <code>{}</code></h3>",
         text(op["operationId"].as_str().unwrap_or("")),
-        text(method),
+        text(&method.to_uppercase()),
         text(path)
     ));
     for paragraph in op["description"]

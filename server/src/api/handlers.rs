@@ -10,8 +10,8 @@ use backend::AppState;
 use backend::api::idempotency::{self, Begun};
 use backend::api::{self, ApiError, ListParams, param};
 use domain::api::{
-    Booking, BookingList, BookingWithHistory, CancelBody, DeliveryList, NewBooking, NewSite,
-    NewWebhook, Problem, Scope, Site, SiteList, Webhook, WebhookList, WindowList,
+    Booking, BookingList, BookingWithHistory, CancelBody, DeliveryList, HookPayload, NewBooking,
+    NewSite, NewWebhook, Problem, Scope, Site, SiteList, Webhook, WebhookList, WindowList,
 };
 use utoipa::openapi::OpenApi;
 
@@ -523,7 +523,8 @@ pub async fn replay_delivery(
     Ok(StatusCode::ACCEPTED)
 }
 
-// Named in the shared problem answers of every operation (see `finish_document`).
+// Named in the shared problem answers of every operation (see `finish_document`), and what a
+// webhook carries (no operation answers it).
 #[derive(utoipa::OpenApi)]
-#[openapi(components(schemas(Problem)))]
+#[openapi(components(schemas(Problem, HookPayload)))]
 pub struct Schemas;

@@ -134,7 +134,8 @@ pub fn read_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiPr
     let mut reader = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut reader).map_err(|e| {
         let path = e.path().to_string();
-        let field = if path == "." {
+        // Nothing read yet ("?") or the value itself ("."): the body as a whole.
+        let field = if path == "." || path == "?" {
             "body".to_string()
         } else {
             path
@@ -221,7 +222,18 @@ pub fn router(state: AppState) -> Router {
             None,
         )
     })
+    .layer(axum::middleware::from_fn(no_store))
     .with_state(state)
+}
+
+/// API answers carry one customer's data: never kept in shared caches.
+async fn no_store(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let mut response = next.run(request).await;
+    response
+        .headers_mut()
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("private, no-store"));
+    response
 }
 
 /// The document as generated, with what every operation shares: the key as a bearer token, and

@@ -2,6 +2,7 @@
 //! is most of their build time on two cores.
 
 mod access;
+mod api;
 mod aura_client;
 mod aura_stub;
 mod booking_more;
@@ -17,3 +18,4 @@ mod process;
 mod reliability;
 mod replicas;
 mod sandbox_contract;
+mod webhooks;
