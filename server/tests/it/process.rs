@@ -908,3 +908,140 @@ async fn a_sigkill_while_mail_is_being_sent_loses_none() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// `server api-key add` prints the key alone on its last line, and works beside a running server
+/// on the same database; the key it made is used at once.
+fn api_key_from_the_command_line(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_server"))
+        .env("DATA_DIR", dir)
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "info")
+        .args(["api-key", "add"])
+        .args(args)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    let last = stdout.lines().last().expect("a line");
+    assert!(
+        last.starts_with("aura_") && last.len() == 69 && !last.contains(' '),
+        "the key alone on the last line: {stdout:?}"
+    );
+    last.to_string()
+}
+
+/// SIGKILL while a webhook is being delivered: nothing is lost. The receiver holds the first
+/// request of each message without answering; the dashboard is killed meanwhile and started
+/// again, and every event arrives, the held one again under the same `webhook-id` and body,
+/// verified by the Standard Webhooks library.
+#[tokio::test]
+async fn a_sigkill_while_a_webhook_is_being_delivered_loses_none() {
+    let sb = start_sandbox(SandboxConfig::default()).await;
+    let receiver = crate::webhooks::Receiver::start().await;
+    let dir = prepared();
+    let env = [("WEBHOOK_ALLOW_PRIVATE", "1")];
+    let mut dash = Dashboard::start_with(&dir.path, &sb.base_url(), &env).await;
+    let key = api_key_from_the_command_line(
+        &dir.path,
+        &[
+            "--customer",
+            "5150",
+            "--name",
+            "Hooks",
+            "--scope",
+            "book,webhooks",
+        ],
+    );
+    let api = crate::api::Api::new(&dash.url(""), &key);
+    let made = api
+        .post(
+            "/webhooks",
+            &json!({"url": receiver.url("hold-kill")}),
+            None,
+        )
+        .await;
+    assert_eq!(made.status, reqwest::StatusCode::CREATED, "{}", made.body);
+    receiver.trust("hold-kill", made.body["secret"].as_str().expect("secret"));
+    let at = crate::common::local_in("Europe/London", 24 * 60);
+    let mut body = crate::api::patrol("Watched patrol", 0, &at);
+    body["siteId"] = Value::Null;
+    body["location"] =
+        json!({"formattedAddress": "1 Dock Road, London", "timeZone": "Europe/London"});
+    let booked = api.post("/bookings", &body, None).await;
+    assert_eq!(
+        booked.status,
+        reqwest::StatusCode::CREATED,
+        "{}",
+        booked.body
+    );
+
+    // Killed while the first message is held at the receiver, unanswered.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while receiver.got_by("hold-kill").is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "nothing was sent");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    dash.child.kill().expect("SIGKILL");
+    dash.child.wait().expect("wait");
+    let held = receiver.got_by("hold-kill");
+    assert_eq!(held.len(), 1, "{held:?}");
+
+    let _again = Dashboard::start_with(&dir.path, &sb.base_url(), &env).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    let delivered = |got: &[crate::webhooks::Got]| -> std::collections::BTreeSet<String> {
+        got.iter()
+            .filter(|g| g.answer == json!(200))
+            .filter_map(|g| g.id.clone())
+            .collect()
+    };
+    loop {
+        let got = receiver.got_by("hold-kill");
+        if delivered(&got).len() == 2 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not every event arrived: {got:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let got = receiver.got_by("hold-kill");
+    assert!(got.iter().all(|g| g.verified), "{got:?}");
+    let events: std::collections::BTreeSet<String> = got
+        .iter()
+        .map(|g| g.payload().event.key().to_string())
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "booking.confirmed".to_string(),
+            "booking.created".to_string()
+        ]
+        .into()
+    );
+    let again: Vec<_> = got.iter().filter(|g| g.id == held[0].id).collect();
+    assert_eq!(again.len(), 2, "the held message came again: {got:?}");
+    assert_eq!(again[1].body, held[0].body);
+    // And the record says so (the last answer may still be on its way).
+    let pool = pool(&dir.path).await;
+    loop {
+        let pending: i64 = raw!(&pool, |conn, d| sqlx::query_scalar(&d(
+            "SELECT COUNT(*) FROM webhook_deliveries WHERE status <> 'delivered'"
+        ))
+        .fetch_one(conn)
+        .await?)
+        .expect("count");
+        if pending == 0 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{pending} not recorded delivered"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
