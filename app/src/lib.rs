@@ -24,6 +24,7 @@ use pages::{
     booking::BookingPage,
     calendar::CalendarPage,
     inbox::InboxPage,
+    integrations::{DeliveriesPage, IntegrationsPage},
     mail::{DeliveryLogPage, MailCatcherPage},
     not_found::NotFound,
     password::{ForgotPasswordPage, ResetPasswordPage},
@@ -151,6 +152,12 @@ pub fn App() -> impl IntoView {
                     />
                     <Route path=path!("/unsubscribe") view=UnsubscribePage ssr=SsrMode::Async />
                     <Route path=path!("/mail") view=MailCatcherPage ssr=SsrMode::Async />
+                    <Route path=path!("/integrations") view=IntegrationsPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/integrations/webhooks/:id")
+                        view=DeliveriesPage
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </main>
         </Router>

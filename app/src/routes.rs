@@ -31,7 +31,7 @@ const fn page(path: &'static str, islands: bool, access: Access) -> Page {
 }
 
 /// Every page.
-pub const PAGES: [Page; 17] = [
+pub const PAGES: [Page; 19] = [
     page("/", false, Access::SignedIn),
     page("/book", true, Access::SignedIn),
     page("/upcoming", false, Access::SignedIn),
@@ -49,6 +49,8 @@ pub const PAGES: [Page; 17] = [
     page("/reset-password", false, Access::Anyone),
     page("/unsubscribe", false, Access::Anyone),
     page("/mail", false, Access::SignedIn),
+    page("/integrations", false, Access::SignedIn),
+    page("/integrations/webhooks/:id", false, Access::SignedIn),
 ];
 
 impl Page {

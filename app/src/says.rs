@@ -83,6 +83,20 @@ pub fn says(outcome: &Outcome) -> String {
                 .into(),
             _ => "Recorded: AURA does not have this booking. It is being sent again.".into(),
         },
+        Outcome::KeyMade { name } => format!(
+            "The key \"{name}\" is made. Copy it now: it is shown only once, and only its fingerprint is kept."
+        ),
+        Outcome::KeyRevoked { name } => {
+            format!("The key \"{name}\" is revoked: it no longer works, anywhere.")
+        }
+        Outcome::HookAdded { url } => format!(
+            "Events now go to {url}. Copy its signing secret now: it is shown only once."
+        ),
+        Outcome::HookRotated { url } => format!(
+            "{url} has a new signing secret (shown only now). The old one still signs for 24 hours, so the receiver can switch over."
+        ),
+        Outcome::HookDeleted { url } => format!("Events no longer go to {url}."),
+        Outcome::Replayed => "The delivery is sent again, with the same webhook-id.".into(),
         Outcome::SentAgain { opens, now } => {
             format!(
                 "Sent again from the window opening {opens}. Now: {}.",

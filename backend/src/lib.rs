@@ -15,6 +15,7 @@ pub mod export;
 pub mod feed;
 pub mod forms;
 pub mod inbox;
+pub mod integrations;
 pub mod mail;
 pub mod outbox;
 pub mod present;

@@ -50,6 +50,9 @@ impl Scope {
     }
 }
 
+/// The longest name an API key may have.
+pub const MAX_KEY_NAME_CHARS: usize = 100;
+
 keyed_enum! {
     /// Through which door a change came.
     pub enum Channel {
@@ -98,6 +101,19 @@ impl HookEvent {
             | EventKind::CancelFailed
             | EventKind::CancelRefused
             | EventKind::DatesKept => None,
+        }
+    }
+
+    /// What it tells, for pages.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            HookEvent::Created => "a booking was made",
+            HookEvent::Confirmed => "AURA confirmed it",
+            HookEvent::Refused => "AURA refused it",
+            HookEvent::Lapsed => "it could not be sent before its first window",
+            HookEvent::Unknown => "AURA may hold it: a person checks",
+            HookEvent::Resolved => "a person checked with AURA",
+            HookEvent::Cancelled => "it was cancelled",
         }
     }
 
@@ -177,6 +193,8 @@ pub fn field_name(field: Field) -> String {
         Field::WindowMinutes => "repeats.windowMinutes".into(),
         Field::UnlockTime => "unlockTime".into(),
         Field::CancelReason => "reason".into(),
+        Field::HookUrl => "url".into(),
+        Field::HookEvents => "events".into(),
         other => other.name(),
     }
 }

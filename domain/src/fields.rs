@@ -51,6 +51,13 @@ pub enum Field {
     QuietTo,
     /// A password reset link's token.
     ResetToken,
+    /// What an API key may do.
+    Scopes,
+    /// When an API key stops working.
+    Expires,
+    /// Where a webhook endpoint receives events, and which it takes.
+    HookUrl,
+    HookEvents,
 }
 
 impl Field {
@@ -98,6 +105,10 @@ impl Field {
             Field::QuietFrom => "quiet-from",
             Field::QuietTo => "quiet-to",
             Field::ResetToken => "token",
+            Field::Scopes => "scopes",
+            Field::Expires => "expires",
+            Field::HookUrl => "url",
+            Field::HookEvents => "events",
         }
     }
 }

@@ -3,5 +3,6 @@
 
 pub mod accounts;
 pub mod bookings;
+pub mod integrations;
 pub mod notices;
 pub mod sites;

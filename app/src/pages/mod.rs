@@ -7,6 +7,7 @@ pub mod book;
 pub mod booking;
 pub mod calendar;
 pub mod inbox;
+pub mod integrations;
 pub mod mail;
 pub mod not_found;
 pub mod password;

@@ -65,7 +65,7 @@ pub async fn add_endpoint(
     now: DateTime<Utc>,
 ) -> Result<api::Webhook, ServerError> {
     let url = check_url(&body.url, state.api.allow_private_hooks)
-        .map_err(|e| AppError::Invalid(FieldErrors::one(Field::Address, e)))?;
+        .map_err(|e| AppError::Invalid(FieldErrors::one(Field::HookUrl, e)))?;
     let existing = db::endpoints_of(&state.db, customer_id).await?;
     if existing.len() >= MAX_ENDPOINTS {
         return Err(AppError::Conflict(format!(

@@ -10,7 +10,7 @@ use crate::db::{self, CustomerRow, KeyRow};
 use crate::error::ServerError;
 use crate::secret::Secret;
 use crate::state::AppState;
-use domain::api::Scope;
+use domain::api::{MAX_KEY_NAME_CHARS, Scope};
 use domain::error::AppError;
 use domain::model::Role;
 use domain::{Field, FieldErrors};
@@ -19,7 +19,6 @@ use domain::{Field, FieldErrors};
 pub const KEY_PREFIX: &str = "aura_";
 /// How many of a key's first characters identify it on pages.
 const SHOWN_CHARS: usize = 12;
-pub const MAX_KEY_NAME_CHARS: usize = 100;
 
 /// A new key's secret: the prefix and 64 lower-case hex digits (244 random bits).
 fn new_secret() -> Secret {
@@ -72,12 +71,12 @@ pub async fn make_key(
     }
     let scopes = match Scope::parse_list(request.scopes) {
         Ok(s) if s.is_empty() => {
-            errors.insert(Field::Role, "Choose at least one scope.");
+            errors.insert(Field::Scopes, "Choose at least one scope.");
             Vec::new()
         }
         Ok(s) => s,
         Err(e) => {
-            errors.insert(Field::Role, e);
+            errors.insert(Field::Scopes, e);
             Vec::new()
         }
     };
@@ -86,12 +85,12 @@ pub async fn make_key(
         text => match DateTime::parse_from_rfc3339(text) {
             Ok(at) if at.with_timezone(&Utc) > now => Some(at.with_timezone(&Utc)),
             Ok(_) => {
-                errors.insert(Field::FirstDate, "The expiry must be in the future.");
+                errors.insert(Field::Expires, "The expiry must be in the future.");
                 None
             }
             Err(_) => {
                 errors.insert(
-                    Field::FirstDate,
+                    Field::Expires,
                     "Give the expiry as a date and time with its offset, e.g. 2027-01-31T23:59:59Z.",
                 );
                 None

@@ -36,10 +36,14 @@ pub enum FormId {
     Notifications,
     Inbox,
     Acknowledge,
+    NewKey,
+    Keys,
+    NewHook,
+    Hooks,
 }
 
 impl FormId {
-    const FIXED: [(FormId, &'static str); 19] = [
+    const FIXED: [(FormId, &'static str); 23] = [
         (FormId::SignIn, "sign-in"),
         (FormId::Theme, "theme"),
         (FormId::Times, "times"),
@@ -59,6 +63,10 @@ impl FormId {
         (FormId::Notifications, "notifications"),
         (FormId::Inbox, "inbox"),
         (FormId::Acknowledge, "acknowledge"),
+        (FormId::NewKey, "new-key"),
+        (FormId::Keys, "keys"),
+        (FormId::NewHook, "new-hook"),
+        (FormId::Hooks, "hooks"),
     ];
 
     /// The form's key: `sign-in`, `user-4`, `site-12`, …

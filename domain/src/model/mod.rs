@@ -9,11 +9,13 @@ use crate::{BookingDraft, FieldErrors, PairRole, ServiceType};
 mod accounts;
 mod calendar;
 mod forms;
+mod integrations;
 mod notices;
 mod outcome;
 pub use accounts::*;
 pub use calendar::*;
 pub use forms::*;
+pub use integrations::*;
 pub use notices::*;
 pub use outcome::*;
 

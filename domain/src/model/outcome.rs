@@ -73,6 +73,25 @@ pub enum Outcome {
     SiteRestored {
         name: String,
     },
+    /// An API key was made (its secret is shown once, beside this).
+    KeyMade {
+        name: String,
+    },
+    KeyRevoked {
+        name: String,
+    },
+    /// A webhook endpoint was added, or its secret replaced (shown once, beside this).
+    HookAdded {
+        url: String,
+    },
+    HookRotated {
+        url: String,
+    },
+    HookDeleted {
+        url: String,
+    },
+    /// A delivery is sent again.
+    Replayed,
     /// A cancel was asked: `asked` is where the wish took the booking at once, `now` where it
     /// stands after the call to AURA (if one was made).
     CancelAsked {

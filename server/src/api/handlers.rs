@@ -406,33 +406,14 @@ pub async fn create_webhook(
     let customer = customer_id(&key)?;
     let by = format!("API key \u{201c}{}\u{201d}", key.viewer.name);
     idempotent(&state, &key, &headers, "/webhooks", &body, |_| async {
-        let hook = api::hooks::add_endpoint(&state, customer, &new, &by, chrono::Utc::now())
-            .await
-            .map_err(url_field)?;
+        let hook =
+            api::hooks::add_endpoint(&state, customer, &new, &by, chrono::Utc::now()).await?;
         Ok((
             format!("{API_PREFIX}/webhooks/{}/deliveries", hook.id),
             json_text(&hook)?,
         ))
     })
     .await
-}
-
-/// The endpoint form's address field is `url` in the API.
-fn url_field(e: backend::ServerError) -> ApiProblem {
-    match e {
-        backend::ServerError::User(domain::error::AppError::Invalid(fields)) => {
-            let detail = fields
-                .0
-                .first()
-                .map(|f| f.message.clone())
-                .unwrap_or_default();
-            ApiProblem(ApiError::Params(vec![domain::api::FieldProblem {
-                field: "url".into(),
-                detail,
-            }]))
-        }
-        other => ApiProblem(ApiError::Server(other)),
-    }
 }
 
 /// Delete an endpoint (its deliveries go with it).

@@ -2052,3 +2052,154 @@ async fn failed_sign_ins_from_one_place_lock_nobody_out() {
     }
     assert_eq!(sign_in(attacker, PASSWORD).await, StatusCode::OK);
 }
+
+/// API keys and webhook endpoints are managed on the integrations page by whoever reaches their
+/// customer: A's user, A's account manager and administrators make, see and revoke A's keys and
+/// endpoints; B's people and strangers get "not found" (or "sign in") and change nothing. A key
+/// made on the page is shown once, works at once, and stops at once when revoked.
+#[tokio::test]
+async fn keys_and_endpoints_are_managed_by_whoever_reaches_their_customer() {
+    use app::api::integrations::{
+        AddWebhook, DeleteWebhook, LoadIntegrations, MakeApiKey, RevokeApiKey, RotateWebhook,
+    };
+    use domain::model::IntegrationsStart;
+    let w = world().await;
+    let a = w.dash.a.id.to_string();
+    for who in EVERYONE {
+        let made = w
+            .post_form(
+                who,
+                MakeApiKey::PATH,
+                &[
+                    ("customer", &a),
+                    ("name", &format!("Key of {who:?}")),
+                    ("read", "true"),
+                ],
+            )
+            .await;
+        let hooked = w
+            .post_form(
+                who,
+                AddWebhook::PATH,
+                &[
+                    ("customer", &a),
+                    ("url", &format!("https://hooks.example.com/{who:?}")),
+                    ("cancelled", "true"),
+                ],
+            )
+            .await;
+        if who.reaches_a() {
+            assert!(made.status().is_success(), "{who:?}: {}", made.status());
+            assert!(hooked.status().is_success(), "{who:?}: {}", hooked.status());
+        } else {
+            assert_eq!(made.status(), who.refused_status(), "{who:?} key");
+            assert_eq!(hooked.status(), who.refused_status(), "{who:?} hook");
+        }
+    }
+    let keys = db::keys_of(&w.dash.state.db, &CustomerScope::All)
+        .await
+        .expect("keys");
+    let names: Vec<&str> = keys.iter().rev().map(|k| k.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Key of CustomerA", "Key of ManagerOfA", "Key of Admin"]
+    );
+    assert!(keys.iter().all(|k| k.customer_id == w.dash.a.id));
+    let hooks = db::endpoints_of(&w.dash.state.db, w.dash.a.id)
+        .await
+        .expect("hooks");
+    assert_eq!(hooks.len(), 3);
+    assert!(hooks.iter().all(|h| h.events == "booking.cancelled"));
+
+    // The page shows the key once, and it works at once.
+    let client = w.client(Who::CustomerA);
+    let r = client
+        .post(w.url(MakeApiKey::PATH))
+        .form(&[
+            ("customer", a.as_str()),
+            ("name", "Ticketing"),
+            ("read", "true"),
+        ])
+        .send()
+        .await
+        .expect("make");
+    assert!(r.status().is_success());
+    let shown = |start: IntegrationsStart| match start {
+        IntegrationsStart::Ready(view) => *view,
+        other => panic!("{other:?}"),
+    };
+    let page = shown(
+        decode::<IntegrationsStart>(w.get(Who::CustomerA, LoadIntegrations::PATH).await)
+            .await
+            .expect("page"),
+    );
+    let secret = page
+        .flash
+        .and_then(|f| f.reveal)
+        .expect("the key, shown once");
+    assert!(secret.starts_with("aura_"));
+    let again = shown(
+        decode::<IntegrationsStart>(w.get(Who::CustomerA, LoadIntegrations::PATH).await)
+            .await
+            .expect("page"),
+    );
+    assert!(again.flash.is_none(), "shown only once");
+    assert!(!format!("{again:?}").contains(&secret));
+    let item = again
+        .keys
+        .iter()
+        .find(|k| k.name == "Ticketing")
+        .expect("listed");
+    assert!(secret.starts_with(&item.prefix));
+    let api = crate::api::Api::new(&w.url(""), &secret);
+    assert_eq!(api.get("/bookings").await.status, StatusCode::OK);
+    // B's people cannot revoke it; A's manager can, and it stops at once.
+    let id = item.id.to_string();
+    for who in [Who::CustomerB, Who::ManagerNotOfA] {
+        let r = w.post_form(who, RevokeApiKey::PATH, &[("key", &id)]).await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{who:?}");
+    }
+    assert_eq!(api.get("/bookings").await.status, StatusCode::OK);
+    let r = w
+        .post_form(Who::ManagerOfA, RevokeApiKey::PATH, &[("key", &id)])
+        .await;
+    assert!(r.status().is_success());
+    assert_eq!(api.get("/bookings").await.status, StatusCode::UNAUTHORIZED);
+
+    // Endpoints: rotated and deleted only by those who reach A.
+    let hook = hooks[0].id.to_string();
+    for who in [Who::CustomerB, Who::ManagerNotOfA] {
+        for path in [RotateWebhook::PATH, DeleteWebhook::PATH] {
+            let r = w.post_form(who, path, &[("endpoint", &hook)]).await;
+            assert_eq!(r.status(), StatusCode::NOT_FOUND, "{who:?} {path}");
+        }
+    }
+    let before = db::endpoint_by_id(&w.dash.state.db, hooks[0].id)
+        .await
+        .expect("read")
+        .expect("there");
+    assert_eq!(before.secret, hooks[0].secret);
+    let r = w
+        .post_form(Who::Admin, RotateWebhook::PATH, &[("endpoint", &hook)])
+        .await;
+    assert!(r.status().is_success());
+    let rotated = db::endpoint_by_id(&w.dash.state.db, hooks[0].id)
+        .await
+        .expect("read")
+        .expect("there");
+    assert_ne!(rotated.secret, hooks[0].secret);
+    assert_eq!(
+        rotated.previous_secret.as_deref(),
+        Some(hooks[0].secret.as_str())
+    );
+    let r = w
+        .post_form(Who::CustomerA, DeleteWebhook::PATH, &[("endpoint", &hook)])
+        .await;
+    assert!(r.status().is_success());
+    assert!(
+        db::endpoint_by_id(&w.dash.state.db, hooks[0].id)
+            .await
+            .expect("read")
+            .is_none()
+    );
+}

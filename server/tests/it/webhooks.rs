@@ -432,7 +432,7 @@ async fn webhooks_never_go_to_private_addresses_unless_allowed() {
         "http://192.168.1.20/",
     ] {
         let refused = api.post("/webhooks", &json!({"url": url}), None).await;
-        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{url}");
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{url}");
         assert_eq!(refused.fields(), ["url"]);
     }
     // A name that resolves to loopback is refused when sending (after DNS, on every attempt):
