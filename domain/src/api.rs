@@ -169,6 +169,40 @@ impl From<Weekday> for Day {
     }
 }
 
+/// A whole number in JSON, also when written with a zero fraction (`25.0`): JSON Schema's
+/// `integer` admits both.
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let n = serde_json_number(d)?;
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        Ok(n as i64)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "invalid value: {n}, expected a whole number"
+        )))
+    }
+}
+
+/// A JSON number, whole or not.
+fn serde_json_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    struct Number;
+    impl serde::de::Visitor<'_> for Number {
+        type Value = f64;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a number")
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<f64, E> {
+            Ok(v as f64)
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<f64, E> {
+            Ok(v as f64)
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<f64, E> {
+            Ok(v)
+        }
+    }
+    d.deserialize_any(Number)
+}
+
 /// Where a form's field is in the API's bodies: the name a problem's `errors[].field` gives.
 pub fn field_name(field: Field) -> String {
     match field {
@@ -208,12 +242,15 @@ pub fn field_name(field: Field) -> String {
 pub struct NewBooking {
     /// One of the services this deployment offers.
     pub service_type: ServiceType,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 120, pattern = r"\S"))]
     pub name: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub special_instructions: Option<String>,
     pub details: Details,
     /// A saved site of the key's customer; or give `location`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub site_id: Option<i64>,
     #[serde(default)]
     pub location: Option<NewLocation>,
@@ -224,6 +261,7 @@ pub struct NewBooking {
     pub repeats: Repeats,
     /// A lock booked with its unlock the next morning: the unlock's start time (`HH:MM`).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"))]
     pub unlock_time: Option<String>,
 }
 
@@ -231,10 +269,13 @@ pub struct NewBooking {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Details {
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 50))]
+    #[serde(deserialize_with = "whole_number")]
     pub number_of_guards: i64,
     #[serde(default)]
     pub armed_preference: ArmedPreference,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 10))]
     pub contacts: Vec<Contact>,
 }
 
@@ -242,7 +283,10 @@ pub struct Details {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Contact {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100, pattern = r"\S"))]
     pub name: String,
+    /// 7 to 15 digits; `+`, spaces, dashes, dots and brackets allowed.
+    #[cfg_attr(feature = "openapi", schema(min_length = 7, max_length = 32, pattern = r"^\+?[0-9 ().-]{7,31}$"))]
     pub mobile: String,
 }
 
@@ -252,12 +296,16 @@ pub struct Contact {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewLocation {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 300))]
     pub formatted_address: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = -90, maximum = 90))]
     pub latitude: Option<f64>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = -180, maximum = 180))]
     pub longitude: Option<f64>,
     /// An IANA zone, e.g. `Europe/London`.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64, pattern = r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"))]
     pub time_zone: String,
 }
 
@@ -271,7 +319,10 @@ pub struct Repeats {
     #[serde(default)]
     pub days: Vec<Day>,
     /// Local time at the site, `HH:MM`.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"))]
     pub start_time: String,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1440))]
+    #[serde(deserialize_with = "whole_number")]
     pub window_minutes: i64,
 }
 
@@ -280,6 +331,7 @@ pub struct Repeats {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewSite {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100, pattern = r"\S"))]
     pub name: String,
     pub location: NewLocation,
 }
@@ -289,6 +341,7 @@ pub struct NewSite {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CancelBody {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500, pattern = r"\S"))]
     pub reason: String,
 }
 
@@ -298,6 +351,7 @@ pub struct CancelBody {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewWebhook {
     /// `https://` (or `http://`) address that receives the events.
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000, pattern = r"^https?://[^\s/?#@]+[^\s]*$"))]
     pub url: String,
     /// The events it receives; empty: all of them.
     #[serde(default)]

@@ -285,12 +285,7 @@ pub async fn list_bookings(
     let customer = customer(viewer)?;
     let mut problems = Vec::new();
     let mut filter = BookingFilter::default();
-    for word in params
-        .status
-        .unwrap_or("")
-        .split(',')
-        .filter(|w| !w.is_empty())
-    {
+    for word in params.status.map(|s| s.split(',')).into_iter().flatten() {
         match word.trim().parse::<SyncStatus>() {
             Ok(s) => filter.statuses.push(s),
             Err(_) => problems.push(FieldProblem {
@@ -302,7 +297,7 @@ pub async fn list_bookings(
             }),
         }
     }
-    if let Some(service) = params.service.filter(|s| !s.is_empty()) {
+    if let Some(service) = params.service {
         match service.parse::<ServiceType>() {
             Ok(s) => filter.service = Some(s),
             Err(_) => problems.push(FieldProblem {

@@ -13,6 +13,7 @@ use domain::api::{
     Booking, BookingList, BookingWithHistory, CancelBody, DeliveryList, HookPayload, NewBooking,
     NewSite, NewWebhook, Problem, Scope, Site, SiteList, Webhook, WebhookList, WindowList,
 };
+use domain::ServiceType;
 use utoipa::openapi::OpenApi;
 
 use super::{API_PREFIX, ApiProblem, Key, read_body};
@@ -84,6 +85,8 @@ fn query(raw: Option<&str>) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The first value of parameter `name` (an empty one is a value, and refused where a date or a
+/// number is due).
 fn first<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     pairs
         .iter()
@@ -175,13 +178,13 @@ fn json_text<T: serde::Serialize>(value: &T) -> Result<String, ApiProblem> {
     get, path = "/bookings", tag = "bookings", operation_id = "listBookings",
     security(("apiKey" = [])),
     params(
-        ("status" = Option<String>, Query, description = "Only these statuses, comma-separated (e.g. `confirmed,not_sent`)."),
-        ("service" = Option<String>, Query, description = "Only this service (`patrol`, `lockUnlock`, …)."),
-        ("site" = Option<i64>, Query, description = "Only bookings at this saved site."),
-        ("from" = Option<String>, Query, description = "Only bookings with a day on or after this date (YYYY-MM-DD)."),
-        ("to" = Option<String>, Query, description = "Only bookings with a day on or before this date (YYYY-MM-DD)."),
-        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page."),
-        ("limit" = Option<i64>, Query, description = "How many per page (1–100, default 50)."),
+        ("status" = Option<String>, Query, pattern = r"^[a-z_]+(,[a-z_]+)*$", description = "Only these statuses, comma-separated (e.g. `confirmed,not_sent`)."),
+        ("service" = Option<ServiceType>, Query, description = "Only this service (`patrol`, `lockUnlock`, …)."),
+        ("site" = Option<i64>, Query, description = "Only bookings at this saved site.", minimum = 1),
+        ("from" = Option<String>, Query, format = Date, description = "Only bookings with a day on or after this date (YYYY-MM-DD)."),
+        ("to" = Option<String>, Query, format = Date, description = "Only bookings with a day on or before this date (YYYY-MM-DD)."),
+        ("cursor" = Option<String>, Query, pattern = r"^[1-9][0-9]{0,17}$", description = "`nextCursor` of the previous page."),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "How many per page (1–100, default 50)."),
     ),
     responses((status = 200, description = "A page of bookings.", body = BookingList)),
 )]
@@ -210,7 +213,7 @@ pub async fn list_bookings(
 #[utoipa::path(
     post, path = "/bookings", tag = "bookings", operation_id = "createBooking",
     security(("apiKey" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe: the same key and body get the first answer again.")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = r"^[\x21-\x7e][\x20-\x7e]*$", description = "Repeat-safe: the same key and body get the first answer again.")),
     request_body = NewBooking,
     responses((status = 201, description = "Booked; `Location` names it. Its status says whether AURA confirmed or refused it, or that it is still being sent.", body = Booking,
         headers(("Location" = String, description = "The booking's address")))),
@@ -246,7 +249,7 @@ pub async fn create_booking(
 #[utoipa::path(
     get, path = "/bookings/{id}", tag = "bookings", operation_id = "getBooking",
     security(("apiKey" = [])),
-    params(("id" = i64, Path, description = "The booking's number.")),
+    params(("id" = i64, Path, description = "The booking's number.", minimum = 1)),
     responses((status = 200, description = "The booking.", body = BookingWithHistory)),
 )]
 pub async fn get_booking(
@@ -266,8 +269,8 @@ pub async fn get_booking(
     delete, path = "/bookings/{id}", tag = "bookings", operation_id = "cancelBooking",
     security(("apiKey" = [])),
     params(
-        ("id" = i64, Path, description = "The booking's number."),
-        ("reason" = Option<String>, Query, description = "Why (or give it in the body)."),
+        ("id" = i64, Path, description = "The booking's number.", minimum = 1),
+        ("reason" = Option<String>, Query, max_length = 500, description = "Why (or give it in the body)."),
     ),
     request_body(content = Option<CancelBody>, description = "Why it is cancelled (or `?reason=`)."),
     responses((status = 200, description = "The booking after the cancel was asked: `cancelled`, or `cancelling` while AURA confirms.", body = Booking)),
@@ -316,7 +319,7 @@ pub async fn list_sites(
 #[utoipa::path(
     post, path = "/sites", tag = "sites", operation_id = "createSite",
     security(("apiKey" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe: the same key and body get the first answer again.")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = r"^[\x21-\x7e][\x20-\x7e]*$", description = "Repeat-safe: the same key and body get the first answer again.")),
     request_body = NewSite,
     responses((status = 201, description = "Saved.", body = Site,
         headers(("Location" = String, description = "The sites list")))),
@@ -341,8 +344,8 @@ pub async fn create_site(
     get, path = "/windows", tag = "windows", operation_id = "listWindows",
     security(("apiKey" = [])),
     params(
-        ("from" = Option<String>, Query, description = "First day (YYYY-MM-DD, the customer's zone); default today."),
-        ("to" = Option<String>, Query, description = "Last day; default 29 days after `from`; at most 366 days in all."),
+        ("from" = Option<String>, Query, format = Date, description = "First day (YYYY-MM-DD, the customer's zone); default today."),
+        ("to" = Option<String>, Query, format = Date, description = "Last day; default 29 days after `from`; at most 366 days in all."),
     ),
     responses((status = 200, description = "The windows, soonest first (at most 1000).", body = WindowList)),
 )]
@@ -390,7 +393,7 @@ pub async fn list_webhooks(
 #[utoipa::path(
     post, path = "/webhooks", tag = "webhooks", operation_id = "createWebhook",
     security(("apiKey" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe: the same key and body get the first answer again.")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = r"^[\x21-\x7e][\x20-\x7e]*$", description = "Repeat-safe: the same key and body get the first answer again.")),
     request_body = NewWebhook,
     responses((status = 201, description = "Added, with its secret.", body = Webhook,
         headers(("Location" = String, description = "The endpoint's deliveries")))),
@@ -420,7 +423,7 @@ pub async fn create_webhook(
 #[utoipa::path(
     delete, path = "/webhooks/{id}", tag = "webhooks", operation_id = "deleteWebhook",
     security(("apiKey" = [])),
-    params(("id" = i64, Path, description = "The endpoint's number.")),
+    params(("id" = i64, Path, description = "The endpoint's number.", minimum = 1)),
     responses((status = 204, description = "Deleted.")),
 )]
 pub async fn delete_webhook(
@@ -438,7 +441,7 @@ pub async fn delete_webhook(
 #[utoipa::path(
     post, path = "/webhooks/{id}/rotate", tag = "webhooks", operation_id = "rotateWebhookSecret",
     security(("apiKey" = [])),
-    params(("id" = i64, Path, description = "The endpoint's number.")),
+    params(("id" = i64, Path, description = "The endpoint's number.", minimum = 1)),
     responses((status = 200, description = "The endpoint with its new secret.", body = Webhook)),
 )]
 pub async fn rotate_webhook(
@@ -458,8 +461,8 @@ pub async fn rotate_webhook(
     get, path = "/webhooks/{id}/deliveries", tag = "webhooks", operation_id = "listDeliveries",
     security(("apiKey" = [])),
     params(
-        ("id" = i64, Path, description = "The endpoint's number."),
-        ("before" = Option<i64>, Query, description = "Only deliveries numbered below this (the next page)."),
+        ("id" = i64, Path, description = "The endpoint's number.", minimum = 1),
+        ("before" = Option<i64>, Query, minimum = 1, description = "Only deliveries numbered below this (the next page)."),
     ),
     responses((status = 200, description = "Up to 100 deliveries.", body = DeliveryList)),
 )]
@@ -487,8 +490,8 @@ pub async fn list_deliveries(
     operation_id = "replayDelivery",
     security(("apiKey" = [])),
     params(
-        ("id" = i64, Path, description = "The endpoint's number."),
-        ("delivery" = i64, Path, description = "The delivery's number."),
+        ("id" = i64, Path, description = "The endpoint's number.", minimum = 1),
+        ("delivery" = i64, Path, description = "The delivery's number.", minimum = 1),
     ),
     responses((status = 202, description = "It is sent again shortly.")),
 )]
