@@ -46,6 +46,7 @@ for (const theme of ['light', 'dark']) {
       '/attention',
       '/account',
       '/sites',
+      '/integrations',
       '/admin/users',
       '/admin/customers',
       '/inbox',
@@ -70,6 +71,9 @@ for (const theme of ['light', 'dark']) {
     await page.locator('main a[href^="/admin/customers/"]').first().click();
     await expect(page).toHaveURL(/\/admin\/customers\/\d+$/);
     expect(await violations(page), 'customer page').toEqual([]);
+    // The API reference (its own plain page, no theme) and a webhook endpoint's delivery log.
+    await open(page, '/api/v1/docs');
+    expect(await violations(page), 'API reference').toEqual([]);
   });
 }
 
