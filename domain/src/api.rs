@@ -242,7 +242,10 @@ pub fn field_name(field: Field) -> String {
 pub struct NewBooking {
     /// One of the services this deployment offers.
     pub service_type: ServiceType,
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 120, pattern = r"\S"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 120, pattern = r"\S")
+    )]
     pub name: String,
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
@@ -261,7 +264,10 @@ pub struct NewBooking {
     pub repeats: Repeats,
     /// A lock booked with its unlock the next morning: the unlock's start time (`HH:MM`).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    )]
     pub unlock_time: Option<String>,
 }
 
@@ -283,10 +289,16 @@ pub struct Details {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Contact {
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100, pattern = r"\S"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 100, pattern = r"\S")
+    )]
     pub name: String,
     /// 7 to 15 digits; `+`, spaces, dashes, dots and brackets allowed.
-    #[cfg_attr(feature = "openapi", schema(min_length = 7, max_length = 32, pattern = r"^\+?[0-9 ().-]{7,31}$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 7, max_length = 32, pattern = r"^\+?[0-9 ().-]{7,31}$")
+    )]
     pub mobile: String,
 }
 
@@ -305,7 +317,14 @@ pub struct NewLocation {
     #[cfg_attr(feature = "openapi", schema(minimum = -180, maximum = 180))]
     pub longitude: Option<f64>,
     /// An IANA zone, e.g. `Europe/London`.
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64, pattern = r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 64,
+            pattern = r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"
+        )
+    )]
     pub time_zone: String,
 }
 
@@ -319,7 +338,10 @@ pub struct Repeats {
     #[serde(default)]
     pub days: Vec<Day>,
     /// Local time at the site, `HH:MM`.
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    )]
     pub start_time: String,
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1440))]
     #[serde(deserialize_with = "whole_number")]
@@ -331,7 +353,10 @@ pub struct Repeats {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewSite {
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100, pattern = r"\S"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 100, pattern = r"\S")
+    )]
     pub name: String,
     pub location: NewLocation,
 }
@@ -341,7 +366,10 @@ pub struct NewSite {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CancelBody {
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500, pattern = r"\S"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 500, pattern = r"\S")
+    )]
     pub reason: String,
 }
 
@@ -351,7 +379,10 @@ pub struct CancelBody {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewWebhook {
     /// `https://` (or `http://`) address that receives the events.
-    #[cfg_attr(feature = "openapi", schema(max_length = 2000, pattern = r"^https?://[^\s/?#@]+[^\s]*$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 2000, pattern = r"^https?://[^\s/?#@]+[^\s]*$")
+    )]
     pub url: String,
     /// The events it receives; empty: all of them.
     #[serde(default)]

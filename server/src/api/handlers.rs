@@ -9,11 +9,11 @@ use axum::response::{IntoResponse, Response};
 use backend::AppState;
 use backend::api::idempotency::{self, Begun};
 use backend::api::{self, ApiError, ListParams, param};
+use domain::ServiceType;
 use domain::api::{
     Booking, BookingList, BookingWithHistory, CancelBody, DeliveryList, HookPayload, NewBooking,
     NewSite, NewWebhook, Problem, Scope, Site, SiteList, Webhook, WebhookList, WindowList,
 };
-use domain::ServiceType;
 use utoipa::openapi::OpenApi;
 
 use super::{API_PREFIX, ApiProblem, Key, read_body};
