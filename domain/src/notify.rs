@@ -131,9 +131,9 @@ impl Notice {
         Notice::ALL.into_iter().filter(move |n| n.reaches(role))
     }
 
-    /// The notices a history entry gives. `by_person`: a signed-in person made it (the dashboard's
-    /// own follow-up entries, such as a cancel carried out once AURA's answer came, tell nobody
-    /// again); `on_behalf`: staff did it for the customer; `late`: a cancel asked less than a day
+    /// The notices a history entry gives. `by_person`: a signed-in person (or a customer's system
+    /// through its API key) made it (the dashboard's own follow-up entries, such as a cancel
+    /// carried out once AURA's answer came, tell nobody again); `on_behalf`: staff did it for the customer; `late`: a cancel asked less than a day
     /// before a window.
     pub fn for_event(kind: EventKind, by_person: bool, on_behalf: bool, late: bool) -> Vec<Notice> {
         match kind {

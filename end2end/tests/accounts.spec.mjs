@@ -55,7 +55,7 @@ test('each role sees its own navigation and customers', async ({ page }) => {
   await expect(page.locator('.showing-for')).toHaveText('Showing Northwind Estates');
   await expect(page.getByRole('link', { name: 'Users' })).toHaveCount(0);
   await expect(page.getByLabel('Acting for')).toHaveCount(0);
-  for (const path of ['/', '/book', '/upcoming']) await expectFitsScreen(page, path);
+  for (const path of ['/', '/book', '/upcoming', '/integrations']) await expectFitsScreen(page, path);
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/\/sign-in$/);
   await expect(page.getByRole('status')).toContainText('You are signed out.');

@@ -120,7 +120,7 @@ fn Integrations(view: IntegrationsView) -> impl IntoView {
                             view! {
                                 <label class="check">
                                     <input type="checkbox" name=scope.key() value="true" checked=true />
-                                    " " <code>{scope.key()}</code> ": " {what}
+                                    <span><code>{scope.key()}</code> ": " {what}</span>
                                 </label>
                             }
                         })
@@ -157,7 +157,7 @@ fn Integrations(view: IntegrationsView) -> impl IntoView {
                             view! {
                                 <label class="check">
                                     <input type="checkbox" name=name value="true" />
-                                    " " <code>{key}</code> ": " {meaning}
+                                    <span><code>{key}</code> ": " {meaning}</span>
                                 </label>
                             }
                         })
@@ -174,7 +174,7 @@ fn Integrations(view: IntegrationsView) -> impl IntoView {
 fn KeyTable(keys: Vec<KeyItem>) -> impl IntoView {
     view! {
         <div class="table-wrap">
-            <table class="ledger">
+            <table class="admin-table">
                 <caption class="visually-hidden">"API keys, newest first (times in UTC)"</caption>
                 <thead>
                     <tr>
@@ -199,7 +199,7 @@ fn KeyTable(keys: Vec<KeyItem>) -> impl IntoView {
                                     <td>{k.scopes}</td>
                                     <td>{k.created}</td>
                                     <td>{k.expires.unwrap_or_else(|| "never".into())}</td>
-                                    <td>{k.last_used.unwrap_or_else(|| "never".into())}</td>
+                                    <td class="last-used">{k.last_used.unwrap_or_else(|| "never".into())}</td>
                                     <td>
                                         {k.state}
                                         {k
@@ -234,8 +234,8 @@ fn HookTable(hooks: Vec<HookItem>) -> impl IntoView {
                     let rotate = format!("Replace the signing secret of {}", h.url);
                     let delete = format!("Delete the endpoint {}", h.url);
                     view! {
-                        <li class="card">
-                            <p><code>{h.url.clone()}</code></p>
+                        <li class="site-card hook-card">
+                            <p><code class="url">{h.url.clone()}</code></p>
                             <p class="hint">{format!("Takes {}. Added {}.", h.events, h.created)}</p>
                             <p class="row">
                                 <A href=log>"Deliveries"</A>
@@ -308,7 +308,7 @@ fn Deliveries(view: DeliveriesView) -> impl IntoView {
         } else {
             view! {
                 <div class="table-wrap">
-                    <table class="ledger">
+                    <table class="admin-table">
                         <caption class="visually-hidden">"Deliveries, newest first"</caption>
                         <thead>
                             <tr>

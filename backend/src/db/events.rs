@@ -66,7 +66,9 @@ pub async fn add_event(
     if let Some(event) = HookEvent::of(kind) {
         super::enqueue_hooks(tx, event_id, booking_id, event, actor, at).await?;
     }
-    let (by_person, on_behalf) = (actor.user_id.is_some(), actor.on_behalf_of.is_some());
+    // Someone acted: a person, or a customer's own system through its API key (not the worker).
+    let by_person = actor.user_id.is_some() || actor.channel == Channel::Api;
+    let on_behalf = actor.on_behalf_of.is_some();
     if Notice::for_event(kind, by_person, on_behalf, true).is_empty() {
         return Ok(());
     }

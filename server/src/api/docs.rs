@@ -36,7 +36,7 @@ pub fn reference_page(document: &OpenApi) -> String {
             text(op["operationId"].as_str().unwrap_or("")),
             method.to_uppercase(),
             text(path),
-            text(
+            code_spans(
                 op["summary"]
                     .as_str()
                     .or(op["description"].as_str())

@@ -941,3 +941,40 @@ async fn the_openapi_document_describes_every_operation() {
     assert!(html.contains("id=\"schema-NewBooking\""));
     assert!(!html.contains("<script"), "no script, no CDN");
 }
+
+/// A late cancel through a key reaches the customer's account managers as one on a page does; the
+/// customer's own users are not told of their own system's act as if staff had done it.
+#[tokio::test]
+async fn a_late_cancel_through_the_api_reaches_the_account_managers() {
+    let sb = start_sandbox(SandboxConfig::default()).await;
+    let dash = start_dashboard(&sb.base_url(), ServiceCatalog::default()).await;
+    let api = Api::new(&dash.url(""), &key_for(&dash, &dash.a, "book,cancel").await);
+    let site = london_site(&dash).await;
+    // The first window within the day: a cancel now is late.
+    let soon = local_in("Europe/London", 3 * 60);
+    let booking: Booking = api
+        .post("/bookings", &patrol("Soon patrol", site, &soon), None)
+        .await
+        .json();
+    assert_eq!(booking.status, SyncStatus::Confirmed);
+    let cancelled: Booking = api
+        .delete(
+            &format!("/bookings/{}", booking.id),
+            Some(&json!({"reason": "Changed plans"})),
+        )
+        .await
+        .json();
+    assert_eq!(cancelled.status, SyncStatus::Cancelled);
+    let told: Vec<(String, String)> = raw!(&dash.state.db, |conn, d| sqlx::query_as(&d(
+        "SELECT u.email, n.notice FROM notifications n JOIN users u ON u.id = n.user_id
+         WHERE n.booking_id = ? ORDER BY u.email, n.notice"
+    ))
+    .bind(booking.id)
+    .fetch_all(conn)
+    .await?)
+    .expect("notices");
+    assert_eq!(
+        told,
+        [(dash.people.manager_of_a.clone(), "late_cancel".to_string())]
+    );
+}
