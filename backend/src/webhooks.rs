@@ -21,7 +21,7 @@ use tokio::sync::watch;
 
 use crate::db::{self, DeliveryRow, HookResult, Lease};
 use crate::error::ServerError;
-use crate::outbox::{Clock, SendPolicy, SystemClock, later};
+use crate::outbox::{Clock, SendPolicy, SystemClock, later, rest_after};
 use crate::secret::Secret;
 
 /// How long one delivery attempt may take (connect, send, answer).
@@ -303,23 +303,13 @@ impl<C: Clock> Courier<C> {
             if *stop.borrow() {
                 break;
             }
-            let wait = match self.drain(&stop).await {
-                Ok(_) => match db::next_delivery_due(&self.db).await {
-                    Ok(Some(due)) => (due - self.now())
-                        .to_std()
-                        .unwrap_or(Duration::ZERO)
-                        .clamp(Duration::from_millis(50), self.poll),
-                    Ok(None) => self.poll,
-                    Err(e) => {
-                        tracing::warn!("webhook worker: {e}");
-                        Duration::from_secs(5)
-                    }
-                },
-                Err(e) => {
-                    tracing::warn!("webhook worker: {}", e.reported());
-                    Duration::from_secs(5)
-                }
+            let next = match self.drain(&stop).await {
+                Ok(_) => db::next_delivery_due(&self.db)
+                    .await
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e.reported().to_string()),
             };
+            let wait = rest_after("webhook worker", next, self.now(), self.poll);
             tokio::select! {
                 () = tokio::time::sleep(wait) => {}
                 () = self.wake.notified() => {}

@@ -3,8 +3,6 @@
 //! backoff; a 5xx is final and recorded. A process killed mid-send leaves a lease that expires: the
 //! mail is sent again, under the same Message-ID.
 
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
@@ -15,7 +13,7 @@ use crate::db::{self, Lease, MailResult, MailRow, NewNotice};
 /// How many due mails one claim takes (one write for them all), each then sent in turn.
 const CLAIM_AT_ONCE: i64 = 8;
 use crate::error::ServerError;
-use crate::outbox::{Clock, later};
+use crate::outbox::{Clock, later, rest_after};
 use domain::notify::{Notice, UNREACHABLE_AFTER_MINUTES};
 
 /// What one send came to (for tests and the log).
@@ -222,21 +220,18 @@ impl<C: Clock> Postman<C> {
             let wait = match self.drain(&stop).await {
                 // Nowhere to send: only digests and the outage check, once a poll.
                 Ok(_) if matches!(self.config.transport, super::Transport::Off) => self.poll,
-                Ok(_) => match db::next_mail_due(&self.db).await {
-                    Ok(Some(due)) => (due - self.now())
-                        .to_std()
-                        .unwrap_or(Duration::ZERO)
-                        .clamp(Duration::from_millis(50), self.poll),
-                    Ok(None) => self.poll,
-                    Err(e) => {
-                        tracing::warn!("mail worker: {e}");
-                        Duration::from_secs(5)
-                    }
-                },
-                Err(e) => {
-                    tracing::warn!("mail worker: {}", e.reported());
-                    Duration::from_secs(5)
-                }
+                Ok(_) => rest_after(
+                    "mail worker",
+                    db::next_mail_due(&self.db).await.map_err(|e| e.to_string()),
+                    self.now(),
+                    self.poll,
+                ),
+                Err(e) => rest_after(
+                    "mail worker",
+                    Err(e.reported().to_string()),
+                    self.now(),
+                    self.poll,
+                ),
             };
             tokio::select! {
                 () = tokio::time::sleep(wait) => {}

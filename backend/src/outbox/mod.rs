@@ -222,6 +222,28 @@ impl Claim {
 }
 
 /// `now + wait`, saturating at a day (no overflow whatever AURA asks for).
+/// How long a worker (AURA calls, mail, webhooks) rests after a pass: until the next piece of work
+/// is due (`next`; at least 50 ms, at most `poll`), or 5 s when the pass or the look-up failed
+/// (logged, naming the worker).
+pub(crate) fn rest_after(
+    worker: &str,
+    next: Result<Option<DateTime<Utc>>, String>,
+    now: DateTime<Utc>,
+    poll: Duration,
+) -> Duration {
+    match next {
+        Ok(Some(due)) => (due - now)
+            .to_std()
+            .unwrap_or(Duration::ZERO)
+            .clamp(Duration::from_millis(50), poll),
+        Ok(None) => poll,
+        Err(e) => {
+            tracing::warn!("{worker}: {e}");
+            Duration::from_secs(5)
+        }
+    }
+}
+
 pub(crate) fn later(now: DateTime<Utc>, wait: Duration) -> DateTime<Utc> {
     let wait = chrono::Duration::from_std(wait.min(Duration::from_secs(86_400)))
         .unwrap_or(chrono::Duration::days(1));

@@ -1,8 +1,6 @@
 //! The background worker: settles interrupted sends, sends what is due, sleeps until the next
 //! thing is due, and stops between calls when asked.
 
-use std::time::Duration;
-
 use tokio::sync::watch;
 
 use super::{Aura, Clock, Sender, dashboard};
@@ -70,23 +68,16 @@ impl<A: Aura, C: Clock> Sender<A, C> {
             if *stop.borrow() {
                 break;
             }
-            let wait = match self.drain(&stop).await {
-                Ok(_) => match db::next_due(&self.db).await {
-                    Ok(Some(due)) => (due - self.clock.now())
-                        .to_std()
-                        .unwrap_or(Duration::ZERO)
-                        .clamp(Duration::from_millis(50), self.outbox.policy.poll),
-                    Ok(None) => self.outbox.policy.poll,
-                    Err(e) => {
-                        tracing::warn!("sending worker: {e}");
-                        Duration::from_secs(5)
-                    }
-                },
-                Err(e) => {
-                    tracing::warn!("sending worker: {e}");
-                    Duration::from_secs(5)
-                }
+            let next = match self.drain(&stop).await {
+                Ok(_) => db::next_due(&self.db).await.map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
             };
+            let wait = super::rest_after(
+                "sending worker",
+                next,
+                self.clock.now(),
+                self.outbox.policy.poll,
+            );
             tokio::select! {
                 () = tokio::time::sleep(wait) => {}
                 () = self.outbox.wake.notified() => {}

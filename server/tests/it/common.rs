@@ -589,3 +589,39 @@ pub fn numbered(text: &str) -> String {
     }
     out
 }
+
+/// Starts one of the tests' Python servers (`server/tests/it/SCRIPT`, with the PyPI packages
+/// `scripts/test` installs into `AURA_TEST_PYTHON`'s environment, `needs` naming them) with
+/// `args`, and waits until it prints "ready".
+pub async fn python_server(
+    script: &str,
+    args: &[&std::ffi::OsStr],
+    needs: &str,
+) -> std::process::Child {
+    use std::io::BufRead;
+    let python = std::env::var("AURA_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let path = format!("{}/tests/it/{script}", env!("CARGO_MANIFEST_DIR"));
+    let mut child = std::process::Command::new(&python)
+        .arg(&path)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{python} did not run (scripts/test installs {needs}): {e}"));
+    let stdout = child.stdout.take().expect("stdout");
+    let ready = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        std::io::BufReader::new(stdout).read_line(&mut line).ok();
+        line
+    });
+    let line = tokio::time::timeout(Duration::from_secs(30), ready)
+        .await
+        .unwrap_or_else(|_| panic!("{script} did not start in time"))
+        .expect("read");
+    assert_eq!(
+        line.trim(),
+        "ready",
+        "{script} did not start ({python}; scripts/test installs {needs})"
+    );
+    child
+}

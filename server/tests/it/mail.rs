@@ -6,7 +6,6 @@
 //! reset by mail.
 
 use std::collections::BTreeSet;
-use std::io::BufRead;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -85,34 +84,16 @@ impl SmtpSink {
     }
 
     pub async fn start(&mut self) {
-        let python = std::env::var("AURA_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/smtp_sink.py");
-        let mut child = std::process::Command::new(&python)
-            .arg(script)
-            .arg(self.port.to_string())
-            .arg(&self.dir.path)
-            .arg(self.delay_ms.to_string())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("{python} did not run (scripts/test installs aiosmtpd): {e}")
-            });
-        let stdout = child.stdout.take().expect("stdout");
-        let ready = tokio::task::spawn_blocking(move || {
-            let mut line = String::new();
-            std::io::BufReader::new(stdout).read_line(&mut line).ok();
-            line
-        });
-        let line = tokio::time::timeout(Duration::from_secs(30), ready)
-            .await
-            .expect("the SMTP server started in time")
-            .expect("read");
-        assert_eq!(
-            line.trim(),
-            "ready",
-            "the SMTP server did not start ({python}; scripts/test installs aiosmtpd)"
-        );
+        let child = crate::common::python_server(
+            "smtp_sink.py",
+            &[
+                self.port.to_string().as_ref(),
+                self.dir.path.as_os_str(),
+                self.delay_ms.to_string().as_ref(),
+            ],
+            "aiosmtpd",
+        )
+        .await;
         self.child = Some(child);
     }
 

@@ -4,7 +4,6 @@
 //! slow receiver, 500s and dropped connections; the delivery log, replay and secret rotation.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::BufRead;
 use std::time::Duration;
 
 use backend::aura::wire::ServiceCatalog;
@@ -53,33 +52,12 @@ impl Receiver {
             .expect("addr")
             .port();
         let dir = TempDir::new();
-        let python = std::env::var("AURA_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/webhook_receiver.py");
-        let mut child = std::process::Command::new(&python)
-            .arg(script)
-            .arg(port.to_string())
-            .arg(&dir.path)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("{python} did not run (scripts/test installs standardwebhooks): {e}")
-            });
-        let stdout = child.stdout.take().expect("stdout");
-        let ready = tokio::task::spawn_blocking(move || {
-            let mut line = String::new();
-            std::io::BufReader::new(stdout).read_line(&mut line).ok();
-            line
-        });
-        let line = tokio::time::timeout(Duration::from_secs(30), ready)
-            .await
-            .expect("the receiver started in time")
-            .expect("read");
-        assert_eq!(
-            line.trim(),
-            "ready",
-            "the receiver did not start ({python})"
-        );
+        let child = crate::common::python_server(
+            "webhook_receiver.py",
+            &[port.to_string().as_ref(), dir.path.as_os_str()],
+            "standardwebhooks",
+        )
+        .await;
         Receiver { child, port, dir }
     }
 
