@@ -185,7 +185,7 @@ pub struct ServeArgs {
     pub max_connections: u64,
     /// The most requests one API key may make per minute, across every process (then 429 with
     /// `Retry-After`).
-    #[arg(long, env = "API_RATE_PER_MINUTE", default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    #[arg(long, env = "API_RATE_PER_MINUTE", default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub api_rate_per_minute: u32,
     /// Let webhooks go to loopback, private and link-local addresses (tests, private deployments).
     #[arg(long, env = "WEBHOOK_ALLOW_PRIVATE", value_parser = flag, action = ArgAction::Set, default_value = "0")]
