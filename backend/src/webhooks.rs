@@ -86,7 +86,11 @@ pub fn ip_is_public(ip: IpAddr) -> bool {
                 || (first & 0xffc0) == 0xfe80
                 || (first & 0xffc0) == 0xfec0
                 || first == 0x2001 && v6.segments()[1] == 0x0db8
+                // NAT64 (well-known and local-use), 6to4 and IPv4-translated: they can reach
+                // private IPv4 addresses.
                 || (first == 0x0064 && v6.segments()[1] == 0xff9b)
+                || first == 0x2002
+                || v6.segments()[..6] == [0, 0, 0, 0, 0xffff, 0]
                 || v6.segments()[..6] == [0, 0, 0, 0, 0, 0])
         }
     }
@@ -409,6 +413,10 @@ mod tests {
             "fd00::1",
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
+            "64:ff9b::a00:1",
+            "64:ff9b:1::a00:1",
+            "2002:a00:1::1",
+            "::ffff:0:a00:1",
         ] {
             assert!(!ip_is_public(private.parse().unwrap()), "{private}");
         }

@@ -104,6 +104,21 @@ impl HookEvent {
         }
     }
 
+    /// The webhook a history entry sends, given the status it left the booking in: as
+    /// [`HookEvent::of`], except that a refused cancel which leaves the booking's outcome unknown
+    /// (an earlier attempt may have cancelled it) is that change, `booking.unknown`.
+    pub fn after(kind: EventKind, status: SyncStatus) -> Option<HookEvent> {
+        match (kind, status) {
+            (EventKind::CancelRefused, SyncStatus::Unknown) => Some(HookEvent::Unknown),
+            _ => HookEvent::of(kind),
+        }
+    }
+
+    /// Whether a history entry of this kind may send a webhook (in some status).
+    pub fn may_follow(kind: EventKind) -> bool {
+        HookEvent::of(kind).is_some() || kind == EventKind::CancelRefused
+    }
+
     /// What it tells, for pages.
     pub fn meaning(self) -> &'static str {
         match self {
@@ -678,6 +693,20 @@ mod tests {
         }
         assert_eq!(HookEvent::of(EventKind::NotSent), None);
         assert_eq!(HookEvent::of(EventKind::CancelRequested), None);
+        // A refused cancel leaves the booking confirmed (no change), or unknown (a change).
+        assert_eq!(
+            HookEvent::after(EventKind::CancelRefused, SyncStatus::Confirmed),
+            None
+        );
+        assert_eq!(
+            HookEvent::after(EventKind::CancelRefused, SyncStatus::Unknown),
+            Some(HookEvent::Unknown)
+        );
+        for kind in EventKind::ALL {
+            for status in SyncStatus::ALL {
+                assert!(HookEvent::after(kind, status).is_none() || HookEvent::may_follow(kind));
+            }
+        }
     }
 
     #[test]

@@ -68,8 +68,8 @@ pub async fn begin(
     }
     let request_hash = hex_sha256(&[path.as_bytes(), body]);
     let form_key = format!("api{key_id}.{}", &hex_sha256(&[idem_key.as_bytes()])[..40]);
-    for _ in 0..2 {
-        let kept = db::claim_idempotency(
+    for _ in 0..3 {
+        let kept = match db::claim_idempotency(
             &state.db,
             key_id,
             idem_key,
@@ -77,12 +77,16 @@ pub async fn begin(
             now,
             now - Duration::hours(KEPT_HOURS),
         )
-        .await?;
-        let Some(kept) = kept else {
-            return Ok(Begun::Fresh {
-                form_key,
-                kept: true,
-            });
+        .await?
+        {
+            db::IdemClaim::Claimed => {
+                return Ok(Begun::Fresh {
+                    form_key,
+                    kept: true,
+                });
+            }
+            db::IdemClaim::Vanished => continue,
+            db::IdemClaim::Kept(kept) => kept,
         };
         if kept.request_hash != request_hash {
             return Err(ApiError::KeyReused);
@@ -98,8 +102,8 @@ pub async fn begin(
             return Err(ApiError::InProgress);
         }
         // Its process died before answering: start over (the booking's form key still books
-        // once).
-        db::release_idempotency(&state.db, key_id, idem_key).await?;
+        // once). Only that claim is released: a repeat that took over meanwhile keeps its own.
+        db::release_idempotency(&state.db, key_id, idem_key, Some(kept.created_at)).await?;
     }
     Err(ApiError::InProgress)
 }
@@ -115,7 +119,7 @@ pub async fn finish(
     body: &str,
 ) -> Result<(), ApiError> {
     if status >= 500 || status == 429 {
-        db::release_idempotency(&state.db, key_id, idem_key).await?;
+        db::release_idempotency(&state.db, key_id, idem_key, None).await?;
     } else {
         db::keep_answer(&state.db, key_id, idem_key, status, location, body).await?;
     }

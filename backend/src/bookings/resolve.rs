@@ -12,6 +12,7 @@ use crate::present::instant_label;
 use crate::state::AppState;
 use domain::error::AppError;
 use domain::lifecycle::RESCHEDULE;
+use domain::lifecycle::cancel_wish_event;
 use domain::model::{Outcome, Role, SyncStatus};
 use domain::{Field, FieldErrors, LEAD_TIME_MINUTES};
 
@@ -108,6 +109,19 @@ pub async fn resolve(
         _ => "",
     };
     db::add_event(&mut tx, id, now, kind, &actor, &format!("{detail}{then}")).await?;
+    if status == SyncStatus::Cancelled {
+        // The cancel asked for earlier is done here, as when a send turns out never to have
+        // reached AURA: its own entry (and its webhook, `booking.cancelled`).
+        db::add_event(
+            &mut tx,
+            id,
+            now,
+            cancel_wish_event(SyncStatus::Cancelled),
+            &db::Actor::system("Dashboard"),
+            "AURA never had it, so the cancel asked for is done here: nothing is scheduled.",
+        )
+        .await?;
+    }
     tx.commit().await?;
     state.outbox.wake();
     Ok(Outcome::Checked { now: status })

@@ -138,8 +138,9 @@ pub async fn revoke_key(
         == 1)
 }
 
-/// Counts a request of key `key_id` in the minute `now` falls in and marks the key used; returns
-/// the minute's count so far (this request included). Earlier minutes are forgotten.
+/// Counts a request of key `key_id` in the minute `now` falls in and, on its first request of a
+/// minute, marks the key used; returns the minute's count so far (this request included).
+/// Earlier minutes are forgotten.
 pub async fn count_request(
     ex: impl Into<Ex<'_>>,
     key_id: i64,
@@ -168,12 +169,12 @@ pub async fn count_request(
             .bind(minute)
             .execute(&mut *conn)
             .await?;
+            sqlx::query(sql!(d, "UPDATE api_keys SET last_used_at = ? WHERE id = ?"))
+                .bind(now)
+                .bind(key_id)
+                .execute(&mut *conn)
+                .await?;
         }
-        sqlx::query(sql!(d, "UPDATE api_keys SET last_used_at = ? WHERE id = ?"))
-            .bind(now)
-            .bind(key_id)
-            .execute(&mut *conn)
-            .await?;
         count
     })
 }
@@ -189,8 +190,19 @@ pub struct KeptAnswer {
     pub created_at: DateTime<Utc>,
 }
 
-/// Claims `idem_key` for a request whose body hashes to `request_hash`; `None` when claimed now,
-/// else what was kept (answers older than `forget_before` are forgotten first).
+/// What claiming an `Idempotency-Key` found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IdemClaim {
+    /// Claimed now: answer the request.
+    Claimed,
+    /// Used before: what was kept.
+    Kept(KeptAnswer),
+    /// Taken and gone again between two statements (a stale claim released): try again.
+    Vanished,
+}
+
+/// Claims `idem_key` for a request whose body hashes to `request_hash`. Answers kept from before
+/// `forget_before` are forgotten first, every key's (a revoked key's too).
 pub async fn claim_idempotency(
     ex: impl Into<Ex<'_>>,
     key_id: i64,
@@ -198,16 +210,12 @@ pub async fn claim_idempotency(
     request_hash: &str,
     now: DateTime<Utc>,
     forget_before: DateTime<Utc>,
-) -> Result<Option<KeptAnswer>, DbError> {
+) -> Result<IdemClaim, DbError> {
     on_db!(ex, |conn, d| {
-        sqlx::query(sql!(
-            d,
-            "DELETE FROM api_idempotency WHERE key_id = ? AND created_at < ?"
-        ))
-        .bind(key_id)
-        .bind(forget_before)
-        .execute(&mut *conn)
-        .await?;
+        sqlx::query(sql!(d, "DELETE FROM api_idempotency WHERE created_at < ?"))
+            .bind(forget_before)
+            .execute(&mut *conn)
+            .await?;
         let claimed: Option<i64> = sqlx::query_scalar(sql!(
             d,
             "INSERT INTO api_idempotency (key_id, idem_key, request_hash, status, created_at)
@@ -220,18 +228,17 @@ pub async fn claim_idempotency(
         .fetch_optional(&mut *conn)
         .await?;
         match claimed {
-            Some(_) => None,
-            None => {
-                sqlx::query_as::<_, KeptAnswer>(sql!(
-                    d,
-                    "SELECT request_hash, status, location, body, created_at FROM api_idempotency
-                     WHERE key_id = ? AND idem_key = ?"
-                ))
-                .bind(key_id)
-                .bind(idem_key)
-                .fetch_optional(&mut *conn)
-                .await?
-            }
+            Some(_) => IdemClaim::Claimed,
+            None => sqlx::query_as::<_, KeptAnswer>(sql!(
+                d,
+                "SELECT request_hash, status, location, body, created_at FROM api_idempotency
+                 WHERE key_id = ? AND idem_key = ?"
+            ))
+            .bind(key_id)
+            .bind(idem_key)
+            .fetch_optional(&mut *conn)
+            .await?
+            .map_or(IdemClaim::Vanished, IdemClaim::Kept),
         }
     })
 }
@@ -261,18 +268,24 @@ pub async fn keep_answer(
     Ok(())
 }
 
-/// Lets `idem_key` be used again (its request came to nothing worth repeating: a refusal).
+/// Lets `idem_key` be used again: its request came to nothing worth repeating (a failure of
+/// ours), or its claim of `claimed_at` was abandoned. Only that claim is released, never one taken
+/// since.
 pub async fn release_idempotency(
     ex: impl Into<Ex<'_>>,
     key_id: i64,
     idem_key: &str,
+    claimed_at: Option<DateTime<Utc>>,
 ) -> Result<(), DbError> {
     on_db!(ex, |conn, d| sqlx::query(sql!(
         d,
-        "DELETE FROM api_idempotency WHERE key_id = ? AND idem_key = ? AND status = 0"
+        "DELETE FROM api_idempotency WHERE key_id = ? AND idem_key = ? AND status = 0
+            AND (? IS NULL OR created_at = ?)"
     ))
     .bind(key_id)
     .bind(idem_key)
+    .bind(claimed_at)
+    .bind(claimed_at)
     .execute(conn)
     .await?
     .rows_affected())?;

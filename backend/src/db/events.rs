@@ -63,8 +63,8 @@ pub async fn add_event(
     .bind(detail)
     .fetch_one(conn).await?
     })?;
-    if let Some(event) = HookEvent::of(kind) {
-        super::enqueue_hooks(tx, event_id, booking_id, event, actor, at).await?;
+    if HookEvent::may_follow(kind) {
+        super::enqueue_hooks(tx, event_id, booking_id, kind, actor, at).await?;
     }
     // Someone acted: a person, or a customer's own system through its API key (not the worker).
     let by_person = actor.user_id.is_some() || actor.channel == Channel::Api;

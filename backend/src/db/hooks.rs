@@ -239,13 +239,14 @@ pub async fn delete_endpoint(ex: impl Into<Ex<'_>>, id: i64) -> Result<bool, DbE
 /// How long a delivery is tried before it is marked failed.
 pub const DELIVERY_HOURS: i64 = 24;
 
-/// Writes, in the transaction of history entry `event_id`, one delivery of `event` to every
-/// endpoint of the booking's customer that takes it, with its body as the booking stands now.
+/// Writes, in the transaction of history entry `event_id` (of `kind`), one delivery of the event it
+/// sends (`HookEvent::after`, by the status it left) to every endpoint of the booking's customer
+/// that takes it, with its body as the booking stands now.
 pub async fn enqueue_hooks(
     tx: &mut Tx,
     event_id: i64,
     booking_id: i64,
-    event: HookEvent,
+    kind: domain::model::EventKind,
     actor: &Actor,
     at: DateTime<Utc>,
 ) -> Result<usize, DbError> {
@@ -260,14 +261,7 @@ pub async fn enqueue_hooks(
         .bind(booking_id)
         .fetch_all(conn)
         .await?)?;
-    let takers: Vec<&EndpointRow> = endpoints
-        .iter()
-        .filter(|e| {
-            let wanted = e.events();
-            wanted.is_empty() || wanted.contains(&event)
-        })
-        .collect();
-    if takers.is_empty() {
+    if endpoints.is_empty() {
         return Ok(0);
     }
     let Some(booking) =
@@ -275,6 +269,16 @@ pub async fn enqueue_hooks(
     else {
         return Ok(0);
     };
+    let Some(event) = HookEvent::after(kind, booking.status) else {
+        return Ok(0);
+    };
+    let takers: Vec<&EndpointRow> = endpoints
+        .iter()
+        .filter(|e| {
+            let wanted = e.events();
+            wanted.is_empty() || wanted.contains(&event)
+        })
+        .collect();
     let payload = HookPayload {
         event,
         timestamp: at,

@@ -102,7 +102,8 @@ fn path_id(text: &str, name: &str) -> Result<i64, ApiProblem> {
 }
 
 /// Runs a POST under its `Idempotency-Key` (if sent): a repeat gets the kept answer; a new one
-/// is answered by `answer` (given the booking form key to use) and kept.
+/// is answered by `answer` (given the booking form key to use) and kept. `answer` gives where the
+/// result is, its body, and the body to keep (without anything shown only once).
 async fn idempotent<F, Fut>(
     state: &AppState,
     key: &Key,
@@ -113,7 +114,7 @@ async fn idempotent<F, Fut>(
 ) -> Result<Response, ApiProblem>
 where
     F: FnOnce(String) -> Fut,
-    Fut: std::future::Future<Output = Result<(String, String), ApiProblem>>,
+    Fut: std::future::Future<Output = Result<(String, String, String), ApiProblem>>,
 {
     let idem_key =
         match headers.get("idempotency-key") {
@@ -149,11 +150,11 @@ where
     };
     let outcome = answer(form_key).await;
     let Some(idem_key) = idem_key else {
-        return outcome.map(|(location, body)| created(location, body));
+        return outcome.map(|(location, body, _)| created(location, body));
     };
     match outcome {
-        Ok((location, body)) => {
-            idempotency::finish(state, key.id(), idem_key, 201, Some(&location), &body).await?;
+        Ok((location, body, kept)) => {
+            idempotency::finish(state, key.id(), idem_key, 201, Some(&location), &kept).await?;
             Ok(created(location, body))
         }
         Err(ApiProblem(e)) => {
@@ -236,9 +237,11 @@ pub async fn create_booking(
             let booking =
                 api::create_booking(&state, &key.viewer, &new, form_key, chrono::Utc::now())
                     .await?;
+            let body = json_text(&booking)?;
             Ok((
                 format!("{API_PREFIX}/bookings/{}", booking.id),
-                json_text(&booking)?,
+                body.clone(),
+                body,
             ))
         },
     )
@@ -334,7 +337,8 @@ pub async fn create_site(
     let new: NewSite = read_body(&body)?;
     idempotent(&state, &key, &headers, "/sites", &body, |_| async {
         let site = api::create_site(&state, &key.viewer, &new, chrono::Utc::now()).await?;
-        Ok((format!("{API_PREFIX}/sites"), json_text(&site)?))
+        let body = json_text(&site)?;
+        Ok((format!("{API_PREFIX}/sites"), body.clone(), body))
     })
     .await
 }
@@ -411,9 +415,15 @@ pub async fn create_webhook(
     idempotent(&state, &key, &headers, "/webhooks", &body, |_| async {
         let hook =
             api::hooks::add_endpoint(&state, customer, &new, &by, chrono::Utc::now()).await?;
+        // A repeat gets the endpoint again, never its secret: that is shown once.
+        let kept = json_text(&domain::api::Webhook {
+            secret: None,
+            ..hook.clone()
+        })?;
         Ok((
             format!("{API_PREFIX}/webhooks/{}/deliveries", hook.id),
             json_text(&hook)?,
+            kept,
         ))
     })
     .await

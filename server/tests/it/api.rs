@@ -591,6 +591,30 @@ async fn a_repeated_post_books_once_and_another_body_is_refused() {
     assert_eq!(count, 4, "order-7731, order-7732 and two without a key");
     let bad_key = api.post("/bookings", &body, Some(&"k".repeat(300))).await;
     assert_eq!(bad_key.status, StatusCode::BAD_REQUEST);
+    // An endpoint made under a key: a repeat gets the endpoint again, never its secret.
+    let hooks = Api::new(&dash.url(""), &key_for(&dash, &dash.a, "webhooks").await);
+    let hook = json!({"url": "https://hooks.example.com/orders"});
+    let made = hooks.post("/webhooks", &hook, Some("hook-1")).await;
+    assert_eq!(made.status, StatusCode::CREATED);
+    assert!(
+        made.body["secret"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("whsec_"))
+    );
+    let repeat = hooks.post("/webhooks", &hook, Some("hook-1")).await;
+    assert_eq!(repeat.status, StatusCode::CREATED);
+    assert_eq!(repeat.body["id"], made.body["id"]);
+    assert!(
+        repeat.body.get("secret").is_none(),
+        "the secret is shown once"
+    );
+    let kept: Vec<String> = raw!(&dash.state.db, |conn, d| sqlx::query_scalar(&d(
+        "SELECT body FROM api_idempotency WHERE body IS NOT NULL"
+    ))
+    .fetch_all(conn)
+    .await?)
+    .expect("kept");
+    assert!(kept.iter().all(|b| !b.contains("whsec_")));
 }
 
 #[tokio::test]
