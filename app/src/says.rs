@@ -1,6 +1,6 @@
 //! The words for what a flow achieved: every success a page shows after a plain form's submit.
 
-use domain::lifecycle::SyncStatus;
+use domain::lifecycle::{ChangeKind, ChangeStatus, SyncStatus};
 use domain::model::Outcome;
 
 /// What the page says about `outcome`.
@@ -103,7 +103,48 @@ pub fn says(outcome: &Outcome) -> String {
                 now.label()
             )
         }
+        Outcome::ChangeAsked {
+            kind,
+            status,
+            parts,
+            ..
+        } => change_says(*kind, *status, parts),
     }
+}
+
+/// A change of plans, by where it stands.
+fn change_says(kind: ChangeKind, status: ChangeStatus, parts: &[i64]) -> String {
+    let what = match kind {
+        ChangeKind::Change => "The change",
+        ChangeKind::Skip => "The skip",
+    };
+    let new = match parts {
+        [] => String::new(),
+        [one] => format!(" New booking: #{one}."),
+        many => format!(
+            " New bookings: {}.",
+            many.iter()
+                .map(|p| format!("#{p}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let stands = match status {
+        ChangeStatus::Booking => {
+            "is saved; the new version is being sent to AURA, and this booking is cancelled once AURA holds it. The booking's page shows each step."
+        }
+        ChangeStatus::Cancelling => {
+            "is under way: AURA holds the new version, and this booking's cancel is being sent."
+        }
+        ChangeStatus::Done => "is done: AURA holds the new version and this booking is cancelled.",
+        ChangeStatus::Refused => {
+            "was not carried out: the new version was refused or could not be sent, so this booking stands as it was. The booking's page says why."
+        }
+        ChangeStatus::Stuck => {
+            "is stuck: AURA refused to cancel this booking, so it holds both. Cancel this booking again, or cancel the new version."
+        }
+    };
+    format!("{what} {stands}{new}")
 }
 
 /// A cancel, by where the wish took the booking (`asked`) and where it stands now.

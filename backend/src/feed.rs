@@ -154,6 +154,27 @@ pub fn calendar_text(
             first_left_out.opens.format("%Y-%m-%d %H:%M")
         ));
     }
+    // A change of plans books some windows again as they were (same line of versions, same
+    // date: the same UID): the feed shows each once, from the booking that holds it now.
+    let mut by_uid: BTreeMap<(i64, chrono::NaiveDate), usize> = BTreeMap::new();
+    let mut kept = Vec::with_capacity(windows.len());
+    for (i, o) in windows {
+        let booking = &bookings[i];
+        let rank = |b: &Booking| (b.status != SyncStatus::Cancelled, b.id);
+        match by_uid.get(&(booking.lineage, o.local_date)) {
+            Some(&at) => {
+                let (j, _): &(usize, domain::Occurrence) = &kept[at];
+                if rank(booking) > rank(&bookings[*j]) {
+                    kept[at] = (i, o);
+                }
+            }
+            None => {
+                by_uid.insert((booking.lineage, o.local_date), kept.len());
+                kept.push((i, o));
+            }
+        }
+    }
+    let windows = kept;
     let mut zones = BTreeMap::new();
     for (i, o) in &windows {
         let booking = &bookings[*i];
@@ -230,7 +251,7 @@ fn event(
     event
         .uid(&format!(
             "booking-{}-{}@aura-dashboard",
-            booking.id,
+            booking.lineage,
             o.local_date.format("%Y%m%d")
         ))
         .timestamp(now)

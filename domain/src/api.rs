@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::fields::Field;
 use crate::keyed::keyed_enum;
-use crate::lifecycle::{EventKind, SyncStatus};
+use crate::lifecycle::{ChangeKind, ChangeStatus, EventKind, SyncStatus};
 use crate::model::StatusGroup;
 use crate::service::{ArmedPreference, PairRole, RepeatKind, ServiceType};
 
@@ -76,6 +76,11 @@ keyed_enum! {
         Unknown = "booking.unknown",
         Resolved = "booking.resolved",
         Cancelled = "booking.cancelled",
+        /// The booking was replaced by a new version (its `replacedBy`); not a cancellation.
+        Changed = "booking.changed",
+        /// Some of the booking's dates were skipped: the windows kept are new bookings (its
+        /// `replacedBy`); not a cancellation.
+        Skipped = "booking.skipped",
     }
 }
 
@@ -94,13 +99,18 @@ impl HookEvent {
             EventKind::CancelledLocally | EventKind::AuraCancel | EventKind::Cancelled => {
                 Some(HookEvent::Cancelled)
             }
+            EventKind::Changed => Some(HookEvent::Changed),
+            EventKind::Skipped => Some(HookEvent::Skipped),
             EventKind::NotSent
             | EventKind::Rescheduled
             | EventKind::LateAnswer
             | EventKind::CancelRequested
             | EventKind::CancelFailed
             | EventKind::CancelRefused
-            | EventKind::DatesKept => None,
+            | EventKind::DatesKept
+            | EventKind::ChangeAsked
+            | EventKind::ChangeRefused
+            | EventKind::ChangeStuck => None,
         }
     }
 
@@ -129,6 +139,8 @@ impl HookEvent {
             HookEvent::Unknown => "AURA may hold it: a person checks",
             HookEvent::Resolved => "a person checked with AURA",
             HookEvent::Cancelled => "it was cancelled",
+            HookEvent::Changed => "it was replaced by a new version",
+            HookEvent::Skipped => "some of its dates were skipped",
         }
     }
 
@@ -244,6 +256,8 @@ pub fn field_name(field: Field) -> String {
         Field::CancelReason => "reason".into(),
         Field::HookUrl => "url".into(),
         Field::HookEvents => "events".into(),
+        Field::SkipFrom => "from".into(),
+        Field::SkipTo => "to".into(),
         other => other.name(),
     }
 }
@@ -388,6 +402,53 @@ pub struct CancelBody {
     pub reason: String,
 }
 
+/// Dates of a booking to skip (`POST /api/v1/bookings/{id}/skip`): local dates in the booking's
+/// zone, both included; one date: `from` = `to`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SkipBody {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date, example = "2027-12-24"))]
+    pub from: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date, example = "2027-12-26"))]
+    pub to: String,
+}
+
+/// A change of plans: a new version of a booking, or some of its dates skipped. AURA has no
+/// update, so it is carried out as new bookings (`parts`, sent first) and then the cancel of the
+/// original (once AURA holds every part).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Change {
+    pub id: i64,
+    pub kind: ChangeKind,
+    /// `booking`: the parts are being sent; `cancelling`: AURA holds them, the original's cancel
+    /// is being sent; `done`; `refused`: a part was refused or not sent, the original stands;
+    /// `stuck`: AURA refused to cancel the original, a person decides.
+    pub status: ChangeStatus,
+    /// The booking changed.
+    pub original: i64,
+    /// The new bookings, in order.
+    pub parts: Vec<i64>,
+    /// The dates skipped, for a skip.
+    pub skipped_from: Option<NaiveDate>,
+    pub skipped_to: Option<NaiveDate>,
+    /// What it does, in words.
+    pub detail: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The answer to a change or a skip: the change, and the bookings it concerns as they stand (the
+/// original first, then the parts).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeResult {
+    pub change: Change,
+    pub bookings: Vec<Booking>,
+}
+
 /// A webhook endpoint to add (`POST /api/v1/webhooks`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -450,6 +511,8 @@ pub struct Booking {
     pub cancellation: Option<Cancellation>,
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// The booking this one is a new version (or a kept part) of, made by a change of plans.
+    pub replaces: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -640,6 +703,10 @@ pub struct HookData {
     /// Grows with every change of any booking: a receiver keeps the highest it has seen per
     /// booking and ignores an older one arriving late.
     pub version: i64,
+    /// For `booking.changed` and `booking.skipped`: the change, with the new bookings that
+    /// replace this one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub change: Option<Change>,
 }
 
 /// Who made the change, for whom and through which door.

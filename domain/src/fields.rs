@@ -58,6 +58,9 @@ pub enum Field {
     /// Where a webhook endpoint receives events, and which it takes.
     HookUrl,
     HookEvents,
+    /// The first and last local dates of a booking to skip.
+    SkipFrom,
+    SkipTo,
 }
 
 impl Field {
@@ -109,6 +112,8 @@ impl Field {
             Field::Expires => "expires",
             Field::HookUrl => "url",
             Field::HookEvents => "events",
+            Field::SkipFrom => "skip-from",
+            Field::SkipTo => "skip-to",
         }
     }
 }

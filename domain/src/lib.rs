@@ -13,6 +13,7 @@ pub mod lifecycle;
 pub mod limits;
 pub mod model;
 pub mod notify;
+pub mod plan;
 pub mod schedule;
 pub mod service;
 

@@ -142,6 +142,18 @@ keyed_enum! {
         Cancelled = "cancelled",
         /// Found on upgrade: dates beyond what the dashboard stores, kept at the nearest it does.
         DatesKept = "dates_kept",
+        /// A change of plans was asked (a new version, or dates skipped): its new bookings are sent
+        /// first; this one is cancelled once AURA holds them all.
+        ChangeAsked = "change_asked",
+        /// Cancelled as the last step of a change: the new version stands in its place.
+        Changed = "changed",
+        /// Cancelled as the last step of a skip: the windows kept stand as new bookings.
+        Skipped = "skipped",
+        /// A change was not carried out (a new booking was refused or not sent): this one stands.
+        ChangeRefused = "change_refused",
+        /// AURA refused to cancel this booking at the end of a change: it holds this one and the
+        /// new version. A person decides.
+        ChangeStuck = "change_stuck",
     }
 }
 
@@ -166,6 +178,11 @@ impl EventKind {
             EventKind::CancelRefused => "AURA refused to cancel",
             EventKind::Cancelled => "Cancelled",
             EventKind::DatesKept => "Dates kept within the years 0 to 9999",
+            EventKind::ChangeAsked => "Change asked",
+            EventKind::Changed => "Changed: replaced by its new version",
+            EventKind::Skipped => "Dates skipped: replaced by the windows kept",
+            EventKind::ChangeRefused => "Change not carried out: this booking stands",
+            EventKind::ChangeStuck => "Change stuck: AURA holds this booking and the new version",
         }
     }
 }
@@ -350,6 +367,110 @@ pub const fn cancel_wish_event(left: SyncStatus) -> EventKind {
     }
 }
 
+// --- Changes of plans: a new version, or dates skipped (see `crate::plan`). ---
+
+keyed_enum! {
+    /// What a change of plans does to a booking.
+    pub enum ChangeKind {
+        /// A new version replaces it (any field).
+        Change = "change",
+        /// Some of its dates are skipped; the windows before and after are kept.
+        Skip = "skip",
+    }
+}
+
+keyed_enum! {
+    /// Where a change of plans stands. The new requests go first; the original is cancelled once
+    /// AURA holds all of them, so cover never has a gap.
+    pub enum ChangeStatus {
+        /// The new requests are being sent to AURA (or wait for a person, as any booking does).
+        Booking = "booking",
+        /// AURA holds every new request; the original's cancel is being sent.
+        Cancelling = "cancelling",
+        /// The original is cancelled; the new requests stand.
+        Done = "done",
+        /// A new request was refused or could not be sent: the original stands, unchanged, and
+        /// any new request AURA holds is cancelled.
+        Refused = "refused",
+        /// The original could not be cancelled: AURA holds it and the new requests. A person
+        /// decides (cancel the original again, or cancel the new version).
+        Stuck = "stuck",
+    }
+}
+
+impl ChangeKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            ChangeKind::Change => "Changed",
+            ChangeKind::Skip => "Dates skipped",
+        }
+    }
+
+    /// The history entry that ends the original: its cancel, named as what it is part of (so the
+    /// ledger and the webhooks show a change, not a cancellation).
+    pub const fn done_event(self) -> EventKind {
+        match self {
+            ChangeKind::Change => EventKind::Changed,
+            ChangeKind::Skip => EventKind::Skipped,
+        }
+    }
+}
+
+impl ChangeStatus {
+    /// The statuses in which the dashboard still has work to do for it (or waits for a person).
+    pub const OPEN: [ChangeStatus; 3] = [
+        ChangeStatus::Booking,
+        ChangeStatus::Cancelling,
+        ChangeStatus::Stuck,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ChangeStatus::Booking => "Sending the new version to AURA",
+            ChangeStatus::Cancelling => "AURA holds the new version; cancelling the original",
+            ChangeStatus::Done => "Done",
+            ChangeStatus::Refused => "Not carried out: the original stands",
+            ChangeStatus::Stuck => "The original could not be cancelled: a person decides",
+        }
+    }
+
+    pub fn is_open(self) -> bool {
+        ChangeStatus::OPEN.contains(&self)
+    }
+}
+
+/// How a change stands, from its new requests and its original (the statuses as
+/// [`SyncStatus`]). `None`: nothing moves it now.
+pub fn change_step(
+    status: ChangeStatus,
+    parts: &[SyncStatus],
+    original: SyncStatus,
+) -> Option<ChangeStatus> {
+    use SyncStatus as S;
+    match status {
+        ChangeStatus::Booking => {
+            let lost = |s: &S| matches!(s, S::Rejected | S::Lapsed | S::Cancelling | S::Cancelled);
+            if parts.iter().any(lost) || !original.is_cancellable() {
+                // A new request will not be held (or the original went meanwhile): the original
+                // stands as it is.
+                Some(ChangeStatus::Refused)
+            } else if parts.iter().all(|s| *s == S::Confirmed) {
+                Some(ChangeStatus::Cancelling)
+            } else {
+                None
+            }
+        }
+        ChangeStatus::Cancelling | ChangeStatus::Stuck => match original {
+            S::Cancelled => Some(ChangeStatus::Done),
+            // AURA refused the cancel: it holds both. (An unknown outcome waits for a person, as
+            // any booking's does, and ends cancelled or confirmed.)
+            S::Confirmed if status == ChangeStatus::Cancelling => Some(ChangeStatus::Stuck),
+            _ => None,
+        },
+        ChangeStatus::Done | ChangeStatus::Refused => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -430,6 +551,50 @@ mod tests {
                 1,
                 "{status:?}"
             );
+        }
+    }
+
+    #[test]
+    fn a_change_moves_on_only_when_aura_holds_every_new_request() {
+        use ChangeStatus as C;
+        use SyncStatus as S;
+        assert_eq!(
+            change_step(C::Booking, &[S::Confirmed, S::Sending], S::Confirmed),
+            None
+        );
+        assert_eq!(change_step(C::Booking, &[S::Unknown], S::Confirmed), None);
+        assert_eq!(
+            change_step(C::Booking, &[S::Confirmed, S::Confirmed], S::Confirmed),
+            Some(C::Cancelling)
+        );
+        // A skip of everything left has no new request: the cancel goes at once.
+        assert_eq!(
+            change_step(C::Booking, &[], S::Confirmed),
+            Some(C::Cancelling)
+        );
+        for lost in [S::Rejected, S::Lapsed, S::Cancelled, S::Cancelling] {
+            assert_eq!(
+                change_step(C::Booking, &[S::Confirmed, lost], S::Confirmed),
+                Some(C::Refused)
+            );
+        }
+        // The original cancelled by someone meanwhile: the change is not carried out.
+        assert_eq!(
+            change_step(C::Booking, &[S::Saved], S::Cancelling),
+            Some(C::Refused)
+        );
+        assert_eq!(change_step(C::Cancelling, &[], S::Cancelling), None);
+        assert_eq!(change_step(C::Cancelling, &[], S::Cancelled), Some(C::Done));
+        assert_eq!(
+            change_step(C::Cancelling, &[], S::Confirmed),
+            Some(C::Stuck)
+        );
+        assert_eq!(change_step(C::Cancelling, &[], S::Unknown), None);
+        assert_eq!(change_step(C::Stuck, &[], S::Confirmed), None);
+        assert_eq!(change_step(C::Stuck, &[], S::Cancelled), Some(C::Done));
+        for closed in [C::Done, C::Refused] {
+            assert_eq!(change_step(closed, &[S::Rejected], S::Confirmed), None);
+            assert!(!closed.is_open());
         }
     }
 }

@@ -28,6 +28,11 @@ keyed_enum! {
         CancelRefused = "cancel_refused",
         /// AURA has not answered for a while and bookings are waiting to be sent.
         AuraUnreachable = "aura_unreachable",
+        /// A change of plans was not carried out: its new version was refused or not sent, and
+        /// the booking stands as it was.
+        ChangeRefused = "change_refused",
+        /// A change of plans could not cancel the original: AURA holds both. A person decides.
+        ChangeStuck = "change_stuck",
     }
 }
 
@@ -109,6 +114,8 @@ impl Notice {
             Notice::LateCancel => "A late cancellation",
             Notice::CancelRefused => "AURA refused a cancellation",
             Notice::AuraUnreachable => "AURA unreachable with bookings waiting",
+            Notice::ChangeRefused => "A change of plans was not carried out",
+            Notice::ChangeStuck => "A change of plans is stuck (AURA holds both versions)",
         }
     }
 
@@ -117,7 +124,11 @@ impl Notice {
     pub fn reaches(self, role: Role) -> bool {
         use Role::{AccountManager as M, Admin as A, Customer as C};
         let roles: &[Role] = match self {
-            Notice::Refused | Notice::Lapsed | Notice::CancelRefused => &[C, M],
+            Notice::Refused
+            | Notice::Lapsed
+            | Notice::CancelRefused
+            | Notice::ChangeRefused
+            | Notice::ChangeStuck => &[C, M],
             Notice::Unknown | Notice::Resolved => &[C, M, A],
             Notice::OnBehalf => &[C],
             Notice::LateCancel => &[M],
@@ -142,7 +153,11 @@ impl Notice {
             EventKind::OutcomeUnknown => vec![Notice::Unknown],
             EventKind::ResolvedHeld | EventKind::ResolvedNotHeld => vec![Notice::Resolved],
             EventKind::CancelRefused => vec![Notice::CancelRefused],
-            EventKind::Saved if by_person && on_behalf => vec![Notice::OnBehalf],
+            EventKind::Saved | EventKind::ChangeAsked if by_person && on_behalf => {
+                vec![Notice::OnBehalf]
+            }
+            EventKind::ChangeRefused => vec![Notice::ChangeRefused],
+            EventKind::ChangeStuck => vec![Notice::ChangeStuck],
             EventKind::CancelRequested | EventKind::CancelledLocally if by_person => {
                 let mut notices = Vec::new();
                 if on_behalf {
@@ -166,6 +181,7 @@ impl Notice {
                 | Notice::Unknown
                 | Notice::CancelRefused
                 | Notice::AuraUnreachable
+                | Notice::ChangeStuck
         )
     }
 }
@@ -220,6 +236,11 @@ impl Notice {
                     "Your account manager booked this for you.",
                     "",
                 ),
+                Some(EventKind::ChangeAsked) => (
+                    "Changed on your behalf",
+                    "Your account manager changed this booking for you (a new version, or dates skipped). The booking's page shows what changed.",
+                    "",
+                ),
                 _ => (
                     "Cancelled on your behalf",
                     "Your account manager cancelled this booking for you: every future window is stopped.",
@@ -235,6 +256,16 @@ impl Notice {
                 "AURA refused to cancel a booking",
                 "AURA refused the cancellation, so the booking is still scheduled.",
                 "Read AURA's reason on the booking's page, and ask again or contact AURA.",
+            ),
+            Notice::ChangeRefused => (
+                "A change of plans was not carried out",
+                "AURA refused the new version (or it could not be sent in time), so the booking stands exactly as it was before the change.",
+                "Read AURA's reason on the booking's page, and ask for the change again with what it needs.",
+            ),
+            Notice::ChangeStuck => (
+                "A change is stuck: AURA holds both versions",
+                "AURA holds the new version, but refused to cancel the original, so some windows may be booked twice.",
+                "On the original booking's page, cancel it again, or cancel the new version to go back to the original.",
             ),
             Notice::AuraUnreachable => (
                 "AURA has not answered for 15 minutes",

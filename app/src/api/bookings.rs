@@ -11,23 +11,29 @@ use domain::BookingDraft;
 use domain::model::FormId;
 use domain::model::{
     AttentionView, BookingDetail, BookingResult, BookingStart, CalendarView, SchedulePreview,
-    UpcomingView,
+    SkipPreview, UpcomingView,
 };
 
 /// How many windows the form previews.
 pub const PREVIEW_OCCURRENCES: usize = 5;
 
-/// The booking form; `again` fills it in from an earlier booking ("book again").
+/// The booking form; `again` fills it in from an earlier booking ("book again"); `change` fills
+/// it in from a booking to change (the form then describes its new version).
 #[server(input = GetUrl, endpoint = "load_booking_form")]
 pub async fn load_booking_form(
     #[server(default)] again: Option<i64>,
+    #[server(default)] change: Option<i64>,
 ) -> Result<BookingStart, ApiError> {
     use crate::server::{app_state, with_status};
     use backend::bookings;
     with_status(
         async {
             let (state, viewer) = (app_state()?, context::viewer()?);
-            bookings::form_data(&state, &viewer, again, chrono::Utc::now()).await
+            let now = chrono::Utc::now();
+            match change {
+                Some(id) => bookings::change_form(&state, &viewer, id, now).await,
+                None => bookings::form_data(&state, &viewer, again, now).await,
+            }
         }
         .await,
     )
@@ -53,22 +59,94 @@ pub async fn preview_schedule(draft: BookingDraft) -> Result<SchedulePreview, Ap
     )
 }
 
+/// Books the draft; with `changing`, makes it the new version of that booking instead (booked
+/// first, then the original cancelled once AURA holds it).
 #[server(input = Json, endpoint = "book_service")]
-pub async fn book_service(draft: BookingDraft) -> Result<BookingResult, ApiError> {
+pub async fn book_service(
+    draft: BookingDraft,
+    #[server(default)] changing: Option<i64>,
+) -> Result<BookingResult, ApiError> {
+    use crate::server::{app_state, with_status};
+    use backend::bookings;
+    use domain::model::Outcome;
+    with_status(
+        async {
+            let (state, viewer) = (app_state()?, context::viewer()?);
+            let now = chrono::Utc::now();
+            let Some(id) = changing else {
+                return bookings::book(&state, &viewer, &draft, now).await;
+            };
+            let outcome = bookings::change_booking(&state, &viewer, id, &draft, now).await?;
+            let status = match &outcome {
+                Outcome::ChangeAsked { status, .. } => Some(*status),
+                _ => None,
+            };
+            Ok(BookingResult {
+                booking_id: id,
+                status: domain::model::SyncStatus::Confirmed,
+                message: Some(crate::says::says(&outcome)),
+                change: status,
+            })
+        }
+        .await,
+    )
+}
+
+/// What skipping `from`..=`to` of booking `id` would do (nothing is done).
+#[server(input = GetUrl, endpoint = "load_skip_preview")]
+pub async fn load_skip_preview(
+    id: i64,
+    from: String,
+    #[server(default)] to: String,
+) -> Result<SkipPreview, ApiError> {
     use crate::server::{app_state, with_status};
     use backend::bookings;
     with_status(
         async {
-            bookings::book(
-                &app_state()?,
-                &*context::viewer()?,
-                &draft,
-                chrono::Utc::now(),
-            )
-            .await
+            let (state, viewer) = (app_state()?, context::viewer()?);
+            bookings::skip_preview(&state, &viewer, id, &from, &to, chrono::Utc::now()).await
         }
         .await,
     )
+}
+
+/// Skips `from`..=`to` of booking `id` (and, with `also_pair`, the same nights of the other half
+/// of its lock/unlock pair). A plain form post; back to the booking's page.
+#[server(endpoint = "skip_booking_dates")]
+pub async fn skip_booking_dates(
+    id: i64,
+    from: String,
+    #[server(default)] to: String,
+    key: String,
+    #[server(default)] also_pair: bool,
+) -> Result<(), ApiError> {
+    use crate::server::app_state;
+    use crate::server::forms::finish_form;
+    use backend::bookings;
+    use backend::forms::Done;
+    use domain::Field;
+    use domain::model::Kept;
+    let page = format!("/bookings/{id}");
+    let outcome = async {
+        let (state, viewer) = (app_state()?, context::viewer()?);
+        let now = chrono::Utc::now();
+        let ask = bookings::SkipAsk {
+            from: &from,
+            to: &to,
+            key: &key,
+            also_pair,
+        };
+        let told = bookings::skip_dates(&state, &viewer, id, &ask, now).await?;
+        Ok(Done::to(page.clone(), told))
+    }
+    .await;
+    finish_form(
+        FormId::Skip,
+        &page,
+        Kept::of(&[(Field::SkipFrom, &from), (Field::SkipTo, &to)]),
+        outcome,
+    )
+    .await
 }
 
 #[server(input = GetUrl, endpoint = "load_booking")]

@@ -19,6 +19,7 @@ pub fn StatusBadge(status: SyncStatus) -> impl IntoView {
 pub fn CancellationFacts(info: CancellationInfo) -> impl IntoView {
     view! {
         <dl class="facts">
+            {info.change.map(|c| view! { <dt>"Why"</dt> <dd><span class="badge change-badge">{c.label()}</span> " — not a cancellation: the windows kept are booked again as new bookings"</dd> })}
             <dt>{if info.pending { "Asked" } else { "Cancelled" }}</dt>
             <dd>{info.at_label}</dd>
             <dt>"By"</dt>

@@ -3,12 +3,18 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::bookings::{CancelBooking, ResolveBooking, SendBookingAgain, load_booking};
+use crate::api::bookings::{
+    CancelBooking, ResolveBooking, SendBookingAgain, SkipBookingDates, load_booking,
+    load_skip_preview,
+};
 use crate::api::notices::Acknowledge;
 use crate::components::feedback::{ErrorNotice, Loading};
 use crate::components::form::{FlashNotice, TextAreaField, TextField, field_id};
 use crate::components::service::{CancellationFacts, ServiceBadge, StatusBadge, WindowItem};
-use domain::model::{BookingDetail, FormFlash, FormId, PairView, SyncStatus, flash_for};
+use domain::lifecycle::ChangeStatus;
+use domain::model::{
+    BookingDetail, ChangeView, FormFlash, FormId, PairView, SkipPreview, SyncStatus, flash_for,
+};
 use domain::{Field, MAX_CANCEL_REASON_CHARS};
 
 #[component]
@@ -71,7 +77,13 @@ fn Detail(detail: BookingDetail) -> impl IntoView {
         flash: all_flash,
         map_url,
         pair,
+        can_change,
+        repeats,
+        first_date,
+        last_date,
+        changes,
     } = detail;
+    let skip_flash = flash_for(&all_flash, FormId::Skip);
     let flash = flash_for(&all_flash, FormId::Cancel);
     let resolve_flash = flash_for(&all_flash, FormId::Resolve);
     let problem = sync_error.clone().unwrap_or_default();
@@ -168,6 +180,8 @@ fn Detail(detail: BookingDetail) -> impl IntoView {
                         }
                     })}
                 <p class="detail-actions no-print">
+                    {can_change
+                        .then(|| view! { <a class="button" href=format!("/book?change={id}")>"Change"</a> " " })}
                     <a class="button secondary" href=format!("/book?again={id}")>"Book again"</a>
                     " "
                     <button type="button" class="secondary" onclick="window.print()">"Print site sheet"</button>
@@ -290,6 +304,14 @@ fn Detail(detail: BookingDetail) -> impl IntoView {
                     }
                 })}
 
+            {(!changes.is_empty()).then(|| view! { <ChangesList id changes /> })}
+            {(can_change && repeats)
+                .then(|| {
+                    view! {
+                        <SkipSection id flash=skip_flash.clone() pair=pair.clone() first_date last_date />
+                    }
+                })}
+
             {can_cancel.then(|| {
                 let pair = pair.clone().filter(|p| p.other_cancellable);
                 view! { <CancelForm id flash=flash.clone() pair /> }
@@ -397,7 +419,7 @@ fn CancelForm(id: i64, flash: FormFlash, pair: Option<PairView>) -> impl IntoVie
             <h2 id="cancel-h">"Cancel this booking"</h2>
             <p class="warning">
                 <strong>"Cancelling stops every future window of this booking."</strong>
-                " AURA cannot cancel a single date. To skip one date, cancel and book again."
+                " To leave out some dates only, use “Skip dates” above; to change the time or anything else, use “Change”."
             </p>
             <ActionForm action=cancel>
                 <input type="hidden" name="id" value=id />
@@ -425,5 +447,195 @@ fn CancelForm(id: i64, flash: FormFlash, pair: Option<PairView>) -> impl IntoVie
                 </button>
             </ActionForm>
         </section>
+    }
+}
+
+/// The changes of plans this booking is part of, each with its steps' bookings linked.
+#[component]
+fn ChangesList(id: i64, changes: Vec<ChangeView>) -> impl IntoView {
+    view! {
+        <section aria-labelledby="changes-h" class="changes-box">
+            <h2 id="changes-h">"Changes"</h2>
+            <ol class="plain change-list">
+                {changes
+                    .into_iter()
+                    .map(|c| {
+                        let warn = matches!(c.status, ChangeStatus::Refused | ChangeStatus::Stuck);
+                        let link = |b: i64| {
+                            view! { <a href=format!("/bookings/{b}")>"booking #" {b}</a> }
+                        };
+                        let relation = if c.original == id {
+                            match c.parts.len() {
+                                0 => view! { <span>"No window was left to keep."</span> }.into_any(),
+                                _ => view! {
+                                    <span>
+                                        "New: "
+                                        {c.parts.iter().map(|p| view! { {link(*p)} " " }).collect_view()}
+                                    </span>
+                                }
+                                    .into_any(),
+                            }
+                        } else {
+                            view! { <span>"Made from " {link(c.original)} "."</span> }.into_any()
+                        };
+                        view! {
+                            <li class:notice-warn=warn>
+                                <strong>{c.kind.label()}</strong>
+                                " · " {c.at_label} " · " {c.by}
+                                <br />
+                                <span class="change-status">{c.status.label()}</span>
+                                " — " {c.detail}
+                                <br />
+                                {relation}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ol>
+        </section>
+    }
+}
+
+/// Skipping dates: a plain GET form that previews (the page comes back with what would be sent),
+/// then a plain POST that does it. Both work without JavaScript.
+#[component]
+fn SkipSection(
+    id: i64,
+    flash: FormFlash,
+    pair: Option<PairView>,
+    first_date: String,
+    last_date: String,
+) -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let asked = move || {
+        let q = query.read();
+        let from = q.get(&Field::SkipFrom.name()).unwrap_or_default();
+        let to = q.get(&Field::SkipTo.name()).unwrap_or_default();
+        (from, to)
+    };
+    let (from0, to0) = asked();
+    let from_value = if from0.is_empty() {
+        flash.value(Field::SkipFrom)
+    } else {
+        from0
+    };
+    let to_value = if to0.is_empty() {
+        flash.value(Field::SkipTo)
+    } else {
+        to0
+    };
+    let preview = Resource::new(asked, move |(from, to)| async move {
+        if from.is_empty() {
+            None
+        } else {
+            Some(load_skip_preview(id, from, to).await)
+        }
+    });
+    let flash_errors = flash.errors.clone();
+    let notice = flash.notice.clone();
+    view! {
+        <section aria-labelledby="skip-h" class="skip-box no-print" id="skip">
+            <h2 id="skip-h">"Skip dates"</h2>
+            <p>
+                "Leave out one date or a range (a bank holiday, a shutdown). AURA cannot cancel single dates, so the windows before and after are booked again exactly as they are, then this booking is cancelled once AURA holds them. Windows that have opened are never touched. You see what will be sent before anything is."
+            </p>
+            {notice.map(|n| view! { <p class="notice notice-error" role="alert">{n}</p> })}
+            <Suspense fallback=Loading>
+                {move || {
+                    let flash_errors = flash_errors.clone();
+                    let (from_value, to_value) = (from_value.clone(), to_value.clone());
+                    let (first_date, last_date) = (first_date.clone(), last_date.clone());
+                    let pair = pair.clone();
+                    Suspend::new(async move {
+                        let answer = preview.await;
+                        let mut errors = flash_errors;
+                        let mut problem = None;
+                        let mut shown = None;
+                        match answer {
+                            Some(Ok(p)) => shown = Some(p),
+                            Some(Err(e)) => match e.field_errors() {
+                                Some(fe) => errors.merge(fe.clone()),
+                                None => problem = Some(e.to_string()),
+                            },
+                            None => {}
+                        }
+                        let from_error = errors.get(Field::SkipFrom).map(str::to_string);
+                        let to_error = errors.get(Field::SkipTo).map(str::to_string);
+                        view! {
+                            <form method="get" action=format!("/bookings/{id}#skip") class="inline-fields">
+                                <TextField
+                                    id=field_id(FormId::Skip, Field::SkipFrom)
+                                    name=Field::SkipFrom.name()
+                                    label="First date to skip"
+                                    kind="date"
+                                    value=RwSignal::new(from_value)
+                                    error=Signal::derive(move || from_error.clone())
+                                    required=true
+                                />
+                                <TextField
+                                    id=field_id(FormId::Skip, Field::SkipTo)
+                                    name=Field::SkipTo.name()
+                                    label="Last date to skip (empty: one date)"
+                                    kind="date"
+                                    value=RwSignal::new(to_value)
+                                    error=Signal::derive(move || to_error.clone())
+                                />
+                                <p class="hint">"The booking runs " {first_date} " to " {last_date} "."</p>
+                                <button type="submit" class="secondary">"Preview the skip"</button>
+                            </form>
+                            {problem.map(|p| view! { <p class="notice notice-error" role="alert">{p}</p> })}
+                            {shown.map(|p| view! { <SkipConfirm preview=p pair /> })}
+                        }
+                    })
+                }}
+            </Suspense>
+        </section>
+    }
+}
+
+/// What a skip will do, and the button that does it.
+#[component]
+fn SkipConfirm(preview: SkipPreview, pair: Option<PairView>) -> impl IntoView {
+    let SkipPreview {
+        booking_id,
+        from,
+        to,
+        skipped,
+        skipped_count,
+        kept_count,
+        steps,
+        pair: pair_of,
+        zone,
+        form_key,
+    } = preview;
+    let more = skipped_count.saturating_sub(skipped.len());
+    let pair = pair.filter(|p| p.other_cancellable && pair_of.is_some());
+    view! {
+        <div class="skip-preview" role="region" aria-label="What the skip will do">
+            <h3>"Skipped: " {skipped_count} {if skipped_count == 1 { " window" } else { " windows" }} " (" {zone} ")"</h3>
+            <ul class="plain">
+                {skipped.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
+                {(more > 0).then(|| view! { <li>"…and " {more} " more"</li> })}
+            </ul>
+            <p>"Kept as they are: " {kept_count} {if kept_count == 1 { " window." } else { " windows." }}</p>
+            <h3>"What will be sent to AURA"</h3>
+            <ol>{steps.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}</ol>
+            <form method="post" action=SkipBookingDates::PATH>
+                <input type="hidden" name="id" value=booking_id />
+                <input type="hidden" name="from" value=from />
+                <input type="hidden" name="to" value=to />
+                <input type="hidden" name="key" value=form_key />
+                {pair
+                    .map(|p| {
+                        view! {
+                            <label class="check">
+                                <input type="checkbox" name="also_pair" value="true" checked=true />
+                                " Also skip the same nights of the " {p.role.other().label()} " (booking #" {p.other_id} " · " {p.other_name} ")"
+                            </label>
+                        }
+                    })}
+                <button type="submit" class="primary">"Skip these dates"</button>
+            </form>
+        </div>
     }
 }

@@ -425,7 +425,11 @@ fn Agenda(days: Vec<AgendaDay>, more: Option<CalendarLink>, show_customer: bool)
                                     <ul class="occurrences">
                                         {occurrences
                                             .into_iter()
-                                            .map(|o| view! { <li><OccurrenceChip o show_customer /></li> })
+                                            .map(|o| {
+                                                let skip = (o.status == SyncStatus::Confirmed)
+                                                    .then(|| skip_link(&o));
+                                                view! { <li><OccurrenceChip o show_customer /> {skip}</li> }
+                                            })
                                             .collect_view()}
                                     </ul>
                                 }
@@ -438,6 +442,18 @@ fn Agenda(days: Vec<AgendaDay>, more: Option<CalendarLink>, show_customer: bool)
             {more.map(|l| view! { <p class="agenda-more"><a href=l.href>{l.label}</a></p> })}
         </div>
     }
+}
+
+/// A link to skip this window's date: the booking's page, with the skip previewed (nothing is
+/// done before the person confirms there).
+fn skip_link(o: &OccurrenceView) -> impl IntoView + use<> {
+    let date = o.local_date.format("%Y-%m-%d").to_string();
+    let href = format!(
+        "/bookings/{}?skip-from={date}&skip-to={date}#skip",
+        o.booking_id
+    );
+    let label = format!("Skip {} of {}", o.date_label, o.name);
+    view! { <a class="skip-date no-print" href=href aria-label=label>"Skip this date"</a> }
 }
 
 /// One window as a link. Its name is its visible text plus what the chip leaves out (the date,

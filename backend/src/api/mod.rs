@@ -13,7 +13,7 @@ use crate::sites::{SiteInput, save_site};
 use crate::state::AppState;
 use domain::api::{self, FieldProblem, Problem, Scope, field_name};
 use domain::error::AppError;
-use domain::model::SyncStatus;
+use domain::model::{Outcome, SyncStatus};
 use domain::{BookingDraft, ContactDraft, ServiceType, local_date_span};
 
 pub mod hooks;
@@ -475,6 +475,76 @@ pub async fn cancel_booking(
 ) -> Result<api::Booking, ApiError> {
     bookings::cancel(state, viewer, id, reason, now).await?;
     Ok(booking_of(state, viewer, id).await?.to_api())
+}
+
+/// Changes a booking to the version `body` describes, through the page's flow.
+pub async fn change_booking(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    body: &api::NewBooking,
+    form_key: String,
+    now: DateTime<Utc>,
+) -> Result<api::ChangeResult, ApiError> {
+    let customer = customer(viewer)?.id;
+    if body.site_id.is_some() && body.location.is_some() {
+        return Err(param("location", "Give siteId or location, not both."));
+    }
+    if body.unlock_time.is_some() {
+        return Err(param(
+            "unlockTime",
+            "A change makes one booking: change a lock's unlock on its own.",
+        ));
+    }
+    let draft = draft_of(body, customer, form_key);
+    let outcome = bookings::change_booking(state, viewer, id, &draft, now).await?;
+    change_result(state, viewer, &outcome).await
+}
+
+/// Skips dates of a booking through the page's flow.
+pub async fn skip_dates(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    body: &api::SkipBody,
+    form_key: String,
+    now: DateTime<Utc>,
+) -> Result<api::ChangeResult, ApiError> {
+    let ask = bookings::SkipAsk {
+        from: &body.from,
+        to: &body.to,
+        key: &form_key,
+        also_pair: false,
+    };
+    let outcome = bookings::skip_dates(state, viewer, id, &ask, now).await?;
+    change_result(state, viewer, &outcome).await
+}
+
+/// A change and its bookings as they stand now.
+async fn change_result(
+    state: &AppState,
+    viewer: &Viewer,
+    outcome: &Outcome,
+) -> Result<api::ChangeResult, ApiError> {
+    let Outcome::ChangeAsked { change_id, .. } = outcome else {
+        return Err(ApiError::Server(ServerError::internal(
+            "a change answered with another outcome",
+        )));
+    };
+    let mut tx = state.db.begin().await.map_err(ServerError::from)?;
+    let change = db::change_by_id(&mut tx, *change_id)
+        .await
+        .map_err(ServerError::from)?
+        .ok_or_else(|| ServerError::internal(format!("change {change_id} vanished")))?;
+    drop(tx);
+    let mut bookings = Vec::new();
+    for id in std::iter::once(change.booking_id).chain(change.parts.iter().copied()) {
+        bookings.push(booking_of(state, viewer, id).await?.to_api());
+    }
+    Ok(api::ChangeResult {
+        change: change.to_api(),
+        bookings,
+    })
 }
 
 pub async fn list_sites(state: &AppState, viewer: &Viewer) -> Result<api::SiteList, ApiError> {

@@ -10,8 +10,8 @@ use crate::error::ServerError;
 use crate::state::AppState;
 use domain::check_cancel_reason;
 use domain::error::AppError;
-use domain::lifecycle::CancelOutcome;
 use domain::lifecycle::cancel_wish_event;
+use domain::lifecycle::{CancelOutcome, ChangeStatus};
 use domain::model::{Outcome, SyncStatus};
 
 /// Asks to cancel a booking and returns what came of it.
@@ -41,6 +41,18 @@ pub async fn cancel(
         }
         _ => {}
     }
+    // A change under way cancels it by itself once AURA holds the new version (a stuck change
+    // waits for exactly this: a person cancelling the original again).
+    let mut tx = state.db.begin().await?;
+    if let Some(change) = db::open_change_of(&mut tx, id).await?
+        && change.booking_id == id
+        && change.status != ChangeStatus::Stuck
+    {
+        return Err(conflict(
+            "A change of this booking is under way: it cancels this booking by itself once AURA holds the new version. Wait until it is done.",
+        ));
+    }
+    drop(tx);
     let actor = viewer.actor_for(&booking.customer.name);
     let request = CancelRequest {
         reason: &reason,

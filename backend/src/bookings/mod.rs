@@ -7,12 +7,14 @@
 mod book;
 mod calendar;
 mod cancel;
+mod change;
 mod resolve;
 mod views;
 
 pub use book::{book, form_data, preview};
 pub use calendar::{CalendarQuery, RawCalendarQuery, ViewerZones, calendar_view};
 pub use cancel::{cancel, cancel_with_pair};
+pub use change::{SkipAsk, change_booking, change_form, skip_dates, skip_preview};
 pub use resolve::{resolve, send_from_next_window};
 pub use views::{
     LEDGER_PAGE, UpcomingWindows, attention_view, booking_detail, cancellation_ledger,
@@ -82,9 +84,12 @@ fn cancellation_info(c: &CancellationRecord, booking: &Booking) -> CancellationI
         on_behalf_of: c.on_behalf_of.clone(),
         removed_occurrences: c.removed_occurrences,
         pending: c.done_at.is_none(),
-        late: booking
-            .schedule
-            .is_late_cancel(booking.zone.tz(), c.requested_at),
+        // A change keeps the windows it books again: only a plain cancel can come late.
+        late: booking.ended_by.is_none()
+            && booking
+                .schedule
+                .is_late_cancel(booking.zone.tz(), c.requested_at),
+        change: booking.ended_by,
     }
 }
 

@@ -112,11 +112,14 @@ pub async fn resolve(
     if status == SyncStatus::Cancelled {
         // The cancel asked for earlier is done here, as when a send turns out never to have
         // reached AURA: its own entry (and its webhook, `booking.cancelled`).
+        let ended = db::ending_of(&mut tx, id)
+            .await?
+            .map_or(cancel_wish_event(SyncStatus::Cancelled), |c| c.done_event());
         db::add_event(
             &mut tx,
             id,
             now,
-            cancel_wish_event(SyncStatus::Cancelled),
+            ended,
             &db::Actor::system("Dashboard"),
             "AURA never had it, so the cancel asked for is done here: nothing is scheduled.",
         )

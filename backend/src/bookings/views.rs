@@ -16,8 +16,8 @@ use crate::windows::soonest_windows;
 use crate::zone::Zone;
 use domain::error::AppError;
 use domain::model::{
-    AttentionItem, AttentionView, BookingDetail, CancellationView, ContactView, EventView,
-    PairView, Role, SyncStatus, UpcomingView,
+    AttentionItem, AttentionView, BookingDetail, CancellationView, ChangeView, ContactView,
+    EventView, PairView, Role, SyncStatus, UpcomingView,
 };
 
 const DETAIL_UPCOMING: usize = 20;
@@ -77,7 +77,47 @@ pub async fn booking_detail(
             }),
         _ => None,
     };
+    let mut tx = state.db.begin().await?;
+    let changes: Vec<_> = db::changes_of_booking(&mut tx, id).await?;
+    drop(tx);
+    let change_open = changes.iter().any(|c| c.status.is_open());
+    // A change under way cancels its original by itself (a stuck one waits for a person to).
+    let cancel_blocked = changes.iter().any(|c| {
+        c.booking_id == id
+            && matches!(
+                c.status,
+                domain::lifecycle::ChangeStatus::Booking
+                    | domain::lifecycle::ChangeStatus::Cancelling
+            )
+    });
+    let can_change = !change_open
+        && booking.cancellation.is_none()
+        && matches!(
+            status,
+            SyncStatus::Confirmed | SyncStatus::Saved | SyncStatus::NotSent | SyncStatus::Lapsed
+        );
+    let changes = changes
+        .into_iter()
+        .map(|c| ChangeView {
+            id: c.id,
+            kind: c.kind,
+            status: c.status,
+            detail: c.detail,
+            at_label: instant_label(c.created_at, tz),
+            by: match &c.by.on_behalf_of {
+                Some(whom) => format!("{} for {whom}", c.by.name),
+                None => c.by.name.clone(),
+            },
+            original: c.booking_id,
+            parts: c.parts,
+        })
+        .collect();
     Ok(BookingDetail {
+        can_change,
+        repeats: !matches!(schedule.repeat, domain::Repeat::Single),
+        first_date: domain::iso_date(booking.first_date),
+        last_date: domain::iso_date(booking.last_date),
+        changes,
         pair,
         map_url: map_url(&booking.location),
         id: booking.id,
@@ -131,7 +171,7 @@ pub async fn booking_detail(
         upcoming,
         upcoming_total,
         events,
-        can_cancel: status.is_cancellable() && booking.cancellation.is_none(),
+        can_cancel: status.is_cancellable() && booking.cancellation.is_none() && !cancel_blocked,
         can_resolve: status == SyncStatus::Unknown && viewer.role != Role::Customer,
         can_send_again: status == SyncStatus::Lapsed
             && booking.cancellation.is_none()

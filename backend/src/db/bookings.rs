@@ -10,6 +10,7 @@ use super::{
 };
 use crate::zone::Zone;
 use domain::api::Channel;
+use domain::lifecycle::ChangeKind;
 use domain::model::SyncStatus;
 use domain::{
     ArmedPreference, Contact, Location, PairRole, Repeat, RepeatKind, Schedule, ServiceType,
@@ -50,6 +51,13 @@ pub struct Booking {
     pub pair: Option<Pair>,
     /// When someone acknowledged that it was refused or not sent (it then leaves the calendar).
     pub acknowledged_at: Option<DateTime<Utc>>,
+    /// The first booking of its line of versions (itself, unless a change made it): the feed's
+    /// UIDs follow it.
+    pub lineage: i64,
+    /// The booking it is a new version (or a kept part) of, made by a change of plans.
+    pub replaces: Option<i64>,
+    /// The change of plans whose last step is (or was) its cancel.
+    pub ended_by: Option<ChangeKind>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,6 +138,9 @@ struct BookingRow {
     pair_role: Option<PairRole>,
     paired_booking_id: Option<i64>,
     acknowledged_at: Option<DateTime<Utc>>,
+    lineage: i64,
+    replaces: Option<i64>,
+    ended_by: Option<ChangeKind>,
 }
 
 impl TryFrom<BookingRow> for Booking {
@@ -211,6 +222,9 @@ impl TryFrom<BookingRow> for Booking {
                 other: r.paired_booking_id,
             }),
             acknowledged_at: r.acknowledged_at,
+            lineage: r.lineage,
+            replaces: r.replaces,
+            ended_by: r.ended_by,
         })
     }
 }
@@ -227,7 +241,12 @@ macro_rules! select_bookings {
                 b.next_occurrence_ours, b.status, b.sync_error, b.attempts, b.next_attempt_at,
                 b.created_at, b.cancel_requested_at, b.cancelled_at, b.cancel_reason, b.cancelled_by,
                 b.cancelled_on_behalf_of, b.cancelled_via, b.removed_occurrences, b.pair_role, b.paired_booking_id,
-                b.acknowledged_at
+                b.acknowledged_at, COALESCE(b.lineage_id, b.id) AS lineage,
+                (SELECT ch.booking_id FROM booking_change_parts p
+                 JOIN booking_changes ch ON ch.id = p.change_id WHERE p.booking_id = b.id) AS replaces,
+                (SELECT ended.kind FROM booking_changes ended WHERE ended.booking_id = b.id
+                    AND ended.status IN ('cancelling', 'stuck', 'done')
+                    ORDER BY ended.id DESC LIMIT 1) AS ended_by
              FROM bookings b JOIN customers c ON c.id = b.customer_id LEFT JOIN sites s ON s.id = b.site_id ",
             $($rest)*
         )

@@ -12,13 +12,15 @@ use sqlx::{Column, PgConnection, PgPool, Row, SqlitePool, TypeInfo, ValueRef};
 use super::DbError;
 
 /// The tables copied, each after the tables it refers to.
-const COPIED: [&str; 18] = [
+const COPIED: [&str; 20] = [
     "customers",
     "users",
     "account_manager_customers",
     "sites",
     "bookings",
     "booking_events",
+    "booking_changes",
+    "booking_change_parts",
     "calendar_feeds",
     "sign_in_attempts",
     "notification_prefs",

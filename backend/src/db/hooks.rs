@@ -65,6 +65,24 @@ impl Booking {
             }),
             acknowledged_at: self.acknowledged_at,
             created_at: self.created_at,
+            replaces: self.replaces,
+        }
+    }
+}
+
+impl super::Change {
+    /// The change as the public API and webhooks show it.
+    pub fn to_api(&self) -> api::Change {
+        api::Change {
+            id: self.id,
+            kind: self.kind,
+            status: self.status,
+            original: self.booking_id,
+            parts: self.parts.clone(),
+            skipped_from: self.skipped.map(|s| s.0),
+            skipped_to: self.skipped.map(|s| s.1),
+            detail: self.detail.clone(),
+            created_at: self.created_at,
         }
     }
 }
@@ -272,6 +290,14 @@ pub async fn enqueue_hooks(
     let Some(event) = HookEvent::after(kind, booking.status) else {
         return Ok(0);
     };
+    let change = match event {
+        HookEvent::Changed | HookEvent::Skipped => super::changes_of_booking(tx, booking_id)
+            .await?
+            .into_iter()
+            .rfind(|c| c.booking_id == booking_id)
+            .map(|c| c.to_api()),
+        _ => None,
+    };
     let takers: Vec<&EndpointRow> = endpoints
         .iter()
         .filter(|e| {
@@ -290,6 +316,7 @@ pub async fn enqueue_hooks(
                 channel: actor.channel,
             },
             version: event_id,
+            change,
         },
     };
     let body = serde_json::to_string(&payload)

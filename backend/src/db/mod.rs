@@ -18,6 +18,7 @@ mod api;
 mod attempts;
 mod backend;
 mod bookings;
+mod changes;
 mod copy;
 mod customers;
 mod dates;
@@ -34,6 +35,7 @@ pub use api::*;
 pub use attempts::*;
 pub use backend::*;
 pub use bookings::*;
+pub use changes::*;
 pub use copy::*;
 pub use customers::*;
 pub use dates::{StoredDate, StoredInstant};
@@ -281,10 +283,13 @@ macro_rules! shown {
 }
 
 /// `WHERE` fragment: needs a person (bound by `BindExt::bind_attention`).
+/// A booking whose change is stuck (AURA holds it and its new version) needs a person too.
 macro_rules! needs_attention {
     () => {
-        "(b.status IN (SELECT value FROM json_each(?))
-          AND (b.acknowledged_at IS NULL OR b.status NOT IN (SELECT value FROM json_each(?))))"
+        "((b.status IN (SELECT value FROM json_each(?))
+          AND (b.acknowledged_at IS NULL OR b.status NOT IN (SELECT value FROM json_each(?))))
+          OR EXISTS (SELECT 1 FROM booking_changes stuck
+                     WHERE stuck.booking_id = b.id AND stuck.status = 'stuck'))"
     };
 }
 

@@ -71,6 +71,13 @@ impl<A: Aura, C: Clock> Sender<A, C> {
         let mut tx = self.db.begin().await?;
         let status = db::finish_cancel(&mut tx, id, &claim.owner, &result, at).await?;
         let (kind, detail) = match status {
+            // The last step of a change of plans: recorded as that change.
+            Some(SyncStatus::Cancelled) => (
+                db::ending_of(&mut tx, id)
+                    .await?
+                    .map_or(kind, |c| c.done_event()),
+                detail,
+            ),
             Some(SyncStatus::Unknown) => (
                 kind,
                 format!(

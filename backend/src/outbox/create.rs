@@ -173,11 +173,14 @@ impl<A: Aura, C: Clock> Sender<A, C> {
             db::aura_answered(&mut tx, at).await?;
         }
         if status == SyncStatus::Cancelled {
+            let kind = db::ending_of(&mut tx, id)
+                .await?
+                .map_or(cancel_wish_event(SyncStatus::Cancelled), |c| c.done_event());
             db::add_event(
                 &mut tx,
                 id,
                 at,
-                cancel_wish_event(SyncStatus::Cancelled),
+                kind,
                 &dashboard(),
                 "It never reached AURA, so the cancel asked for is done here: nothing is scheduled.",
             )

@@ -10,6 +10,7 @@
 //! - outcome unknown → `unknown`, never sent again until a person has checked with AURA.
 
 mod cancel;
+mod changes;
 mod create;
 mod worker;
 

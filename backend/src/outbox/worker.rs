@@ -47,6 +47,8 @@ impl<A: Aura, C: Clock> Sender<A, C> {
             if *stop.borrow() {
                 return Ok(sent);
             }
+            // Changes of plans whose bookings moved since: their next step (a cancel to send).
+            self.settle_changes().await?;
             let created = self.send_create(None).await?;
             if *stop.borrow() {
                 return Ok(sent + usize::from(created.is_some()));

@@ -40,10 +40,12 @@ pub enum FormId {
     Keys,
     NewHook,
     Hooks,
+    /// Skipping dates of a booking.
+    Skip,
 }
 
 impl FormId {
-    const FIXED: [(FormId, &'static str); 23] = [
+    const FIXED: [(FormId, &'static str); 24] = [
         (FormId::SignIn, "sign-in"),
         (FormId::Theme, "theme"),
         (FormId::Times, "times"),
@@ -67,6 +69,7 @@ impl FormId {
         (FormId::Keys, "keys"),
         (FormId::NewHook, "new-hook"),
         (FormId::Hooks, "hooks"),
+        (FormId::Skip, "skip"),
     ];
 
     /// The form's key: `sign-in`, `user-4`, `site-12`, …
@@ -233,6 +236,7 @@ mod tests {
             FormId::Cancel,
             FormId::Resolve,
             FormId::SendAgain,
+            FormId::Skip,
         ];
         for form in every {
             assert_eq!(form.key().parse::<FormId>(), Ok(form), "{form}");

@@ -55,6 +55,30 @@ pub struct BookingFormData {
     /// "Book again": the form filled in from an earlier booking, and what was changed on the way.
     pub prefill: Option<BookingDraft>,
     pub prefill_note: Option<String>,
+    /// Changing a booking: the form describes its new version (`None`: a new booking).
+    #[serde(default)]
+    pub changing: Option<i64>,
+}
+
+/// What skipping some dates of a booking would do, shown before it is confirmed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkipPreview {
+    pub booking_id: i64,
+    /// The dates as read (`YYYY-MM-DD`).
+    pub from: String,
+    pub to: String,
+    /// The windows skipped (the first 60), in the booking's zone.
+    pub skipped: Vec<String>,
+    pub skipped_count: usize,
+    /// How many windows stay, booked again as they are.
+    pub kept_count: usize,
+    /// What will be sent to AURA, in order.
+    pub steps: Vec<String>,
+    /// The other half of its lock/unlock pair: its role and number (offered to skip too).
+    pub pair: Option<(crate::PairRole, i64)>,
+    pub zone: String,
+    /// One key per preview: confirming twice skips once.
+    pub form_key: String,
 }
 
 /// One service window as a person reads it.
@@ -120,8 +144,11 @@ pub struct PreviewOccurrence {
 pub struct BookingResult {
     pub booking_id: i64,
     pub status: SyncStatus,
-    /// What AURA said when it refused, or why it could not be sent.
+    /// What AURA said when it refused, or why it could not be sent; for a change, what came of it.
     pub message: Option<String>,
+    /// A change of a booking (`booking_id` is the original): where it stands.
+    #[serde(default)]
+    pub change: Option<crate::lifecycle::ChangeStatus>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -152,6 +179,10 @@ pub struct CancellationInfo {
     pub pending: bool,
     /// Asked while a window was open or less than `LATE_CANCEL_NOTICE_HOURS` before the next.
     pub late: bool,
+    /// Cancelled as the last step of a change of plans (a new version, or dates skipped): the
+    /// ledger shows it as that change.
+    #[serde(default)]
+    pub change: Option<crate::lifecycle::ChangeKind>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -199,6 +230,30 @@ pub struct BookingDetail {
     pub flash: Option<FormFlash>,
     /// Half of a lock/unlock pair: the other half.
     pub pair: Option<PairView>,
+    /// It can be changed (a new version) or have dates skipped: AURA holds it (or it never reached
+    /// AURA), nothing is cancelled and no change is under way.
+    pub can_change: bool,
+    /// It repeats: dates of it can be skipped.
+    pub repeats: bool,
+    /// Its first and last dates (`YYYY-MM-DD`), for the skip form's bounds.
+    pub first_date: String,
+    pub last_date: String,
+    /// The changes of plans it is part of (as the original, or as a new booking), oldest first.
+    pub changes: Vec<ChangeView>,
+}
+
+/// A change of plans as a booking's page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangeView {
+    pub id: i64,
+    pub kind: crate::lifecycle::ChangeKind,
+    pub status: crate::lifecycle::ChangeStatus,
+    pub detail: String,
+    pub at_label: String,
+    pub by: String,
+    /// The booking changed, and the new bookings (in order).
+    pub original: i64,
+    pub parts: Vec<i64>,
 }
 
 /// The other half of a lock/unlock pair, as a booking's page names it.

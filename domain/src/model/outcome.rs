@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::Role;
 use crate::PairRole;
 use crate::error::AppError;
-use crate::lifecycle::SyncStatus;
+use crate::lifecycle::{ChangeKind, ChangeStatus, SyncStatus};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Outcome {
@@ -114,5 +114,13 @@ pub enum Outcome {
     SentAgain {
         opens: String,
         now: SyncStatus,
+    },
+    /// A change of plans (a new version, or dates skipped) was asked: where it stands, and the
+    /// new bookings it made (in order).
+    ChangeAsked {
+        change_id: i64,
+        kind: ChangeKind,
+        status: ChangeStatus,
+        parts: Vec<i64>,
     },
 }

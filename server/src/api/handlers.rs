@@ -11,8 +11,9 @@ use backend::api::idempotency::{self, Begun};
 use backend::api::{self, ApiError, ListParams, param};
 use domain::ServiceType;
 use domain::api::{
-    Booking, BookingList, BookingWithHistory, CancelBody, DeliveryList, HookPayload, NewBooking,
-    NewSite, NewWebhook, Problem, Scope, Site, SiteList, Webhook, WebhookList, WindowList,
+    Booking, BookingList, BookingWithHistory, CancelBody, ChangeResult, DeliveryList, HookPayload,
+    NewBooking, NewSite, NewWebhook, Problem, Scope, Site, SiteList, SkipBody, Webhook,
+    WebhookList, WindowList,
 };
 use utoipa::openapi::OpenApi;
 
@@ -64,8 +65,8 @@ A booking's `status` is where it stands with AURA: `saved`, `sending`, `not_sent
 
 Webhooks (Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`) report each change of a booking's state once, whichever door it came through (a page, the API, the dashboard's worker): `booking.created`, `booking.confirmed`, `booking.refused`, `booking.lapsed`, `booking.unknown`, `booking.resolved`, `booking.cancelled`. Each carries the booking, its cause and a version that grows with every change. Delivery is at least once: a receiver keeps the `webhook-id`s it has seen.";
 
-fn created(location: String, body: String) -> Response {
-    let mut response = (StatusCode::CREATED, body).into_response();
+fn answered(status: StatusCode, location: String, body: String) -> Response {
+    let mut response = (status, body).into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
@@ -116,6 +117,23 @@ where
     F: FnOnce(String) -> Fut,
     Fut: std::future::Future<Output = Result<(String, String, String), ApiProblem>>,
 {
+    idempotent_with(state, key, headers, path, body, StatusCode::CREATED, answer).await
+}
+
+/// As [`idempotent`], answering `success` (with `Location`) rather than 201.
+async fn idempotent_with<F, Fut>(
+    state: &AppState,
+    key: &Key,
+    headers: &HeaderMap,
+    path: &str,
+    body: &Bytes,
+    success: StatusCode,
+    answer: F,
+) -> Result<Response, ApiProblem>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = Result<(String, String, String), ApiProblem>>,
+{
     let idem_key =
         match headers.get("idempotency-key") {
             None => None,
@@ -150,12 +168,20 @@ where
     };
     let outcome = answer(form_key).await;
     let Some(idem_key) = idem_key else {
-        return outcome.map(|(location, body, _)| created(location, body));
+        return outcome.map(|(location, body, _)| answered(success, location, body));
     };
     match outcome {
         Ok((location, body, kept)) => {
-            idempotency::finish(state, key.id(), idem_key, 201, Some(&location), &kept).await?;
-            Ok(created(location, body))
+            idempotency::finish(
+                state,
+                key.id(),
+                idem_key,
+                success.as_u16(),
+                Some(&location),
+                &kept,
+            )
+            .await?;
+            Ok(answered(success, location, body))
         }
         Err(ApiProblem(e)) => {
             let (problem, wait) = e.problem();
@@ -302,6 +328,106 @@ pub async fn cancel_booking(
     Ok(Json(
         api::cancel_booking(&state, &key.viewer, id, &reason, chrono::Utc::now()).await?,
     ))
+}
+
+/// Change a booking: the body is its new version (the create body; every rule of a new booking
+/// applies). AURA has no update, so the new version is booked first (with the windows still to
+/// open before its first date kept as a booking of their own), then the original is cancelled
+/// once AURA holds it: cover never has a gap. If AURA refuses the new version, the original
+/// stands (`change.status` = `refused`).
+#[utoipa::path(
+    put, path = "/bookings/{id}", tag = "bookings", operation_id = "changeBooking",
+    security(("apiKey" = [])),
+    params(
+        ("id" = i64, Path, description = "The booking's number.", minimum = 1),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = r"^[\x21-\x7e][\x20-\x7e]*$", description = "Repeat-safe: the same key and body get the first answer again."),
+    ),
+    request_body = NewBooking,
+    responses((status = 200, description = "The change and the bookings it concerns as they stand: the original first, then the new ones.", body = ChangeResult,
+        headers(("Location" = String, description = "The new version's address")))),
+)]
+pub async fn change_booking(
+    State(state): State<AppState>,
+    key: Key,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiProblem> {
+    key.require(Scope::Book)?;
+    key.require(Scope::Cancel)?;
+    let id = path_id(&id, "id")?;
+    let new: NewBooking = read_body(&body)?;
+    let path = format!("/bookings/{id}");
+    idempotent_with(
+        &state,
+        &key,
+        &headers,
+        &path,
+        &body,
+        StatusCode::OK,
+        |form_key| async {
+            let result =
+                api::change_booking(&state, &key.viewer, id, &new, form_key, chrono::Utc::now())
+                    .await?;
+            change_answer(&result)
+        },
+    )
+    .await
+}
+
+/// Skip dates of a booking: one date (`from` = `to`) or a range, in the booking's zone. The
+/// windows still to open before and after are booked again exactly as they are (at most two new
+/// bookings; none when the range covers every window left), then the original is cancelled once
+/// AURA holds them. Windows that have opened are never touched.
+#[utoipa::path(
+    post, path = "/bookings/{id}/skip", tag = "bookings", operation_id = "skipDates",
+    security(("apiKey" = [])),
+    params(
+        ("id" = i64, Path, description = "The booking's number.", minimum = 1),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = r"^[\x21-\x7e][\x20-\x7e]*$", description = "Repeat-safe: the same key and body get the first answer again."),
+    ),
+    request_body = SkipBody,
+    responses((status = 200, description = "The skip and the bookings it concerns as they stand: the original first, then the new ones.", body = ChangeResult,
+        headers(("Location" = String, description = "The original booking's address")))),
+)]
+pub async fn skip_dates(
+    State(state): State<AppState>,
+    key: Key,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiProblem> {
+    key.require(Scope::Book)?;
+    key.require(Scope::Cancel)?;
+    let id = path_id(&id, "id")?;
+    let skip: SkipBody = read_body(&body)?;
+    let path = format!("/bookings/{id}/skip");
+    idempotent_with(
+        &state,
+        &key,
+        &headers,
+        &path,
+        &body,
+        StatusCode::OK,
+        |form_key| async {
+            let result =
+                api::skip_dates(&state, &key.viewer, id, &skip, form_key, chrono::Utc::now())
+                    .await?;
+            change_answer(&result)
+        },
+    )
+    .await
+}
+
+fn change_answer(result: &ChangeResult) -> Result<(String, String, String), ApiProblem> {
+    let shown = result
+        .change
+        .parts
+        .last()
+        .copied()
+        .unwrap_or(result.change.original);
+    let body = json_text(result)?;
+    Ok((format!("{API_PREFIX}/bookings/{shown}"), body.clone(), body))
 }
 
 /// The customer's saved sites.

@@ -162,8 +162,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .routes(utoipa_axum::routes!(
             handlers::get_booking,
+            handlers::change_booking,
             handlers::cancel_booking
         ))
+        .routes(utoipa_axum::routes!(handlers::skip_dates))
         .routes(utoipa_axum::routes!(
             handlers::list_sites,
             handlers::create_site

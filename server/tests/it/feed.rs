@@ -32,7 +32,7 @@ async fn account(dash: &Dashboard, client: &reqwest::Client) -> AccountView {
 
 /// Issues (or replaces) `client`'s feed and reads its address from the account page's one-time
 /// flash, as the page shows it.
-async fn issue_feed(dash: &Dashboard, client: &reqwest::Client) -> String {
+pub(crate) async fn issue_feed(dash: &Dashboard, client: &reqwest::Client) -> String {
     let r = client
         .post(dash.url(StartFeed::PATH))
         .send()
@@ -49,7 +49,7 @@ async fn issue_feed(dash: &Dashboard, client: &reqwest::Client) -> String {
 }
 
 /// A feed read as a calendar app does: no cookies.
-async fn read_feed(dash: &Dashboard, path: &str) -> (StatusCode, String) {
+pub(crate) async fn read_feed(dash: &Dashboard, path: &str) -> (StatusCode, String) {
     let r = reqwest::Client::new()
         .get(dash.url(path))
         .send()

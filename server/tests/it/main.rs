@@ -7,6 +7,7 @@ mod aura_client;
 mod aura_stub;
 mod booking_more;
 mod calendar;
+mod changes;
 mod cli;
 mod common;
 mod dashboard;

@@ -8,6 +8,7 @@ use crate::api::bookings::{BookService, load_booking_form};
 use crate::components::feedback::{ErrorNotice, Loading};
 use crate::error::FIELDS_NEED_ATTENTION;
 use crate::use_hydrated;
+use domain::lifecycle::ChangeStatus;
 use domain::model::{BookingFormData, BookingStart, CustomerOption, SchedulePreview, SyncStatus};
 use domain::{BookingDraft, FieldErrors, ServiceType, validate_draft};
 
@@ -26,16 +27,16 @@ const PREVIEW_DEBOUNCE_MS: u32 = 350;
 #[component]
 pub fn BookPage() -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
-    let again = move || {
-        query
-            .read()
-            .get("again")
-            .and_then(|id| id.parse::<i64>().ok())
+    let number = move |name: &str| query.read().get(name).and_then(|id| id.parse::<i64>().ok());
+    let asked = move || (number("again"), number("change"));
+    let data = Resource::new(asked, |(again, change)| load_booking_form(again, change));
+    let heading = move || match number("change") {
+        Some(id) => format!("Change booking #{id}"),
+        None => "Book a service".to_string(),
     };
-    let data = Resource::new(again, load_booking_form);
     view! {
-        <Title text="Book a service" />
-        <h1>"Book a service"</h1>
+        <Title text=heading />
+        <h1>{heading}</h1>
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match data.await {
@@ -159,6 +160,11 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
             return;
         };
         match result {
+            // A change that AURA refused: the original stands; the form stays as typed.
+            Ok(r) if r.change == Some(ChangeStatus::Refused) => {
+                form_message.set(r.message);
+                attempt.update(|a| *a += 1);
+            }
             Ok(r) if r.status == SyncStatus::Rejected => {
                 form_message.set(Some(format!(
                     "AURA refused this booking: {} It is kept as refused (booking #{}) and will not be scheduled. Change the form and book again.",
@@ -186,6 +192,7 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
     });
 
     let enabled_for_submit = enabled.clone();
+    let changing = data.changing;
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if book.pending().get_untracked() {
@@ -199,7 +206,7 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
             return;
         }
         form_message.set(None);
-        book.dispatch(BookService { draft });
+        book.dispatch(BookService { draft, changing });
     };
 
     view! {
@@ -213,7 +220,12 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
             {move || form_message.get().map(|m| view! { <p class="notice notice-error form-message" role="alert">{m}</p> })}
             <div class="actions">
                 <button type="submit" class="primary" disabled=move || !hydrated.get() || book.pending().get()>
-                    {move || if book.pending().get() { "Booking…" } else { "Book service" }}
+                    {move || match (book.pending().get(), changing.is_some()) {
+                        (true, false) => "Booking…",
+                        (false, false) => "Book service",
+                        (true, true) => "Changing…",
+                        (false, true) => "Save the change",
+                    }}
                 </button>
             </div>
         </form>

@@ -66,6 +66,7 @@ pub async fn form_data(
         default_timezone: customer.default_timezone.name().to_string(),
         form_key: uuid::Uuid::new_v4().to_string(),
         today,
+        changing: None,
     })))
 }
 

@@ -27,11 +27,11 @@ const MAX_FORM_KEY_CHARS: usize = 100;
 
 /// A booking that passed every check and is ready to save (with its unlock, for a lock booked
 /// with the unlock the next morning).
-struct Prepared {
-    customer: CustomerRow,
-    actor: Actor,
-    new: NewBooking,
-    unlock: Option<NewBooking>,
+pub(super) struct Prepared {
+    pub(super) customer: CustomerRow,
+    pub(super) actor: Actor,
+    pub(super) new: NewBooking,
+    pub(super) unlock: Option<NewBooking>,
 }
 
 /// Books a service for a customer the viewer may act for: save the booking with its intent to
@@ -65,7 +65,7 @@ pub async fn book(
 
 /// Every check before anything is written: who for, the form's rules, the place and zone, the
 /// lead time, and that the service type is offered.
-async fn prepare(
+pub(super) async fn prepare(
     state: &AppState,
     viewer: &Viewer,
     draft: &BookingDraft,
@@ -238,7 +238,7 @@ async fn save(
 /// Refuses (429 with `Retry-After`; the transaction, and so the booking just inserted, is dropped)
 /// when the customer has now saved more than its bookings per minute. Counted inside the booking's
 /// transaction with the customer's row taken, so bookings saved at once are counted one by one.
-async fn check_booking_rate(
+pub(super) async fn check_booking_rate(
     tx: &mut db::Tx,
     state: &AppState,
     customer_id: i64,
@@ -271,6 +271,7 @@ fn result_of(booking: &Booking) -> BookingResult {
         booking_id: booking.id,
         status: booking.status,
         message: booking.sync_error.clone(),
+        change: None,
     }
 }
 
