@@ -129,20 +129,24 @@ fn change_says(kind: ChangeKind, status: ChangeStatus, parts: &[i64]) -> String 
                 .join(", ")
         ),
     };
+    let (held, it) = match kind {
+        ChangeKind::Change => ("the new version", "it"),
+        ChangeKind::Skip => ("the windows kept, as new bookings", "them"),
+    };
     let stands = match status {
-        ChangeStatus::Booking => {
-            "is saved; the new version is being sent to AURA, and this booking is cancelled once AURA holds it. The booking's page shows each step."
-        }
+        ChangeStatus::Booking => format!(
+            "is saved: {held} is being sent to AURA, and this booking is cancelled once AURA holds {it}. The booking's page shows each step."
+        ),
         ChangeStatus::Cancelling => {
-            "is under way: AURA holds the new version, and this booking's cancel is being sent."
+            format!("is under way: AURA holds {held}, and this booking's cancel is being sent.")
         }
-        ChangeStatus::Done => "is done: AURA holds the new version and this booking is cancelled.",
-        ChangeStatus::Refused => {
-            "was not carried out: the new version was refused or could not be sent, so this booking stands as it was. The booking's page says why."
+        ChangeStatus::Done => {
+            format!("is done: AURA holds {held}, and this booking is cancelled.")
         }
-        ChangeStatus::Stuck => {
-            "is stuck: AURA refused to cancel this booking, so it holds both. Cancel this booking again, or cancel the new version."
-        }
+        ChangeStatus::Refused => "was not carried out: AURA refused the new booking (or it could not be sent in time), so this booking stands as it was. The booking's page says why.".to_string(),
+        ChangeStatus::Stuck => format!(
+            "is stuck: AURA refused to cancel this booking, so it holds this one and {held}. Cancel this booking again, or cancel the new bookings."
+        ),
     };
     format!("{what} {stands}{new}")
 }

@@ -483,7 +483,13 @@ pub async fn skip_preview(
     let plan =
         plan_skip(&original.schedule, tz, from, to, now).map_err(|r| refusal(r, &original))?;
     const SHOWN: usize = 60;
-    let windows = |o: &domain::Occurrence| window_label(o.opens, o.closes, tz);
+    let windows = |o: &domain::Occurrence| {
+        format!(
+            "{}, {}",
+            date_label(o.local_date),
+            window_label(o.opens, o.closes, tz)
+        )
+    };
     let mut steps: Vec<String> = plan
         .parts
         .iter()
