@@ -1045,3 +1045,118 @@ async fn a_sigkill_while_a_webhook_is_being_delivered_loses_none() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// SIGKILL between the two steps of a skip: AURA holds the new request, and the original's cancel
+/// is under way (held at AURA, unanswered, nothing done) when the process dies. Started again, the
+/// dashboard finishes the skip by itself: the original cancelled at AURA, the new request kept,
+/// no window doubled or lost, and each step in the original's history once.
+#[tokio::test]
+async fn a_sigkill_between_the_two_steps_of_a_skip_loses_nothing() {
+    use domain::api::{Booking, BookingWithHistory};
+    let sb = start_sandbox(SandboxConfig::default()).await;
+    let dir = prepared();
+    let mut dash = Dashboard::start(&dir.path, &sb.base_url()).await;
+    let key = api_key_from_the_command_line(
+        &dir.path,
+        &[
+            "--customer",
+            "5150",
+            "--name",
+            "Plans",
+            "--scope",
+            "read,book,cancel",
+        ],
+    );
+    let api = crate::api::Api::new(&dash.url(""), &key);
+    let at = crate::common::local_in("Europe/London", 24 * 60);
+    // Weekly, four weeks: the last week is skipped, so one new request holds the first three.
+    let mut body = crate::api::patrol("Interrupted patrol", 0, &at);
+    body["siteId"] = Value::Null;
+    body["location"] =
+        json!({"formattedAddress": "1 Dock Road, London", "timeZone": "Europe/London"});
+    let booked: Booking = api.post("/bookings", &body, None).await.json();
+    assert_eq!(booked.status, SyncStatus::Confirmed);
+    let last = booked.date_from + chrono::Duration::days(21);
+    sb.post_control(
+        "/_control/faults",
+        json!({"operation": "cancel", "mode": "stall", "delayMs": 20_000}),
+    )
+    .await;
+    let skip_body = json!({"from": last, "to": last});
+    // The request that asks for the skip dies with the process: its answer never comes.
+    let asking = tokio::spawn(
+        reqwest::Client::new()
+            .post(dash.url(&format!("/api/v1/bookings/{}/skip", booked.id)))
+            .bearer_auth(&key)
+            .json(&skip_body)
+            .send(),
+    );
+    // Killed once the original's cancel has reached AURA (the new request is held by then).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while sb.control().await.calls.cancel == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "no cancel was sent");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    dash.child.kill().expect("SIGKILL");
+    dash.child.wait().expect("wait");
+    let _ = asking.await;
+    let control = sb.control().await;
+    assert_eq!(control.calls.create, 2, "the original and its new request");
+    let scheduled = control
+        .requests
+        .iter()
+        .filter(|r| r.status == backend::aura::wire::RequestStatus::Scheduled)
+        .count();
+    assert_eq!(scheduled, 2, "both held at AURA when the process died");
+
+    // Started again: the worker finishes the skip.
+    let again = Dashboard::start(&dir.path, &sb.base_url()).await;
+    let api = crate::api::Api::new(&again.url(""), &key);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    let original = loop {
+        let detail: BookingWithHistory = api.get(&format!("/bookings/{}", booked.id)).await.json();
+        if detail.booking.status == SyncStatus::Cancelled {
+            break detail;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the skip was not finished: {:?}",
+            detail.booking.status
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let kinds: Vec<&str> = original.history.iter().map(|h| h.kind.key()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "saved",
+            "confirmed",
+            "change_asked",
+            "cancel_requested",
+            "skipped"
+        ],
+        "{:?}",
+        original.history
+    );
+    // The new request stands, linked to the original. (A repeat under the same Idempotency-Key
+    // within two minutes is told the first is still being answered: its process died.)
+    let list: domain::api::BookingList = api.get("/bookings").await.json();
+    let parts: Vec<&Booking> = list
+        .bookings
+        .iter()
+        .filter(|b| b.replaces == Some(booked.id))
+        .collect();
+    assert_eq!(parts.len(), 1);
+    let part = parts[0];
+    assert_eq!(part.status, SyncStatus::Confirmed);
+    assert_eq!(part.date_to, last - chrono::Duration::days(7));
+    let control = sb.control().await;
+    assert_eq!(control.calls.create, 2, "nothing booked twice");
+    let held: Vec<_> = control
+        .requests
+        .iter()
+        .filter(|r| r.status == backend::aura::wire::RequestStatus::Scheduled)
+        .collect();
+    assert_eq!(held.len(), 1);
+    assert_eq!(Some(&held[0].id), part.aura_id.as_ref());
+}
