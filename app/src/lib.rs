@@ -23,6 +23,7 @@ use pages::{
     book::BookPage,
     booking::BookingPage,
     calendar::CalendarPage,
+    closures::ClosuresPageView,
     inbox::InboxPage,
     integrations::{DeliveriesPage, IntegrationsPage},
     mail::{DeliveryLogPage, MailCatcherPage},
@@ -153,6 +154,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/unsubscribe") view=UnsubscribePage ssr=SsrMode::Async />
                     <Route path=path!("/mail") view=MailCatcherPage ssr=SsrMode::Async />
                     <Route path=path!("/integrations") view=IntegrationsPage ssr=SsrMode::Async />
+                    <Route path=path!("/closures") view=ClosuresPageView ssr=SsrMode::Async />
                     <Route
                         path=path!("/integrations/webhooks/:id")
                         view=DeliveriesPage

@@ -31,7 +31,7 @@ const fn page(path: &'static str, islands: bool, access: Access) -> Page {
 }
 
 /// Every page.
-pub const PAGES: [Page; 19] = [
+pub const PAGES: [Page; 20] = [
     page("/", false, Access::SignedIn),
     page("/book", true, Access::SignedIn),
     page("/upcoming", false, Access::SignedIn),
@@ -51,6 +51,7 @@ pub const PAGES: [Page; 19] = [
     page("/mail", false, Access::SignedIn),
     page("/integrations", false, Access::SignedIn),
     page("/integrations/webhooks/:id", false, Access::SignedIn),
+    page("/closures", false, Access::SignedIn),
 ];
 
 impl Page {

@@ -103,6 +103,39 @@ pub fn says(outcome: &Outcome) -> String {
                 now.label()
             )
         }
+        Outcome::ClosureAdded { name, meets: 0 } => {
+            format!("\"{name}\" is saved. It meets no booking.")
+        }
+        Outcome::ClosureAdded { name, meets } => format!(
+            "\"{name}\" is saved. It meets {meets} booking{}: choose below which to skip on those dates.",
+            if *meets == 1 { "" } else { "s" }
+        ),
+        Outcome::ClosuresImported {
+            added,
+            updated,
+            left_out,
+        } => {
+            let mut said = format!(
+                "Read from the file: {added} closure{} added, {updated} updated (imported before).",
+                if *added == 1 { "" } else { "s" }
+            );
+            if !left_out.is_empty() {
+                said.push_str(&format!(" Left out: {}.", left_out.join("; ")));
+            }
+            said
+        }
+        Outcome::ClosureDeleted { name } => format!("\"{name}\" is deleted. Nothing was sent to AURA."),
+        Outcome::Several { rows } => rows
+            .iter()
+            .map(|r| {
+                let said = match &r.outcome {
+                    Ok(o) => says(o),
+                    Err(e) => format!("Not done: {e}"),
+                };
+                format!("Booking #{} ({}): {said}", r.booking_id, r.name)
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
         Outcome::ChangeAsked {
             kind,
             status,

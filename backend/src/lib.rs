@@ -9,6 +9,7 @@ pub mod aura;
 pub mod auth;
 pub mod blocking;
 pub mod bookings;
+pub mod closures;
 pub mod db;
 pub mod error;
 pub mod export;

@@ -61,6 +61,8 @@ pub enum Field {
     /// The first and last local dates of a booking to skip.
     SkipFrom,
     SkipTo,
+    /// A calendar file (.ics) of closures.
+    ClosureFile,
 }
 
 impl Field {
@@ -114,6 +116,7 @@ impl Field {
             Field::HookEvents => "events",
             Field::SkipFrom => "skip-from",
             Field::SkipTo => "skip-to",
+            Field::ClosureFile => "ics",
         }
     }
 }

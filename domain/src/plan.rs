@@ -163,3 +163,69 @@ pub fn plan_change<Z: TimeZone>(
 
 #[cfg(test)]
 mod tests;
+
+/// A closure as a person typed it, checked: a name and the local dates it covers (at most
+/// [`MAX_SKIP_DAYS`] days, the most one skip covers).
+pub fn check_closure(
+    name: &str,
+    from: &str,
+    to: &str,
+) -> Result<(String, NaiveDate, NaiveDate), crate::FieldErrors> {
+    use crate::Field;
+    let mut errors = crate::FieldErrors::default();
+    let name = name.trim();
+    if name.is_empty() {
+        errors.insert(Field::Name, "Name the closure (e.g. Christmas Day).");
+    } else if name.chars().count() > crate::MAX_NAME_CHARS {
+        errors.insert(
+            Field::Name,
+            format!("At most {} characters.", crate::MAX_NAME_CHARS),
+        );
+    } else if let Err(v) = crate::check_visible(Field::Name, name, false) {
+        errors.push(Field::Name, &v);
+    }
+    let first = crate::read_iso_date(from.trim());
+    let last = if to.trim().is_empty() {
+        first
+    } else {
+        crate::read_iso_date(to.trim())
+    };
+    if first.is_none() {
+        errors.insert(Field::SkipFrom, "Enter the first day closed as YYYY-MM-DD.");
+    }
+    if last.is_none() {
+        errors.insert(
+            Field::SkipTo,
+            "Enter the last day closed as YYYY-MM-DD (or leave it empty for one day).",
+        );
+    }
+    if let (Some(f), Some(l)) = (first, last) {
+        if l < f {
+            errors.insert(Field::SkipTo, "The last day closed is before the first.");
+        } else if (l - f).num_days() >= MAX_SKIP_DAYS {
+            errors.insert(
+                Field::SkipTo,
+                format!("One closure covers at most {MAX_SKIP_DAYS} days."),
+            );
+        }
+    }
+    match (errors.is_empty(), first, last) {
+        (true, Some(f), Some(l)) => Ok((name.to_string(), f, l)),
+        _ => Err(errors),
+    }
+}
+
+/// The windows of `schedule` still to open at `now` whose local date is in `from..=to`.
+pub fn windows_on<Z: TimeZone>(
+    schedule: &Schedule,
+    tz: &Z,
+    from: NaiveDate,
+    to: NaiveDate,
+    now: DateTime<Utc>,
+) -> Vec<Occurrence> {
+    let (start, _) = local_date_span(tz, from, from);
+    to_open(schedule, tz, now.max(start - Duration::days(2)))
+        .take_while(|o| o.local_date <= to)
+        .filter(|o| o.local_date >= from)
+        .collect()
+}

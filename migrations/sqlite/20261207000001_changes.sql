@@ -46,3 +46,22 @@ ALTER TABLE bookings ADD COLUMN lineage_id INTEGER;
 DROP INDEX webhook_deliveries_terminal;
 CREATE UNIQUE INDEX webhook_deliveries_terminal ON webhook_deliveries (endpoint_id, booking_id, event)
     WHERE event IN ('booking.created', 'booking.cancelled', 'booking.changed', 'booking.skipped');
+
+-- Closures: dates a customer's sites are closed (bank holidays, shutdowns), for every site or
+-- some. Typed in, or imported from an .ics file (its events' UIDs, so importing the file again
+-- updates rather than adds). Nothing is sent for a closure itself: it lists the bookings it
+-- meets, and the person skips them (a skip, above).
+CREATE TABLE closures (
+    id           INTEGER PRIMARY KEY,
+    customer_id  INTEGER NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+    name         TEXT    NOT NULL,
+    first_date   INTEGER NOT NULL,
+    last_date    INTEGER NOT NULL CHECK (last_date >= first_date),
+    -- The saved sites it closes, as a JSON list of ids; empty: every site and address.
+    site_ids     TEXT    NOT NULL DEFAULT '[]',
+    uid          TEXT,
+    created_by   TEXT    NOT NULL,
+    created_at   TEXT    NOT NULL,
+    CONSTRAINT closures_uid UNIQUE (customer_id, uid)
+);
+CREATE INDEX closures_customer ON closures (customer_id, first_date);

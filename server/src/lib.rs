@@ -1,6 +1,7 @@
 //! The dashboard server: configuration, wiring, demo data and the built-in AURA sandbox.
 
 pub mod api;
+pub mod closures;
 pub mod commands;
 pub mod config;
 pub mod demo;

@@ -69,6 +69,20 @@ pub fn router(
             // (GET) is a Leptos route at the same path.
             .route(UNSUBSCRIBE_PATH, axum::routing::post(unsubscribe))
             .route("/mail/{id}/html", get(caught_html))
+            // The closures page's forms (lists and a file: plain posts, see `closures`).
+            .route("/closures/add", axum::routing::post(crate::closures::add))
+            .route(
+                "/closures/import",
+                axum::routing::post(crate::closures::import),
+            )
+            .route(
+                "/closures/{id}/apply",
+                axum::routing::post(crate::closures::apply),
+            )
+            .route(
+                "/closures/{id}/delete",
+                axum::routing::post(crate::closures::delete),
+            )
             .leptos_routes_with_context(
                 &web,
                 routes,

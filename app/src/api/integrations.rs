@@ -102,6 +102,8 @@ pub async fn add_webhook(
     #[server(default)] unknown: bool,
     #[server(default)] resolved: bool,
     #[server(default)] cancelled: bool,
+    #[server(default)] changed: bool,
+    #[server(default)] skipped: bool,
 ) -> Result<(), ApiError> {
     use crate::server::app_state;
     use crate::server::forms::finish_form;
@@ -117,6 +119,8 @@ pub async fn add_webhook(
         (unknown, HookEvent::Unknown),
         (resolved, HookEvent::Resolved),
         (cancelled, HookEvent::Cancelled),
+        (changed, HookEvent::Changed),
+        (skipped, HookEvent::Skipped),
     ]
     .into_iter()
     .filter_map(|(ticked, event)| ticked.then_some(event))

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod bookings;
+pub mod closures;
 pub mod integrations;
 pub mod notices;
 pub mod sites;

@@ -36,6 +36,7 @@ fn SignedInNav(session: SessionView) -> impl IntoView {
             <A href="/book">"Book a service"</A>
             <A href="/upcoming">"Upcoming & cancellations"</A>
             <A href="/sites">"Sites"</A>
+            <A href="/closures">"Closures"</A>
             <A href="/integrations">"Integrations"</A>
             {session
                 .needs_attention

@@ -82,6 +82,7 @@ fn Detail(detail: BookingDetail) -> impl IntoView {
         first_date,
         last_date,
         changes,
+        closures,
     } = detail;
     let skip_flash = flash_for(&all_flash, FormId::Skip);
     let flash = flash_for(&all_flash, FormId::Cancel);
@@ -304,6 +305,30 @@ fn Detail(detail: BookingDetail) -> impl IntoView {
                     }
                 })}
 
+            {(!closures.is_empty() && repeats)
+                .then(|| {
+                    view! {
+                        <div class="notice notice-warn closures-met no-print" role="status">
+                            <p><strong>"Some of its windows fall on closures"</strong> " of this customer."</p>
+                            <ul class="plain">
+                                {closures
+                                    .into_iter()
+                                    .map(|c| {
+                                        let href = format!("/bookings/{id}?skip-from={}&skip-to={}#skip", c.from, c.to);
+                                        let label = format!("Preview skipping {}", c.name);
+                                        view! {
+                                            <li>
+                                                {c.name} " (" {c.dates} "): " {c.windows}
+                                                {if c.windows == 1 { " window. " } else { " windows. " }}
+                                                <a href=href aria-label=label>"Preview skipping them"</a>
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        </div>
+                    }
+                })}
             {(!changes.is_empty()).then(|| view! { <ChangesList id changes /> })}
             {(can_change && repeats)
                 .then(|| {

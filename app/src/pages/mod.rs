@@ -6,6 +6,7 @@ pub mod attention;
 pub mod book;
 pub mod booking;
 pub mod calendar;
+pub mod closures;
 pub mod inbox;
 pub mod integrations;
 pub mod mail;

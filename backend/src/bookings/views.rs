@@ -16,8 +16,8 @@ use crate::windows::soonest_windows;
 use crate::zone::Zone;
 use domain::error::AppError;
 use domain::model::{
-    AttentionItem, AttentionView, BookingDetail, CancellationView, ChangeView, ContactView,
-    EventView, PairView, Role, SyncStatus, UpcomingView,
+    AttentionItem, AttentionView, BookingDetail, CancellationView, ChangeView, ClosureMet,
+    ContactView, EventView, PairView, Role, SyncStatus, UpcomingView,
 };
 
 const DETAIL_UPCOMING: usize = 20;
@@ -112,7 +112,27 @@ pub async fn booking_detail(
             parts: c.parts,
         })
         .collect();
+    let closures = if can_change {
+        crate::closures::closures_meeting(state, &booking, now)
+            .await?
+            .into_iter()
+            .map(|(name, from, to, windows)| ClosureMet {
+                name,
+                from: domain::iso_date(from),
+                to: domain::iso_date(to),
+                dates: if from == to {
+                    date_label(from)
+                } else {
+                    format!("{} to {}", date_label(from), date_label(to))
+                },
+                windows,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(BookingDetail {
+        closures,
         can_change,
         repeats: !matches!(schedule.repeat, domain::Repeat::Single),
         first_date: domain::iso_date(booking.first_date),

@@ -12,7 +12,7 @@ use sqlx::{Column, PgConnection, PgPool, Row, SqlitePool, TypeInfo, ValueRef};
 use super::DbError;
 
 /// The tables copied, each after the tables it refers to.
-const COPIED: [&str; 20] = [
+const COPIED: [&str; 21] = [
     "customers",
     "users",
     "account_manager_customers",
@@ -21,6 +21,7 @@ const COPIED: [&str; 20] = [
     "booking_events",
     "booking_changes",
     "booking_change_parts",
+    "closures",
     "calendar_feeds",
     "sign_in_attempts",
     "notification_prefs",

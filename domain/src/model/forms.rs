@@ -42,10 +42,14 @@ pub enum FormId {
     Hooks,
     /// Skipping dates of a booking.
     Skip,
+    /// A closure typed in, a calendar file of closures, and one closure (apply, delete).
+    NewClosure,
+    ImportClosures,
+    Closure(i64),
 }
 
 impl FormId {
-    const FIXED: [(FormId, &'static str); 24] = [
+    const FIXED: [(FormId, &'static str); 26] = [
         (FormId::SignIn, "sign-in"),
         (FormId::Theme, "theme"),
         (FormId::Times, "times"),
@@ -70,6 +74,8 @@ impl FormId {
         (FormId::NewHook, "new-hook"),
         (FormId::Hooks, "hooks"),
         (FormId::Skip, "skip"),
+        (FormId::NewClosure, "new-closure"),
+        (FormId::ImportClosures, "import-closures"),
     ];
 
     /// The form's key: `sign-in`, `user-4`, `site-12`, …
@@ -77,6 +83,7 @@ impl FormId {
         match self {
             FormId::User(id) => format!("user-{id}"),
             FormId::Site(id) => format!("site-{id}"),
+            FormId::Closure(id) => format!("closure-{id}"),
             fixed => Self::FIXED
                 .iter()
                 .find(|(f, _)| *f == fixed)
@@ -116,6 +123,9 @@ impl FromStr for FormId {
         }
         if let Some(id) = numbered("site-") {
             return Ok(FormId::Site(id));
+        }
+        if let Some(id) = numbered("closure-") {
+            return Ok(FormId::Closure(id));
         }
         Self::FIXED
             .iter()
@@ -237,6 +247,9 @@ mod tests {
             FormId::Resolve,
             FormId::SendAgain,
             FormId::Skip,
+            FormId::NewClosure,
+            FormId::ImportClosures,
+            FormId::Closure(3),
         ];
         for form in every {
             assert_eq!(form.key().parse::<FormId>(), Ok(form), "{form}");

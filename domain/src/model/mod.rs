@@ -4,6 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::error::AppError;
 use crate::{BookingDraft, FieldErrors, PairRole, ServiceType};
 
 mod accounts;
@@ -58,6 +59,58 @@ pub struct BookingFormData {
     /// Changing a booking: the form describes its new version (`None`: a new booking).
     #[serde(default)]
     pub changing: Option<i64>,
+}
+
+/// The closures page: the form for one customer, or the customers to choose from first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ClosuresPage {
+    Ready(Box<ClosuresView>),
+    ChooseCustomer(Vec<CustomerOption>),
+}
+
+/// A customer's closures (those not yet over), each with the bookings it meets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClosuresView {
+    pub customer_id: i64,
+    pub customer_name: String,
+    pub closures: Vec<ClosureView>,
+    /// The customer's open saved sites, to close some only.
+    pub sites: Vec<SiteView>,
+    /// One key per page load: applying a closure twice skips once.
+    pub form_key: String,
+    pub flash: Option<FormFlash>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClosureView {
+    pub id: i64,
+    pub name: String,
+    /// e.g. "Fri 25 Dec 2026 to Mon 28 Dec 2026"
+    pub dates: String,
+    /// "Every site", or the names of the sites it closes.
+    pub sites: String,
+    pub meets: Vec<MeetView>,
+}
+
+/// A booking a closure meets: the windows of it that fall on the closure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeetView {
+    pub booking_id: i64,
+    pub name: String,
+    pub place: String,
+    /// The windows met (the first 10), in the booking's zone, and how many in all.
+    pub windows: Vec<String>,
+    pub count: usize,
+    /// It can be skipped now; else why not.
+    pub why_not: Option<String>,
+}
+
+/// One booking's result when several are acted on at once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RowResult {
+    pub booking_id: i64,
+    pub name: String,
+    pub outcome: Result<Box<Outcome>, AppError>,
 }
 
 /// What skipping some dates of a booking would do, shown before it is confirmed.
@@ -117,6 +170,10 @@ pub struct SchedulePreview {
     /// Active bookings of the same service at the same site whose windows overlap these (a
     /// warning: booking is still possible).
     pub overlaps: Vec<Overlap>,
+    /// Closures these windows fall on, e.g. "Christmas Day (Fri 25 Dec 2026): 1 window" (a
+    /// warning: once booked, they can be skipped).
+    #[serde(default)]
+    pub closures: Vec<String>,
 }
 
 /// An existing booking whose windows overlap the ones being booked.
@@ -240,6 +297,19 @@ pub struct BookingDetail {
     pub last_date: String,
     /// The changes of plans it is part of (as the original, or as a new booking), oldest first.
     pub changes: Vec<ChangeView>,
+    /// The customer's closures its windows still to open fall on (offered to skip).
+    pub closures: Vec<ClosureMet>,
+}
+
+/// A closure a booking's windows fall on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClosureMet {
+    pub name: String,
+    /// `YYYY-MM-DD`, for the skip form.
+    pub from: String,
+    pub to: String,
+    pub dates: String,
+    pub windows: usize,
 }
 
 /// A change of plans as a booking's page shows it.

@@ -117,6 +117,24 @@ pub enum Outcome {
     },
     /// A change of plans (a new version, or dates skipped) was asked: where it stands, and the
     /// new bookings it made (in order).
+    /// A closure saved; it meets `meets` bookings (listed under it, to skip or keep).
+    ClosureAdded {
+        name: String,
+        meets: usize,
+    },
+    /// Closures read from a calendar file: added, updated (imported before), and events left out.
+    ClosuresImported {
+        added: usize,
+        updated: usize,
+        left_out: Vec<String>,
+    },
+    ClosureDeleted {
+        name: String,
+    },
+    /// Several bookings acted on at once: each one's result.
+    Several {
+        rows: Vec<super::RowResult>,
+    },
     ChangeAsked {
         change_id: i64,
         kind: ChangeKind,

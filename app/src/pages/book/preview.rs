@@ -45,6 +45,7 @@ pub(super) fn PreviewPanel(
                         </ol>
                         {(more > 0).then(|| view! { <p class="hint">"…and " {more} " more."</p> })}
                         <OverlapWarning overlaps=p.overlaps />
+                        <ClosureWarning closures=p.closures />
                     }
                         .into_any()
                 }
@@ -75,6 +76,22 @@ pub(super) fn OverlapWarning(overlaps: Vec<Overlap>) -> impl IntoView {
                             }
                         })
                         .collect_view()}
+                </ul>
+            </div>
+        }
+    })
+}
+
+/// Closures the new windows fall on: a warning; once booked, the booking's page offers to skip
+/// those dates (and the closures page lists the booking under each).
+#[component]
+pub(super) fn ClosureWarning(closures: Vec<String>) -> impl IntoView {
+    (!closures.is_empty()).then(|| {
+        view! {
+            <div class="notice notice-warn closures-met" role="status">
+                <p><strong>"Some windows fall on closures"</strong> " of this customer. You can still book; its page then offers to skip those dates."</p>
+                <ul class="plain">
+                    {closures.into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}
                 </ul>
             </div>
         }

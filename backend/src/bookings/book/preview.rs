@@ -71,6 +71,10 @@ pub async fn preview(
         Ok(_) => FieldErrors::default(),
         Err(v) => v.into(),
     };
+    let closures = match customer {
+        Some(customer) => closures_met(state, customer.id, draft.site_id, &windows, now).await?,
+        None => Vec::new(),
+    };
     let overlaps = match (customer, draft.site_id, draft.service_type) {
         (Some(customer), Some(site), Some(service)) => {
             overlaps_at(state, customer.id, site, service, windows).await?
@@ -84,7 +88,56 @@ pub async fn preview(
         first_opens,
         errors,
         overlaps,
+        closures,
     })
+}
+
+/// The customer's closures (of `site`, or of every site) that `windows` fall on, in words.
+async fn closures_met(
+    state: &AppState,
+    customer_id: i64,
+    site: Option<i64>,
+    windows: &[Occurrence],
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, ServerError> {
+    let Some(first) = windows.first() else {
+        return Ok(Vec::new());
+    };
+    let closures = db::closures_of(
+        &state.db,
+        customer_id,
+        first.local_date,
+        crate::closures::MAX_CLOSURES as i64,
+    )
+    .await?;
+    Ok(closures
+        .iter()
+        .filter(|c| c.closes(site))
+        .filter_map(|c| {
+            let n = windows
+                .iter()
+                .filter(|o| {
+                    o.opens > now && c.first_date <= o.local_date && o.local_date <= c.last_date
+                })
+                .count();
+            (n > 0).then(|| {
+                let dates = if c.first_date == c.last_date {
+                    date_label(c.first_date)
+                } else {
+                    format!(
+                        "{} to {}",
+                        date_label(c.first_date),
+                        date_label(c.last_date)
+                    )
+                };
+                format!(
+                    "{} ({dates}): {n} window{}",
+                    c.name,
+                    if n == 1 { "" } else { "s" }
+                )
+            })
+        })
+        .collect())
 }
 
 /// Existing active bookings of `service` at saved site `site` whose windows overlap `mine` (the
