@@ -507,3 +507,70 @@ pub async fn closures_meeting(
         })
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("date")
+    }
+
+    const HOLIDAYS: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n\
+BEGIN:VEVENT\r\nUID:xmas-2027@example.com\r\nDTSTAMP:20261201T000000Z\r\nDTSTART;VALUE=DATE:20271225\r\nDTEND;VALUE=DATE:20271226\r\nSUMMARY:Christmas Day\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:shutdown@example.com\r\nDTSTAMP:20261201T000000Z\r\nDTSTART;VALUE=DATE:20271227\r\nDTEND;VALUE=DATE:20280103\r\nSUMMARY:Winter shutdown\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:audit@example.com\r\nDTSTAMP:20261201T000000Z\r\nDTSTART:20271110T090000Z\r\nDTEND:20271111T170000Z\r\nSUMMARY:Audit\\, all day\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:no-start@example.com\r\nDTSTAMP:20261201T000000Z\r\nSUMMARY:Someday\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:long@example.com\r\nDTSTAMP:20261201T000000Z\r\nDTSTART;VALUE=DATE:20270101\r\nDTEND;VALUE=DATE:20290101\r\nSUMMARY:Two years\r\nEND:VEVENT\r\n\
+END:VCALENDAR\r\n";
+
+    #[test]
+    fn a_calendar_file_gives_one_closure_per_event_with_its_days() {
+        let (read, left_out) = read_ics(HOLIDAYS).expect("read");
+        assert_eq!(
+            read,
+            vec![
+                ReadClosure {
+                    uid: Some("xmas-2027@example.com".into()),
+                    name: "Christmas Day".into(),
+                    first: date(2027, 12, 25),
+                    last: date(2027, 12, 25),
+                },
+                ReadClosure {
+                    uid: Some("shutdown@example.com".into()),
+                    name: "Winter shutdown".into(),
+                    first: date(2027, 12, 27),
+                    last: date(2028, 1, 2),
+                },
+                ReadClosure {
+                    uid: Some("audit@example.com".into()),
+                    name: "Audit, all day".into(),
+                    first: date(2027, 11, 10),
+                    last: date(2027, 11, 11),
+                },
+            ]
+        );
+        assert_eq!(
+            left_out,
+            vec![
+                "Someday (no start date)".to_string(),
+                "Two years (longer than 366 days)".to_string()
+            ]
+        );
+    }
+
+    #[test]
+    fn what_is_not_a_calendar_is_refused_at_the_file_field() {
+        for bad in [
+            "",
+            "hello",
+            "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+            "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n\u{0}\u{1}",
+        ] {
+            let e = read_ics(bad).expect_err(bad);
+            assert!(e.get(Field::ClosureFile).is_some(), "{bad:?}");
+        }
+        let big = "X".repeat(MAX_ICS_BYTES + 1);
+        assert!(read_ics(&big).is_err());
+    }
+}

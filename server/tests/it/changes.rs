@@ -637,3 +637,199 @@ async fn every_fault_on_either_step_of_a_skip_leaves_aura_and_the_dashboard_agre
     // The refused skip left the original as it was: all six days, once each.
     assert_eq!(held.keys().filter(|(n, _)| n == "new-400").count(), 6);
 }
+
+/// An `.ics` body of one all-day closure on `date` (YYYY-MM-DD).
+fn holiday_file(uid: &str, name: &str, date: &str) -> String {
+    let day = NaiveDate::parse_from_str(date, "%Y-%m-%d").expect("date");
+    let next = day + chrono::Duration::days(1);
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261201T000000Z\r\nDTSTART;VALUE=DATE:{}\r\nDTEND;VALUE=DATE:{}\r\nSUMMARY:{name}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        day.format("%Y%m%d"),
+        next.format("%Y%m%d")
+    )
+}
+
+/// Posts the import form as a browser does (multipart, the file under `ics`).
+async fn import_file(dash: &Dashboard, http: &reqwest::Client, file: &str) -> reqwest::Response {
+    let boundary = "----closures-test-boundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"ics\"; filename=\"holidays.ics\"\r\nContent-Type: text/calendar\r\n\r\n{file}\r\n--{boundary}--\r\n"
+    );
+    http.post(dash.url("/closures/import"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("import")
+}
+
+async fn closures_page(dash: &Dashboard, http: &reqwest::Client) -> domain::model::ClosuresView {
+    use leptos::server_fn::ServerFn;
+    let page: domain::model::ClosuresPage = crate::common::decode(
+        http.get(dash.url(app::api::closures::LoadClosures::PATH))
+            .send()
+            .await
+            .expect("closures"),
+    )
+    .await
+    .expect("closures page");
+    match page {
+        domain::model::ClosuresPage::Ready(view) => *view,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_closures_file_is_imported_and_the_bookings_it_meets_are_skipped_or_kept() {
+    let (sb, dash, api, site) = setup().await;
+    let at = local_in("Europe/London", 24 * 60);
+    let kept: Booking = api
+        .post(
+            "/bookings",
+            &daily("Kept through the holiday", site, &at, 6),
+            None,
+        )
+        .await
+        .json();
+    let skipped: Booking = api
+        .post(
+            "/bookings",
+            &daily("Skipped on the holiday", site, &at, 6),
+            None,
+        )
+        .await
+        .json();
+    let closed = date_after(&at.date, 3);
+    let http = dash.signed_in(&dash.people.customer_a).await;
+    let file = holiday_file("bank-holiday@example.com", "Bank holiday", &closed);
+    let r = import_file(&dash, &http, &file).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{:?}", r.text().await);
+    let view = closures_page(&dash, &http).await;
+    let flash = view.flash.clone().expect("the import says what it did");
+    assert!(
+        matches!(
+            flash.success,
+            Some(domain::model::Outcome::ClosuresImported {
+                added: 1,
+                updated: 0,
+                ..
+            })
+        ),
+        "{flash:?}"
+    );
+    assert_eq!(view.closures.len(), 1);
+    let closure = &view.closures[0];
+    assert_eq!(closure.name, "Bank holiday");
+    assert_eq!(closure.sites, "Every site");
+    let met: BTreeSet<i64> = closure.meets.iter().map(|m| m.booking_id).collect();
+    assert_eq!(met, BTreeSet::from([kept.id, skipped.id]));
+    assert!(
+        closure
+            .meets
+            .iter()
+            .all(|m| m.count == 1 && m.why_not.is_none())
+    );
+    // The same file again updates what it added.
+    import_file(&dash, &http, &file).await;
+    assert_eq!(closures_page(&dash, &http).await.closures.len(), 1);
+    // Not a calendar: refused at the file's field, nothing added.
+    import_file(&dash, &http, "not a calendar").await;
+    let view = closures_page(&dash, &http).await;
+    let flash = view.flash.clone().expect("a problem");
+    assert!(
+        flash.errors.get(domain::Field::ClosureFile).is_some(),
+        "{flash:?}"
+    );
+    assert_eq!(view.closures.len(), 1);
+
+    // Skip one booking, keep the other.
+    let r = http
+        .post(dash.url(&format!("/closures/{}/apply", closure.id)))
+        .form(&[
+            ("key", view.form_key.clone()),
+            ("booking", skipped.id.to_string()),
+        ])
+        .send()
+        .await
+        .expect("apply");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let after = closures_page(&dash, &http).await;
+    match after.flash.and_then(|f| f.success) {
+        Some(domain::model::Outcome::Several { rows }) => {
+            assert_eq!(rows.len(), 1);
+            assert_eq!(rows[0].booking_id, skipped.id);
+            assert!(
+                matches!(
+                    rows[0].outcome.as_deref(),
+                    Ok(domain::model::Outcome::ChangeAsked {
+                        status: ChangeStatus::Done,
+                        ..
+                    })
+                ),
+                "{:?}",
+                rows[0].outcome
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // The closure now meets only the booking kept.
+    let met: Vec<i64> = after.closures[0]
+        .meets
+        .iter()
+        .map(|m| m.booking_id)
+        .collect();
+    assert_eq!(met, [kept.id]);
+    let held = held_windows(&sb, &dash).await;
+    let count = |name: &str| held.keys().filter(|(n, _)| n == name).count();
+    assert_eq!(count("Kept through the holiday"), 6);
+    assert_eq!(count("Skipped on the holiday"), 5);
+    assert!(held.values().all(|n| *n == 1));
+
+    // A closure typed in, with a problem at its field first.
+    let r = http
+        .post(dash.url("/closures/add"))
+        .form(&[
+            ("name", "Stocktake"),
+            ("skip-from", "soon"),
+            ("skip-to", ""),
+        ])
+        .send()
+        .await
+        .expect("add");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let view = closures_page(&dash, &http).await;
+    let flash = view.flash.expect("a problem");
+    assert!(
+        flash.errors.get(domain::Field::SkipFrom).is_some(),
+        "{flash:?}"
+    );
+    assert_eq!(flash.values.get(domain::Field::Name), Some("Stocktake"));
+    let r = http
+        .post(dash.url("/closures/add"))
+        .form(&[
+            ("name", "Stocktake"),
+            ("skip-from", &date_after(&at.date, 4)),
+            ("skip-to", ""),
+            ("site", &site.to_string()),
+        ])
+        .send()
+        .await
+        .expect("add");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let view = closures_page(&dash, &http).await;
+    assert_eq!(view.closures.len(), 2);
+    assert_ne!(view.closures[1].sites, "Every site");
+    // Another customer's user sees none of them, and cannot apply or delete them.
+    let other = dash.signed_in(&dash.people.customer_b).await;
+    assert!(closures_page(&dash, &other).await.closures.is_empty());
+    let r = other
+        .post(dash.url(&format!("/closures/{}/delete", closure.id)))
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(closures_page(&dash, &http).await.closures.len(), 2);
+}
