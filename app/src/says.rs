@@ -125,6 +125,10 @@ pub fn says(outcome: &Outcome) -> String {
             said
         }
         Outcome::ClosureDeleted { name } => format!("\"{name}\" is deleted. Nothing was sent to AURA."),
+        Outcome::Booked { status, message } => match message {
+            Some(m) if *status == SyncStatus::Rejected => format!("Refused by AURA: {m}"),
+            _ => format!("{}.", status.label()),
+        },
         Outcome::Several { rows } => rows
             .iter()
             .map(|r| {

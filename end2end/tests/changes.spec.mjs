@@ -182,3 +182,49 @@ test('a closures file is imported and the bookings it meets are skipped, booking
   await expect(page.locator(`#day-${closed}`).getByRole('link', { name: new RegExp(`19:00.*${name}`) })).toHaveCount(0);
   await expect(page.locator(`#day-${addDays(closed, 1)}`).getByRole('link', { name: new RegExp(`19:00.*${name}`) })).toHaveCount(1);
 });
+
+test('one service is booked for three sites at once, previewed and reported site by site', async ({ page, request }, info) => {
+  const name = `Three sites ${info.project.name} ${Date.now()}`;
+  const depot = `Depot ${info.project.name} ${Date.now()}`;
+  await open(page, '/sites');
+  const add = page.locator('form', { has: page.getByRole('button', { name: 'Add site' }) });
+  await add.getByLabel('Site name').fill(depot);
+  await add.getByLabel('Address').fill('9 Quay Street, Manchester');
+  await add.getByLabel('Time zone').fill('Europe/London');
+  await page.getByRole('button', { name: 'Add site' }).click();
+  await expect(page.locator('.notice-ok, [role=status]').first()).toContainText(`${depot} is saved`);
+
+  const day = dayAhead('Europe/London', 2);
+  await open(page, '/book');
+  await page.getByLabel('Service type').selectOption('patrol');
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByLabel('Number of guards').fill('1');
+  await page.getByLabel('Armed preference').selectOption('unarmed');
+  await page.getByLabel('Site').selectOption({ label: LONDON_SITE });
+  await page.getByText('Also book at other sites').click();
+  await page.getByRole('checkbox', { name: /Brooklyn office/ }).check();
+  await page.getByRole('checkbox', { name: new RegExp(depot) }).check();
+  await page.getByLabel('Repeats').selectOption('daily');
+  await page.getByLabel('First date').fill(day.date);
+  await page.getByLabel('Last date').fill(day.date);
+  await page.getByLabel('Start time').fill('21:00');
+  await page.getByLabel('Window length (minutes)').fill('60');
+  // A preview per site, each in its own zone.
+  const others = page.locator('.other-sites');
+  await expect(others.getByRole('listitem')).toHaveCount(2);
+  await expect(others).toContainText('Brooklyn office');
+  await expect(others).toContainText(/21:00–22:00 (EST|EDT)/);
+  await expect(others).toContainText(depot);
+
+  await page.getByRole('button', { name: 'Book service' }).click();
+  const results = page.getByRole('status', { name: 'Booked at each site' });
+  await expect(results.getByRole('listitem')).toHaveCount(3);
+  await expect(results.getByRole('listitem').filter({ hasText: 'Confirmed by AURA' })).toHaveCount(3);
+  await expect(results.getByRole('link', { name: /booking #\d+/ })).toHaveCount(3);
+
+  // Three requests at AURA, one per site, each in the site's zone.
+  const held = (await sandboxRequests(request)).requests.filter((r) => r.scheduledRequestConfig.name === name);
+  expect(held).toHaveLength(3);
+  expect(held.every((r) => r.status === 'scheduled')).toBe(true);
+  expect(held.map((r) => r.scheduledRequestConfig.repeatsConfig.timezone).sort()).toEqual(['America/New_York', 'Europe/London', 'Europe/London']);
+});

@@ -40,20 +40,25 @@ pub async fn load_booking_form(
 }
 
 /// The first windows of a draft in its zone; problems come back inside the preview.
+/// `also_sites`: other saved sites booked at once, each previewed in its own zone.
 #[server(input = Json, endpoint = "preview_schedule")]
-pub async fn preview_schedule(draft: BookingDraft) -> Result<SchedulePreview, ApiError> {
+pub async fn preview_schedule(
+    draft: BookingDraft,
+    #[server(default)] also_sites: Vec<i64>,
+) -> Result<SchedulePreview, ApiError> {
     use crate::server::{app_state, with_status};
     use backend::bookings;
     with_status(
         async {
-            bookings::preview(
-                &app_state()?,
-                &*context::viewer()?,
-                &draft,
-                chrono::Utc::now(),
-                PREVIEW_OCCURRENCES,
-            )
-            .await
+            let (state, viewer) = (app_state()?, context::viewer()?);
+            let now = chrono::Utc::now();
+            let mut preview =
+                bookings::preview(&state, &viewer, &draft, now, PREVIEW_OCCURRENCES).await?;
+            if !also_sites.is_empty() {
+                preview.other_sites =
+                    bookings::preview_sites(&state, &viewer, &draft, &also_sites, now).await?;
+            }
+            Ok(preview)
         }
         .await,
     )
@@ -65,6 +70,7 @@ pub async fn preview_schedule(draft: BookingDraft) -> Result<SchedulePreview, Ap
 pub async fn book_service(
     draft: BookingDraft,
     #[server(default)] changing: Option<i64>,
+    #[server(default)] also_sites: Vec<i64>,
 ) -> Result<BookingResult, ApiError> {
     use crate::server::{app_state, with_status};
     use backend::bookings;
@@ -74,6 +80,10 @@ pub async fn book_service(
             let (state, viewer) = (app_state()?, context::viewer()?);
             let now = chrono::Utc::now();
             let Some(id) = changing else {
+                if !also_sites.is_empty() {
+                    return bookings::book_at_sites(&state, &viewer, &draft, &also_sites, now)
+                        .await;
+                }
                 return bookings::book(&state, &viewer, &draft, now).await;
             };
             let outcome = bookings::change_booking(&state, &viewer, id, &draft, now).await?;
@@ -86,6 +96,7 @@ pub async fn book_service(
                 status: domain::model::SyncStatus::Confirmed,
                 message: Some(crate::says::says(&outcome)),
                 change: status,
+                several: Vec::new(),
             })
         }
         .await,

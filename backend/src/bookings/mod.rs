@@ -11,7 +11,7 @@ mod change;
 mod resolve;
 mod views;
 
-pub use book::{book, form_data, preview};
+pub use book::{MAX_SITES_AT_ONCE, book, book_at_sites, form_data, preview, preview_sites};
 pub use calendar::{CalendarQuery, RawCalendarQuery, ViewerZones, calendar_view};
 pub use cancel::{cancel, cancel_with_pair};
 pub use change::{SkipAsk, change_booking, change_form, skip_dates, skip_preview};

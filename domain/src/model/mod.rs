@@ -174,6 +174,21 @@ pub struct SchedulePreview {
     /// warning: once booked, they can be skipped).
     #[serde(default)]
     pub closures: Vec<String>,
+    /// The other sites booked at once, each previewed in its own zone.
+    #[serde(default)]
+    pub other_sites: Vec<SitePreview>,
+}
+
+/// The same booking at another saved site, previewed: its first window in the site's zone and
+/// how many there are, or what stops it there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SitePreview {
+    pub site_id: i64,
+    pub site_name: String,
+    pub first: Option<String>,
+    pub total: usize,
+    pub problem: Option<String>,
+    pub closures: Vec<String>,
 }
 
 /// An existing booking whose windows overlap the ones being booked.
@@ -206,6 +221,10 @@ pub struct BookingResult {
     /// A change of a booking (`booking_id` is the original): where it stands.
     #[serde(default)]
     pub change: Option<crate::lifecycle::ChangeStatus>,
+    /// The same service booked at several sites at once: each site's booking (or why not), the
+    /// first site's included.
+    #[serde(default)]
+    pub several: Vec<RowResult>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -131,6 +131,12 @@ pub enum Outcome {
     ClosureDeleted {
         name: String,
     },
+    /// A booking made (at one of several sites booked at once): where it stands, and what AURA
+    /// said if it refused.
+    Booked {
+        status: SyncStatus,
+        message: Option<String>,
+    },
     /// Several bookings acted on at once: each one's result.
     Several {
         rows: Vec<super::RowResult>,

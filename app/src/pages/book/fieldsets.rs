@@ -130,6 +130,7 @@ pub(super) fn WhereFieldset(
                     .chain([(NEW_SITE.to_string(), "A new location…".to_string())])
                     .collect()
             />
+            {(sites.len() > 1).then(|| view! { <AlsoSites form sites=sites.clone() /> })}
             <Show when=is_new_site>
                 <TextField id=Field::Address.name() label="Address" value=form.address error=error_at(errors, Field::Address) max=MAX_ADDRESS_CHARS autocomplete="street-address" />
                 <div class="row">
@@ -145,6 +146,51 @@ pub(super) fn WhereFieldset(
                 />
             </Show>
         </fieldset>
+    }
+}
+
+/// The same service at other saved sites, booked at once (one booking each, previewed in each
+/// site's zone).
+#[component]
+fn AlsoSites(form: FormState, sites: Vec<SiteView>) -> impl IntoView {
+    let is_saved = move || form.site_id().is_some();
+    view! {
+        <Show when=is_saved>
+            <details class="also-sites" open=move || !form.also_sites.with(Vec::is_empty)>
+                <summary>"Also book at other sites"</summary>
+                <p class="hint">"The same service, dates and times at each site ticked: one booking per site, each in its own time zone."</p>
+                {sites
+                    .clone()
+                    .into_iter()
+                    .map(|s| {
+                        let id = s.id;
+                        let box_id = format!("also-site-{id}");
+                        let label_for = box_id.clone();
+                        let hidden = move || form.site_id() == Some(id);
+                        view! {
+                            <label class="check" for=label_for class:hidden=hidden>
+                                <input
+                                    type="checkbox"
+                                    id=box_id
+                                    disabled=hidden
+                                    prop:checked=move || form.also_sites.with(|a| a.contains(&id))
+                                    on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        form.also_sites.update(|a| {
+                                            a.retain(|x| *x != id);
+                                            if on {
+                                                a.push(id);
+                                            }
+                                        });
+                                    }
+                                />
+                                " " {s.name.clone()} " (" {s.timezone.clone()} ")"
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+            </details>
+        </Show>
     }
 }
 

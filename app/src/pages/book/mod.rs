@@ -91,7 +91,7 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
     let hydrated = use_hydrated();
 
     // Live schedule preview, computed on the server (it needs the zone database), debounced.
-    let when_draft = Memo::new(move |_| form.when_draft());
+    let when_draft = Memo::new(move |_| (form.when_draft(), form.also_sites()));
     // A plain signal filled only in the browser: a LocalResource read during server rendering would
     // make the surrounding Suspense give up on the server.
     let preview = RwSignal::new(None::<SchedulePreview>);
@@ -105,7 +105,8 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
             if !unchanged() {
                 return;
             }
-            let answer = crate::api::bookings::preview_schedule(snapshot.clone()).await;
+            let (draft, also_sites) = snapshot.clone();
+            let answer = crate::api::bookings::preview_schedule(draft, also_sites).await;
             // Drop answers to drafts that changed while the server was computing them.
             if unchanged() {
                 preview.try_set(answer.ok());
@@ -155,11 +156,18 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
 
     let book = ServerAction::<BookService>::new();
     let form_message = RwSignal::new(None::<String>);
+    let several = RwSignal::new(Vec::<domain::model::RowResult>::new());
     Effect::new(move |_| {
         let Some(result) = book.value().get() else {
             return;
         };
         match result {
+            // Several sites at once: each site's booking, listed here.
+            Ok(r) if !r.several.is_empty() => {
+                several.set(r.several);
+                form_message.set(None);
+                attempt.update(|a| *a += 1);
+            }
             // A change that AURA refused: the original stands; the form stays as typed.
             Ok(r) if r.change == Some(ChangeStatus::Refused) => {
                 form_message.set(r.message);
@@ -206,7 +214,16 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
             return;
         }
         form_message.set(None);
-        book.dispatch(BookService { draft, changing });
+        let also_sites = if changing.is_some() {
+            Vec::new()
+        } else {
+            form.also_sites()
+        };
+        book.dispatch(BookService {
+            draft,
+            changing,
+            also_sites,
+        });
     };
 
     view! {
@@ -218,6 +235,35 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
             <WhereFieldset form errors sites=data.sites.clone() time_zones=data.time_zones.clone() />
             <WhenFieldset form errors sites=data.sites.clone() preview now_ms />
             {move || form_message.get().map(|m| view! { <p class="notice notice-error form-message" role="alert">{m}</p> })}
+            {move || {
+                let rows = several.get();
+                (!rows.is_empty())
+                    .then(|| {
+                        view! {
+                            <section class="notice notice-ok several-results" role="status" aria-label="Booked at each site">
+                                <h2>"Booked at each site"</h2>
+                                <ul class="row-results">
+                                    {rows
+                                        .into_iter()
+                                        .map(|r| {
+                                            let (ok, said) = match &r.outcome {
+                                                Ok(o) => (true, crate::says::says(o)),
+                                                Err(e) => (false, format!("Not booked: {e}")),
+                                            };
+                                            view! {
+                                                <li class:row-failed=!ok>
+                                                    <strong>{r.name}</strong> ": "
+                                                    {(r.booking_id > 0).then(|| view! { <a href=format!("/bookings/{}", r.booking_id)>"booking #" {r.booking_id}</a> " · " })}
+                                                    {said}
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </ul>
+                            </section>
+                        }
+                    })
+            }}
             <div class="actions">
                 <button type="submit" class="primary" disabled=move || !hydrated.get() || book.pending().get()>
                     {move || match (book.pending().get(), changing.is_some()) {

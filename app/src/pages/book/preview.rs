@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::components::service::WindowItem;
 use domain::LEAD_TIME_MINUTES;
-use domain::model::{Overlap, SchedulePreview};
+use domain::model::{Overlap, SchedulePreview, SitePreview};
 
 #[component]
 pub(super) fn PreviewPanel(
@@ -46,6 +46,7 @@ pub(super) fn PreviewPanel(
                         {(more > 0).then(|| view! { <p class="hint">"…and " {more} " more."</p> })}
                         <OverlapWarning overlaps=p.overlaps />
                         <ClosureWarning closures=p.closures />
+                        <OtherSites sites=p.other_sites />
                     }
                         .into_any()
                 }
@@ -92,6 +93,36 @@ pub(super) fn ClosureWarning(closures: Vec<String>) -> impl IntoView {
                 <p><strong>"Some windows fall on closures"</strong> " of this customer. You can still book; its page then offers to skip those dates."</p>
                 <ul class="plain">
                     {closures.into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}
+                </ul>
+            </div>
+        }
+    })
+}
+
+/// The same booking at the other sites ticked, each in its own zone.
+#[component]
+fn OtherSites(sites: Vec<SitePreview>) -> impl IntoView {
+    (!sites.is_empty()).then(|| {
+        view! {
+            <div class="other-sites">
+                <h4>"At the other sites"</h4>
+                <ul class="plain">
+                    {sites
+                        .into_iter()
+                        .map(|s| {
+                            let total = format!("{} window{}", s.total, if s.total == 1 { "" } else { "s" });
+                            let warn = s.problem.is_some();
+                            view! {
+                                <li class:notice-warn=warn>
+                                    <strong>{s.site_name}</strong> ": "
+                                    {s.first.map(|f| format!("first {f}; "))}
+                                    {total}
+                                    {s.problem.map(|p| view! { <span class="field-error">" " {p}</span> })}
+                                    {(!s.closures.is_empty()).then(|| format!(" Closures: {}.", s.closures.join("; ")))}
+                                </li>
+                            }
+                        })
+                        .collect_view()}
                 </ul>
             </div>
         }

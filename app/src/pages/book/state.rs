@@ -55,6 +55,8 @@ pub(super) struct FormState {
     /// A lock booked with its unlock the next morning, at `unlock_time`.
     pub(super) pair: RwSignal<bool>,
     pub(super) unlock_time: RwSignal<String>,
+    /// Other saved sites booked at once (one booking each).
+    pub(super) also_sites: RwSignal<Vec<i64>>,
 }
 
 /// The unlock's start time the form suggests.
@@ -101,6 +103,7 @@ impl FormState {
             window_minutes: RwSignal::new("60".into()),
             pair: RwSignal::new(false),
             unlock_time: RwSignal::new(DEFAULT_UNLOCK_TIME.into()),
+            also_sites: RwSignal::new(Vec::new()),
         }
     }
 
@@ -166,6 +169,7 @@ impl FormState {
             } else {
                 draft.unlock_time.clone()
             }),
+            also_sites: RwSignal::new(Vec::new()),
         }
     }
 
@@ -232,6 +236,19 @@ impl FormState {
             start_time: self.start_time.get(),
             window_minutes: self.window_minutes.get(),
             ..BookingDraft::default()
+        }
+    }
+
+    /// The other saved sites booked at once: only with a saved site chosen, never that one.
+    pub(super) fn also_sites(&self) -> Vec<i64> {
+        match self.site_id() {
+            Some(first) => self
+                .also_sites
+                .get()
+                .into_iter()
+                .filter(|s| *s != first)
+                .collect(),
+            None => Vec::new(),
         }
     }
 

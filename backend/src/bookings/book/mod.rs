@@ -9,7 +9,7 @@ use crate::db::{self, Actor, Booking, CustomerRow, Inserted, NewBooking};
 use crate::error::ServerError;
 use crate::state::AppState;
 use domain::error::AppError;
-use domain::model::BookingResult;
+use domain::model::{BookingResult, Outcome, RowResult};
 use domain::{
     BookingDraft, Field, FieldErrors, LOCK_SUFFIX, PairRole, UNLOCK_SUFFIX, ValidBooking,
     ValidWhen, Violation, check_date_range, check_timing, validate_draft,
@@ -21,7 +21,7 @@ mod preview;
 
 pub use form::form_data;
 use place::*;
-pub use preview::preview;
+pub use preview::{preview, preview_sites};
 
 const MAX_FORM_KEY_CHARS: usize = 100;
 
@@ -62,6 +62,89 @@ pub async fn book(
         .unwrap_or(booking);
     Ok(result_of(&now))
 }
+
+/// Books the same service at the draft's saved site and at each of `also` (other saved sites of
+/// the customer), each its own booking with its own key (`<form key>.<site>`) and its own
+/// sending: one site's refusal stops no other. The first site's booking is the result's; every
+/// site's is in `several`, in order.
+pub async fn book_at_sites(
+    state: &AppState,
+    viewer: &Viewer,
+    draft: &BookingDraft,
+    also: &[i64],
+    now: DateTime<Utc>,
+) -> Result<BookingResult, ServerError> {
+    let Some(first) = draft.site_id else {
+        return Err(FieldErrors::one(
+            Field::Site,
+            "Booking several sites at once starts from a saved site: choose one.",
+        )
+        .into());
+    };
+    let mut sites = vec![first];
+    for site in also {
+        if !sites.contains(site) {
+            sites.push(*site);
+        }
+    }
+    if sites.len() > MAX_SITES_AT_ONCE {
+        return Err(FieldErrors::one(
+            Field::Site,
+            format!("At most {MAX_SITES_AT_ONCE} sites at once."),
+        )
+        .into());
+    }
+    let key = draft.idempotency_key.trim();
+    let names =
+        db::open_sites_for_customer(&state.db, viewer.acting_customer(draft.customer_id)?.id)
+            .await?;
+    let mut rows = Vec::new();
+    let mut first_result = None;
+    for site in sites {
+        let one = BookingDraft {
+            site_id: Some(site),
+            idempotency_key: format!("{key}.{site}"),
+            ..draft.clone()
+        };
+        let name = names
+            .iter()
+            .find(|s| s.id == site)
+            .map_or_else(|| format!("site #{site}"), |s| s.name.clone());
+        let outcome = match book(state, viewer, &one, now).await {
+            Ok(r) => {
+                first_result.get_or_insert_with(|| r.clone());
+                rows.push(RowResult {
+                    booking_id: r.booking_id,
+                    name,
+                    outcome: Ok(Box::new(Outcome::Booked {
+                        status: r.status,
+                        message: r.message.clone(),
+                    })),
+                });
+                continue;
+            }
+            Err(ServerError::User(e)) => e,
+            Err(e) => return Err(e),
+        };
+        // The first site's problem is the form's own: shown at its fields.
+        if rows.is_empty() && first_result.is_none() {
+            return Err(outcome.into());
+        }
+        rows.push(RowResult {
+            booking_id: 0,
+            name,
+            outcome: Err(outcome),
+        });
+    }
+    let first = first_result.ok_or_else(|| ServerError::internal("no site was booked"))?;
+    Ok(BookingResult {
+        several: rows,
+        ..first
+    })
+}
+
+/// The most sites one form books at once.
+pub const MAX_SITES_AT_ONCE: usize = 50;
 
 /// Every check before anything is written: who for, the form's rules, the place and zone, the
 /// lead time, and that the service type is offered.
@@ -272,6 +355,7 @@ fn result_of(booking: &Booking) -> BookingResult {
         status: booking.status,
         message: booking.sync_error.clone(),
         change: None,
+        several: Vec::new(),
     }
 }
 

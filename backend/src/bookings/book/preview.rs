@@ -89,6 +89,7 @@ pub async fn preview(
         errors,
         overlaps,
         closures,
+        other_sites: Vec::new(),
     })
 }
 
@@ -228,4 +229,56 @@ pub(super) fn overlapping<'a>(
         }
     }
     (count, first)
+}
+
+/// The draft at each of `sites` (other saved sites of the customer), each in its own zone: its
+/// first window and how many, or what stops it there.
+pub async fn preview_sites(
+    state: &AppState,
+    viewer: &Viewer,
+    draft: &BookingDraft,
+    sites: &[i64],
+    now: DateTime<Utc>,
+) -> Result<Vec<domain::model::SitePreview>, ServerError> {
+    let Ok(customer) = viewer.acting_customer(draft.customer_id) else {
+        return Ok(Vec::new());
+    };
+    let Ok(when) = validate_when(draft) else {
+        return Ok(Vec::new());
+    };
+    let open = db::open_sites_for_customer(&state.db, customer.id).await?;
+    let mut previews = Vec::new();
+    for id in sites.iter().take(super::MAX_SITES_AT_ONCE) {
+        let Some(site) = open.iter().find(|s| s.id == *id) else {
+            continue;
+        };
+        let zone = site.timezone;
+        let tz = zone.tz();
+        let schedule = schedule_of(&when, zone);
+        let windows: Vec<Occurrence> = schedule.occurrences(tz).take(PREVIEW_COUNT_CAP).collect();
+        let problem = check_date_range(&when, now.with_timezone(tz).date_naive())
+            .err()
+            .map(|e| {
+                e.0.iter()
+                    .map(|f| f.message.clone())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .or_else(|| check_timing(&schedule, tz, now).err().map(|v| v.message()));
+        previews.push(domain::model::SitePreview {
+            site_id: site.id,
+            site_name: site.name.clone(),
+            first: windows.first().map(|o| {
+                format!(
+                    "{}, {}",
+                    date_label(o.local_date),
+                    window_label(o.opens, o.closes, tz)
+                )
+            }),
+            total: windows.len(),
+            problem,
+            closures: closures_met(state, customer.id, Some(site.id), &windows, now).await?,
+        });
+    }
+    Ok(previews)
 }
