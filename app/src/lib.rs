@@ -29,6 +29,7 @@ use pages::{
     mail::{DeliveryLogPage, MailCatcherPage},
     not_found::NotFound,
     password::{ForgotPasswordPage, ResetPasswordPage},
+    several::SeveralPage,
     sign_in::SignInPage,
     sites::SitesPage,
     unsubscribe::UnsubscribePage,
@@ -155,6 +156,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/mail") view=MailCatcherPage ssr=SsrMode::Async />
                     <Route path=path!("/integrations") view=IntegrationsPage ssr=SsrMode::Async />
                     <Route path=path!("/closures") view=ClosuresPageView ssr=SsrMode::Async />
+                    <Route path=path!("/several") view=SeveralPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/integrations/webhooks/:id")
                         view=DeliveriesPage

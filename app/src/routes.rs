@@ -31,7 +31,7 @@ const fn page(path: &'static str, islands: bool, access: Access) -> Page {
 }
 
 /// Every page.
-pub const PAGES: [Page; 20] = [
+pub const PAGES: [Page; 21] = [
     page("/", false, Access::SignedIn),
     page("/book", true, Access::SignedIn),
     page("/upcoming", false, Access::SignedIn),
@@ -52,6 +52,7 @@ pub const PAGES: [Page; 20] = [
     page("/integrations", false, Access::SignedIn),
     page("/integrations/webhooks/:id", false, Access::SignedIn),
     page("/closures", false, Access::SignedIn),
+    page("/several", false, Access::SignedIn),
 ];
 
 impl Page {

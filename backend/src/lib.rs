@@ -21,6 +21,7 @@ pub mod mail;
 pub mod outbox;
 pub mod present;
 pub mod secret;
+pub mod several;
 pub mod sites;
 pub mod state;
 pub mod throttle;

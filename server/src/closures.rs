@@ -1,4 +1,4 @@
-//! The closures page's forms: plain HTML posts (they work without JavaScript), as axum handlers
+//! The closures page's forms, and the several-bookings page's confirmation: plain HTML posts (they work without JavaScript), as axum handlers
 //! rather than server functions because they carry lists (the sites ticked, the bookings chosen)
 //! and a file (an `.ics` import). Each ends like every form of the dashboard: a flash in the
 //! session and a redirect, back to the page with the problem next to its field when there is one.
@@ -15,12 +15,23 @@ use domain::error::AppError;
 use domain::model::{FormFlash, FormId, Kept};
 use tower_sessions::Session;
 
-/// Ends a form: where it goes, with what it did, or back with what went wrong.
+/// Ends a form of the closures page.
 async fn finish(
     session: &Session,
     form: FormId,
     values: Kept,
     outcome: Result<Done, ServerError>,
+) -> Response {
+    finish_to(session, form, values, outcome, PAGE).await
+}
+
+/// Ends a form: where it goes, with what it did, or back to `page` with what went wrong.
+async fn finish_to(
+    session: &Session,
+    form: FormId,
+    values: Kept,
+    outcome: Result<Done, ServerError>,
+    page: &str,
 ) -> Response {
     let flash = match outcome {
         Ok(done) => {
@@ -35,7 +46,7 @@ async fn finish(
             return Redirect::to(&done.redirect).into_response();
         }
         Err(ServerError::User(AppError::Unauthorized)) => {
-            return Redirect::to(&auth::sign_in_then(PAGE)).into_response();
+            return Redirect::to(&auth::sign_in_then(page)).into_response();
         }
         Err(e) => {
             let (errors, notice) = match e.reported() {
@@ -55,7 +66,7 @@ async fn finish(
     if auth::set_flash(session, &flash).await.is_err() {
         tracing::warn!("a closure form's flash could not be kept");
     }
-    Redirect::to(PAGE).into_response()
+    Redirect::to(page).into_response()
 }
 
 fn ids(pairs: &[(String, String)], name: &str) -> Result<Vec<i64>, ServerError> {
@@ -217,4 +228,44 @@ pub async fn delete(
     }
     .await;
     finish(&session, FormId::Closure(id), Kept::default(), outcome).await
+}
+
+/// `POST /several/apply`: the action of the dry run (`action`, with `reason` or `skip-from` and
+/// `skip-to`) on each booking ticked.
+pub async fn apply_several(
+    State(state): State<AppState>,
+    axum::Extension(CurrentViewer(viewer)): axum::Extension<CurrentViewer>,
+    session: Session,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    use backend::several;
+    let outcome = async {
+        let viewer = signed_in(viewer)?;
+        let act = several::read_act(
+            one(&pairs, "action"),
+            one(&pairs, &Field::CancelReason.name()),
+            one(&pairs, &Field::SkipFrom.name()),
+            one(&pairs, &Field::SkipTo.name()),
+        )?
+        .ok_or_else(|| ServerError::User(AppError::BadRequest("No action was given.".into())))?;
+        let chosen = ids(&pairs, "booking")?;
+        several::apply(
+            &state,
+            &viewer,
+            &chosen,
+            &act,
+            one(&pairs, "key"),
+            chrono::Utc::now(),
+        )
+        .await
+    }
+    .await;
+    finish_to(
+        &session,
+        FormId::Several,
+        Kept::default(),
+        outcome,
+        several::PAGE,
+    )
+    .await
 }

@@ -83,6 +83,10 @@ pub fn router(
                 "/closures/{id}/delete",
                 axum::routing::post(crate::closures::delete),
             )
+            .route(
+                "/several/apply",
+                axum::routing::post(crate::closures::apply_several),
+            )
             .leptos_routes_with_context(
                 &web,
                 routes,

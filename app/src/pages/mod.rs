@@ -12,6 +12,7 @@ pub mod integrations;
 pub mod mail;
 pub mod not_found;
 pub mod password;
+pub mod several;
 pub mod sign_in;
 pub mod sites;
 pub mod unsubscribe;

@@ -36,6 +36,7 @@ pub fn UpcomingPage() -> impl IntoView {
     view! {
         <Title text="Upcoming & cancellations" />
         <h1>"Upcoming & cancellations"</h1>
+        <p class="no-print"><a href="/several">"Cancel or skip several bookings at once"</a> " · " <a href="/closures">"Closures"</a></p>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match data.await {

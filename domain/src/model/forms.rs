@@ -46,10 +46,12 @@ pub enum FormId {
     NewClosure,
     ImportClosures,
     Closure(i64),
+    /// Several bookings at once.
+    Several,
 }
 
 impl FormId {
-    const FIXED: [(FormId, &'static str); 26] = [
+    const FIXED: [(FormId, &'static str); 27] = [
         (FormId::SignIn, "sign-in"),
         (FormId::Theme, "theme"),
         (FormId::Times, "times"),
@@ -76,6 +78,7 @@ impl FormId {
         (FormId::Skip, "skip"),
         (FormId::NewClosure, "new-closure"),
         (FormId::ImportClosures, "import-closures"),
+        (FormId::Several, "several"),
     ];
 
     /// The form's key: `sign-in`, `user-4`, `site-12`, …
@@ -250,6 +253,7 @@ mod tests {
             FormId::NewClosure,
             FormId::ImportClosures,
             FormId::Closure(3),
+            FormId::Several,
         ];
         for form in every {
             assert_eq!(form.key().parse::<FormId>(), Ok(form), "{form}");

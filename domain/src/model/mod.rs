@@ -105,6 +105,30 @@ pub struct MeetView {
     pub why_not: Option<String>,
 }
 
+/// Several bookings at once: the filter's choices, and the dry run of an action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeveralView {
+    pub sites: Vec<SiteView>,
+    pub services: Vec<ServiceType>,
+    /// Each booking the filter chooses, with what the action would do to it.
+    pub rows: Vec<PlannedRow>,
+    /// An action was given: `rows` is its dry run.
+    pub dry_run: bool,
+    pub form_key: String,
+    pub flash: Option<FormFlash>,
+}
+
+/// What an action would do to one booking (in words), or why it cannot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlannedRow {
+    pub booking_id: i64,
+    pub name: String,
+    pub customer: String,
+    pub place: String,
+    pub status: SyncStatus,
+    pub plan: Result<String, String>,
+}
+
 /// One booking's result when several are acted on at once.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RowResult {

@@ -833,3 +833,153 @@ async fn a_closures_file_is_imported_and_the_bookings_it_meets_are_skipped_or_ke
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(closures_page(&dash, &http).await.closures.len(), 2);
 }
+
+/// The same service at every saved site of the customer in one submit: one booking per site, each
+/// with its own key (a repeated submit books none twice), each sent on its own.
+#[tokio::test]
+async fn one_form_books_every_site_once_each_even_when_sent_twice() {
+    let (sb, dash, _api, site) = setup().await;
+    let sites: Vec<i64> = db::open_sites_for_customer(&dash.state.db, dash.a.id)
+        .await
+        .expect("sites")
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    assert!(sites.len() >= 2, "the demo customer has two sites");
+    let others: Vec<i64> = sites.iter().copied().filter(|s| *s != site).collect();
+    let at = local_in("Europe/London", 24 * 60);
+    let draft = crate::common::draft_at("multi-1", "Every site patrol", site, &at.date, &at.time);
+    let http = dash.signed_in(&dash.people.customer_a).await;
+    let send = || async {
+        use leptos::server_fn::ServerFn;
+        crate::common::decode::<domain::model::BookingResult>(
+            http.post(dash.url(app::api::bookings::BookService::PATH))
+                .json(&json!({"draft": draft, "also_sites": others}))
+                .send()
+                .await
+                .expect("book"),
+        )
+        .await
+        .expect("booked")
+    };
+    let first = send().await;
+    assert_eq!(first.several.len(), sites.len());
+    assert!(first.several.iter().all(|r| matches!(
+        r.outcome.as_deref(),
+        Ok(domain::model::Outcome::Booked {
+            status: SyncStatus::Confirmed,
+            ..
+        })
+    )));
+    let again = send().await;
+    let ids = |r: &domain::model::BookingResult| -> Vec<i64> {
+        r.several.iter().map(|x| x.booking_id).collect()
+    };
+    assert_eq!(ids(&again), ids(&first), "the same bookings, not new ones");
+    let control = sb.control().await;
+    assert_eq!(control.calls.create as usize, sites.len());
+    // Another customer's site is refused, and the form's own site is booked first.
+    let foreign = db::open_sites_for_customer(&dash.state.db, dash.b.id)
+        .await
+        .expect("sites")[0]
+        .id;
+    let mixed = crate::common::decode::<domain::model::BookingResult>(
+        http.post(dash.url(
+            <app::api::bookings::BookService as leptos::server_fn::ServerFn>::PATH,
+        ))
+        .json(&json!({
+            "draft": crate::common::draft_at("multi-2", "Mixed patrol", site, &at.date, &at.time),
+            "also_sites": [foreign]
+        }))
+        .send()
+        .await
+        .expect("book"),
+    )
+    .await
+    .expect("the form's own site is booked");
+    assert_eq!(mixed.several.len(), 2);
+    assert!(mixed.several[0].outcome.is_ok());
+    assert!(mixed.several[1].outcome.is_err());
+}
+
+/// Several bookings chosen by a filter: a dry run lists what will happen (nothing is sent), then
+/// the bookings ticked are skipped, each with its own result.
+#[tokio::test]
+async fn several_bookings_are_skipped_after_a_dry_run_each_with_its_result() {
+    use leptos::server_fn::ServerFn;
+    let (sb, dash, api, site) = setup().await;
+    let at = local_in("Europe/London", 24 * 60);
+    let a: Booking = api
+        .post("/bookings", &daily("Fleet night A", site, &at, 5), None)
+        .await
+        .json();
+    let b: Booking = api
+        .post("/bookings", &daily("Fleet night B", site, &at, 5), None)
+        .await
+        .json();
+    let _other: Booking = api
+        .post("/bookings", &daily("Unrelated", site, &at, 5), None)
+        .await
+        .json();
+    let day = date_after(&at.date, 2);
+    let http = dash.signed_in(&dash.people.customer_a).await;
+    let url = format!(
+        "{}?name=Fleet&action=skip&from={day}&to={day}",
+        app::api::closures::LoadSeveral::PATH
+    );
+    let view: domain::model::SeveralView =
+        crate::common::decode(http.get(dash.url(&url)).send().await.expect("dry run"))
+            .await
+            .expect("view");
+    assert!(view.dry_run);
+    let listed: BTreeSet<i64> = view.rows.iter().map(|r| r.booking_id).collect();
+    assert_eq!(listed, BTreeSet::from([a.id, b.id]));
+    assert!(
+        view.rows
+            .iter()
+            .all(|r| r.plan.as_ref().is_ok_and(|p| p.contains("2 new bookings"))),
+        "{:?}",
+        view.rows
+    );
+    assert_eq!(
+        sb.control().await.calls.cancel,
+        0,
+        "a dry run sends nothing"
+    );
+
+    let r = http
+        .post(dash.url("/several/apply"))
+        .form(&[
+            ("key", view.form_key.as_str()),
+            ("action", "skip"),
+            ("skip-from", day.as_str()),
+            ("skip-to", day.as_str()),
+            ("booking", &a.id.to_string()),
+            ("booking", &b.id.to_string()),
+        ])
+        .send()
+        .await
+        .expect("apply");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let after: domain::model::SeveralView = crate::common::decode(
+        http.get(dash.url(app::api::closures::LoadSeveral::PATH))
+            .send()
+            .await
+            .expect("page"),
+    )
+    .await
+    .expect("view");
+    match after.flash.and_then(|f| f.success) {
+        Some(domain::model::Outcome::Several { rows }) => {
+            assert_eq!(rows.len(), 2);
+            assert!(rows.iter().all(|r| r.outcome.is_ok()), "{rows:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let held = held_windows(&sb, &dash).await;
+    let count = |name: &str| held.keys().filter(|(n, _)| n == name).count();
+    assert_eq!(count("Fleet night A"), 4);
+    assert_eq!(count("Fleet night B"), 4);
+    assert_eq!(count("Unrelated"), 5);
+    assert!(held.values().all(|n| *n == 1));
+}
