@@ -47,6 +47,8 @@ for (const theme of ['light', 'dark']) {
       '/account',
       '/sites',
       '/integrations',
+      '/closures',
+      `/several?action=skip&skip-from=${today}`,
       '/admin/users',
       '/admin/customers',
       '/inbox',

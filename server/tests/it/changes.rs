@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use server::sandbox::SandboxConfig;
 
 use crate::api::{Api, key_for};
+use crate::common::raw;
 use crate::common::{
     Dashboard, LocalMoment, RunningSandbox, local_in, london_site, start_dashboard_with,
     start_sandbox,
@@ -206,6 +207,21 @@ async fn a_skip_and_a_change_through_the_api_leave_aura_and_the_feed_agreeing() 
     let before = windows_of(&stored(&dash, original.id).await);
     assert_eq!(before.len(), 14);
 
+    // A webhook endpoint of the customer's: what it is sent names the skip and the change.
+    db::insert_endpoint(
+        &dash.state.db,
+        &db::NewEndpoint {
+            customer_id: dash.a.id,
+            url: "https://hooks.example.com/plans",
+            events: &[],
+            secret: "whsec_dGVzdHRlc3R0ZXN0dGVzdHRlc3R0ZXN0dGVzdA==",
+            created_by: "test",
+            at: Utc::now(),
+        },
+    )
+    .await
+    .expect("endpoint");
+
     // Skip the third date: two new requests (before and after), then the original's cancel.
     let day3 = date_after(&at.date, 2);
     let skipped = api
@@ -269,6 +285,33 @@ async fn a_skip_and_a_change_through_the_api_leave_aura_and_the_feed_agreeing() 
     );
     let ended = stored(&dash, original.id).await;
     assert_eq!(ended.ended_by, Some(ChangeKind::Skip));
+    // Its webhook (the endpoint came after it was booked): skipped, with the new bookings —
+    // never "cancelled"; each new booking's: created and confirmed, naming what it replaces.
+    let sent: Vec<(String, String)> = raw!(&dash.state.db, |conn, d| sqlx::query_as(&d(
+        "SELECT event, payload FROM webhook_deliveries WHERE booking_id = ? ORDER BY id"
+    ))
+    .bind(original.id)
+    .fetch_all(conn)
+    .await?)
+    .expect("deliveries");
+    let events: Vec<&str> = sent.iter().map(|(e, _)| e.as_str()).collect();
+    assert_eq!(events, ["booking.skipped"]);
+    let skipped_payload: Value = serde_json::from_str(&sent[0].1).expect("json");
+    let part_sent: Vec<(String, String)> = raw!(&dash.state.db, |conn, d| sqlx::query_as(&d(
+        "SELECT event, payload FROM webhook_deliveries WHERE booking_id = ? ORDER BY id"
+    ))
+    .bind(result.change.parts[0])
+    .fetch_all(conn)
+    .await?)
+    .expect("deliveries");
+    let part_events: Vec<&str> = part_sent.iter().map(|(e, _)| e.as_str()).collect();
+    assert_eq!(part_events, ["booking.created", "booking.confirmed"]);
+    let created: Value = serde_json::from_str(&part_sent[0].1).expect("json");
+    assert_eq!(created["data"]["booking"]["replaces"], json!(original.id));
+    assert_eq!(
+        skipped_payload["data"]["change"]["parts"],
+        json!(result.change.parts)
+    );
 
     // Change the later part: start an hour later from day 8 on. Days 4 to 7 are kept as they are.
     let later = result.change.parts[1];
@@ -982,4 +1025,102 @@ async fn several_bookings_are_skipped_after_a_dry_run_each_with_its_result() {
     assert_eq!(count("Fleet night B"), 4);
     assert_eq!(count("Unrelated"), 5);
     assert!(held.values().all(|n| *n == 1));
+}
+
+/// A change made by an account manager on the customer's behalf reaches the customer's users (as
+/// "changed on your behalf"), once for the change, not once per new booking; a change AURA refuses
+/// reaches the customer and its managers.
+#[tokio::test]
+async fn a_change_on_the_customers_behalf_and_a_refused_change_reach_the_right_people() {
+    use leptos::server_fn::ServerFn;
+    let (sb, dash, _api, site) = setup().await;
+    let manager = dash.signed_in(&dash.people.manager_of_a).await;
+    let at = local_in("Europe/London", 24 * 60);
+    let mut draft =
+        crate::common::draft_at("onbehalf-1", "Managed patrol", site, &at.date, &at.time);
+    draft.customer_id = Some(dash.a.id);
+    let booked = crate::common::book_as(&manager, &dash.url(""), &draft)
+        .await
+        .expect("booked");
+    let change = |key: &str, guards: &str| {
+        let mut d = draft.clone();
+        d.idempotency_key = key.into();
+        d.number_of_guards = guards.into();
+        d
+    };
+    let notices = |booking: i64| {
+        let db = dash.state.db.clone();
+        async move {
+            let rows: Vec<(String, String)> = raw!(&db, |conn, d| sqlx::query_as(&d(
+                "SELECT n.notice, u.email FROM notifications n JOIN users u ON u.id = n.user_id
+                 WHERE n.booking_id = ? ORDER BY n.id"
+            ))
+            .bind(booking)
+            .fetch_all(conn)
+            .await?)
+            .expect("notices");
+            rows
+        }
+    };
+    let before = notices(booked.booking_id).await.len();
+    let r: domain::model::BookingResult = crate::common::decode(
+        manager
+            .post(dash.url(app::api::bookings::BookService::PATH))
+            .json(&json!({"draft": change("onbehalf-2", "3"), "changing": booked.booking_id}))
+            .send()
+            .await
+            .expect("change"),
+    )
+    .await
+    .expect("changed");
+    assert_eq!(r.change, Some(ChangeStatus::Done));
+    let after = notices(booked.booking_id).await;
+    let told: Vec<&(String, String)> = after[before..].iter().collect();
+    assert_eq!(
+        told,
+        [&("on_behalf".to_string(), dash.people.customer_a.clone())],
+        "the customer hears of the change once"
+    );
+
+    // A change AURA refuses: the original stands; the customer and its manager hear of it.
+    let mut tx = dash.state.db.begin().await.expect("tx");
+    let new_version = db::changes_of_booking(&mut tx, booked.booking_id)
+        .await
+        .expect("changes")[0]
+        .parts[0];
+    drop(tx);
+    sb.post_control(
+        "/_control/faults",
+        json!({"operation": "create", "status": 400}),
+    )
+    .await;
+    let r: domain::model::BookingResult = crate::common::decode(
+        manager
+            .post(dash.url(app::api::bookings::BookService::PATH))
+            .json(&json!({"draft": change("onbehalf-3", "4"), "changing": new_version}))
+            .send()
+            .await
+            .expect("change"),
+    )
+    .await
+    .expect("answered");
+    assert_eq!(r.change, Some(ChangeStatus::Refused));
+    assert!(r.message.unwrap_or_default().contains("not carried out"));
+    assert_eq!(
+        stored(&dash, new_version).await.status,
+        SyncStatus::Confirmed
+    );
+    let refused: BTreeSet<String> = notices(new_version)
+        .await
+        .into_iter()
+        .filter(|(n, _)| n == "change_refused")
+        .map(|(_, email)| email)
+        .collect();
+    assert_eq!(
+        refused,
+        BTreeSet::from([
+            dash.people.customer_a.clone(),
+            dash.people.manager_of_a.clone()
+        ])
+    );
 }
