@@ -220,7 +220,7 @@ test('one service is booked for three sites at once, previewed and reported site
   const results = page.getByRole('status', { name: 'Booked at each site' });
   await expect(results.getByRole('listitem')).toHaveCount(3);
   await expect(results.getByRole('listitem').filter({ hasText: 'Confirmed by AURA' })).toHaveCount(3);
-  await expect(results.getByRole('link', { name: /booking #\d+/ })).toHaveCount(3);
+  await expect(results.getByRole('link', { name: /Booking #\d+/ })).toHaveCount(3);
 
   // Three requests at AURA, one per site, each in the site's zone.
   const held = (await sandboxRequests(request)).requests.filter((r) => r.scheduledRequestConfig.name === name);

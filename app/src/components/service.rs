@@ -57,3 +57,38 @@ pub fn WindowItem(date_label: String, time_label: String, notes: Vec<String>) ->
         </li>
     }
 }
+
+/// Each booking's result when several were acted on at once: one line per booking, its link, and
+/// what came of it (or why not). `label` names the region (its role is `status`).
+#[component]
+pub fn RowResults(
+    rows: Vec<domain::model::RowResult>,
+    heading: &'static str,
+    label: &'static str,
+    /// What an error's line starts with, e.g. "Not done".
+    failed: &'static str,
+) -> impl IntoView {
+    view! {
+        <section class="notice notice-ok row-results-box" role="status" aria-label=label>
+            <h2>{heading}</h2>
+            <ul class="row-results">
+                {rows
+                    .into_iter()
+                    .map(|r| {
+                        let (ok, said) = match &r.outcome {
+                            Ok(o) => (true, crate::says::says(o)),
+                            Err(e) => (false, format!("{failed}: {e}")),
+                        };
+                        view! {
+                            <li class:row-failed=!ok>
+                                {(r.booking_id > 0)
+                                    .then(|| view! { <a href=format!("/bookings/{}", r.booking_id)>"Booking #" {r.booking_id}</a> " " })}
+                                <strong>{r.name}</strong> ": " {said}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </section>
+    }
+}

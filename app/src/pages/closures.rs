@@ -8,6 +8,7 @@ use leptos_meta::Title;
 use crate::api::closures::load_closures;
 use crate::components::feedback::{ErrorNotice, Loading};
 use crate::components::form::{TextField, field_id};
+use crate::components::service::RowResults;
 use crate::pages::admin::page_flash;
 use crate::pages::book::ChooseCustomer;
 use domain::Field;
@@ -90,28 +91,7 @@ fn Closures(view: ClosuresView) -> impl IntoView {
         {page_flash(&general, |form| matches!(form, FormId::NewClosure | FormId::ImportClosures))}
         {rows
             .map(|rows| {
-                view! {
-                    <section class="notice notice-ok" role="status" aria-label="What was done">
-                        <h2>"Done, booking by booking"</h2>
-                        <ul class="row-results">
-                            {rows
-                                .into_iter()
-                                .map(|r| {
-                                    let (ok, said) = match &r.outcome {
-                                        Ok(o) => (true, crate::says::says(o)),
-                                        Err(e) => (false, format!("Not done: {e}")),
-                                    };
-                                    view! {
-                                        <li class:row-failed=!ok>
-                                            <a href=format!("/bookings/{}", r.booking_id)>"Booking #" {r.booking_id} " " {r.name}</a>
-                                            ": " {said}
-                                        </li>
-                                    }
-                                })
-                                .collect_view()}
-                        </ul>
-                    </section>
-                }
+                view! { <RowResults rows heading="Done, booking by booking" label="What was done" failed="Not done" /> }
             })}
         <section aria-labelledby="closures-h">
             <h2 id="closures-h">"Coming closures"</h2>

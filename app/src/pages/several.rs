@@ -8,6 +8,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::closures::load_several;
 use crate::components::feedback::{ErrorNotice, Loading};
+use crate::components::service::RowResults;
 use domain::Field;
 use domain::model::{Outcome, SeveralView};
 
@@ -74,28 +75,7 @@ fn Several(
     view! {
         {results
             .map(|rows| {
-                view! {
-                    <section class="notice notice-ok" role="status" aria-label="What was done">
-                        <h2>"Done, booking by booking"</h2>
-                        <ul class="row-results">
-                            {rows
-                                .into_iter()
-                                .map(|r| {
-                                    let (ok, said) = match &r.outcome {
-                                        Ok(o) => (true, crate::says::says(o)),
-                                        Err(e) => (false, format!("Not done: {e}")),
-                                    };
-                                    view! {
-                                        <li class:row-failed=!ok>
-                                            <a href=format!("/bookings/{}", r.booking_id)>"Booking #" {r.booking_id} " " {r.name}</a>
-                                            ": " {said}
-                                        </li>
-                                    }
-                                })
-                                .collect_view()}
-                        </ul>
-                    </section>
-                }
+                view! { <RowResults rows heading="Done, booking by booking" label="What was done" failed="Not done" /> }
             })}
         <form method="get" action="/several" class="stack admin-form">
             <fieldset>

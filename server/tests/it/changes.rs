@@ -23,6 +23,7 @@ use crate::common::{
     Dashboard, LocalMoment, RunningSandbox, local_in, london_site, start_dashboard_with,
     start_sandbox,
 };
+use crate::reliability::settle;
 
 const TIMEOUT: Duration = Duration::from_millis(1000);
 
@@ -55,45 +56,6 @@ fn date_after(date: &str, days: i64) -> String {
     (d + chrono::Duration::days(days))
         .format("%Y-%m-%d")
         .to_string()
-}
-
-/// Runs the sending worker's work until nothing is waiting to be sent or cancelled and no change
-/// can move on, or 15 s pass.
-async fn settle(dash: &Dashboard) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        let sender = dash.state.sender();
-        sender.expire_stale().await.expect("expire");
-        loop {
-            let moved = sender.settle_changes().await.expect("changes");
-            let created = sender.send_create(None).await.expect("send").is_some();
-            let cancelled = sender.send_cancel(None).await.expect("cancel").is_some();
-            if moved == 0 && !created && !cancelled {
-                break;
-            }
-        }
-        let waiting = db::active_bookings(&dash.state.db, &CustomerScope::All)
-            .await
-            .expect("bookings")
-            .iter()
-            .any(|b| {
-                matches!(
-                    b.status,
-                    SyncStatus::Saved
-                        | SyncStatus::Sending
-                        | SyncStatus::NotSent
-                        | SyncStatus::Cancelling
-                )
-            });
-        if !waiting {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "bookings still waiting to be sent"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 /// The windows (opening instants) still to open that AURA holds, counted: each scheduled request

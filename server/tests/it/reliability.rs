@@ -82,14 +82,21 @@ async fn resolve(
 }
 
 /// Runs the sending worker's work in this test until nothing is waiting to be sent or cancelled
-/// (retries included), or 15 s pass.
+/// and no change of plans can move on (retries included), or 15 s pass.
 pub async fn settle(dash: &Dashboard) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     loop {
         let sender = dash.state.sender();
         sender.expire_stale().await.expect("expire");
-        while sender.send_create(None).await.expect("send").is_some() {}
-        while sender.send_cancel(None).await.expect("cancel").is_some() {}
+        // As the worker's passes do: changes of plans moved on, creates, then cancels.
+        loop {
+            let moved = sender.settle_changes().await.expect("changes");
+            let created = sender.send_create(None).await.expect("send").is_some();
+            let cancelled = sender.send_cancel(None).await.expect("cancel").is_some();
+            if moved == 0 && !created && !cancelled {
+                break;
+            }
+        }
         let waiting = db::active_bookings(&dash.state.db, &CustomerScope::All)
             .await
             .expect("bookings")

@@ -6,6 +6,7 @@ use leptos::server_fn::ServerFn;
 use crate::api::accounts::SwitchCustomer;
 use crate::api::bookings::{BookService, load_booking_form};
 use crate::components::feedback::{ErrorNotice, Loading};
+use crate::components::service::RowResults;
 use crate::error::FIELDS_NEED_ATTENTION;
 use crate::use_hydrated;
 use domain::lifecycle::ChangeStatus;
@@ -239,29 +240,7 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
                 let rows = several.get();
                 (!rows.is_empty())
                     .then(|| {
-                        view! {
-                            <section class="notice notice-ok several-results" role="status" aria-label="Booked at each site">
-                                <h2>"Booked at each site"</h2>
-                                <ul class="row-results">
-                                    {rows
-                                        .into_iter()
-                                        .map(|r| {
-                                            let (ok, said) = match &r.outcome {
-                                                Ok(o) => (true, crate::says::says(o)),
-                                                Err(e) => (false, format!("Not booked: {e}")),
-                                            };
-                                            view! {
-                                                <li class:row-failed=!ok>
-                                                    <strong>{r.name}</strong> ": "
-                                                    {(r.booking_id > 0).then(|| view! { <a href=format!("/bookings/{}", r.booking_id)>"booking #" {r.booking_id}</a> " · " })}
-                                                    {said}
-                                                </li>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </ul>
-                            </section>
-                        }
+                        view! { <RowResults rows heading="Booked at each site" label="Booked at each site" failed="Not booked" /> }
                     })
             }}
             <div class="actions">
