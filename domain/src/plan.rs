@@ -229,3 +229,37 @@ pub fn windows_on<Z: TimeZone>(
         .filter(|o| o.local_date >= from)
         .collect()
 }
+
+/// The runs of a new booking's windows once the dates of `closed` (local dates, both ends
+/// included) are left out: each run a span of consecutive windows with none left out between
+/// them, in order, so booking each run books exactly the windows not closed. Also how many windows
+/// were left out. At most `limit` windows are looked at (a booking's dates are bounded anyway).
+pub fn runs_around<Z: TimeZone>(
+    schedule: &Schedule,
+    tz: &Z,
+    closed: &[(NaiveDate, NaiveDate)],
+    limit: usize,
+) -> (Vec<Span>, usize) {
+    let is_closed = |d: NaiveDate| closed.iter().any(|(f, l)| *f <= d && d <= *l);
+    let mut runs = Vec::new();
+    let mut current: Option<Span> = None;
+    let mut left_out = 0;
+    for o in schedule.occurrences(tz).take(limit) {
+        if is_closed(o.local_date) {
+            left_out += 1;
+            runs.extend(current.take());
+            continue;
+        }
+        match current.as_mut() {
+            Some(span) => span.last_date = o.local_date,
+            None => {
+                current = Some(Span {
+                    first_date: o.local_date,
+                    last_date: o.local_date,
+                });
+            }
+        }
+    }
+    runs.extend(current);
+    (runs, left_out)
+}

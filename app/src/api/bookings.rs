@@ -65,12 +65,15 @@ pub async fn preview_schedule(
 }
 
 /// Books the draft; with `changing`, makes it the new version of that booking instead (booked
-/// first, then the original cancelled once AURA holds it).
+/// first, then the original cancelled once AURA holds it); with `also_sites`, at those saved sites
+/// too; with `skip_closures`, without the windows on the customer's closures (the windows left
+/// booked as runs).
 #[server(input = Json, endpoint = "book_service")]
 pub async fn book_service(
     draft: BookingDraft,
     #[server(default)] changing: Option<i64>,
     #[server(default)] also_sites: Vec<i64>,
+    #[server(default)] skip_closures: bool,
 ) -> Result<BookingResult, ApiError> {
     use crate::server::{app_state, with_status};
     use backend::bookings;
@@ -80,9 +83,16 @@ pub async fn book_service(
             let (state, viewer) = (app_state()?, context::viewer()?);
             let now = chrono::Utc::now();
             let Some(id) = changing else {
-                if !also_sites.is_empty() {
-                    return bookings::book_at_sites(&state, &viewer, &draft, &also_sites, now)
-                        .await;
+                if !also_sites.is_empty() || skip_closures {
+                    return bookings::book_at_sites(
+                        &state,
+                        &viewer,
+                        &draft,
+                        &also_sites,
+                        skip_closures,
+                        now,
+                    )
+                    .await;
                 }
                 return bookings::book(&state, &viewer, &draft, now).await;
             };

@@ -315,12 +315,12 @@ fn Detail(detail: BookingDetail) -> impl IntoView {
                                     .into_iter()
                                     .map(|c| {
                                         let href = format!("/bookings/{id}?skip-from={}&skip-to={}#skip", c.from, c.to);
-                                        let label = format!("Preview skipping {}", c.name);
+                                        let context = format!(" ({})", c.name);
                                         view! {
                                             <li>
                                                 {c.name} " (" {c.dates} "): " {c.windows}
                                                 {if c.windows == 1 { " window. " } else { " windows. " }}
-                                                <a href=href aria-label=label>"Preview skipping them"</a>
+                                                <a href=href>"Preview skipping them"<span class="visually-hidden">{context}</span></a>
                                             </li>
                                         }
                                     })

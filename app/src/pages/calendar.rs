@@ -452,8 +452,13 @@ fn skip_link(o: &OccurrenceView) -> impl IntoView + use<> {
         "/bookings/{}?skip-from={date}&skip-to={date}#skip",
         o.booking_id
     );
-    let label = format!("Skip {} of {}", o.date_label, o.name);
-    view! { <a class="skip-date no-print" href=href aria-label=label>"Skip this date"</a> }
+    let context = format!(": {}, {}", o.date_label, o.name);
+    view! {
+        <a class="skip-date no-print" href=href>
+            "Skip this date"
+            <span class="visually-hidden">{context}</span>
+        </a>
+    }
 }
 
 /// One window as a link. Its name is its visible text plus what the chip leaves out (the date,

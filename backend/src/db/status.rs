@@ -494,3 +494,23 @@ pub async fn next_due(ex: impl Into<Ex<'_>>) -> Result<Option<DateTime<Utc>>, Db
     .fetch_one(conn)
     .await?)
 }
+
+/// Whether any of bookings `ids` is claimed right now (a call to AURA for it is under way, by
+/// this process or another).
+pub async fn any_claimed(
+    ex: impl Into<Ex<'_>>,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let ids = serde_json::Value::from(ids.to_vec()).to_string();
+    let n: i64 = on_db!(ex, |conn, d| sqlx::query_scalar(sql!(
+        d,
+        "SELECT COUNT(*) FROM bookings
+         WHERE id IN (SELECT CAST(value AS BIGINT) FROM json_each(?)) AND lease_until > ?"
+    ))
+    .bind(ids)
+    .bind(now)
+    .fetch_one(conn)
+    .await?)?;
+    Ok(n > 0)
+}

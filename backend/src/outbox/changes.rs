@@ -24,15 +24,41 @@ impl<A: Aura, C: Clock> Sender<A, C> {
     /// Moves change `id` on as far as it goes now and sends what that asks for at once (the
     /// request that made the change waits for it; the worker sends anything left).
     pub async fn settle_now(&self, id: i64) -> Result<(), ServerError> {
+        // Another process (the worker) may have claimed one of its calls first: its answer is
+        // waited for, within one call's limit, so the person is told where the change stands.
+        let deadline = tokio::time::Instant::now() + self.outbox.policy.call_limit;
         loop {
             let (stepped, work) = self.settle_change(id).await?;
             for (kind, booking) in work {
                 self.send_now(kind, booking).await?;
             }
-            if !stepped {
+            if stepped {
+                continue;
+            }
+            if tokio::time::Instant::now() >= deadline || !self.call_under_way(id).await? {
                 return Ok(());
             }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
+    }
+
+    /// Whether a call for one of change `id`'s bookings is under way now (it is open).
+    async fn call_under_way(&self, id: i64) -> Result<bool, ServerError> {
+        let mut tx = self.db.begin().await?;
+        let Some(change) = db::change_by_id(&mut tx, id).await? else {
+            return Ok(false);
+        };
+        drop(tx);
+        if !matches!(
+            change.status,
+            ChangeStatus::Booking | ChangeStatus::Cancelling
+        ) {
+            return Ok(false);
+        }
+        let ids: Vec<i64> = std::iter::once(change.booking_id)
+            .chain(change.parts.iter().copied())
+            .collect();
+        Ok(db::any_claimed(&self.db, &ids, self.clock.now()).await?)
     }
 
     /// One step of change `id`, if one is due: whether it moved, and the calls it asks for.

@@ -277,3 +277,36 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Booking each run books exactly the windows not on a closed date, each once, unchanged.
+    #[test]
+    fn runs_around_closures_hold_exactly_the_open_windows(
+        tz in zones(),
+        length in 0u64..90,
+        repeat in repeats(),
+        hour in 0u32..24,
+        closures in proptest::collection::vec((0u64..100, 0u64..10), 0..4),
+    ) {
+        let first = date(2027, 1, 1);
+        let s = schedule(&tz, first, first + chrono::Days::new(length), repeat, hour, 15);
+        let closed: Vec<(NaiveDate, NaiveDate)> = closures
+            .iter()
+            .map(|(start, len)| {
+                let f = first + chrono::Days::new(*start);
+                (f, f + chrono::Days::new(*len))
+            })
+            .collect();
+        let (runs, left_out) = runs_around(&s, &tz, &closed, 10_000);
+        let open: Vec<Occurrence> = s
+            .occurrences(&tz)
+            .filter(|o| !closed.iter().any(|(f, l)| *f <= o.local_date && o.local_date <= *l))
+            .collect();
+        prop_assert_eq!(&windows_of(&runs, &s, &tz), &open);
+        prop_assert_eq!(left_out + open.len(), s.occurrences(&tz).count());
+        // Runs are separated by a closed window: never two that could be one.
+        prop_assert!(runs.windows(2).all(|w| w[0].last_date < w[1].first_date));
+    }
+}

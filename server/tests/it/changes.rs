@@ -551,6 +551,26 @@ async fn every_fault_on_either_step_of_a_skip_leaves_aura_and_the_dashboard_agre
             settled: ChangeStatus::Done,
         },
         Case {
+            name: "new-429",
+            faults: vec![json!({"operation": "create", "status": 429, "retryAfter": 1})],
+            settled: ChangeStatus::Done,
+        },
+        Case {
+            name: "new-garbage",
+            faults: vec![json!({"operation": "create", "mode": "garbage"})],
+            settled: ChangeStatus::Booking,
+        },
+        Case {
+            name: "old-429",
+            faults: vec![json!({"operation": "cancel", "status": 429, "retryAfter": 1})],
+            settled: ChangeStatus::Done,
+        },
+        Case {
+            name: "old-garbage",
+            faults: vec![json!({"operation": "cancel", "mode": "garbage"})],
+            settled: ChangeStatus::Done,
+        },
+        Case {
             name: "old-400",
             faults: vec![json!({"operation": "cancel", "status": 400})],
             settled: ChangeStatus::Stuck,
@@ -634,8 +654,18 @@ async fn every_fault_on_either_step_of_a_skip_leaves_aura_and_the_dashboard_agre
         .filter(|(_, n)| **n > 1)
         .map(|((name, _), _)| name.as_str())
         .collect();
-    assert_eq!(doubled, BTreeSet::from(["new-drop", "old-400"]));
-    for name in ["new-503", "old-503", "old-drop"] {
+    assert_eq!(
+        doubled,
+        BTreeSet::from(["new-drop", "new-garbage", "old-400"])
+    );
+    for name in [
+        "new-503",
+        "new-429",
+        "old-503",
+        "old-drop",
+        "old-429",
+        "old-garbage",
+    ] {
         let windows = held.keys().filter(|(n, _)| n == name).count();
         assert_eq!(windows, 4, "{name}: the four days not skipped, once each");
     }
@@ -1085,4 +1115,86 @@ async fn a_change_on_the_customers_behalf_and_a_refused_change_reach_the_right_p
             dash.people.manager_of_a.clone()
         ])
     );
+}
+
+/// The booking form leaves out the windows that fall on a closure when asked: the windows around
+/// it are booked as runs, one booking each, and nothing is booked (or cancelled) on the closed date.
+#[tokio::test]
+async fn a_booking_can_leave_out_its_closed_dates_from_the_start() {
+    use leptos::server_fn::ServerFn;
+    let (sb, dash, _api, site) = setup().await;
+    let http = dash.signed_in(&dash.people.customer_a).await;
+    let at = local_in("Europe/London", 24 * 60);
+    let closed = date_after(&at.date, 2);
+    let r = http
+        .post(dash.url("/closures/add"))
+        .form(&[
+            ("name", "Boiler works"),
+            ("skip-from", closed.as_str()),
+            ("skip-to", ""),
+        ])
+        .send()
+        .await
+        .expect("add");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let mut draft =
+        crate::common::draft_at("around-1", "Around the works", site, &at.date, &at.time);
+    draft.repeat = domain::RepeatKind::Daily;
+    draft.days.clear();
+    draft.last_date = date_after(&at.date, 5);
+    // The preview warns.
+    let preview: domain::model::SchedulePreview = crate::common::decode(
+        http.post(dash.url(app::api::bookings::PreviewSchedule::PATH))
+            .json(&json!({ "draft": draft }))
+            .send()
+            .await
+            .expect("preview"),
+    )
+    .await
+    .expect("preview");
+    assert_eq!(preview.closures.len(), 1, "{:?}", preview.closures);
+    assert!(preview.closures[0].starts_with("Boiler works"));
+    let booked: domain::model::BookingResult = crate::common::decode(
+        http.post(dash.url(app::api::bookings::BookService::PATH))
+            .json(&json!({ "draft": draft, "skip_closures": true }))
+            .send()
+            .await
+            .expect("book"),
+    )
+    .await
+    .expect("booked");
+    assert_eq!(booked.several.len(), 2, "{:?}", booked.several);
+    assert!(booked.several.iter().all(|r| r.outcome.is_ok()));
+    let held = held_windows(&sb, &dash).await;
+    let days: BTreeSet<NaiveDate> = held
+        .keys()
+        .map(|(_, w)| w.with_timezone(&chrono_tz::Europe::London).date_naive())
+        .collect();
+    let closed_day = NaiveDate::parse_from_str(&closed, "%Y-%m-%d").expect("date");
+    assert_eq!(days.len(), 5);
+    assert!(!days.contains(&closed_day));
+    assert_eq!(sb.control().await.calls.cancel, 0, "nothing to cancel");
+    // A repeat of the same form books nothing more.
+    let again: domain::model::BookingResult = crate::common::decode(
+        http.post(dash.url(app::api::bookings::BookService::PATH))
+            .json(&json!({ "draft": draft, "skip_closures": true }))
+            .send()
+            .await
+            .expect("book"),
+    )
+    .await
+    .expect("booked");
+    assert_eq!(
+        again
+            .several
+            .iter()
+            .map(|r| r.booking_id)
+            .collect::<Vec<_>>(),
+        booked
+            .several
+            .iter()
+            .map(|r| r.booking_id)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(sb.control().await.calls.create, 2);
 }

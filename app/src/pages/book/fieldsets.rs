@@ -288,7 +288,7 @@ pub(super) fn WhenFieldset(
                     </Show>
                 </div>
             </Show>
-            <PreviewPanel preview now_ms />
+            <PreviewPanel preview now_ms skip_closures=form.skip_closures />
         </fieldset>
     }
 }

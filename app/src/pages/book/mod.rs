@@ -220,10 +220,14 @@ fn BookingForm(data: BookingFormData) -> impl IntoView {
         } else {
             form.also_sites()
         };
+        let skip_closures = changing.is_none()
+            && form.skip_closures.get_untracked()
+            && preview.with_untracked(|p| p.as_ref().is_some_and(|p| !p.closures.is_empty()));
         book.dispatch(BookService {
             draft,
             changing,
             also_sites,
+            skip_closures,
         });
     };
 

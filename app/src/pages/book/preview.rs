@@ -11,6 +11,8 @@ use domain::model::{Overlap, SchedulePreview, SitePreview};
 pub(super) fn PreviewPanel(
     preview: RwSignal<Option<SchedulePreview>>,
     now_ms: RwSignal<Option<i64>>,
+    /// Leave out the windows on closures (offered when some fall on one).
+    skip_closures: RwSignal<bool>,
 ) -> impl IntoView {
     // Seconds until the first window opens, while that is under half an hour.
     let remaining = move || {
@@ -45,7 +47,7 @@ pub(super) fn PreviewPanel(
                         </ol>
                         {(more > 0).then(|| view! { <p class="hint">"…and " {more} " more."</p> })}
                         <OverlapWarning overlaps=p.overlaps />
-                        <ClosureWarning closures=p.closures />
+                        <ClosureWarning closures=p.closures skip=skip_closures />
                         <OtherSites sites=p.other_sites />
                     }
                         .into_any()
@@ -86,14 +88,22 @@ pub(super) fn OverlapWarning(overlaps: Vec<Overlap>) -> impl IntoView {
 /// Closures the new windows fall on: a warning; once booked, the booking's page offers to skip
 /// those dates (and the closures page lists the booking under each).
 #[component]
-pub(super) fn ClosureWarning(closures: Vec<String>) -> impl IntoView {
+pub(super) fn ClosureWarning(closures: Vec<String>, skip: RwSignal<bool>) -> impl IntoView {
     (!closures.is_empty()).then(|| {
         view! {
             <div class="notice notice-warn closures-met" role="status">
-                <p><strong>"Some windows fall on closures"</strong> " of this customer. You can still book; its page then offers to skip those dates."</p>
+                <p><strong>"Some windows fall on closures"</strong> " of this customer:"</p>
                 <ul class="plain">
                     {closures.into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}
                 </ul>
+                <label class="check">
+                    <input
+                        type="checkbox"
+                        prop:checked=move || skip.get()
+                        on:change=move |ev| skip.set(event_target_checked(&ev))
+                    />
+                    " Leave out the closed dates: the windows around them are booked as separate bookings, and nothing is booked on a closed date"
+                </label>
             </div>
         }
     })

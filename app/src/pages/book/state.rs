@@ -57,6 +57,8 @@ pub(super) struct FormState {
     pub(super) unlock_time: RwSignal<String>,
     /// Other saved sites booked at once (one booking each).
     pub(super) also_sites: RwSignal<Vec<i64>>,
+    /// Leave out the windows that fall on closures (the rest booked as runs around them).
+    pub(super) skip_closures: RwSignal<bool>,
 }
 
 /// The unlock's start time the form suggests.
@@ -104,6 +106,7 @@ impl FormState {
             pair: RwSignal::new(false),
             unlock_time: RwSignal::new(DEFAULT_UNLOCK_TIME.into()),
             also_sites: RwSignal::new(Vec::new()),
+            skip_closures: RwSignal::new(false),
         }
     }
 
@@ -170,6 +173,7 @@ impl FormState {
                 draft.unlock_time.clone()
             }),
             also_sites: RwSignal::new(Vec::new()),
+            skip_closures: RwSignal::new(false),
         }
     }
 

@@ -63,28 +63,30 @@ pub async fn book(
     Ok(result_of(&now))
 }
 
-/// Books the same service at the draft's saved site and at each of `also` (other saved sites of
-/// the customer), each its own booking with its own key (`<form key>.<site>`) and its own
-/// sending: one site's refusal stops no other. The first site's booking is the result's; every
-/// site's is in `several`, in order.
+/// Books the same service at the draft's place and at each of `also` (other saved sites of the
+/// customer), each its own booking with its own key (`<form key>.<site>`) and its own sending: one
+/// site's refusal stops no other. With `skip_closures`, each site's windows on its closures are
+/// left out (see [`book_around_closures`]). The first booking is the result's; every booking is in
+/// `several`, in order (empty when only one was made).
 pub async fn book_at_sites(
     state: &AppState,
     viewer: &Viewer,
     draft: &BookingDraft,
     also: &[i64],
+    skip_closures: bool,
     now: DateTime<Utc>,
 ) -> Result<BookingResult, ServerError> {
-    let Some(first) = draft.site_id else {
+    if draft.site_id.is_none() && !also.is_empty() {
         return Err(FieldErrors::one(
             Field::Site,
             "Booking several sites at once starts from a saved site: choose one.",
         )
         .into());
-    };
-    let mut sites = vec![first];
+    }
+    let mut sites = vec![draft.site_id];
     for site in also {
-        if !sites.contains(site) {
-            sites.push(*site);
+        if !sites.contains(&Some(*site)) {
+            sites.push(Some(*site));
         }
     }
     if sites.len() > MAX_SITES_AT_ONCE {
@@ -102,25 +104,53 @@ pub async fn book_at_sites(
     let mut first_result = None;
     for site in sites {
         let one = BookingDraft {
-            site_id: Some(site),
-            idempotency_key: format!("{key}.{site}"),
+            site_id: site,
+            idempotency_key: match site {
+                Some(site) => format!("{key}.{site}"),
+                None => key.to_string(),
+            },
             ..draft.clone()
         };
-        let name = names
-            .iter()
-            .find(|s| s.id == site)
-            .map_or_else(|| format!("site #{site}"), |s| s.name.clone());
-        let outcome = match book(state, viewer, &one, now).await {
-            Ok(r) => {
-                first_result.get_or_insert_with(|| r.clone());
-                rows.push(RowResult {
-                    booking_id: r.booking_id,
-                    name,
-                    outcome: Ok(Box::new(Outcome::Booked {
-                        status: r.status,
-                        message: r.message.clone(),
-                    })),
-                });
+        let name = match site {
+            Some(site) => names
+                .iter()
+                .find(|s| s.id == site)
+                .map_or_else(|| format!("site #{site}"), |s| s.name.clone()),
+            None => "The new location".to_string(),
+        };
+        let booked = if skip_closures {
+            book_around_closures(state, viewer, &one, now).await
+        } else {
+            book(state, viewer, &one, now)
+                .await
+                .map(|r| vec![(Ok(r), None)])
+        };
+        let outcome = match booked {
+            Ok(made) => {
+                for (result, dates) in made {
+                    let name = match dates {
+                        Some(dates) => format!("{name}, {dates}"),
+                        None => name.clone(),
+                    };
+                    rows.push(match result {
+                        Ok(r) => {
+                            first_result.get_or_insert_with(|| r.clone());
+                            RowResult {
+                                booking_id: r.booking_id,
+                                name,
+                                outcome: Ok(Box::new(Outcome::Booked {
+                                    status: r.status,
+                                    message: r.message.clone(),
+                                })),
+                            }
+                        }
+                        Err(e) => RowResult {
+                            booking_id: 0,
+                            name,
+                            outcome: Err(e),
+                        },
+                    });
+                }
                 continue;
             }
             Err(ServerError::User(e)) => e,
@@ -136,12 +166,98 @@ pub async fn book_at_sites(
             outcome: Err(outcome),
         });
     }
-    let first = first_result.ok_or_else(|| ServerError::internal("no site was booked"))?;
-    Ok(BookingResult {
-        several: rows,
-        ..first
-    })
+    let Some(first) = first_result else {
+        // Nothing was booked: the first problem is the form's.
+        let first_problem = rows
+            .into_iter()
+            .find_map(|r| r.outcome.err())
+            .unwrap_or_else(|| AppError::Conflict("Nothing was booked.".into()));
+        return Err(first_problem.into());
+    };
+    // One booking, as the form would have made anyway: its page says the rest.
+    let several = if rows.len() == 1 { Vec::new() } else { rows };
+    Ok(BookingResult { several, ..first })
 }
+
+/// Books the draft without the windows that fall on the customer's closures of its place: the
+/// windows left are booked as runs of consecutive windows, one booking each (key
+/// `<form key>.c<n>`), so nothing is booked on a closed date and nothing needs cancelling. Each
+/// booking with its dates (`None` when no window was closed: the draft is booked as it is).
+pub async fn book_around_closures(
+    state: &AppState,
+    viewer: &Viewer,
+    draft: &BookingDraft,
+    now: DateTime<Utc>,
+) -> Result<Vec<(Result<BookingResult, AppError>, Option<String>)>, ServerError> {
+    if !draft.unlock_time.trim().is_empty() {
+        return Err(FieldErrors::one(
+            Field::UnlockTime,
+            "Leaving out closed dates books one booking per run of open dates: book the lock and its unlock without it, then skip the closed dates from their pages.",
+        )
+        .into());
+    }
+    let prepared = prepare(state, viewer, draft, now).await?;
+    let tz = prepared.new.zone.tz();
+    let closures = db::closures_of(
+        &state.db,
+        prepared.customer.id,
+        prepared.new.first_date,
+        crate::closures::MAX_CLOSURES as i64,
+    )
+    .await?;
+    let closed: Vec<(chrono::NaiveDate, chrono::NaiveDate)> = closures
+        .iter()
+        .filter(|c| c.closes(prepared.new.site_id))
+        .map(|c| (c.first_date, c.last_date))
+        .collect();
+    let schedule = prepared.new.schedule.clone();
+    let tz_owned = *tz;
+    let (runs, left_out) = crate::blocking::EXPANSION
+        .run(move || {
+            domain::plan::runs_around(&schedule, &tz_owned, &closed, MAX_WINDOWS_LOOKED_AT)
+        })
+        .await?;
+    if left_out == 0 {
+        return Ok(vec![(Ok(book(state, viewer, draft, now).await?), None)]);
+    }
+    if runs.is_empty() {
+        return Err(FieldErrors::one(
+            Field::FirstDate,
+            "Every window of this booking falls on a closure: nothing is left to book.",
+        )
+        .into());
+    }
+    let key = draft.idempotency_key.trim();
+    let mut made = Vec::new();
+    for (i, run) in runs.iter().enumerate() {
+        let one = BookingDraft {
+            first_date: domain::iso_date(run.first_date),
+            last_date: domain::iso_date(run.last_date),
+            idempotency_key: format!("{key}.c{i}"),
+            ..draft.clone()
+        };
+        let dates = if run.first_date == run.last_date {
+            crate::present::date_label(run.first_date)
+        } else {
+            format!(
+                "{} to {}",
+                crate::present::date_label(run.first_date),
+                crate::present::date_label(run.last_date)
+            )
+        };
+        // Each run is a booking of its own: one refused does not hide those already made.
+        let result = match book(state, viewer, &one, now).await {
+            Ok(r) => Ok(r),
+            Err(ServerError::User(e)) => Err(e),
+            Err(e) => return Err(e),
+        };
+        made.push((result, Some(dates)));
+    }
+    Ok(made)
+}
+
+/// The most windows of one booking looked at when leaving out closed dates.
+const MAX_WINDOWS_LOOKED_AT: usize = 100_000;
 
 /// The most sites one form books at once.
 pub const MAX_SITES_AT_ONCE: usize = 50;
