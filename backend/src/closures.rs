@@ -347,6 +347,8 @@ pub async fn import_closures(
         .date_naive();
     let (mut added, mut updated, mut past) = (0, 0, 0);
     let mut tx = state.db.begin().await?;
+    // Written from the start (each save reads, then writes).
+    db::lock_customer(&mut tx, customer.id).await?;
     for c in &read {
         if c.last < today {
             past += 1;

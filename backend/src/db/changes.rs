@@ -261,3 +261,18 @@ pub async fn ending_of(tx: &mut Tx, booking_id: i64) -> Result<Option<ChangeKind
     .fetch_optional(conn)
     .await?)
 }
+
+/// Takes change `id` for writing before anything is read: on SQLite the write lock (a transaction
+/// that reads, then writes, could otherwise fail to upgrade when another process wrote
+/// meanwhile), on PostgreSQL its row. Concurrent steps of one change wait for each other.
+pub async fn lock_change(tx: &mut Tx, id: i64) -> Result<(), DbError> {
+    on_db!(&mut *tx, |conn, d| sqlx::query(sql!(
+        d,
+        "UPDATE booking_changes SET id = id WHERE id = ?"
+    ))
+    .bind(id)
+    .execute(conn)
+    .await?
+    .rows_affected())?;
+    Ok(())
+}

@@ -65,6 +65,7 @@ impl<A: Aura, C: Clock> Sender<A, C> {
     async fn settle_change(&self, id: i64) -> Result<(bool, Vec<(Work, i64)>), ServerError> {
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
+        db::lock_change(&mut tx, id).await?;
         let Some(change) = db::change_by_id(&mut tx, id).await? else {
             return Ok((false, Vec::new()));
         };
