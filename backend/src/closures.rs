@@ -424,13 +424,7 @@ pub async fn apply_closure(
         )
         .into());
     }
-    let key = key.trim();
-    if key.is_empty() || key.len() > 64 || !key.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err(AppError::Conflict(
-            "This form has expired. Reload the page and submit again.".into(),
-        )
-        .into());
-    }
+    let key = crate::forms::page_key(key)?;
     let scope = CustomerScope::Only(vec![customer.id]);
     let bookings = db::active_bookings(&state.db, &scope).await?;
     let for_meets = closure.clone();

@@ -49,3 +49,16 @@ pub fn checked<T>(errors: &mut FieldErrors, rule: Result<T, Violation>) -> Optio
 pub fn zone_at(errors: &mut FieldErrors, field: Field, name: &str) -> Option<Zone> {
     check_zone(name).map_err(|v| errors.push(field, &v)).ok()
 }
+
+/// The key a page of several bookings (closures, several at once) hands its confirming form: the
+/// letters and digits of a UUID. Anything else is an expired or foreign form.
+pub fn page_key(key: &str) -> Result<&str, crate::error::ServerError> {
+    let key = key.trim();
+    if key.is_empty() || key.len() > 64 || !key.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(domain::error::AppError::Conflict(
+            "This form has expired. Reload the page and submit again.".into(),
+        )
+        .into());
+    }
+    Ok(key)
+}

@@ -230,13 +230,7 @@ pub async fn apply(
     if ids.is_empty() {
         return Err(AppError::Conflict("Tick at least one booking.".into()).into());
     }
-    let key = key.trim();
-    if key.is_empty() || key.len() > 64 || !key.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err(AppError::Conflict(
-            "This form has expired. Reload the page and submit again.".into(),
-        )
-        .into());
-    }
+    let key = crate::forms::page_key(key)?;
     let mut rows = Vec::new();
     for id in ids.iter().take(MAX_ROWS) {
         let name = db::booking_in_scope(&state.db, &viewer.scope(), *id)

@@ -70,16 +70,13 @@ impl<A: Aura, C: Clock> Sender<A, C> {
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
         db::lock_change(&mut tx, id).await?;
-        let Some(change) = db::change_by_id(&mut tx, id).await? else {
-            return Ok((false, Vec::new()));
-        };
-        let original = load(&mut tx, change.booking_id).await?;
-        let mut parts = Vec::with_capacity(change.parts.len());
-        for part in &change.parts {
-            parts.push(load(&mut tx, *part).await?);
-        }
-        let statuses: Vec<SyncStatus> = parts.iter().map(|p| p.status).collect();
-        let Some(next) = change_step(change.status, &statuses, original.status) else {
+        let Some(Due {
+            change,
+            original,
+            parts,
+            next,
+        }) = due(&mut tx, id).await?
+        else {
             return Ok((false, Vec::new()));
         };
         if !db::move_change(&mut tx, id, change.status, next, now).await? {
@@ -123,15 +120,7 @@ impl<A: Aura, C: Clock> Sender<A, C> {
     /// the lock).
     async fn step_due(&self, id: i64) -> Result<bool, ServerError> {
         let mut tx = self.db.begin().await?;
-        let Some(change) = db::change_by_id(&mut tx, id).await? else {
-            return Ok(false);
-        };
-        let original = load(&mut tx, change.booking_id).await?;
-        let mut statuses = Vec::with_capacity(change.parts.len());
-        for part in &change.parts {
-            statuses.push(load(&mut tx, *part).await?.status);
-        }
-        Ok(change_step(change.status, &statuses, original.status).is_some())
+        Ok(due(&mut tx, id).await?.is_some())
     }
 
     /// Every part is held by AURA: the original's cancel is asked, as the person's wish (the
@@ -286,6 +275,35 @@ fn change_actor(change: &Change) -> db::Actor {
         user_id: None,
         ..change.by.clone()
     }
+}
+
+/// A change with its step due now: the change, its original, its parts and where it goes next.
+struct Due {
+    change: Change,
+    original: Booking,
+    parts: Vec<Booking>,
+    next: ChangeStatus,
+}
+
+/// Change `id` as stored and the step `change_step` says is due, if any.
+async fn due(tx: &mut db::Tx, id: i64) -> Result<Option<Due>, ServerError> {
+    let Some(change) = db::change_by_id(&mut *tx, id).await? else {
+        return Ok(None);
+    };
+    let original = load(tx, change.booking_id).await?;
+    let mut parts = Vec::with_capacity(change.parts.len());
+    for part in &change.parts {
+        parts.push(load(tx, *part).await?);
+    }
+    let statuses: Vec<SyncStatus> = parts.iter().map(|p| p.status).collect();
+    Ok(
+        change_step(change.status, &statuses, original.status).map(|next| Due {
+            change,
+            original,
+            parts,
+            next,
+        }),
+    )
 }
 
 async fn load(tx: &mut db::Tx, id: i64) -> Result<Booking, ServerError> {
